@@ -1,0 +1,103 @@
+//! The benchmark of issue 3: 16 clients behind a router, a director and 4 real servers on
+//! one LAN in DR mode; UDP requests of 100 B to the VIP at 50,000 requests/s in total
+//! (Poisson), replies of 200 B, 64 flows, 1 Gbit/s links, static ARP entries. The
+//! scenario is generated as RON text and goes through the same loader as any file.
+
+use crate::scenario::{self, ScenarioError};
+use crate::topology::default_mac;
+use std::fmt::Write as _;
+
+pub const CLIENTS: u16 = 16;
+pub const SERVERS: u16 = 4;
+pub const RATE: f64 = 50_000.0;
+
+/// The bench scenario for `requests` requests in all.
+pub fn scenario_text(requests: u64) -> String {
+    let per_client = requests.div_ceil(u64::from(CLIENTS));
+    let secs = (requests as f64 / RATE).ceil() as u64 + 1;
+    // Host ids follow the order below: clients 0..16, router 16, director 17, rs 18..22.
+    let router = CLIENTS;
+    let director = CLIENTS + 1;
+    let mut s = String::new();
+    let _ = writeln!(s, "Scenario(\n    about: \"bench: 16 UDP clients, DR director, 4 real servers, 50k req/s\",\n    seed: 1,\n    duration: \"{secs}s\",");
+    s.push_str("    segments: [Segment(name: \"wan\", latency: \"10us\", bandwidth: \"1Gbit\"), Segment(name: \"lan\", latency: \"10us\", bandwidth: \"1Gbit\")],\n    hosts: [\n");
+    for c in 0..CLIENTS {
+        let _ = writeln!(
+            s,
+            "        Host(name: \"c{c}\", ifaces: {{\"eth0\": \"wan\"}}, run: [\"ip addr add 198.18.0.{}/16 dev eth0\", \"ip route add default via 198.18.255.254\", \"ip neigh add 198.18.255.254 lladdr {} dev eth0 nud permanent\"]),",
+            10 + c,
+            default_mac(router, 1)
+        );
+    }
+    let _ = write!(s, "        Host(name: \"router\", ifaces: {{\"eth0\": \"wan\", \"eth1\": \"lan\"}}, run: [\"ip addr add 198.18.255.254/16 dev eth0\", \"ip addr add 10.0.0.1/24 dev eth1\", \"sysctl -w net.ipv4.ip_forward=1\", \"ip neigh add 10.0.0.100 lladdr {} dev eth1 nud permanent\"", default_mac(director, 1));
+    for c in 0..CLIENTS {
+        let _ = write!(s, ", \"ip neigh add 198.18.0.{} lladdr {} dev eth0 nud permanent\"", 10 + c, default_mac(c, 1));
+    }
+    s.push_str("]),\n");
+    let _ = write!(s, "        Host(name: \"director\", ifaces: {{\"eth0\": \"lan\"}}, run: [\"ip addr add 10.0.0.2/24 dev eth0\", \"ip addr add 10.0.0.100/32 dev eth0\", \"ip route add default via 10.0.0.1\", \"ipvsadm -A -u 10.0.0.100:53 -s rr\"");
+    for r in 0..SERVERS {
+        let _ = write!(s, ", \"ipvsadm -a -u 10.0.0.100:53 -r 10.0.0.{} -g -w 1\", \"ip neigh add 10.0.0.{} lladdr {} dev eth0 nud permanent\"", 11 + r, 11 + r, default_mac(director + 1 + r, 1));
+    }
+    s.push_str("]),\n");
+    for r in 0..SERVERS {
+        let _ = writeln!(
+            s,
+            "        Host(name: \"rs{}\", ifaces: {{\"eth0\": \"lan\"}}, run: [\"ip addr add 10.0.0.{}/24 dev eth0\", \"ip addr add 10.0.0.100/32 dev lo\", \"sysctl -w net.ipv4.conf.all.arp_ignore=1\", \"sysctl -w net.ipv4.conf.all.arp_announce=2\", \"ip route add default via 10.0.0.1\", \"ip neigh add 10.0.0.1 lladdr {} dev eth0 nud permanent\"]),",
+            r + 1,
+            11 + r,
+            default_mac(router, 2)
+        );
+    }
+    s.push_str("    ],\n    apps: [\n");
+    for r in 0..SERVERS {
+        let _ = writeln!(s, "        Server(host: \"rs{}\", proto: udp, port: 53, response: 200),", r + 1);
+    }
+    for c in 0..CLIENTS {
+        let _ = writeln!(s, "        Client(host: \"c{c}\", proto: udp, to: \"10.0.0.100:53\", count: {per_client}, rate: {}, request: 100, flows: 4),", RATE / f64::from(CLIENTS));
+    }
+    s.push_str("    ],\n)\n");
+    s
+}
+
+/// Figures of one bench run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub requests: u64,
+    pub replies: u64,
+    pub events: u64,
+    pub packet_hops: u64,
+    pub wall_secs: f64,
+    pub events_per_sec: f64,
+    pub packet_hops_per_sec: f64,
+    pub peak_rss_kib: Option<u64>,
+}
+
+/// Peak resident memory (`VmHWM`), Linux only.
+pub fn peak_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs the bench with tracing off.
+pub fn run(requests: u64) -> Result<Report, ScenarioError> {
+    let text = scenario_text(requests);
+    let loaded = scenario::parse("bench", &text)?;
+    let mut engine = loaded.build()?;
+    let t0 = std::time::Instant::now();
+    engine.run();
+    let wall = t0.elapsed().as_secs_f64();
+    let m = &engine.metrics;
+    let replies = m.clients.iter().map(|c| c.completed).sum();
+    let requests_sent = m.clients.iter().map(|c| c.started).sum();
+    Ok(Report {
+        requests: requests_sent,
+        replies,
+        events: m.events,
+        packet_hops: m.packet_hops(),
+        wall_secs: wall,
+        events_per_sec: m.events as f64 / wall,
+        packet_hops_per_sec: m.packet_hops() as f64 / wall,
+        peak_rss_kib: peak_rss_kib(),
+    })
+}

@@ -1,0 +1,129 @@
+//! What each subcommand does, so `main.rs` only parses. Errors come back as text ready
+//! to print (miette-rendered for scenario errors).
+
+use crate::capture::PcapCapture;
+use crate::scenario::{self, Loaded};
+use crate::trace::{self, Recorder, Step};
+use std::cell::RefCell;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::rc::Rc;
+
+fn load(name: &str) -> Result<Loaded, String> {
+    scenario::load(name).map_err(|e| e.render())
+}
+
+/// `lvsim list`.
+pub fn list() -> Result<(), String> {
+    let mut out = io::stdout().lock();
+    for (name, _) in scenario::EMBEDDED {
+        let l = load(name)?;
+        let _ = writeln!(out, "{name:<6} {}", l.scenario.about);
+    }
+    Ok(())
+}
+
+/// Streams steps to stdout as text or JSON Lines.
+struct Printer {
+    out: BufWriter<io::Stdout>,
+    names: trace::Names,
+    json: bool,
+}
+
+impl Recorder for Printer {
+    fn record(&mut self, step: Step) {
+        let line = if self.json { trace::json::line(&step, &self.names) } else { trace::text::line(&step, &self.names) };
+        let _ = writeln!(self.out, "{line}");
+    }
+}
+
+/// `lvsim trace`.
+pub fn trace(name: &str, json: bool, pcap: Option<&Path>, seed: Option<u64>) -> Result<(), String> {
+    let l = load(name)?;
+    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
+    let capture = match pcap {
+        Some(dir) => {
+            let names: Vec<String> = engine.net.segments.iter().map(|s| s.name.clone()).collect();
+            let c = Rc::new(RefCell::new(PcapCapture::create(dir, &names).map_err(|e| format!("cannot write pcap files in {}: {e}\n", dir.display()))?));
+            engine.set_capture(Box::new(c.clone()));
+            Some(c)
+        }
+        None => None,
+    };
+    let mut out = BufWriter::new(io::stdout());
+    if !json {
+        let _ = writeln!(out, "# {} — {}", l.name, l.scenario.about);
+        let _ = writeln!(out, "{}", trace::text::header());
+    }
+    let _ = out.flush();
+    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json }));
+    engine.run();
+    if let Some(c) = capture {
+        drop(engine);
+        let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();
+        let paths = c.finish().map_err(|e| format!("writing pcap: {e}\n"))?;
+        for p in paths {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// `lvsim check`.
+pub fn check(files: &[String]) -> Result<(), String> {
+    let mut failed = String::new();
+    for f in files {
+        match scenario::load(f).and_then(|l| l.build().map(|_| l)) {
+            Ok(l) => println!("ok: {f}: {} hosts, {} segments — {}", l.scenario.hosts.len(), l.scenario.segments.len(), l.scenario.about),
+            Err(e) => failed.push_str(&e.render()),
+        }
+    }
+    if failed.is_empty() { Ok(()) } else { Err(failed) }
+}
+
+/// `lvsim ipvsadm`: the director's listings after running.
+pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), String> {
+    let l = load(name)?;
+    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
+    match at {
+        Some(t) => {
+            let d = crate::sim::SimDuration::parse(t).map_err(|e| format!("--at: expected {e}\n"))?;
+            engine.run_until(crate::sim::SimTime::ZERO + d);
+        }
+        None => engine.run(),
+    }
+    let now = engine.now();
+    let mut any = false;
+    for h in &engine.hosts {
+        if let Some(v) = &h.ipvs {
+            any = true;
+            println!("# {} at {now}s: ipvsadm -Ln", h.name);
+            print!("{}", crate::ipvs::listing::list_services(v));
+            println!("# ipvsadm -Lnc");
+            print!("{}", crate::ipvs::listing::list_conns(v, now));
+        }
+    }
+    if any { Ok(()) } else { Err(format!("{name}: no host runs ipvsadm\n")) }
+}
+
+/// `lvsim bench`.
+pub fn bench(requests: u64, json: bool) -> Result<(), String> {
+    let r = crate::bench::run(requests).map_err(|e| e.render())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r).expect("report serializes"));
+        return Ok(());
+    }
+    println!("lvsim bench: 16 UDP clients → router → DR director → 4 real servers, 50,000 req/s, tracing off");
+    println!("  requests sent        {:>14}", r.requests);
+    println!("  replies received     {:>14}", r.replies);
+    println!("  events               {:>14}", r.events);
+    println!("  packet-hops          {:>14}", r.packet_hops);
+    println!("  wall time            {:>12.3} s", r.wall_secs);
+    println!("  events/s             {:>14.0}", r.events_per_sec);
+    println!("  packet-hops/s        {:>14.0}   (ns-3 on this workload: 214,000; target 4,000,000)", r.packet_hops_per_sec);
+    match r.peak_rss_kib {
+        Some(k) => println!("  peak memory (VmHWM)  {:>11.1} MiB", k as f64 / 1024.0),
+        None => println!("  peak memory          unknown (no /proc/self/status)"),
+    }
+    Ok(())
+}

@@ -1,0 +1,322 @@
+//! The engine: the agenda of timed events and the walk of every frame through the
+//! hosts' stacks. One event at a time, in `(time, seq)` order:
+//!
+//! ```text
+//!  host A ──link_tx──► [link up] ──SwitchIn──► switch ──► [link down] ──NicRx──► host B
+//!                                                                         │
+//!   L2 rx → ARP | ip_rcv: PREROUTING → routing → INPUT (IPVS 99, sockets, IPIP decap)
+//!                                              → FORWARD (IPVS 100) → POSTROUTING → neighbour → link_tx
+//! ```
+//!
+//! Side effects (scheduling, counting, tracing) happen here; the decisions come from
+//! [`crate::stack`], [`crate::ipvs`] and [`crate::schedulers`]. Reasons are formatted only
+//! when a recorder is attached.
+
+mod ip;
+mod sock;
+
+use crate::metrics::Metrics;
+use crate::packet::Frame;
+use crate::sim::{Agenda, SimDuration, SimTime};
+use crate::stack::{DropReason, Host};
+use crate::topology::{HostId, IfIndex, Network, SegId};
+use crate::trace::{Action, Names, Recorder, Stage, Step, Subject};
+use crate::workload::{App, AppId, Sockets, Tcb};
+use rand_chacha::ChaCha8Rng;
+
+/// Everything that can happen at an instant.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// A frame has fully arrived at a segment's switch from `port`.
+    SwitchIn { seg: SegId, port: u16, frame: Frame },
+    /// A frame has fully arrived at an interface.
+    NicRx { host: HostId, iface: IfIndex, frame: Frame },
+    /// A neighbour entry's timer.
+    NeighTimer { host: HostId, entry: u32, generation: u32 },
+    /// An IPVS connection entry's timer.
+    ConnTimer { host: HostId, conn: u32, generation: u32 },
+    /// A client starts its next connection or request.
+    ClientNext { app: AppId },
+    /// A TCP retransmission timer (SYN).
+    TcpRetrans { tcb: u32, generation: u32 },
+}
+
+/// Where captured frames go (the pcap writer): every frame that enters a segment, once.
+pub trait Capture {
+    fn frame(&mut self, seg: SegId, time: SimTime, frame: &Frame);
+}
+
+/// What a received frame came to (counted once per frame).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    Forwarded,
+    Dropped(DropReason),
+}
+
+/// A built scenario, ready to run.
+pub struct World {
+    pub net: Network,
+    pub hosts: Vec<Host>,
+    pub sockets: Vec<Sockets>,
+    pub apps: Vec<App>,
+    pub client_names: Vec<String>,
+    /// Per-host random streams (neighbour reachable time).
+    pub host_rngs: Vec<ChaCha8Rng>,
+    pub end: SimTime,
+    pub seed: u64,
+}
+
+pub struct Engine {
+    pub agenda: Agenda<Event>,
+    pub net: Network,
+    pub hosts: Vec<Host>,
+    pub sockets: Vec<Sockets>,
+    pub apps: Vec<App>,
+    pub client_names: Vec<String>,
+    pub tcbs: Vec<Option<Tcb>>,
+    tcb_free: Vec<u32>,
+    tcb_generations: Vec<u32>,
+    host_rngs: Vec<ChaCha8Rng>,
+    pub metrics: Metrics,
+    pub end: SimTime,
+    pub seed: u64,
+    recorder: Option<Box<dyn Recorder>>,
+    capture: Option<Box<dyn Capture>>,
+    tracing: bool,
+    steps: u64,
+    /// Reused buffer for packets released from a neighbour queue.
+    scratch: Vec<crate::packet::Packet>,
+}
+
+/// Records a trace step if tracing is on; the reason is formatted only then.
+macro_rules! trace {
+    ($e:expr, $host:expr, $iface:expr, $stage:expr, $action:expr, $subject:expr, $($fmt:tt)+) => {
+        if $e.tracing {
+            let reason = format!($($fmt)+);
+            $e.emit_step($host, $iface, $stage, $action, $subject, reason);
+        }
+    };
+}
+pub(crate) use trace;
+
+impl Engine {
+    pub fn new(world: World) -> Self {
+        let mut metrics = Metrics::new(world.hosts.len(), world.net.segments.len());
+        metrics.clients = vec![Default::default(); world.client_names.len()];
+        let mut e = Engine {
+            agenda: Agenda::new(),
+            net: world.net,
+            hosts: world.hosts,
+            sockets: world.sockets,
+            apps: world.apps,
+            client_names: world.client_names,
+            tcbs: Vec::new(),
+            tcb_free: Vec::new(),
+            tcb_generations: Vec::new(),
+            host_rngs: world.host_rngs,
+            metrics,
+            end: world.end,
+            seed: world.seed,
+            recorder: None,
+            capture: None,
+            tracing: false,
+            steps: 0,
+            scratch: Vec::new(),
+        };
+        for h in 0..e.hosts.len() {
+            e.draw_reachable_time(h as HostId);
+        }
+        for (i, app) in e.apps.iter().enumerate() {
+            if let App::Client(c) = app {
+                e.agenda.schedule(c.start, Event::ClientNext { app: i as AppId }).expect("start is in the future");
+            }
+        }
+        e
+    }
+
+    /// Attaches a trace recorder: from now on every step is recorded with its reason.
+    pub fn set_recorder(&mut self, r: Box<dyn Recorder>) {
+        self.recorder = Some(r);
+        self.tracing = true;
+    }
+
+    pub fn set_capture(&mut self, c: Box<dyn Capture>) {
+        self.capture = Some(c);
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.agenda.now()
+    }
+
+    pub fn names(&self) -> Names {
+        Names {
+            hosts: self.hosts.iter().map(|h| h.name.clone()).collect(),
+            ifaces: self.hosts.iter().map(|h| h.ifaces.iter().map(|i| i.name.clone()).collect()).collect(),
+        }
+    }
+
+    /// Processes the next event if it is not past the end. Returns its time.
+    pub fn step(&mut self) -> Option<SimTime> {
+        if self.agenda.peek_time()? > self.end {
+            return None;
+        }
+        let (t, ev) = self.agenda.pop()?;
+        self.metrics.events += 1;
+        match ev {
+            Event::SwitchIn { seg, port, frame } => self.switch_in(seg, port, &frame),
+            Event::NicRx { host, iface, frame } => self.nic_rx(host, iface, &frame),
+            Event::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
+            Event::ConnTimer { host, conn, generation } => self.conn_timer(host, conn, generation),
+            Event::ClientNext { app } => self.client_next(app),
+            Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
+        }
+        Some(t)
+    }
+
+    /// Runs every event up to and including time `t` (and not past the end).
+    pub fn run_until(&mut self, t: SimTime) {
+        while self.agenda.peek_time().is_some_and(|n| n <= t) {
+            if self.step().is_none() {
+                break;
+            }
+        }
+    }
+
+    /// Runs to the end of the scenario.
+    pub fn run(&mut self) {
+        while self.step().is_some() {}
+    }
+
+    /// Frames on links right now (an event holds each).
+    pub fn frames_in_flight(&self) -> u64 {
+        self.agenda.iter().filter(|e| matches!(e, Event::SwitchIn { .. } | Event::NicRx { .. })).count() as u64
+    }
+
+    /// Packets waiting in neighbour queues right now.
+    pub fn packets_queued(&self) -> u64 {
+        self.hosts.iter().flat_map(|h| h.neigh.entries.iter()).map(|e| e.queue.len() as u64).sum()
+    }
+
+    fn schedule(&mut self, at: SimTime, ev: Event) {
+        self.agenda.schedule(at, ev).expect("events are never scheduled in the past");
+    }
+
+    fn schedule_in(&mut self, d: SimDuration, ev: Event) {
+        let at = self.now() + d;
+        self.schedule(at, ev);
+    }
+
+    pub(crate) fn emit_step(&mut self, host: HostId, iface: Option<IfIndex>, stage: Stage, action: Action, subject: Option<Subject>, reason: String) {
+        let step = Step { index: self.steps, time: self.now(), host, iface, stage, action, subject, reason };
+        self.steps += 1;
+        if let Some(r) = self.recorder.as_mut() {
+            r.record(step);
+        }
+    }
+
+    fn count_outcome(&mut self, h: HostId, o: Outcome) {
+        let hc = &mut self.metrics.hosts[h as usize];
+        match o {
+            Outcome::Delivered => {
+                hc.delivered += 1;
+                self.metrics.frames.delivered += 1;
+            }
+            Outcome::Forwarded => {
+                hc.forwarded += 1;
+                self.metrics.frames.forwarded += 1;
+            }
+            Outcome::Dropped(r) => {
+                hc.dropped += 1;
+                self.metrics.frames.dropped += 1;
+                self.metrics.drop(r);
+            }
+        }
+    }
+
+    /// Puts a frame on the link of interface `i` of host `h`.
+    fn link_tx(&mut self, h: HostId, i: IfIndex, frame: &Frame) {
+        self.metrics.frames.sent += 1;
+        self.metrics.hosts[h as usize].tx += 1;
+        let Some((seg, port)) = self.hosts[h as usize].ifaces[i as usize].port else {
+            trace!(self, h, Some(i), Stage::Tx, Action::Drop(DropReason::IfaceDown), Subject::frame(frame), "drop: interface is not plugged into a segment");
+            self.metrics.frames.dropped += 1;
+            self.metrics.drop(DropReason::IfaceDown);
+            return;
+        };
+        let now = self.now();
+        let link = &mut self.net.segments[seg as usize].ports[port as usize].link;
+        let params = link.params;
+        match link.up.offer(now, frame.link_bytes(), &params) {
+            Some(at) => {
+                trace!(self, h, Some(i), Stage::Tx, Action::Send, Subject::frame(frame), "link: onto segment {}", self.net.segments[seg as usize].name);
+                self.schedule(at, Event::SwitchIn { seg, port, frame: *frame });
+            }
+            None => {
+                trace!(self, h, Some(i), Stage::Tx, Action::Drop(DropReason::TxQueueFull), Subject::frame(frame), "drop: link queue full (tail drop)");
+                self.metrics.frames.dropped += 1;
+                self.metrics.drop(DropReason::TxQueueFull);
+            }
+        }
+    }
+
+    /// The switch of segment `seg` forwards a frame that came in on `in_port`.
+    fn switch_in(&mut self, seg: SegId, in_port: u16, frame: &Frame) {
+        let now = self.now();
+        if let Some(c) = self.capture.as_mut() {
+            c.frame(seg, now, frame);
+        }
+        let sc = &mut self.metrics.segments[seg as usize];
+        sc.frames += 1;
+        sc.bytes += frame.wire_len() as u64;
+        let s = &mut self.net.segments[seg as usize];
+        s.learn(frame.eth.src, in_port);
+        let bytes = frame.link_bytes();
+        let known = if frame.eth.dst.is_multicast() { None } else { s.lookup(frame.eth.dst) };
+        let mut copies = 0u64;
+        let mut dropped = 0u64;
+        let nports = s.ports.len() as u16;
+        for p in 0..nports {
+            let wanted = match known {
+                Some(k) => p == k && k != in_port,
+                None => p != in_port,
+            };
+            if !wanted {
+                continue;
+            }
+            let port = &mut s.ports[p as usize];
+            let params = port.link.params;
+            match port.link.down.offer(now, bytes, &params) {
+                Some(at) => {
+                    copies += 1;
+                    let (host, iface) = (port.host, port.iface);
+                    self.agenda.schedule(at, Event::NicRx { host, iface, frame: *frame }).expect("future");
+                }
+                None => dropped += 1,
+            }
+        }
+        let total = copies + dropped;
+        if total == 0 {
+            // Nobody to send it to (the destination sits behind the port it came from).
+            self.metrics.frames.dropped += 1;
+            self.metrics.drop(DropReason::OtherHost);
+            return;
+        }
+        self.metrics.frames.replicated += total - 1;
+        self.metrics.segments[seg as usize].flooded += total - 1;
+        self.metrics.frames.dropped += dropped;
+        for _ in 0..dropped {
+            self.metrics.drop(DropReason::TxQueueFull);
+        }
+    }
+
+    fn draw_reachable_time(&mut self, h: HostId) {
+        use rand::RngExt;
+        let now = self.now();
+        let host = &mut self.hosts[h as usize];
+        let base = host.neigh.params.base_reachable_time.as_nanos();
+        let r: u64 = self.host_rngs[h as usize].random_range(0..base.max(1));
+        host.neigh.reachable_time = SimDuration::from_nanos(base / 2 + r);
+        host.neigh.reachable_drawn = Some(now);
+    }
+}

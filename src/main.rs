@@ -1,0 +1,77 @@
+//! The `lvsim` command line. Parsing only: every command calls into the library.
+
+use clap::{Parser, Subcommand};
+use lvsim::cli;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "lvsim", version, about = "A deterministic packet-level simulator of Linux Virtual Server (LVS/IPVS), built to teach")]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// List the embedded scenarios.
+    List,
+    /// Run a scenario and print every step of every packet's path, with reasons.
+    Trace {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
+        #[arg(default_value = lvsim::scenario::DEFAULT)]
+        scenario: String,
+        /// One JSON object per line, with Wireshark field names.
+        #[arg(long)]
+        json: bool,
+        /// Also write one pcap file per L2 segment into this directory.
+        #[arg(long, value_name = "DIR")]
+        pcap: Option<PathBuf>,
+        /// Master seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Validate scenario files: clear errors and exit status 1 when one is wrong.
+    Check {
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Run a scenario and print the director's `ipvsadm -Ln` and `-Lnc` at the end.
+    Ipvsadm {
+        #[arg(default_value = lvsim::scenario::DEFAULT)]
+        scenario: String,
+        /// Stop at this simulated time (e.g. "150ms") instead of the end.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// The packets-per-second benchmark (tracing off).
+    Bench {
+        /// Requests in all (the reference figure uses 1,000,000).
+        #[arg(long, default_value_t = 1_000_000)]
+        requests: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None),
+        Some(Cmd::List) => cli::list(),
+        Some(Cmd::Trace { scenario, json, pcap, seed }) => cli::trace(&scenario, json, pcap.as_deref(), seed),
+        Some(Cmd::Check { files }) => cli::check(&files),
+        Some(Cmd::Ipvsadm { scenario, at, seed }) => cli::ipvsadm(&scenario, at.as_deref(), seed),
+        Some(Cmd::Bench { requests, json }) => cli::bench(requests, json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprint!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Always-on, cheap counters: frames per host and segment, drops by reason, client
+//! outcomes and latency. Fixed-size, so memory stays flat in run length.
+
+pub mod histogram;
+
+pub use histogram::Histogram;
+
+use crate::stack::DropReason;
+
+/// Per-host frame counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct HostCounters {
+    /// Frames received at an interface.
+    pub rx: u64,
+    /// Frames sent on a link.
+    pub tx: u64,
+    /// Received frames consumed here (socket, ARP table, IPIP decapsulation...).
+    pub delivered: u64,
+    /// Received frames routed on (forwarding or IPVS transmit).
+    pub forwarded: u64,
+    /// Received frames dropped here.
+    pub dropped: u64,
+    /// Packets through this host's IP stack (received IP packets + packets it sent):
+    /// one "packet-hop" each.
+    pub ip_packets: u64,
+}
+
+/// Per-segment counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SegCounters {
+    pub frames: u64,
+    pub bytes: u64,
+    /// Extra copies made by flooding.
+    pub flooded: u64,
+}
+
+/// What happened to every frame: `sent + replicated = delivered + forwarded + dropped +
+/// in flight` must hold at every instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FrameTotals {
+    pub sent: u64,
+    pub replicated: u64,
+    pub delivered: u64,
+    pub forwarded: u64,
+    pub dropped: u64,
+}
+
+/// Packets waiting for ARP: `queued = released + dropped + still queued`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct NeighQueueTotals {
+    pub queued: u64,
+    pub released: u64,
+    pub dropped: u64,
+}
+
+/// One client application's outcomes.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct ClientStats {
+    pub started: u64,
+    pub completed: u64,
+    /// Refused (RST or ICMP port unreachable).
+    pub refused: u64,
+    /// ICMP host/net unreachable or no route.
+    pub unreachable: u64,
+    /// Gave up after retransmissions.
+    pub timed_out: u64,
+    pub latency: Histogram,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    pub hosts: Vec<HostCounters>,
+    pub segments: Vec<SegCounters>,
+    pub frames: FrameTotals,
+    pub neigh_queue: NeighQueueTotals,
+    pub drops: [u64; DropReason::ALL.len()],
+    pub clients: Vec<ClientStats>,
+    pub events: u64,
+}
+
+impl Metrics {
+    pub fn new(hosts: usize, segments: usize) -> Self {
+        Metrics { hosts: vec![HostCounters::default(); hosts], segments: vec![SegCounters::default(); segments], ..Default::default() }
+    }
+
+    pub fn drop(&mut self, reason: DropReason) {
+        self.drops[reason as usize] += 1;
+    }
+
+    pub fn drops_by_reason(&self) -> impl Iterator<Item = (DropReason, u64)> + '_ {
+        DropReason::ALL.iter().map(|r| (*r, self.drops[*r as usize])).filter(|(_, n)| *n > 0)
+    }
+
+    /// Packet-hops: packets through some host's IP stack.
+    pub fn packet_hops(&self) -> u64 {
+        self.hosts.iter().map(|h| h.ip_packets).sum()
+    }
+}

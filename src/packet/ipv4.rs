@@ -1,0 +1,55 @@
+//! IPv4 header (no options).
+
+use std::net::Ipv4Addr;
+
+/// `ip.proto`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Protocol {
+    Icmp,
+    /// IP-in-IP (protocol 4), used by LVS-TUN.
+    Ipip,
+    Tcp,
+    Udp,
+}
+
+impl Protocol {
+    pub const fn value(self) -> u8 {
+        match self {
+            Protocol::Icmp => 1,
+            Protocol::Ipip => 4,
+            Protocol::Tcp => 6,
+            Protocol::Udp => 17,
+        }
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Protocol::Icmp => "ICMP",
+            Protocol::Ipip => "IPIP",
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
+        }
+    }
+}
+
+/// An IPv4 header. The total length is not stored: it follows from what the header carries
+/// (see [`super::Packet::ip_total_len`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Repr {
+    pub src: Ipv4Addr,
+    pub dst: Ipv4Addr,
+    pub protocol: Protocol,
+    pub ttl: u8,
+    /// `ip.id`.
+    pub ident: u16,
+    /// `ip.flags.df`.
+    pub dont_frag: bool,
+    /// `ip.dsfield`.
+    pub tos: u8,
+}
+
+/// Header length on the wire (IHL 5, no options).
+pub const HEADER_LEN: usize = 20;
+
+/// Linux's default TTL (`net.ipv4.ip_default_ttl`).
+pub const DEFAULT_TTL: u8 = 64;

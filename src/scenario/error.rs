@@ -1,0 +1,80 @@
+//! Scenario errors: where (file:line:col), what was expected, what was found, and a hint.
+//! Rendered by miette with the offending source line underlined.
+
+use super::locate::{line_col, offset_of};
+use miette::{Diagnostic, NamedSource, SourceSpan};
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ScenarioError {
+    #[error("cannot read scenario {path}: {message}")]
+    #[diagnostic(code(lvsim::io))]
+    Io {
+        path: String,
+        message: String,
+        #[help]
+        help: String,
+    },
+    #[error("{origin}:{line}:{col}: expected {expected}, found {found}")]
+    #[diagnostic(code(lvsim::scenario))]
+    At {
+        origin: String,
+        line: usize,
+        col: usize,
+        expected: String,
+        found: String,
+        #[source_code]
+        src: NamedSource<String>,
+        #[label("{label}")]
+        span: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+}
+
+impl ScenarioError {
+    /// An error at byte range `start..end` of `source`.
+    pub fn at(origin: &str, source: &str, start: usize, end: usize, expected: impl Into<String>, found: impl Into<String>, help: Option<String>) -> Self {
+        let (line, col) = line_col(source, start);
+        let expected = expected.into();
+        ScenarioError::At {
+            origin: origin.to_string(),
+            line,
+            col,
+            label: format!("expected {expected}"),
+            expected,
+            found: found.into(),
+            src: NamedSource::new(origin, source.to_string()),
+            span: SourceSpan::new(start.into(), end.saturating_sub(start)),
+            help,
+        }
+    }
+
+    pub(super) fn from_ron(origin: &str, source: &str, e: &ron::error::SpannedError) -> Self {
+        let start = offset_of(source, e.span.start.line, e.span.start.col);
+        let end = offset_of(source, e.span.end.line, e.span.end.col).max(start);
+        let msg = e.code.to_string();
+        // ron says e.g. "Expected ... but found ..."; split it when it does.
+        let (expected, found) = match msg.split_once(" but found ") {
+            Some((a, b)) => (a.trim_start_matches("Expected ").to_string(), b.to_string()),
+            None => ("a valid scenario".to_string(), msg.clone()),
+        };
+        let help = match &e.code {
+            ron::Error::NoSuchStructField { .. } | ron::Error::MissingStructField { .. } => {
+                Some("see scenarios/dr.ron for a complete example of every field".to_string())
+            }
+            _ => None,
+        };
+        ScenarioError::at(origin, source, start, end, expected, found, help)
+    }
+
+    /// Renders the error as plain text with the source excerpt (no colours), as the CLI prints it.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
+        if handler.render_report(&mut out, self).is_err() {
+            return self.to_string();
+        }
+        out
+    }
+}

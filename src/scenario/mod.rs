@@ -1,0 +1,176 @@
+//! Scenarios: the RON format, loading (embedded names or paths), validation with clear
+//! errors (file, line, column, what was expected, what was found, a hint), and building
+//! a ready-to-run [`Engine`]. Host configuration is written as the Linux commands an
+//! admin would type; [`command`] parses them and [`build`] applies them.
+
+pub mod build;
+pub mod command;
+pub mod error;
+mod locate;
+
+pub use error::ScenarioError;
+
+use crate::engine::Engine;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A scenario file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// One line: what this scenario shows.
+    pub about: String,
+    /// Longer notes for students (what to look at).
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// How long to run, e.g. `"2s"`.
+    pub duration: String,
+    pub segments: Vec<SegmentSpec>,
+    pub hosts: Vec<HostSpec>,
+    #[serde(default)]
+    pub apps: Vec<AppSpec>,
+}
+
+const fn default_seed() -> u64 {
+    1
+}
+
+/// An L2 segment (one switch) and the defaults of the links plugged into it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Segment")]
+pub struct SegmentSpec {
+    pub name: String,
+    /// One-way latency of each link, default `"10us"`.
+    #[serde(default)]
+    pub latency: Option<String>,
+    /// Link rate, default `"1Gbit"`.
+    #[serde(default)]
+    pub bandwidth: Option<String>,
+    /// Interface MTU, default 1500.
+    #[serde(default)]
+    pub mtu: Option<u16>,
+    /// Queue limit per link direction in bytes, default 1,538,000 (txqueuelen 1000).
+    #[serde(default)]
+    pub queue_bytes: Option<u64>,
+    /// MAC learning (default true); false sends unicast straight to the MAC's owner.
+    #[serde(default)]
+    pub learning: Option<bool>,
+}
+
+/// A host: its interfaces (name → segment) and the commands that configure it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Host")]
+pub struct HostSpec {
+    pub name: String,
+    #[serde(default)]
+    pub role: Option<crate::topology::Role>,
+    #[serde(default)]
+    pub ifaces: BTreeMap<String, String>,
+    #[serde(default)]
+    pub run: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProtoSpec {
+    Tcp,
+    Udp,
+}
+
+/// Applications.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum AppSpec {
+    /// Opens `count` TCP connections (or sends UDP requests) to `to`, one `every` interval
+    /// or at a Poisson `rate` per second, starting at `start`.
+    Client {
+        host: String,
+        proto: ProtoSpec,
+        to: String,
+        #[serde(default)]
+        count: Option<u64>,
+        #[serde(default)]
+        every: Option<String>,
+        #[serde(default)]
+        rate: Option<f64>,
+        #[serde(default)]
+        start: Option<String>,
+        /// Request size in bytes (default 100).
+        #[serde(default)]
+        request: Option<u16>,
+        /// UDP: number of source ports used in turn (default 1).
+        #[serde(default)]
+        flows: Option<u16>,
+    },
+    /// Answers on `port` (any local address) with `response` bytes (default 1000).
+    Server {
+        host: String,
+        proto: ProtoSpec,
+        port: u16,
+        #[serde(default)]
+        response: Option<u16>,
+    },
+}
+
+/// The scenarios compiled into the binary: (name, RON source).
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("dr", include_str!("../../scenarios/dr.ron")),
+    ("nat", include_str!("../../scenarios/nat.ron")),
+    ("tun", include_str!("../../scenarios/tun.ron")),
+];
+
+/// The scenario `cargo run` opens.
+pub const DEFAULT: &str = "dr";
+
+/// A scenario with its source text, ready to build.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// File path, or `embedded:NAME`.
+    pub origin: String,
+    pub name: String,
+    pub source: String,
+    pub scenario: Scenario,
+}
+
+/// Parses RON text (`origin` names it in errors).
+pub fn parse(origin: &str, source: &str) -> Result<Loaded, ScenarioError> {
+    let scenario: Scenario = ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(source)
+        .map_err(|e| ScenarioError::from_ron(origin, source, &e))?;
+    let name = std::path::Path::new(origin.trim_start_matches("embedded:"))
+        .file_stem()
+        .map_or_else(|| origin.to_string(), |s| s.to_string_lossy().into_owned());
+    Ok(Loaded { origin: origin.to_string(), name, source: source.to_string(), scenario })
+}
+
+/// Loads an embedded scenario by name, or a file by path.
+pub fn load(name_or_path: &str) -> Result<Loaded, ScenarioError> {
+    if let Some((name, src)) = EMBEDDED.iter().find(|(n, _)| *n == name_or_path) {
+        return parse(&format!("embedded:{name}"), src);
+    }
+    match std::fs::read_to_string(name_or_path) {
+        Ok(src) => parse(name_or_path, &src),
+        Err(e) => Err(ScenarioError::Io {
+            path: name_or_path.to_string(),
+            message: e.to_string(),
+            help: format!(
+                "give a path to a .ron file or the name of an embedded scenario ({})",
+                EMBEDDED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            ),
+        }),
+    }
+}
+
+impl Loaded {
+    /// Validates and builds the engine with the scenario's seed.
+    pub fn build(&self) -> Result<Engine, ScenarioError> {
+        self.build_with_seed(self.scenario.seed)
+    }
+
+    pub fn build_with_seed(&self, seed: u64) -> Result<Engine, ScenarioError> {
+        Ok(Engine::new(build::world(self, seed)?))
+    }
+}

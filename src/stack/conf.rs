@@ -1,0 +1,130 @@
+//! Sysctls, with the kernel's defaults and its rules for combining `all` with a device.
+
+use crate::sim::SimDuration;
+
+/// `net.ipv4.conf.{all,default,DEV}.*`: the per-device settings lvsim models.
+/// Defaults are the kernel's (`net/ipv4/devinet.c`), not a distribution's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DevConf {
+    pub arp_ignore: u8,
+    pub arp_announce: u8,
+    pub arp_filter: bool,
+    pub arp_accept: u8,
+    pub rp_filter: u8,
+    pub accept_local: bool,
+    pub forwarding: bool,
+    pub send_redirects: bool,
+    pub route_localnet: bool,
+    pub drop_gratuitous_arp: bool,
+}
+
+impl Default for DevConf {
+    fn default() -> Self {
+        DevConf {
+            arp_ignore: 0,
+            arp_announce: 0,
+            arp_filter: false,
+            arp_accept: 0,
+            rp_filter: 0,
+            accept_local: false,
+            forwarding: false,
+            send_redirects: true,
+            route_localnet: false,
+            drop_gratuitous_arp: false,
+        }
+    }
+}
+
+/// The effective value of a device setting given `all`: the kernel's `IN_DEV_MAXCONF`
+/// (arp_ignore, arp_announce, rp_filter, arp_accept) or `IN_DEV_ORCONF` (the booleans).
+#[derive(Clone, Copy, Debug)]
+pub struct Effective<'a> {
+    pub all: &'a DevConf,
+    pub dev: &'a DevConf,
+}
+
+impl Effective<'_> {
+    pub fn arp_ignore(&self) -> u8 {
+        self.all.arp_ignore.max(self.dev.arp_ignore)
+    }
+    pub fn arp_announce(&self) -> u8 {
+        self.all.arp_announce.max(self.dev.arp_announce)
+    }
+    pub fn arp_accept(&self) -> u8 {
+        self.all.arp_accept.max(self.dev.arp_accept)
+    }
+    pub fn rp_filter(&self) -> u8 {
+        self.all.rp_filter.max(self.dev.rp_filter)
+    }
+    pub fn arp_filter(&self) -> bool {
+        self.all.arp_filter || self.dev.arp_filter
+    }
+    pub fn accept_local(&self) -> bool {
+        self.all.accept_local || self.dev.accept_local
+    }
+    pub fn route_localnet(&self) -> bool {
+        self.all.route_localnet || self.dev.route_localnet
+    }
+    pub fn drop_gratuitous_arp(&self) -> bool {
+        self.all.drop_gratuitous_arp || self.dev.drop_gratuitous_arp
+    }
+    /// Forwarding is decided by the input device alone (`IN_DEV_FORWARD`);
+    /// `net.ipv4.ip_forward` writes `all` and every device at once.
+    pub fn forwarding(&self) -> bool {
+        self.dev.forwarding
+    }
+}
+
+/// `net.ipv4.neigh.default.*`: neighbour timers (`net/core/neighbour.c`, `arp_tbl`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NeighParams {
+    /// `base_reachable_time_ms` (30 s); REACHABLE lasts a random 0.5–1.5 × this.
+    pub base_reachable_time: SimDuration,
+    /// `delay_first_probe_time` (5 s).
+    pub delay_first_probe_time: SimDuration,
+    /// `retrans_time_ms` (1 s) between solicitations.
+    pub retrans_time: SimDuration,
+    /// `ucast_solicit` (3) unicast probes in PROBE.
+    pub ucast_solicit: u8,
+    /// `mcast_solicit` (3) broadcast requests in INCOMPLETE.
+    pub mcast_solicit: u8,
+    /// `locktime` (1 s): a different MAC may not override an entry younger than this.
+    pub locktime: SimDuration,
+    /// `unres_qlen`: packets queued per unresolved entry (the kernel counts bytes,
+    /// `unres_qlen_bytes` = 212992, about 100 full-size packets).
+    pub unres_qlen: u16,
+}
+
+impl Default for NeighParams {
+    fn default() -> Self {
+        NeighParams {
+            base_reachable_time: SimDuration::from_secs(30),
+            delay_first_probe_time: SimDuration::from_secs(5),
+            retrans_time: SimDuration::from_secs(1),
+            ucast_solicit: 3,
+            mcast_solicit: 3,
+            locktime: SimDuration::from_secs(1),
+            unres_qlen: 100,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_of_all_and_dev() {
+        // arp_ignore=1 set only on lo does nothing for eth0: eth0's effective value is
+        // max(all=0, eth0=0) = 0. Setting it on all makes every device at least 1.
+        let all = DevConf::default();
+        let lo = DevConf { arp_ignore: 1, ..DevConf::default() };
+        let eth0 = DevConf::default();
+        assert_eq!(Effective { all: &all, dev: &eth0 }.arp_ignore(), 0);
+        assert_eq!(Effective { all: &all, dev: &lo }.arp_ignore(), 1);
+        let all = DevConf { arp_ignore: 1, rp_filter: 2, ..DevConf::default() };
+        let tunl0 = DevConf { rp_filter: 1, ..DevConf::default() };
+        assert_eq!(Effective { all: &all, dev: &eth0 }.arp_ignore(), 1);
+        assert_eq!(Effective { all: &all, dev: &tunl0 }.rp_filter(), 2);
+    }
+}

@@ -1,0 +1,199 @@
+//! One host's IPv4 stack, as the kernel runs it: interfaces and addresses, the routing
+//! decision, neighbour/ARP with the real sysctls, netfilter hook chains, and the reasons
+//! a packet can be dropped. The engine ([`crate::engine`]) walks a frame through these
+//! layers; each layer here is a function that returns a decision.
+
+pub mod conf;
+pub mod hooks;
+pub mod iface;
+pub mod neigh;
+pub mod route;
+
+pub use conf::{DevConf, Effective, NeighParams};
+pub use hooks::{HookFn, HookPoint, Hooks, Verdict};
+pub use iface::{IfAddr, Iface, Scope};
+pub use route::{Lookup, Route};
+
+use crate::ipvs::Ipvs;
+use crate::topology::{IfIndex, IfKind, Role};
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// Why a frame or packet was dropped. Small and `Copy`: counted on the hot path, turned
+/// into words only when tracing or reporting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DropReason {
+    /// The link's queue was full (tail drop).
+    TxQueueFull,
+    /// The interface is down.
+    IfaceDown,
+    /// `eth.dst` is another host's MAC (`PACKET_OTHERHOST`).
+    OtherHost,
+    /// Forwarding is off on the receiving interface (`ip_forward=0`).
+    IpForwardOff,
+    /// Source address is one of this host's own (`accept_local=0`).
+    Martian,
+    /// Reverse-path filter.
+    RpFilter,
+    /// No route to the destination.
+    NoRoute,
+    /// TTL would reach 0 (ICMP time exceeded sent).
+    TtlExceeded,
+    /// Don't-fragment packet larger than the MTU (ICMP fragmentation needed sent).
+    FragNeeded,
+    /// ARP resolution failed (ICMP host unreachable sent).
+    NeighFailed,
+    /// Too many packets waiting for ARP: the oldest is dropped.
+    NeighQueueFull,
+    /// A netfilter rule said `DROP`.
+    HookDrop,
+    /// No socket for this port (TCP answers RST, UDP ICMP port unreachable).
+    NoSocket,
+    /// IPIP packet but no `tunl0` (the `ipip` module is not loaded): protocol unreachable.
+    NoTunnel,
+    /// IPVS: no real server available (ICMP port unreachable sent).
+    IpvsNoDest,
+    /// IPVS: the connection's real server was deleted.
+    IpvsDestGone,
+    /// A TCP segment that does not fit the socket's state.
+    TcpState,
+    /// An ICMP error with nobody to tell, or an echo reply nobody asked for.
+    IcmpIgnored,
+}
+
+impl DropReason {
+    pub const ALL: [DropReason; 18] = [
+        DropReason::TxQueueFull,
+        DropReason::IfaceDown,
+        DropReason::OtherHost,
+        DropReason::IpForwardOff,
+        DropReason::Martian,
+        DropReason::RpFilter,
+        DropReason::NoRoute,
+        DropReason::TtlExceeded,
+        DropReason::FragNeeded,
+        DropReason::NeighFailed,
+        DropReason::NeighQueueFull,
+        DropReason::HookDrop,
+        DropReason::NoSocket,
+        DropReason::NoTunnel,
+        DropReason::IpvsNoDest,
+        DropReason::IpvsDestGone,
+        DropReason::TcpState,
+        DropReason::IcmpIgnored,
+    ];
+
+    /// A short, stable identifier (used as a CSV/JSON key and in filters).
+    pub const fn key(self) -> &'static str {
+        match self {
+            DropReason::TxQueueFull => "txqueue_full",
+            DropReason::IfaceDown => "iface_down",
+            DropReason::OtherHost => "otherhost",
+            DropReason::IpForwardOff => "ip_forward_off",
+            DropReason::Martian => "martian_source",
+            DropReason::RpFilter => "rp_filter",
+            DropReason::NoRoute => "no_route",
+            DropReason::TtlExceeded => "ttl_exceeded",
+            DropReason::FragNeeded => "frag_needed",
+            DropReason::NeighFailed => "neigh_failed",
+            DropReason::NeighQueueFull => "neigh_queue_full",
+            DropReason::HookDrop => "hook_drop",
+            DropReason::NoSocket => "no_socket",
+            DropReason::NoTunnel => "no_tunnel",
+            DropReason::IpvsNoDest => "ipvs_no_dest",
+            DropReason::IpvsDestGone => "ipvs_dest_gone",
+            DropReason::TcpState => "tcp_state",
+            DropReason::IcmpIgnored => "icmp_ignored",
+        }
+    }
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A host: its interfaces and tables, and IPVS if it is a director.
+#[derive(Debug)]
+pub struct Host {
+    pub name: String,
+    pub role: Role,
+    pub ifaces: Vec<Iface>,
+    pub routes: Vec<Route>,
+    pub neigh: neigh::Table,
+    /// `net.ipv4.conf.all`.
+    pub all: DevConf,
+    /// `net.ipv4.conf.default`: copied into interfaces created later (`tunl0`).
+    pub default: DevConf,
+    pub hooks: Hooks,
+    pub ipvs: Option<Box<Ipvs>>,
+    /// Next `ip.id` for packets this host originates.
+    pub ip_ident: u16,
+}
+
+impl Host {
+    /// A host with only `lo` (127.0.0.1/8, up).
+    pub fn new(name: &str) -> Self {
+        let lo = Iface {
+            name: "lo".into(),
+            kind: IfKind::Loopback,
+            mac: crate::packet::MacAddr::ZERO,
+            addrs: vec![IfAddr { addr: Ipv4Addr::LOCALHOST, prefix: 8, scope: Scope::Host }],
+            up: true,
+            mtu: 65535,
+            port: None,
+            conf: DevConf::default(),
+        };
+        Host {
+            name: name.to_string(),
+            role: Role::Host,
+            ifaces: vec![lo],
+            routes: Vec::new(),
+            neigh: neigh::Table::default(),
+            all: DevConf::default(),
+            default: DevConf::default(),
+            hooks: Hooks::default(),
+            ipvs: None,
+            ip_ident: 1,
+        }
+    }
+
+    pub fn iface_by_name(&self, name: &str) -> Option<IfIndex> {
+        self.ifaces.iter().position(|i| i.name == name).map(|i| i as IfIndex)
+    }
+
+    /// Effective sysctls of interface `i` (combined with `all`).
+    pub fn conf(&self, i: IfIndex) -> Effective<'_> {
+        Effective { all: &self.all, dev: &self.ifaces[i as usize].conf }
+    }
+
+    pub fn is_local(&self, ip: Ipv4Addr) -> bool {
+        route::local_iface(&self.ifaces, ip).is_some()
+    }
+
+    pub fn lookup(&self, ip: Ipv4Addr) -> Lookup {
+        route::lookup(&self.routes, &self.ifaces, ip)
+    }
+
+    /// The first global address, for naming the host in summaries.
+    pub fn primary_addr(&self) -> Option<Ipv4Addr> {
+        self.ifaces.iter().flat_map(Iface::primaries).find(|a| a.scope == Scope::Global).map(|a| a.addr)
+    }
+
+    pub fn next_ident(&mut self) -> u16 {
+        let id = self.ip_ident;
+        self.ip_ident = self.ip_ident.wrapping_add(1);
+        id
+    }
+
+    /// `ip route` listing lines.
+    pub fn route_lines(&self) -> Vec<String> {
+        self.routes.iter().map(|r| route::RouteDisplay(r, &self.ifaces[r.dev as usize].name).to_string()).collect()
+    }
+
+    /// `ip neigh` listing lines.
+    pub fn neigh_lines(&self) -> Vec<String> {
+        self.neigh.entries.iter().map(|e| neigh::EntryDisplay(e, &self.ifaces[e.iface as usize].name).to_string()).collect()
+    }
+}

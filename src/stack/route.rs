@@ -1,0 +1,181 @@
+//! The routing decision: the local table first (every address of an interface that is up;
+//! a prefix on `lo` makes the whole prefix local), then the main table by longest prefix
+//! and lowest metric. Also source validation (`fib_validate_source`: rp_filter, martians).
+
+use super::iface::{Iface, Scope};
+use crate::topology::{IfIndex, IfKind, in_subnet};
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// An entry of the main table (`ip route add`), or a connected route made by `ip addr add`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub dst: Ipv4Addr,
+    pub prefix: u8,
+    pub via: Option<Ipv4Addr>,
+    pub dev: IfIndex,
+    pub src: Option<Ipv4Addr>,
+    pub metric: u32,
+    pub mtu: Option<u16>,
+    /// Made by the kernel for an address's subnet (`proto kernel scope link`).
+    pub connected: bool,
+}
+
+impl Route {
+    pub fn matches(&self, ip: Ipv4Addr) -> bool {
+        in_subnet(ip, self.dst, self.prefix)
+    }
+}
+
+/// Prints a route the way `ip route` does.
+pub struct RouteDisplay<'a>(pub &'a Route, pub &'a str);
+
+impl fmt::Display for RouteDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.0;
+        if r.prefix == 0 {
+            f.write_str("default")?;
+        } else {
+            write!(f, "{}/{}", r.dst, r.prefix)?;
+        }
+        if let Some(v) = r.via {
+            write!(f, " via {v}")?;
+        }
+        write!(f, " dev {}", self.1)?;
+        if r.connected {
+            f.write_str(" proto kernel scope link")?;
+        }
+        if let Some(s) = r.src {
+            write!(f, " src {s}")?;
+        }
+        if r.metric != 0 {
+            write!(f, " metric {}", r.metric)?;
+        }
+        if let Some(m) = r.mtu {
+            write!(f, " mtu {m}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a destination goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// A local address (local table), held by this interface.
+    Local { iface: IfIndex },
+    /// Out of `oif` to `nexthop` (the gateway, or the destination itself).
+    Unicast { route: Route, nexthop: Ipv4Addr },
+    /// No route (`ENETUNREACH`).
+    Unreachable,
+}
+
+/// Is `ip` a local address: the local table's answer.
+pub fn local_iface(ifaces: &[Iface], ip: Ipv4Addr) -> Option<IfIndex> {
+    // Exact addresses first (the /32 `local` entries), then whole prefixes on loopback.
+    for (i, ifc) in ifaces.iter().enumerate() {
+        if ifc.up && ifc.has_addr(ip) {
+            return Some(i as IfIndex);
+        }
+    }
+    for (i, ifc) in ifaces.iter().enumerate() {
+        if ifc.up && ifc.kind == IfKind::Loopback && ifc.addrs.iter().any(|a| a.contains(ip)) {
+            return Some(i as IfIndex);
+        }
+    }
+    None
+}
+
+/// Longest-prefix match in the main table; ties go to the lower metric, then the older route.
+/// Routes through an interface that is down are skipped (the kernel removes them).
+pub fn lookup_main(routes: &[Route], ifaces: &[Iface], ip: Ipv4Addr) -> Option<Route> {
+    let mut best: Option<&Route> = None;
+    for r in routes {
+        if !r.matches(ip) || !ifaces[r.dev as usize].up {
+            continue;
+        }
+        best = match best {
+            Some(b) if (b.prefix, std::cmp::Reverse(b.metric)) >= (r.prefix, std::cmp::Reverse(r.metric)) => Some(b),
+            _ => Some(r),
+        };
+    }
+    best.copied()
+}
+
+/// The full routing decision: local table first, then main.
+pub fn lookup(routes: &[Route], ifaces: &[Iface], ip: Ipv4Addr) -> Lookup {
+    if let Some(iface) = local_iface(ifaces, ip) {
+        return Lookup::Local { iface };
+    }
+    match lookup_main(routes, ifaces, ip) {
+        Some(route) => Lookup::Unicast { route, nexthop: route.via.unwrap_or(ip) },
+        None => Lookup::Unreachable,
+    }
+}
+
+/// The source address a locally generated packet gets on `route` (`inet_select_addr`):
+/// the route's `src`, else a primary address of the outgoing interface in the nexthop's
+/// subnet, else its first global primary, else the first global address of the host.
+pub fn select_src(ifaces: &[Iface], route: &Route, nexthop: Ipv4Addr) -> Option<Ipv4Addr> {
+    if let Some(s) = route.src {
+        return Some(s);
+    }
+    let oif = &ifaces[route.dev as usize];
+    let eligible = |a: &&super::iface::IfAddr| a.scope != Scope::Host;
+    oif.primaries()
+        .filter(eligible)
+        .find(|a| a.contains(nexthop))
+        .or_else(|| oif.primaries().find(eligible))
+        .or_else(|| ifaces.iter().flat_map(Iface::primaries).find(|a| a.scope == Scope::Global))
+        .map(|a| a.addr)
+}
+
+/// Why source validation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceError {
+    /// The source is one of this host's own addresses (`accept_local=0`).
+    Martian,
+    /// rp_filter: no route back to the source (loose), or it leaves by another interface (strict).
+    RpFilter { mode: u8 },
+}
+
+/// `fib_validate_source` for a packet from `src` arriving on `iif`.
+pub fn validate_source(
+    routes: &[Route],
+    ifaces: &[Iface],
+    src: Ipv4Addr,
+    iif: IfIndex,
+    rp_filter: u8,
+    accept_local: bool,
+) -> Result<(), SourceError> {
+    let iface = &ifaces[iif as usize];
+    if iface.kind == IfKind::Loopback || src.is_unspecified() {
+        return Ok(());
+    }
+    // With rp_filter 0 the martian test looks only for an exact interface address.
+    let local = if rp_filter == 0 {
+        ifaces.iter().any(|i| i.up && i.has_addr(src))
+    } else {
+        local_iface(ifaces, src).is_some()
+    };
+    if local {
+        if !accept_local {
+            return Err(SourceError::Martian);
+        }
+        if rp_filter == 1 && local_iface(ifaces, src) != Some(iif) {
+            return Err(SourceError::RpFilter { mode: 1 });
+        }
+        return Ok(());
+    }
+    match rp_filter {
+        0 => Ok(()),
+        1 => match lookup_main(routes, ifaces, src) {
+            Some(r) if r.dev == iif => Ok(()),
+            _ => Err(SourceError::RpFilter { mode: 1 }),
+        },
+        _ => match lookup_main(routes, ifaces, src) {
+            Some(_) => Ok(()),
+            None if iface.addrs.is_empty() => Ok(()),
+            None => Err(SourceError::RpFilter { mode: 2 }),
+        },
+    }
+}

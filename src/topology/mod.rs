@@ -1,0 +1,199 @@
+//! Hosts, interfaces and L2 segments, and the graph that joins them.
+//!
+//! A segment is one switch; each Ethernet interface attached to it is a port with a
+//! full-duplex link of its own (latency, bandwidth, a FIFO queue with tail drop in each
+//! direction). The switch learns source MACs (unknown unicast is flooded, as a real
+//! learning switch does) unless learning is turned off, in which case unicast goes
+//! straight to the port that owns the MAC. The topology only describes; it runs nothing.
+
+pub mod link;
+
+pub use link::{Link, LinkParams};
+
+use crate::packet::MacAddr;
+use petgraph::stable_graph::{NodeIndex, StableUnGraph};
+use std::net::Ipv4Addr;
+
+/// Index of a host in [`Network::hosts`].
+pub type HostId = u16;
+/// Index of a segment in [`Network::segments`].
+pub type SegId = u16;
+/// Index of an interface within its host.
+pub type IfIndex = u8;
+
+/// A host's role, for diagrams and summaries; follows from the configuration.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Client,
+    Router,
+    Director,
+    RealServer,
+    Host,
+}
+
+impl Role {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Router => "router",
+            Role::Director => "director",
+            Role::RealServer => "real server",
+            Role::Host => "host",
+        }
+    }
+}
+
+/// What kind of device an interface is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum IfKind {
+    Ethernet,
+    /// `lo`: holds addresses, never sends on a wire.
+    Loopback,
+    /// `tunl0`, created by `modprobe ipip`: receives decapsulated IPIP packets.
+    Tunnel,
+}
+
+/// One end of a segment: which interface, and the link between it and the switch.
+#[derive(Clone, Debug)]
+pub struct Port {
+    pub host: HostId,
+    pub iface: IfIndex,
+    pub mac: MacAddr,
+    pub link: Link,
+}
+
+/// An L2 segment: a switch and its ports.
+#[derive(Clone, Debug)]
+pub struct Segment {
+    pub name: String,
+    pub ports: Vec<Port>,
+    pub learning: bool,
+    /// MAC address table: learned (MAC, port) pairs in learning order.
+    pub fdb: Vec<(MacAddr, u16)>,
+    pub params: LinkParams,
+}
+
+impl Segment {
+    /// The port a unicast frame to `mac` leaves by, if known.
+    pub fn lookup(&self, mac: MacAddr) -> Option<u16> {
+        if self.learning {
+            self.fdb.iter().find(|(m, _)| *m == mac).map(|(_, p)| *p)
+        } else {
+            self.ports.iter().position(|p| p.mac == mac).map(|p| p as u16)
+        }
+    }
+
+    /// Notes that `mac` lives behind `port` (an existing entry moves).
+    pub fn learn(&mut self, mac: MacAddr, port: u16) {
+        if !self.learning || mac.is_multicast() {
+            return;
+        }
+        match self.fdb.iter_mut().find(|(m, _)| *m == mac) {
+            Some(e) => e.1 = port,
+            None => self.fdb.push((mac, port)),
+        }
+    }
+}
+
+/// Node weights of the topology graph.
+#[derive(Clone, Debug)]
+pub enum Node {
+    Host(HostId),
+    Segment(SegId),
+}
+
+/// The static picture: hosts, segments and the graph joining them. Host state (addresses,
+/// routes, caches) lives in [`crate::stack::Host`].
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    pub segments: Vec<Segment>,
+    pub graph: StableUnGraph<Node, IfIndex>,
+    pub host_nodes: Vec<NodeIndex>,
+    pub segment_nodes: Vec<NodeIndex>,
+}
+
+impl Network {
+    pub fn add_host(&mut self, id: HostId) {
+        let n = self.graph.add_node(Node::Host(id));
+        self.host_nodes.push(n);
+    }
+
+    pub fn add_segment(&mut self, name: &str, params: LinkParams, learning: bool) -> SegId {
+        let id = self.segments.len() as SegId;
+        self.segments.push(Segment { name: name.to_string(), ports: Vec::new(), learning, fdb: Vec::new(), params });
+        let n = self.graph.add_node(Node::Segment(id));
+        self.segment_nodes.push(n);
+        id
+    }
+
+    /// Plugs an interface into a segment; returns the port number.
+    pub fn attach(&mut self, seg: SegId, host: HostId, iface: IfIndex, mac: MacAddr, link: LinkParams) -> u16 {
+        let s = &mut self.segments[seg as usize];
+        s.ports.push(Port { host, iface, mac, link: Link::new(link) });
+        self.graph.add_edge(self.host_nodes[host as usize], self.segment_nodes[seg as usize], iface);
+        (s.ports.len() - 1) as u16
+    }
+
+    pub fn segment_by_name(&self, name: &str) -> Option<SegId> {
+        self.segments.iter().position(|s| s.name == name).map(|i| i as SegId)
+    }
+
+    /// Hosts attached to a segment, in port order.
+    pub fn hosts_on(&self, seg: SegId) -> impl Iterator<Item = HostId> + '_ {
+        self.segments[seg as usize].ports.iter().map(|p| p.host)
+    }
+
+    /// Whether two hosts share a segment (a DR director and its real server must).
+    pub fn share_segment(&self, a: HostId, b: HostId) -> bool {
+        self.segments.iter().any(|s| s.ports.iter().any(|p| p.host == a) && s.ports.iter().any(|p| p.host == b))
+    }
+}
+
+/// A deterministic, locally administered MAC for interface `iface` of host `host`:
+/// `02:00:00:HH:HH:II`.
+pub const fn default_mac(host: HostId, iface: IfIndex) -> MacAddr {
+    MacAddr([0x02, 0, 0, (host >> 8) as u8, host as u8, iface + 1])
+}
+
+/// Does `addr` lie in `net/prefix`?
+pub const fn in_subnet(addr: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
+    let mask = prefix_mask(prefix);
+    (u32::from_be_bytes(addr.octets()) & mask) == (u32::from_be_bytes(net.octets()) & mask)
+}
+
+/// The netmask of a prefix length, as a host-order u32.
+pub const fn prefix_mask(prefix: u8) -> u32 {
+    if prefix == 0 { 0 } else { u32::MAX << (32 - prefix as u32) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subnet_math() {
+        // /0 matches everything, /32 only itself; the mask is applied to both sides.
+        let a = Ipv4Addr::new(10, 0, 0, 17);
+        assert!(in_subnet(a, Ipv4Addr::new(10, 0, 0, 0), 24));
+        assert!(in_subnet(a, Ipv4Addr::new(0, 0, 0, 0), 0));
+        assert!(!in_subnet(a, Ipv4Addr::new(10, 0, 1, 0), 24));
+        assert!(in_subnet(a, a, 32));
+        assert!(!in_subnet(a, Ipv4Addr::new(10, 0, 0, 16), 32));
+    }
+
+    #[test]
+    fn learning_switch_learns_and_moves() {
+        // A learned MAC is found; learning it on another port moves it (a host moved).
+        let mut n = Network::default();
+        let s = n.add_segment("lan", LinkParams::default(), true);
+        let m = default_mac(1, 0);
+        assert_eq!(n.segments[s as usize].lookup(m), None);
+        n.segments[s as usize].learn(m, 3);
+        assert_eq!(n.segments[s as usize].lookup(m), Some(3));
+        n.segments[s as usize].learn(m, 1);
+        assert_eq!(n.segments[s as usize].lookup(m), Some(1));
+        n.segments[s as usize].learn(MacAddr::BROADCAST, 2);
+        assert_eq!(n.segments[s as usize].lookup(MacAddr::BROADCAST), None);
+    }
+}

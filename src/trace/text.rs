@@ -1,0 +1,34 @@
+//! The human-readable trace: one line per step.
+//!
+//! ```text
+//!     time(s)    host      iface  stage        what                                       | why
+//! 0.000021440  director  eth0   INPUT        TCP 203.0.113.10:40001 > 10.0.0.100:80 ...  | ipvs: new conn ...
+//! ```
+
+use super::{Names, Step};
+use std::fmt::Write as _;
+
+/// Formats one step as a line (no newline).
+pub fn line(step: &Step, names: &Names) -> String {
+    let mut s = String::with_capacity(160);
+    let what = match &step.subject {
+        Some(sub) => sub.frame.to_string(),
+        None => String::new(),
+    };
+    let _ = write!(
+        s,
+        "{:>12}  {:<9} {:<6} {:<11}  {:<56} | {}",
+        step.time.to_string(),
+        names.host(step.host),
+        names.iface(step.host, step.iface),
+        step.stage.name(),
+        what,
+        step.reason
+    );
+    s
+}
+
+/// The header line matching [`line`].
+pub fn header() -> String {
+    format!("{:>12}  {:<9} {:<6} {:<11}  {:<56} | {}", "time(s)", "host", "iface", "stage", "frame", "why")
+}

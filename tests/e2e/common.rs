@@ -1,0 +1,76 @@
+use lvsim::engine::Engine;
+use lvsim::packet::Value;
+use lvsim::trace::{Action, Names, Stage, Step, VecRecorder};
+use std::cell::RefCell;
+use std::net::Ipv4Addr;
+use std::rc::Rc;
+
+/// A finished run: the engine and every trace step.
+pub struct Run {
+    pub engine: Engine,
+    pub steps: Vec<Step>,
+    pub names: Names,
+}
+
+pub fn run_text(origin: &str, text: &str) -> Run {
+    let l = lvsim::scenario::parse(origin, text).unwrap_or_else(|e| panic!("{}", e.render()));
+    run_loaded(&l)
+}
+
+pub fn run(name: &str) -> Run {
+    let l = lvsim::scenario::load(name).unwrap_or_else(|e| panic!("{}", e.render()));
+    run_loaded(&l)
+}
+
+fn run_loaded(l: &lvsim::scenario::Loaded) -> Run {
+    let mut engine = l.build().unwrap_or_else(|e| panic!("{}", e.render()));
+    let rec = Rc::new(RefCell::new(VecRecorder::default()));
+    engine.set_recorder(Box::new(rec.clone()));
+    engine.run();
+    let names = engine.names();
+    let steps = std::mem::take(&mut rec.borrow_mut().steps);
+    Run { engine, steps, names }
+}
+
+impl Run {
+    /// Steps at `host` of `stage` whose frame is an Ethernet frame (received or sent).
+    pub fn frames<'a>(&'a self, host: &'a str, stage: Stage) -> impl Iterator<Item = &'a Step> + 'a {
+        self.steps.iter().filter(move |s| {
+            s.stage == stage
+                && self.names.host(s.host) == host
+                && matches!(s.action, Action::Recv | Action::Send)
+                && s.subject.is_some_and(|x| x.l2)
+        })
+    }
+
+    pub fn host(&self, name: &str) -> &lvsim::stack::Host {
+        self.engine.hosts.iter().find(|h| h.name == name).expect("host exists")
+    }
+}
+
+pub fn field(s: &Step, name: &str) -> Option<Value> {
+    s.subject.and_then(|x| x.frame.field(name))
+}
+
+pub fn ip(s: &str) -> Value {
+    Value::Ip(s.parse::<Ipv4Addr>().unwrap())
+}
+
+/// The frame-conservation invariant at this instant.
+pub fn assert_conserved(e: &Engine) {
+    let f = e.metrics.frames;
+    let in_flight = e.frames_in_flight();
+    assert_eq!(
+        f.sent + f.replicated,
+        f.delivered + f.forwarded + f.dropped + in_flight,
+        "frames: sent {} + replicated {} != delivered {} + forwarded {} + dropped {} + in flight {}",
+        f.sent,
+        f.replicated,
+        f.delivered,
+        f.forwarded,
+        f.dropped,
+        in_flight
+    );
+    let q = e.metrics.neigh_queue;
+    assert_eq!(q.queued, q.released + q.dropped + e.packets_queued(), "neighbour queue: {q:?}");
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: one binary, a module per forwarding mode and per property.
+
+mod common;
+mod conservation;
+mod determinism;
+mod dr;
+mod errors;
+mod nat;
+mod tun;
