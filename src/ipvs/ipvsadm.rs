@@ -641,12 +641,13 @@ impl Slot {
 
 // ───────────────────────────── scanning ─────────────────────────────
 
-/// An option occurrence: what it is, how it was written, where, and its value.
+/// An option occurrence: what it is, how it was written, where, and its value. A bad or
+/// missing value is reported only after the option is known to fit the command.
 struct Item<'a> {
     opt: Opt,
     label: String,
     span: Range<usize>,
-    value: Option<(&'a str, Range<usize>)>,
+    value: Result<Option<Word<'a>>, CmdError>,
 }
 
 type Word<'a> = (&'a str, Range<usize>);
@@ -761,7 +762,7 @@ fn scan<'a>(args: &[Word<'a>], end: usize) -> Result<(Vec<Item<'a>>, Vec<Word<'a
             if let Opt::Refused(r) = spec.opt {
                 return Err(refusal_error(r, &label, name_span));
             }
-            let value = take_value(spec, &label, attached, args, &mut i, end)?;
+            let value = take_value(spec, &label, attached, args, &mut i, end);
             items.push(Item {
                 opt: spec.opt,
                 label,
@@ -785,13 +786,13 @@ fn scan<'a>(args: &[Word<'a>], end: usize) -> Result<(Vec<Item<'a>>, Vec<Word<'a
                         opt: spec.opt,
                         label,
                         span: c_span,
-                        value: None,
+                        value: Ok(None),
                     });
                     continue;
                 }
                 let rest = &text[after..];
                 let attached = (!rest.is_empty()).then(|| (rest, sub_span(text, &span, after..text.len())));
-                let value = take_value(spec, &label, attached, args, &mut i, end)?;
+                let value = take_value(spec, &label, attached, args, &mut i, end);
                 items.push(Item {
                     opt: spec.opt,
                     label,
@@ -986,8 +987,9 @@ struct State<'a> {
 
 impl<'a> State<'a> {
     /// Records one option's value.
-    fn set(&mut self, item: &Item<'a>) -> Result<(), CmdError> {
-        let value = item.value.clone().unwrap_or_default();
+    fn set(&mut self, item: &Item<'a>, given: Option<Word<'a>>) -> Result<(), CmdError> {
+        let present = given.is_some();
+        let value = given.unwrap_or_default();
         match item.opt {
             Opt::Tcp | Opt::Udp => {
                 let proto = if item.opt == Opt::Tcp { Proto::Tcp } else { Proto::Udp };
@@ -1003,9 +1005,14 @@ impl<'a> State<'a> {
             }
             Opt::Scheduler => self.sched = Some(parse_sched(&value)?),
             Opt::Persistent => {
-                self.persistent = Some(match &item.value {
-                    Some(w) => number(w, 1..=MAX_TIMEOUT, "a persistence timeout in seconds from 1 to 2678400")?,
-                    None => DEFAULT_PERSISTENT_TIMEOUT,
+                self.persistent = Some(if present {
+                    number(
+                        &value,
+                        1..=MAX_TIMEOUT,
+                        "a persistence timeout in seconds from 1 to 2678400",
+                    )?
+                } else {
+                    DEFAULT_PERSISTENT_TIMEOUT
                 });
             }
             Opt::Netmask => self.netmask = Some(parse_netmask(&value)?),
@@ -1096,6 +1103,7 @@ pub fn parse(args: &[(&str, Range<usize>)], end: usize) -> Result<IpvsadmCmd, Cm
                 return Err(CmdError::new(item.span.clone(), "one command per line", &item.label)
                     .with_hint("ipvsadm takes one command (multiple commands specified)"));
             }
+            item.value.clone()?;
             cmd = Some(c);
             continue;
         }
@@ -1111,7 +1119,7 @@ pub fn parse(args: &[(&str, Range<usize>)], end: usize) -> Result<IpvsadmCmd, Cm
             return Err(duplicate(slot, item));
         }
         seen.push(slot);
-        st.set(item)?;
+        st.set(item, item.value.clone()?)?;
     }
     let Some(cmd) = cmd else {
         return Err(match positionals.first() {
@@ -1522,10 +1530,7 @@ mod tests {
             service("ipvsadm -A -u 10.0.0.100:53 -s sh -b sh-port,,sh-fallback").flags,
             both
         );
-        assert_eq!(
-            service("ipvsadm -A -t 10.0.0.100:80 -s mh -b flag-1").flags.mh_fallback,
-            true
-        );
+        assert!(service("ipvsadm -A -t 10.0.0.100:80 -s mh -b flag-1").flags.mh_fallback);
         let line = "ipvsadm -E -t 10.0.0.100:80 -b sh-port";
         let e = err(line);
         assert_eq!(&line[e.span.clone()], "sh-port");

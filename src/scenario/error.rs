@@ -55,9 +55,15 @@ impl ScenarioError {
         let end = offset_of(source, e.span.end.line, e.span.end.col).max(start);
         let msg = e.code.to_string();
         // ron says e.g. "Expected ... but found ..."; split it when it does.
-        let (expected, found) = match msg.split_once(" but found ") {
+        let (expected, found) = match &e.code {
+            ron::Error::NoSuchStructField { expected, found, outer } => (
+                format!("a field of {}: {}", outer.as_deref().unwrap_or("this struct"), expected.join(", ")),
+                format!("`{found}`"),
+            ),
+            _ => match msg.split_once(" but found ") {
             Some((a, b)) => (a.trim_start_matches("Expected ").to_string(), b.to_string()),
             None => ("a valid scenario".to_string(), msg.clone()),
+            },
         };
         let help = match &e.code {
             ron::Error::NoSuchStructField { .. } | ron::Error::MissingStructField { .. } => {

@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(l.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["x\"y", "ip addr"]);
         let loc = Locator::new(src);
         let hit = loc.find_after(0, "ip addr").unwrap();
-        assert_eq!(line_col(src, hit.start), (3, 6));
-        assert_eq!(offset_of(src, 3, 6), hit.start);
+        assert_eq!(line_col(src, hit.start), (3, 7));
+        assert_eq!(offset_of(src, 3, 7), hit.start);
     }
 }

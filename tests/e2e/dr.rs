@@ -40,7 +40,7 @@ fn router_resolves_the_vip_to_the_director() {
     // who-has VIP, so the router's neighbour entry for the VIP holds the director's MAC.
     let r = run("dr");
     let router = r.host("router");
-    let e = router.neigh.entries.iter().find(|e| e.ip == "10.0.0.100".parse().unwrap()).expect("router knows the VIP");
+    let e = router.neigh.entries.iter().find(|e| e.ip == "10.0.0.100".parse::<std::net::Ipv4Addr>().unwrap()).expect("router knows the VIP");
     assert_eq!(e.mac, r.host("director").ifaces[1].mac);
 }
 
