@@ -85,14 +85,18 @@ pub fn check(files: &[String]) -> Result<(), String> {
 pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), String> {
     let l = load(name)?;
     let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
-    match at {
+    let now = match at {
         Some(t) => {
             let d = crate::sim::SimDuration::parse(t).map_err(|e| format!("--at: expected {e}\n"))?;
-            engine.run_until(crate::sim::SimTime::ZERO + d);
+            let t = crate::sim::SimTime::ZERO + d;
+            engine.run_until(t);
+            t
         }
-        None => engine.run(),
-    }
-    let now = engine.now();
+        None => {
+            engine.run();
+            engine.now()
+        }
+    };
     let mut any = false;
     for h in &engine.hosts {
         if let Some(v) = &h.ipvs {

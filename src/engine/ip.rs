@@ -276,7 +276,6 @@ impl Engine {
             self.metrics.drop(DropReason::FragNeeded);
             return;
         }
-        self.metrics.hosts[h as usize].ip_packets += 1;
         if self.run_rules(h, HookPoint::Output, &pkt) == Verdict::Drop {
             trace!(self, h, Some(oif), Stage::Output, Action::Drop(DropReason::HookDrop), Subject::packet(&pkt), "drop: OUTPUT rule");
             self.metrics.drop(DropReason::HookDrop);

@@ -320,3 +320,12 @@ impl Engine {
         host.neigh.reachable_drawn = Some(now);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn event_stays_small() {
+        // The agenda copies events; a frame is a Copy value and must stay small.
+        assert!(std::mem::size_of::<super::Event>() <= 128, "{}", std::mem::size_of::<super::Event>());
+    }
+}

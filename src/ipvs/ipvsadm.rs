@@ -979,7 +979,7 @@ struct State<'a> {
     fwd: Option<Fwd>,
     weight: Option<u32>,
     u_threshold: Option<u32>,
-    l_threshold: Option<u32>,
+    l_threshold: Option<(u32, Range<usize>)>,
     flags: Vec<Word<'a>>,
     ops: Option<Range<usize>>,
     tun_type: Option<Range<usize>>,
@@ -1027,11 +1027,8 @@ impl<'a> State<'a> {
                 )?);
             }
             Opt::LThreshold => {
-                self.l_threshold = Some(number(
-                    &value,
-                    0..=MAX_THRESHOLD,
-                    "a lower threshold from 0 to 2147483647",
-                )?);
+                let n = number(&value, 0..=MAX_THRESHOLD, "a lower threshold from 0 to 2147483647")?;
+                self.l_threshold = Some((n, value.1));
             }
             Opt::SchedFlags => self.flags = split_flags(&value)?,
             Opt::Ops => self.ops = Some(item.span.clone()),
@@ -1226,6 +1223,20 @@ fn finish(cmd: Cmd, st: &State, end: usize) -> Result<IpvsadmCmd, CmdError> {
         return Err(CmdError::new(span, "-i with --tun-type", "--tun-type")
             .with_hint("Tunnel options conflict with forward method: --tun-type needs -i"));
     }
+    let u_threshold = st.u_threshold.unwrap_or(0);
+    if let Some((l, span)) = st.l_threshold.clone()
+        && l > u_threshold
+    {
+        return Err(CmdError::new(
+            span,
+            format!("a lower threshold of at most {u_threshold} (the -x value)"),
+            &l.to_string(),
+        )
+        .with_hint(
+            "the kernel refuses -y above -x (lower threshold is higher than upper threshold, ERANGE); \
+                 without -x the upper threshold is 0, so give -x too",
+        ));
+    }
     let port = match fwd {
         Fwd::Dr | Fwd::Tun => svc.port,
         Fwd::Nat => port.unwrap_or(svc.port),
@@ -1236,8 +1247,8 @@ fn finish(cmd: Cmd, st: &State, end: usize) -> Result<IpvsadmCmd, CmdError> {
         port,
         fwd,
         weight: st.weight.unwrap_or(1),
-        u_threshold: st.u_threshold.unwrap_or(0),
-        l_threshold: st.l_threshold.unwrap_or(0),
+        u_threshold,
+        l_threshold: st.l_threshold.as_ref().map_or(0, |(l, _)| *l),
     };
     Ok(if cmd == Cmd::AddServer {
         IpvsadmCmd::AddServer(opts)
@@ -1318,7 +1329,8 @@ pub(crate) mod strategies {
                 fwd,
                 weight,
                 u_threshold,
-                l_threshold,
+                // The kernel's rule: the lower threshold may not exceed the upper one.
+                l_threshold: l_threshold.min(u_threshold),
             })
     }
 
@@ -1627,6 +1639,8 @@ mod tests {
             at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 --tun-type ipip"),
             "--tun-type"
         );
+        assert_eq!(at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -y 5"), "5");
+        assert_eq!(at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -x 4 -y 5"), "5");
         assert_eq!(err("ipvsadm --set 900 120").span, 21..21);
         assert_eq!(at("ipvsadm --set 900 120 300 5"), "5");
         assert_eq!(at("ipvsadm --set 900 120 x"), "x");

@@ -135,8 +135,12 @@ pub(crate) fn sub_span(text: &str, span: &Range<usize>, r: Range<usize>) -> Rang
     }
 }
 
-/// Levenshtein distance in characters.
+/// Levenshtein distance in characters. Words longer than 256 bytes are never typos of ours:
+/// their distance is reported as the longer length, without the quadratic work.
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    if a.len() > 256 || b.len() > 256 {
+        return a.chars().count().max(b.chars().count());
+    }
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
@@ -226,9 +230,9 @@ fn prefix_mask(prefix: u8) -> u32 {
 }
 
 /// `ADDR[/LEN]` or `ADDR/MASK` (iproute2 accepts a contiguous dotted mask too).
-/// `default` is 0.0.0.0/0 when `allow_default`.
+/// `default` (and iproute2's `all`, `any`, `0/0`) is 0.0.0.0/0 when `allow_default`.
 fn parse_prefix(t: &Tok, allow_default: bool) -> Result<(Ipv4Addr, u8), CmdError> {
-    if allow_default && t.is("default") {
+    if allow_default && matches!(t.text.as_str(), "default" | "all" | "any" | "0/0") {
         return Ok((Ipv4Addr::UNSPECIFIED, 0));
     }
     let (addr_text, len_text) = match t.text.split_once('/') {
@@ -321,7 +325,7 @@ fn parse_number(t: &Tok, range: RangeInclusive<u32>, expected: &str) -> Result<u
 }
 
 fn parse_mtu(t: &Tok) -> Result<u32, CmdError> {
-    parse_number(t, 68..=65_535, "an MTU from 68 to 65535")
+    parse_number(t, 68..=65_536, "an MTU from 68 to 65536")
 }
 
 // ───────────────────────────── the command ─────────────────────────────
@@ -1480,10 +1484,7 @@ fn route_add(a: &mut Args) -> Result<Command, CmdError> {
                 }
             }
             "unicast" => {}
-            w if ["metric", "priority", "preference"]
-                .iter()
-                .any(|k| iproute_matches(w, k)) =>
-            {
+            w if w == "preference" || iproute_matches(w, "metric") || iproute_matches(w, "priority") => {
                 once(metric.is_some(), t)?;
                 let v = a.value("a metric after `metric`")?;
                 metric = Some(parse_number(v, 0..=u32::MAX, "a metric from 0 to 4294967295")?);
@@ -2191,7 +2192,7 @@ mod tests {
     #[test]
     fn dr_real_server_recipe() {
         // Each line of the canonical DR recipe yields exactly the typed command with the defaults
-        // the real tools apply (scope global on lo, wlc not used here, -g weight 1, -m keeps port).
+        // the real tools apply (scope global on lo, -g with weight 1, -m keeping the given port).
         let svc = ServiceAddr {
             proto: Proto::Tcp,
             addr: ip("10.0.0.100"),
@@ -2361,6 +2362,7 @@ mod tests {
                 metric: 5
             })
         );
+        assert_eq!(parse("ip r del 0/0"), parse("ip route del default"));
         assert_eq!(
             parse("ip r del default"),
             Ok(Command::RouteDel {
@@ -2753,7 +2755,7 @@ mod tests {
     fn command() -> impl Strategy<Value = Command> {
         let scope = prop::sample::select(vec![Scope::Global, Scope::Link, Scope::Host]);
         let nud = prop::sample::select(Nud::ALL.to_vec());
-        let mtu = prop::option::of(68u32..=65_535);
+        let mtu = prop::option::of(68u32..=65_536);
         prop_oneof![
             (addr(), 0u8..=32, dev_name(), scope).prop_map(|(addr, prefix, dev, scope)| Command::AddrAdd {
                 addr,

@@ -52,8 +52,13 @@ impl Queue {
     /// when the queue already holds `queue_bytes`.
     pub fn offer(&mut self, now: SimTime, bytes: usize, p: &LinkParams) -> Option<SimTime> {
         let backlog_ns = self.busy_until.0.saturating_sub(now.0);
-        let backlog_bytes = (backlog_ns as u128 * p.bandwidth as u128 / 8_000_000_000) as u64;
-        if backlog_bytes + bytes as u64 > p.queue_bytes {
+        if backlog_ns > 0 {
+            // ns × bit/s can exceed u64 only for backlogs of hours; saturate then.
+            let backlog_bytes = backlog_ns.saturating_mul(p.bandwidth) / 8_000_000_000;
+            if backlog_bytes + bytes as u64 > p.queue_bytes {
+                return None;
+            }
+        } else if bytes as u64 > p.queue_bytes {
             return None;
         }
         let ser = (bytes as u64 * 8_000_000_000).div_ceil(p.bandwidth.max(1));
