@@ -19,7 +19,10 @@ pub fn scenario_text(requests: u64) -> String {
     let router = CLIENTS;
     let director = CLIENTS + 1;
     let mut s = String::new();
-    let _ = writeln!(s, "Scenario(\n    about: \"bench: 16 UDP clients, DR director, 4 real servers, 50k req/s\",\n    seed: 1,\n    duration: \"{secs}s\",");
+    let _ = writeln!(
+        s,
+        "Scenario(\n    about: \"bench: 16 UDP clients, DR director, 4 real servers, 50k req/s\",\n    seed: 1,\n    duration: \"{secs}s\","
+    );
     s.push_str("    segments: [Segment(name: \"wan\", latency: \"10us\", bandwidth: \"1Gbit\"), Segment(name: \"lan\", latency: \"10us\", bandwidth: \"1Gbit\")],\n    hosts: [\n");
     for c in 0..CLIENTS {
         let _ = writeln!(
@@ -29,14 +32,32 @@ pub fn scenario_text(requests: u64) -> String {
             default_mac(router, 1)
         );
     }
-    let _ = write!(s, "        Host(name: \"router\", ifaces: {{\"eth0\": \"wan\", \"eth1\": \"lan\"}}, run: [\"ip addr add 198.18.255.254/16 dev eth0\", \"ip addr add 10.0.0.1/24 dev eth1\", \"sysctl -w net.ipv4.ip_forward=1\", \"ip neigh add 10.0.0.100 lladdr {} dev eth1 nud permanent\"", default_mac(director, 1));
+    let _ = write!(
+        s,
+        "        Host(name: \"router\", ifaces: {{\"eth0\": \"wan\", \"eth1\": \"lan\"}}, run: [\"ip addr add 198.18.255.254/16 dev eth0\", \"ip addr add 10.0.0.1/24 dev eth1\", \"sysctl -w net.ipv4.ip_forward=1\", \"ip neigh add 10.0.0.100 lladdr {} dev eth1 nud permanent\"",
+        default_mac(director, 1)
+    );
     for c in 0..CLIENTS {
-        let _ = write!(s, ", \"ip neigh add 198.18.0.{} lladdr {} dev eth0 nud permanent\"", 10 + c, default_mac(c, 1));
+        let _ = write!(
+            s,
+            ", \"ip neigh add 198.18.0.{} lladdr {} dev eth0 nud permanent\"",
+            10 + c,
+            default_mac(c, 1)
+        );
     }
     s.push_str("]),\n");
-    let _ = write!(s, "        Host(name: \"director\", ifaces: {{\"eth0\": \"lan\"}}, run: [\"ip addr add 10.0.0.2/24 dev eth0\", \"ip addr add 10.0.0.100/32 dev eth0\", \"ip route add default via 10.0.0.1\", \"ipvsadm -A -u 10.0.0.100:53 -s rr\"");
+    let _ = write!(
+        s,
+        "        Host(name: \"director\", ifaces: {{\"eth0\": \"lan\"}}, run: [\"ip addr add 10.0.0.2/24 dev eth0\", \"ip addr add 10.0.0.100/32 dev eth0\", \"ip route add default via 10.0.0.1\", \"ipvsadm -A -u 10.0.0.100:53 -s rr\""
+    );
     for r in 0..SERVERS {
-        let _ = write!(s, ", \"ipvsadm -a -u 10.0.0.100:53 -r 10.0.0.{} -g -w 1\", \"ip neigh add 10.0.0.{} lladdr {} dev eth0 nud permanent\"", 11 + r, 11 + r, default_mac(director + 1 + r, 1));
+        let _ = write!(
+            s,
+            ", \"ipvsadm -a -u 10.0.0.100:53 -r 10.0.0.{} -g -w 1\", \"ip neigh add 10.0.0.{} lladdr {} dev eth0 nud permanent\"",
+            11 + r,
+            11 + r,
+            default_mac(director + 1 + r, 1)
+        );
     }
     s.push_str("]),\n");
     for r in 0..SERVERS {
@@ -50,10 +71,18 @@ pub fn scenario_text(requests: u64) -> String {
     }
     s.push_str("    ],\n    apps: [\n");
     for r in 0..SERVERS {
-        let _ = writeln!(s, "        Server(host: \"rs{}\", proto: udp, port: 53, response: 200),", r + 1);
+        let _ = writeln!(
+            s,
+            "        Server(host: \"rs{}\", proto: udp, port: 53, response: 200),",
+            r + 1
+        );
     }
     for c in 0..CLIENTS {
-        let _ = writeln!(s, "        Client(host: \"c{c}\", proto: udp, to: \"10.0.0.100:53\", count: {per_client}, rate: {}, request: 100, flows: 4),", RATE / f64::from(CLIENTS));
+        let _ = writeln!(
+            s,
+            "        Client(host: \"c{c}\", proto: udp, to: \"10.0.0.100:53\", count: {per_client}, rate: {}, request: 100, flows: 4),",
+            RATE / f64::from(CLIENTS)
+        );
     }
     s.push_str("    ],\n)\n");
     s

@@ -32,7 +32,11 @@ struct Printer {
 
 impl Recorder for Printer {
     fn record(&mut self, step: Step) {
-        let line = if self.json { trace::json::line(&step, &self.names) } else { trace::text::line(&step, &self.names) };
+        let line = if self.json {
+            trace::json::line(&step, &self.names)
+        } else {
+            trace::text::line(&step, &self.names)
+        };
         let _ = writeln!(self.out, "{line}");
     }
 }
@@ -40,11 +44,16 @@ impl Recorder for Printer {
 /// `lvsim trace`.
 pub fn trace(name: &str, json: bool, pcap: Option<&Path>, seed: Option<u64>) -> Result<(), String> {
     let l = load(name)?;
-    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
+    let mut engine = l
+        .build_with_seed(seed.unwrap_or(l.scenario.seed))
+        .map_err(|e| e.render())?;
     let capture = match pcap {
         Some(dir) => {
             let names: Vec<String> = engine.net.segments.iter().map(|s| s.name.clone()).collect();
-            let c = Rc::new(RefCell::new(PcapCapture::create(dir, &names).map_err(|e| format!("cannot write pcap files in {}: {e}\n", dir.display()))?));
+            let c =
+                Rc::new(RefCell::new(PcapCapture::create(dir, &names).map_err(|e| {
+                    format!("cannot write pcap files in {}: {e}\n", dir.display())
+                })?));
             engine.set_capture(Box::new(c.clone()));
             Some(c)
         }
@@ -56,11 +65,17 @@ pub fn trace(name: &str, json: bool, pcap: Option<&Path>, seed: Option<u64>) -> 
         let _ = writeln!(out, "{}", trace::text::header());
     }
     let _ = out.flush();
-    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json }));
+    engine.set_recorder(Box::new(Printer {
+        out,
+        names: engine.names(),
+        json,
+    }));
     engine.run();
     if let Some(c) = capture {
         drop(engine);
-        let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();
+        let c = Rc::try_unwrap(c)
+            .map_err(|_| "capture still in use".to_string())?
+            .into_inner();
         let paths = c.finish().map_err(|e| format!("writing pcap: {e}\n"))?;
         for p in paths {
             eprintln!("wrote {}", p.display());
@@ -74,7 +89,12 @@ pub fn check(files: &[String]) -> Result<(), String> {
     let mut failed = String::new();
     for f in files {
         match scenario::load(f).and_then(|l| l.build().map(|_| l)) {
-            Ok(l) => println!("ok: {f}: {} hosts, {} segments — {}", l.scenario.hosts.len(), l.scenario.segments.len(), l.scenario.about),
+            Ok(l) => println!(
+                "ok: {f}: {} hosts, {} segments — {}",
+                l.scenario.hosts.len(),
+                l.scenario.segments.len(),
+                l.scenario.about
+            ),
             Err(e) => failed.push_str(&e.render()),
         }
     }
@@ -84,18 +104,17 @@ pub fn check(files: &[String]) -> Result<(), String> {
 /// `lvsim ipvsadm`: the director's listings after running.
 pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), String> {
     let l = load(name)?;
-    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
-    let now = match at {
-        Some(t) => {
-            let d = crate::sim::SimDuration::parse(t).map_err(|e| format!("--at: expected {e}\n"))?;
-            let t = crate::sim::SimTime::ZERO + d;
-            engine.run_until(t);
-            t
-        }
-        None => {
-            engine.run();
-            engine.now()
-        }
+    let mut engine = l
+        .build_with_seed(seed.unwrap_or(l.scenario.seed))
+        .map_err(|e| e.render())?;
+    let now = if let Some(t) = at {
+        let d = crate::sim::SimDuration::parse(t).map_err(|e| format!("--at: expected {e}\n"))?;
+        let t = crate::sim::SimTime::ZERO + d;
+        engine.run_until(t);
+        t
+    } else {
+        engine.run();
+        engine.now()
     };
     let mut any = false;
     for h in &engine.hosts {
@@ -107,7 +126,11 @@ pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), St
             print!("{}", crate::ipvs::listing::list_conns(v, now));
         }
     }
-    if any { Ok(()) } else { Err(format!("{name}: no host runs ipvsadm\n")) }
+    if any {
+        Ok(())
+    } else {
+        Err(format!("{name}: no host runs ipvsadm\n"))
+    }
 }
 
 /// `lvsim bench`.
@@ -124,7 +147,10 @@ pub fn bench(requests: u64, json: bool) -> Result<(), String> {
     println!("  packet-hops          {:>14}", r.packet_hops);
     println!("  wall time            {:>12.3} s", r.wall_secs);
     println!("  events/s             {:>14.0}", r.events_per_sec);
-    println!("  packet-hops/s        {:>14.0}   (ns-3 on this workload: 214,000; target 4,000,000)", r.packet_hops_per_sec);
+    println!(
+        "  packet-hops/s        {:>14.0}   (ns-3 on this workload: 214,000; target 4,000,000)",
+        r.packet_hops_per_sec
+    );
     match r.peak_rss_kib {
         Some(k) => println!("  peak memory (VmHWM)  {:>11.1} MiB", k as f64 / 1024.0),
         None => println!("  peak memory          unknown (no /proc/self/status)"),

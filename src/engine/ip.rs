@@ -21,13 +21,46 @@ impl Engine {
         self.metrics.hosts[h as usize].rx += 1;
         let ifc = &self.hosts[h as usize].ifaces[i as usize];
         let outcome = if !ifc.up {
-            trace!(self, h, Some(i), Stage::Rx, Action::Drop(DropReason::IfaceDown), Subject::frame(frame), "drop: {} is down", self.hosts[h as usize].ifaces[i as usize].name);
+            trace!(
+                self,
+                h,
+                Some(i),
+                Stage::Rx,
+                Action::Drop(DropReason::IfaceDown),
+                Subject::frame(frame),
+                "drop: {} is down",
+                self.hosts[h as usize].ifaces[i as usize].name
+            );
             Outcome::Dropped(DropReason::IfaceDown)
         } else if frame.eth.dst != ifc.mac && !frame.eth.dst.is_broadcast() {
-            trace!(self, h, Some(i), Stage::Rx, Action::Drop(DropReason::OtherHost), Subject::frame(frame), "drop: eth.dst {} is not this interface's MAC {} (PACKET_OTHERHOST)", frame.eth.dst, self.hosts[h as usize].ifaces[i as usize].mac);
+            trace!(
+                self,
+                h,
+                Some(i),
+                Stage::Rx,
+                Action::Drop(DropReason::OtherHost),
+                Subject::frame(frame),
+                "drop: eth.dst {} is not this interface's MAC {} (PACKET_OTHERHOST)",
+                frame.eth.dst,
+                self.hosts[h as usize].ifaces[i as usize].mac
+            );
             Outcome::Dropped(DropReason::OtherHost)
         } else {
-            trace!(self, h, Some(i), Stage::Rx, Action::Recv, Subject::frame(frame), "l2: {} frame for {}", if frame.eth.dst.is_broadcast() { "broadcast" } else { "unicast" }, self.hosts[h as usize].ifaces[i as usize].name);
+            trace!(
+                self,
+                h,
+                Some(i),
+                Stage::Rx,
+                Action::Recv,
+                Subject::frame(frame),
+                "l2: {} frame for {}",
+                if frame.eth.dst.is_broadcast() {
+                    "broadcast"
+                } else {
+                    "unicast"
+                },
+                self.hosts[h as usize].ifaces[i as usize].name
+            );
             match &frame.payload {
                 Payload::Arp(a) => {
                     self.arp_rcv(h, i, &frame.eth, a);
@@ -56,7 +89,15 @@ impl Engine {
     pub(super) fn ip_rcv(&mut self, h: HostId, iif: IfIndex, pkt: Packet) -> Outcome {
         self.metrics.hosts[h as usize].ip_packets += 1;
         if self.run_rules(h, HookPoint::Prerouting, &pkt) == Verdict::Drop {
-            trace!(self, h, Some(iif), Stage::Prerouting, Action::Drop(DropReason::HookDrop), Subject::packet(&pkt), "drop: PREROUTING rule");
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Prerouting,
+                Action::Drop(DropReason::HookDrop),
+                Subject::packet(&pkt),
+                "drop: PREROUTING rule"
+            );
             return Outcome::Dropped(DropReason::HookDrop);
         }
         let host = &self.hosts[h as usize];
@@ -65,30 +106,98 @@ impl Engine {
         let decision = host.lookup(dst);
         let local = matches!(decision, Lookup::Local { .. });
         if !local && !host.conf(iif).forwarding() {
-            trace!(self, h, Some(iif), Stage::Routing, Action::Drop(DropReason::IpForwardOff), Subject::packet(&pkt), "drop: {dst} is not a local address and ip_forward=0 on {} (the host does not route)", self.hosts[h as usize].name);
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Routing,
+                Action::Drop(DropReason::IpForwardOff),
+                Subject::packet(&pkt),
+                "drop: {dst} is not a local address and ip_forward=0 on {} (the host does not route)",
+                self.hosts[h as usize].name
+            );
             return Outcome::Dropped(DropReason::IpForwardOff);
         }
         let conf = host.conf(iif);
-        if let Err(e) = route::validate_source(&host.routes, &host.ifaces, src, iif, conf.rp_filter(), conf.accept_local()) {
+        if let Err(e) = route::validate_source(
+            &host.routes,
+            &host.ifaces,
+            src,
+            iif,
+            conf.rp_filter(),
+            conf.accept_local(),
+        ) {
             let (r, why) = match e {
-                SourceError::Martian => (DropReason::Martian, format!("martian source: {src} is this host's own address (accept_local=0)")),
-                SourceError::RpFilter { mode } => (DropReason::RpFilter, format!("rp_filter={mode}: the route back to {src} does not use {}", self.hosts[h as usize].ifaces[iif as usize].name)),
+                SourceError::Martian => (
+                    DropReason::Martian,
+                    format!("martian source: {src} is this host's own address (accept_local=0)"),
+                ),
+                SourceError::RpFilter { mode } => (
+                    DropReason::RpFilter,
+                    format!(
+                        "rp_filter={mode}: the route back to {src} does not use {}",
+                        self.hosts[h as usize].ifaces[iif as usize].name
+                    ),
+                ),
             };
-            trace!(self, h, Some(iif), Stage::Routing, Action::Drop(r), Subject::packet(&pkt), "drop: {why}");
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Routing,
+                Action::Drop(r),
+                Subject::packet(&pkt),
+                "drop: {why}"
+            );
             return Outcome::Dropped(r);
         }
         match decision {
             Lookup::Local { iface } => {
-                trace!(self, h, Some(iif), Stage::Routing, Action::Pass, Subject::packet(&pkt), "route: {dst} is local (on {}) → INPUT", self.hosts[h as usize].ifaces[iface as usize].name);
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Routing,
+                    Action::Pass,
+                    Subject::packet(&pkt),
+                    "route: {dst} is local (on {}) → INPUT",
+                    self.hosts[h as usize].ifaces[iface as usize].name
+                );
                 self.local_in(h, iif, pkt)
             }
             Lookup::Unreachable => {
-                trace!(self, h, Some(iif), Stage::Routing, Action::Drop(DropReason::NoRoute), Subject::packet(&pkt), "drop: no route to {dst}; ICMP network unreachable to {src}");
-                self.icmp_error(h, &pkt, IcmpRepr::DstUnreachable { code: unreach::NET, mtu: 0, quote: pkt.quote() });
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Routing,
+                    Action::Drop(DropReason::NoRoute),
+                    Subject::packet(&pkt),
+                    "drop: no route to {dst}; ICMP network unreachable to {src}"
+                );
+                self.icmp_error(
+                    h,
+                    &pkt,
+                    IcmpRepr::DstUnreachable {
+                        code: unreach::NET,
+                        mtu: 0,
+                        quote: pkt.quote(),
+                    },
+                );
                 Outcome::Dropped(DropReason::NoRoute)
             }
             Lookup::Unicast { route, nexthop } => {
-                trace!(self, h, Some(iif), Stage::Routing, Action::Pass, Subject::packet(&pkt), "route: forward {dst} {} dev {} → FORWARD", route.via.map_or_else(|| "directly".to_string(), |v| format!("via {v}")), self.hosts[h as usize].ifaces[route.dev as usize].name);
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Routing,
+                    Action::Pass,
+                    Subject::packet(&pkt),
+                    "route: forward {dst} {} dev {} → FORWARD",
+                    route.via.map_or_else(|| "directly".to_string(), |v| format!("via {v}")),
+                    self.hosts[h as usize].ifaces[route.dev as usize].name
+                );
                 self.ip_forward(h, iif, pkt, route.dev, nexthop, route.mtu)
             }
         }
@@ -109,7 +218,15 @@ impl Engine {
                     match ipvs.in_hook(&pkt, now) {
                         InVerdict::Accept { why } => {
                             if ipvs.is_vip(pkt.ip.dst) {
-                                trace!(self, h, Some(iif), Stage::Input, Action::Pass, Subject::packet(&pkt), "ipvs: {why} → local stack");
+                                trace!(
+                                    self,
+                                    h,
+                                    Some(iif),
+                                    Stage::Input,
+                                    Action::Pass,
+                                    Subject::packet(&pkt),
+                                    "ipvs: {why} → local stack"
+                                );
                             }
                             Verdict::Accept
                         }
@@ -118,12 +235,39 @@ impl Engine {
                             return Outcome::Forwarded;
                         }
                         InVerdict::NoDest => {
-                            trace!(self, h, Some(iif), Stage::Input, Action::Drop(DropReason::IpvsNoDest), Subject::packet(&pkt), "ipvs: no real server available for {}:{}; ICMP port unreachable to {}", pkt.ip.dst, pkt.l4.ports().map_or(0, |p| p.1), pkt.ip.src);
-                            self.icmp_error(h, &pkt, IcmpRepr::DstUnreachable { code: unreach::PORT, mtu: 0, quote: pkt.quote() });
+                            trace!(
+                                self,
+                                h,
+                                Some(iif),
+                                Stage::Input,
+                                Action::Drop(DropReason::IpvsNoDest),
+                                Subject::packet(&pkt),
+                                "ipvs: no real server available for {}:{}; ICMP port unreachable to {}",
+                                pkt.ip.dst,
+                                pkt.l4.ports().map_or(0, |p| p.1),
+                                pkt.ip.src
+                            );
+                            self.icmp_error(
+                                h,
+                                &pkt,
+                                IcmpRepr::DstUnreachable {
+                                    code: unreach::PORT,
+                                    mtu: 0,
+                                    quote: pkt.quote(),
+                                },
+                            );
                             return Outcome::Dropped(DropReason::IpvsNoDest);
                         }
                         InVerdict::DestGone => {
-                            trace!(self, h, Some(iif), Stage::Input, Action::Drop(DropReason::IpvsDestGone), Subject::packet(&pkt), "ipvs: the connection's real server was deleted (expire_nodest_conn=0): drop");
+                            trace!(
+                                self,
+                                h,
+                                Some(iif),
+                                Stage::Input,
+                                Action::Drop(DropReason::IpvsDestGone),
+                                Subject::packet(&pkt),
+                                "ipvs: the connection's real server was deleted (expire_nodest_conn=0): drop"
+                            );
                             return Outcome::Dropped(DropReason::IpvsDestGone);
                         }
                     }
@@ -132,7 +276,15 @@ impl Engine {
                 HookFn::Rule { rule, .. } => rule(&pkt),
             };
             if verdict == Verdict::Drop {
-                trace!(self, h, Some(iif), Stage::Input, Action::Drop(DropReason::HookDrop), Subject::packet(&pkt), "drop: INPUT rule");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Input,
+                    Action::Drop(DropReason::HookDrop),
+                    Subject::packet(&pkt),
+                    "drop: INPUT rule"
+                );
                 return Outcome::Dropped(DropReason::HookDrop);
             }
         }
@@ -145,18 +297,62 @@ impl Engine {
             let host = &self.hosts[h as usize];
             return match host.ifaces.iter().position(|i| i.kind == IfKind::Tunnel) {
                 None => {
-                    trace!(self, h, Some(iif), Stage::Input, Action::Drop(DropReason::NoTunnel), Subject::packet(&pkt), "drop: IPIP (ip.proto 4) but no tunl0 (ipip module not loaded); ICMP protocol unreachable to {}", outer.src);
-                    self.icmp_error(h, &pkt, IcmpRepr::DstUnreachable { code: 2, mtu: 0, quote: pkt.quote() });
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Input,
+                        Action::Drop(DropReason::NoTunnel),
+                        Subject::packet(&pkt),
+                        "drop: IPIP (ip.proto 4) but no tunl0 (ipip module not loaded); ICMP protocol unreachable to {}",
+                        outer.src
+                    );
+                    self.icmp_error(
+                        h,
+                        &pkt,
+                        IcmpRepr::DstUnreachable {
+                            code: 2,
+                            mtu: 0,
+                            quote: pkt.quote(),
+                        },
+                    );
                     Outcome::Dropped(DropReason::NoTunnel)
                 }
                 Some(t) if !host.ifaces[t].up => {
-                    trace!(self, h, Some(iif), Stage::Input, Action::Drop(DropReason::NoTunnel), Subject::packet(&pkt), "drop: IPIP packet but tunl0 is down; ICMP port unreachable to {}", outer.src);
-                    self.icmp_error(h, &pkt, IcmpRepr::DstUnreachable { code: unreach::PORT, mtu: 0, quote: pkt.quote() });
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Input,
+                        Action::Drop(DropReason::NoTunnel),
+                        Subject::packet(&pkt),
+                        "drop: IPIP packet but tunl0 is down; ICMP port unreachable to {}",
+                        outer.src
+                    );
+                    self.icmp_error(
+                        h,
+                        &pkt,
+                        IcmpRepr::DstUnreachable {
+                            code: unreach::PORT,
+                            mtu: 0,
+                            quote: pkt.quote(),
+                        },
+                    );
                     Outcome::Dropped(DropReason::NoTunnel)
                 }
                 Some(t) => {
                     let inner = Packet { tunnel: None, ..pkt };
-                    trace!(self, h, Some(t as IfIndex), Stage::Input, Action::Rewrite, Subject::packet(&inner), "ipip: decapsulated on tunl0 (outer {} > {} removed); inner packet re-enters PREROUTING", outer.src, outer.dst);
+                    trace!(
+                        self,
+                        h,
+                        Some(t as IfIndex),
+                        Stage::Input,
+                        Action::Rewrite,
+                        Subject::packet(&inner),
+                        "ipip: decapsulated on tunl0 (outer {} > {} removed); inner packet re-enters PREROUTING",
+                        outer.src,
+                        outer.dst
+                    );
                     self.ip_rcv(h, t as IfIndex, inner)
                 }
             };
@@ -169,17 +365,59 @@ impl Engine {
     }
 
     /// `ip_forward`: TTL, MTU, FORWARD (IPVS 100 un-NATs replies), POSTROUTING, neighbour.
-    fn ip_forward(&mut self, h: HostId, iif: IfIndex, mut pkt: Packet, oif: IfIndex, nexthop: Ipv4Addr, route_mtu: Option<u16>) -> Outcome {
+    fn ip_forward(
+        &mut self,
+        h: HostId,
+        iif: IfIndex,
+        mut pkt: Packet,
+        oif: IfIndex,
+        nexthop: Ipv4Addr,
+        route_mtu: Option<u16>,
+    ) -> Outcome {
         if pkt.outer().ttl <= 1 {
-            trace!(self, h, Some(iif), Stage::Forward, Action::Drop(DropReason::TtlExceeded), Subject::packet(&pkt), "drop: TTL exceeded; ICMP time exceeded to {}", pkt.outer().src);
-            self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Forward,
+                Action::Drop(DropReason::TtlExceeded),
+                Subject::packet(&pkt),
+                "drop: TTL exceeded; ICMP time exceeded to {}",
+                pkt.outer().src
+            );
+            self.icmp_error(
+                h,
+                &pkt,
+                IcmpRepr::TimeExceeded {
+                    code: 0,
+                    quote: pkt.quote(),
+                },
+            );
             return Outcome::Dropped(DropReason::TtlExceeded);
         }
         pkt.outer_mut().ttl -= 1;
         let mtu = route_mtu.unwrap_or(self.hosts[h as usize].ifaces[oif as usize].mtu);
         if pkt.outer().dont_frag && pkt.ip_total_len() > mtu as usize {
-            trace!(self, h, Some(iif), Stage::Forward, Action::Drop(DropReason::FragNeeded), Subject::packet(&pkt), "drop: {} bytes with DF > MTU {mtu}; ICMP fragmentation needed (mtu {mtu}) to {}", pkt.ip_total_len(), pkt.outer().src);
-            self.icmp_error(h, &pkt, IcmpRepr::DstUnreachable { code: unreach::FRAG_NEEDED, mtu, quote: pkt.quote() });
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Forward,
+                Action::Drop(DropReason::FragNeeded),
+                Subject::packet(&pkt),
+                "drop: {} bytes with DF > MTU {mtu}; ICMP fragmentation needed (mtu {mtu}) to {}",
+                pkt.ip_total_len(),
+                pkt.outer().src
+            );
+            self.icmp_error(
+                h,
+                &pkt,
+                IcmpRepr::DstUnreachable {
+                    code: unreach::FRAG_NEEDED,
+                    mtu,
+                    quote: pkt.quote(),
+                },
+            );
             return Outcome::Dropped(DropReason::FragNeeded);
         }
         let n = self.hosts[h as usize].hooks.chain(HookPoint::Forward).len();
@@ -192,7 +430,22 @@ impl Engine {
                     let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
                     if let Some(c) = ipvs.out_hook(&mut pkt, now) {
                         let st = ipvs.conn(c).state;
-                        trace!(self, h, Some(iif), Stage::Forward, Action::Rewrite, Subject::packet(&pkt), "ipvs: NAT reply of conn {}:{} → source {}:{} rewritten to VIP {}:{} (state {})", pkt.ip.dst, pkt.l4.ports().map_or(0, |p| p.1), before.ip.src, before.l4.ports().map_or(0, |p| p.0), pkt.ip.src, pkt.l4.ports().map_or(0, |p| p.0), st.name());
+                        trace!(
+                            self,
+                            h,
+                            Some(iif),
+                            Stage::Forward,
+                            Action::Rewrite,
+                            Subject::packet(&pkt),
+                            "ipvs: NAT reply of conn {}:{} → source {}:{} rewritten to VIP {}:{} (state {})",
+                            pkt.ip.dst,
+                            pkt.l4.ports().map_or(0, |p| p.1),
+                            before.ip.src,
+                            before.l4.ports().map_or(0, |p| p.0),
+                            pkt.ip.src,
+                            pkt.l4.ports().map_or(0, |p| p.0),
+                            st.name()
+                        );
                     }
                     Verdict::Accept
                 }
@@ -200,11 +453,30 @@ impl Engine {
                 HookFn::Rule { rule, .. } => rule(&pkt),
             };
             if verdict == Verdict::Drop {
-                trace!(self, h, Some(iif), Stage::Forward, Action::Drop(DropReason::HookDrop), Subject::packet(&pkt), "drop: FORWARD rule");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Forward,
+                    Action::Drop(DropReason::HookDrop),
+                    Subject::packet(&pkt),
+                    "drop: FORWARD rule"
+                );
                 return Outcome::Dropped(DropReason::HookDrop);
             }
         }
-        trace!(self, h, Some(oif), Stage::Forward, Action::Pass, Subject::packet(&pkt), "forward: ttl {} → {}, out {} to next hop {nexthop}", pkt.outer().ttl + 1, pkt.outer().ttl, self.hosts[h as usize].ifaces[oif as usize].name);
+        trace!(
+            self,
+            h,
+            Some(oif),
+            Stage::Forward,
+            Action::Pass,
+            Subject::packet(&pkt),
+            "forward: ttl {} → {}, out {} to next hop {nexthop}",
+            pkt.outer().ttl + 1,
+            pkt.outer().ttl,
+            self.hosts[h as usize].ifaces[oif as usize].name
+        );
         self.postrouting(h, oif, nexthop, pkt);
         Outcome::Forwarded
     }
@@ -220,28 +492,87 @@ impl Engine {
             (c, ipvs.services[c.svc].sched.name(), d)
         };
         if new {
-            self.schedule(c.expires, Event::ConnTimer { host: h, conn, generation: c.generation });
-            trace!(self, h, Some(iif), Stage::Input, Action::Schedule, Subject::packet(&pkt), "ipvs: new conn {}:{} -> {}:{}, {sched} picked {}:{} (weight {dest_weight}, {})", c.key.caddr, c.key.cport, c.key.vaddr, c.key.vport, c.daddr, c.dport, c.fwd.name());
+            self.schedule(
+                c.expires,
+                Event::ConnTimer {
+                    host: h,
+                    conn,
+                    generation: c.generation,
+                },
+            );
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Input,
+                Action::Schedule,
+                Subject::packet(&pkt),
+                "ipvs: new conn {}:{} -> {}:{}, {sched} picked {}:{} (weight {dest_weight}, {})",
+                c.key.caddr,
+                c.key.cport,
+                c.key.vaddr,
+                c.key.vport,
+                c.daddr,
+                c.dport,
+                c.fwd.name()
+            );
         } else {
-            trace!(self, h, Some(iif), Stage::Input, Action::Pass, Subject::packet(&pkt), "ipvs: existing conn → {}:{} ({}), state {}", c.daddr, c.dport, c.fwd.name(), c.state.name());
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Input,
+                Action::Pass,
+                Subject::packet(&pkt),
+                "ipvs: existing conn → {}:{} ({}), state {}",
+                c.daddr,
+                c.dport,
+                c.fwd.name(),
+                c.state.name()
+            );
         }
         let _ = now;
         let host = &self.hosts[h as usize];
         let (route, nexthop) = match host.lookup(c.daddr) {
             Lookup::Unicast { route, nexthop } => (route, nexthop),
             Lookup::Local { .. } => {
-                trace!(self, h, Some(iif), Stage::Output, Action::Drop(DropReason::NoRoute), Subject::packet(&pkt), "ipvs: real server {} is this host itself (local real servers are not simulated)", c.daddr);
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Output,
+                    Action::Drop(DropReason::NoRoute),
+                    Subject::packet(&pkt),
+                    "ipvs: real server {} is this host itself (local real servers are not simulated)",
+                    c.daddr
+                );
                 self.metrics.drop(DropReason::NoRoute);
                 return;
             }
             Lookup::Unreachable => {
-                trace!(self, h, Some(iif), Stage::Output, Action::Drop(DropReason::NoRoute), Subject::packet(&pkt), "ipvs: no route to real server {}", c.daddr);
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Output,
+                    Action::Drop(DropReason::NoRoute),
+                    Subject::packet(&pkt),
+                    "ipvs: no route to real server {}",
+                    c.daddr
+                );
                 self.metrics.drop(DropReason::NoRoute);
                 return;
             }
         };
         if pkt.ip.ttl <= 1 {
-            self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
+            self.icmp_error(
+                h,
+                &pkt,
+                IcmpRepr::TimeExceeded {
+                    code: 0,
+                    quote: pkt.quote(),
+                },
+            );
             self.metrics.drop(DropReason::TtlExceeded);
             return;
         }
@@ -252,32 +583,104 @@ impl Engine {
             Fwd::Nat => {
                 pkt.ip.dst = c.daddr;
                 pkt.l4.set_dst_port(c.dport);
-                trace!(self, h, Some(oif), Stage::Output, Action::Rewrite, Subject::packet(&pkt), "ipvs: NAT (masquerading): ip.dst {} → {}, port {} → {}; ttl−1; re-routed via {nexthop} dev {}", c.key.vaddr, c.daddr, c.key.vport, c.dport, self.hosts[h as usize].ifaces[oif as usize].name);
+                trace!(
+                    self,
+                    h,
+                    Some(oif),
+                    Stage::Output,
+                    Action::Rewrite,
+                    Subject::packet(&pkt),
+                    "ipvs: NAT (masquerading): ip.dst {} → {}, port {} → {}; ttl−1; re-routed via {nexthop} dev {}",
+                    c.key.vaddr,
+                    c.daddr,
+                    c.key.vport,
+                    c.dport,
+                    self.hosts[h as usize].ifaces[oif as usize].name
+                );
             }
             Fwd::Dr => {
-                trace!(self, h, Some(oif), Stage::Output, Action::Rewrite, Subject::packet(&pkt), "ipvs: DR (gatewaying): IP header unchanged (ip.dst stays {}), ttl−1; route to RIP {} as next hop, dev {}", pkt.ip.dst, c.daddr, self.hosts[h as usize].ifaces[oif as usize].name);
+                trace!(
+                    self,
+                    h,
+                    Some(oif),
+                    Stage::Output,
+                    Action::Rewrite,
+                    Subject::packet(&pkt),
+                    "ipvs: DR (gatewaying): IP header unchanged (ip.dst stays {}), ttl−1; route to RIP {} as next hop, dev {}",
+                    pkt.ip.dst,
+                    c.daddr,
+                    self.hosts[h as usize].ifaces[oif as usize].name
+                );
             }
             Fwd::Tun => {
                 let host = &mut self.hosts[h as usize];
                 let src = route::select_src(&host.ifaces, &route, nexthop).unwrap_or(Ipv4Addr::UNSPECIFIED);
                 let ident = host.next_ident();
                 let df = self.hosts[h as usize].ipvs.as_ref().is_some_and(|v| v.conf.pmtu_disc) && pkt.ip.dont_frag;
-                pkt.tunnel = Some(Ipv4Repr { src, dst: c.daddr, protocol: IpProtocol::Ipip, ttl: pkt.ip.ttl, ident, dont_frag: df, tos: pkt.ip.tos });
+                pkt.tunnel = Some(Ipv4Repr {
+                    src,
+                    dst: c.daddr,
+                    protocol: IpProtocol::Ipip,
+                    ttl: pkt.ip.ttl,
+                    ident,
+                    dont_frag: df,
+                    tos: pkt.ip.tos,
+                });
                 mtu = mtu.saturating_sub(20);
-                trace!(self, h, Some(oif), Stage::Output, Action::Rewrite, Subject::packet(&pkt), "ipvs: TUN (ipip): outer header {src} > {} added (ip.proto 4, ttl and DF copied), inner {} > {} untouched", c.daddr, pkt.ip.src, pkt.ip.dst);
+                trace!(
+                    self,
+                    h,
+                    Some(oif),
+                    Stage::Output,
+                    Action::Rewrite,
+                    Subject::packet(&pkt),
+                    "ipvs: TUN (ipip): outer header {src} > {} added (ip.proto 4, ttl and DF copied), inner {} > {} untouched",
+                    c.daddr,
+                    pkt.ip.src,
+                    pkt.ip.dst
+                );
             }
         }
-        let size = if pkt.tunnel.is_some() { pkt.inner_total_len() } else { pkt.ip_total_len() };
+        let size = if pkt.tunnel.is_some() {
+            pkt.inner_total_len()
+        } else {
+            pkt.ip_total_len()
+        };
         if pkt.ip.dont_frag && size > mtu as usize {
-            trace!(self, h, Some(oif), Stage::Output, Action::Drop(DropReason::FragNeeded), Subject::packet(&pkt), "ipvs: {size} bytes with DF > usable MTU {mtu}; ICMP fragmentation needed (mtu {mtu}) to {}", pkt.ip.src);
+            trace!(
+                self,
+                h,
+                Some(oif),
+                Stage::Output,
+                Action::Drop(DropReason::FragNeeded),
+                Subject::packet(&pkt),
+                "ipvs: {size} bytes with DF > usable MTU {mtu}; ICMP fragmentation needed (mtu {mtu}) to {}",
+                pkt.ip.src
+            );
             let mut orig = pkt;
             orig.tunnel = None;
-            self.icmp_error(h, &orig, IcmpRepr::DstUnreachable { code: unreach::FRAG_NEEDED, mtu, quote: orig.quote() });
+            self.icmp_error(
+                h,
+                &orig,
+                IcmpRepr::DstUnreachable {
+                    code: unreach::FRAG_NEEDED,
+                    mtu,
+                    quote: orig.quote(),
+                },
+            );
             self.metrics.drop(DropReason::FragNeeded);
             return;
         }
         if self.run_rules(h, HookPoint::Output, &pkt) == Verdict::Drop {
-            trace!(self, h, Some(oif), Stage::Output, Action::Drop(DropReason::HookDrop), Subject::packet(&pkt), "drop: OUTPUT rule");
+            trace!(
+                self,
+                h,
+                Some(oif),
+                Stage::Output,
+                Action::Drop(DropReason::HookDrop),
+                Subject::packet(&pkt),
+                "drop: OUTPUT rule"
+            );
             self.metrics.drop(DropReason::HookDrop);
             return;
         }
@@ -294,13 +697,31 @@ impl Engine {
                     pkt.ip.src = pkt.ip.dst;
                 }
                 let lo = 0;
-                trace!(self, h, Some(lo), Stage::Output, Action::Pass, Subject::packet(&pkt), "route: {} is local: delivered over lo", pkt.ip.dst);
+                trace!(
+                    self,
+                    h,
+                    Some(lo),
+                    Stage::Output,
+                    Action::Pass,
+                    Subject::packet(&pkt),
+                    "route: {} is local: delivered over lo",
+                    pkt.ip.dst
+                );
                 self.metrics.hosts[h as usize].ip_packets += 1;
                 let _ = self.local_in(h, lo, pkt);
                 true
             }
             Lookup::Unreachable => {
-                trace!(self, h, None, Stage::Output, Action::Drop(DropReason::NoRoute), Subject::packet(&pkt), "route: no route to {} (ENETUNREACH)", pkt.ip.dst);
+                trace!(
+                    self,
+                    h,
+                    None,
+                    Stage::Output,
+                    Action::Drop(DropReason::NoRoute),
+                    Subject::packet(&pkt),
+                    "route: no route to {} (ENETUNREACH)",
+                    pkt.ip.dst
+                );
                 self.metrics.drop(DropReason::NoRoute);
                 false
             }
@@ -310,11 +731,29 @@ impl Engine {
                 }
                 self.metrics.hosts[h as usize].ip_packets += 1;
                 if self.run_rules(h, HookPoint::Output, &pkt) == Verdict::Drop {
-                    trace!(self, h, Some(route.dev), Stage::Output, Action::Drop(DropReason::HookDrop), Subject::packet(&pkt), "drop: OUTPUT rule");
+                    trace!(
+                        self,
+                        h,
+                        Some(route.dev),
+                        Stage::Output,
+                        Action::Drop(DropReason::HookDrop),
+                        Subject::packet(&pkt),
+                        "drop: OUTPUT rule"
+                    );
                     self.metrics.drop(DropReason::HookDrop);
                     return true;
                 }
-                trace!(self, h, Some(route.dev), Stage::Output, Action::Pass, Subject::packet(&pkt), "route: {} via {nexthop} dev {}", pkt.ip.dst, self.hosts[h as usize].ifaces[route.dev as usize].name);
+                trace!(
+                    self,
+                    h,
+                    Some(route.dev),
+                    Stage::Output,
+                    Action::Pass,
+                    Subject::packet(&pkt),
+                    "route: {} via {nexthop} dev {}",
+                    pkt.ip.dst,
+                    self.hosts[h as usize].ifaces[route.dev as usize].name
+                );
                 self.postrouting(h, route.dev, nexthop, pkt);
                 true
             }
@@ -324,7 +763,15 @@ impl Engine {
     /// POSTROUTING, then the neighbour layer.
     fn postrouting(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, pkt: Packet) {
         if self.run_rules(h, HookPoint::Postrouting, &pkt) == Verdict::Drop {
-            trace!(self, h, Some(oif), Stage::Postrouting, Action::Drop(DropReason::HookDrop), Subject::packet(&pkt), "drop: POSTROUTING rule");
+            trace!(
+                self,
+                h,
+                Some(oif),
+                Stage::Postrouting,
+                Action::Drop(DropReason::HookDrop),
+                Subject::packet(&pkt),
+                "drop: POSTROUTING rule"
+            );
             self.metrics.drop(DropReason::HookDrop);
             return;
         }
@@ -341,19 +788,42 @@ impl Engine {
             Output::Send { mac, arm } => {
                 if let Some(d) = arm {
                     let generation = self.hosts[h as usize].neigh.entries[entry].generation;
-                    self.schedule_in(d, Event::NeighTimer { host: h, entry: entry as u32, generation });
+                    self.schedule_in(
+                        d,
+                        Event::NeighTimer {
+                            host: h,
+                            entry: entry as u32,
+                            generation,
+                        },
+                    );
                 }
                 self.send_ip(h, oif, nexthop, mac, pkt);
             }
             Output::Queued { solicit } => {
                 self.metrics.neigh_queue.queued += 1;
-                trace!(self, h, Some(oif), Stage::Neigh, Action::Queue, Subject::packet(pkt), "neigh: {nexthop} not resolved: packet queued{}", if solicit { ", sending who-has" } else { "" });
+                trace!(
+                    self,
+                    h,
+                    Some(oif),
+                    Stage::Neigh,
+                    Action::Queue,
+                    Subject::packet(pkt),
+                    "neigh: {nexthop} not resolved: packet queued{}",
+                    if solicit { ", sending who-has" } else { "" }
+                );
                 if solicit {
                     self.hosts[h as usize].neigh.entries[entry].probes = 1;
                     self.solicit(h, entry, true);
                     let generation = self.hosts[h as usize].neigh.entries[entry].generation;
                     let d = self.hosts[h as usize].neigh.params.retrans_time;
-                    self.schedule_in(d, Event::NeighTimer { host: h, entry: entry as u32, generation });
+                    self.schedule_in(
+                        d,
+                        Event::NeighTimer {
+                            host: h,
+                            entry: entry as u32,
+                            generation,
+                        },
+                    );
                 }
             }
             Output::QueuedDroppedOldest => {
@@ -361,7 +831,15 @@ impl Engine {
                 self.metrics.neigh_queue.dropped += 1;
                 self.metrics.drop(DropReason::NeighQueueFull);
                 if let Some(old) = dropped {
-                    trace!(self, h, Some(oif), Stage::Neigh, Action::Drop(DropReason::NeighQueueFull), Subject::packet(&old), "neigh: queue for {nexthop} full: oldest packet dropped");
+                    trace!(
+                        self,
+                        h,
+                        Some(oif),
+                        Stage::Neigh,
+                        Action::Drop(DropReason::NeighQueueFull),
+                        Subject::packet(&old),
+                        "neigh: queue for {nexthop} full: oldest packet dropped"
+                    );
                 }
             }
         }
@@ -370,8 +848,23 @@ impl Engine {
     /// Builds the Ethernet header (source = the outgoing interface's MAC) and transmits.
     fn send_ip(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, dst: MacAddr, pkt: &Packet) {
         let src = self.hosts[h as usize].ifaces[oif as usize].mac;
-        let frame = Frame { eth: EthRepr { src, dst, ethertype: EtherType::Ipv4 }, payload: Payload::Ipv4(*pkt) };
-        trace!(self, h, Some(oif), Stage::Postrouting, Action::Pass, Subject::frame(&frame), "neigh: next hop {nexthop} is-at {dst}: eth.src {src} eth.dst {dst}");
+        let frame = Frame {
+            eth: EthRepr {
+                src,
+                dst,
+                ethertype: EtherType::Ipv4,
+            },
+            payload: Payload::Ipv4(*pkt),
+        };
+        trace!(
+            self,
+            h,
+            Some(oif),
+            Stage::Postrouting,
+            Action::Pass,
+            Subject::frame(&frame),
+            "neigh: next hop {nexthop} is-at {dst}: eth.src {src} eth.dst {dst}"
+        );
         self.link_tx(h, oif, &frame);
     }
 
@@ -380,40 +873,111 @@ impl Engine {
         let host = &self.hosts[h as usize];
         let entry = &host.neigh.entries[e];
         let (oif, target) = (entry.iface, entry.ip);
-        let queued_src = if broadcast { entry.queue.last().map(|p| p.outer().src) } else { None };
+        let queued_src = if broadcast {
+            entry.queue.last().map(|p| p.outer().src)
+        } else {
+            None
+        };
         let conf = host.conf(oif);
         let announce = conf.arp_announce();
-        let sip = neigh::announce_src(&host.ifaces, oif, target, queued_src, announce, conf.route_localnet()).unwrap_or(Ipv4Addr::UNSPECIFIED);
+        let sip = neigh::announce_src(&host.ifaces, oif, target, queued_src, announce, conf.route_localnet())
+            .unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mac = host.ifaces[oif as usize].mac;
         let dst = if broadcast { MacAddr::BROADCAST } else { entry.mac };
-        let a = ArpRepr { operation: arp::Operation::Request, sender_mac: mac, sender_ip: sip, target_mac: MacAddr::ZERO, target_ip: target };
-        let frame = Frame { eth: EthRepr { src: mac, dst, ethertype: EtherType::Arp }, payload: Payload::Arp(a) };
-        trace!(self, h, Some(oif), Stage::Neigh, Action::Send, Subject::frame(&frame), "neigh: {} who-has {target} tell {sip} (arp_announce={announce}{})", if broadcast { "broadcast" } else { "unicast probe" }, if queued_src == Some(sip) && announce != 2 { ": sender = queued packet's source" } else { "" });
+        let a = ArpRepr {
+            operation: arp::Operation::Request,
+            sender_mac: mac,
+            sender_ip: sip,
+            target_mac: MacAddr::ZERO,
+            target_ip: target,
+        };
+        let frame = Frame {
+            eth: EthRepr {
+                src: mac,
+                dst,
+                ethertype: EtherType::Arp,
+            },
+            payload: Payload::Arp(a),
+        };
+        trace!(
+            self,
+            h,
+            Some(oif),
+            Stage::Neigh,
+            Action::Send,
+            Subject::frame(&frame),
+            "neigh: {} who-has {target} tell {sip} (arp_announce={announce}{})",
+            if broadcast { "broadcast" } else { "unicast probe" },
+            if queued_src == Some(sip) && announce != 2 {
+                ": sender = queued packet's source"
+            } else {
+                ""
+            }
+        );
         self.link_tx(h, oif, &frame);
     }
 
     /// A neighbour entry's timer fired.
     pub(super) fn neigh_timer(&mut self, h: HostId, e: usize, generation: u32) {
         let now = self.now();
-        if self.hosts[h as usize].neigh.reachable_drawn.is_some_and(|d| now.since(d) >= SimDuration::from_secs(300)) {
+        if self.hosts[h as usize]
+            .neigh
+            .reachable_drawn
+            .is_some_and(|d| now.since(d) >= SimDuration::from_secs(300))
+        {
             self.draw_reachable_time(h);
         }
         let action = self.hosts[h as usize].neigh.timer(e, generation, now);
         let entry_gen = self.hosts[h as usize].neigh.entries[e].generation;
         match action {
             TimerAction::None => {}
-            TimerAction::Rearm(d) => self.schedule_in(d, Event::NeighTimer { host: h, entry: e as u32, generation: entry_gen }),
+            TimerAction::Rearm(d) => self.schedule_in(
+                d,
+                Event::NeighTimer {
+                    host: h,
+                    entry: e as u32,
+                    generation: entry_gen,
+                },
+            ),
             TimerAction::Solicit { broadcast, rearm } => {
                 self.solicit(h, e, broadcast);
-                self.schedule_in(rearm, Event::NeighTimer { host: h, entry: e as u32, generation: entry_gen });
+                self.schedule_in(
+                    rearm,
+                    Event::NeighTimer {
+                        host: h,
+                        entry: e as u32,
+                        generation: entry_gen,
+                    },
+                );
             }
             TimerAction::Failed(queue) => {
-                let (ip, oif) = (self.hosts[h as usize].neigh.entries[e].ip, self.hosts[h as usize].neigh.entries[e].iface);
+                let (ip, oif) = (
+                    self.hosts[h as usize].neigh.entries[e].ip,
+                    self.hosts[h as usize].neigh.entries[e].iface,
+                );
                 for p in queue {
                     self.metrics.neigh_queue.dropped += 1;
                     self.metrics.drop(DropReason::NeighFailed);
-                    trace!(self, h, Some(oif), Stage::Neigh, Action::Drop(DropReason::NeighFailed), Subject::packet(&p), "neigh: no ARP reply from {ip} after {} requests: FAILED; ICMP host unreachable to {}", self.hosts[h as usize].neigh.params.mcast_solicit, p.outer().src);
-                    self.icmp_error(h, &p, IcmpRepr::DstUnreachable { code: unreach::HOST, mtu: 0, quote: p.quote() });
+                    trace!(
+                        self,
+                        h,
+                        Some(oif),
+                        Stage::Neigh,
+                        Action::Drop(DropReason::NeighFailed),
+                        Subject::packet(&p),
+                        "neigh: no ARP reply from {ip} after {} requests: FAILED; ICMP host unreachable to {}",
+                        self.hosts[h as usize].neigh.params.mcast_solicit,
+                        p.outer().src
+                    );
+                    self.icmp_error(
+                        h,
+                        &p,
+                        IcmpRepr::DstUnreachable {
+                            code: unreach::HOST,
+                            mtu: 0,
+                            quote: p.quote(),
+                        },
+                    );
                 }
             }
         }
@@ -426,43 +990,98 @@ impl Engine {
         let host = &self.hosts[h as usize];
         let conf = host.conf(iif);
         let (rp_filter, accept_local, route_localnet) = (conf.rp_filter(), conf.accept_local(), conf.route_localnet());
-        let (ignore, arp_filter, accept, drop_garp) = (conf.arp_ignore(), conf.arp_filter(), conf.arp_accept(), conf.drop_gratuitous_arp());
+        let (ignore, arp_filter, accept, drop_garp) = (
+            conf.arp_ignore(),
+            conf.arp_filter(),
+            conf.arp_accept(),
+            conf.drop_gratuitous_arp(),
+        );
         let (sip, tip) = (a.sender_ip, a.target_ip);
-        let subj = Subject::frame(&Frame { eth: *eth, payload: Payload::Arp(*a) });
+        let subj = Subject::frame(&Frame {
+            eth: *eth,
+            payload: Payload::Arp(*a),
+        });
         if tip.is_multicast() || (tip.is_loopback() && !route_localnet) || (sip == tip && drop_garp) {
-            trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, "arp: ignored (target {tip} is multicast/loopback or a dropped gratuitous ARP)");
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Arp,
+                Action::Deliver,
+                subj,
+                "arp: ignored (target {tip} is multicast/loopback or a dropped gratuitous ARP)"
+            );
             return;
         }
         if a.operation == arp::Operation::Request && host.is_local(tip) {
             // The input-route check validates the sender like a packet source.
-            let valid = sip.is_unspecified() || route::validate_source(&host.routes, &host.ifaces, sip, iif, rp_filter, accept_local).is_ok();
+            let valid = sip.is_unspecified()
+                || route::validate_source(&host.routes, &host.ifaces, sip, iif, rp_filter, accept_local).is_ok();
             if valid {
-                let allowed = neigh::arp_ignore_allows(&host.ifaces, iif, tip, sip, ignore, route_localnet).and_then(|()| {
-                    if arp_filter && !sip.is_unspecified() {
-                        match route::lookup_main(&host.routes, &host.ifaces, sip) {
-                            Some(r) if r.dev == iif => Ok(()),
-                            _ => Err("arp_filter=1: the route back to the sender leaves by another interface"),
+                let allowed =
+                    neigh::arp_ignore_allows(&host.ifaces, iif, tip, sip, ignore, route_localnet).and_then(|()| {
+                        if arp_filter && !sip.is_unspecified() {
+                            match route::lookup_main(&host.routes, &host.ifaces, sip) {
+                                Some(r) if r.dev == iif => Ok(()),
+                                _ => Err("arp_filter=1: the route back to the sender leaves by another interface"),
+                            }
+                        } else {
+                            Ok(())
                         }
-                    } else {
-                        Ok(())
-                    }
-                });
-                match allowed {
-                    Err(why) => {
-                        trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, "arp: who-has {tip} not answered: {why}");
-                    }
-                    Ok(()) => {
-                        let mac = host.ifaces[iif as usize].mac;
-                        let on_iface = host.ifaces[iif as usize].has_addr(tip);
-                        let reply = ArpRepr { operation: arp::Operation::Reply, sender_mac: mac, sender_ip: tip, target_mac: a.sender_mac, target_ip: sip };
-                        let frame = Frame { eth: EthRepr { src: mac, dst: a.sender_mac, ethertype: EtherType::Arp }, payload: Payload::Arp(reply) };
-                        trace!(self, h, Some(iif), Stage::Arp, Action::Send, Subject::frame(&frame), "arp: {} answers who-has {tip}: is-at {mac} (arp_ignore={ignore}{})", self.hosts[h as usize].name, if on_iface { "" } else { ", address is on another interface: weak host model" });
-                        if !sip.is_unspecified() {
-                            let (e, u) = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
-                            self.after_update(h, e, u, "request for our address cached the sender (neigh_event_ns, no locktime)");
+                    });
+                if let Err(why) = allowed {
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Arp,
+                        Action::Deliver,
+                        subj,
+                        "arp: who-has {tip} not answered: {why}"
+                    );
+                } else {
+                    let mac = host.ifaces[iif as usize].mac;
+                    let on_iface = host.ifaces[iif as usize].has_addr(tip);
+                    let reply = ArpRepr {
+                        operation: arp::Operation::Reply,
+                        sender_mac: mac,
+                        sender_ip: tip,
+                        target_mac: a.sender_mac,
+                        target_ip: sip,
+                    };
+                    let frame = Frame {
+                        eth: EthRepr {
+                            src: mac,
+                            dst: a.sender_mac,
+                            ethertype: EtherType::Arp,
+                        },
+                        payload: Payload::Arp(reply),
+                    };
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Arp,
+                        Action::Send,
+                        Subject::frame(&frame),
+                        "arp: {} answers who-has {tip}: is-at {mac} (arp_ignore={ignore}{})",
+                        self.hosts[h as usize].name,
+                        if on_iface {
+                            ""
+                        } else {
+                            ", address is on another interface: weak host model"
                         }
-                        self.link_tx(h, iif, &frame);
+                    );
+                    if !sip.is_unspecified() {
+                        let (e, u) = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
+                        self.after_update(
+                            h,
+                            e,
+                            u,
+                            "request for our address cached the sender (neigh_event_ns, no locktime)",
+                        );
                     }
+                    self.link_tx(h, iif, &frame);
                 }
                 return;
             }
@@ -484,18 +1103,42 @@ impl Engine {
             Some(e) => e,
             None if may_create => {
                 let _ = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
-                trace!(self, h, Some(iif), Stage::Arp, Action::Info, subj, "arp: new entry {sip} → {} (arp_accept={accept})", a.sender_mac);
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Arp,
+                    Action::Info,
+                    subj,
+                    "arp: new entry {sip} → {} (arp_accept={accept})",
+                    a.sender_mac
+                );
                 return;
             }
             None => {
-                trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, "arp: {} not for us and no entry for {sip}: nothing cached (arp_accept={accept})", if is_reply { "reply" } else { "request" });
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Arp,
+                    Action::Deliver,
+                    subj,
+                    "arp: {} not for us and no entry for {sip}: nothing cached (arp_accept={accept})",
+                    if is_reply { "reply" } else { "request" }
+                );
                 return;
             }
         };
         let entry = &host.neigh.entries[e];
-        let new = if is_reply && eth.dst == host.ifaces[iif as usize].mac { Nud::Reachable } else { Nud::Stale };
+        let new = if is_reply && eth.dst == host.ifaces[iif as usize].mac {
+            Nud::Reachable
+        } else {
+            Nud::Stale
+        };
         let override_mac = garp || now.since(entry.updated) > host.neigh.params.locktime;
-        let u = self.hosts[h as usize].neigh.update(e, a.sender_mac, new, override_mac, now);
+        let u = self.hosts[h as usize]
+            .neigh
+            .update(e, a.sender_mac, new, override_mac, now);
         self.after_update(h, e, u, if is_reply { "reply" } else { "request heard" });
     }
 
@@ -505,22 +1148,69 @@ impl Engine {
         let (ip, mac, oif, state) = (entry.ip, entry.mac, entry.iface, entry.state);
         match u {
             Update::Ignored(why) => {
-                trace!(self, h, Some(oif), Stage::Arp, Action::Info, None, "arp: {what} from {ip}: {why} (entry stays {} {})", self.hosts[h as usize].neigh.entries[e].mac, state.name());
+                trace!(
+                    self,
+                    h,
+                    Some(oif),
+                    Stage::Arp,
+                    Action::Info,
+                    None,
+                    "arp: {what} from {ip}: {why} (entry stays {} {})",
+                    self.hosts[h as usize].neigh.entries[e].mac,
+                    state.name()
+                );
             }
             Update::Changed => {
-                trace!(self, h, Some(oif), Stage::Arp, Action::Info, None, "arp: cache {ip} → {mac} {} ({what})", state.name());
+                trace!(
+                    self,
+                    h,
+                    Some(oif),
+                    Stage::Arp,
+                    Action::Info,
+                    None,
+                    "arp: cache {ip} → {mac} {} ({what})",
+                    state.name()
+                );
                 if state == Nud::Reachable {
                     let generation = self.hosts[h as usize].neigh.entries[e].generation;
                     let d = self.hosts[h as usize].neigh.reachable_time;
-                    self.schedule_in(d, Event::NeighTimer { host: h, entry: e as u32, generation });
+                    self.schedule_in(
+                        d,
+                        Event::NeighTimer {
+                            host: h,
+                            entry: e as u32,
+                            generation,
+                        },
+                    );
                 }
             }
             Update::Resolved(queue) => {
-                trace!(self, h, Some(oif), Stage::Arp, Action::Info, None, "arp: cache {ip} → {mac} {} ({what}){}", state.name(), if queue.is_empty() { String::new() } else { format!("; {} queued packet(s) released", queue.len()) });
+                trace!(
+                    self,
+                    h,
+                    Some(oif),
+                    Stage::Arp,
+                    Action::Info,
+                    None,
+                    "arp: cache {ip} → {mac} {} ({what}){}",
+                    state.name(),
+                    if queue.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {} queued packet(s) released", queue.len())
+                    }
+                );
                 if state == Nud::Reachable {
                     let generation = self.hosts[h as usize].neigh.entries[e].generation;
                     let d = self.hosts[h as usize].neigh.reachable_time;
-                    self.schedule_in(d, Event::NeighTimer { host: h, entry: e as u32, generation });
+                    self.schedule_in(
+                        d,
+                        Event::NeighTimer {
+                            host: h,
+                            entry: e as u32,
+                            generation,
+                        },
+                    );
                 }
                 self.scratch = queue;
                 let queue = std::mem::take(&mut self.scratch);
@@ -547,25 +1237,65 @@ impl Engine {
             return;
         }
         let host = &mut self.hosts[h as usize];
-        let src = if host.is_local(o.dst) { o.dst } else { Ipv4Addr::UNSPECIFIED };
+        let src = if host.is_local(o.dst) {
+            o.dst
+        } else {
+            Ipv4Addr::UNSPECIFIED
+        };
         let ident = host.next_ident();
-        let ip = Ipv4Repr { src, dst: o.src, protocol: IpProtocol::Icmp, ttl: 64, ident, dont_frag: false, tos: 0xc0 };
-        let pkt = Packet { tunnel: None, ip, l4: L4::Icmp(msg) };
+        let ip = Ipv4Repr {
+            src,
+            dst: o.src,
+            protocol: IpProtocol::Icmp,
+            ttl: 64,
+            ident,
+            dont_frag: false,
+            tos: 0xc0,
+        };
+        let pkt = Packet {
+            tunnel: None,
+            ip,
+            l4: L4::Icmp(msg),
+        };
         self.local_out(h, pkt);
     }
 
     /// An IPVS connection timer fired.
     pub(super) fn conn_timer(&mut self, h: HostId, conn: u32, generation: u32) {
         let now = self.now();
-        let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else { return };
+        let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else {
+            return;
+        };
         let before = ipvs.conns.get(conn as usize).copied().flatten();
         match ipvs.conn_timer(conn, generation, now) {
-            Some(at) => self.schedule(at, Event::ConnTimer { host: h, conn, generation }),
+            Some(at) => self.schedule(
+                at,
+                Event::ConnTimer {
+                    host: h,
+                    conn,
+                    generation,
+                },
+            ),
             None => {
                 if let Some(c) = before
                     && c.generation == generation
                 {
-                    trace!(self, h, None, Stage::Timer, Action::Info, None, "ipvs: conn {}:{} -> {}:{} -> {}:{} expired in {}", c.key.caddr, c.key.cport, c.key.vaddr, c.key.vport, c.daddr, c.dport, c.state.name());
+                    trace!(
+                        self,
+                        h,
+                        None,
+                        Stage::Timer,
+                        Action::Info,
+                        None,
+                        "ipvs: conn {}:{} -> {}:{} -> {}:{} expired in {}",
+                        c.key.caddr,
+                        c.key.cport,
+                        c.key.vaddr,
+                        c.key.vport,
+                        c.daddr,
+                        c.dport,
+                        c.state.name()
+                    );
                 }
             }
         }

@@ -103,7 +103,7 @@ pub(crate) use trace;
 impl Engine {
     pub fn new(world: World) -> Self {
         let mut metrics = Metrics::new(world.hosts.len(), world.net.segments.len());
-        metrics.clients = vec![Default::default(); world.client_names.len()];
+        metrics.clients = vec![crate::metrics::ClientStats::default(); world.client_names.len()];
         let mut e = Engine {
             agenda: Agenda::new(),
             net: world.net,
@@ -129,7 +129,9 @@ impl Engine {
         }
         for (i, app) in e.apps.iter().enumerate() {
             if let App::Client(c) = app {
-                e.agenda.schedule(c.start, Event::ClientNext { app: i as AppId }).expect("start is in the future");
+                e.agenda
+                    .schedule(c.start, Event::ClientNext { app: i as AppId })
+                    .expect("start is in the future");
             }
         }
         e
@@ -152,7 +154,11 @@ impl Engine {
     pub fn names(&self) -> Names {
         Names {
             hosts: self.hosts.iter().map(|h| h.name.clone()).collect(),
-            ifaces: self.hosts.iter().map(|h| h.ifaces.iter().map(|i| i.name.clone()).collect()).collect(),
+            ifaces: self
+                .hosts
+                .iter()
+                .map(|h| h.ifaces.iter().map(|i| i.name.clone()).collect())
+                .collect(),
         }
     }
 
@@ -166,7 +172,11 @@ impl Engine {
         match ev {
             Event::SwitchIn { seg, port, frame } => self.switch_in(seg, port, &frame),
             Event::NicRx { host, iface, frame } => self.nic_rx(host, iface, &frame),
-            Event::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
+            Event::NeighTimer {
+                host,
+                entry,
+                generation,
+            } => self.neigh_timer(host, entry as usize, generation),
             Event::ConnTimer { host, conn, generation } => self.conn_timer(host, conn, generation),
             Event::ClientNext { app } => self.client_next(app),
             Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
@@ -190,16 +200,25 @@ impl Engine {
 
     /// Frames on links right now (an event holds each).
     pub fn frames_in_flight(&self) -> u64 {
-        self.agenda.iter().filter(|e| matches!(e, Event::SwitchIn { .. } | Event::NicRx { .. })).count() as u64
+        self.agenda
+            .iter()
+            .filter(|e| matches!(e, Event::SwitchIn { .. } | Event::NicRx { .. }))
+            .count() as u64
     }
 
     /// Packets waiting in neighbour queues right now.
     pub fn packets_queued(&self) -> u64 {
-        self.hosts.iter().flat_map(|h| h.neigh.entries.iter()).map(|e| e.queue.len() as u64).sum()
+        self.hosts
+            .iter()
+            .flat_map(|h| h.neigh.entries.iter())
+            .map(|e| e.queue.len() as u64)
+            .sum()
     }
 
     fn schedule(&mut self, at: SimTime, ev: Event) {
-        self.agenda.schedule(at, ev).expect("events are never scheduled in the past");
+        self.agenda
+            .schedule(at, ev)
+            .expect("events are never scheduled in the past");
     }
 
     fn schedule_in(&mut self, d: SimDuration, ev: Event) {
@@ -207,8 +226,25 @@ impl Engine {
         self.schedule(at, ev);
     }
 
-    pub(crate) fn emit_step(&mut self, host: HostId, iface: Option<IfIndex>, stage: Stage, action: Action, subject: Option<Subject>, reason: String) {
-        let step = Step { index: self.steps, time: self.now(), host, iface, stage, action, subject, reason };
+    pub(crate) fn emit_step(
+        &mut self,
+        host: HostId,
+        iface: Option<IfIndex>,
+        stage: Stage,
+        action: Action,
+        subject: Option<Subject>,
+        reason: String,
+    ) {
+        let step = Step {
+            index: self.steps,
+            time: self.now(),
+            host,
+            iface,
+            stage,
+            action,
+            subject,
+            reason,
+        };
         self.steps += 1;
         if let Some(r) = self.recorder.as_mut() {
             r.record(step);
@@ -239,7 +275,15 @@ impl Engine {
         self.metrics.frames.sent += 1;
         self.metrics.hosts[h as usize].tx += 1;
         let Some((seg, port)) = self.hosts[h as usize].ifaces[i as usize].port else {
-            trace!(self, h, Some(i), Stage::Tx, Action::Drop(DropReason::IfaceDown), Subject::frame(frame), "drop: interface is not plugged into a segment");
+            trace!(
+                self,
+                h,
+                Some(i),
+                Stage::Tx,
+                Action::Drop(DropReason::IfaceDown),
+                Subject::frame(frame),
+                "drop: interface is not plugged into a segment"
+            );
             self.metrics.frames.dropped += 1;
             self.metrics.drop(DropReason::IfaceDown);
             return;
@@ -247,16 +291,37 @@ impl Engine {
         let now = self.now();
         let link = &mut self.net.segments[seg as usize].ports[port as usize].link;
         let params = link.params;
-        match link.up.offer(now, frame.link_bytes(), &params) {
-            Some(at) => {
-                trace!(self, h, Some(i), Stage::Tx, Action::Send, Subject::frame(frame), "link: onto segment {}", self.net.segments[seg as usize].name);
-                self.schedule(at, Event::SwitchIn { seg, port, frame: *frame });
-            }
-            None => {
-                trace!(self, h, Some(i), Stage::Tx, Action::Drop(DropReason::TxQueueFull), Subject::frame(frame), "drop: link queue full (tail drop)");
-                self.metrics.frames.dropped += 1;
-                self.metrics.drop(DropReason::TxQueueFull);
-            }
+        if let Some(at) = link.up.offer(now, frame.link_bytes(), &params) {
+            trace!(
+                self,
+                h,
+                Some(i),
+                Stage::Tx,
+                Action::Send,
+                Subject::frame(frame),
+                "link: onto segment {}",
+                self.net.segments[seg as usize].name
+            );
+            self.schedule(
+                at,
+                Event::SwitchIn {
+                    seg,
+                    port,
+                    frame: *frame,
+                },
+            );
+        } else {
+            trace!(
+                self,
+                h,
+                Some(i),
+                Stage::Tx,
+                Action::Drop(DropReason::TxQueueFull),
+                Subject::frame(frame),
+                "drop: link queue full (tail drop)"
+            );
+            self.metrics.frames.dropped += 1;
+            self.metrics.drop(DropReason::TxQueueFull);
         }
     }
 
@@ -272,7 +337,11 @@ impl Engine {
         let s = &mut self.net.segments[seg as usize];
         s.learn(frame.eth.src, in_port);
         let bytes = frame.link_bytes();
-        let known = if frame.eth.dst.is_multicast() { None } else { s.lookup(frame.eth.dst) };
+        let known = if frame.eth.dst.is_multicast() {
+            None
+        } else {
+            s.lookup(frame.eth.dst)
+        };
         let mut copies = 0u64;
         let mut dropped = 0u64;
         let nports = s.ports.len() as u16;
@@ -290,7 +359,16 @@ impl Engine {
                 Some(at) => {
                     copies += 1;
                     let (host, iface) = (port.host, port.iface);
-                    self.agenda.schedule(at, Event::NicRx { host, iface, frame: *frame }).expect("future");
+                    self.agenda
+                        .schedule(
+                            at,
+                            Event::NicRx {
+                                host,
+                                iface,
+                                frame: *frame,
+                            },
+                        )
+                        .expect("future");
                 }
                 None => dropped += 1,
             }
@@ -326,6 +404,10 @@ mod tests {
     #[test]
     fn event_stays_small() {
         // The agenda copies events; a frame is a Copy value and must stay small.
-        assert!(std::mem::size_of::<super::Event>() <= 128, "{}", std::mem::size_of::<super::Event>());
+        assert!(
+            std::mem::size_of::<super::Event>() <= 128,
+            "{}",
+            std::mem::size_of::<super::Event>()
+        );
     }
 }

@@ -7,9 +7,7 @@ use crate::sim::SimDuration;
 use crate::stack::DropReason;
 use crate::topology::{HostId, IfIndex};
 use crate::trace::{Action, Stage, Subject};
-use crate::workload::{
-    App, AppId, EPHEMERAL_HIGH, EPHEMERAL_LOW, TCP_RTO_INIT_NS, TCP_SYN_RETRIES, Tcb, TcpState,
-};
+use crate::workload::{App, AppId, EPHEMERAL_HIGH, EPHEMERAL_LOW, TCP_RTO_INIT_NS, TCP_SYN_RETRIES, Tcb, TcpState};
 use rand::Rng;
 use std::net::Ipv4Addr;
 
@@ -18,7 +16,15 @@ const TCP: u8 = 6;
 const MSS: u16 = 1460;
 
 fn ip_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, ident: u16) -> Ipv4Repr {
-    Ipv4Repr { src, dst, protocol, ttl: crate::packet::ipv4::DEFAULT_TTL, ident, dont_frag: true, tos: 0 }
+    Ipv4Repr {
+        src,
+        dst,
+        protocol,
+        ttl: crate::packet::ipv4::DEFAULT_TTL,
+        ident,
+        dont_frag: true,
+        tos: 0,
+    }
 }
 
 /// How a client connection ended badly.
@@ -41,14 +47,21 @@ impl Engine {
             (self.tcbs.len() - 1) as u32
         };
         self.tcb_generations[id as usize] += 1;
-        self.tcbs[id as usize] = Some(Tcb { generation: self.tcb_generations[id as usize], ..t });
-        self.sockets[t.host as usize].tcp.insert((TCP, t.local.0, t.local.1, t.remote.0, t.remote.1), id);
+        self.tcbs[id as usize] = Some(Tcb {
+            generation: self.tcb_generations[id as usize],
+            ..t
+        });
+        self.sockets[t.host as usize]
+            .tcp
+            .insert((TCP, t.local.0, t.local.1, t.remote.0, t.remote.1), id);
         id
     }
 
     fn tcb_free_slot(&mut self, id: u32) {
         if let Some(t) = self.tcbs[id as usize].take() {
-            self.sockets[t.host as usize].tcp.remove(&(TCP, t.local.0, t.local.1, t.remote.0, t.remote.1));
+            self.sockets[t.host as usize]
+                .tcp
+                .remove(&(TCP, t.local.0, t.local.1, t.remote.0, t.remote.1));
             self.tcb_generations[id as usize] += 1;
             self.tcb_free.push(id);
         }
@@ -75,7 +88,11 @@ impl Engine {
         } else {
             tcb.snd_nxt = tcb.snd_nxt.wrapping_add(advance);
         }
-        let pkt = Packet { tunnel: None, ip: ip_header(t.local.0, t.remote.0, IpProtocol::Tcp, ident), l4: L4::Tcp(seg) };
+        let pkt = Packet {
+            tunnel: None,
+            ip: ip_header(t.local.0, t.remote.0, IpProtocol::Tcp, ident),
+            l4: L4::Tcp(seg),
+        };
         self.local_out(h, pkt)
     }
 
@@ -94,44 +111,85 @@ impl Engine {
             window: 0,
             payload_len: 0,
         };
-        let p = Packet { tunnel: None, ip: ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Tcp, ident), l4: L4::Tcp(rst) };
+        let p = Packet {
+            tunnel: None,
+            ip: ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Tcp, ident),
+            l4: L4::Tcp(rst),
+        };
         self.local_out(h, p);
     }
 
     pub(super) fn tcp_rcv(&mut self, h: HostId, iif: IfIndex, pkt: &Packet) -> Outcome {
-        let L4::Tcp(seg) = pkt.l4 else { unreachable!("tcp_rcv gets TCP") };
+        let L4::Tcp(seg) = pkt.l4 else {
+            unreachable!("tcp_rcv gets TCP")
+        };
         let key = (TCP, pkt.ip.dst, seg.dst_port, pkt.ip.src, seg.src_port);
         let Some(&id) = self.sockets[h as usize].tcp.get(&key) else {
-            if seg.flags.syn() && !seg.flags.ack() {
-                if let Some(app) = self.sockets[h as usize].listener(Proto::Tcp, seg.dst_port) {
-                    let iss = self.hosts_rng_u32(h);
-                    let t = Tcb {
-                        host: h,
-                        app,
-                        local: (pkt.ip.dst, seg.dst_port),
-                        remote: (pkt.ip.src, seg.src_port),
-                        state: TcpState::SynRecv,
-                        iss,
-                        snd_nxt: iss,
-                        rcv_nxt: seg.seq.wrapping_add(1),
-                        started: self.now(),
-                        retries: 0,
-                        generation: 0,
-                        is_client: false,
-                    };
-                    let id = self.tcb_alloc(t);
-                    trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: SYN for listener on port {}: new socket {}:{} ⇄ {}:{} SYN_RECV, answering SYN-ACK", seg.dst_port, pkt.ip.dst, seg.dst_port, pkt.ip.src, seg.src_port);
-                    self.tcp_send(id, TcpFlags::SYN | TcpFlags::ACK, 0);
-                    return Outcome::Delivered;
-                }
+            if seg.flags.syn()
+                && !seg.flags.ack()
+                && let Some(app) = self.sockets[h as usize].listener(Proto::Tcp, seg.dst_port)
+            {
+                let iss = self.hosts_rng_u32(h);
+                let t = Tcb {
+                    host: h,
+                    app,
+                    local: (pkt.ip.dst, seg.dst_port),
+                    remote: (pkt.ip.src, seg.src_port),
+                    state: TcpState::SynRecv,
+                    iss,
+                    snd_nxt: iss,
+                    rcv_nxt: seg.seq.wrapping_add(1),
+                    started: self.now(),
+                    retries: 0,
+                    generation: 0,
+                    is_client: false,
+                };
+                let id = self.tcb_alloc(t);
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "tcp: SYN for listener on port {}: new socket {}:{} ⇄ {}:{} SYN_RECV, answering SYN-ACK",
+                    seg.dst_port,
+                    pkt.ip.dst,
+                    seg.dst_port,
+                    pkt.ip.src,
+                    seg.src_port
+                );
+                self.tcp_send(id, TcpFlags::SYN | TcpFlags::ACK, 0);
+                return Outcome::Delivered;
             }
-            trace!(self, h, Some(iif), Stage::Socket, Action::Drop(DropReason::NoSocket), Subject::packet(pkt), "tcp: no socket for {}:{}{}", pkt.ip.dst, seg.dst_port, if seg.flags.rst() { "" } else { ": answering RST" });
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Socket,
+                Action::Drop(DropReason::NoSocket),
+                Subject::packet(pkt),
+                "tcp: no socket for {}:{}{}",
+                pkt.ip.dst,
+                seg.dst_port,
+                if seg.flags.rst() { "" } else { ": answering RST" }
+            );
             self.reply_rst(h, pkt, &seg);
             return Outcome::Dropped(DropReason::NoSocket);
         };
         let t = self.tcbs[id as usize].expect("live tcb");
         if seg.flags.rst() {
-            trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: connection reset by {}:{}", pkt.ip.src, seg.src_port);
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Socket,
+                Action::Deliver,
+                Subject::packet(pkt),
+                "tcp: connection reset by {}:{}",
+                pkt.ip.src,
+                seg.src_port
+            );
             if t.is_client {
                 self.client_failed(id, Failure::Refused);
             } else {
@@ -150,7 +208,16 @@ impl Engine {
                     App::Client(c) => c.request,
                     App::Server(_) => 0,
                 };
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: SYN-ACK: connection ESTABLISHED after {}; sending ACK and a {request}-byte request", self.now().since(t.started));
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "tcp: SYN-ACK: connection ESTABLISHED after {}; sending ACK and a {request}-byte request",
+                    self.now().since(t.started)
+                );
                 self.tcp_send(id, TcpFlags::ACK, 0);
                 self.tcp_send(id, TcpFlags::PSH | TcpFlags::ACK, request);
             }
@@ -164,15 +231,39 @@ impl Engine {
                     let cs = &mut self.metrics.clients[stats];
                     cs.completed += 1;
                     cs.latency.record(latency.as_nanos());
-                    trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: response received {latency} after the SYN; closing (FIN)");
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Socket,
+                        Action::Deliver,
+                        Subject::packet(pkt),
+                        "tcp: response received {latency} after the SYN; closing (FIN)"
+                    );
                     self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
                 } else {
-                    trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: {data_len} bytes of the response");
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Socket,
+                        Action::Deliver,
+                        Subject::packet(pkt),
+                        "tcp: {data_len} bytes of the response"
+                    );
                 }
             }
             (TcpState::FinWait1, true) if seg.flags.fin() => {
                 tcb.rcv_nxt = seg.seq.wrapping_add(u32::from(seg.payload_len) + 1);
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: server's FIN: last ACK, socket to TIME_WAIT (not modeled further)");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "tcp: server's FIN: last ACK, socket to TIME_WAIT (not modeled further)"
+                );
                 self.tcp_send(id, TcpFlags::ACK, 0);
                 self.tcb_free_slot(id);
             }
@@ -183,7 +274,16 @@ impl Engine {
                     App::Server(s) => s.response,
                     App::Client(_) => 0,
                 };
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: {data_len}-byte request for the server on port {}: sending a {response}-byte response", t.local.1);
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "tcp: {data_len}-byte request for the server on port {}: sending a {response}-byte response",
+                    t.local.1
+                );
                 // Segments of at most one MSS (MTU 1500 − 40); the last one is pushed.
                 let mut left = response;
                 while left > MSS {
@@ -194,23 +294,65 @@ impl Engine {
             }
             (TcpState::SynRecv, false) if seg.flags.ack() && !seg.flags.fin() => {
                 tcb.state = TcpState::Established;
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: handshake ACK: ESTABLISHED");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "tcp: handshake ACK: ESTABLISHED"
+                );
             }
             (TcpState::Established | TcpState::SynRecv, false) if seg.flags.fin() => {
                 tcb.rcv_nxt = seg.seq.wrapping_add(1);
                 tcb.state = TcpState::LastAck;
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: client's FIN: closing too (FIN, LAST_ACK)");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "tcp: client's FIN: closing too (FIN, LAST_ACK)"
+                );
                 self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
             }
             (TcpState::LastAck, false) if seg.flags.ack() => {
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: last ACK: socket closed");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "tcp: last ACK: socket closed"
+                );
                 self.tcb_free_slot(id);
             }
             (TcpState::Established, _) if data_len == 0 && !seg.flags.fin() => {
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: ACK");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "tcp: ACK"
+                );
             }
             _ => {
-                trace!(self, h, Some(iif), Stage::Socket, Action::Drop(DropReason::TcpState), Subject::packet(pkt), "tcp: segment [{}] does not fit socket state {:?}: ignored", seg.flags, t.state);
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Drop(DropReason::TcpState),
+                    Subject::packet(pkt),
+                    "tcp: segment [{}] does not fit socket state {:?}: ignored",
+                    seg.flags,
+                    t.state
+                );
                 return Outcome::Dropped(DropReason::TcpState);
             }
         }
@@ -246,30 +388,77 @@ impl Engine {
             return;
         }
         if t.retries >= TCP_SYN_RETRIES {
-            trace!(self, t.host, None, Stage::Socket, Action::Info, None, "tcp: connect to {}:{} timed out after {} SYN retransmissions", t.remote.0, t.remote.1, t.retries);
+            trace!(
+                self,
+                t.host,
+                None,
+                Stage::Socket,
+                Action::Info,
+                None,
+                "tcp: connect to {}:{} timed out after {} SYN retransmissions",
+                t.remote.0,
+                t.remote.1,
+                t.retries
+            );
             self.client_failed(id, Failure::TimedOut);
             return;
         }
         let tcb = self.tcbs[id as usize].as_mut().expect("live");
         tcb.retries += 1;
         let retries = tcb.retries;
-        trace!(self, t.host, None, Stage::Socket, Action::Info, None, "tcp: no SYN-ACK from {}:{}: retransmitting SYN (try {})", t.remote.0, t.remote.1, retries + 1);
+        trace!(
+            self,
+            t.host,
+            None,
+            Stage::Socket,
+            Action::Info,
+            None,
+            "tcp: no SYN-ACK from {}:{}: retransmitting SYN (try {})",
+            t.remote.0,
+            t.remote.1,
+            retries + 1
+        );
         self.tcp_send(id, TcpFlags::SYN, 0);
-        self.schedule_in(SimDuration::from_nanos(TCP_RTO_INIT_NS << retries), Event::TcpRetrans { tcb: id, generation });
+        self.schedule_in(
+            SimDuration::from_nanos(TCP_RTO_INIT_NS << retries),
+            Event::TcpRetrans { tcb: id, generation },
+        );
     }
 
     // ----- UDP -----
 
     pub(super) fn udp_rcv(&mut self, h: HostId, iif: IfIndex, pkt: &Packet) -> Outcome {
-        let L4::Udp(u) = pkt.l4 else { unreachable!("udp_rcv gets UDP") };
+        let L4::Udp(u) = pkt.l4 else {
+            unreachable!("udp_rcv gets UDP")
+        };
         if let Some(app) = self.sockets[h as usize].listener(Proto::Udp, u.dst_port) {
-            let App::Server(s) = &self.apps[app as usize] else { unreachable!("listeners are servers") };
+            let App::Server(s) = &self.apps[app as usize] else {
+                unreachable!("listeners are servers")
+            };
             let response = s.response;
-            trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "udp: request for the server on port {}: reply of {response} bytes from {}", u.dst_port, pkt.ip.dst);
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Socket,
+                Action::Deliver,
+                Subject::packet(pkt),
+                "udp: request for the server on port {}: reply of {response} bytes from {}",
+                u.dst_port,
+                pkt.ip.dst
+            );
             let ident = self.hosts[h as usize].next_ident();
             let mut ip = ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Udp, ident);
             ip.dont_frag = false;
-            let reply = Packet { tunnel: None, ip, l4: L4::Udp(UdpRepr { src_port: u.dst_port, dst_port: u.src_port, payload_len: response }) };
+            let reply = Packet {
+                tunnel: None,
+                ip,
+                l4: L4::Udp(UdpRepr {
+                    src_port: u.dst_port,
+                    dst_port: u.src_port,
+                    payload_len: response,
+                }),
+            };
             self.local_out(h, reply);
             return Outcome::Delivered;
         }
@@ -284,25 +473,68 @@ impl Engine {
                 let cs = &mut self.metrics.clients[stats];
                 cs.completed += 1;
                 cs.latency.record(latency.as_nanos());
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "udp: reply {latency} after the request");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "udp: reply {latency} after the request"
+                );
                 return Outcome::Delivered;
             }
         }
-        trace!(self, h, Some(iif), Stage::Socket, Action::Drop(DropReason::NoSocket), Subject::packet(pkt), "udp: no socket on port {}: ICMP port unreachable to {}", u.dst_port, pkt.ip.src);
-        self.icmp_error(h, pkt, IcmpRepr::DstUnreachable { code: unreach::PORT, mtu: 0, quote: pkt.quote() });
+        trace!(
+            self,
+            h,
+            Some(iif),
+            Stage::Socket,
+            Action::Drop(DropReason::NoSocket),
+            Subject::packet(pkt),
+            "udp: no socket on port {}: ICMP port unreachable to {}",
+            u.dst_port,
+            pkt.ip.src
+        );
+        self.icmp_error(
+            h,
+            pkt,
+            IcmpRepr::DstUnreachable {
+                code: unreach::PORT,
+                mtu: 0,
+                quote: pkt.quote(),
+            },
+        );
         Outcome::Dropped(DropReason::NoSocket)
     }
 
     // ----- ICMP -----
 
     pub(super) fn icmp_rcv(&mut self, h: HostId, iif: IfIndex, pkt: &Packet) -> Outcome {
-        let L4::Icmp(m) = pkt.l4 else { unreachable!("icmp_rcv gets ICMP") };
+        let L4::Icmp(m) = pkt.l4 else {
+            unreachable!("icmp_rcv gets ICMP")
+        };
         match m {
             IcmpRepr::EchoRequest { ident, seq, data_len } => {
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "icmp: echo request: answering");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "icmp: echo request: answering"
+                );
                 let id = self.hosts[h as usize].next_ident();
                 let ip = ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Icmp, id);
-                self.local_out(h, Packet { tunnel: None, ip, l4: L4::Icmp(IcmpRepr::EchoReply { ident, seq, data_len }) });
+                self.local_out(
+                    h,
+                    Packet {
+                        tunnel: None,
+                        ip,
+                        l4: L4::Icmp(IcmpRepr::EchoReply { ident, seq, data_len }),
+                    },
+                );
                 Outcome::Delivered
             }
             IcmpRepr::DstUnreachable { quote, code, .. } | IcmpRepr::TimeExceeded { quote, code } => {
@@ -313,12 +545,37 @@ impl Engine {
                         let t = self.tcbs[id as usize].expect("live");
                         let hard = matches!(m, IcmpRepr::DstUnreachable { .. }) && code != unreach::FRAG_NEEDED;
                         if t.is_client && t.state == TcpState::SynSent && hard {
-                            let why = if code == unreach::PORT || code == 2 { Failure::Refused } else { Failure::Unreachable };
-                            trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "icmp: error for connection to {}:{}: connect fails ({:?})", q.dst, quote.dst_port(), why);
+                            let why = if code == unreach::PORT || code == 2 {
+                                Failure::Refused
+                            } else {
+                                Failure::Unreachable
+                            };
+                            trace!(
+                                self,
+                                h,
+                                Some(iif),
+                                Stage::Socket,
+                                Action::Deliver,
+                                Subject::packet(pkt),
+                                "icmp: error for connection to {}:{}: connect fails ({:?})",
+                                q.dst,
+                                quote.dst_port(),
+                                why
+                            );
                             self.client_failed(id, why);
                             return Outcome::Delivered;
                         }
-                        trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "icmp: error for connection to {}:{} noted (soft error)", q.dst, quote.dst_port());
+                        trace!(
+                            self,
+                            h,
+                            Some(iif),
+                            Stage::Socket,
+                            Action::Deliver,
+                            Subject::packet(pkt),
+                            "icmp: error for connection to {}:{} noted (soft error)",
+                            q.dst,
+                            quote.dst_port()
+                        );
                         return Outcome::Delivered;
                     }
                 } else if q.protocol == IpProtocol::Udp
@@ -329,15 +586,45 @@ impl Engine {
                 {
                     let stats = c.stats;
                     let cs = &mut self.metrics.clients[stats];
-                    if code == unreach::PORT { cs.refused += 1 } else { cs.unreachable += 1 }
-                    trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "icmp: error for UDP request to {}:{}: request failed", q.dst, quote.dst_port());
+                    if code == unreach::PORT {
+                        cs.refused += 1;
+                    } else {
+                        cs.unreachable += 1;
+                    }
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Socket,
+                        Action::Deliver,
+                        Subject::packet(pkt),
+                        "icmp: error for UDP request to {}:{}: request failed",
+                        q.dst,
+                        quote.dst_port()
+                    );
                     return Outcome::Delivered;
                 }
-                trace!(self, h, Some(iif), Stage::Socket, Action::Drop(DropReason::IcmpIgnored), Subject::packet(pkt), "icmp: error about a packet with no matching socket: ignored");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Drop(DropReason::IcmpIgnored),
+                    Subject::packet(pkt),
+                    "icmp: error about a packet with no matching socket: ignored"
+                );
                 Outcome::Dropped(DropReason::IcmpIgnored)
             }
             IcmpRepr::EchoReply { .. } => {
-                trace!(self, h, Some(iif), Stage::Socket, Action::Drop(DropReason::IcmpIgnored), Subject::packet(pkt), "icmp: echo reply (no ping running)");
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Drop(DropReason::IcmpIgnored),
+                    Subject::packet(pkt),
+                    "icmp: echo reply (no ping running)"
+                );
                 Outcome::Dropped(DropReason::IcmpIgnored)
             }
         }
@@ -347,7 +634,9 @@ impl Engine {
 
     pub(super) fn client_next(&mut self, app: AppId) {
         let now = self.now();
-        let App::Client(c) = &mut self.apps[app as usize] else { return };
+        let App::Client(c) = &mut self.apps[app as usize] else {
+            return;
+        };
         if c.count.is_some_and(|n| c.started >= n) {
             return;
         }
@@ -360,7 +649,11 @@ impl Engine {
         match proto {
             Proto::Tcp => {
                 let port = c.next_port;
-                c.next_port = if c.next_port >= EPHEMERAL_HIGH { EPHEMERAL_LOW } else { c.next_port + 1 };
+                c.next_port = if c.next_port >= EPHEMERAL_HIGH {
+                    EPHEMERAL_LOW
+                } else {
+                    c.next_port + 1
+                };
                 // Source address as routing picks it for the destination.
                 let local = match self.hosts[h as usize].lookup(dst.0) {
                     crate::stack::Lookup::Unicast { route, nexthop } => {
@@ -385,10 +678,23 @@ impl Engine {
                     is_client: true,
                 };
                 let id = self.tcb_alloc(t);
-                trace!(self, h, None, Stage::Socket, Action::Info, None, "app: connect({}:{}) from {local}:{port}: sending SYN", dst.0, dst.1);
+                trace!(
+                    self,
+                    h,
+                    None,
+                    Stage::Socket,
+                    Action::Info,
+                    None,
+                    "app: connect({}:{}) from {local}:{port}: sending SYN",
+                    dst.0,
+                    dst.1
+                );
                 if self.tcp_send(id, TcpFlags::SYN, 0) {
                     let generation = self.tcbs[id as usize].expect("live").generation;
-                    self.schedule_in(SimDuration::from_nanos(TCP_RTO_INIT_NS), Event::TcpRetrans { tcb: id, generation });
+                    self.schedule_in(
+                        SimDuration::from_nanos(TCP_RTO_INIT_NS),
+                        Event::TcpRetrans { tcb: id, generation },
+                    );
                 } else {
                     self.client_failed(id, Failure::Unreachable);
                 }
@@ -400,8 +706,26 @@ impl Engine {
                 let ident = self.hosts[h as usize].next_ident();
                 let mut ip = ip_header(src, dst.0, IpProtocol::Udp, ident);
                 ip.dont_frag = false;
-                let p = Packet { tunnel: None, ip, l4: L4::Udp(UdpRepr { src_port: port, dst_port: dst.1, payload_len: request }) };
-                trace!(self, h, None, Stage::Socket, Action::Info, None, "app: UDP request to {}:{} from port {port}", dst.0, dst.1);
+                let p = Packet {
+                    tunnel: None,
+                    ip,
+                    l4: L4::Udp(UdpRepr {
+                        src_port: port,
+                        dst_port: dst.1,
+                        payload_len: request,
+                    }),
+                };
+                trace!(
+                    self,
+                    h,
+                    None,
+                    Stage::Socket,
+                    Action::Info,
+                    None,
+                    "app: UDP request to {}:{} from port {port}",
+                    dst.0,
+                    dst.1
+                );
                 if !self.local_out(h, p) {
                     if let App::Client(c) = &mut self.apps[app as usize] {
                         c.outstanding[flow].pop_back();

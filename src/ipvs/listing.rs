@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 /// ipvsadm's comparator: `ntohl(a) − ntohl(b)` in unsigned 32 bits, read as signed, so
 /// addresses 2^31 or more apart compare the wrong way (10.0.0.100 sorts after 192.168.10.1).
 fn cmp_addr(a: Ipv4Addr, b: Ipv4Addr) -> Ordering {
-    (u32::from(a).wrapping_sub(u32::from(b)) as i32).cmp(&0)
+    u32::from(a).wrapping_sub(u32::from(b)).cast_signed().cmp(&0)
 }
 
 fn proto_name(p: Proto) -> &'static str {
@@ -29,16 +29,31 @@ pub fn list_services(v: &Ipvs) -> String {
     let mut svcs: Vec<_> = v.services.iter().collect();
     // Stable sort, like glibc's merge sort over the kernel order.
     svcs.sort_by(|a, b| {
-        (a.addr.proto as u8).cmp(&(b.addr.proto as u8)).then_with(|| cmp_addr(a.addr.addr, b.addr.addr)).then(a.addr.port.cmp(&b.addr.port))
+        (a.addr.proto as u8)
+            .cmp(&(b.addr.proto as u8))
+            .then_with(|| cmp_addr(a.addr.addr, b.addr.addr))
+            .then(a.addr.port.cmp(&b.addr.port))
     });
     for s in svcs {
-        let _ = write!(o, "{:<4} {}:{} {}", proto_name(s.addr.proto), s.addr.addr, s.addr.port, s.sched_name.name());
+        let _ = write!(
+            o,
+            "{:<4} {}:{} {}",
+            proto_name(s.addr.proto),
+            s.addr.addr,
+            s.addr.port,
+            s.sched_name.name()
+        );
         let f = &s.opts.flags;
-        let flags: Vec<&str> = [(f.sh_fallback, "sh-fallback"), (f.sh_port, "sh-port"), (f.mh_fallback, "mh-fallback"), (f.mh_port, "mh-port")]
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, n)| *n)
-            .collect();
+        let flags: Vec<&str> = [
+            (f.sh_fallback, "sh-fallback"),
+            (f.sh_port, "sh-port"),
+            (f.mh_fallback, "mh-fallback"),
+            (f.mh_port, "mh-port"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect();
         if !flags.is_empty() {
             let _ = write!(o, " ({})", flags.join(","));
         }
@@ -56,7 +71,15 @@ pub fn list_services(v: &Ipvs) -> String {
         dests.sort_by(|a, b| cmp_addr(a.addr, b.addr).then(a.port.cmp(&b.port)));
         for d in dests {
             let name = format!("{}:{}", d.addr, d.port);
-            let _ = writeln!(o, "  -> {:<28} {:<7} {:<6} {:<10} {:<10}", name, d.fwd.name(), d.weight, d.activeconns, d.inactconns);
+            let _ = writeln!(
+                o,
+                "  -> {:<28} {:<7} {:<6} {:<10} {:<10}",
+                name,
+                d.fwd.name(),
+                d.weight,
+                d.activeconns,
+                d.inactconns
+            );
         }
     }
     o
@@ -72,7 +95,17 @@ pub fn list_conns(v: &Ipvs, now: SimTime) -> String {
         let expire = format!("{:02}:{:02}", left / 60, left % 60);
         let src = format!("{}:{}", c.key.caddr, c.key.cport);
         let vip = format!("{}:{}", c.key.vaddr, c.key.vport);
-        let _ = writeln!(o, "{:<3} {:<6} {:<11} {:<18} {:<18} {}:{}", proto_name(c.proto), expire, c.state.name(), src, vip, c.daddr, c.dport);
+        let _ = writeln!(
+            o,
+            "{:<3} {:<6} {:<11} {:<18} {:<18} {}:{}",
+            proto_name(c.proto),
+            expire,
+            c.state.name(),
+            src,
+            vip,
+            c.daddr,
+            c.dport
+        );
     }
     o
 }
@@ -85,7 +118,13 @@ mod tests {
     fn comparator_quirk() {
         // Spec d.3: 10.0.0.100 and 192.168.10.1 differ by more than 2^31, so ipvsadm sorts
         // 10.0.0.100 after 192.168.10.1; close addresses compare normally.
-        assert_eq!(cmp_addr(Ipv4Addr::new(10, 0, 0, 100), Ipv4Addr::new(192, 168, 10, 1)), Ordering::Greater);
-        assert_eq!(cmp_addr(Ipv4Addr::new(10, 0, 0, 11), Ipv4Addr::new(10, 0, 0, 12)), Ordering::Less);
+        assert_eq!(
+            cmp_addr(Ipv4Addr::new(10, 0, 0, 100), Ipv4Addr::new(192, 168, 10, 1)),
+            Ordering::Greater
+        );
+        assert_eq!(
+            cmp_addr(Ipv4Addr::new(10, 0, 0, 11), Ipv4Addr::new(10, 0, 0, 12)),
+            Ordering::Less
+        );
     }
 }

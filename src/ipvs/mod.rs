@@ -54,7 +54,11 @@ impl Dest {
             self.overloaded = false;
             return;
         }
-        let lower = if self.l_threshold > 0 { self.l_threshold } else { self.u_threshold - self.u_threshold / 4 };
+        let lower = if self.l_threshold > 0 {
+            self.l_threshold
+        } else {
+            self.u_threshold - self.u_threshold / 4
+        };
         if conns >= self.u_threshold {
             self.overloaded = true;
         } else if conns < lower {
@@ -186,11 +190,14 @@ pub struct IpvsError(pub String);
 
 impl Ipvs {
     pub fn find_service(&self, proto: Proto, addr: Ipv4Addr, port: u16) -> Option<usize> {
-        self.services.iter().position(|s| s.addr.proto == proto && s.addr.addr == addr && s.addr.port == port)
+        self.services
+            .iter()
+            .position(|s| s.addr.proto == proto && s.addr.addr == addr && s.addr.port == port)
     }
 
-    fn service_of(&self, a: &ServiceAddr) -> Result<usize, IpvsError> {
-        self.find_service(a.proto, a.addr, a.port).ok_or_else(|| IpvsError("No such service".into()))
+    fn service_of(&self, a: ServiceAddr) -> Result<usize, IpvsError> {
+        self.find_service(a.proto, a.addr, a.port)
+            .ok_or_else(|| IpvsError("No such service".into()))
     }
 
     /// Applies one configuration command, with the kernel's callbacks to the scheduler.
@@ -209,12 +216,12 @@ impl Ipvs {
                     dests: Vec::new(),
                     persistent: o.persistent,
                     netmask: o.netmask,
-                    opts: o.clone(),
+                    opts: *o,
                     stats: Stats::default(),
                 });
             }
             IpvsadmCmd::EditService(o) => {
-                let i = self.service_of(&o.svc)?;
+                let i = self.service_of(o.svc)?;
                 let s = &mut self.services[i];
                 if s.sched_name != o.scheduler || s.opts.flags != o.flags {
                     s.sched = schedulers::new(o.scheduler, o.flags).map_err(IpvsError)?;
@@ -223,10 +230,10 @@ impl Ipvs {
                 }
                 s.persistent = o.persistent;
                 s.netmask = o.netmask;
-                s.opts = o.clone();
+                s.opts = *o;
             }
             IpvsadmCmd::DelService(a) => {
-                let i = self.service_of(a)?;
+                let i = self.service_of(*a)?;
                 self.services.remove(i);
                 // Entries of the removed service are flushed with it.
                 for slot in 0..self.conns.len() {
@@ -238,10 +245,14 @@ impl Ipvs {
                 }
             }
             IpvsadmCmd::Clear => {
-                *self = Ipvs { timeouts: self.timeouts, conf: self.conf, ..Ipvs::default() };
+                *self = Ipvs {
+                    timeouts: self.timeouts,
+                    conf: self.conf,
+                    ..Ipvs::default()
+                };
             }
             IpvsadmCmd::AddServer(o) => {
-                let i = self.service_of(&o.svc)?;
+                let i = self.service_of(o.svc)?;
                 let s = &mut self.services[i];
                 if s.dests.iter().any(|d| d.addr == o.addr && d.port == o.port) {
                     return Err(IpvsError("Destination already exists".into()));
@@ -267,7 +278,7 @@ impl Ipvs {
                 s.sched.add_dest(&s.dests, id);
             }
             IpvsadmCmd::EditServer(o) => {
-                let i = self.service_of(&o.svc)?;
+                let i = self.service_of(o.svc)?;
                 let s = &mut self.services[i];
                 let d = s
                     .dests
@@ -283,7 +294,7 @@ impl Ipvs {
                 s.sched.upd_dest(&s.dests, id);
             }
             IpvsadmCmd::DelServer { svc, addr, port } => {
-                let i = self.service_of(svc)?;
+                let i = self.service_of(*svc)?;
                 let s = &mut self.services[i];
                 let pos = s
                     .dests
@@ -332,7 +343,13 @@ impl Ipvs {
         let Some((proto, sport, dport, flags)) = classify(pkt) else {
             return InVerdict::Accept { why: "not TCP or UDP" };
         };
-        let key = ConnKey { proto: proto_num(proto), caddr: pkt.ip.src, cport: sport, vaddr: pkt.ip.dst, vport: dport };
+        let key = ConnKey {
+            proto: proto_num(proto),
+            caddr: pkt.ip.src,
+            cport: sport,
+            vaddr: pkt.ip.dst,
+            vport: dport,
+        };
         let mut existing = self.index.get(&key).copied();
         if let Some(id) = existing {
             let c = *self.conn(id);
@@ -347,24 +364,33 @@ impl Ipvs {
                 existing = None;
             }
         }
-        let (id, new) = match existing {
-            Some(id) => (id, false),
-            None => {
-                let Some(svc) = self.find_service(proto, pkt.ip.dst, dport) else {
-                    return InVerdict::Accept { why: "no virtual service for this address and port" };
+        let (id, new) = if let Some(id) = existing {
+            (id, false)
+        } else {
+            let Some(svc) = self.find_service(proto, pkt.ip.dst, dport) else {
+                return InVerdict::Accept {
+                    why: "no virtual service for this address and port",
                 };
-                if let Some(f) = flags
-                    && (f.rst() || !(f.syn() || self.conf.sloppy_tcp))
-                {
-                    return InVerdict::Accept { why: "TCP packet without SYN and no connection entry: not scheduled" };
-                }
-                let ctx = SchedCtx { saddr: pkt.ip.src, sport, daddr: pkt.ip.dst, dport, overhead: self.conf.overhead };
-                let s = &mut self.services[svc];
-                let Some(pos) = s.sched.schedule(&s.dests, &ctx) else {
-                    return InVerdict::NoDest;
+            };
+            if let Some(f) = flags
+                && (f.rst() || !(f.syn() || self.conf.sloppy_tcp))
+            {
+                return InVerdict::Accept {
+                    why: "TCP packet without SYN and no connection entry: not scheduled",
                 };
-                (self.new_conn(svc, pos, key, proto, now), true)
             }
+            let ctx = SchedCtx {
+                saddr: pkt.ip.src,
+                sport,
+                daddr: pkt.ip.dst,
+                dport,
+                overhead: self.conf.overhead,
+            };
+            let s = &mut self.services[svc];
+            let Some(pos) = s.sched.schedule(&s.dests, &ctx) else {
+                return InVerdict::NoDest;
+            };
+            (self.new_conn(svc, pos, key, proto, now), true)
         };
         self.account(id, pkt, flags, Dir::Input, now);
         InVerdict::Xmit { conn: id, new }
@@ -374,7 +400,11 @@ impl Ipvs {
         let s = &mut self.services[svc];
         let d = &mut s.dests[pos];
         // For DR and TUN the server port is the service port (ipvsadm forces it).
-        let dport = if d.fwd == Fwd::Nat && d.port != 0 { d.port } else { key.vport };
+        let dport = if d.fwd == Fwd::Nat && d.port != 0 {
+            d.port
+        } else {
+            key.vport
+        };
         let state = if proto == Proto::Udp { State::Udp } else { State::None };
         d.inactconns += 1;
         d.stats.conns += 1;
@@ -402,10 +432,22 @@ impl Ipvs {
             (self.conns.len() - 1) as u32
         };
         self.generations[id as usize] += 1;
-        self.conns[id as usize] = Some(Conn { generation: self.generations[id as usize], ..c });
+        self.conns[id as usize] = Some(Conn {
+            generation: self.generations[id as usize],
+            ..c
+        });
         self.index.insert(key, id);
         if c.fwd == Fwd::Nat {
-            self.out_index.insert(OutKey { proto: key.proto, caddr: key.caddr, cport: key.cport, daddr: c.daddr, dport }, id);
+            self.out_index.insert(
+                OutKey {
+                    proto: key.proto,
+                    caddr: key.caddr,
+                    cport: key.cport,
+                    daddr: c.daddr,
+                    dport,
+                },
+                id,
+            );
         }
         id
     }
@@ -430,27 +472,21 @@ impl Ipvs {
         let (svc, dest, new_state) = (c.svc, c.dest, c.state);
         let bytes = pkt.inner_total_len() as u64;
         if let Some(s) = self.services.get_mut(svc) {
-            match dir {
-                Dir::Output => {
-                    s.stats.outpkts += 1;
-                    s.stats.outbytes += bytes;
-                }
-                _ => {
-                    s.stats.inpkts += 1;
-                    s.stats.inbytes += bytes;
-                }
+            if dir == Dir::Output {
+                s.stats.outpkts += 1;
+                s.stats.outbytes += bytes;
+            } else {
+                s.stats.inpkts += 1;
+                s.stats.inbytes += bytes;
             }
         }
         if let Some(d) = self.dest_mut(svc, dest) {
-            match dir {
-                Dir::Output => {
-                    d.stats.outpkts += 1;
-                    d.stats.outbytes += bytes;
-                }
-                _ => {
-                    d.stats.inpkts += 1;
-                    d.stats.inbytes += bytes;
-                }
+            if dir == Dir::Output {
+                d.stats.outpkts += 1;
+                d.stats.outbytes += bytes;
+            } else {
+                d.stats.inpkts += 1;
+                d.stats.inbytes += bytes;
             }
             if old.is_active() != new_state.is_active() && old != State::Udp {
                 // Entries are created inactive: the first transition moves them.
@@ -469,7 +505,13 @@ impl Ipvs {
     /// service's address and port as its source. Returns the entry, or `None` (unchanged).
     pub fn out_hook(&mut self, pkt: &mut Packet, now: SimTime) -> Option<u32> {
         let (proto, sport, dport, flags) = classify(pkt)?;
-        let key = OutKey { proto: proto_num(proto), caddr: pkt.ip.dst, cport: dport, daddr: pkt.ip.src, dport: sport };
+        let key = OutKey {
+            proto: proto_num(proto),
+            caddr: pkt.ip.dst,
+            cport: dport,
+            daddr: pkt.ip.src,
+            dport: sport,
+        };
         let id = *self.out_index.get(&key)?;
         let c = *self.conn(id);
         pkt.ip.src = c.key.vaddr;
@@ -492,11 +534,19 @@ impl Ipvs {
     }
 
     fn remove_conn(&mut self, id: u32) {
-        let Some(c) = self.conns[id as usize].take() else { return };
+        let Some(c) = self.conns[id as usize].take() else {
+            return;
+        };
         self.free.push(id);
         self.index.remove(&c.key);
         if c.fwd == Fwd::Nat {
-            self.out_index.remove(&OutKey { proto: c.key.proto, caddr: c.key.caddr, cport: c.key.cport, daddr: c.daddr, dport: c.dport });
+            self.out_index.remove(&OutKey {
+                proto: c.key.proto,
+                caddr: c.key.caddr,
+                cport: c.key.cport,
+                daddr: c.daddr,
+                dport: c.dport,
+            });
         }
         if let Some(d) = self.dest_mut(c.svc, c.dest) {
             if c.state.is_active() {
@@ -510,7 +560,10 @@ impl Ipvs {
 
     /// Live entries in slot order.
     pub fn live_conns(&self) -> impl Iterator<Item = (u32, &Conn)> {
-        self.conns.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (i as u32, c)))
+        self.conns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| c.as_ref().map(|c| (i as u32, c)))
     }
 }
 

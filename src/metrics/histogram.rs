@@ -16,7 +16,13 @@ pub struct Histogram {
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: vec![0; BUCKETS], count: 0, sum_ns: 0, min_ns: u64::MAX, max_ns: 0 }
+        Histogram {
+            counts: vec![0; BUCKETS],
+            count: 0,
+            sum_ns: 0,
+            min_ns: u64::MAX,
+            max_ns: 0,
+        }
     }
 }
 
@@ -24,7 +30,7 @@ fn bucket(v: u64) -> usize {
     if v < u64::from(SUB) {
         return v as usize;
     }
-    let exp = 63 - v.leading_zeros(); // >= 4
+    let exp = v.ilog2(); // >= 4
     let shift = exp - SUB.trailing_zeros();
     let sub = (v >> shift) as u32 - SUB; // 0..SUB
     ((exp - SUB.trailing_zeros() + 1) * SUB + sub) as usize

@@ -80,7 +80,11 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new(hosts: usize, segments: usize) -> Self {
-        Metrics { hosts: vec![HostCounters::default(); hosts], segments: vec![SegCounters::default(); segments], ..Default::default() }
+        Metrics {
+            hosts: vec![HostCounters::default(); hosts],
+            segments: vec![SegCounters::default(); segments],
+            ..Default::default()
+        }
     }
 
     pub fn drop(&mut self, reason: DropReason) {
@@ -88,7 +92,10 @@ impl Metrics {
     }
 
     pub fn drops_by_reason(&self) -> impl Iterator<Item = (DropReason, u64)> + '_ {
-        DropReason::ALL.iter().map(|r| (*r, self.drops[*r as usize])).filter(|(_, n)| *n > 0)
+        DropReason::ALL
+            .iter()
+            .map(|r| (*r, self.drops[*r as usize]))
+            .filter(|(_, n)| *n > 0)
     }
 
     /// Packet-hops: packets through some host's IP stack.

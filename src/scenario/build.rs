@@ -22,8 +22,18 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// An error pointing at the first literal `text` after byte `from` (or at `from`).
-    fn err(&self, from: usize, text: &str, expected: impl Into<String>, found: impl Into<String>, help: Option<String>) -> ScenarioError {
-        let (s, e) = self.loc.find_after(from, text).map_or((from, from), |l| (l.start, l.end));
+    fn err(
+        &self,
+        from: usize,
+        text: &str,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+        help: Option<String>,
+    ) -> ScenarioError {
+        let (s, e) = self
+            .loc
+            .find_after(from, text)
+            .map_or((from, from), |l| (l.start, l.end));
         ScenarioError::at(&self.l.origin, &self.l.source, s, e, expected, found, help)
     }
 
@@ -54,24 +64,48 @@ fn parse_sockaddr(s: &str) -> Option<(Ipv4Addr, u16)> {
 
 /// Builds the world for `l` with master seed `seed`.
 pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
-    let cx = Ctx { l, loc: Locator::new(&l.source) };
+    let cx = Ctx {
+        l,
+        loc: Locator::new(&l.source),
+    };
     let sc = &l.scenario;
-    let duration = SimDuration::parse(&sc.duration).map_err(|e| cx.err(0, &sc.duration, "a duration like \"2s\"", format!("\"{}\"", sc.duration), Some(e)))?;
+    let duration = SimDuration::parse(&sc.duration).map_err(|e| {
+        cx.err(
+            0,
+            &sc.duration,
+            "a duration like \"2s\"",
+            format!("\"{}\"", sc.duration),
+            Some(e),
+        )
+    })?;
 
     let mut net = Network::default();
     for s in &sc.segments {
         let mut p = LinkParams::default();
         let at = cx.pos_of(0, &s.name);
         if sc.segments.iter().filter(|o| o.name == s.name).count() > 1 {
-            return Err(cx.err(at, &s.name, "a unique segment name", format!("\"{}\" twice", s.name), None));
+            return Err(cx.err(
+                at,
+                &s.name,
+                "a unique segment name",
+                format!("\"{}\" twice", s.name),
+                None,
+            ));
         }
         if let Some(lat) = &s.latency {
-            p.latency = SimDuration::parse(lat).map_err(|e| cx.err(at, lat, "a latency like \"10us\"", format!("\"{lat}\""), Some(e)))?;
+            p.latency = SimDuration::parse(lat)
+                .map_err(|e| cx.err(at, lat, "a latency like \"10us\"", format!("\"{lat}\""), Some(e)))?;
         }
         if let Some(bw) = &s.bandwidth {
-            p.bandwidth = parse_bandwidth(bw)
-                .filter(|b| *b > 0)
-                .ok_or_else(|| cx.err(at, bw, "a bandwidth like \"1Gbit\" or \"100Mbit\"", format!("\"{bw}\""), None))?;
+            p.bandwidth = parse_bandwidth(bw).filter(|b| *b > 0).ok_or_else(|| {
+                cx.err(
+                    at,
+                    bw,
+                    "a bandwidth like \"1Gbit\" or \"100Mbit\"",
+                    format!("\"{bw}\""),
+                    None,
+                )
+            })?;
         }
         if let Some(m) = s.mtu {
             p.mtu = m;
@@ -87,10 +121,19 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
     for (hi, hs) in sc.hosts.iter().enumerate() {
         let hpos = cx.pos_of(0, &hs.name);
         // Find this host's name literal in order (names may repeat as strings elsewhere).
-        let hpos = cx.loc.find_after(host_pos.last().copied().unwrap_or(0), &hs.name).map_or(hpos, |l| l.start);
+        let hpos = cx
+            .loc
+            .find_after(host_pos.last().copied().unwrap_or(0), &hs.name)
+            .map_or(hpos, |l| l.start);
         host_pos.push(hpos);
         if hosts.iter().any(|h| h.name == hs.name) {
-            return Err(cx.err(hpos, &hs.name, "a unique host name", format!("\"{}\" twice", hs.name), None));
+            return Err(cx.err(
+                hpos,
+                &hs.name,
+                "a unique host name",
+                format!("\"{}\" twice", hs.name),
+                None,
+            ));
         }
         let id = hi as HostId;
         net.add_host(id);
@@ -98,10 +141,22 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         for (ifname, seg) in &hs.ifaces {
             let Some(sid) = net.segment_by_name(seg) else {
                 let names: Vec<_> = sc.segments.iter().map(|s| s.name.as_str()).collect();
-                return Err(cx.err(hpos, seg, "the name of a segment", format!("\"{seg}\""), Some(format!("segments are declared in `segments:`: {}", names.join(", ")))));
+                return Err(cx.err(
+                    hpos,
+                    seg,
+                    "the name of a segment",
+                    format!("\"{seg}\""),
+                    Some(format!("segments are declared in `segments:`: {}", names.join(", "))),
+                ));
             };
             if ifname == "lo" || ifname == "tunl0" {
-                return Err(cx.err(hpos, ifname, "an Ethernet interface name such as eth0", format!("\"{ifname}\""), Some("lo exists on every host and tunl0 is made by `modprobe ipip`".into())));
+                return Err(cx.err(
+                    hpos,
+                    ifname,
+                    "an Ethernet interface name such as eth0",
+                    format!("\"{ifname}\""),
+                    Some("lo exists on every host and tunl0 is made by `modprobe ipip`".into()),
+                ));
             }
             let idx = host.ifaces.len() as IfIndex;
             let mac = topology::default_mac(id, idx);
@@ -128,7 +183,9 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                 let en = (cstart + e.span.end).min(cend).max(s);
                 ScenarioError::at(&l.origin, &l.source, s, en, e.expected, e.found, e.hint)
             })?;
-            apply(&mut host, &c).map_err(|(expected, found, help)| ScenarioError::at(&l.origin, &l.source, cstart, cend, expected, found, help))?;
+            apply(&mut host, &c).map_err(|(expected, found, help)| {
+                ScenarioError::at(&l.origin, &l.source, cstart, cend, expected, found, help)
+            })?;
         }
         hosts.push(host);
     }
@@ -141,7 +198,12 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
             for a in &ifc.addrs {
                 if let Some((_, other)) = seen.iter().find(|(ip, o)| *ip == a.addr && *o != hi) {
                     let text = format!("{}/{}", a.addr, a.prefix);
-                    let cmd = sc.hosts[hi].run.iter().find(|c| c.contains(&a.addr.to_string())).cloned().unwrap_or(text);
+                    let cmd = sc.hosts[hi]
+                        .run
+                        .iter()
+                        .find(|c| c.contains(&a.addr.to_string()))
+                        .cloned()
+                        .unwrap_or(text);
                     return Err(cx.err(host_pos[hi], &cmd, "an address no other host's interface has", format!("{} already on {}", a.addr, hosts[*other].name), Some("two hosts answering ARP for one address is an IP conflict; put a shared VIP on lo (DR) or tunl0 (TUN) of the real servers".into())));
                 }
                 seen.push((a.addr, hi));
@@ -158,7 +220,13 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         };
         let Some(h) = hosts.iter().position(|x| &x.name == hname) else {
             let names: Vec<_> = hosts.iter().map(|h| h.name.as_str()).collect();
-            return Err(cx.err(host_pos.last().copied().unwrap_or(0), hname, "the name of a host", format!("\"{hname}\""), Some(format!("hosts: {}", names.join(", ")))));
+            return Err(cx.err(
+                host_pos.last().copied().unwrap_or(0),
+                hname,
+                "the name of a host",
+                format!("\"{hname}\""),
+                Some(format!("hosts: {}", names.join(", "))),
+            ));
         };
         let proto = match proto {
             ProtoSpec::Tcp => Proto::Tcp,
@@ -168,22 +236,62 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         match a {
             AppSpec::Server { port, response, .. } => {
                 if sockets[h].listener(proto, *port).is_some() {
-                    return Err(cx.err(host_pos[h], hname, "one server per host, protocol and port", format!("a second server on port {port}"), None));
+                    return Err(cx.err(
+                        host_pos[h],
+                        hname,
+                        "one server per host, protocol and port",
+                        format!("a second server on port {port}"),
+                        None,
+                    ));
                 }
                 sockets[h].listeners.push((proto, *port, app_id));
-                apps.push(App::Server(Server { host: h as HostId, proto, port: *port, response: response.unwrap_or(1000) }));
+                apps.push(App::Server(Server {
+                    host: h as HostId,
+                    proto,
+                    port: *port,
+                    response: response.unwrap_or(1000),
+                }));
             }
-            AppSpec::Client { to, count, every, rate, start, request, flows, .. } => {
+            AppSpec::Client {
+                to,
+                count,
+                every,
+                rate,
+                start,
+                request,
+                flows,
+                ..
+            } => {
                 let apos = cx.pos_of(host_pos.last().copied().unwrap_or(0), to);
-                let dst = parse_sockaddr(to).ok_or_else(|| cx.err(apos, to, "an address:port like \"10.0.0.100:80\"", format!("\"{to}\""), None))?;
+                let dst = parse_sockaddr(to).ok_or_else(|| {
+                    cx.err(
+                        apos,
+                        to,
+                        "an address:port like \"10.0.0.100:80\"",
+                        format!("\"{to}\""),
+                        None,
+                    )
+                })?;
                 let arrival = match (every, rate) {
-                    (Some(e), None) => Arrival::Every(SimDuration::parse(e).map_err(|m| cx.err(apos, e, "an interval like \"100ms\"", format!("\"{e}\""), Some(m)))?),
+                    (Some(e), None) => Arrival::Every(
+                        SimDuration::parse(e)
+                            .map_err(|m| cx.err(apos, e, "an interval like \"100ms\"", format!("\"{e}\""), Some(m)))?,
+                    ),
                     (None, Some(r)) if *r > 0.0 && r.is_finite() => Arrival::Poisson(*r),
                     (None, None) => Arrival::Every(SimDuration::from_millis(100)),
-                    _ => return Err(cx.err(apos, to, "either `every` (fixed gaps) or `rate` (Poisson, per second > 0), not both", "both or a bad rate".to_string(), None)),
+                    _ => {
+                        return Err(cx.err(
+                            apos,
+                            to,
+                            "either `every` (fixed gaps) or `rate` (Poisson, per second > 0), not both",
+                            "both or a bad rate".to_string(),
+                            None,
+                        ));
+                    }
                 };
                 let start = match start {
-                    Some(s) => SimDuration::parse(s).map_err(|m| cx.err(apos, s, "a start time like \"10ms\"", format!("\"{s}\""), Some(m)))?,
+                    Some(s) => SimDuration::parse(s)
+                        .map_err(|m| cx.err(apos, s, "a start time like \"10ms\"", format!("\"{s}\""), Some(m)))?,
                     None => SimDuration::ZERO,
                 };
                 let name = if client_names.iter().any(|n: &String| n.starts_with(hname.as_str())) {
@@ -193,7 +301,11 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                 };
                 let mut rng = rng::stream(seed, &format!("app/{name}"));
                 let first_port = EPHEMERAL_LOW + (rand::Rng::next_u32(&mut rng) % 20000) as u16;
-                let nflows = if proto == Proto::Udp { flows.unwrap_or(1).max(1) } else { 0 };
+                let nflows = if proto == Proto::Udp {
+                    flows.unwrap_or(1).max(1)
+                } else {
+                    0
+                };
                 let ports: Vec<u16> = (0..nflows).map(|i| first_port.wrapping_add(i)).collect();
                 for p in &ports {
                     sockets[h].udp.insert(*p, app_id);
@@ -237,8 +349,20 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         });
     }
 
-    let host_rngs = hosts.iter().map(|h| rng::stream(seed, &format!("host/{}", h.name))).collect();
-    Ok(World { net, hosts, sockets, apps, client_names, host_rngs, end: SimTime::ZERO + duration, seed })
+    let host_rngs = hosts
+        .iter()
+        .map(|h| rng::stream(seed, &format!("host/{}", h.name)))
+        .collect();
+    Ok(World {
+        net,
+        hosts,
+        sockets,
+        apps,
+        client_names,
+        host_rngs,
+        end: SimTime::ZERO + duration,
+        seed,
+    })
 }
 
 type ApplyError = (String, String, Option<String>);
@@ -251,7 +375,11 @@ fn dev_index(host: &Host, dev: &str) -> Result<IfIndex, ApplyError> {
         } else {
             format!("{} has: {}", host.name, names.join(", "))
         };
-        ("an existing device".into(), format!("\"{dev}\" (Cannot find device)"), Some(hint))
+        (
+            "an existing device".into(),
+            format!("\"{dev}\" (Cannot find device)"),
+            Some(hint),
+        )
     })
 }
 
@@ -282,22 +410,49 @@ fn ipvs_of(host: &mut Host) -> &mut Ipvs {
 /// Applies one command to a host, as the kernel would.
 fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
     match c {
-        Command::AddrAdd { addr, prefix, dev, scope } => {
+        Command::AddrAdd {
+            addr,
+            prefix,
+            dev,
+            scope,
+        } => {
             let i = dev_index(host, dev)?;
             let ifc = &mut host.ifaces[i as usize];
             if ifc.addrs.iter().any(|a| a.addr == *addr && a.prefix == *prefix) {
-                return Err(("an address not yet on the device".into(), format!("{addr}/{prefix} (RTNETLINK answers: File exists)"), None));
+                return Err((
+                    "an address not yet on the device".into(),
+                    format!("{addr}/{prefix} (RTNETLINK answers: File exists)"),
+                    None,
+                ));
             }
             let scope = match scope {
                 command::Scope::Global => Scope::Global,
                 command::Scope::Link => Scope::Link,
                 command::Scope::Host => Scope::Host,
             };
-            ifc.addrs.push(IfAddr { addr: *addr, prefix: *prefix, scope });
-            let is_primary_of_subnet = ifc.addrs.iter().filter(|a| a.prefix == *prefix && in_subnet(*addr, a.addr, a.prefix)).count() == 1;
+            ifc.addrs.push(IfAddr {
+                addr: *addr,
+                prefix: *prefix,
+                scope,
+            });
+            let is_primary_of_subnet = ifc
+                .addrs
+                .iter()
+                .filter(|a| a.prefix == *prefix && in_subnet(*addr, a.addr, a.prefix))
+                .count()
+                == 1;
             if *prefix < 32 && ifc.kind != IfKind::Loopback && is_primary_of_subnet {
                 let net = Ipv4Addr::from(u32::from(*addr) & prefix_mask(*prefix));
-                host.routes.push(Route { dst: net, prefix: *prefix, via: None, dev: i, src: Some(*addr), metric: 0, mtu: None, connected: true });
+                host.routes.push(Route {
+                    dst: net,
+                    prefix: *prefix,
+                    via: None,
+                    dev: i,
+                    src: Some(*addr),
+                    metric: 0,
+                    mtu: None,
+                    connected: true,
+                });
             }
         }
         Command::AddrDel { addr, prefix, dev } => {
@@ -306,9 +461,14 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
             let before = ifc.addrs.len();
             ifc.addrs.retain(|a| !(a.addr == *addr && a.prefix == *prefix));
             if ifc.addrs.len() == before {
-                return Err(("an address on the device".into(), format!("{addr}/{prefix} (RTNETLINK answers: Cannot assign requested address)"), None));
+                return Err((
+                    "an address on the device".into(),
+                    format!("{addr}/{prefix} (RTNETLINK answers: Cannot assign requested address)"),
+                    None,
+                ));
             }
-            host.routes.retain(|r| !(r.connected && r.dev == i && r.src == Some(*addr)));
+            host.routes
+                .retain(|r| !(r.connected && r.dev == i && r.src == Some(*addr)));
         }
         Command::LinkSet { dev, up, mtu } => {
             let i = dev_index(host, dev)?;
@@ -323,7 +483,15 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 ifc.mtu = *m as u16;
             }
         }
-        Command::RouteAdd { dst, prefix, via, dev, src, mtu, metric } => {
+        Command::RouteAdd {
+            dst,
+            prefix,
+            via,
+            dev,
+            src,
+            mtu,
+            metric,
+        } => {
             let net = Ipv4Addr::from(u32::from(*dst) & prefix_mask(*prefix));
             let dev_i = match dev {
                 Some(d) => Some(dev_index(host, d)?),
@@ -332,14 +500,19 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
             let out = match (via, dev_i) {
                 (Some(gw), d) => {
                     // The gateway must be on-link: inside a connected subnet (of `dev` if given).
-                    let on_link = host.routes.iter().find(|r| r.connected && r.matches(*gw) && d.is_none_or(|d| d == r.dev));
+                    let on_link = host
+                        .routes
+                        .iter()
+                        .find(|r| r.connected && r.matches(*gw) && d.is_none_or(|d| d == r.dev));
                     match on_link {
                         Some(r) => r.dev,
                         None => {
                             return Err((
                                 "a gateway inside a directly connected subnet".into(),
                                 format!("via {gw} (RTNETLINK answers: Network is unreachable)"),
-                                Some(format!("add an address in {gw}'s subnet to an interface first, e.g. `ip addr add <addr>/24 dev eth0`")),
+                                Some(format!(
+                                    "add an address in {gw}'s subnet to an interface first, e.g. `ip addr add <addr>/24 dev eth0`"
+                                )),
                             ));
                         }
                     }
@@ -347,16 +520,37 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 (None, Some(d)) => d,
                 (None, None) => return Err(("`via GATEWAY` or `dev DEVICE`".into(), "neither".into(), None)),
             };
-            if host.routes.iter().any(|r| !r.connected && r.dst == net && r.prefix == *prefix && r.metric == *metric) {
-                return Err(("a route not already in the table".into(), format!("{net}/{prefix} (RTNETLINK answers: File exists)"), Some("use `ip route replace` to change it".into())));
+            if host
+                .routes
+                .iter()
+                .any(|r| !r.connected && r.dst == net && r.prefix == *prefix && r.metric == *metric)
+            {
+                return Err((
+                    "a route not already in the table".into(),
+                    format!("{net}/{prefix} (RTNETLINK answers: File exists)"),
+                    Some("use `ip route replace` to change it".into()),
+                ));
             }
-            host.routes.push(Route { dst: net, prefix: *prefix, via: *via, dev: out, src: *src, metric: *metric, mtu: mtu.map(|m| m.min(65535) as u16), connected: false });
+            host.routes.push(Route {
+                dst: net,
+                prefix: *prefix,
+                via: *via,
+                dev: out,
+                src: *src,
+                metric: *metric,
+                mtu: mtu.map(|m| m.min(65535) as u16),
+                connected: false,
+            });
         }
         Command::RouteDel { dst, prefix } => {
             let before = host.routes.len();
             host.routes.retain(|r| !(r.dst == *dst && r.prefix == *prefix));
             if host.routes.len() == before {
-                return Err(("a route in the table".into(), format!("{dst}/{prefix} (RTNETLINK answers: No such process)"), None));
+                return Err((
+                    "a route in the table".into(),
+                    format!("{dst}/{prefix} (RTNETLINK answers: No such process)"),
+                    None,
+                ));
             }
         }
         Command::NeighAdd { addr, mac, dev, nud } => {
@@ -367,7 +561,13 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                     .iter()
                     .find(|r| r.connected && r.matches(*addr))
                     .map(|r| r.dev)
-                    .ok_or_else(|| ("an address in a connected subnet".to_string(), addr.to_string(), Some("name the device: `ip neigh add ADDR lladdr MAC dev eth0`".to_string())))?,
+                    .ok_or_else(|| {
+                        (
+                            "an address in a connected subnet".to_string(),
+                            addr.to_string(),
+                            Some("name the device: `ip neigh add ADDR lladdr MAC dev eth0`".to_string()),
+                        )
+                    })?,
             };
             let state = match nud {
                 CmdNud::Permanent => Nud::Permanent,
@@ -375,7 +575,8 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 CmdNud::Reachable => Nud::Reachable,
                 CmdNud::Stale => Nud::Stale,
             };
-            host.neigh.add_static(i, *addr, crate::packet::MacAddr(*mac), state, SimTime::ZERO);
+            host.neigh
+                .add_static(i, *addr, crate::packet::MacAddr(*mac), state, SimTime::ZERO);
         }
         Command::Sysctl { key, value } => match key {
             SysctlKey::IpForward => {
@@ -447,11 +648,23 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
         Command::Ipvsadm(cmd) => {
             let first = host.ipvs.as_ref().is_none_or(|v| v.services.is_empty());
             let v = ipvs_of(host);
-            v.apply(cmd).map_err(|e| ("an ipvsadm command the kernel accepts".to_string(), format!("\"{}\"", e.0), None))?;
+            v.apply(cmd).map_err(|e| {
+                (
+                    "an ipvsadm command the kernel accepts".to_string(),
+                    format!("\"{}\"", e.0),
+                    None,
+                )
+            })?;
             // ip_vs_register_hooks: the hooks appear with the first service.
-            if first && matches!(cmd, IpvsadmCmd::AddService(_)) && !host.hooks.is_registered(HookPoint::Input, |f| matches!(f, HookFn::IpvsIn)) {
+            if first
+                && matches!(cmd, IpvsadmCmd::AddService(_))
+                && !host
+                    .hooks
+                    .is_registered(HookPoint::Input, |f| matches!(f, HookFn::IpvsIn))
+            {
                 host.hooks.register(HookPoint::Input, priority::IPVS_IN, HookFn::IpvsIn);
-                host.hooks.register(HookPoint::Forward, priority::IPVS_OUT_FORWARD, HookFn::IpvsOut);
+                host.hooks
+                    .register(HookPoint::Forward, priority::IPVS_OUT_FORWARD, HookFn::IpvsOut);
             }
         }
         Command::Arptables(ArpRule { .. }) => {

@@ -34,7 +34,15 @@ pub enum ScenarioError {
 
 impl ScenarioError {
     /// An error at byte range `start..end` of `source`.
-    pub fn at(origin: &str, source: &str, start: usize, end: usize, expected: impl Into<String>, found: impl Into<String>, help: Option<String>) -> Self {
+    pub fn at(
+        origin: &str,
+        source: &str,
+        start: usize,
+        end: usize,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+        help: Option<String>,
+    ) -> Self {
         let (line, col) = line_col(source, start);
         let expected = expected.into();
         ScenarioError::At {
@@ -57,12 +65,16 @@ impl ScenarioError {
         // ron says e.g. "Expected ... but found ..."; split it when it does.
         let (expected, found) = match &e.code {
             ron::Error::NoSuchStructField { expected, found, outer } => (
-                format!("a field of {}: {}", outer.as_deref().unwrap_or("this struct"), expected.join(", ")),
+                format!(
+                    "a field of {}: {}",
+                    outer.as_deref().unwrap_or("this struct"),
+                    expected.join(", ")
+                ),
                 format!("`{found}`"),
             ),
             _ => match msg.split_once(" but found ") {
-            Some((a, b)) => (a.trim_start_matches("Expected ").to_string(), b.to_string()),
-            None => ("a valid scenario".to_string(), msg.clone()),
+                Some((a, b)) => (a.trim_start_matches("Expected ").to_string(), b.to_string()),
+                None => ("a valid scenario".to_string(), msg.clone()),
             },
         };
         let help = match &e.code {
@@ -77,7 +89,8 @@ impl ScenarioError {
     /// Renders the error as plain text with the source excerpt (no colours), as the CLI prints it.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
         if handler.render_report(&mut out, self).is_err() {
             return self.to_string();
         }

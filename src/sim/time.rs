@@ -59,14 +59,24 @@ impl SimDuration {
             "s" => 1_000_000_000,
             "m" | "min" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            _ => return Err(format!("a duration like \"100ms\" (units ns, us, ms, s, m, h), found \"{s}\"")),
+            _ => {
+                return Err(format!(
+                    "a duration like \"100ms\" (units ns, us, ms, s, m, h), found \"{s}\""
+                ));
+            }
         };
         let (int, frac) = num.split_once('.').unwrap_or((num, ""));
         if int.is_empty() && frac.is_empty() {
             return Err(format!("a number before the unit, found \"{s}\""));
         }
-        let int: u64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| format!("a number, found \"{num}\""))? };
-        let mut ns = int.checked_mul(scale).ok_or_else(|| format!("a duration that fits in 584 years, found \"{s}\""))?;
+        let int: u64 = if int.is_empty() {
+            0
+        } else {
+            int.parse().map_err(|_| format!("a number, found \"{num}\""))?
+        };
+        let mut ns = int
+            .checked_mul(scale)
+            .ok_or_else(|| format!("a duration that fits in 584 years, found \"{s}\""))?;
         let mut place = scale;
         for c in frac.chars() {
             let d = c.to_digit(10).ok_or_else(|| format!("a number, found \"{num}\""))? as u64;
@@ -118,13 +128,13 @@ impl fmt::Display for SimDuration {
         let n = self.0;
         let s = if n == 0 {
             "0s".to_string()
-        } else if n % 1_000_000_000 == 0 {
+        } else if n.is_multiple_of(1_000_000_000) {
             format!("{}s", n / 1_000_000_000)
         } else if n >= 1_000_000_000 {
             format!("{}s", n as f64 / 1e9)
-        } else if n % 1_000_000 == 0 {
+        } else if n.is_multiple_of(1_000_000) {
             format!("{}ms", n / 1_000_000)
-        } else if n % 1_000 == 0 {
+        } else if n.is_multiple_of(1_000) {
             format!("{}us", n / 1_000)
         } else {
             format!("{n}ns")

@@ -18,8 +18,13 @@ pub enum HookPoint {
 }
 
 impl HookPoint {
-    pub const ALL: [HookPoint; 5] =
-        [HookPoint::Prerouting, HookPoint::Input, HookPoint::Forward, HookPoint::Output, HookPoint::Postrouting];
+    pub const ALL: [HookPoint; 5] = [
+        HookPoint::Prerouting,
+        HookPoint::Input,
+        HookPoint::Forward,
+        HookPoint::Output,
+        HookPoint::Postrouting,
+    ];
 
     pub const fn name(self) -> &'static str {
         match self {
@@ -117,7 +122,14 @@ mod tests {
         // iptables INPUT sees requests before IPVS does.
         let mut h = Hooks::default();
         h.register(HookPoint::Input, priority::IPVS_IN, HookFn::IpvsIn);
-        h.register(HookPoint::Input, priority::FILTER, HookFn::Rule { name: "f".into(), rule: Box::new(|_| Verdict::Accept) });
+        h.register(
+            HookPoint::Input,
+            priority::FILTER,
+            HookFn::Rule {
+                name: "f".into(),
+                rule: Box::new(|_| Verdict::Accept),
+            },
+        );
         let prios: Vec<i32> = h.chain(HookPoint::Input).iter().map(|e| e.priority).collect();
         assert_eq!(prios, [0, 99]);
         assert!(h.chain(HookPoint::Forward).is_empty());

@@ -83,7 +83,10 @@ pub enum TimerAction {
     None,
     Rearm(SimDuration),
     /// Send a request (broadcast when `broadcast`, else unicast to the cached MAC), re-arm.
-    Solicit { broadcast: bool, rearm: SimDuration },
+    Solicit {
+        broadcast: bool,
+        rearm: SimDuration,
+    },
     /// Resolution failed: these packets are dropped (ICMP host unreachable to their sources).
     Failed(Vec<Packet>),
 }
@@ -133,7 +136,14 @@ impl Table {
 
     /// The output path (`neigh_resolve_output` / `__neigh_event_send`) for `pkt` to `ip`.
     /// Returns the entry index and what to do. A dropped oldest packet is pushed to `dropped`.
-    pub fn output(&mut self, iface: IfIndex, ip: Ipv4Addr, now: SimTime, pkt: &Packet, dropped: &mut Option<Packet>) -> (usize, Output) {
+    pub fn output(
+        &mut self,
+        iface: IfIndex,
+        ip: Ipv4Addr,
+        now: SimTime,
+        pkt: &Packet,
+        dropped: &mut Option<Packet>,
+    ) -> (usize, Output) {
         let i = match self.find(iface, ip) {
             Some(i) => i,
             None => self.create(iface, ip, now),
@@ -142,13 +152,18 @@ impl Table {
         let delay = self.params.delay_first_probe_time;
         let e = &mut self.entries[i];
         let out = match e.state {
-            Nud::Reachable | Nud::Permanent | Nud::Noarp | Nud::Delay | Nud::Probe => Output::Send { mac: e.mac, arm: None },
+            Nud::Reachable | Nud::Permanent | Nud::Noarp | Nud::Delay | Nud::Probe => {
+                Output::Send { mac: e.mac, arm: None }
+            }
             Nud::Stale => {
                 e.state = Nud::Delay;
                 e.updated = now;
                 e.used = now;
                 e.generation += 1;
-                Output::Send { mac: e.mac, arm: Some(delay) }
+                Output::Send {
+                    mac: e.mac,
+                    arm: Some(delay),
+                }
             }
             Nud::Failed => {
                 e.state = Nud::Incomplete;
@@ -209,11 +224,18 @@ impl Table {
                     e.state = Nud::Probe;
                     e.updated = now;
                     e.probes = 1;
-                    TimerAction::Solicit { broadcast: false, rearm: p.retrans_time }
+                    TimerAction::Solicit {
+                        broadcast: false,
+                        rearm: p.retrans_time,
+                    }
                 }
             }
             Nud::Probe | Nud::Incomplete => {
-                let max = if e.state == Nud::Probe { p.ucast_solicit } else { p.mcast_solicit };
+                let max = if e.state == Nud::Probe {
+                    p.ucast_solicit
+                } else {
+                    p.mcast_solicit
+                };
                 e.generation += 1;
                 if e.probes >= max {
                     e.state = Nud::Failed;
@@ -221,7 +243,10 @@ impl Table {
                     TimerAction::Failed(std::mem::take(&mut e.queue))
                 } else {
                     e.probes += 1;
-                    TimerAction::Solicit { broadcast: e.state == Nud::Incomplete, rearm: p.retrans_time }
+                    TimerAction::Solicit {
+                        broadcast: e.state == Nud::Incomplete,
+                        rearm: p.retrans_time,
+                    }
                 }
             }
             Nud::Stale | Nud::Failed | Nud::Permanent | Nud::Noarp => TimerAction::None,
@@ -292,14 +317,26 @@ pub enum Update {
 
 /// `arp_ignore` (effective value `mode`): may this host answer a request for `tip` from
 /// `sip` that arrived on `iif`? `tip` is known to be local. Returns the reason when not.
-pub fn arp_ignore_allows(ifaces: &[Iface], iif: IfIndex, tip: Ipv4Addr, sip: Ipv4Addr, mode: u8, route_localnet: bool) -> Result<(), &'static str> {
+pub fn arp_ignore_allows(
+    ifaces: &[Iface],
+    iif: IfIndex,
+    tip: Ipv4Addr,
+    sip: Ipv4Addr,
+    mode: u8,
+    route_localnet: bool,
+) -> Result<(), &'static str> {
     let dev = &ifaces[iif as usize];
     match mode {
         1 if !dev.has_addr(tip) => Err("arp_ignore=1: target address is not on the receiving interface"),
         2 if !dev.addrs.iter().any(|a| a.addr == tip && a.contains(sip)) => {
             Err("arp_ignore=2: target not on the receiving interface in the sender's subnet")
         }
-        3 if !ifaces.iter().any(|i| i.addrs.iter().any(|a| a.addr == tip && (a.scope != Scope::Host || route_localnet))) => {
+        3 if !ifaces.iter().any(|i| {
+            i.addrs
+                .iter()
+                .any(|a| a.addr == tip && (a.scope != Scope::Host || route_localnet))
+        }) =>
+        {
             Err("arp_ignore=3: target address has scope host")
         }
         8 => Err("arp_ignore=8: never reply"),
@@ -309,11 +346,24 @@ pub fn arp_ignore_allows(ifaces: &[Iface], iif: IfIndex, tip: Ipv4Addr, sip: Ipv
 
 /// `arp_announce` (effective value `mode`): the sender IP of a request for `target` sent
 /// on `oif`; `queued_src` is the source of the newest packet waiting for resolution.
-pub fn announce_src(ifaces: &[Iface], oif: IfIndex, target: Ipv4Addr, queued_src: Option<Ipv4Addr>, mode: u8, route_localnet: bool) -> Option<Ipv4Addr> {
+pub fn announce_src(
+    ifaces: &[Iface],
+    oif: IfIndex,
+    target: Ipv4Addr,
+    queued_src: Option<Ipv4Addr>,
+    mode: u8,
+    route_localnet: bool,
+) -> Option<Ipv4Addr> {
     let is_local = |ip: Ipv4Addr| ifaces.iter().any(|i| i.up && i.has_addr(ip));
     match (mode, queued_src) {
         (0 | 3.., Some(src)) if is_local(src) => return Some(src),
-        (1, Some(src)) if is_local(src) && ifaces[oif as usize].addrs.iter().any(|a| a.contains(target) && a.contains(src)) => {
+        (1, Some(src))
+            if is_local(src)
+                && ifaces[oif as usize]
+                    .addrs
+                    .iter()
+                    .any(|a| a.contains(target) && a.contains(src)) =>
+        {
             return Some(src);
         }
         _ => {}
@@ -324,7 +374,12 @@ pub fn announce_src(ifaces: &[Iface], oif: IfIndex, target: Ipv4Addr, queued_src
         .filter(eligible)
         .find(|a| a.contains(target))
         .or_else(|| dev.primaries().find(eligible))
-        .or_else(|| ifaces.iter().flat_map(Iface::primaries).find(|a| a.scope == Scope::Global))
+        .or_else(|| {
+            ifaces
+                .iter()
+                .flat_map(Iface::primaries)
+                .find(|a| a.scope == Scope::Global)
+        })
         .map(|a| a.addr)
 }
 
@@ -348,8 +403,24 @@ mod tests {
     use crate::packet::{IpProtocol, Ipv4Repr, L4, UdpRepr};
 
     fn pkt() -> Packet {
-        let ip = Ipv4Repr { src: Ipv4Addr::new(10, 0, 0, 1), dst: Ipv4Addr::new(10, 0, 0, 2), protocol: IpProtocol::Udp, ttl: 64, ident: 0, dont_frag: false, tos: 0 };
-        Packet { tunnel: None, ip, l4: L4::Udp(UdpRepr { src_port: 1, dst_port: 2, payload_len: 0 }) }
+        let ip = Ipv4Repr {
+            src: Ipv4Addr::new(10, 0, 0, 1),
+            dst: Ipv4Addr::new(10, 0, 0, 2),
+            protocol: IpProtocol::Udp,
+            ttl: 64,
+            ident: 0,
+            dont_frag: false,
+            tos: 0,
+        };
+        Packet {
+            tunnel: None,
+            ip,
+            l4: L4::Udp(UdpRepr {
+                src_port: 1,
+                dst_port: 2,
+                payload_len: 0,
+            }),
+        }
     }
 
     #[test]
@@ -363,10 +434,16 @@ mod tests {
         let a = MacAddr([2, 0, 0, 0, 0, 1]);
         let b = MacAddr([2, 0, 0, 0, 0, 2]);
         assert!(matches!(t.update(i, a, Nud::Reachable, false, SimTime(10)), Update::Resolved(q) if q.len() == 1));
-        assert!(matches!(t.update(i, b, Nud::Reachable, false, SimTime(20)), Update::Ignored(_)));
+        assert!(matches!(
+            t.update(i, b, Nud::Reachable, false, SimTime(20)),
+            Update::Ignored(_)
+        ));
         assert_eq!(t.entries[i].mac, a);
         // With override (after locktime, or a GARP) the later MAC replaces it.
-        assert_eq!(t.update(i, b, Nud::Stale, true, SimTime(2_000_000_000)), Update::Changed);
+        assert_eq!(
+            t.update(i, b, Nud::Stale, true, SimTime(2_000_000_000)),
+            Update::Changed
+        );
         assert_eq!(t.entries[i].mac, b);
     }
 

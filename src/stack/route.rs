@@ -107,7 +107,10 @@ pub fn lookup(routes: &[Route], ifaces: &[Iface], ip: Ipv4Addr) -> Lookup {
         return Lookup::Local { iface };
     }
     match lookup_main(routes, ifaces, ip) {
-        Some(route) => Lookup::Unicast { route, nexthop: route.via.unwrap_or(ip) },
+        Some(route) => Lookup::Unicast {
+            route,
+            nexthop: route.via.unwrap_or(ip),
+        },
         None => Lookup::Unreachable,
     }
 }
@@ -125,7 +128,12 @@ pub fn select_src(ifaces: &[Iface], route: &Route, nexthop: Ipv4Addr) -> Option<
         .filter(eligible)
         .find(|a| a.contains(nexthop))
         .or_else(|| oif.primaries().find(eligible))
-        .or_else(|| ifaces.iter().flat_map(Iface::primaries).find(|a| a.scope == Scope::Global))
+        .or_else(|| {
+            ifaces
+                .iter()
+                .flat_map(Iface::primaries)
+                .find(|a| a.scope == Scope::Global)
+        })
         .map(|a| a.addr)
 }
 

@@ -12,11 +12,6 @@ pub struct Run {
     pub names: Names,
 }
 
-pub fn run_text(origin: &str, text: &str) -> Run {
-    let l = lvsim::scenario::parse(origin, text).unwrap_or_else(|e| panic!("{}", e.render()));
-    run_loaded(&l)
-}
-
 pub fn run(name: &str) -> Run {
     let l = lvsim::scenario::load(name).unwrap_or_else(|e| panic!("{}", e.render()));
     run_loaded(&l)
@@ -72,5 +67,9 @@ pub fn assert_conserved(e: &Engine) {
         in_flight
     );
     let q = e.metrics.neigh_queue;
-    assert_eq!(q.queued, q.released + q.dropped + e.packets_queued(), "neighbour queue: {q:?}");
+    assert_eq!(
+        q.queued,
+        q.released + q.dropped + e.packets_queued(),
+        "neighbour queue: {q:?}"
+    );
 }

@@ -26,7 +26,13 @@ fn frames_add_up_at_every_instant_in_every_mode() {
 fn drops_are_counted_with_reasons() {
     // A client sending to an address nobody has: the router's ARP fails, the queued
     // packets are dropped with `neigh_failed`, and the counts still add up.
-    let text = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "dr").unwrap().1.replace("to: \"10.0.0.100:80\"", "to: \"10.0.0.99:80\"").replace("duration: \"1s\"", "duration: \"5s\"");
+    let text = lvsim::scenario::EMBEDDED
+        .iter()
+        .find(|(n, _)| *n == "dr")
+        .unwrap()
+        .1
+        .replace("to: \"10.0.0.100:80\"", "to: \"10.0.0.99:80\"")
+        .replace("duration: \"1s\"", "duration: \"5s\"");
     let l = lvsim::scenario::parse("dr-bad", &text).unwrap();
     let mut e = l.build().unwrap();
     e.run();

@@ -15,8 +15,7 @@ fn json_trace(l: &lvsim::scenario::Loaded, seed: u64) -> String {
     let rec = Rc::new(RefCell::new(Lines(Vec::new(), e.names())));
     e.set_recorder(Box::new(rec.clone()));
     e.run();
-    let v = rec.borrow().0.join("\n");
-    v
+    rec.borrow().0.join("\n")
 }
 
 fn pcap_bytes(name: &str, dir: &std::path::Path) -> Vec<Vec<u8>> {
@@ -57,7 +56,15 @@ fn another_seed_changes_timing() {
         // Times at which applications started requests.
         t.lines()
             .filter(|l| l.contains("app: UDP request"))
-            .map(|l| l.split("\"t_ns\":").nth(1).unwrap().split(',').next().unwrap().to_string())
+            .map(|l| {
+                l.split("\"t_ns\":")
+                    .nth(1)
+                    .unwrap()
+                    .split(',')
+                    .next()
+                    .unwrap()
+                    .to_string()
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(first(1), first(1));

@@ -26,9 +26,15 @@ fn replies_bypass_the_director() {
     // The director must never receive a frame with source VIP (a reply): replies go
     // real server → router → client. The client still gets every response.
     let r = run("dr");
-    let at_director = r.frames("director", Stage::Rx).filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100"))).count();
+    let at_director = r
+        .frames("director", Stage::Rx)
+        .filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100")))
+        .count();
     assert_eq!(at_director, 0, "a reply reached the director");
-    let replies = r.frames("client1", Stage::Rx).filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100"))).count();
+    let replies = r
+        .frames("client1", Stage::Rx)
+        .filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100")))
+        .count();
     assert!(replies >= 12, "the client received the replies ({replies})");
     let c = &r.engine.metrics.clients[0];
     assert_eq!((c.started, c.completed), (4, 4));
@@ -40,7 +46,12 @@ fn router_resolves_the_vip_to_the_director() {
     // who-has VIP, so the router's neighbour entry for the VIP holds the director's MAC.
     let r = run("dr");
     let router = r.host("router");
-    let e = router.neigh.entries.iter().find(|e| e.ip == "10.0.0.100".parse::<std::net::Ipv4Addr>().unwrap()).expect("router knows the VIP");
+    let e = router
+        .neigh
+        .entries
+        .iter()
+        .find(|e| e.ip == "10.0.0.100".parse::<std::net::Ipv4Addr>().unwrap())
+        .expect("router knows the VIP");
     assert_eq!(e.mac, r.host("director").ifaces[1].mac);
 }
 
@@ -48,6 +59,17 @@ fn router_resolves_the_vip_to_the_director() {
 fn rr_alternates_newest_first() {
     // rr scans newest first: rs2 (added last) gets the 1st and 3rd connections.
     let r = run("dr");
-    let picks: Vec<&str> = r.steps.iter().filter(|s| s.reason.contains("rr picked")).map(|s| if s.reason.contains("10.0.0.12:80") { "rs2" } else { "rs1" }).collect();
+    let picks: Vec<&str> = r
+        .steps
+        .iter()
+        .filter(|s| s.reason.contains("rr picked"))
+        .map(|s| {
+            if s.reason.contains("10.0.0.12:80") {
+                "rs2"
+            } else {
+                "rs1"
+            }
+        })
+        .collect();
     assert_eq!(picks, ["rs2", "rs1", "rs2", "rs1"]);
 }
