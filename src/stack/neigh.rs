@@ -368,19 +368,7 @@ pub fn announce_src(
         }
         _ => {}
     }
-    let dev = &ifaces[oif as usize];
-    let eligible = |a: &&super::iface::IfAddr| a.scope != Scope::Host || route_localnet;
-    dev.primaries()
-        .filter(eligible)
-        .find(|a| a.contains(target))
-        .or_else(|| dev.primaries().find(eligible))
-        .or_else(|| {
-            ifaces
-                .iter()
-                .flat_map(Iface::primaries)
-                .find(|a| a.scope == Scope::Global)
-        })
-        .map(|a| a.addr)
+    super::route::inet_select_addr(ifaces, oif, target, route_localnet)
 }
 
 /// Prints one entry the way `ip neigh` does.

@@ -115,19 +115,24 @@ pub fn lookup(routes: &[Route], ifaces: &[Iface], ip: Ipv4Addr) -> Lookup {
     }
 }
 
-/// The source address a locally generated packet gets on `route` (`inet_select_addr`):
-/// the route's `src`, else a primary address of the outgoing interface in the nexthop's
-/// subnet, else its first global primary, else the first global address of the host.
+/// The source address a locally generated packet gets on `route`: the route's `src`,
+/// else [`inet_select_addr`] on the outgoing interface.
 pub fn select_src(ifaces: &[Iface], route: &Route, nexthop: Ipv4Addr) -> Option<Ipv4Addr> {
-    if let Some(s) = route.src {
-        return Some(s);
-    }
-    let oif = &ifaces[route.dev as usize];
-    let eligible = |a: &&super::iface::IfAddr| a.scope != Scope::Host;
-    oif.primaries()
+    route
+        .src
+        .or_else(|| inet_select_addr(ifaces, route.dev, nexthop, false))
+}
+
+/// `inet_select_addr`: a primary address of `dev` with scope other than host (unless
+/// `allow_host_scope`, i.e. `route_localnet`) in `target`'s subnet, else its first such
+/// address, else the first global primary address of the host (lo first).
+pub fn inet_select_addr(ifaces: &[Iface], dev: IfIndex, target: Ipv4Addr, allow_host_scope: bool) -> Option<Ipv4Addr> {
+    let d = &ifaces[dev as usize];
+    let eligible = |a: &&super::iface::IfAddr| a.scope != Scope::Host || allow_host_scope;
+    d.primaries()
         .filter(eligible)
-        .find(|a| a.contains(nexthop))
-        .or_else(|| oif.primaries().find(eligible))
+        .find(|a| a.contains(target))
+        .or_else(|| d.primaries().find(eligible))
         .or_else(|| {
             ifaces
                 .iter()
