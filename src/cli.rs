@@ -110,6 +110,8 @@ pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), St
     let now = if let Some(t) = at {
         let d = crate::sim::SimDuration::parse(t).map_err(|e| format!("--at: expected {e}\n"))?;
         let t = crate::sim::SimTime::ZERO + d;
+        // Let timers run past the scenario's duration, so entries expire as they would.
+        engine.end = engine.end.max(t);
         engine.run_until(t);
         t
     } else {
