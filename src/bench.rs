@@ -38,12 +38,7 @@ pub fn scenario_text(requests: u64) -> String {
         default_mac(director, 1)
     );
     for c in 0..CLIENTS {
-        let _ = write!(
-            s,
-            ", \"ip neigh add 198.18.0.{} lladdr {} dev eth0 nud permanent\"",
-            10 + c,
-            default_mac(c, 1)
-        );
+        let _ = write!(s, ", \"ip neigh add 198.18.0.{} lladdr {} dev eth0 nud permanent\"", 10 + c, default_mac(c, 1));
     }
     s.push_str("]),\n");
     let _ = write!(
@@ -71,11 +66,7 @@ pub fn scenario_text(requests: u64) -> String {
     }
     s.push_str("    ],\n    apps: [\n");
     for r in 0..SERVERS {
-        let _ = writeln!(
-            s,
-            "        Server(host: \"rs{}\", proto: udp, port: 53, response: 200),",
-            r + 1
-        );
+        let _ = writeln!(s, "        Server(host: \"rs{}\", proto: udp, port: 53, response: 200),", r + 1);
     }
     for c in 0..CLIENTS {
         let _ = writeln!(

@@ -27,11 +27,7 @@ impl PcapCapture {
             writers.push(PcapWriter::new(BufWriter::new(File::create(&p)?))?);
             paths.push(p);
         }
-        Ok(PcapCapture {
-            writers,
-            paths,
-            error: None,
-        })
+        Ok(PcapCapture { writers, paths, error: None })
     }
 
     /// Flushes every file; reports the first write error.

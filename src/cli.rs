@@ -32,11 +32,8 @@ struct Printer {
 
 impl Recorder for Printer {
     fn record(&mut self, step: Step) {
-        let line = if self.json {
-            trace::json::line(&step, &self.names)
-        } else {
-            trace::text::line(&step, &self.names)
-        };
+        let line =
+            if self.json { trace::json::line(&step, &self.names) } else { trace::text::line(&step, &self.names) };
         let _ = writeln!(self.out, "{line}");
     }
 }
@@ -44,16 +41,14 @@ impl Recorder for Printer {
 /// `lvsim trace`.
 pub fn trace(name: &str, json: bool, pcap: Option<&Path>, seed: Option<u64>) -> Result<(), String> {
     let l = load(name)?;
-    let mut engine = l
-        .build_with_seed(seed.unwrap_or(l.scenario.seed))
-        .map_err(|e| e.render())?;
+    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
     let capture = match pcap {
         Some(dir) => {
             let names: Vec<String> = engine.net.segments.iter().map(|s| s.name.clone()).collect();
-            let c =
-                Rc::new(RefCell::new(PcapCapture::create(dir, &names).map_err(|e| {
-                    format!("cannot write pcap files in {}: {e}\n", dir.display())
-                })?));
+            let c = Rc::new(RefCell::new(
+                PcapCapture::create(dir, &names)
+                    .map_err(|e| format!("cannot write pcap files in {}: {e}\n", dir.display()))?,
+            ));
             engine.set_capture(Box::new(c.clone()));
             Some(c)
         }
@@ -65,17 +60,11 @@ pub fn trace(name: &str, json: bool, pcap: Option<&Path>, seed: Option<u64>) -> 
         let _ = writeln!(out, "{}", trace::text::header());
     }
     let _ = out.flush();
-    engine.set_recorder(Box::new(Printer {
-        out,
-        names: engine.names(),
-        json,
-    }));
+    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json }));
     engine.run();
     if let Some(c) = capture {
         drop(engine);
-        let c = Rc::try_unwrap(c)
-            .map_err(|_| "capture still in use".to_string())?
-            .into_inner();
+        let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();
         let paths = c.finish().map_err(|e| format!("writing pcap: {e}\n"))?;
         for p in paths {
             eprintln!("wrote {}", p.display());
@@ -104,9 +93,7 @@ pub fn check(files: &[String]) -> Result<(), String> {
 /// `lvsim ipvsadm`: the director's listings after running.
 pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), String> {
     let l = load(name)?;
-    let mut engine = l
-        .build_with_seed(seed.unwrap_or(l.scenario.seed))
-        .map_err(|e| e.render())?;
+    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
     let now = if let Some(t) = at {
         let d = crate::sim::SimDuration::parse(t).map_err(|e| format!("--at: expected {e}\n"))?;
         let t = crate::sim::SimTime::ZERO + d;
@@ -128,11 +115,7 @@ pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), St
             print!("{}", crate::ipvs::listing::list_conns(v, now));
         }
     }
-    if any {
-        Ok(())
-    } else {
-        Err(format!("{name}: no host runs ipvsadm\n"))
-    }
+    if any { Ok(()) } else { Err(format!("{name}: no host runs ipvsadm\n")) }
 }
 
 /// `lvsim bench`.

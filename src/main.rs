@@ -66,12 +66,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         None => cli::trace(lvsim::scenario::DEFAULT, false, None, None),
         Some(Cmd::List) => cli::list(),
-        Some(Cmd::Trace {
-            scenario,
-            json,
-            pcap,
-            seed,
-        }) => cli::trace(&scenario, json, pcap.as_deref(), seed),
+        Some(Cmd::Trace { scenario, json, pcap, seed }) => cli::trace(&scenario, json, pcap.as_deref(), seed),
         Some(Cmd::Check { files }) => cli::check(&files),
         Some(Cmd::Ipvsadm { scenario, at, seed }) => cli::ipvsadm(&scenario, at.as_deref(), seed),
         Some(Cmd::Bench { requests, json }) => cli::bench(requests, json),

@@ -28,12 +28,7 @@ fn expected(name: &str, dir: &std::path::Path) -> BTreeMap<String, Vec<String>> 
     e.set_recorder(Box::new(rec.clone()));
     e.run();
     let mut out: BTreeMap<String, Vec<String>> = segs.iter().map(|s| (s.clone(), Vec::new())).collect();
-    for s in rec
-        .borrow()
-        .0
-        .iter()
-        .filter(|s| s.stage == Stage::Tx && s.action == Action::Send)
-    {
+    for s in rec.borrow().0.iter().filter(|s| s.stage == Stage::Tx && s.action == Action::Send) {
         let (seg, _) = e.hosts[s.host as usize].ifaces[s.iface.unwrap() as usize].port.unwrap();
         let f = s.subject.unwrap().frame;
         let get = |n: &str| f.field(n).map(|v| v.to_string());
@@ -61,16 +56,8 @@ fn tshark(path: &std::path::Path) -> Vec<String> {
         .args(["-T", "fields", "-E", "separator= ", "-e", "ip.src", "-e", "ip.dst"])
         .output()
         .expect("tshark is installed (.ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut v: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
+    assert!(out.status.success(), "tshark failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mut v: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
     v.sort();
     v
 }
@@ -101,24 +88,13 @@ fn wireshark_checksums_are_valid() {
     let _ = expected("nat", &dir);
     for seg in ["wan", "lan", "priv"] {
         let out = Command::new("tshark")
-            .args([
-                "-n",
-                "-o",
-                "ip.check_checksum:TRUE",
-                "-o",
-                "tcp.check_checksum:TRUE",
-                "-r",
-            ])
+            .args(["-n", "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-r"])
             .arg(dir.join(format!("{seg}.pcap")))
             .args(["-Y", "ip.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\""])
             .output()
             .expect("tshark");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(
-            out.stdout.is_empty(),
-            "bad checksums on {seg}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        assert!(out.stdout.is_empty(), "bad checksums on {seg}: {}", String::from_utf8_lossy(&out.stdout));
     }
     let _ = std::fs::remove_dir_all(dir);
 }

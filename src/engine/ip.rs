@@ -54,11 +54,7 @@ impl Engine {
                 Action::Recv,
                 Subject::frame(frame),
                 "l2: {} frame for {}",
-                if frame.eth.dst.is_broadcast() {
-                    "broadcast"
-                } else {
-                    "unicast"
-                },
+                if frame.eth.dst.is_broadcast() { "broadcast" } else { "unicast" },
                 self.hosts[h as usize].ifaces[i as usize].name
             );
             match &frame.payload {
@@ -119,19 +115,13 @@ impl Engine {
             return Outcome::Dropped(DropReason::IpForwardOff);
         }
         let conf = host.conf(iif);
-        if let Err(e) = route::validate_source(
-            &host.routes,
-            &host.ifaces,
-            src,
-            iif,
-            conf.rp_filter(),
-            conf.accept_local(),
-        ) {
+        if let Err(e) =
+            route::validate_source(&host.routes, &host.ifaces, src, iif, conf.rp_filter(), conf.accept_local())
+        {
             let (r, why) = match e {
-                SourceError::Martian => (
-                    DropReason::Martian,
-                    format!("martian source: {src} is this host's own address (accept_local=0)"),
-                ),
+                SourceError::Martian => {
+                    (DropReason::Martian, format!("martian source: {src} is this host's own address (accept_local=0)"))
+                }
                 SourceError::RpFilter { mode } => (
                     DropReason::RpFilter,
                     format!(
@@ -140,15 +130,7 @@ impl Engine {
                     ),
                 ),
             };
-            trace!(
-                self,
-                h,
-                Some(iif),
-                Stage::Routing,
-                Action::Drop(r),
-                Subject::packet(&pkt),
-                "drop: {why}"
-            );
+            trace!(self, h, Some(iif), Stage::Routing, Action::Drop(r), Subject::packet(&pkt), "drop: {why}");
             return Outcome::Dropped(r);
         }
         match decision {
@@ -175,15 +157,7 @@ impl Engine {
                     Subject::packet(&pkt),
                     "drop: no route to {dst}; ICMP network unreachable to {src}"
                 );
-                self.icmp_error(
-                    h,
-                    &pkt,
-                    IcmpRepr::DstUnreachable {
-                        code: unreach::NET,
-                        mtu: 0,
-                        quote: pkt.quote(),
-                    },
-                );
+                self.icmp_unreach(h, &pkt, unreach::NET, 0);
                 Outcome::Dropped(DropReason::NoRoute)
             }
             Lookup::Unicast { route, nexthop } => {
@@ -247,15 +221,7 @@ impl Engine {
                                 pkt.l4.ports().map_or(0, |p| p.1),
                                 pkt.ip.src
                             );
-                            self.icmp_error(
-                                h,
-                                &pkt,
-                                IcmpRepr::DstUnreachable {
-                                    code: unreach::PORT,
-                                    mtu: 0,
-                                    quote: pkt.quote(),
-                                },
-                            );
+                            self.icmp_unreach(h, &pkt, unreach::PORT, 0);
                             return Outcome::Dropped(DropReason::IpvsNoDest);
                         }
                         InVerdict::DestGone => {
@@ -307,15 +273,7 @@ impl Engine {
                         "drop: IPIP (ip.proto 4) but no tunl0 (ipip module not loaded); ICMP protocol unreachable to {}",
                         outer.src
                     );
-                    self.icmp_error(
-                        h,
-                        &pkt,
-                        IcmpRepr::DstUnreachable {
-                            code: 2,
-                            mtu: 0,
-                            quote: pkt.quote(),
-                        },
-                    );
+                    self.icmp_unreach(h, &pkt, unreach::PROTOCOL, 0);
                     Outcome::Dropped(DropReason::NoTunnel)
                 }
                 Some(t) if !host.ifaces[t].up => {
@@ -329,15 +287,7 @@ impl Engine {
                         "drop: IPIP packet but tunl0 is down; ICMP port unreachable to {}",
                         outer.src
                     );
-                    self.icmp_error(
-                        h,
-                        &pkt,
-                        IcmpRepr::DstUnreachable {
-                            code: unreach::PORT,
-                            mtu: 0,
-                            quote: pkt.quote(),
-                        },
-                    );
+                    self.icmp_unreach(h, &pkt, unreach::PORT, 0);
                     Outcome::Dropped(DropReason::NoTunnel)
                 }
                 Some(t) => {
@@ -385,14 +335,7 @@ impl Engine {
                 "drop: TTL exceeded; ICMP time exceeded to {}",
                 pkt.outer().src
             );
-            self.icmp_error(
-                h,
-                &pkt,
-                IcmpRepr::TimeExceeded {
-                    code: 0,
-                    quote: pkt.quote(),
-                },
-            );
+            self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
             return Outcome::Dropped(DropReason::TtlExceeded);
         }
         pkt.outer_mut().ttl -= 1;
@@ -409,15 +352,7 @@ impl Engine {
                 pkt.ip_total_len(),
                 pkt.outer().src
             );
-            self.icmp_error(
-                h,
-                &pkt,
-                IcmpRepr::DstUnreachable {
-                    code: unreach::FRAG_NEEDED,
-                    mtu,
-                    quote: pkt.quote(),
-                },
-            );
+            self.icmp_unreach(h, &pkt, unreach::FRAG_NEEDED, mtu);
             return Outcome::Dropped(DropReason::FragNeeded);
         }
         let n = self.hosts[h as usize].hooks.chain(HookPoint::Forward).len();
@@ -484,7 +419,6 @@ impl Engine {
     /// IPVS transmit (`ip_vs_nat_xmit`, `ip_vs_dr_xmit`, `ip_vs_tunnel_xmit`): re-route to
     /// the real server, TTL−1, MTU check, then OUTPUT, POSTROUTING and the neighbour layer.
     fn ipvs_xmit(&mut self, h: HostId, iif: IfIndex, conn: u32, new: bool, mut pkt: Packet) {
-        let now = self.now();
         let (c, sched, dest_weight) = {
             let ipvs = self.hosts[h as usize].ipvs.as_ref().expect("director");
             let c = *ipvs.conn(conn);
@@ -492,14 +426,7 @@ impl Engine {
             (c, ipvs.services[c.svc].sched.name(), d)
         };
         if new {
-            self.schedule(
-                c.expires,
-                Event::ConnTimer {
-                    host: h,
-                    conn,
-                    generation: c.generation,
-                },
-            );
+            self.schedule(c.expires, Event::ConnTimer { host: h, conn, generation: c.generation });
             trace!(
                 self,
                 h,
@@ -531,7 +458,6 @@ impl Engine {
                 c.state.name()
             );
         }
-        let _ = now;
         let host = &self.hosts[h as usize];
         let (route, nexthop) = match host.lookup(c.daddr) {
             Lookup::Unicast { route, nexthop } => (route, nexthop),
@@ -565,14 +491,7 @@ impl Engine {
             }
         };
         if pkt.ip.ttl <= 1 {
-            self.icmp_error(
-                h,
-                &pkt,
-                IcmpRepr::TimeExceeded {
-                    code: 0,
-                    quote: pkt.quote(),
-                },
-            );
+            self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
             self.metrics.drop(DropReason::TtlExceeded);
             return;
         }
@@ -641,11 +560,7 @@ impl Engine {
                 );
             }
         }
-        let size = if pkt.tunnel.is_some() {
-            pkt.inner_total_len()
-        } else {
-            pkt.ip_total_len()
-        };
+        let size = if pkt.tunnel.is_some() { pkt.inner_total_len() } else { pkt.ip_total_len() };
         if pkt.ip.dont_frag && size > mtu as usize {
             trace!(
                 self,
@@ -659,15 +574,7 @@ impl Engine {
             );
             let mut orig = pkt;
             orig.tunnel = None;
-            self.icmp_error(
-                h,
-                &orig,
-                IcmpRepr::DstUnreachable {
-                    code: unreach::FRAG_NEEDED,
-                    mtu,
-                    quote: orig.quote(),
-                },
-            );
+            self.icmp_unreach(h, &orig, unreach::FRAG_NEEDED, mtu);
             self.metrics.drop(DropReason::FragNeeded);
             return;
         }
@@ -788,14 +695,7 @@ impl Engine {
             Output::Send { mac, arm } => {
                 if let Some(d) = arm {
                     let generation = self.hosts[h as usize].neigh.entries[entry].generation;
-                    self.schedule_in(
-                        d,
-                        Event::NeighTimer {
-                            host: h,
-                            entry: entry as u32,
-                            generation,
-                        },
-                    );
+                    self.schedule_in(d, Event::NeighTimer { host: h, entry: entry as u32, generation });
                 }
                 self.send_ip(h, oif, nexthop, mac, pkt);
             }
@@ -816,14 +716,7 @@ impl Engine {
                     self.solicit(h, entry, true);
                     let generation = self.hosts[h as usize].neigh.entries[entry].generation;
                     let d = self.hosts[h as usize].neigh.params.retrans_time;
-                    self.schedule_in(
-                        d,
-                        Event::NeighTimer {
-                            host: h,
-                            entry: entry as u32,
-                            generation,
-                        },
-                    );
+                    self.schedule_in(d, Event::NeighTimer { host: h, entry: entry as u32, generation });
                 }
             }
             Output::QueuedDroppedOldest => {
@@ -848,14 +741,7 @@ impl Engine {
     /// Builds the Ethernet header (source = the outgoing interface's MAC) and transmits.
     fn send_ip(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, dst: MacAddr, pkt: &Packet) {
         let src = self.hosts[h as usize].ifaces[oif as usize].mac;
-        let frame = Frame {
-            eth: EthRepr {
-                src,
-                dst,
-                ethertype: EtherType::Ipv4,
-            },
-            payload: Payload::Ipv4(*pkt),
-        };
+        let frame = Frame { eth: EthRepr { src, dst, ethertype: EtherType::Ipv4 }, payload: Payload::Ipv4(*pkt) };
         trace!(
             self,
             h,
@@ -873,11 +759,7 @@ impl Engine {
         let host = &self.hosts[h as usize];
         let entry = &host.neigh.entries[e];
         let (oif, target) = (entry.iface, entry.ip);
-        let queued_src = if broadcast {
-            entry.queue.last().map(|p| p.outer().src)
-        } else {
-            None
-        };
+        let queued_src = if broadcast { entry.queue.last().map(|p| p.outer().src) } else { None };
         let conf = host.conf(oif);
         let announce = conf.arp_announce();
         let sip = neigh::announce_src(&host.ifaces, oif, target, queued_src, announce, conf.route_localnet())
@@ -891,14 +773,7 @@ impl Engine {
             target_mac: MacAddr::ZERO,
             target_ip: target,
         };
-        let frame = Frame {
-            eth: EthRepr {
-                src: mac,
-                dst,
-                ethertype: EtherType::Arp,
-            },
-            payload: Payload::Arp(a),
-        };
+        let frame = Frame { eth: EthRepr { src: mac, dst, ethertype: EtherType::Arp }, payload: Payload::Arp(a) };
         trace!(
             self,
             h,
@@ -908,11 +783,7 @@ impl Engine {
             Subject::frame(&frame),
             "neigh: {} who-has {target} tell {sip} (arp_announce={announce}{})",
             if broadcast { "broadcast" } else { "unicast probe" },
-            if queued_src == Some(sip) && announce != 2 {
-                ": sender = queued packet's source"
-            } else {
-                ""
-            }
+            if queued_src == Some(sip) && announce != 2 { ": sender = queued packet's source" } else { "" }
         );
         self.link_tx(h, oif, &frame);
     }
@@ -920,41 +791,23 @@ impl Engine {
     /// A neighbour entry's timer fired.
     pub(super) fn neigh_timer(&mut self, h: HostId, e: usize, generation: u32) {
         let now = self.now();
-        if self.hosts[h as usize]
-            .neigh
-            .reachable_drawn
-            .is_some_and(|d| now.since(d) >= SimDuration::from_secs(300))
-        {
+        if self.hosts[h as usize].neigh.reachable_drawn.is_some_and(|d| now.since(d) >= SimDuration::from_secs(300)) {
             self.draw_reachable_time(h);
         }
         let action = self.hosts[h as usize].neigh.timer(e, generation, now);
         let entry_gen = self.hosts[h as usize].neigh.entries[e].generation;
         match action {
             TimerAction::None => {}
-            TimerAction::Rearm(d) => self.schedule_in(
-                d,
-                Event::NeighTimer {
-                    host: h,
-                    entry: e as u32,
-                    generation: entry_gen,
-                },
-            ),
+            TimerAction::Rearm(d) => {
+                self.schedule_in(d, Event::NeighTimer { host: h, entry: e as u32, generation: entry_gen });
+            }
             TimerAction::Solicit { broadcast, rearm } => {
                 self.solicit(h, e, broadcast);
-                self.schedule_in(
-                    rearm,
-                    Event::NeighTimer {
-                        host: h,
-                        entry: e as u32,
-                        generation: entry_gen,
-                    },
-                );
+                self.schedule_in(rearm, Event::NeighTimer { host: h, entry: e as u32, generation: entry_gen });
             }
             TimerAction::Failed(queue) => {
-                let (ip, oif) = (
-                    self.hosts[h as usize].neigh.entries[e].ip,
-                    self.hosts[h as usize].neigh.entries[e].iface,
-                );
+                let (ip, oif) =
+                    (self.hosts[h as usize].neigh.entries[e].ip, self.hosts[h as usize].neigh.entries[e].iface);
                 for p in queue {
                     self.metrics.neigh_queue.dropped += 1;
                     self.metrics.drop(DropReason::NeighFailed);
@@ -969,15 +822,7 @@ impl Engine {
                         self.hosts[h as usize].neigh.params.mcast_solicit,
                         p.outer().src
                     );
-                    self.icmp_error(
-                        h,
-                        &p,
-                        IcmpRepr::DstUnreachable {
-                            code: unreach::HOST,
-                            mtu: 0,
-                            quote: p.quote(),
-                        },
-                    );
+                    self.icmp_unreach(h, &p, unreach::HOST, 0);
                 }
             }
         }
@@ -990,17 +835,10 @@ impl Engine {
         let host = &self.hosts[h as usize];
         let conf = host.conf(iif);
         let (rp_filter, accept_local, route_localnet) = (conf.rp_filter(), conf.accept_local(), conf.route_localnet());
-        let (ignore, arp_filter, accept, drop_garp) = (
-            conf.arp_ignore(),
-            conf.arp_filter(),
-            conf.arp_accept(),
-            conf.drop_gratuitous_arp(),
-        );
+        let (ignore, arp_filter, accept, drop_garp) =
+            (conf.arp_ignore(), conf.arp_filter(), conf.arp_accept(), conf.drop_gratuitous_arp());
         let (sip, tip) = (a.sender_ip, a.target_ip);
-        let subj = Subject::frame(&Frame {
-            eth: *eth,
-            payload: Payload::Arp(*a),
-        });
+        let subj = Subject::frame(&Frame { eth: *eth, payload: Payload::Arp(*a) });
         if tip.is_multicast() || (tip.is_loopback() && !route_localnet) || (sip == tip && drop_garp) {
             trace!(
                 self,
@@ -1050,11 +888,7 @@ impl Engine {
                         target_ip: sip,
                     };
                     let frame = Frame {
-                        eth: EthRepr {
-                            src: mac,
-                            dst: a.sender_mac,
-                            ethertype: EtherType::Arp,
-                        },
+                        eth: EthRepr { src: mac, dst: a.sender_mac, ethertype: EtherType::Arp },
                         payload: Payload::Arp(reply),
                     };
                     trace!(
@@ -1066,11 +900,7 @@ impl Engine {
                         Subject::frame(&frame),
                         "arp: {} answers who-has {tip}: is-at {mac} (arp_ignore={ignore}{})",
                         self.hosts[h as usize].name,
-                        if on_iface {
-                            ""
-                        } else {
-                            ", address is on another interface: weak host model"
-                        }
+                        if on_iface { "" } else { ", address is on another interface: weak host model" }
                     );
                     if !sip.is_unspecified() {
                         let (e, u) = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
@@ -1130,15 +960,9 @@ impl Engine {
             }
         };
         let entry = &host.neigh.entries[e];
-        let new = if is_reply && eth.dst == host.ifaces[iif as usize].mac {
-            Nud::Reachable
-        } else {
-            Nud::Stale
-        };
+        let new = if is_reply && eth.dst == host.ifaces[iif as usize].mac { Nud::Reachable } else { Nud::Stale };
         let override_mac = garp || now.since(entry.updated) > host.neigh.params.locktime;
-        let u = self.hosts[h as usize]
-            .neigh
-            .update(e, a.sender_mac, new, override_mac, now);
+        let u = self.hosts[h as usize].neigh.update(e, a.sender_mac, new, override_mac, now);
         self.after_update(h, e, u, if is_reply { "reply" } else { "request heard" });
     }
 
@@ -1174,14 +998,7 @@ impl Engine {
                 if state == Nud::Reachable {
                     let generation = self.hosts[h as usize].neigh.entries[e].generation;
                     let d = self.hosts[h as usize].neigh.reachable_time;
-                    self.schedule_in(
-                        d,
-                        Event::NeighTimer {
-                            host: h,
-                            entry: e as u32,
-                            generation,
-                        },
-                    );
+                    self.schedule_in(d, Event::NeighTimer { host: h, entry: e as u32, generation });
                 }
             }
             Update::Resolved(queue) => {
@@ -1203,23 +1020,12 @@ impl Engine {
                 if state == Nud::Reachable {
                     let generation = self.hosts[h as usize].neigh.entries[e].generation;
                     let d = self.hosts[h as usize].neigh.reachable_time;
-                    self.schedule_in(
-                        d,
-                        Event::NeighTimer {
-                            host: h,
-                            entry: e as u32,
-                            generation,
-                        },
-                    );
+                    self.schedule_in(d, Event::NeighTimer { host: h, entry: e as u32, generation });
                 }
-                self.scratch = queue;
-                let queue = std::mem::take(&mut self.scratch);
                 for p in &queue {
                     self.metrics.neigh_queue.released += 1;
                     self.send_ip(h, oif, ip, mac, p);
                 }
-                self.scratch = queue;
-                self.scratch.clear();
             }
         }
     }
@@ -1237,27 +1043,16 @@ impl Engine {
             return;
         }
         let host = &mut self.hosts[h as usize];
-        let src = if host.is_local(o.dst) {
-            o.dst
-        } else {
-            Ipv4Addr::UNSPECIFIED
-        };
+        let src = if host.is_local(o.dst) { o.dst } else { Ipv4Addr::UNSPECIFIED };
         let ident = host.next_ident();
-        let ip = Ipv4Repr {
-            src,
-            dst: o.src,
-            protocol: IpProtocol::Icmp,
-            ttl: 64,
-            ident,
-            dont_frag: false,
-            tos: 0xc0,
-        };
-        let pkt = Packet {
-            tunnel: None,
-            ip,
-            l4: L4::Icmp(msg),
-        };
+        let ip = Ipv4Repr { src, dst: o.src, protocol: IpProtocol::Icmp, ttl: 64, ident, dont_frag: false, tos: 0xc0 };
+        let pkt = Packet { tunnel: None, ip, l4: L4::Icmp(msg) };
         self.local_out(h, pkt);
+    }
+
+    /// ICMP destination unreachable (`code`, and `mtu` for fragmentation needed) about `orig`.
+    pub(super) fn icmp_unreach(&mut self, h: HostId, orig: &Packet, code: u8, mtu: u16) {
+        self.icmp_error(h, orig, IcmpRepr::DstUnreachable { code, mtu, quote: orig.quote() });
     }
 
     /// An IPVS connection timer fired.
@@ -1268,14 +1063,7 @@ impl Engine {
         };
         let before = ipvs.conns.get(conn as usize).copied().flatten();
         match ipvs.conn_timer(conn, generation, now) {
-            Some(at) => self.schedule(
-                at,
-                Event::ConnTimer {
-                    host: h,
-                    conn,
-                    generation,
-                },
-            ),
+            Some(at) => self.schedule(at, Event::ConnTimer { host: h, conn, generation }),
             None => {
                 if let Some(c) = before
                     && c.generation == generation

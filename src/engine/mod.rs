@@ -85,8 +85,6 @@ pub struct Engine {
     capture: Option<Box<dyn Capture>>,
     tracing: bool,
     steps: u64,
-    /// Reused buffer for packets released from a neighbour queue.
-    scratch: Vec<crate::packet::Packet>,
 }
 
 /// Records a trace step if tracing is on; the reason is formatted only then.
@@ -122,16 +120,13 @@ impl Engine {
             capture: None,
             tracing: false,
             steps: 0,
-            scratch: Vec::new(),
         };
         for h in 0..e.hosts.len() {
             e.draw_reachable_time(h as HostId);
         }
         for (i, app) in e.apps.iter().enumerate() {
             if let App::Client(c) = app {
-                e.agenda
-                    .schedule(c.start, Event::ClientNext { app: i as AppId })
-                    .expect("start is in the future");
+                e.agenda.schedule(c.start, Event::ClientNext { app: i as AppId }).expect("start is in the future");
             }
         }
         e
@@ -154,11 +149,7 @@ impl Engine {
     pub fn names(&self) -> Names {
         Names {
             hosts: self.hosts.iter().map(|h| h.name.clone()).collect(),
-            ifaces: self
-                .hosts
-                .iter()
-                .map(|h| h.ifaces.iter().map(|i| i.name.clone()).collect())
-                .collect(),
+            ifaces: self.hosts.iter().map(|h| h.ifaces.iter().map(|i| i.name.clone()).collect()).collect(),
         }
     }
 
@@ -172,11 +163,7 @@ impl Engine {
         match ev {
             Event::SwitchIn { seg, port, frame } => self.switch_in(seg, port, &frame),
             Event::NicRx { host, iface, frame } => self.nic_rx(host, iface, &frame),
-            Event::NeighTimer {
-                host,
-                entry,
-                generation,
-            } => self.neigh_timer(host, entry as usize, generation),
+            Event::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
             Event::ConnTimer { host, conn, generation } => self.conn_timer(host, conn, generation),
             Event::ClientNext { app } => self.client_next(app),
             Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
@@ -200,25 +187,16 @@ impl Engine {
 
     /// Frames on links right now (an event holds each).
     pub fn frames_in_flight(&self) -> u64 {
-        self.agenda
-            .iter()
-            .filter(|e| matches!(e, Event::SwitchIn { .. } | Event::NicRx { .. }))
-            .count() as u64
+        self.agenda.iter().filter(|e| matches!(e, Event::SwitchIn { .. } | Event::NicRx { .. })).count() as u64
     }
 
     /// Packets waiting in neighbour queues right now.
     pub fn packets_queued(&self) -> u64 {
-        self.hosts
-            .iter()
-            .flat_map(|h| h.neigh.entries.iter())
-            .map(|e| e.queue.len() as u64)
-            .sum()
+        self.hosts.iter().flat_map(|h| h.neigh.entries.iter()).map(|e| e.queue.len() as u64).sum()
     }
 
     fn schedule(&mut self, at: SimTime, ev: Event) {
-        self.agenda
-            .schedule(at, ev)
-            .expect("events are never scheduled in the past");
+        self.agenda.schedule(at, ev).expect("events are never scheduled in the past");
     }
 
     fn schedule_in(&mut self, d: SimDuration, ev: Event) {
@@ -235,16 +213,7 @@ impl Engine {
         subject: Option<Subject>,
         reason: String,
     ) {
-        let step = Step {
-            index: self.steps,
-            time: self.now(),
-            host,
-            iface,
-            stage,
-            action,
-            subject,
-            reason,
-        };
+        let step = Step { index: self.steps, time: self.now(), host, iface, stage, action, subject, reason };
         self.steps += 1;
         if let Some(r) = self.recorder.as_mut() {
             r.record(step);
@@ -302,14 +271,7 @@ impl Engine {
                 "link: onto segment {}",
                 self.net.segments[seg as usize].name
             );
-            self.schedule(
-                at,
-                Event::SwitchIn {
-                    seg,
-                    port,
-                    frame: *frame,
-                },
-            );
+            self.schedule(at, Event::SwitchIn { seg, port, frame: *frame });
         } else {
             trace!(
                 self,
@@ -337,11 +299,7 @@ impl Engine {
         let s = &mut self.net.segments[seg as usize];
         s.learn(frame.eth.src, in_port);
         let bytes = frame.link_bytes();
-        let known = if frame.eth.dst.is_multicast() {
-            None
-        } else {
-            s.lookup(frame.eth.dst)
-        };
+        let known = if frame.eth.dst.is_multicast() { None } else { s.lookup(frame.eth.dst) };
         let mut copies = 0u64;
         let mut dropped = 0u64;
         let nports = s.ports.len() as u16;
@@ -359,16 +317,7 @@ impl Engine {
                 Some(at) => {
                     copies += 1;
                     let (host, iface) = (port.host, port.iface);
-                    self.agenda
-                        .schedule(
-                            at,
-                            Event::NicRx {
-                                host,
-                                iface,
-                                frame: *frame,
-                            },
-                        )
-                        .expect("future");
+                    self.agenda.schedule(at, Event::NicRx { host, iface, frame: *frame }).expect("future");
                 }
                 None => dropped += 1,
             }
@@ -404,10 +353,6 @@ mod tests {
     #[test]
     fn event_stays_small() {
         // The agenda copies events; a frame is a Copy value and must stay small.
-        assert!(
-            std::mem::size_of::<super::Event>() <= 128,
-            "{}",
-            std::mem::size_of::<super::Event>()
-        );
+        assert!(std::mem::size_of::<super::Event>() <= 128, "{}", std::mem::size_of::<super::Event>());
     }
 }

@@ -16,15 +16,7 @@ const TCP: u8 = 6;
 const MSS: u16 = 1460;
 
 fn ip_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, ident: u16) -> Ipv4Repr {
-    Ipv4Repr {
-        src,
-        dst,
-        protocol,
-        ttl: crate::packet::ipv4::DEFAULT_TTL,
-        ident,
-        dont_frag: true,
-        tos: 0,
-    }
+    Ipv4Repr { src, dst, protocol, ttl: crate::packet::ipv4::DEFAULT_TTL, ident, dont_frag: true, tos: 0 }
 }
 
 /// How a client connection ended badly.
@@ -47,21 +39,14 @@ impl Engine {
             (self.tcbs.len() - 1) as u32
         };
         self.tcb_generations[id as usize] += 1;
-        self.tcbs[id as usize] = Some(Tcb {
-            generation: self.tcb_generations[id as usize],
-            ..t
-        });
-        self.sockets[t.host as usize]
-            .tcp
-            .insert((TCP, t.local.0, t.local.1, t.remote.0, t.remote.1), id);
+        self.tcbs[id as usize] = Some(Tcb { generation: self.tcb_generations[id as usize], ..t });
+        self.sockets[t.host as usize].tcp.insert((TCP, t.local.0, t.local.1, t.remote.0, t.remote.1), id);
         id
     }
 
     fn tcb_free_slot(&mut self, id: u32) {
         if let Some(t) = self.tcbs[id as usize].take() {
-            self.sockets[t.host as usize]
-                .tcp
-                .remove(&(TCP, t.local.0, t.local.1, t.remote.0, t.remote.1));
+            self.sockets[t.host as usize].tcp.remove(&(TCP, t.local.0, t.local.1, t.remote.0, t.remote.1));
             self.tcb_generations[id as usize] += 1;
             self.tcb_free.push(id);
         }
@@ -88,11 +73,8 @@ impl Engine {
         } else {
             tcb.snd_nxt = tcb.snd_nxt.wrapping_add(advance);
         }
-        let pkt = Packet {
-            tunnel: None,
-            ip: ip_header(t.local.0, t.remote.0, IpProtocol::Tcp, ident),
-            l4: L4::Tcp(seg),
-        };
+        let pkt =
+            Packet { tunnel: None, ip: ip_header(t.local.0, t.remote.0, IpProtocol::Tcp, ident), l4: L4::Tcp(seg) };
         self.local_out(h, pkt)
     }
 
@@ -111,18 +93,13 @@ impl Engine {
             window: 0,
             payload_len: 0,
         };
-        let p = Packet {
-            tunnel: None,
-            ip: ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Tcp, ident),
-            l4: L4::Tcp(rst),
-        };
+        let p =
+            Packet { tunnel: None, ip: ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Tcp, ident), l4: L4::Tcp(rst) };
         self.local_out(h, p);
     }
 
     pub(super) fn tcp_rcv(&mut self, h: HostId, iif: IfIndex, pkt: &Packet) -> Outcome {
-        let L4::Tcp(seg) = pkt.l4 else {
-            unreachable!("tcp_rcv gets TCP")
-        };
+        let L4::Tcp(seg) = pkt.l4 else { unreachable!("tcp_rcv gets TCP") };
         let key = (TCP, pkt.ip.dst, seg.dst_port, pkt.ip.src, seg.src_port);
         let Some(&id) = self.sockets[h as usize].tcp.get(&key) else {
             if seg.flags.syn()
@@ -331,15 +308,7 @@ impl Engine {
                 self.tcb_free_slot(id);
             }
             (TcpState::Established, _) if data_len == 0 && !seg.flags.fin() => {
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Socket,
-                    Action::Deliver,
-                    Subject::packet(pkt),
-                    "tcp: ACK"
-                );
+                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: ACK");
             }
             _ => {
                 trace!(
@@ -428,13 +397,9 @@ impl Engine {
     // ----- UDP -----
 
     pub(super) fn udp_rcv(&mut self, h: HostId, iif: IfIndex, pkt: &Packet) -> Outcome {
-        let L4::Udp(u) = pkt.l4 else {
-            unreachable!("udp_rcv gets UDP")
-        };
+        let L4::Udp(u) = pkt.l4 else { unreachable!("udp_rcv gets UDP") };
         if let Some(app) = self.sockets[h as usize].listener(Proto::Udp, u.dst_port) {
-            let App::Server(s) = &self.apps[app as usize] else {
-                unreachable!("listeners are servers")
-            };
+            let App::Server(s) = &self.apps[app as usize] else { unreachable!("listeners are servers") };
             let response = s.response;
             trace!(
                 self,
@@ -453,11 +418,7 @@ impl Engine {
             let reply = Packet {
                 tunnel: None,
                 ip,
-                l4: L4::Udp(UdpRepr {
-                    src_port: u.dst_port,
-                    dst_port: u.src_port,
-                    payload_len: response,
-                }),
+                l4: L4::Udp(UdpRepr { src_port: u.dst_port, dst_port: u.src_port, payload_len: response }),
             };
             self.local_out(h, reply);
             return Outcome::Delivered;
@@ -496,24 +457,14 @@ impl Engine {
             u.dst_port,
             pkt.ip.src
         );
-        self.icmp_error(
-            h,
-            pkt,
-            IcmpRepr::DstUnreachable {
-                code: unreach::PORT,
-                mtu: 0,
-                quote: pkt.quote(),
-            },
-        );
+        self.icmp_unreach(h, pkt, unreach::PORT, 0);
         Outcome::Dropped(DropReason::NoSocket)
     }
 
     // ----- ICMP -----
 
     pub(super) fn icmp_rcv(&mut self, h: HostId, iif: IfIndex, pkt: &Packet) -> Outcome {
-        let L4::Icmp(m) = pkt.l4 else {
-            unreachable!("icmp_rcv gets ICMP")
-        };
+        let L4::Icmp(m) = pkt.l4 else { unreachable!("icmp_rcv gets ICMP") };
         match m {
             IcmpRepr::EchoRequest { ident, seq, data_len } => {
                 trace!(
@@ -529,11 +480,7 @@ impl Engine {
                 let ip = ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Icmp, id);
                 self.local_out(
                     h,
-                    Packet {
-                        tunnel: None,
-                        ip,
-                        l4: L4::Icmp(IcmpRepr::EchoReply { ident, seq, data_len }),
-                    },
+                    Packet { tunnel: None, ip, l4: L4::Icmp(IcmpRepr::EchoReply { ident, seq, data_len }) },
                 );
                 Outcome::Delivered
             }
@@ -545,7 +492,7 @@ impl Engine {
                         let t = self.tcbs[id as usize].expect("live");
                         let hard = matches!(m, IcmpRepr::DstUnreachable { .. }) && code != unreach::FRAG_NEEDED;
                         if t.is_client && t.state == TcpState::SynSent && hard {
-                            let why = if code == unreach::PORT || code == 2 {
+                            let why = if code == unreach::PORT || code == unreach::PROTOCOL {
                                 Failure::Refused
                             } else {
                                 Failure::Unreachable
@@ -649,11 +596,7 @@ impl Engine {
         match proto {
             Proto::Tcp => {
                 let port = c.next_port;
-                c.next_port = if c.next_port >= EPHEMERAL_HIGH {
-                    EPHEMERAL_LOW
-                } else {
-                    c.next_port + 1
-                };
+                c.next_port = if c.next_port >= EPHEMERAL_HIGH { EPHEMERAL_LOW } else { c.next_port + 1 };
                 // Source address as routing picks it for the destination.
                 let local = match self.hosts[h as usize].lookup(dst.0) {
                     crate::stack::Lookup::Unicast { route, nexthop } => {
@@ -709,11 +652,7 @@ impl Engine {
                 let p = Packet {
                     tunnel: None,
                     ip,
-                    l4: L4::Udp(UdpRepr {
-                        src_port: port,
-                        dst_port: dst.1,
-                        payload_len: request,
-                    }),
+                    l4: L4::Udp(UdpRepr { src_port: port, dst_port: dst.1, payload_len: request }),
                 };
                 trace!(
                     self,

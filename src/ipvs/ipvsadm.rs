@@ -182,11 +182,7 @@ pub enum IpvsadmCmd {
     /// `-e`
     EditServer(ServerOpts),
     /// `-d`; `port` is the one given in `-r`, else the service port.
-    DelServer {
-        svc: ServiceAddr,
-        addr: Ipv4Addr,
-        port: u16,
-    },
+    DelServer { svc: ServiceAddr, addr: Ipv4Addr, port: u16 },
     /// `--set TCP TCPFIN UDP` in seconds; 0 leaves that timeout unchanged (kernel rule).
     SetTimeouts { tcp: u32, tcpfin: u32, udp: u32 },
 }
@@ -276,10 +272,7 @@ impl FromStr for Sched {
 
     /// Exact, case-sensitive kernel names, as `ip_vs_sched_getbyname` compares them.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|x| x.name() == s)
-            .ok_or_else(|| UnknownScheduler(s.to_owned()))
+        Self::ALL.into_iter().find(|x| x.name() == s).ok_or_else(|| UnknownScheduler(s.to_owned()))
     }
 }
 
@@ -303,16 +296,7 @@ fn write_service_opts(f: &mut fmt::Formatter<'_>, o: &ServiceOpts) -> fmt::Resul
 }
 
 fn write_server_opts(f: &mut fmt::Formatter<'_>, o: &ServerOpts) -> fmt::Result {
-    write!(
-        f,
-        "{} {} -r {}:{} {} -w {}",
-        o.svc.proto.flag(),
-        o.svc,
-        o.addr,
-        o.port,
-        o.fwd.flag(),
-        o.weight
-    )?;
+    write!(f, "{} {} -r {}:{} {} -w {}", o.svc.proto.flag(), o.svc, o.addr, o.port, o.fwd.flag(), o.weight)?;
     if o.u_threshold != 0 {
         write!(f, " -x {}", o.u_threshold)?;
     }
@@ -417,12 +401,7 @@ struct Spec {
 }
 
 const fn spec(short: Option<char>, long: Option<&'static str>, takes: Takes, opt: Opt) -> Spec {
-    Spec {
-        short,
-        long,
-        takes,
-        opt,
-    }
+    Spec { short, long, takes, opt }
 }
 
 const N: Takes = Takes::Nothing;
@@ -450,52 +429,17 @@ const SPECS: &[Spec] = &[
     spec(Some('t'), Some("tcp-service"), SERVICE_VALUE, Opt::Tcp),
     spec(Some('u'), Some("udp-service"), SERVICE_VALUE, Opt::Udp),
     spec(None, Some("sctp-service"), N, Opt::Refused(Refusal::OtherService)),
-    spec(
-        Some('f'),
-        Some("fwmark-service"),
-        N,
-        Opt::Refused(Refusal::OtherService),
-    ),
-    spec(
-        Some('s'),
-        Some("scheduler"),
-        Takes::Value("a scheduler like rr"),
-        Opt::Scheduler,
-    ),
+    spec(Some('f'), Some("fwmark-service"), N, Opt::Refused(Refusal::OtherService)),
+    spec(Some('s'), Some("scheduler"), Takes::Value("a scheduler like rr"), Opt::Scheduler),
     spec(Some('p'), Some("persistent"), Takes::MaybeNumber, Opt::Persistent),
-    spec(
-        Some('M'),
-        Some("netmask"),
-        Takes::Value("a netmask like 255.255.255.0"),
-        Opt::Netmask,
-    ),
-    spec(
-        Some('r'),
-        Some("real-server"),
-        Takes::Value("a real server like 10.0.0.11 or 10.0.0.11:80"),
-        Opt::RealServer,
-    ),
+    spec(Some('M'), Some("netmask"), Takes::Value("a netmask like 255.255.255.0"), Opt::Netmask),
+    spec(Some('r'), Some("real-server"), Takes::Value("a real server like 10.0.0.11 or 10.0.0.11:80"), Opt::RealServer),
     spec(Some('m'), Some("masquerading"), N, Opt::Fwd(Fwd::Nat)),
     spec(Some('i'), Some("ipip"), N, Opt::Fwd(Fwd::Tun)),
     spec(Some('g'), Some("gatewaying"), N, Opt::Fwd(Fwd::Dr)),
-    spec(
-        Some('w'),
-        Some("weight"),
-        Takes::Value("a weight from 0 to 65535"),
-        Opt::Weight,
-    ),
-    spec(
-        Some('x'),
-        Some("u-threshold"),
-        Takes::Value("an upper connection threshold"),
-        Opt::UThreshold,
-    ),
-    spec(
-        Some('y'),
-        Some("l-threshold"),
-        Takes::Value("a lower connection threshold"),
-        Opt::LThreshold,
-    ),
+    spec(Some('w'), Some("weight"), Takes::Value("a weight from 0 to 65535"), Opt::Weight),
+    spec(Some('x'), Some("u-threshold"), Takes::Value("an upper connection threshold"), Opt::UThreshold),
+    spec(Some('y'), Some("l-threshold"), Takes::Value("a lower connection threshold"), Opt::LThreshold),
     spec(Some('n'), Some("numeric"), N, Opt::Refused(Refusal::ListingOption)),
     spec(Some('c'), Some("connection"), N, Opt::Refused(Refusal::ListingOption)),
     spec(None, Some("mcast-interface"), N, Opt::Refused(Refusal::Daemon)),
@@ -512,23 +456,13 @@ const SPECS: &[Spec] = &[
     spec(Some('6'), Some("ipv6"), N, Opt::Refused(Refusal::Ipv6)),
     spec(Some('o'), Some("ops"), N, Opt::Ops),
     spec(None, Some("pe"), N, Opt::Refused(Refusal::Pe)),
-    spec(
-        Some('b'),
-        Some("sched-flags"),
-        Takes::Value("scheduler flags like sh-fallback,sh-port"),
-        Opt::SchedFlags,
-    ),
+    spec(Some('b'), Some("sched-flags"), Takes::Value("scheduler flags like sh-fallback,sh-port"), Opt::SchedFlags),
     spec(None, Some("mcast-group"), N, Opt::Refused(Refusal::Daemon)),
     spec(None, Some("mcast-port"), N, Opt::Refused(Refusal::Daemon)),
     spec(None, Some("mcast-ttl"), N, Opt::Refused(Refusal::Daemon)),
     spec(None, Some("sync-maxlen"), N, Opt::Refused(Refusal::Daemon)),
     spec(None, Some("tun-info"), N, Opt::Refused(Refusal::ListingOption)),
-    spec(
-        None,
-        Some("tun-type"),
-        Takes::Value("a tunnel type: ipip"),
-        Opt::TunType,
-    ),
+    spec(None, Some("tun-type"), Takes::Value("a tunnel type: ipip"), Opt::TunType),
     spec(None, Some("tun-port"), N, Opt::Refused(Refusal::TunOther)),
     spec(None, Some("tun-nocsum"), N, Opt::Refused(Refusal::TunOther)),
     spec(None, Some("tun-csum"), N, Opt::Refused(Refusal::TunOther)),
@@ -655,39 +589,29 @@ type Word<'a> = (&'a str, Range<usize>);
 fn refusal_error(r: Refusal, label: &str, span: Range<usize>) -> CmdError {
     let (expected, hint) = match r {
         Refusal::Listing => (CONFIG_COMMANDS, LISTING_HINT.to_owned()),
-        Refusal::Restore => (
-            CONFIG_COMMANDS,
-            "-R reads rules from stdin: write each rule as its own `ipvsadm` line".to_owned(),
-        ),
-        Refusal::HelpVersion => (
-            CONFIG_COMMANDS,
-            format!("{label} prints help or the version; it is not configuration"),
-        ),
+        Refusal::Restore => {
+            (CONFIG_COMMANDS, "-R reads rules from stdin: write each rule as its own `ipvsadm` line".to_owned())
+        }
+        Refusal::HelpVersion => {
+            (CONFIG_COMMANDS, format!("{label} prints help or the version; it is not configuration"))
+        }
         Refusal::Daemon => (CONFIG_COMMANDS, "the connection sync daemon is not modeled".to_owned()),
-        Refusal::ListingOption => (
-            "an option of a configuration command",
-            format!("{label} belongs to listings; {LISTING_HINT}"),
-        ),
+        Refusal::ListingOption => {
+            ("an option of a configuration command", format!("{label} belongs to listings; {LISTING_HINT}"))
+        }
         Refusal::OtherService => (
             "-t or -u and a service address",
             "lvsim simulates TCP and UDP services (-t, -u); fwmark services are not modeled yet".to_owned(),
         ),
         Refusal::Ipv6 => ("an IPv4 service", "lvsim models IPv4 only".to_owned()),
-        Refusal::Pe => (
-            "an option lvsim models",
-            "persistence engines (--pe sip) are not modeled".to_owned(),
-        ),
-        Refusal::TunOther => (
-            "an option lvsim models",
-            "GUE and GRE tunnels are not modeled; -i uses IPIP".to_owned(),
-        ),
+        Refusal::Pe => ("an option lvsim models", "persistence engines (--pe sip) are not modeled".to_owned()),
+        Refusal::TunOther => ("an option lvsim models", "GUE and GRE tunnels are not modeled; -i uses IPIP".to_owned()),
     };
     CmdError::new(span, expected, label).with_hint(hint)
 }
 
 fn looks_like_option(w: &str) -> bool {
-    w.strip_prefix('-')
-        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphabetic() || c == '-') && r != "-")
+    w.strip_prefix('-').is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphabetic() || c == '-') && r != "-")
 }
 
 fn is_number(w: &str) -> bool {
@@ -763,12 +687,7 @@ fn scan<'a>(args: &[Word<'a>], end: usize) -> Result<(Vec<Item<'a>>, Vec<Word<'a
                 return Err(refusal_error(r, &label, name_span));
             }
             let value = take_value(spec, &label, attached, args, &mut i, end);
-            items.push(Item {
-                opt: spec.opt,
-                label,
-                span: name_span,
-                value,
-            });
+            items.push(Item { opt: spec.opt, label, span: name_span, value });
         } else if text.len() > 1 && text.starts_with('-') {
             for (off, c) in text.char_indices().skip(1) {
                 let after = off + c.len_utf8();
@@ -782,23 +701,13 @@ fn scan<'a>(args: &[Word<'a>], end: usize) -> Result<(Vec<Item<'a>>, Vec<Word<'a
                     return Err(refusal_error(r, &label, c_span));
                 }
                 if spec.takes == Takes::Nothing {
-                    items.push(Item {
-                        opt: spec.opt,
-                        label,
-                        span: c_span,
-                        value: Ok(None),
-                    });
+                    items.push(Item { opt: spec.opt, label, span: c_span, value: Ok(None) });
                     continue;
                 }
                 let rest = &text[after..];
                 let attached = (!rest.is_empty()).then(|| (rest, sub_span(text, &span, after..text.len())));
                 let value = take_value(spec, &label, attached, args, &mut i, end);
-                items.push(Item {
-                    opt: spec.opt,
-                    label,
-                    span: c_span,
-                    value,
-                });
+                items.push(Item { opt: spec.opt, label, span: c_span, value });
                 break;
             }
         } else {
@@ -840,9 +749,8 @@ fn parse_host_port(w: &Word) -> Result<(Ipv4Addr, Option<u16>), CmdError> {
         return Err(CmdError::new(span.clone(), expected, text).with_hint("lvsim models IPv4 only"));
     }
     if is_number(text) {
-        return Err(CmdError::new(span.clone(), expected, text).with_hint(format!(
-            "a bare number is not an address: write the IP and the port, like 10.0.0.100:{text}"
-        )));
+        return Err(CmdError::new(span.clone(), expected, text)
+            .with_hint(format!("a bare number is not an address: write the IP and the port, like 10.0.0.100:{text}")));
     }
     let (host, port) = match text.rsplit_once(':') {
         Some((h, p)) => (h, Some(p)),
@@ -878,30 +786,16 @@ fn parse_sched(w: &Word) -> Result<Sched, CmdError> {
 
 fn parse_netmask(w: &Word) -> Result<Ipv4Addr, CmdError> {
     parse_ipv4(w.0, w.1.clone()).map_err(|e| {
-        let e = CmdError {
-            expected: "a netmask like 255.255.255.0".to_owned(),
-            ..e
-        };
+        let e = CmdError { expected: "a netmask like 255.255.255.0".to_owned(), ..e };
         if is_number(w.0) {
-            e.with_hint(format!(
-                "ipvsadm would read {} as the address 0.0.0.{}: write the mask dotted",
-                w.0, w.0
-            ))
+            e.with_hint(format!("ipvsadm would read {} as the address 0.0.0.{}: write the mask dotted", w.0, w.0))
         } else {
             e
         }
     })
 }
 
-const FLAG_NAMES: [&str; 7] = [
-    "sh-fallback",
-    "sh-port",
-    "mh-fallback",
-    "mh-port",
-    "flag-1",
-    "flag-2",
-    "flag-3",
-];
+const FLAG_NAMES: [&str; 7] = ["sh-fallback", "sh-port", "mh-fallback", "mh-port", "flag-1", "flag-2", "flag-3"];
 
 /// Splits `-b` into flag names with their spans (empty items skipped, as `strtok` does).
 fn split_flags<'a>(w: &Word<'a>) -> Result<Vec<Word<'a>>, CmdError> {
@@ -914,21 +808,13 @@ fn split_flags<'a>(w: &Word<'a>) -> Result<Vec<Word<'a>>, CmdError> {
             continue;
         }
         if !FLAG_NAMES.contains(&part) {
-            return Err(CmdError::new(
-                span,
-                "a scheduler flag: sh-fallback, sh-port, mh-fallback or mh-port",
-                part,
-            )
-            .with_hint_opt(did_you_mean(part, FLAG_NAMES)));
+            return Err(CmdError::new(span, "a scheduler flag: sh-fallback, sh-port, mh-fallback or mh-port", part)
+                .with_hint_opt(did_you_mean(part, FLAG_NAMES)));
         }
         flags.push((part, span));
     }
     if flags.is_empty() {
-        return Err(CmdError::new(
-            w.1.clone(),
-            "scheduler flags like sh-fallback,sh-port",
-            w.0,
-        ));
+        return Err(CmdError::new(w.1.clone(), "scheduler flags like sh-fallback,sh-port", w.0));
     }
     Ok(flags)
 }
@@ -958,7 +844,7 @@ fn sched_flags(sched: Sched, explicit: bool, raw: &[Word]) -> Result<SchedFlags,
                     format!("incompatible scheduler flag: {name} works only with -s {needs}; {why}")
                 };
                 return Err(
-                    CmdError::new(span.clone(), format!("a flag the {sched} scheduler accepts"), name).with_hint(hint),
+                    CmdError::new(span.clone(), format!("a flag the {sched} scheduler accepts"), name).with_hint(hint)
                 );
             }
         }
@@ -994,23 +880,12 @@ impl<'a> State<'a> {
             Opt::Tcp | Opt::Udp => {
                 let proto = if item.opt == Opt::Tcp { Proto::Tcp } else { Proto::Udp };
                 let (addr, port) = parse_host_port(&value)?;
-                self.svc = Some((
-                    ServiceAddr {
-                        proto,
-                        addr,
-                        port: port.unwrap_or(0),
-                    },
-                    value.1,
-                ));
+                self.svc = Some((ServiceAddr { proto, addr, port: port.unwrap_or(0) }, value.1));
             }
             Opt::Scheduler => self.sched = Some(parse_sched(&value)?),
             Opt::Persistent => {
                 self.persistent = Some(if present {
-                    number(
-                        &value,
-                        1..=MAX_TIMEOUT,
-                        "a persistence timeout in seconds from 1 to 2678400",
-                    )?
+                    number(&value, 1..=MAX_TIMEOUT, "a persistence timeout in seconds from 1 to 2678400")?
                 } else {
                     DEFAULT_PERSISTENT_TIMEOUT
                 });
@@ -1020,11 +895,7 @@ impl<'a> State<'a> {
             Opt::Fwd(fwd) => self.fwd = Some(fwd),
             Opt::Weight => self.weight = Some(number(&value, 0..=MAX_WEIGHT, "a weight from 0 to 65535")?),
             Opt::UThreshold => {
-                self.u_threshold = Some(number(
-                    &value,
-                    0..=MAX_THRESHOLD,
-                    "an upper threshold from 0 to 2147483647",
-                )?);
+                self.u_threshold = Some(number(&value, 0..=MAX_THRESHOLD, "an upper threshold from 0 to 2147483647")?);
             }
             Opt::LThreshold => {
                 let n = number(&value, 0..=MAX_THRESHOLD, "a lower threshold from 0 to 2147483647")?;
@@ -1071,14 +942,8 @@ fn duplicate(slot: Slot, item: &Item) -> CmdError {
             "one forwarding method".to_owned(),
             "choose one of -g (direct routing, the default), -i (tunnelling) and -m (NAT)".to_owned(),
         ),
-        Slot::Service => (
-            "one virtual service".to_owned(),
-            "each ipvsadm command acts on one service".to_owned(),
-        ),
-        _ => (
-            format!("{} only once", item.label),
-            "ipvsadm rejects a repeated option".to_owned(),
-        ),
+        Slot::Service => ("one virtual service".to_owned(), "each ipvsadm command acts on one service".to_owned()),
+        _ => (format!("{} only once", item.label), "ipvsadm rejects a repeated option".to_owned()),
     };
     CmdError::new(item.span.clone(), expected, &item.label).with_hint(hint)
 }
@@ -1120,10 +985,8 @@ pub fn parse(args: &[(&str, Range<usize>)], end: usize) -> Result<IpvsadmCmd, Cm
     }
     let Some(cmd) = cmd else {
         return Err(match positionals.first() {
-            Some((w, span)) => CmdError::new(span.clone(), CONFIG_COMMANDS, w).with_hint_opt(
-                w.contains('.')
-                    .then(|| format!("give the service with -t or -u, like -t {w}")),
-            ),
+            Some((w, span)) => CmdError::new(span.clone(), CONFIG_COMMANDS, w)
+                .with_hint_opt(w.contains('.').then(|| format!("give the service with -t or -u, like -t {w}"))),
             None => CmdError::missing(end, CONFIG_COMMANDS)
                 .with_hint(format!("plain `ipvsadm` lists the table; {LISTING_HINT}")),
         });
@@ -1151,11 +1014,7 @@ fn set_timeouts(positionals: &[Word], end: usize) -> Result<IpvsadmCmd, CmdError
     if let Some((w, span)) = positionals.get(3) {
         return Err(CmdError::new(span.clone(), "end of command", w).with_hint("--set takes exactly three timeouts"));
     }
-    Ok(IpvsadmCmd::SetTimeouts {
-        tcp: t[0],
-        tcpfin: t[1],
-        udp: t[2],
-    })
+    Ok(IpvsadmCmd::SetTimeouts { tcp: t[0], tcpfin: t[1], udp: t[2] })
 }
 
 /// Applies the defaults and ipvsadm's checks after all options are read.
@@ -1164,12 +1023,8 @@ fn finish(cmd: Cmd, st: &State, end: usize) -> Result<IpvsadmCmd, CmdError> {
         return Ok(IpvsadmCmd::Clear);
     }
     let Some((svc, svc_span)) = st.svc.clone() else {
-        return Err(
-            CmdError::missing(end, "a virtual service: -t or -u and host:port").with_hint(format!(
-                "{} needs the service it acts on, like `-t 10.0.0.100:80`",
-                cmd.flag()
-            )),
-        );
+        return Err(CmdError::missing(end, "a virtual service: -t or -u and host:port")
+            .with_hint(format!("{} needs the service it acts on, like `-t 10.0.0.100:80`", cmd.flag())));
     };
     if cmd.is_service() {
         if cmd == Cmd::DelService {
@@ -1178,12 +1033,10 @@ fn finish(cmd: Cmd, st: &State, end: usize) -> Result<IpvsadmCmd, CmdError> {
         let sched = st.sched.unwrap_or_default();
         let flags = sched_flags(sched, st.sched.is_some(), &st.flags)?;
         if svc.port == 0 && st.persistent.is_none() {
-            return Err(
-                CmdError::new(svc_span.clone(), "a service port, or -p", &svc.to_string()).with_hint(
-                    "port 0 means all ports, and ipvsadm requires such a service to be persistent \
+            return Err(CmdError::new(svc_span.clone(), "a service port, or -p", &svc.to_string()).with_hint(
+                "port 0 means all ports, and ipvsadm requires such a service to be persistent \
                  (Zero port specified for non-persistent service)",
-                ),
-            );
+            ));
         }
         if let Some(span) = st.ops.clone()
             && svc.proto != Proto::Udp
@@ -1199,22 +1052,14 @@ fn finish(cmd: Cmd, st: &State, end: usize) -> Result<IpvsadmCmd, CmdError> {
             flags,
             one_packet: st.ops.is_some(),
         };
-        return Ok(if cmd == Cmd::AddService {
-            IpvsadmCmd::AddService(opts)
-        } else {
-            IpvsadmCmd::EditService(opts)
-        });
+        return Ok(if cmd == Cmd::AddService { IpvsadmCmd::AddService(opts) } else { IpvsadmCmd::EditService(opts) });
     }
     let Some((addr, port)) = st.server else {
         return Err(CmdError::missing(end, "-r and a real server address")
             .with_hint(format!("{} needs the real server, like `-r 10.0.0.11`", cmd.flag())));
     };
     if cmd == Cmd::DelServer {
-        return Ok(IpvsadmCmd::DelServer {
-            svc,
-            addr,
-            port: port.unwrap_or(svc.port),
-        });
+        return Ok(IpvsadmCmd::DelServer { svc, addr, port: port.unwrap_or(svc.port) });
     }
     let fwd = st.fwd.unwrap_or_default();
     if let Some(span) = st.tun_type.clone()
@@ -1250,11 +1095,7 @@ fn finish(cmd: Cmd, st: &State, end: usize) -> Result<IpvsadmCmd, CmdError> {
         u_threshold,
         l_threshold: st.l_threshold.as_ref().map_or(0, |(l, _)| *l),
     };
-    Ok(if cmd == Cmd::AddServer {
-        IpvsadmCmd::AddServer(opts)
-    } else {
-        IpvsadmCmd::EditServer(opts)
-    })
+    Ok(if cmd == Cmd::AddServer { IpvsadmCmd::AddServer(opts) } else { IpvsadmCmd::EditServer(opts) })
 }
 
 // ───────────────────────────── tests ─────────────────────────────
@@ -1276,53 +1117,28 @@ pub(crate) mod strategies {
     fn service_opts() -> impl Strategy<Value = ServiceOpts> {
         let sched = prop::sample::select(Sched::ALL.to_vec());
         let persistent = prop::option::of(1..=MAX_TIMEOUT);
-        (
-            service(),
-            sched,
-            persistent,
-            any::<u32>(),
-            any::<[bool; 4]>(),
-            any::<bool>(),
-            any::<bool>(),
-        )
-            .prop_map(
-                |(svc, scheduler, persistent, mask, [a, b, c, d], ops, full_mask)| ServiceOpts {
-                    svc,
-                    scheduler,
-                    // ipvsadm's rule: a port-0 service must be persistent.
-                    persistent: if svc.port == 0 {
-                        persistent.or(Some(DEFAULT_PERSISTENT_TIMEOUT))
-                    } else {
-                        persistent
-                    },
-                    netmask: if full_mask {
-                        Ipv4Addr::BROADCAST
-                    } else {
-                        Ipv4Addr::from(mask)
-                    },
-                    flags: SchedFlags {
-                        sh_fallback: a && scheduler == Sched::Sh,
-                        sh_port: b && scheduler == Sched::Sh,
-                        mh_fallback: c && scheduler == Sched::Mh,
-                        mh_port: d && scheduler == Sched::Mh,
-                    },
-                    one_packet: ops && svc.proto == Proto::Udp,
+        (service(), sched, persistent, any::<u32>(), any::<[bool; 4]>(), any::<bool>(), any::<bool>()).prop_map(
+            |(svc, scheduler, persistent, mask, [a, b, c, d], ops, full_mask)| ServiceOpts {
+                svc,
+                scheduler,
+                // ipvsadm's rule: a port-0 service must be persistent.
+                persistent: if svc.port == 0 { persistent.or(Some(DEFAULT_PERSISTENT_TIMEOUT)) } else { persistent },
+                netmask: if full_mask { Ipv4Addr::BROADCAST } else { Ipv4Addr::from(mask) },
+                flags: SchedFlags {
+                    sh_fallback: a && scheduler == Sched::Sh,
+                    sh_port: b && scheduler == Sched::Sh,
+                    mh_fallback: c && scheduler == Sched::Mh,
+                    mh_port: d && scheduler == Sched::Mh,
                 },
-            )
+                one_packet: ops && svc.proto == Proto::Udp,
+            },
+        )
     }
 
     fn server_opts() -> impl Strategy<Value = ServerOpts> {
         let fwd = prop::sample::select(vec![Fwd::Dr, Fwd::Tun, Fwd::Nat]);
-        (
-            service(),
-            any::<u32>(),
-            any::<u16>(),
-            fwd,
-            0..=MAX_WEIGHT,
-            0..=MAX_THRESHOLD,
-            0..=MAX_THRESHOLD,
-        )
-            .prop_map(|(svc, a, port, fwd, weight, u_threshold, l_threshold)| ServerOpts {
+        (service(), any::<u32>(), any::<u16>(), fwd, 0..=MAX_WEIGHT, 0..=MAX_THRESHOLD, 0..=MAX_THRESHOLD).prop_map(
+            |(svc, a, port, fwd, weight, u_threshold, l_threshold)| ServerOpts {
                 svc,
                 addr: Ipv4Addr::from(a),
                 port: if fwd == Fwd::Nat { port } else { svc.port },
@@ -1331,7 +1147,8 @@ pub(crate) mod strategies {
                 u_threshold,
                 // The kernel's rule: the lower threshold may not exceed the upper one.
                 l_threshold: l_threshold.min(u_threshold),
-            })
+            },
+        )
     }
 
     pub(crate) fn cmd() -> impl Strategy<Value = IpvsadmCmd> {
@@ -1393,11 +1210,7 @@ mod tests {
         }
     }
 
-    const VIP80: ServiceAddr = ServiceAddr {
-        proto: Proto::Tcp,
-        addr: Ipv4Addr::new(10, 0, 0, 100),
-        port: 80,
-    };
+    const VIP80: ServiceAddr = ServiceAddr { proto: Proto::Tcp, addr: Ipv4Addr::new(10, 0, 0, 100), port: 80 };
 
     #[test]
     fn service_defaults() {
@@ -1422,19 +1235,10 @@ mod tests {
     fn persistence_timeout_rules() {
         // `-p` alone is 360 s; the next word is its timeout only when it is a number.
         assert_eq!(service("ipvsadm -A -t 10.0.0.100:443 -s rr -p").persistent, Some(360));
-        assert_eq!(
-            service("ipvsadm -A -t 10.0.0.100:443 -p 600 -s rr").persistent,
-            Some(600)
-        );
-        assert_eq!(
-            service("ipvsadm -A -t 10.0.0.100:443 -p -M 255.255.255.0").persistent,
-            Some(360)
-        );
+        assert_eq!(service("ipvsadm -A -t 10.0.0.100:443 -p 600 -s rr").persistent, Some(600));
+        assert_eq!(service("ipvsadm -A -t 10.0.0.100:443 -p -M 255.255.255.0").persistent, Some(360));
         assert_eq!(service("ipvsadm -A -t 10.0.0.100:443 -p600").persistent, Some(600));
-        assert_eq!(
-            service("ipvsadm -A -t 10.0.0.100:443 --persistent=90").persistent,
-            Some(90)
-        );
+        assert_eq!(service("ipvsadm -A -t 10.0.0.100:443 --persistent=90").persistent, Some(90));
         let o = service("ipvsadm -A -t 10.0.0.100:443 -s rr -p -M 255.255.255.0");
         assert_eq!(o.netmask, ip("255.255.255.0"));
         assert_eq!(at("ipvsadm -A -t 10.0.0.100:443 -p 0"), "0");
@@ -1466,11 +1270,7 @@ mod tests {
         assert_eq!((s.fwd, s.weight, s.u_threshold, s.l_threshold), (Fwd::Nat, 0, 100, 50));
         assert_eq!(
             run("ipvsadm -d -t 10.0.0.100:80 -r 10.0.0.11"),
-            Ok(IpvsadmCmd::DelServer {
-                svc: VIP80,
-                addr: ip("10.0.0.11"),
-                port: 80
-            })
+            Ok(IpvsadmCmd::DelServer { svc: VIP80, addr: ip("10.0.0.11"), port: 80 })
         );
     }
 
@@ -1484,64 +1284,30 @@ mod tests {
             plain
         );
         assert_eq!(run("ipvsadm -at 10.0.0.100:80 -r10.0.0.11 -mw3"), plain);
-        assert_eq!(
-            run("ipvsadm --add-server -t 10.0.0.100:80 -r 10.0.0.11 --weight=3 -m"),
-            plain
-        );
+        assert_eq!(run("ipvsadm --add-server -t 10.0.0.100:80 -r 10.0.0.11 --weight=3 -m"), plain);
         let o = service("ipvsadm --add-service --udp-service 10.0.0.100:53 --scheduler sh --sched-flags sh-port --ops");
-        assert_eq!(
-            (o.svc.proto, o.scheduler, o.flags.sh_port, o.one_packet),
-            (Proto::Udp, Sched::Sh, true, true)
-        );
+        assert_eq!((o.svc.proto, o.scheduler, o.flags.sh_port, o.one_packet), (Proto::Udp, Sched::Sh, true, true));
         assert_eq!(run("ipvsadm --clear"), Ok(IpvsadmCmd::Clear));
         assert_eq!(
-            run("ipvsadm --delete-service -u 10.0.0.100:53")
-                .map(|c| c.to_string())
-                .as_deref(),
+            run("ipvsadm --delete-service -u 10.0.0.100:53").map(|c| c.to_string()).as_deref(),
             Ok("ipvsadm -D -u 10.0.0.100:53")
         );
-        assert_eq!(
-            run("ipvsadm --set 900 120 300"),
-            Ok(IpvsadmCmd::SetTimeouts {
-                tcp: 900,
-                tcpfin: 120,
-                udp: 300
-            })
-        );
-        assert_eq!(
-            server("ipvsadm -a -u 10.0.0.100:53 -r 10.0.0.11 --ipip --tun-type ipip").fwd,
-            Fwd::Tun
-        );
-        assert_eq!(
-            server("ipvsadm --edit-server -t 10.0.0.100:80 -r 10.0.0.11 --gatewaying").fwd,
-            Fwd::Dr
-        );
+        assert_eq!(run("ipvsadm --set 900 120 300"), Ok(IpvsadmCmd::SetTimeouts { tcp: 900, tcpfin: 120, udp: 300 }));
+        assert_eq!(server("ipvsadm -a -u 10.0.0.100:53 -r 10.0.0.11 --ipip --tun-type ipip").fwd, Fwd::Tun);
+        assert_eq!(server("ipvsadm --edit-server -t 10.0.0.100:80 -r 10.0.0.11 --gatewaying").fwd, Fwd::Dr);
         assert_eq!(
             service("ipvsadm --edit-service -t 10.0.0.100:0 --persistent --netmask 255.255.0.0").netmask,
             ip("255.255.0.0")
         );
-        assert_eq!(
-            server("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 --u-threshold 5 --l-threshold 2").u_threshold,
-            5
-        );
+        assert_eq!(server("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 --u-threshold 5 --l-threshold 2").u_threshold, 5);
     }
 
     #[test]
     fn sched_flags_against_final_scheduler() {
         // -b is checked after all options, so its position relative to -s does not matter.
-        let both = SchedFlags {
-            sh_fallback: true,
-            sh_port: true,
-            ..SchedFlags::default()
-        };
-        assert_eq!(
-            service("ipvsadm -A -u 10.0.0.100:53 -b sh-fallback,sh-port -s sh").flags,
-            both
-        );
-        assert_eq!(
-            service("ipvsadm -A -u 10.0.0.100:53 -s sh -b sh-port,,sh-fallback").flags,
-            both
-        );
+        let both = SchedFlags { sh_fallback: true, sh_port: true, ..SchedFlags::default() };
+        assert_eq!(service("ipvsadm -A -u 10.0.0.100:53 -b sh-fallback,sh-port -s sh").flags, both);
+        assert_eq!(service("ipvsadm -A -u 10.0.0.100:53 -s sh -b sh-port,,sh-fallback").flags, both);
         assert!(service("ipvsadm -A -t 10.0.0.100:80 -s mh -b flag-1").flags.mh_fallback);
         let line = "ipvsadm -E -t 10.0.0.100:80 -b sh-port";
         let e = err(line);
@@ -1554,16 +1320,8 @@ mod tests {
                  it checks -b against the final scheduler"
             )
         );
-        assert!(
-            err("ipvsadm -A -t 10.0.0.100:80 -s rr -b sh-port")
-                .hint
-                .unwrap()
-                .contains("the scheduler here is rr")
-        );
-        assert_eq!(
-            at("ipvsadm -A -t 10.0.0.100:80 -s sh -b sh-port,sh-fallbak"),
-            "sh-fallbak"
-        );
+        assert!(err("ipvsadm -A -t 10.0.0.100:80 -s rr -b sh-port").hint.unwrap().contains("the scheduler here is rr"));
+        assert_eq!(at("ipvsadm -A -t 10.0.0.100:80 -s sh -b sh-port,sh-fallbak"), "sh-fallbak");
     }
 
     #[test]
@@ -1572,15 +1330,9 @@ mod tests {
         let line = "ipvsadm -A -t 10.0.0.100:80 -s wrrr";
         let e = err(line);
         assert_eq!(&line[e.span.clone()], "wrrr");
-        assert_eq!(
-            e.expected,
-            "a scheduler: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos"
-        );
+        assert_eq!(e.expected, "a scheduler: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos");
         assert_eq!(e.hint.as_deref(), Some("did you mean wrr?"));
-        assert_eq!(
-            err("ipvsadm -A -t 10.0.0.100:80 -s RR").hint.as_deref(),
-            Some("did you mean rr?")
-        );
+        assert_eq!(err("ipvsadm -A -t 10.0.0.100:80 -s RR").hint.as_deref(), Some("did you mean rr?"));
         assert_eq!(service("ipvsadm -A -t 10.0.0.100:80 -s twos").scheduler, Sched::Twos);
         for s in Sched::ALL {
             assert_eq!(s.name().parse::<Sched>(), Ok(s));
@@ -1591,31 +1343,15 @@ mod tests {
     fn value_errors_point_at_the_value() {
         // Range errors name the range; address errors point at the bad part of host:port.
         let e = err("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -w 65536");
-        assert_eq!(
-            (e.expected.as_str(), e.found.as_str()),
-            ("a weight from 0 to 65535", "\"65536\"")
-        );
+        assert_eq!((e.expected.as_str(), e.found.as_str()), ("a weight from 0 to 65535", "\"65536\""));
         assert_eq!(at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -w -1"), "-1");
         assert_eq!(at("ipvsadm -A -t 10.0.0.300:80"), "10.0.0.300");
         assert_eq!(at("ipvsadm -A -t 10.0.0.100:http"), "http");
-        assert_eq!(
-            err("ipvsadm -A -t 10.0.0.100:http").hint.as_deref(),
-            Some("lvsim needs numeric ports: http is 80")
-        );
+        assert_eq!(err("ipvsadm -A -t 10.0.0.100:http").hint.as_deref(), Some("lvsim needs numeric ports: http is 80"));
         assert_eq!(at("ipvsadm -A -t 10.0.0.100:99999"), "99999");
-        assert!(
-            err("ipvsadm -A -t www.example.com:80")
-                .hint
-                .unwrap()
-                .contains("host names are not resolved")
-        );
+        assert!(err("ipvsadm -A -t www.example.com:80").hint.unwrap().contains("host names are not resolved"));
         assert!(err("ipvsadm -A -t 80").hint.unwrap().contains("10.0.0.100:80"));
-        assert!(
-            err("ipvsadm -A -t 10.0.0.100:0 -p -M 24")
-                .hint
-                .unwrap()
-                .contains("0.0.0.24")
-        );
+        assert!(err("ipvsadm -A -t 10.0.0.100:0 -p -M 24").hint.unwrap().contains("0.0.0.24"));
         let e = err("ipvsadm -A -t");
         assert_eq!((e.span, e.found.as_str()), (13..13, END_OF_COMMAND));
         assert_eq!(at("ipvsadm -A -t -s rr"), "-s");
@@ -1627,18 +1363,12 @@ mod tests {
         // --tun-type only with -i, --set needs exactly three values.
         let e = err("ipvsadm -a -t 10.0.0.100:80 -w 2");
         assert_eq!((e.span, e.expected.as_str()), (32..32, "-r and a real server address"));
-        assert_eq!(
-            err("ipvsadm -A -s rr").expected,
-            "a virtual service: -t or -u and host:port"
-        );
+        assert_eq!(err("ipvsadm -A -s rr").expected, "a virtual service: -t or -u and host:port");
         assert_eq!(at("ipvsadm -A -t 10.0.0.100 -s rr"), "10.0.0.100");
         assert!(service("ipvsadm -A -t 10.0.0.100 -s rr -p").persistent.is_some());
         assert_eq!(at("ipvsadm -A -t 10.0.0.100:80 -o"), "-o");
         assert!(service("ipvsadm -A -u 10.0.0.100:53 -o").one_packet);
-        assert_eq!(
-            at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 --tun-type ipip"),
-            "--tun-type"
-        );
+        assert_eq!(at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 --tun-type ipip"), "--tun-type");
         assert_eq!(at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -y 5"), "5");
         assert_eq!(at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -x 4 -y 5"), "5");
         assert_eq!(err("ipvsadm --set 900 120").span, 21..21);
@@ -1655,32 +1385,15 @@ mod tests {
         let e = err(line);
         assert_eq!(&line[e.span.clone()], "-w");
         assert_eq!(e.expected, "an option -A accepts: -t|-u, -s, -p, -M, -b, -o");
-        assert_eq!(
-            e.hint.as_deref(),
-            Some("-w belongs to a real server: set it with -a or -e")
-        );
-        assert!(
-            err("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -s rr")
-                .hint
-                .unwrap()
-                .contains("virtual service")
-        );
+        assert_eq!(e.hint.as_deref(), Some("-w belongs to a real server: set it with -a or -e"));
+        assert!(err("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -s rr").hint.unwrap().contains("virtual service"));
         assert_eq!(at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -g -m"), "-m");
-        assert_eq!(
-            err("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -g -m").expected,
-            "one forwarding method"
-        );
-        assert_eq!(
-            at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -w 1 --weight 2"),
-            "--weight"
-        );
+        assert_eq!(err("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -g -m").expected, "one forwarding method");
+        assert_eq!(at("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -w 1 --weight 2"), "--weight");
         assert_eq!(at("ipvsadm -C -t 10.0.0.100:80"), "-t");
         assert_eq!(at("ipvsadm -A 10.0.0.100:80"), "10.0.0.100:80");
         assert_eq!(at("ipvsadm -A -t 10.0.0.100:80 -q"), "-q");
-        assert_eq!(
-            err("ipvsadm --wieght 3").hint.as_deref(),
-            Some("did you mean --weight?")
-        );
+        assert_eq!(err("ipvsadm --wieght 3").hint.as_deref(), Some("did you mean --weight?"));
         assert_eq!(err("ipvsadm").found, END_OF_COMMAND);
     }
 
@@ -1690,41 +1403,17 @@ mod tests {
         // option itself, with a hint saying why and what to do instead.
         let fwmark = "lvsim simulates TCP and UDP services (-t, -u); fwmark services are not modeled yet";
         let e = err("ipvsadm -A --sctp-service 10.0.0.100:80");
-        assert_eq!(
-            (e.found.as_str(), e.hint.as_deref()),
-            ("\"--sctp-service\"", Some(fwmark))
-        );
+        assert_eq!((e.found.as_str(), e.hint.as_deref()), ("\"--sctp-service\"", Some(fwmark)));
         assert_eq!(at("ipvsadm -A --sctp-service 10.0.0.100:80"), "--sctp-service");
         assert_eq!(err("ipvsadm -A -f 1 -s rr").hint.as_deref(), Some(fwmark));
-        for line in [
-            "ipvsadm -L -n",
-            "ipvsadm -Ln",
-            "ipvsadm -l",
-            "ipvsadm -S -n",
-            "ipvsadm -Z",
-        ] {
+        for line in ["ipvsadm -L -n", "ipvsadm -Ln", "ipvsadm -l", "ipvsadm -S -n", "ipvsadm -Z"] {
             assert_eq!(err(line).hint.as_deref(), Some(LISTING_HINT), "{line}");
         }
         assert_eq!(at("ipvsadm -Lnc"), "-L");
         assert_eq!(at("ipvsadm -ALn"), "L");
-        assert!(
-            err("ipvsadm -A -t 10.0.0.100:80 -n")
-                .hint
-                .unwrap()
-                .contains("belongs to listings")
-        );
-        assert!(
-            err("ipvsadm -A -t 10.0.0.100:80 --pe sip")
-                .hint
-                .unwrap()
-                .contains("persistence engines")
-        );
-        assert!(
-            err("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -i --tun-type gue")
-                .hint
-                .unwrap()
-                .contains("GUE")
-        );
+        assert!(err("ipvsadm -A -t 10.0.0.100:80 -n").hint.unwrap().contains("belongs to listings"));
+        assert!(err("ipvsadm -A -t 10.0.0.100:80 --pe sip").hint.unwrap().contains("persistence engines"));
+        assert!(err("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -i --tun-type gue").hint.unwrap().contains("GUE"));
         assert!(err("ipvsadm -A -f 1 -6").hint.is_some());
         assert!(err("ipvsadm -R").hint.unwrap().contains("own `ipvsadm` line"));
     }
@@ -1734,10 +1423,7 @@ mod tests {
         // Display prints the rule as `ipvsadm -S -n` would (spec d.7), prefixed with `ipvsadm`.
         for (input, canonical) in [
             ("ipvsadm -A -t 10.0.0.100:80", "ipvsadm -A -t 10.0.0.100:80 -s wlc"),
-            (
-                "ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11",
-                "ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11:80 -g -w 1",
-            ),
+            ("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11", "ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11:80 -g -w 1"),
             (
                 "ipvsadm -A -t 10.0.0.101:443 -s rr -p -M 255.255.255.0",
                 "ipvsadm -A -t 10.0.0.101:443 -s rr -p 360 -M 255.255.255.0",
@@ -1754,10 +1440,7 @@ mod tests {
                 "ipvsadm -a -u 10.0.0.100:53 -r 10.0.0.11 -i -x 9",
                 "ipvsadm -a -u 10.0.0.100:53 -r 10.0.0.11:53 -i -w 1 -x 9",
             ),
-            (
-                "ipvsadm -d -t 10.0.0.100:80 -r 10.0.0.11",
-                "ipvsadm -d -t 10.0.0.100:80 -r 10.0.0.11:80",
-            ),
+            ("ipvsadm -d -t 10.0.0.100:80 -r 10.0.0.11", "ipvsadm -d -t 10.0.0.100:80 -r 10.0.0.11:80"),
             ("ipvsadm -C", "ipvsadm -C"),
         ] {
             assert_eq!(run(input).map(|c| c.to_string()).as_deref(), Ok(canonical), "{input}");

@@ -35,14 +35,7 @@ pub fn list_services(v: &Ipvs) -> String {
             .then(a.addr.port.cmp(&b.addr.port))
     });
     for s in svcs {
-        let _ = write!(
-            o,
-            "{:<4} {}:{} {}",
-            proto_name(s.addr.proto),
-            s.addr.addr,
-            s.addr.port,
-            s.sched_name.name()
-        );
+        let _ = write!(o, "{:<4} {}:{} {}", proto_name(s.addr.proto), s.addr.addr, s.addr.port, s.sched_name.name());
         let f = &s.opts.flags;
         let flags: Vec<&str> = [
             (f.sh_fallback, "sh-fallback"),
@@ -118,13 +111,7 @@ mod tests {
     fn comparator_quirk() {
         // Spec d.3: 10.0.0.100 and 192.168.10.1 differ by more than 2^31, so ipvsadm sorts
         // 10.0.0.100 after 192.168.10.1; close addresses compare normally.
-        assert_eq!(
-            cmp_addr(Ipv4Addr::new(10, 0, 0, 100), Ipv4Addr::new(192, 168, 10, 1)),
-            Ordering::Greater
-        );
-        assert_eq!(
-            cmp_addr(Ipv4Addr::new(10, 0, 0, 11), Ipv4Addr::new(10, 0, 0, 12)),
-            Ordering::Less
-        );
+        assert_eq!(cmp_addr(Ipv4Addr::new(10, 0, 0, 100), Ipv4Addr::new(192, 168, 10, 1)), Ordering::Greater);
+        assert_eq!(cmp_addr(Ipv4Addr::new(10, 0, 0, 11), Ipv4Addr::new(10, 0, 0, 12)), Ordering::Less);
     }
 }

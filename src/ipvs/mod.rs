@@ -54,11 +54,7 @@ impl Dest {
             self.overloaded = false;
             return;
         }
-        let lower = if self.l_threshold > 0 {
-            self.l_threshold
-        } else {
-            self.u_threshold - self.u_threshold / 4
-        };
+        let lower = if self.l_threshold > 0 { self.l_threshold } else { self.u_threshold - self.u_threshold / 4 };
         if conns >= self.u_threshold {
             self.overloaded = true;
         } else if conns < lower {
@@ -75,6 +71,19 @@ pub struct Stats {
     pub outpkts: u64,
     pub inbytes: u64,
     pub outbytes: u64,
+}
+
+impl Stats {
+    /// One packet of `bytes` in direction `dir` (Output = server → client).
+    fn count(&mut self, dir: Dir, bytes: u64) {
+        if dir == Dir::Output {
+            self.outpkts += 1;
+            self.outbytes += bytes;
+        } else {
+            self.inpkts += 1;
+            self.inbytes += bytes;
+        }
+    }
 }
 
 /// A virtual service (`struct ip_vs_service`).
@@ -190,14 +199,11 @@ pub struct IpvsError(pub String);
 
 impl Ipvs {
     pub fn find_service(&self, proto: Proto, addr: Ipv4Addr, port: u16) -> Option<usize> {
-        self.services
-            .iter()
-            .position(|s| s.addr.proto == proto && s.addr.addr == addr && s.addr.port == port)
+        self.services.iter().position(|s| s.addr.proto == proto && s.addr.addr == addr && s.addr.port == port)
     }
 
     fn service_of(&self, a: ServiceAddr) -> Result<usize, IpvsError> {
-        self.find_service(a.proto, a.addr, a.port)
-            .ok_or_else(|| IpvsError("No such service".into()))
+        self.find_service(a.proto, a.addr, a.port).ok_or_else(|| IpvsError("No such service".into()))
     }
 
     /// Applies one configuration command, with the kernel's callbacks to the scheduler.
@@ -245,11 +251,7 @@ impl Ipvs {
                 }
             }
             IpvsadmCmd::Clear => {
-                *self = Ipvs {
-                    timeouts: self.timeouts,
-                    conf: self.conf,
-                    ..Ipvs::default()
-                };
+                *self = Ipvs { timeouts: self.timeouts, conf: self.conf, ..Ipvs::default() };
             }
             IpvsadmCmd::AddServer(o) => {
                 let i = self.service_of(o.svc)?;
@@ -343,13 +345,7 @@ impl Ipvs {
         let Some((proto, sport, dport, flags)) = classify(pkt) else {
             return InVerdict::Accept { why: "not TCP or UDP" };
         };
-        let key = ConnKey {
-            proto: proto_num(proto),
-            caddr: pkt.ip.src,
-            cport: sport,
-            vaddr: pkt.ip.dst,
-            vport: dport,
-        };
+        let key = ConnKey { proto: proto_num(proto), caddr: pkt.ip.src, cport: sport, vaddr: pkt.ip.dst, vport: dport };
         let mut existing = self.index.get(&key).copied();
         if let Some(id) = existing {
             let c = *self.conn(id);
@@ -368,24 +364,14 @@ impl Ipvs {
             (id, false)
         } else {
             let Some(svc) = self.find_service(proto, pkt.ip.dst, dport) else {
-                return InVerdict::Accept {
-                    why: "no virtual service for this address and port",
-                };
+                return InVerdict::Accept { why: "no virtual service for this address and port" };
             };
             if let Some(f) = flags
                 && (f.rst() || !(f.syn() || self.conf.sloppy_tcp))
             {
-                return InVerdict::Accept {
-                    why: "TCP packet without SYN and no connection entry: not scheduled",
-                };
+                return InVerdict::Accept { why: "TCP packet without SYN and no connection entry: not scheduled" };
             }
-            let ctx = SchedCtx {
-                saddr: pkt.ip.src,
-                sport,
-                daddr: pkt.ip.dst,
-                dport,
-                overhead: self.conf.overhead,
-            };
+            let ctx = SchedCtx { saddr: pkt.ip.src, sport, daddr: pkt.ip.dst, dport, overhead: self.conf.overhead };
             let s = &mut self.services[svc];
             let Some(pos) = s.sched.schedule(&s.dests, &ctx) else {
                 return InVerdict::NoDest;
@@ -400,11 +386,7 @@ impl Ipvs {
         let s = &mut self.services[svc];
         let d = &mut s.dests[pos];
         // For DR and TUN the server port is the service port (ipvsadm forces it).
-        let dport = if d.fwd == Fwd::Nat && d.port != 0 {
-            d.port
-        } else {
-            key.vport
-        };
+        let dport = if d.fwd == Fwd::Nat && d.port != 0 { d.port } else { key.vport };
         let state = if proto == Proto::Udp { State::Udp } else { State::None };
         d.inactconns += 1;
         d.stats.conns += 1;
@@ -432,22 +414,11 @@ impl Ipvs {
             (self.conns.len() - 1) as u32
         };
         self.generations[id as usize] += 1;
-        self.conns[id as usize] = Some(Conn {
-            generation: self.generations[id as usize],
-            ..c
-        });
+        self.conns[id as usize] = Some(Conn { generation: self.generations[id as usize], ..c });
         self.index.insert(key, id);
         if c.fwd == Fwd::Nat {
-            self.out_index.insert(
-                OutKey {
-                    proto: key.proto,
-                    caddr: key.caddr,
-                    cport: key.cport,
-                    daddr: c.daddr,
-                    dport,
-                },
-                id,
-            );
+            self.out_index
+                .insert(OutKey { proto: key.proto, caddr: key.caddr, cport: key.cport, daddr: c.daddr, dport }, id);
         }
         id
     }
@@ -472,22 +443,10 @@ impl Ipvs {
         let (svc, dest, new_state) = (c.svc, c.dest, c.state);
         let bytes = pkt.inner_total_len() as u64;
         if let Some(s) = self.services.get_mut(svc) {
-            if dir == Dir::Output {
-                s.stats.outpkts += 1;
-                s.stats.outbytes += bytes;
-            } else {
-                s.stats.inpkts += 1;
-                s.stats.inbytes += bytes;
-            }
+            s.stats.count(dir, bytes);
         }
         if let Some(d) = self.dest_mut(svc, dest) {
-            if dir == Dir::Output {
-                d.stats.outpkts += 1;
-                d.stats.outbytes += bytes;
-            } else {
-                d.stats.inpkts += 1;
-                d.stats.inbytes += bytes;
-            }
+            d.stats.count(dir, bytes);
             if old.is_active() != new_state.is_active() && old != State::Udp {
                 // Entries are created inactive: the first transition moves them.
                 if new_state.is_active() {
@@ -505,13 +464,7 @@ impl Ipvs {
     /// service's address and port as its source. Returns the entry, or `None` (unchanged).
     pub fn out_hook(&mut self, pkt: &mut Packet, now: SimTime) -> Option<u32> {
         let (proto, sport, dport, flags) = classify(pkt)?;
-        let key = OutKey {
-            proto: proto_num(proto),
-            caddr: pkt.ip.dst,
-            cport: dport,
-            daddr: pkt.ip.src,
-            dport: sport,
-        };
+        let key = OutKey { proto: proto_num(proto), caddr: pkt.ip.dst, cport: dport, daddr: pkt.ip.src, dport: sport };
         let id = *self.out_index.get(&key)?;
         let c = *self.conn(id);
         pkt.ip.src = c.key.vaddr;
@@ -560,10 +513,7 @@ impl Ipvs {
 
     /// Live entries in slot order.
     pub fn live_conns(&self) -> impl Iterator<Item = (u32, &Conn)> {
-        self.conns
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| c.as_ref().map(|c| (i as u32, c)))
+        self.conns.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (i as u32, c)))
     }
 }
 

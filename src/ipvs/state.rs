@@ -45,10 +45,7 @@ impl State {
 
     /// Counted in ActiveConn (since Linux 4.8: ESTABLISHED and the pre-established states).
     pub const fn is_active(self) -> bool {
-        matches!(
-            self,
-            State::Established | State::SynSent | State::SynRecv | State::Synack
-        )
+        matches!(self, State::Established | State::SynSent | State::SynRecv | State::Synack)
     }
 
     const fn index(self) -> usize {
@@ -190,10 +187,7 @@ mod tests {
     fn dr_typical_run() {
         // Spec b.2 "DR/TUN": SYN→SYN_RECV, ACK→ESTABLISHED, client FIN→FIN_WAIT, last ACK
         // stays FIN_WAIT. The director sees only client→server packets.
-        let got = run(
-            |_| Dir::InputOnly,
-            &[F::SYN, F::ACK, F::ACK | F::PSH, F::FIN | F::ACK, F::ACK],
-        );
+        let got = run(|_| Dir::InputOnly, &[F::SYN, F::ACK, F::ACK | F::PSH, F::FIN | F::ACK, F::ACK]);
         assert_eq!(got, [SR, ES, ES, FW, FW]);
     }
 
@@ -202,33 +196,17 @@ mod tests {
         // Spec b.2 "NAT, client closes first": SYN→SYN_RECV, SYN+ACK(out) stays SYN_RECV,
         // ACK→ESTABLISHED; client FIN→CLOSE_WAIT; server FIN(out)→TIME_WAIT.
         let dirs = [Dir::Input, Dir::Output, Dir::Input, Dir::Input, Dir::Output];
-        let got = run(
-            |i| dirs[i],
-            &[F::SYN, F::SYN | F::ACK, F::ACK, F::FIN | F::ACK, F::FIN | F::ACK],
-        );
+        let got = run(|i| dirs[i], &[F::SYN, F::SYN | F::ACK, F::ACK, F::FIN | F::ACK, F::FIN | F::ACK]);
         assert_eq!(got, [SR, SR, ES, CW, TW]);
     }
 
     #[test]
     fn active_states() {
         // Only ESTABLISHED and the pre-established states count in ActiveConn.
-        let active: Vec<_> = [
-            State::None,
-            ES,
-            SS,
-            SR,
-            FW,
-            TW,
-            CL,
-            CW,
-            LA,
-            LI,
-            State::Synack,
-            State::Udp,
-        ]
-        .into_iter()
-        .filter(|s| s.is_active())
-        .collect();
+        let active: Vec<_> = [State::None, ES, SS, SR, FW, TW, CL, CW, LA, LI, State::Synack, State::Udp]
+            .into_iter()
+            .filter(|s| s.is_active())
+            .collect();
         assert_eq!(active, [ES, SS, SR, State::Synack]);
         assert_eq!(Timeouts::default().of(TW).as_nanos(), 120_000_000_000);
     }

@@ -92,10 +92,7 @@ impl Metrics {
     }
 
     pub fn drops_by_reason(&self) -> impl Iterator<Item = (DropReason, u64)> + '_ {
-        DropReason::ALL
-            .iter()
-            .map(|r| (*r, self.drops[*r as usize]))
-            .filter(|(_, n)| *n > 0)
+        DropReason::ALL.iter().map(|r| (*r, self.drops[*r as usize])).filter(|(_, n)| *n > 0)
     }
 
     /// Packet-hops: packets through some host's IP stack.

@@ -147,11 +147,7 @@ pub(super) const fn ethertype(payload: &Payload) -> EtherType {
 
 /// `ip.proto` of the outermost header: 4 for IPIP, else the transport's.
 pub(super) const fn outer_protocol(p: &Packet) -> IpProtocol {
-    if p.tunnel.is_some() {
-        IpProtocol::Ipip
-    } else {
-        p.l4.protocol()
-    }
+    if p.tunnel.is_some() { IpProtocol::Ipip } else { p.l4.protocol() }
 }
 
 fn emit_packet(p: &Packet, buf: &mut Vec<u8>) {
@@ -360,22 +356,11 @@ pub(super) mod tests {
     }
 
     pub fn ip(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol) -> Ipv4Repr {
-        Ipv4Repr {
-            src,
-            dst,
-            protocol,
-            ttl: 64,
-            ident: 0x1c46,
-            dont_frag: true,
-            tos: 0,
-        }
+        Ipv4Repr { src, dst, protocol, ttl: 64, ident: 0x1c46, dont_frag: true, tos: 0 }
     }
 
     fn ip_frame(src: MacAddr, dst: MacAddr, p: Packet) -> Frame {
-        Frame {
-            eth: eth(src, dst, OurEtherType::Ipv4),
-            payload: Payload::Ipv4(p),
-        }
+        Frame { eth: eth(src, dst, OurEtherType::Ipv4), payload: Payload::Ipv4(p) }
     }
 
     /// 10.0.0.1 asks who has 10.0.0.2.
@@ -387,10 +372,7 @@ pub(super) mod tests {
             target_mac: MacAddr::ZERO,
             target_ip: IP_B,
         };
-        Frame {
-            eth: eth(MAC_A, MacAddr::BROADCAST, OurEtherType::Arp),
-            payload: Payload::Arp(a),
-        }
+        Frame { eth: eth(MAC_A, MacAddr::BROADCAST, OurEtherType::Arp), payload: Payload::Arp(a) }
     }
 
     /// 10.0.0.2 answers that it is at `MAC_B`.
@@ -402,10 +384,7 @@ pub(super) mod tests {
             target_mac: MAC_A,
             target_ip: IP_A,
         };
-        Frame {
-            eth: eth(MAC_B, MAC_A, OurEtherType::Arp),
-            payload: Payload::Arp(a),
-        }
+        Frame { eth: eth(MAC_B, MAC_A, OurEtherType::Arp), payload: Payload::Arp(a) }
     }
 
     pub fn syn_segment() -> TcpRepr {
@@ -422,11 +401,7 @@ pub(super) mod tests {
 
     /// 10.0.0.1:49152 > 10.0.0.2:80 SYN.
     pub fn tcp_syn() -> Frame {
-        let p = Packet {
-            tunnel: None,
-            ip: ip(IP_A, IP_B, IpProtocol::Tcp),
-            l4: L4::Tcp(syn_segment()),
-        };
+        let p = Packet { tunnel: None, ip: ip(IP_A, IP_B, IpProtocol::Tcp), l4: L4::Tcp(syn_segment()) };
         ip_frame(MAC_A, MAC_B, p)
     }
 
@@ -441,51 +416,23 @@ pub(super) mod tests {
             window: 65535,
             payload_len: 100,
         };
-        let p = Packet {
-            tunnel: None,
-            ip: ip(IP_B, IP_A, IpProtocol::Tcp),
-            l4: L4::Tcp(t),
-        };
+        let p = Packet { tunnel: None, ip: ip(IP_B, IP_A, IpProtocol::Tcp), l4: L4::Tcp(t) };
         ip_frame(MAC_B, MAC_A, p)
     }
 
     /// A 512-byte DNS-like datagram.
     pub fn udp_dgram() -> Frame {
-        let u = UdpRepr {
-            src_port: 5353,
-            dst_port: 53,
-            payload_len: 512,
-        };
+        let u = UdpRepr { src_port: 5353, dst_port: 53, payload_len: 512 };
         let mut ipr = ip(IP_A, IP_B, IpProtocol::Udp);
         ipr.dont_frag = false;
         ipr.tos = 0xb8;
-        ip_frame(
-            MAC_A,
-            MAC_B,
-            Packet {
-                tunnel: None,
-                ip: ipr,
-                l4: L4::Udp(u),
-            },
-        )
+        ip_frame(MAC_A, MAC_B, Packet { tunnel: None, ip: ipr, l4: L4::Udp(u) })
     }
 
     /// `ping -s 56`.
     pub fn icmp_echo() -> Frame {
-        let i = IcmpRepr::EchoRequest {
-            ident: 0x1234,
-            seq: 7,
-            data_len: 56,
-        };
-        ip_frame(
-            MAC_A,
-            MAC_B,
-            Packet {
-                tunnel: None,
-                ip: ip(IP_A, IP_B, IpProtocol::Icmp),
-                l4: L4::Icmp(i),
-            },
-        )
+        let i = IcmpRepr::EchoRequest { ident: 0x1234, seq: 7, data_len: 56 };
+        ip_frame(MAC_A, MAC_B, Packet { tunnel: None, ip: ip(IP_A, IP_B, IpProtocol::Icmp), l4: L4::Icmp(i) })
     }
 
     /// A 1500-byte IPIP-wrapped segment from the director 10.0.0.10 to real server 10.0.1.5,
@@ -500,78 +447,31 @@ pub(super) mod tests {
             window: 501,
             payload_len: 1440,
         };
-        let mut outer = ip(
-            Ipv4Addr::new(10, 0, 0, 10),
-            Ipv4Addr::new(10, 0, 1, 5),
-            IpProtocol::Ipip,
-        );
+        let mut outer = ip(Ipv4Addr::new(10, 0, 0, 10), Ipv4Addr::new(10, 0, 1, 5), IpProtocol::Ipip);
         outer.ident = 0x0a0b;
         outer.tos = 0x10;
-        let mut inner = ip(
-            Ipv4Addr::new(192, 0, 2, 7),
-            Ipv4Addr::new(10, 0, 0, 100),
-            IpProtocol::Tcp,
-        );
+        let mut inner = ip(Ipv4Addr::new(192, 0, 2, 7), Ipv4Addr::new(10, 0, 0, 100), IpProtocol::Tcp);
         inner.ttl = 63;
         inner.ident = 0x7777;
-        ip_frame(
-            MAC_A,
-            MAC_B,
-            Packet {
-                tunnel: Some(outer),
-                ip: inner,
-                l4: L4::Tcp(t),
-            },
-        )
+        ip_frame(MAC_A, MAC_B, Packet { tunnel: Some(outer), ip: inner, l4: L4::Tcp(t) })
     }
 
     /// The director tells the client that the tunnel's MTU is 1480, quoting `ipip_tcp`'s outer header.
     pub fn icmp_frag_needed() -> Frame {
-        let Payload::Ipv4(big) = ipip_tcp().payload else {
-            unreachable!()
-        };
-        let i = IcmpRepr::DstUnreachable {
-            code: icmp::unreach::FRAG_NEEDED,
-            mtu: 1480,
-            quote: big.quote(),
-        };
-        let mut ipr = ip(
-            Ipv4Addr::new(10, 0, 0, 10),
-            Ipv4Addr::new(10, 0, 0, 10),
-            IpProtocol::Icmp,
-        );
+        let Payload::Ipv4(big) = ipip_tcp().payload else { unreachable!() };
+        let i = IcmpRepr::DstUnreachable { code: icmp::unreach::FRAG_NEEDED, mtu: 1480, quote: big.quote() };
+        let mut ipr = ip(Ipv4Addr::new(10, 0, 0, 10), Ipv4Addr::new(10, 0, 0, 10), IpProtocol::Icmp);
         ipr.dont_frag = false;
         ipr.tos = 0xc0;
-        ip_frame(
-            MAC_B,
-            MAC_A,
-            Packet {
-                tunnel: None,
-                ip: ipr,
-                l4: L4::Icmp(i),
-            },
-        )
+        ip_frame(MAC_B, MAC_A, Packet { tunnel: None, ip: ipr, l4: L4::Icmp(i) })
     }
 
     /// A router tells 10.0.0.1 its SYN ran out of TTL.
     pub fn icmp_time_exceeded() -> Frame {
-        let Payload::Ipv4(syn) = tcp_syn().payload else {
-            unreachable!()
-        };
-        let i = IcmpRepr::TimeExceeded {
-            code: 0,
-            quote: syn.quote(),
-        };
+        let Payload::Ipv4(syn) = tcp_syn().payload else { unreachable!() };
+        let i = IcmpRepr::TimeExceeded { code: 0, quote: syn.quote() };
         let ipr = ip(Ipv4Addr::new(10, 0, 0, 254), IP_A, IpProtocol::Icmp);
-        ip_frame(
-            MAC_B,
-            MAC_A,
-            Packet {
-                tunnel: None,
-                ip: ipr,
-                l4: L4::Icmp(i),
-            },
-        )
+        ip_frame(MAC_B, MAC_A, Packet { tunnel: None, ip: ipr, l4: L4::Icmp(i) })
     }
 
     /// Every sample frame, for tests that want them all.
@@ -603,17 +503,13 @@ pub(super) mod tests {
         let buf = bytes(frame);
         assert_eq!(buf.len(), frame.wire_len(), "wire_len");
         let sliced = SlicedPacket::from_ethernet(&buf).expect("etherparse parses the frame");
-        let Some(LinkSlice::Ethernet2(e)) = &sliced.link else {
-            panic!("no Ethernet II header")
-        };
+        let Some(LinkSlice::Ethernet2(e)) = &sliced.link else { panic!("no Ethernet II header") };
         assert_eq!(e.destination(), frame.eth.dst.0);
         assert_eq!(e.source(), frame.eth.src.0);
         assert_eq!(e.ether_type(), EtherType(frame.eth.ethertype.value()));
         let end = match &frame.payload {
             Payload::Arp(a) => {
-                let Some(NetSlice::Arp(s)) = &sliced.net else {
-                    panic!("no ARP packet: {:?}", sliced.net)
-                };
+                let Some(NetSlice::Arp(s)) = &sliced.net else { panic!("no ARP packet: {:?}", sliced.net) };
                 assert_eq!(s.hw_addr_type(), ArpHardwareId::ETHERNET);
                 assert_eq!(s.proto_addr_type(), EtherType::IPV4);
                 assert_eq!((s.hw_addr_size(), s.proto_addr_size()), (6, 4));
@@ -625,17 +521,13 @@ pub(super) mod tests {
                 14 + arp::PACKET_LEN
             }
             Payload::Ipv4(p) => {
-                let Some(NetSlice::Ipv4(outer)) = &sliced.net else {
-                    panic!("no IPv4 header: {:?}", sliced.net)
-                };
+                let Some(NetSlice::Ipv4(outer)) = &sliced.net else { panic!("no IPv4 header: {:?}", sliced.net) };
                 if let Some(t) = &p.tunnel {
                     check_ipv4(&outer.header(), t, p.ip_total_len());
                     assert_eq!(outer.payload().ip_number, IpNumber::IPV4);
                     assert!(sliced.transport.is_none(), "etherparse stops at the IPIP payload");
                     let inner = SlicedPacket::from_ip(outer.payload().payload).expect("inner packet parses");
-                    let Some(NetSlice::Ipv4(ih)) = &inner.net else {
-                        panic!("no inner IPv4 header")
-                    };
+                    let Some(NetSlice::Ipv4(ih)) = &inner.net else { panic!("no inner IPv4 header") };
                     check_ipv4(&ih.header(), &p.ip, p.inner_total_len());
                     check_l4(inner.transport.as_ref(), &p.ip, &p.l4);
                 } else {
@@ -662,11 +554,7 @@ pub(super) mod tests {
         assert_eq!(h.protocol(), IpNumber(ip.protocol.value()));
         assert_eq!(h.source_addr(), ip.src);
         assert_eq!(h.destination_addr(), ip.dst);
-        assert_eq!(
-            h.header_checksum(),
-            header.calc_header_checksum(),
-            "IPv4 header checksum"
-        );
+        assert_eq!(h.header_checksum(), header.calc_header_checksum(), "IPv4 header checksum");
     }
 
     fn check_l4(transport: Option<&TransportSlice<'_>>, ip: &Ipv4Repr, l4: &L4) {
@@ -703,10 +591,7 @@ pub(super) mod tests {
         assert_eq!(usize::from(s.length()), 8 + usize::from(u.payload_len));
         assert_eq!(s.payload().len(), usize::from(u.payload_len));
         assert!(s.payload().iter().all(|&b| b == 0));
-        let sum = s
-            .to_header()
-            .calc_checksum_ipv4_raw(ip.src.octets(), ip.dst.octets(), s.payload())
-            .unwrap();
+        let sum = s.to_header().calc_checksum_ipv4_raw(ip.src.octets(), ip.dst.octets(), s.payload()).unwrap();
         assert_ne!(s.checksum(), 0, "a UDP checksum of 0 means none");
         assert_eq!(s.checksum(), sum, "UDP checksum");
     }
@@ -719,11 +604,8 @@ pub(super) mod tests {
         match *i {
             IcmpRepr::EchoRequest { ident, seq, data_len } | IcmpRepr::EchoReply { ident, seq, data_len } => {
                 let echo = IcmpEchoHeader { id: ident, seq };
-                let expected = if i.msg_type() == 8 {
-                    Icmpv4Type::EchoRequest(echo)
-                } else {
-                    Icmpv4Type::EchoReply(echo)
-                };
+                let expected =
+                    if i.msg_type() == 8 { Icmpv4Type::EchoRequest(echo) } else { Icmpv4Type::EchoReply(echo) };
                 assert_eq!(ty, expected);
                 assert_eq!(s.payload().len(), usize::from(data_len));
                 assert!(s.payload().iter().all(|&b| b == 0));
@@ -734,11 +616,7 @@ pub(super) mod tests {
                 if let Some(expected) = expected {
                     assert_eq!(ty, Icmpv4Type::DestinationUnreachable(expected));
                 }
-                assert_eq!(
-                    s.bytes5to8(),
-                    [0, 0, mtu.to_be_bytes()[0], mtu.to_be_bytes()[1]],
-                    "unused, next-hop MTU"
-                );
+                assert_eq!(s.bytes5to8(), [0, 0, mtu.to_be_bytes()[0], mtu.to_be_bytes()[1]], "unused, next-hop MTU");
                 check_quote(s.payload(), &quote);
             }
             IcmpRepr::TimeExceeded { code, quote } => {
@@ -789,18 +667,9 @@ pub(super) mod tests {
     fn icmp_echo_parses() {
         // etherparse decodes it as EchoRequest{id, seq} with a valid checksum over 56 zero bytes.
         check_frame(&icmp_echo());
-        let Payload::Ipv4(mut p) = icmp_echo().payload else {
-            unreachable!()
-        };
-        p.l4 = L4::Icmp(IcmpRepr::EchoReply {
-            ident: 1,
-            seq: 2,
-            data_len: 0,
-        });
-        check_frame(&Frame {
-            eth: icmp_echo().eth,
-            payload: Payload::Ipv4(p),
-        });
+        let Payload::Ipv4(mut p) = icmp_echo().payload else { unreachable!() };
+        p.l4 = L4::Icmp(IcmpRepr::EchoReply { ident: 1, seq: 2, data_len: 0 });
+        check_frame(&Frame { eth: icmp_echo().eth, payload: Payload::Ipv4(p) });
     }
 
     #[test]
@@ -809,17 +678,11 @@ pub(super) mod tests {
         let f = icmp_frag_needed();
         check_frame(&f);
         let Some(p) = f.ip() else { unreachable!() };
-        let L4::Icmp(IcmpRepr::DstUnreachable { quote, .. }) = p.l4 else {
-            unreachable!()
-        };
+        let L4::Icmp(IcmpRepr::DstUnreachable { quote, .. }) = p.l4 else { unreachable!() };
         // The quote is the outer (tunnel) header: IPIP, the 1500-byte total length, and the inner header's start.
         assert_eq!(quote.ip.protocol, IpProtocol::Ipip);
         assert_eq!(quote.ip_total_len, 1500);
-        assert_eq!(
-            quote.head[..4],
-            [0x45, 0x00, 0x05, 0xc8],
-            "inner header: IHL 5, tos 0, length 1480"
-        );
+        assert_eq!(quote.head[..4], [0x45, 0x00, 0x05, 0xc8], "inner header: IHL 5, tos 0, length 1480");
     }
 
     #[test]
@@ -946,23 +809,9 @@ pub(super) mod tests {
     }
 
     fn ipv4_repr(protocol: IpProtocol) -> impl Strategy<Value = Ipv4Repr> {
-        (
-            ipv4_addr(),
-            ipv4_addr(),
-            any::<u8>(),
-            any::<u16>(),
-            any::<bool>(),
-            any::<u8>(),
+        (ipv4_addr(), ipv4_addr(), any::<u8>(), any::<u16>(), any::<bool>(), any::<u8>()).prop_map(
+            move |(src, dst, ttl, ident, dont_frag, tos)| Ipv4Repr { src, dst, protocol, ttl, ident, dont_frag, tos },
         )
-            .prop_map(move |(src, dst, ttl, ident, dont_frag, tos)| Ipv4Repr {
-                src,
-                dst,
-                protocol,
-                ttl,
-                ident,
-                dont_frag,
-                tos,
-            })
     }
 
     fn data_len() -> impl Strategy<Value = u16> {
@@ -992,12 +841,8 @@ pub(super) mod tests {
     }
 
     fn quote() -> impl Strategy<Value = icmp::Quote> {
-        let proto = prop_oneof![
-            Just(IpProtocol::Tcp),
-            Just(IpProtocol::Udp),
-            Just(IpProtocol::Icmp),
-            Just(IpProtocol::Ipip)
-        ];
+        let proto =
+            prop_oneof![Just(IpProtocol::Tcp), Just(IpProtocol::Udp), Just(IpProtocol::Icmp), Just(IpProtocol::Ipip)];
         (proto.prop_flat_map(ipv4_repr), 28u16.., any::<[u8; 8]>()).prop_map(|(ip, ip_total_len, head)| icmp::Quote {
             ip,
             ip_total_len,
@@ -1024,19 +869,11 @@ pub(super) mod tests {
     }
 
     fn l4() -> impl Strategy<Value = L4> {
-        prop_oneof![
-            tcp_repr().prop_map(L4::Tcp),
-            udp_repr().prop_map(L4::Udp),
-            icmp_repr().prop_map(L4::Icmp)
-        ]
+        prop_oneof![tcp_repr().prop_map(L4::Tcp), udp_repr().prop_map(L4::Udp), icmp_repr().prop_map(L4::Icmp)]
     }
 
     fn packet(tunnelled: bool) -> impl Strategy<Value = Packet> {
-        let tunnel = if tunnelled {
-            ipv4_repr(IpProtocol::Ipip).prop_map(Some).boxed()
-        } else {
-            Just(None).boxed()
-        };
+        let tunnel = if tunnelled { ipv4_repr(IpProtocol::Ipip).prop_map(Some).boxed() } else { Just(None).boxed() };
         (tunnel, ipv4_repr(IpProtocol::Tcp), l4()).prop_map(|(tunnel, mut ip, l4)| {
             ip.protocol = l4.protocol();
             Packet { tunnel, ip, l4 }
@@ -1046,22 +883,9 @@ pub(super) mod tests {
     fn arp_frame() -> impl Strategy<Value = Frame> {
         (mac(), mac(), any::<bool>(), mac(), ipv4_addr(), mac(), ipv4_addr()).prop_map(
             |(src, dst, reply, sender_mac, sender_ip, target_mac, target_ip)| {
-                let operation = if reply {
-                    arp::Operation::Reply
-                } else {
-                    arp::Operation::Request
-                };
-                let a = ArpRepr {
-                    operation,
-                    sender_mac,
-                    sender_ip,
-                    target_mac,
-                    target_ip,
-                };
-                Frame {
-                    eth: eth(src, dst, OurEtherType::Arp),
-                    payload: Payload::Arp(a),
-                }
+                let operation = if reply { arp::Operation::Reply } else { arp::Operation::Request };
+                let a = ArpRepr { operation, sender_mac, sender_ip, target_mac, target_ip };
+                Frame { eth: eth(src, dst, OurEtherType::Arp), payload: Payload::Arp(a) }
             },
         )
     }

@@ -214,12 +214,7 @@ fn packet_fields(p: &Packet, f: &mut dyn FnMut(&'static str, Value)) {
         L4::Icmp(i) => {
             f("icmp.type", Value::Num(i.msg_type().into()));
             f("icmp.code", Value::Num(i.code().into()));
-            if let IcmpRepr::DstUnreachable {
-                code: icmp::unreach::FRAG_NEEDED,
-                mtu,
-                ..
-            } = i
-            {
+            if let IcmpRepr::DstUnreachable { code: icmp::unreach::FRAG_NEEDED, mtu, .. } = i {
                 f("icmp.mtu", Value::Num((*mtu).into()));
             }
         }
@@ -369,10 +364,7 @@ mod tests {
         assert_eq!(fnd.field("icmp.code"), Some(Value::Num(4)));
         assert_eq!(fnd.field("icmp.mtu"), Some(Value::Num(1480)));
         let te = icmp_time_exceeded();
-        assert_eq!(
-            (te.field("icmp.type"), te.field("icmp.mtu")),
-            (Some(Value::Num(11)), None)
-        );
+        assert_eq!((te.field("icmp.type"), te.field("icmp.mtu")), (Some(Value::Num(11)), None));
     }
 
     #[test]
@@ -382,12 +374,7 @@ mod tests {
             let got = names(&f);
             let positions: Vec<usize> = got
                 .iter()
-                .map(|n| {
-                    FIELD_NAMES
-                        .iter()
-                        .position(|m| m == n)
-                        .unwrap_or_else(|| panic!("{n} not listed"))
-                })
+                .map(|n| FIELD_NAMES.iter().position(|m| m == n).unwrap_or_else(|| panic!("{n} not listed")))
                 .collect();
             assert!(positions.windows(2).all(|w| w[0] < w[1]), "{f}: {got:?}");
             for n in &got {
@@ -427,16 +414,8 @@ mod tests {
                 "aa:bb:cc:dd:ee:0f",
                 serde_json::json!("aa:bb:cc:dd:ee:0f"),
             ),
-            (
-                Value::Ip(Ipv4Addr::new(192, 168, 0, 1)),
-                "192.168.0.1",
-                serde_json::json!("192.168.0.1"),
-            ),
-            (
-                Value::Num(4_294_967_295),
-                "4294967295",
-                serde_json::json!(4_294_967_295u64),
-            ),
+            (Value::Ip(Ipv4Addr::new(192, 168, 0, 1)), "192.168.0.1", serde_json::json!("192.168.0.1")),
+            (Value::Num(4_294_967_295), "4294967295", serde_json::json!(4_294_967_295u64)),
             (Value::Hex16(0x12), "0x0012", serde_json::json!("0x0012")),
             (Value::Hex16(0xabcd), "0xabcd", serde_json::json!("0xabcd")),
             (Value::Bool(true), "1", serde_json::json!(true)),

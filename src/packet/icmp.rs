@@ -26,6 +26,7 @@ impl Quote {
 pub mod unreach {
     pub const NET: u8 = 0;
     pub const HOST: u8 = 1;
+    pub const PROTOCOL: u8 = 2;
     pub const PORT: u8 = 3;
     pub const FRAG_NEEDED: u8 = 4;
 }

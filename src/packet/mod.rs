@@ -118,22 +118,14 @@ impl Packet {
     /// `ip.len` of the outermost header: the size that counts against the MTU.
     pub const fn ip_total_len(&self) -> usize {
         let inner = self.inner_total_len();
-        if self.tunnel.is_some() {
-            inner + ipv4::HEADER_LEN
-        } else {
-            inner
-        }
+        if self.tunnel.is_some() { inner + ipv4::HEADER_LEN } else { inner }
     }
 
     /// The packet an ICMP error quotes (outermost header and the 8 bytes after it).
     pub fn quote(&self) -> icmp::Quote {
         let mut head = [0u8; 8];
         emit::l4_head(self, &mut head);
-        icmp::Quote {
-            ip: *self.outer(),
-            ip_total_len: self.ip_total_len() as u16,
-            head,
-        }
+        icmp::Quote { ip: *self.outer(), ip_total_len: self.ip_total_len() as u16, head }
     }
 }
 
@@ -259,24 +251,15 @@ mod tests {
             (arp_request(), "ARP who-has 10.0.0.2 tell 10.0.0.1"),
             (arp_reply(), "ARP 10.0.0.2 is-at 02:00:00:00:00:02"),
             (tcp_syn(), "TCP 10.0.0.1:49152 > 10.0.0.2:80 [SYN] ttl=64"),
-            (
-                tcp_synack_data(),
-                "TCP 10.0.0.2:80 > 10.0.0.1:49152 [SYN, ACK] len=100 ttl=64",
-            ),
+            (tcp_synack_data(), "TCP 10.0.0.2:80 > 10.0.0.1:49152 [SYN, ACK] len=100 ttl=64"),
             (udp_dgram(), "UDP 10.0.0.1:5353 > 10.0.0.2:53 len=512 ttl=64"),
             (icmp_echo(), "ICMP 10.0.0.1 > 10.0.0.2 echo request seq=7 ttl=64"),
-            (
-                ipip_tcp(),
-                "IPIP 10.0.0.10 > 10.0.1.5 [TCP 192.0.2.7:40000 > 10.0.0.100:443 [PSH, ACK] len=1440 ttl=64]",
-            ),
+            (ipip_tcp(), "IPIP 10.0.0.10 > 10.0.1.5 [TCP 192.0.2.7:40000 > 10.0.0.100:443 [PSH, ACK] len=1440 ttl=64]"),
             (
                 icmp_frag_needed(),
                 "ICMP 10.0.0.10 > 10.0.0.10 fragmentation needed (mtu 1480) for 10.0.0.10 > 10.0.1.5 ttl=64",
             ),
-            (
-                icmp_time_exceeded(),
-                "ICMP 10.0.0.254 > 10.0.0.1 time exceeded for 10.0.0.1 > 10.0.0.2 ttl=64",
-            ),
+            (icmp_time_exceeded(), "ICMP 10.0.0.254 > 10.0.0.1 time exceeded for 10.0.0.1 > 10.0.0.2 ttl=64"),
         ];
         for (frame, line) in cases {
             assert_eq!(frame.to_string(), line);

@@ -76,10 +76,7 @@ impl<W: Write> PcapWriter<W> {
         h[SNAPLEN_FIELD].copy_from_slice(&SNAPLEN.to_le_bytes());
         h[LINKTYPE].copy_from_slice(&LINKTYPE_ETHERNET.to_le_bytes());
         out.write_all(&h)?;
-        Ok(PcapWriter {
-            out,
-            buf: Vec::with_capacity(field::record::LEN + 1514),
-        })
+        Ok(PcapWriter { out, buf: Vec::with_capacity(field::record::LEN + 1514) })
     }
 
     /// Writes one frame captured at `time_ns` nanoseconds since the epoch of the capture.
@@ -183,18 +180,10 @@ mod tests {
     #[test]
     fn long_frames_are_cut_at_snaplen() {
         // A frame longer than the snaplen is saved truncated, with orig_len telling its real size.
-        let Payload::Ipv4(mut p) = ipip_tcp().payload else {
-            unreachable!()
-        };
+        let Payload::Ipv4(mut p) = ipip_tcp().payload else { unreachable!() };
         let L4::Tcp(t) = p.l4 else { unreachable!() };
-        p.l4 = L4::Tcp(TcpRepr {
-            payload_len: 65535 - 60,
-            ..t
-        });
-        let f = Frame {
-            eth: ipip_tcp().eth,
-            payload: Payload::Ipv4(p),
-        };
+        p.l4 = L4::Tcp(TcpRepr { payload_len: 65535 - 60, ..t });
+        let f = Frame { eth: ipip_tcp().eth, payload: Payload::Ipv4(p) };
         let mut w = PcapWriter::new(Vec::new()).unwrap();
         w.write_frame(0, &f).unwrap();
         let out = w.into_inner();

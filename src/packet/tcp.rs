@@ -44,13 +44,8 @@ impl std::ops::BitOr for Flags {
 /// Prints the flags the way Wireshark's Info column does: `SYN, ACK`.
 impl fmt::Display for Flags {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = [
-            (Flags::FIN, "FIN"),
-            (Flags::SYN, "SYN"),
-            (Flags::RST, "RST"),
-            (Flags::PSH, "PSH"),
-            (Flags::ACK, "ACK"),
-        ];
+        let names =
+            [(Flags::FIN, "FIN"), (Flags::SYN, "SYN"), (Flags::RST, "RST"), (Flags::PSH, "PSH"), (Flags::ACK, "ACK")];
         let mut first = true;
         for (flag, name) in names {
             if self.contains(flag) {

@@ -30,10 +30,7 @@ impl Ctx<'_> {
         found: impl Into<String>,
         help: Option<String>,
     ) -> ScenarioError {
-        let (s, e) = self
-            .loc
-            .find_after(from, text)
-            .map_or((from, from), |l| (l.start, l.end));
+        let (s, e) = self.loc.find_after(from, text).map_or((from, from), |l| (l.start, l.end));
         ScenarioError::at(&self.l.origin, &self.l.source, s, e, expected, found, help)
     }
 
@@ -64,33 +61,17 @@ fn parse_sockaddr(s: &str) -> Option<(Ipv4Addr, u16)> {
 
 /// Builds the world for `l` with master seed `seed`.
 pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
-    let cx = Ctx {
-        l,
-        loc: Locator::new(&l.source),
-    };
+    let cx = Ctx { l, loc: Locator::new(&l.source) };
     let sc = &l.scenario;
-    let duration = SimDuration::parse(&sc.duration).map_err(|e| {
-        cx.err(
-            0,
-            &sc.duration,
-            "a duration like \"2s\"",
-            format!("\"{}\"", sc.duration),
-            Some(e),
-        )
-    })?;
+    let duration = SimDuration::parse(&sc.duration)
+        .map_err(|e| cx.err(0, &sc.duration, "a duration like \"2s\"", format!("\"{}\"", sc.duration), Some(e)))?;
 
     let mut net = Network::default();
     for s in &sc.segments {
         let mut p = LinkParams::default();
         let at = cx.pos_of(0, &s.name);
         if sc.segments.iter().filter(|o| o.name == s.name).count() > 1 {
-            return Err(cx.err(
-                at,
-                &s.name,
-                "a unique segment name",
-                format!("\"{}\" twice", s.name),
-                None,
-            ));
+            return Err(cx.err(at, &s.name, "a unique segment name", format!("\"{}\" twice", s.name), None));
         }
         if let Some(lat) = &s.latency {
             p.latency = SimDuration::parse(lat)
@@ -98,13 +79,7 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         }
         if let Some(bw) = &s.bandwidth {
             p.bandwidth = parse_bandwidth(bw).filter(|b| *b > 0).ok_or_else(|| {
-                cx.err(
-                    at,
-                    bw,
-                    "a bandwidth like \"1Gbit\" or \"100Mbit\"",
-                    format!("\"{bw}\""),
-                    None,
-                )
+                cx.err(at, bw, "a bandwidth like \"1Gbit\" or \"100Mbit\"", format!("\"{bw}\""), None)
             })?;
         }
         if let Some(m) = s.mtu {
@@ -121,19 +96,10 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
     for (hi, hs) in sc.hosts.iter().enumerate() {
         let hpos = cx.pos_of(0, &hs.name);
         // Find this host's name literal in order (names may repeat as strings elsewhere).
-        let hpos = cx
-            .loc
-            .find_after(host_pos.last().copied().unwrap_or(0), &hs.name)
-            .map_or(hpos, |l| l.start);
+        let hpos = cx.loc.find_after(host_pos.last().copied().unwrap_or(0), &hs.name).map_or(hpos, |l| l.start);
         host_pos.push(hpos);
         if hosts.iter().any(|h| h.name == hs.name) {
-            return Err(cx.err(
-                hpos,
-                &hs.name,
-                "a unique host name",
-                format!("\"{}\" twice", hs.name),
-                None,
-            ));
+            return Err(cx.err(hpos, &hs.name, "a unique host name", format!("\"{}\" twice", hs.name), None));
         }
         let id = hi as HostId;
         net.add_host(id);
@@ -198,12 +164,8 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
             for a in &ifc.addrs {
                 if let Some((_, other)) = seen.iter().find(|(ip, o)| *ip == a.addr && *o != hi) {
                     let text = format!("{}/{}", a.addr, a.prefix);
-                    let cmd = sc.hosts[hi]
-                        .run
-                        .iter()
-                        .find(|c| c.contains(&a.addr.to_string()))
-                        .cloned()
-                        .unwrap_or(text);
+                    let cmd =
+                        sc.hosts[hi].run.iter().find(|c| c.contains(&a.addr.to_string())).cloned().unwrap_or(text);
                     return Err(cx.err(host_pos[hi], &cmd, "an address no other host's interface has", format!("{} already on {}", a.addr, hosts[*other].name), Some("two hosts answering ARP for one address is an IP conflict; put a shared VIP on lo (DR) or tunl0 (TUN) of the real servers".into())));
                 }
                 seen.push((a.addr, hi));
@@ -252,25 +214,10 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                     response: response.unwrap_or(1000),
                 }));
             }
-            AppSpec::Client {
-                to,
-                count,
-                every,
-                rate,
-                start,
-                request,
-                flows,
-                ..
-            } => {
+            AppSpec::Client { to, count, every, rate, start, request, flows, .. } => {
                 let apos = cx.pos_of(host_pos.last().copied().unwrap_or(0), to);
                 let dst = parse_sockaddr(to).ok_or_else(|| {
-                    cx.err(
-                        apos,
-                        to,
-                        "an address:port like \"10.0.0.100:80\"",
-                        format!("\"{to}\""),
-                        None,
-                    )
+                    cx.err(apos, to, "an address:port like \"10.0.0.100:80\"", format!("\"{to}\""), None)
                 })?;
                 let arrival = match (every, rate) {
                     (Some(e), None) => Arrival::Every(
@@ -301,11 +248,7 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                 };
                 let mut rng = rng::stream(seed, &format!("app/{name}"));
                 let first_port = EPHEMERAL_LOW + (rand::Rng::next_u32(&mut rng) % 20000) as u16;
-                let nflows = if proto == Proto::Udp {
-                    flows.unwrap_or(1).max(1)
-                } else {
-                    0
-                };
+                let nflows = if proto == Proto::Udp { flows.unwrap_or(1).max(1) } else { 0 };
                 let ports: Vec<u16> = (0..nflows).map(|i| first_port.wrapping_add(i)).collect();
                 for p in &ports {
                     sockets[h].udp.insert(*p, app_id);
@@ -349,20 +292,8 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         });
     }
 
-    let host_rngs = hosts
-        .iter()
-        .map(|h| rng::stream(seed, &format!("host/{}", h.name)))
-        .collect();
-    Ok(World {
-        net,
-        hosts,
-        sockets,
-        apps,
-        client_names,
-        host_rngs,
-        end: SimTime::ZERO + duration,
-        seed,
-    })
+    let host_rngs = hosts.iter().map(|h| rng::stream(seed, &format!("host/{}", h.name))).collect();
+    Ok(World { net, hosts, sockets, apps, client_names, host_rngs, end: SimTime::ZERO + duration, seed })
 }
 
 type ApplyError = (String, String, Option<String>);
@@ -375,11 +306,7 @@ fn dev_index(host: &Host, dev: &str) -> Result<IfIndex, ApplyError> {
         } else {
             format!("{} has: {}", host.name, names.join(", "))
         };
-        (
-            "an existing device".into(),
-            format!("\"{dev}\" (Cannot find device)"),
-            Some(hint),
-        )
+        ("an existing device".into(), format!("\"{dev}\" (Cannot find device)"), Some(hint))
     })
 }
 
@@ -410,12 +337,7 @@ fn ipvs_of(host: &mut Host) -> &mut Ipvs {
 /// Applies one command to a host, as the kernel would.
 fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
     match c {
-        Command::AddrAdd {
-            addr,
-            prefix,
-            dev,
-            scope,
-        } => {
+        Command::AddrAdd { addr, prefix, dev, scope } => {
             let i = dev_index(host, dev)?;
             let ifc = &mut host.ifaces[i as usize];
             if ifc.addrs.iter().any(|a| a.addr == *addr && a.prefix == *prefix) {
@@ -430,17 +352,9 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 command::Scope::Link => Scope::Link,
                 command::Scope::Host => Scope::Host,
             };
-            ifc.addrs.push(IfAddr {
-                addr: *addr,
-                prefix: *prefix,
-                scope,
-            });
-            let is_primary_of_subnet = ifc
-                .addrs
-                .iter()
-                .filter(|a| a.prefix == *prefix && in_subnet(*addr, a.addr, a.prefix))
-                .count()
-                == 1;
+            ifc.addrs.push(IfAddr { addr: *addr, prefix: *prefix, scope });
+            let is_primary_of_subnet =
+                ifc.addrs.iter().filter(|a| a.prefix == *prefix && in_subnet(*addr, a.addr, a.prefix)).count() == 1;
             if *prefix < 32 && ifc.kind != IfKind::Loopback && is_primary_of_subnet {
                 let net = Ipv4Addr::from(u32::from(*addr) & prefix_mask(*prefix));
                 host.routes.push(Route {
@@ -467,8 +381,7 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                     None,
                 ));
             }
-            host.routes
-                .retain(|r| !(r.connected && r.dev == i && r.src == Some(*addr)));
+            host.routes.retain(|r| !(r.connected && r.dev == i && r.src == Some(*addr)));
         }
         Command::LinkSet { dev, up, mtu } => {
             let i = dev_index(host, dev)?;
@@ -483,15 +396,7 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 ifc.mtu = *m as u16;
             }
         }
-        Command::RouteAdd {
-            dst,
-            prefix,
-            via,
-            dev,
-            src,
-            mtu,
-            metric,
-        } => {
+        Command::RouteAdd { dst, prefix, via, dev, src, mtu, metric } => {
             let net = Ipv4Addr::from(u32::from(*dst) & prefix_mask(*prefix));
             let dev_i = match dev {
                 Some(d) => Some(dev_index(host, d)?),
@@ -500,10 +405,8 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
             let out = match (via, dev_i) {
                 (Some(gw), d) => {
                     // The gateway must be on-link: inside a connected subnet (of `dev` if given).
-                    let on_link = host
-                        .routes
-                        .iter()
-                        .find(|r| r.connected && r.matches(*gw) && d.is_none_or(|d| d == r.dev));
+                    let on_link =
+                        host.routes.iter().find(|r| r.connected && r.matches(*gw) && d.is_none_or(|d| d == r.dev));
                     match on_link {
                         Some(r) => r.dev,
                         None => {
@@ -520,11 +423,7 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 (None, Some(d)) => d,
                 (None, None) => return Err(("`via GATEWAY` or `dev DEVICE`".into(), "neither".into(), None)),
             };
-            if host
-                .routes
-                .iter()
-                .any(|r| !r.connected && r.dst == net && r.prefix == *prefix && r.metric == *metric)
-            {
+            if host.routes.iter().any(|r| !r.connected && r.dst == net && r.prefix == *prefix && r.metric == *metric) {
                 return Err((
                     "a route not already in the table".into(),
                     format!("{net}/{prefix} (RTNETLINK answers: File exists)"),
@@ -556,18 +455,15 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
         Command::NeighAdd { addr, mac, dev, nud } => {
             let i = match dev {
                 Some(d) => dev_index(host, d)?,
-                None => host
-                    .routes
-                    .iter()
-                    .find(|r| r.connected && r.matches(*addr))
-                    .map(|r| r.dev)
-                    .ok_or_else(|| {
+                None => {
+                    host.routes.iter().find(|r| r.connected && r.matches(*addr)).map(|r| r.dev).ok_or_else(|| {
                         (
                             "an address in a connected subnet".to_string(),
                             addr.to_string(),
                             Some("name the device: `ip neigh add ADDR lladdr MAC dev eth0`".to_string()),
                         )
-                    })?,
+                    })?
+                }
             };
             let state = match nud {
                 CmdNud::Permanent => Nud::Permanent,
@@ -575,8 +471,7 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 CmdNud::Reachable => Nud::Reachable,
                 CmdNud::Stale => Nud::Stale,
             };
-            host.neigh
-                .add_static(i, *addr, crate::packet::MacAddr(*mac), state, SimTime::ZERO);
+            host.neigh.add_static(i, *addr, crate::packet::MacAddr(*mac), state, SimTime::ZERO);
         }
         Command::Sysctl { key, value } => match key {
             SysctlKey::IpForward => {
@@ -648,23 +543,15 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
         Command::Ipvsadm(cmd) => {
             let first = host.ipvs.as_ref().is_none_or(|v| v.services.is_empty());
             let v = ipvs_of(host);
-            v.apply(cmd).map_err(|e| {
-                (
-                    "an ipvsadm command the kernel accepts".to_string(),
-                    format!("\"{}\"", e.0),
-                    None,
-                )
-            })?;
+            v.apply(cmd)
+                .map_err(|e| ("an ipvsadm command the kernel accepts".to_string(), format!("\"{}\"", e.0), None))?;
             // ip_vs_register_hooks: the hooks appear with the first service.
             if first
                 && matches!(cmd, IpvsadmCmd::AddService(_))
-                && !host
-                    .hooks
-                    .is_registered(HookPoint::Input, |f| matches!(f, HookFn::IpvsIn))
+                && !host.hooks.is_registered(HookPoint::Input, |f| matches!(f, HookFn::IpvsIn))
             {
                 host.hooks.register(HookPoint::Input, priority::IPVS_IN, HookFn::IpvsIn);
-                host.hooks
-                    .register(HookPoint::Forward, priority::IPVS_OUT_FORWARD, HookFn::IpvsOut);
+                host.hooks.register(HookPoint::Forward, priority::IPVS_OUT_FORWARD, HookFn::IpvsOut);
             }
         }
         Command::Arptables(ArpRule { .. }) => {

@@ -55,22 +55,12 @@ pub struct CmdError {
 impl CmdError {
     /// An error at `span`, where the text `found` (quoted in the message) was not what was expected.
     pub(crate) fn new(span: Range<usize>, expected: impl Into<String>, found: &str) -> Self {
-        Self {
-            span,
-            expected: expected.into(),
-            found: quote(found),
-            hint: None,
-        }
+        Self { span, expected: expected.into(), found: quote(found), hint: None }
     }
 
     /// Something required is missing: an empty span at `at` (the end of the command).
     pub(crate) fn missing(at: usize, expected: impl Into<String>) -> Self {
-        Self {
-            span: at..at,
-            expected: expected.into(),
-            found: END_OF_COMMAND.to_owned(),
-            hint: None,
-        }
+        Self { span: at..at, expected: expected.into(), found: END_OF_COMMAND.to_owned(), hint: None }
     }
 
     #[must_use]
@@ -93,13 +83,8 @@ impl CmdError {
         let end = self.span.end.clamp(start, cmd.len());
         let col = cmd.get(..start).map_or(start, |s| s.chars().count());
         let width = cmd.get(start..end).map_or(1, |s| s.chars().count()).max(1);
-        let mut out = format!(
-            "{cmd}\n{}{} expected {}, found {}",
-            " ".repeat(col),
-            "^".repeat(width),
-            self.expected,
-            self.found
-        );
+        let mut out =
+            format!("{cmd}\n{}{} expected {}, found {}", " ".repeat(col), "^".repeat(width), self.expected, self.found);
         if let Some(hint) = &self.hint {
             out.push_str("\nhint: ");
             out.push_str(hint);
@@ -183,8 +168,7 @@ pub(crate) const IPV4_EXPECTED: &str = "an IPv4 address like 10.0.0.1";
 
 /// Parses a dotted-quad IPv4 address (four decimal numbers, no leading zeros, no names).
 pub(crate) fn parse_ipv4(text: &str, span: Range<usize>) -> Result<Ipv4Addr, CmdError> {
-    text.parse::<Ipv4Addr>()
-        .map_err(|_| CmdError::new(span, IPV4_EXPECTED, text).with_hint_opt(ipv4_hint(text)))
+    text.parse::<Ipv4Addr>().map_err(|_| CmdError::new(span, IPV4_EXPECTED, text).with_hint_opt(ipv4_hint(text)))
 }
 
 /// Why `text` is not an IPv4 address, when we can tell.
@@ -199,19 +183,13 @@ pub(crate) fn ipv4_hint(text: &str) -> Option<String> {
         return Some("lvsim needs numeric addresses like 10.0.0.1; host names are not resolved".to_owned());
     }
     let parts: Vec<&str> = text.split('.').collect();
-    if !parts
-        .iter()
-        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-    {
+    if !parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
     if parts.len() != 4 {
         return Some("write all four numbers of the address, like 10.0.0.1".to_owned());
     }
-    if parts
-        .iter()
-        .any(|p| p.len() > 3 || p.parse::<u16>().is_ok_and(|n| n > 255))
-    {
+    if parts.iter().any(|p| p.len() > 3 || p.parse::<u16>().is_ok_and(|n| n > 255)) {
         return Some("each of the four numbers is between 0 and 255".to_owned());
     }
     if parts.iter().any(|p| p.len() > 1 && p.starts_with('0')) {
@@ -222,11 +200,7 @@ pub(crate) fn ipv4_hint(text: &str) -> Option<String> {
 
 /// The netmask of a prefix length (0..=32).
 fn prefix_mask(prefix: u8) -> u32 {
-    if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - u32::from(prefix.min(32)))
-    }
+    if prefix == 0 { 0 } else { u32::MAX << (32 - u32::from(prefix.min(32))) }
 }
 
 /// `ADDR[/LEN]` or `ADDR/MASK` (iproute2 accepts a contiguous dotted mask too).
@@ -292,17 +266,12 @@ pub(crate) fn validate_dev(name: &str) -> Result<(), String> {
     if let Some((base, _)) = name.split_once(':')
         && validate_dev(base).is_ok()
     {
-        return Err(format!(
-            "{name} is an address label, not an interface: write `dev {base} label {name}`"
-        ));
+        return Err(format!("{name} is an address label, not an interface: write `dev {base} label {name}`"));
     }
     if name == "." || name == ".." {
         return Err("`.` and `..` are not interface names".to_owned());
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
         return Err("interface names use letters, digits, `_`, `-` and `.`".to_owned());
     }
     if name.len() > 15 {
@@ -336,20 +305,11 @@ pub enum Command {
     /// `ip addr add ADDR[/PREFIX] dev DEV [scope host|link|global] [label ..] [brd ..]`
     /// (`ip a add`, `ip address add`, `ip addr replace` too). The prefix defaults to 32. Without
     /// `scope` the scope is `host` for 127.0.0.0/8 and `global` otherwise, as iproute2 does.
-    AddrAdd {
-        addr: Ipv4Addr,
-        prefix: u8,
-        dev: String,
-        scope: Scope,
-    },
+    AddrAdd { addr: Ipv4Addr, prefix: u8, dev: String, scope: Scope },
     /// `ip addr del ADDR[/PREFIX] dev DEV`
     AddrDel { addr: Ipv4Addr, prefix: u8, dev: String },
     /// `ip link set [dev] DEV up|down|mtu N` (any combination; the last of up/down wins).
-    LinkSet {
-        dev: String,
-        up: Option<bool>,
-        mtu: Option<u32>,
-    },
+    LinkSet { dev: String, up: Option<bool>, mtu: Option<u32> },
     /// `ip route add|replace PREFIX|default [via GW] [dev DEV] [src ADDR] [mtu N] [metric N]`;
     /// at least one of via/dev. Host bits of the destination must be zero, as the kernel demands.
     RouteAdd {
@@ -366,12 +326,7 @@ pub enum Command {
     /// `ip neigh add|replace ADDR lladdr MAC dev DEV [nud permanent|noarp|reachable|stale]`
     /// (`ip neighbor`, `ip neighbour` too; `nud` defaults to permanent as in iproute2), or
     /// `arp [-i DEV] -s ADDR MAC [temp]` (permanent; `temp` makes it stale, as the kernel does).
-    NeighAdd {
-        addr: Ipv4Addr,
-        mac: [u8; 6],
-        dev: Option<String>,
-        nud: Nud,
-    },
+    NeighAdd { addr: Ipv4Addr, mac: [u8; 6], dev: Option<String>, nud: Nud },
     /// `sysctl [-w] KEY=VALUE` (dotted or slashed key) or `echo VALUE > /proc/sys/KEY`.
     Sysctl { key: SysctlKey, value: i64 },
     /// `modprobe MODULE`: `ipip` creates `tunl0` on real Linux; `ip_vs`, `ip_vs_SCHED`,
@@ -395,11 +350,7 @@ impl Scope {
     /// iproute2's scope when none is given: host for 127.0.0.0/8, global otherwise.
     #[must_use]
     pub fn default_for(addr: Ipv4Addr) -> Self {
-        if addr.octets()[0] == 127 {
-            Self::Host
-        } else {
-            Self::Global
-        }
+        if addr.octets()[0] == 127 { Self::Host } else { Self::Global }
     }
 
     #[must_use]
@@ -757,12 +708,7 @@ impl fmt::Display for Command {
     /// `arp -s` leaves the device out) and prints as `ip neigh` without `dev`, which is refused.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::AddrAdd {
-                addr,
-                prefix,
-                dev,
-                scope,
-            } => {
+            Self::AddrAdd { addr, prefix, dev, scope } => {
                 write!(f, "ip addr add {addr}/{prefix} dev {dev}")?;
                 if *scope != Scope::default_for(*addr) {
                     write!(f, " scope {scope}")?;
@@ -781,15 +727,7 @@ impl fmt::Display for Command {
                     None => Ok(()),
                 }
             }
-            Self::RouteAdd {
-                dst,
-                prefix,
-                via,
-                dev,
-                src,
-                mtu,
-                metric,
-            } => {
+            Self::RouteAdd { dst, prefix, via, dev, src, mtu, metric } => {
                 f.write_str("ip route add ")?;
                 write_route_dst(f, *dst, *prefix)?;
                 if let Some(via) = via {
@@ -847,11 +785,7 @@ impl fmt::Display for Command {
 }
 
 fn write_route_dst(f: &mut fmt::Formatter<'_>, dst: Ipv4Addr, prefix: u8) -> fmt::Result {
-    if prefix == 0 && dst.is_unspecified() {
-        f.write_str("default")
-    } else {
-        write!(f, "{dst}/{prefix}")
-    }
+    if prefix == 0 && dst.is_unspecified() { f.write_str("default") } else { write!(f, "{dst}/{prefix}") }
 }
 
 // ───────────────────────────── lexing ─────────────────────────────
@@ -908,10 +842,8 @@ fn tokenize(cmd: &str) -> Result<Vec<Tok>, CmdError> {
                         text.push(q);
                     }
                     if !closed {
-                        return Err(
-                            CmdError::new(i..i + 1, format!("a closing {c} for this quote"), &c.to_string())
-                                .with_hint("close the quote on the same line"),
-                        );
+                        return Err(CmdError::new(i..i + 1, format!("a closing {c} for this quote"), &c.to_string())
+                            .with_hint("close the quote on the same line"));
                     }
                 }
                 ';' | '|' | '&' | '`' | '$' | '\\' | '<' => return Err(shell_feature(c, i)),
@@ -925,23 +857,11 @@ fn tokenize(cmd: &str) -> Result<Vec<Tok>, CmdError> {
 
 fn shell_feature(c: char, at: usize) -> CmdError {
     let (expected, hint) = match c {
-        '$' => (
-            "a literal value",
-            "shell variables like $VIP are not expanded: write the value itself",
-        ),
-        '`' => (
-            "a literal value",
-            "command substitution is not supported: write the value itself",
-        ),
-        '\\' => (
-            "a plain word",
-            "backslash escapes and line continuations are not supported: one command per line",
-        ),
+        '$' => ("a literal value", "shell variables like $VIP are not expanded: write the value itself"),
+        '`' => ("a literal value", "command substitution is not supported: write the value itself"),
+        '\\' => ("a plain word", "backslash escapes and line continuations are not supported: one command per line"),
         '<' => ("a plain word", "input redirection is not supported"),
-        _ => (
-            "one command per line",
-            "`;`, `&&` and `|` are not supported: put each command on its own line",
-        ),
+        _ => ("one command per line", "`;`, `&&` and `|` are not supported: put each command on its own line"),
     };
     CmdError::new(at..at + c.len_utf8(), expected, &c.to_string()).with_hint(hint)
 }
@@ -982,9 +902,7 @@ impl<'t> Args<'t> {
 /// Errors if a keyword was already given.
 fn once(seen: bool, t: &Tok) -> Result<(), CmdError> {
     if seen {
-        Err(t
-            .err(format!("`{}` at most once", t.text))
-            .with_hint(format!("`{}` was already given", t.text)))
+        Err(t.err(format!("`{}` at most once", t.text)).with_hint(format!("`{}` was already given", t.text)))
     } else {
         Ok(())
     }
@@ -1004,11 +922,7 @@ pub fn parse(cmd: &str) -> Result<Command, CmdError> {
     let toks = tokenize(cmd)?;
     let end = toks.last().map_or(cmd.len(), |t| t.span.end);
     let skip = usize::from(toks.first().is_some_and(|t| t.is("sudo")));
-    let mut a = Args {
-        toks: &toks[skip..],
-        pos: 0,
-        end,
-    };
+    let mut a = Args { toks: &toks[skip..], pos: 0, end };
     let Some(word) = a.next() else {
         return Err(CmdError::missing(end, EXPECTED_COMMAND));
     };
@@ -1122,9 +1036,7 @@ fn parse_ip(a: &mut Args) -> Result<Command, CmdError> {
     }
     let t = a.value(IP_OBJECT_EXPECTED)?;
     let Some(&(full, obj)) = IP_OBJECTS.iter().find(|(full, _)| iproute_matches(&t.text, full)) else {
-        return Err(t
-            .err(IP_OBJECT_EXPECTED)
-            .with_hint_opt(did_you_mean(&t.text, ["addr", "link", "route", "neigh"])));
+        return Err(t.err(IP_OBJECT_EXPECTED).with_hint_opt(did_you_mean(&t.text, ["addr", "link", "route", "neigh"])));
     };
     let Some(obj) = obj else {
         let hint = match full {
@@ -1186,11 +1098,7 @@ fn parse_ip(a: &mut Args) -> Result<Command, CmdError> {
                 ("restore", None),
                 ("showdump", None),
             ];
-            if verb(a, "route", VERBS, "one of: add, replace, del")? {
-                route_del(a)
-            } else {
-                route_add(a)
-            }
+            if verb(a, "route", VERBS, "one of: add, replace, del")? { route_del(a) } else { route_add(a) }
         }
         IpObj::Neigh => {
             const VERBS: &[(&str, Option<()>)] = &[
@@ -1283,16 +1191,10 @@ fn addr_modify(a: &mut Args, del: bool) -> Result<Command, CmdError> {
                 }
             }
             w if ADDR_UNMODELED.contains(&w) => {
-                return Err(t
-                    .err(options)
-                    .with_hint(format!("`{w}` is an iproute2 option lvsim does not model")));
+                return Err(t.err(options).with_hint(format!("`{w}` is an iproute2 option lvsim does not model")));
             }
             _ => {
-                let t = if t.is("local") {
-                    a.value("an address after `local`")?
-                } else {
-                    t
-                };
+                let t = if t.is("local") { a.value("an address after `local`")? } else { t };
                 if local.is_some() {
                     return Err(t.err(options));
                 }
@@ -1312,21 +1214,14 @@ fn addr_modify(a: &mut Args, del: bool) -> Result<Command, CmdError> {
         && (l.text.len() > 15
             || (l.text != dev && !l.text.strip_prefix(dev.as_str()).is_some_and(|r| r.starts_with(':'))))
     {
-        return Err(l
-            .err(format!("a label that is {dev} or starts with {dev}:"))
-            .with_hint(format!(
-                "iproute2 requires the label to match the device, like {dev}:0 (at most 15 characters)"
-            )));
+        return Err(l.err(format!("a label that is {dev} or starts with {dev}:")).with_hint(format!(
+            "iproute2 requires the label to match the device, like {dev}:0 (at most 15 characters)"
+        )));
     }
     Ok(if del {
         Command::AddrDel { addr, prefix, dev }
     } else {
-        Command::AddrAdd {
-            addr,
-            prefix,
-            dev,
-            scope: scope.unwrap_or_else(|| Scope::default_for(addr)),
-        }
+        Command::AddrAdd { addr, prefix, dev, scope: scope.unwrap_or_else(|| Scope::default_for(addr)) }
     })
 }
 
@@ -1355,9 +1250,7 @@ fn link_set(a: &mut Args) -> Result<Command, CmdError> {
             "multicast" | "allmulticast" | "promisc" | "address" | "name" | "txqueuelen" | "txqlen" | "netns"
             | "master" | "nomaster" | "type" | "alias" | "broadcast" | "brd" | "peer" | "group" | "vf" | "trailers"
             | "dynamic" | "carrier" | "link-netns" | "link-netnsid" | "xdp" => {
-                return Err(t
-                    .err("one of: up, down, mtu")
-                    .with_hint(format!("`{}` is not modeled", t.text)));
+                return Err(t.err("one of: up, down, mtu").with_hint(format!("`{}` is not modeled", t.text)));
             }
             _ => {
                 if dev.is_some() {
@@ -1377,17 +1270,8 @@ fn link_set(a: &mut Args) -> Result<Command, CmdError> {
 }
 
 /// Route types other than unicast (`ip route add local ...`).
-const ROUTE_TYPES: &[&str] = &[
-    "local",
-    "broadcast",
-    "blackhole",
-    "unreachable",
-    "prohibit",
-    "throw",
-    "nat",
-    "anycast",
-    "multicast",
-];
+const ROUTE_TYPES: &[&str] =
+    &["local", "broadcast", "blackhole", "unreachable", "prohibit", "throw", "nat", "anycast", "multicast"];
 /// iproute2 route options lvsim does not model.
 const ROUTE_UNMODELED: &[&str] = &[
     "scope",
@@ -1428,11 +1312,9 @@ fn parse_route_dst(t: &Tok) -> Result<(Ipv4Addr, u8), CmdError> {
     let mask = prefix_mask(prefix);
     if u32::from(addr) & !mask != 0 {
         let net = Ipv4Addr::from(u32::from(addr) & mask);
-        return Err(t
-            .err(format!("a network address with the host bits zero for /{prefix}"))
-            .with_hint(format!(
-                "the kernel refuses \"Invalid prefix for given prefix length\": did you mean {net}/{prefix}?"
-            )));
+        return Err(t.err(format!("a network address with the host bits zero for /{prefix}")).with_hint(format!(
+            "the kernel refuses \"Invalid prefix for given prefix length\": did you mean {net}/{prefix}?"
+        )));
     }
     Ok((addr, prefix))
 }
@@ -1478,9 +1360,7 @@ fn route_add(a: &mut Args) -> Result<Command, CmdError> {
                 table = true;
                 let v = a.value("a table after `table`")?;
                 if !v.is("main") && !v.is("254") {
-                    return Err(v
-                        .err("the main table")
-                        .with_hint("policy routing (other tables) is not modeled"));
+                    return Err(v.err("the main table").with_hint("policy routing (other tables) is not modeled"));
                 }
             }
             "unicast" => {}
@@ -1500,11 +1380,7 @@ fn route_add(a: &mut Args) -> Result<Command, CmdError> {
                     .with_hint(format!("`{w}` is an iproute2 option lvsim does not model")));
             }
             _ => {
-                let t = if t.is("to") {
-                    a.value("a destination after `to`")?
-                } else {
-                    t
-                };
+                let t = if t.is("to") { a.value("a destination after `to`")? } else { t };
                 if dst.is_some() {
                     return Err(t.err(ROUTE_OPTIONS));
                 }
@@ -1520,25 +1396,13 @@ fn route_add(a: &mut Args) -> Result<Command, CmdError> {
             .missing("`via GATEWAY` or `dev IFNAME`")
             .with_hint("a route needs a next hop, like `ip route add default via 10.0.0.1`"));
     }
-    Ok(Command::RouteAdd {
-        dst,
-        prefix,
-        via,
-        dev,
-        src,
-        mtu,
-        metric: metric.unwrap_or(0),
-    })
+    Ok(Command::RouteAdd { dst, prefix, via, dev, src, mtu, metric: metric.unwrap_or(0) })
 }
 
 fn route_del(a: &mut Args) -> Result<Command, CmdError> {
     let mut dst = None;
     while let Some(t) = a.next() {
-        let t = if t.is("to") {
-            a.value("a destination after `to`")?
-        } else {
-            t
-        };
+        let t = if t.is("to") { a.value("a destination after `to`")? } else { t };
         if dst.is_some() {
             return Err(t
                 .err(END_OF_COMMAND)
@@ -1566,9 +1430,7 @@ fn neigh_add(a: &mut Args) -> Result<Command, CmdError> {
                 let expected = "a state: permanent, noarp, reachable or stale";
                 let v = a.value(expected)?;
                 let Some(state) = Nud::ALL.into_iter().find(|n| v.is(n.name())) else {
-                    return Err(v
-                        .err(expected)
-                        .with_hint_opt(did_you_mean(&v.text, Nud::ALL.map(Nud::name))));
+                    return Err(v.err(expected).with_hint_opt(did_you_mean(&v.text, Nud::ALL.map(Nud::name))));
                 };
                 nud = Some(state);
             }
@@ -1580,11 +1442,7 @@ fn neigh_add(a: &mut Args) -> Result<Command, CmdError> {
                 return Err(t.err(options).with_hint(format!("`{}` is not modeled", t.text)));
             }
             _ => {
-                let t = if t.is("to") {
-                    a.value("an address after `to`")?
-                } else {
-                    t
-                };
+                let t = if t.is("to") { a.value("an address after `to`")? } else { t };
                 if addr.is_some() {
                     return Err(t.err(options));
                 }
@@ -1603,12 +1461,7 @@ fn neigh_add(a: &mut Args) -> Result<Command, CmdError> {
             .missing("dev and an interface name, like `dev eth0`")
             .with_hint("iproute2 needs the device and the destination"));
     };
-    Ok(Command::NeighAdd {
-        addr,
-        mac,
-        dev: Some(dev),
-        nud: nud.unwrap_or(Nud::Permanent),
-    })
+    Ok(Command::NeighAdd { addr, mac, dev: Some(dev), nud: nud.unwrap_or(Nud::Permanent) })
 }
 
 // ───────────────────────────── arp / arptables ─────────────────────────────
@@ -1643,12 +1496,7 @@ fn parse_arp(a: &mut Args) -> Result<Command, CmdError> {
     let Some((addr, mac)) = set else {
         return Err(a.missing(options));
     };
-    Ok(Command::NeighAdd {
-        addr,
-        mac,
-        dev,
-        nud: if temp { Nud::Stale } else { Nud::Permanent },
-    })
+    Ok(Command::NeighAdd { addr, mac, dev, nud: if temp { Nud::Stale } else { Nud::Permanent } })
 }
 
 /// `-s`/`-d` value: one address (optionally /32), or any (`0/0`).
@@ -1661,10 +1509,7 @@ fn parse_arp_addr(t: &Tok) -> Result<Option<Ipv4Addr>, CmdError> {
     if mask.is_some_and(|m| m == "0" || m == "0.0.0.0") && (addr == "0" || addr == "0.0.0.0") {
         return Ok(None);
     }
-    let ip = parse_ipv4(addr, t.sub(0..addr.len())).map_err(|e| CmdError {
-        expected: expected.to_owned(),
-        ..e
-    })?;
+    let ip = parse_ipv4(addr, t.sub(0..addr.len())).map_err(|e| CmdError { expected: expected.to_owned(), ..e })?;
     match mask {
         None | Some("32" | "255.255.255.255") => Ok(Some(ip)),
         Some(m) => Err(CmdError::new(t.sub(addr.len() + 1..t.text.len()), "/32 or no mask", m)
@@ -1681,9 +1526,7 @@ fn arp_chain(a: &mut Args, cmd: &Tok) -> Result<(ArpChain, Option<u32>), CmdErro
         "OUTPUT" | "OUT" => ArpChain::Output,
         "FORWARD" => return Err(c.err(expected).with_hint("ARP forwarding (bridges) is not modeled")),
         _ => {
-            return Err(c
-                .err(expected)
-                .with_hint_opt(did_you_mean(&c.text, ["INPUT", "OUTPUT"])));
+            return Err(c.err(expected).with_hint_opt(did_you_mean(&c.text, ["INPUT", "OUTPUT"])));
         }
     };
     if !matches!(cmd.text.as_str(), "-I" | "--insert") {
@@ -1731,9 +1574,7 @@ fn parse_arptables(a: &mut Args) -> Result<Command, CmdError> {
                 let expected = "a target: DROP, ACCEPT or mangle";
                 let v = a.value(expected)?;
                 if !matches!(v.text.as_str(), "DROP" | "ACCEPT" | "mangle") {
-                    return Err(v
-                        .err(expected)
-                        .with_hint_opt(did_you_mean(&v.text, ["DROP", "ACCEPT", "mangle"])));
+                    return Err(v.err(expected).with_hint_opt(did_you_mean(&v.text, ["DROP", "ACCEPT", "mangle"])));
                 }
                 target = Some(v);
             }
@@ -1750,18 +1591,14 @@ fn parse_arptables(a: &mut Args) -> Result<Command, CmdError> {
             "-D" | "--delete" | "-R" | "--replace" | "-L" | "--list" | "-F" | "--flush" | "-Z" | "--zero" | "-N"
             | "--new-chain" | "-X" | "--delete-chain" | "-P" | "--policy" | "-E" | "--rename-chain" | "-h"
             | "--help" | "-V" | "--version" => {
-                return Err(t
-                    .err("-A or -I")
-                    .with_hint("lvsim accepts arptables rules added with -A or -I"));
+                return Err(t.err("-A or -I").with_hint("lvsim accepts arptables rules added with -A or -I"));
             }
             "!" => return Err(t.err(options).with_hint("negated matches are not modeled")),
             _ => {
-                let hint = t.text.starts_with('-').then(|| {
-                    format!(
-                        "`{}` is not modeled: lvsim's arptables matches on -s and -d only",
-                        t.text
-                    )
-                });
+                let hint = t
+                    .text
+                    .starts_with('-')
+                    .then(|| format!("`{}` is not modeled: lvsim's arptables matches on -s and -d only", t.text));
                 return Err(t.err(options).with_hint_opt(hint));
             }
         }
@@ -1778,21 +1615,13 @@ fn parse_arptables(a: &mut Args) -> Result<Command, CmdError> {
         },
         None => return Err(a.missing("-j DROP, -j ACCEPT or -j mangle --mangle-ip-s ADDRESS")),
     };
-    Ok(Command::Arptables(ArpRule {
-        chain,
-        src: src.flatten(),
-        dst: dst.flatten(),
-        target,
-        insert,
-    }))
+    Ok(Command::Arptables(ArpRule { chain, src: src.flatten(), dst: dst.flatten(), target, insert }))
 }
 
 // ───────────────────────────── modprobe ─────────────────────────────
 
 fn known_modules() -> Vec<String> {
-    let mut v: Vec<String> = ["ipip", "ip_vs", "arp_tables", "arptable_filter", "arpt_mangle"]
-        .map(String::from)
-        .into();
+    let mut v: Vec<String> = ["ipip", "ip_vs", "arp_tables", "arptable_filter", "arpt_mangle"].map(String::from).into();
     v.extend(Sched::ALL.iter().map(|s| format!("ip_vs_{}", s.name())));
     v
 }
@@ -1805,9 +1634,7 @@ fn parse_modprobe(a: &mut Args) -> Result<Command, CmdError> {
             "-q" | "--quiet" | "-v" | "--verbose" | "-b" | "--use-blacklist" => {}
             "-r" | "--remove" => return Err(t.err(expected).with_hint("unloading modules is not modeled")),
             _ if module.is_some() => {
-                return Err(t
-                    .err(END_OF_COMMAND)
-                    .with_hint("module parameters are not modeled; one module per line"));
+                return Err(t.err(END_OF_COMMAND).with_hint("module parameters are not modeled; one module per line"));
             }
             w if w.starts_with('-') => return Err(t.err(expected)),
             w => module = Some((w.replace('-', "_"), t)),
@@ -1933,18 +1760,12 @@ fn sysctl_key(parts: &[String]) -> Result<SysctlKey, KeyError> {
     let key = match p.as_slice() {
         ["net", "ipv4", "ip_forward"] => Some(SysctlKey::IpForward),
         ["net", "ipv4", "conf", dev, name] => match ConfName::from_name(name) {
-            Some(name) => Some(SysctlKey::Conf {
-                dev: conf_dev(dev, true)?,
-                name,
-            }),
+            Some(name) => Some(SysctlKey::Conf { dev: conf_dev(dev, true)?, name }),
             None => None,
         },
         ["net", "ipv4", "vs", name] => VsName::from_name(name).map(SysctlKey::Vs),
         ["net", "ipv4", "neigh", dev, name] => match NeighName::from_name(name) {
-            Some(name) => Some(SysctlKey::Neigh {
-                dev: conf_dev(dev, false)?,
-                name,
-            }),
+            Some(name) => Some(SysctlKey::Neigh { dev: conf_dev(dev, false)?, name }),
             None => None,
         },
         _ => None,
@@ -1974,24 +1795,13 @@ fn unknown_sysctl_hint(p: &[&str]) -> String {
     };
     let mut cands = vec!["net.ipv4.ip_forward".to_owned()];
     for dev in ["all", "default"].into_iter().chain(user_dev.as_deref()) {
-        cands.extend(
-            ConfName::ALL
-                .iter()
-                .map(|n| format!("net.ipv4.conf.{dev}.{}", n.name())),
-        );
+        cands.extend(ConfName::ALL.iter().map(|n| format!("net.ipv4.conf.{dev}.{}", n.name())));
         if dev != "all" {
-            cands.extend(
-                NeighName::ALL
-                    .iter()
-                    .map(|n| format!("net.ipv4.neigh.{dev}.{}", n.name())),
-            );
+            cands.extend(NeighName::ALL.iter().map(|n| format!("net.ipv4.neigh.{dev}.{}", n.name())));
         }
     }
     cands.extend(VsName::ALL.iter().map(|n| format!("net.ipv4.vs.{}", n.name())));
-    let best = cands
-        .iter()
-        .map(|c| (edit_distance(&dotted, c), c))
-        .min_by_key(|&(d, _)| d);
+    let best = cands.iter().map(|c| (edit_distance(&dotted, c), c)).min_by_key(|&(d, _)| d);
     if let Some((d, c)) = best
         && (d <= 3 || d * 5 <= c.len())
     {
@@ -2008,29 +1818,17 @@ fn unknown_sysctl_hint(p: &[&str]) -> String {
 /// What the allowed values of `key` mean, for out-of-range errors.
 fn sysctl_value_hint(key: &SysctlKey) -> Option<String> {
     let text = match key {
-        SysctlKey::Conf {
-            name: ConfName::ArpIgnore,
-            ..
-        } => {
+        SysctlKey::Conf { name: ConfName::ArpIgnore, .. } => {
             "arp_ignore: 0 reply for any local address, 1 only if the target is on the receiving interface \
              (the DR setting), 2 also only from the target's subnet, 3 not for scope host addresses, 4-7 \
              reserved, 8 never"
         }
-        SysctlKey::Conf {
-            name: ConfName::ArpAnnounce,
-            ..
-        } => {
+        SysctlKey::Conf { name: ConfName::ArpAnnounce, .. } => {
             "arp_announce: 0 any local address, 1 prefer an address in the target's subnet, 2 always the best \
              address of the outgoing interface (the DR setting)"
         }
-        SysctlKey::Conf {
-            name: ConfName::RpFilter,
-            ..
-        } => "rp_filter: 0 off, 1 strict, 2 loose",
-        SysctlKey::Conf {
-            name: ConfName::ArpAccept,
-            ..
-        } => {
+        SysctlKey::Conf { name: ConfName::RpFilter, .. } => "rp_filter: 0 off, 1 strict, 2 loose",
+        SysctlKey::Conf { name: ConfName::ArpAccept, .. } => {
             "arp_accept: 0 never create entries from unsolicited ARP, 1 create them, 2 only for senders in a \
              subnet of the receiving interface"
         }
@@ -2052,20 +1850,14 @@ fn sysctl_assignment(
     value_text: &str,
     value_span: Range<usize>,
 ) -> Result<Command, CmdError> {
-    let parts = if slash_form {
-        key_text.split('/').map(str::to_owned).collect()
-    } else {
-        split_sysctl_name(key_text)
-    };
+    let parts = if slash_form { key_text.split('/').map(str::to_owned).collect() } else { split_sysctl_name(key_text) };
     let key = sysctl_key(&parts)
         .map_err(|(expected, hint)| CmdError::new(key_span, expected, key_text).with_hint_opt(hint))?;
     let digits = value_text.strip_prefix('-').unwrap_or(value_text);
     let value = match value_text.parse::<i64>() {
         Ok(v) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => v,
         _ => {
-            let hint = value_text
-                .is_empty()
-                .then(|| "write KEY=VALUE with no spaces around =".to_owned());
+            let hint = value_text.is_empty().then(|| "write KEY=VALUE with no spaces around =".to_owned());
             return Err(CmdError::new(value_span, "an integer value", value_text).with_hint_opt(hint));
         }
     };
@@ -2105,11 +1897,8 @@ fn parse_sysctl(a: &mut Args) -> Result<Command, CmdError> {
                 return Err(CmdError::new(span, expected, &format!("-{c}")).with_hint(hint));
             }
         } else if assignment.is_some() {
-            let hint = if s.starts_with('=') {
-                "write KEY=VALUE with no spaces around ="
-            } else {
-                "one setting per line"
-            };
+            let hint =
+                if s.starts_with('=') { "write KEY=VALUE with no spaces around =" } else { "one setting per line" };
             return Err(t.err(END_OF_COMMAND).with_hint(hint));
         } else {
             assignment = Some(t);
@@ -2121,13 +1910,7 @@ fn parse_sysctl(a: &mut Args) -> Result<Command, CmdError> {
     let Some((key, value)) = t.text.split_once('=') else {
         return Err(t.err(expected).with_hint(listing));
     };
-    sysctl_assignment(
-        key,
-        t.sub(0..key.len()),
-        false,
-        value,
-        t.sub(key.len() + 1..t.text.len()),
-    )
+    sysctl_assignment(key, t.sub(0..key.len()), false, value, t.sub(key.len() + 1..t.text.len()))
 }
 
 /// `echo VALUE > /proc/sys/net/ipv4/ip_forward` (also `>>`, and `>PATH` without a space).
@@ -2157,11 +1940,7 @@ fn parse_echo(a: &mut Args) -> Result<Command, CmdError> {
     }
     let text = &path.text[offset..];
     let Some(key) = text.strip_prefix("/proc/sys/") else {
-        return Err(CmdError::new(
-            path.sub(offset..path.text.len()),
-            "a /proc/sys path",
-            text,
-        ));
+        return Err(CmdError::new(path.sub(offset..path.text.len()), "a /proc/sys path", text));
     };
     let key_start = offset + "/proc/sys/".len();
     sysctl_assignment(key, path.sub(key_start..path.text.len()), true, &v.text, v.span.clone())
@@ -2193,40 +1972,19 @@ mod tests {
     fn dr_real_server_recipe() {
         // Each line of the canonical DR recipe yields exactly the typed command with the defaults
         // the real tools apply (scope global on lo, -g with weight 1, -m keeping the given port).
-        let svc = ServiceAddr {
-            proto: Proto::Tcp,
-            addr: ip("10.0.0.100"),
-            port: 80,
-        };
+        let svc = ServiceAddr { proto: Proto::Tcp, addr: ip("10.0.0.100"), port: 80 };
         let expect = [
             (
                 "ip addr add 10.0.0.100/32 dev lo",
-                Command::AddrAdd {
-                    addr: ip("10.0.0.100"),
-                    prefix: 32,
-                    dev: "lo".into(),
-                    scope: Scope::Global,
-                },
+                Command::AddrAdd { addr: ip("10.0.0.100"), prefix: 32, dev: "lo".into(), scope: Scope::Global },
             ),
             (
                 "sysctl -w net.ipv4.conf.all.arp_ignore=1",
-                Command::Sysctl {
-                    key: SysctlKey::Conf {
-                        dev: ConfDev::All,
-                        name: ConfName::ArpIgnore,
-                    },
-                    value: 1,
-                },
+                Command::Sysctl { key: SysctlKey::Conf { dev: ConfDev::All, name: ConfName::ArpIgnore }, value: 1 },
             ),
             (
                 "sysctl -w net.ipv4.conf.all.arp_announce=2",
-                Command::Sysctl {
-                    key: SysctlKey::Conf {
-                        dev: ConfDev::All,
-                        name: ConfName::ArpAnnounce,
-                    },
-                    value: 2,
-                },
+                Command::Sysctl { key: SysctlKey::Conf { dev: ConfDev::All, name: ConfName::ArpAnnounce }, value: 2 },
             ),
             (
                 "ipvsadm -A -t 10.0.0.100:80 -s rr",
@@ -2273,47 +2031,22 @@ mod tests {
     fn addr_forms_and_defaults() {
         // iproute2 abbreviations, free option order, prefix default 32 and the 127/8 host scope
         // all produce the same typed values real `ip` would configure.
-        let lo = |addr: &str, prefix, scope| Command::AddrAdd {
-            addr: ip(addr),
-            prefix,
-            dev: "lo".into(),
-            scope,
-        };
-        assert_eq!(
-            parse("ip a add 10.0.0.100 dev lo"),
-            Ok(lo("10.0.0.100", 32, Scope::Global))
-        );
-        assert_eq!(
-            parse("ip address add dev lo 10.0.0.100/32 scope host"),
-            Ok(lo("10.0.0.100", 32, Scope::Host))
-        );
-        assert_eq!(
-            parse("ip addr add 127.0.0.2/8 dev lo"),
-            Ok(lo("127.0.0.2", 8, Scope::Host))
-        );
-        assert_eq!(
-            parse("ip addr add 10.0.0.100/255.255.255.0 dev lo"),
-            Ok(lo("10.0.0.100", 24, Scope::Global))
-        );
+        let lo = |addr: &str, prefix, scope| Command::AddrAdd { addr: ip(addr), prefix, dev: "lo".into(), scope };
+        assert_eq!(parse("ip a add 10.0.0.100 dev lo"), Ok(lo("10.0.0.100", 32, Scope::Global)));
+        assert_eq!(parse("ip address add dev lo 10.0.0.100/32 scope host"), Ok(lo("10.0.0.100", 32, Scope::Host)));
+        assert_eq!(parse("ip addr add 127.0.0.2/8 dev lo"), Ok(lo("127.0.0.2", 8, Scope::Host)));
+        assert_eq!(parse("ip addr add 10.0.0.100/255.255.255.0 dev lo"), Ok(lo("10.0.0.100", 24, Scope::Global)));
         assert_eq!(
             parse("sudo ip addr add 10.0.0.100/32 brd 10.0.0.100 dev lo label lo:0  # the VIP"),
             Ok(lo("10.0.0.100", 32, Scope::Global))
         );
         assert_eq!(
             parse("ip addr del 10.0.0.100/32 dev lo"),
-            Ok(Command::AddrDel {
-                addr: ip("10.0.0.100"),
-                prefix: 32,
-                dev: "lo".into()
-            })
+            Ok(Command::AddrDel { addr: ip("10.0.0.100"), prefix: 32, dev: "lo".into() })
         );
         assert_eq!(
             parse("ip -4 a d 10.0.0.5/24 dev eth0"),
-            Ok(Command::AddrDel {
-                addr: ip("10.0.0.5"),
-                prefix: 24,
-                dev: "eth0".into()
-            })
+            Ok(Command::AddrDel { addr: ip("10.0.0.5"), prefix: 24, dev: "eth0".into() })
         );
     }
 
@@ -2322,19 +2055,11 @@ mod tests {
         // One line per variant, with the defaults (metric 0, nud permanent) filled as iproute2 does.
         assert_eq!(
             parse("ip link set eth0 mtu 1400 up"),
-            Ok(Command::LinkSet {
-                dev: "eth0".into(),
-                up: Some(true),
-                mtu: Some(1400)
-            })
+            Ok(Command::LinkSet { dev: "eth0".into(), up: Some(true), mtu: Some(1400) })
         );
         assert_eq!(
             parse("ip l s dev tunl0 down"),
-            Ok(Command::LinkSet {
-                dev: "tunl0".into(),
-                up: Some(false),
-                mtu: None
-            })
+            Ok(Command::LinkSet { dev: "tunl0".into(), up: Some(false), mtu: None })
         );
         assert_eq!(
             parse("ip route add default via 10.0.0.1"),
@@ -2363,20 +2088,8 @@ mod tests {
             })
         );
         assert_eq!(parse("ip r del 0/0"), parse("ip route del default"));
-        assert_eq!(
-            parse("ip r del default"),
-            Ok(Command::RouteDel {
-                dst: Ipv4Addr::UNSPECIFIED,
-                prefix: 0
-            })
-        );
-        assert_eq!(
-            parse("ip route del to 10.0.0.0/8"),
-            Ok(Command::RouteDel {
-                dst: ip("10.0.0.0"),
-                prefix: 8
-            })
-        );
+        assert_eq!(parse("ip r del default"), Ok(Command::RouteDel { dst: Ipv4Addr::UNSPECIFIED, prefix: 0 }));
+        assert_eq!(parse("ip route del to 10.0.0.0/8"), Ok(Command::RouteDel { dst: ip("10.0.0.0"), prefix: 8 }));
         let neigh = |dev: Option<&str>, nud| Command::NeighAdd {
             addr: ip("10.0.0.1"),
             mac: [2, 0, 0, 0, 0, 0x11],
@@ -2395,43 +2108,26 @@ mod tests {
             parse("ip neighbor add to 10.0.0.1 dev eth0 nud noarp ll 02:00:00:00:00:11"),
             Ok(neigh(Some("eth0"), Nud::Noarp))
         );
-        assert_eq!(
-            parse("arp -s 10.0.0.1 02:00:00:00:00:11"),
-            Ok(neigh(None, Nud::Permanent))
-        );
-        assert_eq!(
-            parse("arp -i eth0 -s 10.0.0.1 02:00:00:00:00:11 temp"),
-            Ok(neigh(Some("eth0"), Nud::Stale))
-        );
+        assert_eq!(parse("arp -s 10.0.0.1 02:00:00:00:00:11"), Ok(neigh(None, Nud::Permanent)));
+        assert_eq!(parse("arp -i eth0 -s 10.0.0.1 02:00:00:00:00:11 temp"), Ok(neigh(Some("eth0"), Nud::Stale)));
     }
 
     #[test]
     fn sysctl_forms() {
         // Every spelling a real admin uses reaches the same typed key, including per-device keys,
         // slash form, VLAN names with dots, and the /proc/sys echo.
-        let fwd = Ok(Command::Sysctl {
-            key: SysctlKey::IpForward,
-            value: 1,
-        });
+        let fwd = Ok(Command::Sysctl { key: SysctlKey::IpForward, value: 1 });
         assert_eq!(parse("sysctl -w net.ipv4.ip_forward=1"), fwd);
         assert_eq!(parse("sysctl net.ipv4.ip_forward=1"), fwd);
         assert_eq!(parse("sysctl -qw net/ipv4/ip_forward=1"), fwd);
         assert_eq!(parse("echo 1 > /proc/sys/net/ipv4/ip_forward"), fwd);
         assert_eq!(parse("echo \"1\" >/proc/sys/net/ipv4/ip_forward"), fwd);
-        let conf = |dev: ConfDev, name| {
-            Ok(Command::Sysctl {
-                key: SysctlKey::Conf { dev, name },
-                value: 1,
-            })
-        };
+        let conf = |dev: ConfDev, name| Ok(Command::Sysctl { key: SysctlKey::Conf { dev, name }, value: 1 });
         assert_eq!(
             parse("sysctl -w net.ipv4.conf.eth0.arp_ignore=1"),
             conf(ConfDev::Dev("eth0".into()), ConfName::ArpIgnore)
         );
-        assert_eq!(
-            parse("sysctl -w net.ipv4.conf.default.forwarding=1"),
-            conf(ConfDev::Default, ConfName::Forwarding)
-        );
+        assert_eq!(parse("sysctl -w net.ipv4.conf.default.forwarding=1"), conf(ConfDev::Default, ConfName::Forwarding));
         assert_eq!(
             parse("sysctl -w net.ipv4.conf.eth0/100.rp_filter=1"),
             conf(ConfDev::Dev("eth0.100".into()), ConfName::RpFilter)
@@ -2441,25 +2137,17 @@ mod tests {
             conf(ConfDev::Dev("eth0.100".into()), ConfName::RpFilter)
         );
         assert_eq!(
-            parse("echo 1 > /proc/sys/net/ipv4/conf/tunl0/rp_filter")
-                .map(|c| c.to_string())
-                .as_deref(),
+            parse("echo 1 > /proc/sys/net/ipv4/conf/tunl0/rp_filter").map(|c| c.to_string()).as_deref(),
             Ok("sysctl -w net.ipv4.conf.tunl0.rp_filter=1")
         );
         assert_eq!(
             parse("sysctl -w net.ipv4.vs.conn_reuse_mode=0"),
-            Ok(Command::Sysctl {
-                key: SysctlKey::Vs(VsName::ConnReuseMode),
-                value: 0
-            })
+            Ok(Command::Sysctl { key: SysctlKey::Vs(VsName::ConnReuseMode), value: 0 })
         );
         assert_eq!(
             parse("sysctl -w net.ipv4.neigh.eth0.locktime=0"),
             Ok(Command::Sysctl {
-                key: SysctlKey::Neigh {
-                    dev: ConfDev::Dev("eth0".into()),
-                    name: NeighName::Locktime
-                },
+                key: SysctlKey::Neigh { dev: ConfDev::Dev("eth0".into()), name: NeighName::Locktime },
                 value: 0
             })
         );
@@ -2470,12 +2158,7 @@ mod tests {
         // modprobe treats - and _ alike; the two kb.linux-vs.org arptables recipes (also with the
         // old IN/OUT chain names and -d 0/0) give the typed rules.
         assert_eq!(parse("modprobe ipip"), Ok(Command::Modprobe { module: "ipip".into() }));
-        assert_eq!(
-            parse("modprobe -q ip-vs-wrr"),
-            Ok(Command::Modprobe {
-                module: "ip_vs_wrr".into()
-            })
-        );
+        assert_eq!(parse("modprobe -q ip-vs-wrr"), Ok(Command::Modprobe { module: "ip_vs_wrr".into() }));
         let vip = Some(ip("10.0.0.100"));
         assert_eq!(
             parse("arptables -A INPUT -d 10.0.0.100 -j DROP"),
@@ -2519,24 +2202,12 @@ mod tests {
         // Display normalises abbreviations and defaults, and prints the real command line.
         for (input, canonical) in [
             ("ip a add 10.0.0.100 dev lo", "ip addr add 10.0.0.100/32 dev lo"),
-            (
-                "ip a add 10.0.0.100/32 dev lo scope host",
-                "ip addr add 10.0.0.100/32 dev lo scope host",
-            ),
-            (
-                "ip addr add 127.0.0.2/8 dev lo scope global",
-                "ip addr add 127.0.0.2/8 dev lo scope global",
-            ),
+            ("ip a add 10.0.0.100/32 dev lo scope host", "ip addr add 10.0.0.100/32 dev lo scope host"),
+            ("ip addr add 127.0.0.2/8 dev lo scope global", "ip addr add 127.0.0.2/8 dev lo scope global"),
             ("ip link set up mtu 9000 eth1", "ip link set dev eth1 mtu 9000 up"),
-            (
-                "ip r a 0.0.0.0/0 via 10.0.0.1 metric 0",
-                "ip route add default via 10.0.0.1",
-            ),
+            ("ip r a 0.0.0.0/0 via 10.0.0.1 metric 0", "ip route add default via 10.0.0.1"),
             ("arp -s 10.0.0.1 02:00:00:00:00:AA", "arp -s 10.0.0.1 02:00:00:00:00:aa"),
-            (
-                "sysctl net/ipv4/conf/eth0.7/arp_ignore=8",
-                "sysctl -w net.ipv4.conf.eth0/7.arp_ignore=8",
-            ),
+            ("sysctl net/ipv4/conf/eth0.7/arp_ignore=8", "sysctl -w net.ipv4.conf.eth0/7.arp_ignore=8"),
             ("arptables -I OUTPUT 3 -j DROP", "arptables -I OUTPUT 3 -j DROP"),
             ("ipvsadm -A -t 10.0.0.100:80", "ipvsadm -A -t 10.0.0.100:80 -s wlc"),
         ] {
@@ -2551,12 +2222,7 @@ mod tests {
         assert_eq!((e.span, e.found.as_str()), (0..9, "\"ipvsadmin\""));
         assert_eq!(e.expected, EXPECTED_COMMAND);
         assert_eq!(e.hint.as_deref(), Some("did you mean ipvsadm?"));
-        assert!(
-            err("ifconfig eth0:0 10.0.0.100 up")
-                .hint
-                .unwrap()
-                .contains("ip addr add")
-        );
+        assert!(err("ifconfig eth0:0 10.0.0.100 up").hint.unwrap().contains("ip addr add"));
         assert_eq!(err("").span, 0..0);
         assert_eq!(err("  # only a comment").found, END_OF_COMMAND);
     }
@@ -2572,18 +2238,8 @@ mod tests {
         assert_eq!(e.hint.as_deref(), Some("each of the four numbers is between 0 and 255"));
         assert_eq!(at("ip route add default via 10.0.0.300"), "10.0.0.300");
         assert_eq!(at("ip route add 10.0.0.0/33 dev eth0"), "33");
-        assert!(
-            err("ip addr add www.example.com dev eth0")
-                .hint
-                .unwrap()
-                .contains("numeric")
-        );
-        assert!(
-            err("ip addr add 010.0.0.1 dev eth0")
-                .hint
-                .unwrap()
-                .contains("leading zeros")
-        );
+        assert!(err("ip addr add www.example.com dev eth0").hint.unwrap().contains("numeric"));
+        assert!(err("ip addr add 010.0.0.1 dev eth0").hint.unwrap().contains("leading zeros"));
         insta::assert_snapshot!(err(cmd).render(cmd), @r#"
         ip addr add 10.0.0.300/24 dev eth0
                     ^^^^^^^^^^ expected an IPv4 address like 10.0.0.1, found "10.0.0.300"
@@ -2602,12 +2258,7 @@ mod tests {
         assert!(e.hint.unwrap().contains("dev lo"));
         assert_eq!(err("ip neigh add 10.0.0.1 lladdr 02:00:00:00:00:11").span, 46..46);
         assert_eq!(at("ip addr add 10.0.0.100/32 dev eth0:0"), "eth0:0");
-        assert!(
-            err("ip addr add 10.0.0.100/32 dev eth0:0")
-                .hint
-                .unwrap()
-                .contains("label eth0:0")
-        );
+        assert!(err("ip addr add 10.0.0.100/32 dev eth0:0").hint.unwrap().contains("label eth0:0"));
     }
 
     #[test]
@@ -2619,14 +2270,8 @@ mod tests {
         assert_eq!(e.expected, SYSCTL_EXPECTED);
         assert_eq!(e.hint.as_deref(), Some("did you mean net.ipv4.conf.all.arp_ignore?"));
         let hint = |c: &str| err(c).hint.unwrap();
-        assert_eq!(
-            hint("sysctl -w net.ipv4.conf.eth1.arp_anounce=2"),
-            "did you mean net.ipv4.conf.eth1.arp_announce?"
-        );
-        assert_eq!(
-            hint("sysctl -w net.ipv4.vs.conn_reuse=0"),
-            "did you mean net.ipv4.vs.conn_reuse_mode?"
-        );
+        assert_eq!(hint("sysctl -w net.ipv4.conf.eth1.arp_anounce=2"), "did you mean net.ipv4.conf.eth1.arp_announce?");
+        assert_eq!(hint("sysctl -w net.ipv4.vs.conn_reuse=0"), "did you mean net.ipv4.vs.conn_reuse_mode?");
         assert!(hint("sysctl -w net.ipv4.vs.secure_tcp=1").contains("does not model"));
         assert!(hint("sysctl -w net.ipv4.neigh.all.locktime=0").contains("no net.ipv4.neigh.all"));
         assert!(hint("sysctl -w net.ipv4.tcp_fin_timeout=5").starts_with("lvsim models net.ipv4.ip_forward"));
@@ -2641,15 +2286,9 @@ mod tests {
         assert_eq!(&cmd[e.span.clone()], "3");
         assert_eq!(e.expected, "a value from 0 to 2 for arp_announce");
         assert!(e.hint.unwrap().contains("the DR setting"));
-        assert_eq!(
-            err("sysctl -w net.ipv4.conf.lo.arp_ignore=9").expected,
-            "a value from 0 to 8 for arp_ignore"
-        );
+        assert_eq!(err("sysctl -w net.ipv4.conf.lo.arp_ignore=9").expected, "a value from 0 to 8 for arp_ignore");
         assert_eq!(err("sysctl -w net.ipv4.ip_forward=2").expected, "0 or 1 for ip_forward");
-        assert_eq!(
-            err("sysctl -w net.ipv4.vs.conn_reuse_mode=4").expected,
-            "a value from 0 to 3 for conn_reuse_mode"
-        );
+        assert_eq!(err("sysctl -w net.ipv4.vs.conn_reuse_mode=4").expected, "a value from 0 to 3 for conn_reuse_mode");
         assert_eq!(
             err("sysctl -w net.ipv4.vs.lblc_expiration=-1").expected,
             "a value from 0 to 2147483647 for lblc_expiration"
@@ -2662,12 +2301,7 @@ mod tests {
     fn other_errors_point_at_the_culprit() {
         // Each error selects the token that needs fixing, with a hint that says how.
         assert_eq!(at("ip route add 10.0.0.1/24 dev eth0"), "10.0.0.1/24");
-        assert!(
-            err("ip route add 10.0.0.1/24 dev eth0")
-                .hint
-                .unwrap()
-                .contains("did you mean 10.0.0.0/24?")
-        );
+        assert!(err("ip route add 10.0.0.1/24 dev eth0").hint.unwrap().contains("did you mean 10.0.0.0/24?"));
         assert_eq!(at("ip route add 10.0.0.0/24"), "");
         assert_eq!(at("ip addr show"), "show");
         assert!(err("ip addr show").hint.unwrap().contains("only shows state"));
@@ -2676,26 +2310,12 @@ mod tests {
         assert_eq!(at("ip addr add $VIP/32 dev lo"), "$");
         assert_eq!(at("ip addr add 10.0.0.1/32 dev lo && echo ok"), "&");
         assert_eq!(at("ip addr add 10.0.0.1/32 dev 'lo"), "'");
-        assert!(
-            err("echo 1>/proc/sys/net/ipv4/ip_forward")
-                .hint
-                .unwrap()
-                .contains("redirection")
-        );
-        assert_eq!(
-            at("arptables -A INPUT --mangle-ip-s 10.0.0.11 -j mangle"),
-            "--mangle-ip-s"
-        );
+        assert!(err("echo 1>/proc/sys/net/ipv4/ip_forward").hint.unwrap().contains("redirection"));
+        assert_eq!(at("arptables -A INPUT --mangle-ip-s 10.0.0.11 -j mangle"), "--mangle-ip-s");
         assert_eq!(at("arptables -A input -d 10.0.0.100 -j DROP"), "input");
         assert_eq!(at("modprobe ip_vs_rrr"), "ip_vs_rrr");
-        assert_eq!(
-            err("modprobe ip_vs_rrr").hint.as_deref(),
-            Some("did you mean ip_vs_rr?")
-        );
-        assert_eq!(
-            at("ip neigh add 10.0.0.1 lladdr 02-00-00-00-00-11 dev eth0"),
-            "02-00-00-00-00-11"
-        );
+        assert_eq!(err("modprobe ip_vs_rrr").hint.as_deref(), Some("did you mean ip_vs_rr?"));
+        assert_eq!(at("ip neigh add 10.0.0.1 lladdr 02-00-00-00-00-11 dev eth0"), "02-00-00-00-00-11");
         assert_eq!(at("ip addr add 10.0.0.1/24 dev lo dev eth0"), "dev");
         assert_eq!(at("ip link set eth0 mtu 20"), "20");
         // A quoted token cannot be sliced into, so the span is the whole token, quotes included.
@@ -2713,11 +2333,7 @@ mod tests {
     }
 
     fn sysctl_key() -> impl Strategy<Value = SysctlKey> {
-        let conf_dev = prop_oneof![
-            Just(ConfDev::All),
-            Just(ConfDev::Default),
-            dev_name().prop_map(ConfDev::Dev)
-        ];
+        let conf_dev = prop_oneof![Just(ConfDev::All), Just(ConfDev::Default), dev_name().prop_map(ConfDev::Dev)];
         let neigh_dev = prop_oneof![Just(ConfDev::Default), dev_name().prop_map(ConfDev::Dev)];
         prop_oneof![
             Just(SysctlKey::IpForward),
@@ -2730,25 +2346,17 @@ mod tests {
     }
 
     fn arp_rule() -> impl Strategy<Value = ArpRule> {
-        let target = prop_oneof![
-            Just(ArpTarget::Drop),
-            Just(ArpTarget::Accept),
-            addr().prop_map(ArpTarget::MangleIpSrc)
-        ];
-        (
-            any::<bool>(),
-            prop::option::of(addr()),
-            prop::option::of(addr()),
-            target,
-            prop::option::of(1u32..),
-        )
-            .prop_map(|(input, src, dst, target, insert)| ArpRule {
+        let target =
+            prop_oneof![Just(ArpTarget::Drop), Just(ArpTarget::Accept), addr().prop_map(ArpTarget::MangleIpSrc)];
+        (any::<bool>(), prop::option::of(addr()), prop::option::of(addr()), target, prop::option::of(1u32..)).prop_map(
+            |(input, src, dst, target, insert)| ArpRule {
                 chain: if input { ArpChain::Input } else { ArpChain::Output },
                 src,
                 dst,
                 target,
                 insert,
-            })
+            },
+        )
     }
 
     /// Commands that have a command line (see `Display for Command`).
@@ -2797,10 +2405,7 @@ mod tests {
                 .prop_map(|(addr, mac, dev, nud)| Command::NeighAdd { addr, mac, dev, nud }),
             sysctl_key().prop_flat_map(|key| {
                 let range = key.range();
-                range.prop_map(move |value| Command::Sysctl {
-                    key: key.clone(),
-                    value,
-                })
+                range.prop_map(move |value| Command::Sysctl { key: key.clone(), value })
             }),
             prop::sample::select(known_modules()).prop_map(|module| Command::Modprobe { module }),
             ipvsadm::strategies::cmd().prop_map(Command::Ipvsadm),
@@ -2892,10 +2497,7 @@ mod tests {
 
     fn assert_span_ok(cmd: &str, e: &CmdError) {
         assert!(e.span.start <= e.span.end && e.span.end <= cmd.len(), "{cmd:?} {e:?}");
-        assert!(
-            cmd.get(e.span.clone()).is_some(),
-            "span not on char boundaries: {cmd:?} {e:?}"
-        );
+        assert!(cmd.get(e.span.clone()).is_some(), "span not on char boundaries: {cmd:?} {e:?}");
         if e.found == END_OF_COMMAND {
             assert!(e.span.is_empty());
         }

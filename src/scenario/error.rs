@@ -65,11 +65,7 @@ impl ScenarioError {
         // ron says e.g. "Expected ... but found ..."; split it when it does.
         let (expected, found) = match &e.code {
             ron::Error::NoSuchStructField { expected, found, outer } => (
-                format!(
-                    "a field of {}: {}",
-                    outer.as_deref().unwrap_or("this struct"),
-                    expected.join(", ")
-                ),
+                format!("a field of {}: {}", outer.as_deref().unwrap_or("this struct"), expected.join(", ")),
                 format!("`{found}`"),
             ),
             _ => match msg.split_once(" but found ") {

@@ -103,10 +103,7 @@ mod tests {
         // command must point at line 3.
         let src = "// \"not this\"\n(a: \"x\\\"y\",\n b: [\"ip addr\"])";
         let l = literals(src);
-        assert_eq!(
-            l.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(),
-            ["x\"y", "ip addr"]
-        );
+        assert_eq!(l.iter().map(|l| l.text.as_str()).collect::<Vec<_>>(), ["x\"y", "ip addr"]);
         let loc = Locator::new(src);
         let hit = loc.find_after(0, "ip addr").unwrap();
         assert_eq!(line_col(src, hit.start), (3, 7));

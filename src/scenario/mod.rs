@@ -143,12 +143,7 @@ pub fn parse(origin: &str, source: &str) -> Result<Loaded, ScenarioError> {
     let name = std::path::Path::new(origin.trim_start_matches("embedded:"))
         .file_stem()
         .map_or_else(|| origin.to_string(), |s| s.to_string_lossy().into_owned());
-    Ok(Loaded {
-        origin: origin.to_string(),
-        name,
-        source: source.to_string(),
-        scenario,
-    })
+    Ok(Loaded { origin: origin.to_string(), name, source: source.to_string(), scenario })
 }
 
 /// Loads an embedded scenario by name, or a file by path.

@@ -32,13 +32,7 @@ impl<E> Default for Agenda<E> {
 
 impl<E> Agenda<E> {
     pub fn new() -> Self {
-        Agenda {
-            heap: BinaryHeap::new(),
-            slab: Vec::new(),
-            free: Vec::new(),
-            seq: 0,
-            now: SimTime::ZERO,
-        }
+        Agenda { heap: BinaryHeap::new(), slab: Vec::new(), free: Vec::new(), seq: 0, now: SimTime::ZERO }
     }
 
     /// The time of the last popped event.
@@ -114,13 +108,7 @@ mod tests {
         let mut a = Agenda::new();
         a.schedule(SimTime(10), 0).unwrap();
         a.pop();
-        assert_eq!(
-            a.schedule(SimTime(9), 1),
-            Err(InThePast {
-                at: SimTime(9),
-                now: SimTime(10)
-            })
-        );
+        assert_eq!(a.schedule(SimTime(9), 1), Err(InThePast { at: SimTime(9), now: SimTime(10) }));
         assert!(a.schedule(SimTime(10), 1).is_ok());
     }
 

@@ -60,23 +60,17 @@ impl SimDuration {
             "m" | "min" => 60_000_000_000,
             "h" => 3_600_000_000_000,
             _ => {
-                return Err(format!(
-                    "a duration like \"100ms\" (units ns, us, ms, s, m, h), found \"{s}\""
-                ));
+                return Err(format!("a duration like \"100ms\" (units ns, us, ms, s, m, h), found \"{s}\""));
             }
         };
         let (int, frac) = num.split_once('.').unwrap_or((num, ""));
         if int.is_empty() && frac.is_empty() {
             return Err(format!("a number before the unit, found \"{s}\""));
         }
-        let int: u64 = if int.is_empty() {
-            0
-        } else {
-            int.parse().map_err(|_| format!("a number, found \"{num}\""))?
-        };
-        let mut ns = int
-            .checked_mul(scale)
-            .ok_or_else(|| format!("a duration that fits in 584 years, found \"{s}\""))?;
+        let int: u64 =
+            if int.is_empty() { 0 } else { int.parse().map_err(|_| format!("a number, found \"{num}\""))? };
+        let mut ns =
+            int.checked_mul(scale).ok_or_else(|| format!("a duration that fits in 584 years, found \"{s}\""))?;
         let mut place = scale;
         for c in frac.chars() {
             let d = c.to_digit(10).ok_or_else(|| format!("a number, found \"{num}\""))? as u64;

@@ -118,22 +118,12 @@ mod tests {
         // arp_ignore=1 set only on lo does nothing for eth0: eth0's effective value is
         // max(all=0, eth0=0) = 0. Setting it on all makes every device at least 1.
         let all = DevConf::default();
-        let lo = DevConf {
-            arp_ignore: 1,
-            ..DevConf::default()
-        };
+        let lo = DevConf { arp_ignore: 1, ..DevConf::default() };
         let eth0 = DevConf::default();
         assert_eq!(Effective { all: &all, dev: &eth0 }.arp_ignore(), 0);
         assert_eq!(Effective { all: &all, dev: &lo }.arp_ignore(), 1);
-        let all = DevConf {
-            arp_ignore: 1,
-            rp_filter: 2,
-            ..DevConf::default()
-        };
-        let tunl0 = DevConf {
-            rp_filter: 1,
-            ..DevConf::default()
-        };
+        let all = DevConf { arp_ignore: 1, rp_filter: 2, ..DevConf::default() };
+        let tunl0 = DevConf { rp_filter: 1, ..DevConf::default() };
         assert_eq!(Effective { all: &all, dev: &eth0 }.arp_ignore(), 1);
         assert_eq!(Effective { all: &all, dev: &tunl0 }.rp_filter(), 2);
     }

@@ -18,13 +18,8 @@ pub enum HookPoint {
 }
 
 impl HookPoint {
-    pub const ALL: [HookPoint; 5] = [
-        HookPoint::Prerouting,
-        HookPoint::Input,
-        HookPoint::Forward,
-        HookPoint::Output,
-        HookPoint::Postrouting,
-    ];
+    pub const ALL: [HookPoint; 5] =
+        [HookPoint::Prerouting, HookPoint::Input, HookPoint::Forward, HookPoint::Output, HookPoint::Postrouting];
 
     pub const fn name(self) -> &'static str {
         match self {
@@ -125,10 +120,7 @@ mod tests {
         h.register(
             HookPoint::Input,
             priority::FILTER,
-            HookFn::Rule {
-                name: "f".into(),
-                rule: Box::new(|_| Verdict::Accept),
-            },
+            HookFn::Rule { name: "f".into(), rule: Box::new(|_| Verdict::Accept) },
         );
         let prios: Vec<i32> = h.chain(HookPoint::Input).iter().map(|e| e.priority).collect();
         assert_eq!(prios, [0, 99]);

@@ -60,9 +60,8 @@ impl Iface {
     /// are secondaries, as in Linux).
     pub fn primaries(&self) -> impl Iterator<Item = &IfAddr> {
         self.addrs.iter().enumerate().filter_map(|(i, a)| {
-            let earlier_same_subnet = self.addrs[..i]
-                .iter()
-                .any(|b| b.prefix == a.prefix && in_subnet(a.addr, b.addr, b.prefix));
+            let earlier_same_subnet =
+                self.addrs[..i].iter().any(|b| b.prefix == a.prefix && in_subnet(a.addr, b.addr, b.prefix));
             (!earlier_same_subnet).then_some(a)
         })
     }

@@ -139,11 +139,7 @@ impl Host {
             name: "lo".into(),
             kind: IfKind::Loopback,
             mac: crate::packet::MacAddr::ZERO,
-            addrs: vec![IfAddr {
-                addr: Ipv4Addr::LOCALHOST,
-                prefix: 8,
-                scope: Scope::Host,
-            }],
+            addrs: vec![IfAddr { addr: Ipv4Addr::LOCALHOST, prefix: 8, scope: Scope::Host }],
             up: true,
             mtu: 65535,
             port: None,
@@ -169,10 +165,7 @@ impl Host {
 
     /// Effective sysctls of interface `i` (combined with `all`).
     pub fn conf(&self, i: IfIndex) -> Effective<'_> {
-        Effective {
-            all: &self.all,
-            dev: &self.ifaces[i as usize].conf,
-        }
+        Effective { all: &self.all, dev: &self.ifaces[i as usize].conf }
     }
 
     pub fn is_local(&self, ip: Ipv4Addr) -> bool {
@@ -185,11 +178,7 @@ impl Host {
 
     /// The first global address, for naming the host in summaries.
     pub fn primary_addr(&self) -> Option<Ipv4Addr> {
-        self.ifaces
-            .iter()
-            .flat_map(Iface::primaries)
-            .find(|a| a.scope == Scope::Global)
-            .map(|a| a.addr)
+        self.ifaces.iter().flat_map(Iface::primaries).find(|a| a.scope == Scope::Global).map(|a| a.addr)
     }
 
     pub fn next_ident(&mut self) -> u16 {
@@ -200,10 +189,7 @@ impl Host {
 
     /// `ip route` listing lines.
     pub fn route_lines(&self) -> Vec<String> {
-        self.routes
-            .iter()
-            .map(|r| route::RouteDisplay(r, &self.ifaces[r.dev as usize].name).to_string())
-            .collect()
+        self.routes.iter().map(|r| route::RouteDisplay(r, &self.ifaces[r.dev as usize].name).to_string()).collect()
     }
 
     /// `ip neigh` listing lines.

@@ -160,10 +160,7 @@ impl Table {
                 e.updated = now;
                 e.used = now;
                 e.generation += 1;
-                Output::Send {
-                    mac: e.mac,
-                    arm: Some(delay),
-                }
+                Output::Send { mac: e.mac, arm: Some(delay) }
             }
             Nud::Failed => {
                 e.state = Nud::Incomplete;
@@ -224,18 +221,11 @@ impl Table {
                     e.state = Nud::Probe;
                     e.updated = now;
                     e.probes = 1;
-                    TimerAction::Solicit {
-                        broadcast: false,
-                        rearm: p.retrans_time,
-                    }
+                    TimerAction::Solicit { broadcast: false, rearm: p.retrans_time }
                 }
             }
             Nud::Probe | Nud::Incomplete => {
-                let max = if e.state == Nud::Probe {
-                    p.ucast_solicit
-                } else {
-                    p.mcast_solicit
-                };
+                let max = if e.state == Nud::Probe { p.ucast_solicit } else { p.mcast_solicit };
                 e.generation += 1;
                 if e.probes >= max {
                     e.state = Nud::Failed;
@@ -243,10 +233,7 @@ impl Table {
                     TimerAction::Failed(std::mem::take(&mut e.queue))
                 } else {
                     e.probes += 1;
-                    TimerAction::Solicit {
-                        broadcast: e.state == Nud::Incomplete,
-                        rearm: p.retrans_time,
-                    }
+                    TimerAction::Solicit { broadcast: e.state == Nud::Incomplete, rearm: p.retrans_time }
                 }
             }
             Nud::Stale | Nud::Failed | Nud::Permanent | Nud::Noarp => TimerAction::None,
@@ -331,11 +318,9 @@ pub fn arp_ignore_allows(
         2 if !dev.addrs.iter().any(|a| a.addr == tip && a.contains(sip)) => {
             Err("arp_ignore=2: target not on the receiving interface in the sender's subnet")
         }
-        3 if !ifaces.iter().any(|i| {
-            i.addrs
-                .iter()
-                .any(|a| a.addr == tip && (a.scope != Scope::Host || route_localnet))
-        }) =>
+        3 if !ifaces
+            .iter()
+            .any(|i| i.addrs.iter().any(|a| a.addr == tip && (a.scope != Scope::Host || route_localnet))) =>
         {
             Err("arp_ignore=3: target address has scope host")
         }
@@ -358,11 +343,7 @@ pub fn announce_src(
     match (mode, queued_src) {
         (0 | 3.., Some(src)) if is_local(src) => return Some(src),
         (1, Some(src))
-            if is_local(src)
-                && ifaces[oif as usize]
-                    .addrs
-                    .iter()
-                    .any(|a| a.contains(target) && a.contains(src)) =>
+            if is_local(src) && ifaces[oif as usize].addrs.iter().any(|a| a.contains(target) && a.contains(src)) =>
         {
             return Some(src);
         }
@@ -400,15 +381,7 @@ mod tests {
             dont_frag: false,
             tos: 0,
         };
-        Packet {
-            tunnel: None,
-            ip,
-            l4: L4::Udp(UdpRepr {
-                src_port: 1,
-                dst_port: 2,
-                payload_len: 0,
-            }),
-        }
+        Packet { tunnel: None, ip, l4: L4::Udp(UdpRepr { src_port: 1, dst_port: 2, payload_len: 0 }) }
     }
 
     #[test]
@@ -422,16 +395,10 @@ mod tests {
         let a = MacAddr([2, 0, 0, 0, 0, 1]);
         let b = MacAddr([2, 0, 0, 0, 0, 2]);
         assert!(matches!(t.update(i, a, Nud::Reachable, false, SimTime(10)), Update::Resolved(q) if q.len() == 1));
-        assert!(matches!(
-            t.update(i, b, Nud::Reachable, false, SimTime(20)),
-            Update::Ignored(_)
-        ));
+        assert!(matches!(t.update(i, b, Nud::Reachable, false, SimTime(20)), Update::Ignored(_)));
         assert_eq!(t.entries[i].mac, a);
         // With override (after locktime, or a GARP) the later MAC replaces it.
-        assert_eq!(
-            t.update(i, b, Nud::Stale, true, SimTime(2_000_000_000)),
-            Update::Changed
-        );
+        assert_eq!(t.update(i, b, Nud::Stale, true, SimTime(2_000_000_000)), Update::Changed);
         assert_eq!(t.entries[i].mac, b);
     }
 

@@ -107,10 +107,7 @@ pub fn lookup(routes: &[Route], ifaces: &[Iface], ip: Ipv4Addr) -> Lookup {
         return Lookup::Local { iface };
     }
     match lookup_main(routes, ifaces, ip) {
-        Some(route) => Lookup::Unicast {
-            route,
-            nexthop: route.via.unwrap_or(ip),
-        },
+        Some(route) => Lookup::Unicast { route, nexthop: route.via.unwrap_or(ip) },
         None => Lookup::Unreachable,
     }
 }
@@ -118,9 +115,7 @@ pub fn lookup(routes: &[Route], ifaces: &[Iface], ip: Ipv4Addr) -> Lookup {
 /// The source address a locally generated packet gets on `route`: the route's `src`,
 /// else [`inet_select_addr`] on the outgoing interface.
 pub fn select_src(ifaces: &[Iface], route: &Route, nexthop: Ipv4Addr) -> Option<Ipv4Addr> {
-    route
-        .src
-        .or_else(|| inet_select_addr(ifaces, route.dev, nexthop, false))
+    route.src.or_else(|| inet_select_addr(ifaces, route.dev, nexthop, false))
 }
 
 /// `inet_select_addr`: a primary address of `dev` with scope other than host (unless
@@ -133,12 +128,7 @@ pub fn inet_select_addr(ifaces: &[Iface], dev: IfIndex, target: Ipv4Addr, allow_
         .filter(eligible)
         .find(|a| a.contains(target))
         .or_else(|| d.primaries().find(eligible))
-        .or_else(|| {
-            ifaces
-                .iter()
-                .flat_map(Iface::primaries)
-                .find(|a| a.scope == Scope::Global)
-        })
+        .or_else(|| ifaces.iter().flat_map(Iface::primaries).find(|a| a.scope == Scope::Global))
         .map(|a| a.addr)
 }
 

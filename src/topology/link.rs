@@ -48,11 +48,7 @@ pub struct Link {
 
 impl Link {
     pub fn new(params: LinkParams) -> Self {
-        Link {
-            params,
-            up: Queue::default(),
-            down: Queue::default(),
-        }
+        Link { params, up: Queue::default(), down: Queue::default() }
     }
 }
 
@@ -95,10 +91,7 @@ mod tests {
     fn tail_drop_when_full() {
         // A queue of 3000 bytes accepts two 1250-byte frames at once and drops the third:
         // the backlog (2500) plus the frame (1250) would exceed 3000.
-        let p = LinkParams {
-            queue_bytes: 3000,
-            ..LinkParams::default()
-        };
+        let p = LinkParams { queue_bytes: 3000, ..LinkParams::default() };
         let mut q = Queue::default();
         assert!(q.offer(SimTime(0), 1250, &p).is_some());
         assert!(q.offer(SimTime(0), 1250, &p).is_some());

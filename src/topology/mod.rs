@@ -121,13 +121,7 @@ impl Network {
 
     pub fn add_segment(&mut self, name: &str, params: LinkParams, learning: bool) -> SegId {
         let id = self.segments.len() as SegId;
-        self.segments.push(Segment {
-            name: name.to_string(),
-            ports: Vec::new(),
-            learning,
-            fdb: Vec::new(),
-            params,
-        });
+        self.segments.push(Segment { name: name.to_string(), ports: Vec::new(), learning, fdb: Vec::new(), params });
         let n = self.graph.add_node(Node::Segment(id));
         self.segment_nodes.push(n);
         id
@@ -136,14 +130,8 @@ impl Network {
     /// Plugs an interface into a segment; returns the port number.
     pub fn attach(&mut self, seg: SegId, host: HostId, iface: IfIndex, mac: MacAddr, link: LinkParams) -> u16 {
         let s = &mut self.segments[seg as usize];
-        s.ports.push(Port {
-            host,
-            iface,
-            mac,
-            link: Link::new(link),
-        });
-        self.graph
-            .add_edge(self.host_nodes[host as usize], self.segment_nodes[seg as usize], iface);
+        s.ports.push(Port { host, iface, mac, link: Link::new(link) });
+        self.graph.add_edge(self.host_nodes[host as usize], self.segment_nodes[seg as usize], iface);
         (s.ports.len() - 1) as u16
     }
 
@@ -158,9 +146,7 @@ impl Network {
 
     /// Whether two hosts share a segment (a DR director and its real server must).
     pub fn share_segment(&self, a: HostId, b: HostId) -> bool {
-        self.segments
-            .iter()
-            .any(|s| s.ports.iter().any(|p| p.host == a) && s.ports.iter().any(|p| p.host == b))
+        self.segments.iter().any(|s| s.ports.iter().any(|p| p.host == a) && s.ports.iter().any(|p| p.host == b))
     }
 }
 
@@ -178,11 +164,7 @@ pub const fn in_subnet(addr: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
 
 /// The netmask of a prefix length, as a host-order u32.
 pub const fn prefix_mask(prefix: u8) -> u32 {
-    if prefix == 0 {
-        0
-    } else {
-        u32::MAX << (32 - prefix as u32)
-    }
+    if prefix == 0 { 0 } else { u32::MAX << (32 - prefix as u32) }
 }
 
 #[cfg(test)]

@@ -11,25 +11,15 @@ fn push_str(out: &mut String, s: &str) {
 /// Formats one step as a JSON object (no newline).
 pub fn line(step: &Step, names: &Names) -> String {
     let mut o = String::with_capacity(400);
-    let _ = write!(
-        o,
-        "{{\"index\":{},\"t_ns\":{},\"time\":\"{}\",\"host\":",
-        step.index,
-        step.time.as_nanos(),
-        step.time
-    );
+    let _ =
+        write!(o, "{{\"index\":{},\"t_ns\":{},\"time\":\"{}\",\"host\":", step.index, step.time.as_nanos(), step.time);
     push_str(&mut o, names.host(step.host));
     o.push_str(",\"iface\":");
     match step.iface {
         Some(_) => push_str(&mut o, names.iface(step.host, step.iface)),
         None => o.push_str("null"),
     }
-    let _ = write!(
-        o,
-        ",\"stage\":\"{}\",\"action\":\"{}\"",
-        step.stage.name(),
-        step.action.name()
-    );
+    let _ = write!(o, ",\"stage\":\"{}\",\"action\":\"{}\"", step.stage.name(), step.action.name());
     if let Action::Drop(r) = step.action {
         let _ = write!(o, ",\"drop_reason\":\"{}\"", r.key());
     }

@@ -112,13 +112,7 @@ impl Subject {
             dst: crate::packet::MacAddr::ZERO,
             ethertype: crate::packet::ethernet::EtherType::Ipv4,
         };
-        Some(Subject {
-            frame: Frame {
-                eth,
-                payload: crate::packet::Payload::Ipv4(*p),
-            },
-            l2: false,
-        })
+        Some(Subject { frame: Frame { eth, payload: crate::packet::Payload::Ipv4(*p) }, l2: false })
     }
 }
 

@@ -30,8 +30,5 @@ pub fn line(step: &Step, names: &Names) -> String {
 
 /// The header line matching [`line`].
 pub fn header() -> String {
-    format!(
-        "{:>12}  {:<9} {:<6} {:<11}  {:<56} | {}",
-        "time(s)", "host", "iface", "stage", "frame", "why"
-    )
+    format!("{:>12}  {:<9} {:<6} {:<11}  {:<56} | {}", "time(s)", "host", "iface", "stage", "frame", "why")
 }

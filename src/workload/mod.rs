@@ -110,9 +110,6 @@ pub struct Sockets {
 
 impl Sockets {
     pub fn listener(&self, proto: Proto, port: u16) -> Option<AppId> {
-        self.listeners
-            .iter()
-            .find(|(p, l, _)| *p == proto && *l == port)
-            .map(|(_, _, a)| *a)
+        self.listeners.iter().find(|(p, l, _)| *p == proto && *l == port).map(|(_, _, a)| *a)
     }
 }

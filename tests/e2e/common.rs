@@ -67,9 +67,5 @@ pub fn assert_conserved(e: &Engine) {
         in_flight
     );
     let q = e.metrics.neigh_queue;
-    assert_eq!(
-        q.queued,
-        q.released + q.dropped + e.packets_queued(),
-        "neighbour queue: {q:?}"
-    );
+    assert_eq!(q.queued, q.released + q.dropped + e.packets_queued(), "neighbour queue: {q:?}");
 }

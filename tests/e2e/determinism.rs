@@ -56,15 +56,7 @@ fn another_seed_changes_timing() {
         // Times at which applications started requests.
         t.lines()
             .filter(|l| l.contains("app: UDP request"))
-            .map(|l| {
-                l.split("\"t_ns\":")
-                    .nth(1)
-                    .unwrap()
-                    .split(',')
-                    .next()
-                    .unwrap()
-                    .to_string()
-            })
+            .map(|l| l.split("\"t_ns\":").nth(1).unwrap().split(',').next().unwrap().to_string())
             .collect::<Vec<_>>()
     };
     assert_eq!(first(1), first(1));

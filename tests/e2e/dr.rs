@@ -26,15 +26,9 @@ fn replies_bypass_the_director() {
     // The director must never receive a frame with source VIP (a reply): replies go
     // real server → router → client. The client still gets every response.
     let r = run("dr");
-    let at_director = r
-        .frames("director", Stage::Rx)
-        .filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100")))
-        .count();
+    let at_director = r.frames("director", Stage::Rx).filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100"))).count();
     assert_eq!(at_director, 0, "a reply reached the director");
-    let replies = r
-        .frames("client1", Stage::Rx)
-        .filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100")))
-        .count();
+    let replies = r.frames("client1", Stage::Rx).filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100"))).count();
     assert!(replies >= 12, "the client received the replies ({replies})");
     let c = &r.engine.metrics.clients[0];
     assert_eq!((c.started, c.completed), (4, 4));
@@ -63,13 +57,7 @@ fn rr_alternates_newest_first() {
         .steps
         .iter()
         .filter(|s| s.reason.contains("rr picked"))
-        .map(|s| {
-            if s.reason.contains("10.0.0.12:80") {
-                "rs2"
-            } else {
-                "rs1"
-            }
-        })
+        .map(|s| if s.reason.contains("10.0.0.12:80") { "rs2" } else { "rs1" })
         .collect();
     assert_eq!(picks, ["rs2", "rs1", "rs2", "rs1"]);
 }

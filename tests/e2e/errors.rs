@@ -18,10 +18,7 @@ fn error_of(text: &str) -> String {
 #[test]
 fn unknown_command() {
     // A command lvsim does not know names the token and where it is.
-    let e = error_of(&dr_with(
-        "\"ip route add default via 203.0.113.1\"",
-        "\"ifconfig eth0 up\"",
-    ));
+    let e = error_of(&dr_with("\"ip route add default via 203.0.113.1\"", "\"ifconfig eth0 up\""));
     assert!(e.contains("bad.ron:"), "{e}");
     insta::assert_snapshot!(e);
 }
@@ -34,20 +31,14 @@ fn bad_address() {
 
 #[test]
 fn unknown_sysctl() {
-    let e = error_of(&dr_with(
-        "net.ipv4.conf.all.arp_ignore=1",
-        "net.ipv4.conf.all.arp_ingore=1",
-    ));
+    let e = error_of(&dr_with("net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_ingore=1"));
     insta::assert_snapshot!(e);
 }
 
 #[test]
 fn gateway_not_reachable() {
     // `via` must be in a connected subnet, as the kernel's "Network is unreachable" says.
-    let e = error_of(&dr_with(
-        "\"ip route add default via 203.0.113.1\"",
-        "\"ip route add default via 192.0.2.1\"",
-    ));
+    let e = error_of(&dr_with("\"ip route add default via 203.0.113.1\"", "\"ip route add default via 192.0.2.1\""));
     insta::assert_snapshot!(e);
 }
 
@@ -60,10 +51,7 @@ fn duplicate_ip() {
 
 #[test]
 fn unsupported_ipvsadm_option() {
-    let e = error_of(&dr_with(
-        "ipvsadm -A -t 10.0.0.100:80 -s rr",
-        "ipvsadm -A --sctp-service 10.0.0.100:80 -s rr",
-    ));
+    let e = error_of(&dr_with("ipvsadm -A -t 10.0.0.100:80 -s rr", "ipvsadm -A --sctp-service 10.0.0.100:80 -s rr"));
     insta::assert_snapshot!(e);
 }
 

@@ -13,11 +13,7 @@ fn real_server_receives_ipip_with_the_vip_inside() {
         for s in r.frames(rs, Stage::Rx).filter(|s| field(s, "inner.ip.dst").is_some()) {
             assert_eq!(field(s, "ip.proto"), Some(Value::Num(4)));
             assert_eq!(field(s, "ip.dst"), Some(ip(rip)));
-            assert_eq!(
-                field(s, "ip.src"),
-                Some(ip("10.0.0.2")),
-                "outer source = the director's DIP"
-            );
+            assert_eq!(field(s, "ip.src"), Some(ip("10.0.0.2")), "outer source = the director's DIP");
             assert_eq!(field(s, "inner.ip.dst"), Some(ip("10.0.0.100")));
             assert_eq!(field(s, "inner.ip.src"), Some(ip("203.0.113.10")));
             seen += 1;
@@ -37,12 +33,7 @@ fn replies_come_directly_from_the_vip() {
             assert_eq!(field(s, "ip.proto"), Some(Value::Num(6)), "replies are plain TCP");
         }
     }
-    assert_eq!(
-        r.frames("director", Stage::Rx)
-            .filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100")))
-            .count(),
-        0
-    );
+    assert_eq!(r.frames("director", Stage::Rx).filter(|s| field(s, "ip.src") == Some(ip("10.0.0.100"))).count(), 0);
     let c = &r.engine.metrics.clients[0];
     assert_eq!((c.started, c.completed), (4, 4));
 }
