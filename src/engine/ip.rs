@@ -10,7 +10,7 @@ use crate::packet::{
 use crate::sim::SimDuration;
 use crate::stack::neigh::{self, Nud, Output, TimerAction, Update};
 use crate::stack::route::{self, Lookup, SourceError};
-use crate::stack::{DropReason, HookFn, HookPoint, Verdict};
+use crate::stack::{DropReason, HookFn, HookPoint, Hooked, Verdict};
 use crate::topology::{HostId, IfIndex, IfKind};
 use crate::trace::{Action, Stage, Subject};
 use std::net::Ipv4Addr;
@@ -68,33 +68,57 @@ impl Engine {
         self.count_outcome(h, outcome);
     }
 
-    /// Walks a hook chain; IPVS entries are run by the caller (`ipvs` closure), rules here.
-    fn run_rules(&mut self, h: HostId, point: HookPoint, pkt: &Packet) -> Verdict {
-        for e in self.hosts[h as usize].hooks.chain(point) {
-            if let HookFn::Rule { rule, .. } = &e.func {
-                let v = rule(pkt);
-                if v != Verdict::Accept {
-                    return v;
+    /// `NF_HOOK`: runs the chain of `point` in priority order. `Accept` passes to the next
+    /// entry; the first other verdict ends the walk. Rules' drops are traced here; IPVS
+    /// entries trace their own decisions.
+    fn nf_hook(&mut self, h: HostId, point: HookPoint, iif: IfIndex, pkt: &mut Packet) -> Hooked {
+        let stage = match point {
+            HookPoint::Prerouting => Stage::Prerouting,
+            HookPoint::Input => Stage::Input,
+            HookPoint::Forward => Stage::Forward,
+            HookPoint::Output => Stage::Output,
+            HookPoint::Postrouting => Stage::Postrouting,
+        };
+        for k in 0..self.hosts[h as usize].hooks.chain(point).len() {
+            let verdict = match &self.hosts[h as usize].hooks.chain(point)[k].func {
+                HookFn::IpvsIn if point == HookPoint::Input => self.ipvs_in(h, iif, *pkt),
+                HookFn::IpvsOut if point == HookPoint::Forward => {
+                    self.ipvs_out(h, iif, pkt);
+                    Hooked::Accept
                 }
+                HookFn::IpvsIn | HookFn::IpvsOut => Hooked::Accept,
+                HookFn::Rule { name, rule } => match rule(pkt) {
+                    Verdict::Accept => Hooked::Accept,
+                    Verdict::Stolen => Hooked::Stolen,
+                    Verdict::Drop => {
+                        trace!(
+                            self,
+                            h,
+                            Some(iif),
+                            stage,
+                            Action::Drop(DropReason::HookDrop),
+                            Subject::packet(pkt),
+                            "drop: {} rule {name}",
+                            point.name()
+                        );
+                        Hooked::Drop(DropReason::HookDrop)
+                    }
+                },
+            };
+            if verdict != Hooked::Accept {
+                return verdict;
             }
         }
-        Verdict::Accept
+        Hooked::Accept
     }
 
     /// `ip_rcv`: PREROUTING, then the routing decision.
-    pub(super) fn ip_rcv(&mut self, h: HostId, iif: IfIndex, pkt: Packet) -> Outcome {
+    pub(super) fn ip_rcv(&mut self, h: HostId, iif: IfIndex, mut pkt: Packet) -> Outcome {
         self.metrics.hosts[h as usize].ip_packets += 1;
-        if self.run_rules(h, HookPoint::Prerouting, &pkt) == Verdict::Drop {
-            trace!(
-                self,
-                h,
-                Some(iif),
-                Stage::Prerouting,
-                Action::Drop(DropReason::HookDrop),
-                Subject::packet(&pkt),
-                "drop: PREROUTING rule"
-            );
-            return Outcome::Dropped(DropReason::HookDrop);
+        match self.nf_hook(h, HookPoint::Prerouting, iif, &mut pkt) {
+            Hooked::Accept => {}
+            Hooked::Drop(r) => return Outcome::Dropped(r),
+            Hooked::Stolen => return Outcome::Delivered,
         }
         let host = &self.hosts[h as usize];
         let dst = pkt.outer().dst;
@@ -178,83 +202,70 @@ impl Engine {
     }
 
     /// INPUT: IPVS (LOCAL_IN 99) and rules in priority order, then local delivery.
-    fn local_in(&mut self, h: HostId, iif: IfIndex, pkt: Packet) -> Outcome {
-        let n = self.hosts[h as usize].hooks.chain(HookPoint::Input).len();
-        for k in 0..n {
-            let entry = &self.hosts[h as usize].hooks.chain(HookPoint::Input)[k];
-            let verdict = match &entry.func {
-                HookFn::IpvsIn => {
-                    if pkt.tunnel.is_some() {
-                        continue;
-                    }
-                    let now = self.now();
-                    let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
-                    match ipvs.in_hook(&pkt, now) {
-                        InVerdict::Accept { why } => {
-                            if ipvs.is_vip(pkt.ip.dst) {
-                                trace!(
-                                    self,
-                                    h,
-                                    Some(iif),
-                                    Stage::Input,
-                                    Action::Pass,
-                                    Subject::packet(&pkt),
-                                    "ipvs: {why} → local stack"
-                                );
-                            }
-                            Verdict::Accept
-                        }
-                        InVerdict::Xmit { conn, new } => {
-                            self.ipvs_xmit(h, iif, conn, new, pkt);
-                            return Outcome::Forwarded;
-                        }
-                        InVerdict::NoDest => {
-                            trace!(
-                                self,
-                                h,
-                                Some(iif),
-                                Stage::Input,
-                                Action::Drop(DropReason::IpvsNoDest),
-                                Subject::packet(&pkt),
-                                "ipvs: no real server available for {}:{}; ICMP port unreachable to {}",
-                                pkt.ip.dst,
-                                pkt.l4.ports().map_or(0, |p| p.1),
-                                pkt.ip.src
-                            );
-                            self.icmp_unreach(h, &pkt, unreach::PORT, 0);
-                            return Outcome::Dropped(DropReason::IpvsNoDest);
-                        }
-                        InVerdict::DestGone => {
-                            trace!(
-                                self,
-                                h,
-                                Some(iif),
-                                Stage::Input,
-                                Action::Drop(DropReason::IpvsDestGone),
-                                Subject::packet(&pkt),
-                                "ipvs: the connection's real server was deleted (expire_nodest_conn=0): drop"
-                            );
-                            return Outcome::Dropped(DropReason::IpvsDestGone);
-                        }
-                    }
+    fn local_in(&mut self, h: HostId, iif: IfIndex, mut pkt: Packet) -> Outcome {
+        match self.nf_hook(h, HookPoint::Input, iif, &mut pkt) {
+            Hooked::Accept => self.local_deliver(h, iif, pkt),
+            Hooked::Drop(r) => Outcome::Dropped(r),
+            // IPVS took the packet over and transmitted it to a real server.
+            Hooked::Stolen => Outcome::Forwarded,
+        }
+    }
+
+    /// `ip_vs_in_hook` (LOCAL_IN 99): schedule or look up, then transmit (`NF_STOLEN`).
+    fn ipvs_in(&mut self, h: HostId, iif: IfIndex, pkt: Packet) -> Hooked {
+        if pkt.tunnel.is_some() {
+            return Hooked::Accept;
+        }
+        let now = self.now();
+        let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
+        match ipvs.in_hook(&pkt, now) {
+            InVerdict::Accept { why } => {
+                if ipvs.is_vip(pkt.ip.dst) {
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Input,
+                        Action::Pass,
+                        Subject::packet(&pkt),
+                        "ipvs: {why} → local stack"
+                    );
                 }
-                HookFn::IpvsOut => Verdict::Accept,
-                HookFn::Rule { rule, .. } => rule(&pkt),
-            };
-            if verdict == Verdict::Drop {
+                Hooked::Accept
+            }
+            InVerdict::Xmit { conn, new } => {
+                self.ipvs_xmit(h, iif, conn, new, pkt);
+                Hooked::Stolen
+            }
+            InVerdict::NoDest => {
                 trace!(
                     self,
                     h,
                     Some(iif),
                     Stage::Input,
-                    Action::Drop(DropReason::HookDrop),
+                    Action::Drop(DropReason::IpvsNoDest),
                     Subject::packet(&pkt),
-                    "drop: INPUT rule"
+                    "ipvs: no real server available for {}:{}; ICMP port unreachable to {}",
+                    pkt.ip.dst,
+                    pkt.l4.ports().map_or(0, |p| p.1),
+                    pkt.ip.src
                 );
-                return Outcome::Dropped(DropReason::HookDrop);
+                self.icmp_unreach(h, &pkt, unreach::PORT, 0);
+                Hooked::Drop(DropReason::IpvsNoDest)
+            }
+            InVerdict::DestGone => {
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Input,
+                    Action::Drop(DropReason::IpvsDestGone),
+                    Subject::packet(&pkt),
+                    "ipvs: the connection's real server was deleted (expire_nodest_conn=0): drop"
+                );
+                Hooked::Drop(DropReason::IpvsDestGone)
             }
         }
-        self.local_deliver(h, iif, pkt)
     }
 
     /// `ip_local_deliver_finish`: by protocol — IPIP decapsulation, sockets, ICMP.
@@ -355,51 +366,6 @@ impl Engine {
             self.icmp_unreach(h, &pkt, unreach::FRAG_NEEDED, mtu);
             return Outcome::Dropped(DropReason::FragNeeded);
         }
-        let n = self.hosts[h as usize].hooks.chain(HookPoint::Forward).len();
-        for k in 0..n {
-            let entry = &self.hosts[h as usize].hooks.chain(HookPoint::Forward)[k];
-            let verdict = match &entry.func {
-                HookFn::IpvsOut => {
-                    let now = self.now();
-                    let before = pkt;
-                    let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
-                    if let Some(c) = ipvs.out_hook(&mut pkt, now) {
-                        let st = ipvs.conn(c).state;
-                        trace!(
-                            self,
-                            h,
-                            Some(iif),
-                            Stage::Forward,
-                            Action::Rewrite,
-                            Subject::packet(&pkt),
-                            "ipvs: NAT reply of conn {}:{} → source {}:{} rewritten to VIP {}:{} (state {})",
-                            pkt.ip.dst,
-                            pkt.l4.ports().map_or(0, |p| p.1),
-                            before.ip.src,
-                            before.l4.ports().map_or(0, |p| p.0),
-                            pkt.ip.src,
-                            pkt.l4.ports().map_or(0, |p| p.0),
-                            st.name()
-                        );
-                    }
-                    Verdict::Accept
-                }
-                HookFn::IpvsIn => Verdict::Accept,
-                HookFn::Rule { rule, .. } => rule(&pkt),
-            };
-            if verdict == Verdict::Drop {
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Forward,
-                    Action::Drop(DropReason::HookDrop),
-                    Subject::packet(&pkt),
-                    "drop: FORWARD rule"
-                );
-                return Outcome::Dropped(DropReason::HookDrop);
-            }
-        }
         trace!(
             self,
             h,
@@ -412,8 +378,39 @@ impl Engine {
             pkt.outer().ttl,
             self.hosts[h as usize].ifaces[oif as usize].name
         );
+        match self.nf_hook(h, HookPoint::Forward, iif, &mut pkt) {
+            Hooked::Accept => {}
+            Hooked::Drop(r) => return Outcome::Dropped(r),
+            Hooked::Stolen => return Outcome::Forwarded,
+        }
         self.postrouting(h, oif, nexthop, pkt);
         Outcome::Forwarded
+    }
+
+    /// `ip_vs_out_hook` (FORWARD 100): a NAT reply gets the VIP as its source again.
+    fn ipvs_out(&mut self, h: HostId, iif: IfIndex, pkt: &mut Packet) {
+        let now = self.now();
+        let before = *pkt;
+        let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
+        if let Some(c) = ipvs.out_hook(pkt, now) {
+            let st = ipvs.conn(c).state;
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Forward,
+                Action::Rewrite,
+                Subject::packet(pkt),
+                "ipvs: NAT reply of conn {}:{} → source {}:{} rewritten to VIP {}:{} (state {})",
+                pkt.ip.dst,
+                pkt.l4.ports().map_or(0, |p| p.1),
+                before.ip.src,
+                before.l4.ports().map_or(0, |p| p.0),
+                pkt.ip.src,
+                pkt.l4.ports().map_or(0, |p| p.0),
+                st.name()
+            );
+        }
     }
 
     /// IPVS transmit (`ip_vs_nat_xmit`, `ip_vs_dr_xmit`, `ip_vs_tunnel_xmit`): re-route to
@@ -578,17 +575,8 @@ impl Engine {
             self.metrics.drop(DropReason::FragNeeded);
             return;
         }
-        if self.run_rules(h, HookPoint::Output, &pkt) == Verdict::Drop {
-            trace!(
-                self,
-                h,
-                Some(oif),
-                Stage::Output,
-                Action::Drop(DropReason::HookDrop),
-                Subject::packet(&pkt),
-                "drop: OUTPUT rule"
-            );
-            self.metrics.drop(DropReason::HookDrop);
+        if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, oif, &mut pkt) {
+            self.metrics.drop(r);
             return;
         }
         self.postrouting(h, oif, nexthop, pkt);
@@ -637,17 +625,8 @@ impl Engine {
                     pkt.ip.src = route::select_src(&host.ifaces, &route, nexthop).unwrap_or(Ipv4Addr::UNSPECIFIED);
                 }
                 self.metrics.hosts[h as usize].ip_packets += 1;
-                if self.run_rules(h, HookPoint::Output, &pkt) == Verdict::Drop {
-                    trace!(
-                        self,
-                        h,
-                        Some(route.dev),
-                        Stage::Output,
-                        Action::Drop(DropReason::HookDrop),
-                        Subject::packet(&pkt),
-                        "drop: OUTPUT rule"
-                    );
-                    self.metrics.drop(DropReason::HookDrop);
+                if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, route.dev, &mut pkt) {
+                    self.metrics.drop(r);
                     return true;
                 }
                 trace!(
@@ -668,18 +647,9 @@ impl Engine {
     }
 
     /// POSTROUTING, then the neighbour layer.
-    fn postrouting(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, pkt: Packet) {
-        if self.run_rules(h, HookPoint::Postrouting, &pkt) == Verdict::Drop {
-            trace!(
-                self,
-                h,
-                Some(oif),
-                Stage::Postrouting,
-                Action::Drop(DropReason::HookDrop),
-                Subject::packet(&pkt),
-                "drop: POSTROUTING rule"
-            );
-            self.metrics.drop(DropReason::HookDrop);
+    fn postrouting(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, mut pkt: Packet) {
+        if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Postrouting, oif, &mut pkt) {
+            self.metrics.drop(r);
             return;
         }
         self.neigh_output(h, oif, nexthop, &pkt);

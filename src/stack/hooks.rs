@@ -55,6 +55,14 @@ pub mod priority {
     pub const IPVS_OUT_FORWARD: i32 = 100;
 }
 
+/// What a whole chain walk came to, for the stack: like [`Verdict`], with the drop's reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hooked {
+    Accept,
+    Drop(crate::stack::DropReason),
+    Stolen,
+}
+
 /// A user rule: any closure over the packet (a test adds one in a line).
 pub type Rule = Box<dyn Fn(&Packet) -> Verdict>;
 

@@ -10,7 +10,7 @@ pub mod neigh;
 pub mod route;
 
 pub use conf::{DevConf, Effective, NeighParams};
-pub use hooks::{HookFn, HookPoint, Hooks, Verdict};
+pub use hooks::{HookFn, HookPoint, Hooked, Hooks, Verdict};
 pub use iface::{IfAddr, Iface, Scope};
 pub use route::{Lookup, Route};
 

@@ -5,5 +5,6 @@ mod conservation;
 mod determinism;
 mod dr;
 mod errors;
+mod hooks;
 mod nat;
 mod tun;
