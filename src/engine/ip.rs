@@ -72,6 +72,9 @@ impl Engine {
     /// entry; the first other verdict ends the walk. Rules' drops are traced here; IPVS
     /// entries trace their own decisions.
     fn nf_hook(&mut self, h: HostId, point: HookPoint, iif: IfIndex, pkt: &mut Packet) -> Hooked {
+        if self.hosts[h as usize].hooks.chain(point).is_empty() {
+            return Hooked::Accept;
+        }
         let stage = match point {
             HookPoint::Prerouting => Stage::Prerouting,
             HookPoint::Input => Stage::Input,
@@ -138,9 +141,8 @@ impl Engine {
             );
             return Outcome::Dropped(DropReason::IpForwardOff);
         }
-        let conf = host.conf(iif);
         if let Err(e) =
-            route::validate_source(&host.routes, &host.ifaces, src, iif, conf.rp_filter(), conf.accept_local())
+            host.validate_source(src, iif)
         {
             let (r, why) = match e {
                 SourceError::Martian => {
@@ -804,7 +806,7 @@ impl Engine {
         let now = self.now();
         let host = &self.hosts[h as usize];
         let conf = host.conf(iif);
-        let (rp_filter, accept_local, route_localnet) = (conf.rp_filter(), conf.accept_local(), conf.route_localnet());
+        let route_localnet = conf.route_localnet();
         let (ignore, arp_filter, accept, drop_garp) =
             (conf.arp_ignore(), conf.arp_filter(), conf.arp_accept(), conf.drop_gratuitous_arp());
         let (sip, tip) = (a.sender_ip, a.target_ip);
@@ -824,7 +826,7 @@ impl Engine {
         if a.operation == arp::Operation::Request && host.is_local(tip) {
             // The input-route check validates the sender like a packet source.
             let valid = sip.is_unspecified()
-                || route::validate_source(&host.routes, &host.ifaces, sip, iif, rp_filter, accept_local).is_ok();
+                || host.validate_source(sip, iif).is_ok();
             if valid {
                 let allowed =
                     neigh::arp_ignore_allows(&host.ifaces, iif, tip, sip, ignore, route_localnet).and_then(|()| {

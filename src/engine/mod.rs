@@ -302,15 +302,13 @@ impl Engine {
         let known = if frame.eth.dst.is_multicast() { None } else { s.lookup(frame.eth.dst) };
         let mut copies = 0u64;
         let mut dropped = 0u64;
-        let nports = s.ports.len() as u16;
-        for p in 0..nports {
-            let wanted = match known {
-                Some(k) => p == k && k != in_port,
-                None => p != in_port,
-            };
-            if !wanted {
-                continue;
-            }
+        // Unicast to a known port goes there only; anything else floods every other port.
+        let ports = match known {
+            Some(k) if k == in_port => 0..0,
+            Some(k) => k..k + 1,
+            None => 0..s.ports.len() as u16,
+        };
+        for p in ports.filter(|p| *p != in_port) {
             let port = &mut s.ports[p as usize];
             let params = port.link.params;
             match port.link.down.offer(now, bytes, &params) {

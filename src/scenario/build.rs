@@ -149,7 +149,9 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                 let en = (cstart + e.span.end).min(cend).max(s);
                 ScenarioError::at(&l.origin, &l.source, s, en, e.expected, e.found, e.hint)
             })?;
-            apply(&mut host, &c).map_err(|(expected, found, help)| {
+            let applied = apply(&mut host, &c);
+            host.refresh();
+            applied.map_err(|(expected, found, help)| {
                 ScenarioError::at(&l.origin, &l.source, cstart, cend, expected, found, help)
             })?;
         }

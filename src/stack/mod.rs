@@ -121,6 +121,8 @@ pub struct Host {
     pub role: Role,
     pub ifaces: Vec<Iface>,
     pub routes: Vec<Route>,
+    /// Derived from `ifaces`: call [`Host::refresh`] after changing them.
+    pub local: route::LocalTable,
     pub neigh: neigh::Table,
     /// `net.ipv4.conf.all`.
     pub all: DevConf,
@@ -145,18 +147,21 @@ impl Host {
             port: None,
             conf: DevConf::default(),
         };
-        Host {
+        let mut h = Host {
             name: name.to_string(),
             role: Role::Host,
             ifaces: vec![lo],
             routes: Vec::new(),
+            local: route::LocalTable::default(),
             neigh: neigh::Table::default(),
             all: DevConf::default(),
             default: DevConf::default(),
             hooks: Hooks::default(),
             ipvs: None,
             ip_ident: 1,
-        }
+        };
+        h.refresh();
+        h
     }
 
     pub fn iface_by_name(&self, name: &str) -> Option<IfIndex> {
@@ -168,12 +173,30 @@ impl Host {
         Effective { all: &self.all, dev: &self.ifaces[i as usize].conf }
     }
 
+    /// Rebuilds the tables derived from the interfaces (the local routing table).
+    pub fn refresh(&mut self) {
+        self.local = route::LocalTable::build(&self.ifaces);
+    }
+
     pub fn is_local(&self, ip: Ipv4Addr) -> bool {
-        route::local_iface(&self.ifaces, ip).is_some()
+        self.check_fresh();
+        self.local.find(ip).is_some()
     }
 
     pub fn lookup(&self, ip: Ipv4Addr) -> Lookup {
-        route::lookup(&self.routes, &self.ifaces, ip)
+        self.check_fresh();
+        route::lookup(&self.routes, &self.ifaces, &self.local, ip)
+    }
+
+    /// Source validation of a packet from `src` arriving on `iif` (`fib_validate_source`).
+    pub fn validate_source(&self, src: Ipv4Addr, iif: IfIndex) -> Result<(), route::SourceError> {
+        self.check_fresh();
+        let c = self.conf(iif);
+        route::validate_source(&self.routes, &self.ifaces, &self.local, src, iif, c.rp_filter(), c.accept_local())
+    }
+
+    fn check_fresh(&self) {
+        debug_assert_eq!(self.local, route::LocalTable::build(&self.ifaces), "Host::refresh not called after a change");
     }
 
     /// The first global address, for naming the host in summaries.

@@ -69,20 +69,43 @@ pub enum Lookup {
     Unreachable,
 }
 
-/// Is `ip` a local address: the local table's answer.
-pub fn local_iface(ifaces: &[Iface], ip: Ipv4Addr) -> Option<IfIndex> {
-    // Exact addresses first (the /32 `local` entries), then whole prefixes on loopback.
-    for (i, ifc) in ifaces.iter().enumerate() {
-        if ifc.up && ifc.has_addr(ip) {
-            return Some(i as IfIndex);
+/// The local routing table: every address of an interface that is up (`local ADDR`), and
+/// whole prefixes of addresses on loopback (`ip addr add 10.0.0.0/24 dev lo` makes the
+/// subnet local). Derived from the interfaces; rebuilt by [`crate::stack::Host::refresh`]
+/// after any configuration change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LocalTable {
+    exact: Vec<(Ipv4Addr, IfIndex)>,
+    prefixes: Vec<(u32, u32, IfIndex)>,
+}
+
+impl LocalTable {
+    pub fn build(ifaces: &[Iface]) -> Self {
+        let mut t = LocalTable::default();
+        for (i, ifc) in ifaces.iter().enumerate().filter(|(_, i)| i.up) {
+            for a in &ifc.addrs {
+                t.exact.push((a.addr, i as IfIndex));
+                if ifc.kind == IfKind::Loopback {
+                    let mask = crate::topology::prefix_mask(a.prefix);
+                    t.prefixes.push((u32::from(a.addr) & mask, mask, i as IfIndex));
+                }
+            }
         }
+        t
     }
-    for (i, ifc) in ifaces.iter().enumerate() {
-        if ifc.up && ifc.kind == IfKind::Loopback && ifc.addrs.iter().any(|a| a.contains(ip)) {
-            return Some(i as IfIndex);
-        }
+
+    /// The interface holding `ip` if it is one of the host's own addresses exactly.
+    pub fn exact(&self, ip: Ipv4Addr) -> Option<IfIndex> {
+        self.exact.iter().find(|(a, _)| *a == ip).map(|(_, i)| *i)
     }
-    None
+
+    /// Is `ip` local: the local table's answer (exact addresses first, then loopback prefixes).
+    pub fn find(&self, ip: Ipv4Addr) -> Option<IfIndex> {
+        self.exact(ip).or_else(|| {
+            let x = u32::from(ip);
+            self.prefixes.iter().find(|(net, mask, _)| x & mask == *net).map(|(_, _, i)| *i)
+        })
+    }
 }
 
 /// Longest-prefix match in the main table; ties go to the lower metric, then the older route.
@@ -102,8 +125,8 @@ pub fn lookup_main(routes: &[Route], ifaces: &[Iface], ip: Ipv4Addr) -> Option<R
 }
 
 /// The full routing decision: local table first, then main.
-pub fn lookup(routes: &[Route], ifaces: &[Iface], ip: Ipv4Addr) -> Lookup {
-    if let Some(iface) = local_iface(ifaces, ip) {
+pub fn lookup(routes: &[Route], ifaces: &[Iface], local: &LocalTable, ip: Ipv4Addr) -> Lookup {
+    if let Some(iface) = local.find(ip) {
         return Lookup::Local { iface };
     }
     match lookup_main(routes, ifaces, ip) {
@@ -145,6 +168,7 @@ pub enum SourceError {
 pub fn validate_source(
     routes: &[Route],
     ifaces: &[Iface],
+    local: &LocalTable,
     src: Ipv4Addr,
     iif: IfIndex,
     rp_filter: u8,
@@ -155,16 +179,12 @@ pub fn validate_source(
         return Ok(());
     }
     // With rp_filter 0 the martian test looks only for an exact interface address.
-    let local = if rp_filter == 0 {
-        ifaces.iter().any(|i| i.up && i.has_addr(src))
-    } else {
-        local_iface(ifaces, src).is_some()
-    };
-    if local {
+    let is_local = if rp_filter == 0 { local.exact(src).is_some() } else { local.find(src).is_some() };
+    if is_local {
         if !accept_local {
             return Err(SourceError::Martian);
         }
-        if rp_filter == 1 && local_iface(ifaces, src) != Some(iif) {
+        if rp_filter == 1 && local.find(src) != Some(iif) {
             return Err(SourceError::RpFilter { mode: 1 });
         }
         return Ok(());

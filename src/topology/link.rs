@@ -35,6 +35,8 @@ impl Default for LinkParams {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Queue {
     busy_until: SimTime,
+    /// The last frame size and its serialization time: sizes repeat, divisions are slow.
+    last: (usize, u64),
 }
 
 #[derive(Clone, Debug)]
@@ -66,7 +68,13 @@ impl Queue {
         } else if bytes as u64 > p.queue_bytes {
             return None;
         }
-        let ser = (bytes as u64 * 8_000_000_000).div_ceil(p.bandwidth.max(1));
+        let ser = if self.last.0 == bytes {
+            self.last.1
+        } else {
+            let ser = (bytes as u64 * 8_000_000_000).div_ceil(p.bandwidth.max(1));
+            self.last = (bytes, ser);
+            ser
+        };
         let start = self.busy_until.max(now);
         self.busy_until = start + SimDuration(ser);
         Some(self.busy_until + p.latency)

@@ -12,6 +12,7 @@ pub use link::{Link, LinkParams};
 
 use crate::packet::MacAddr;
 use petgraph::stable_graph::{NodeIndex, StableUnGraph};
+use rustc_hash::FxHashMap;
 use std::net::Ipv4Addr;
 
 /// Index of a host in [`Network::hosts`].
@@ -69,8 +70,8 @@ pub struct Segment {
     pub name: String,
     pub ports: Vec<Port>,
     pub learning: bool,
-    /// MAC address table: learned (MAC, port) pairs in learning order.
-    pub fdb: Vec<(MacAddr, u16)>,
+    /// MAC address table: learned MAC → port (looked up, never listed in hash order).
+    pub fdb: FxHashMap<MacAddr, u16>,
     pub params: LinkParams,
 }
 
@@ -78,7 +79,7 @@ impl Segment {
     /// The port a unicast frame to `mac` leaves by, if known.
     pub fn lookup(&self, mac: MacAddr) -> Option<u16> {
         if self.learning {
-            self.fdb.iter().find(|(m, _)| *m == mac).map(|(_, p)| *p)
+            self.fdb.get(&mac).copied()
         } else {
             self.ports.iter().position(|p| p.mac == mac).map(|p| p as u16)
         }
@@ -89,9 +90,8 @@ impl Segment {
         if !self.learning || mac.is_multicast() {
             return;
         }
-        match self.fdb.iter_mut().find(|(m, _)| *m == mac) {
-            Some(e) => e.1 = port,
-            None => self.fdb.push((mac, port)),
+        if self.fdb.get(&mac) != Some(&port) {
+            self.fdb.insert(mac, port);
         }
     }
 }
@@ -121,7 +121,7 @@ impl Network {
 
     pub fn add_segment(&mut self, name: &str, params: LinkParams, learning: bool) -> SegId {
         let id = self.segments.len() as SegId;
-        self.segments.push(Segment { name: name.to_string(), ports: Vec::new(), learning, fdb: Vec::new(), params });
+        self.segments.push(Segment { name: name.to_string(), ports: Vec::new(), learning, fdb: FxHashMap::default(), params });
         let n = self.graph.add_node(Node::Segment(id));
         self.segment_nodes.push(n);
         id
