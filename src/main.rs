@@ -55,6 +55,10 @@ enum Cmd {
         /// Requests in all (the reference figure uses 1,000,000).
         #[arg(long, default_value_t = 1_000_000)]
         requests: u64,
+        /// Repeat the run this many times and report the median (wall time varies on a
+        /// shared machine; the simulation does not).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -69,7 +73,7 @@ fn main() -> ExitCode {
         Some(Cmd::Trace { scenario, json, pcap, seed }) => cli::trace(&scenario, json, pcap.as_deref(), seed),
         Some(Cmd::Check { files }) => cli::check(&files),
         Some(Cmd::Ipvsadm { scenario, at, seed }) => cli::ipvsadm(&scenario, at.as_deref(), seed),
-        Some(Cmd::Bench { requests, json }) => cli::bench(requests, json),
+        Some(Cmd::Bench { requests, runs, json }) => cli::bench(requests, runs, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -71,10 +71,17 @@ impl Engine {
     /// `NF_HOOK`: runs the chain of `point` in priority order. `Accept` passes to the next
     /// entry; the first other verdict ends the walk. Rules' drops are traced here; IPVS
     /// entries trace their own decisions.
+    #[inline]
     fn nf_hook(&mut self, h: HostId, point: HookPoint, iif: IfIndex, pkt: &mut Packet) -> Hooked {
+        // Most chains are empty (only a director has IPVS entries): stay on the fast path.
         if self.hosts[h as usize].hooks.chain(point).is_empty() {
             return Hooked::Accept;
         }
+        self.nf_hook_walk(h, point, iif, pkt)
+    }
+
+    #[inline(never)]
+    fn nf_hook_walk(&mut self, h: HostId, point: HookPoint, iif: IfIndex, pkt: &mut Packet) -> Hooked {
         let stage = match point {
             HookPoint::Prerouting => Stage::Prerouting,
             HookPoint::Input => Stage::Input,
@@ -141,9 +148,7 @@ impl Engine {
             );
             return Outcome::Dropped(DropReason::IpForwardOff);
         }
-        if let Err(e) =
-            host.validate_source(src, iif)
-        {
+        if let Err(e) = host.validate_source(src, iif) {
             let (r, why) = match e {
                 SourceError::Martian => {
                     (DropReason::Martian, format!("martian source: {src} is this host's own address (accept_local=0)"))
@@ -825,8 +830,7 @@ impl Engine {
         }
         if a.operation == arp::Operation::Request && host.is_local(tip) {
             // The input-route check validates the sender like a packet source.
-            let valid = sip.is_unspecified()
-                || host.validate_source(sip, iif).is_ok();
+            let valid = sip.is_unspecified() || host.validate_source(sip, iif).is_ok();
             if valid {
                 let allowed =
                     neigh::arp_ignore_allows(&host.ifaces, iif, tip, sip, ignore, route_localnet).and_then(|()| {

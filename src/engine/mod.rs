@@ -155,10 +155,12 @@ impl Engine {
 
     /// Processes the next event if it is not past the end. Returns its time.
     pub fn step(&mut self) -> Option<SimTime> {
-        if self.agenda.peek_time()? > self.end {
-            return None;
-        }
-        let (t, ev) = self.agenda.pop()?;
+        self.step_until(self.end)
+    }
+
+    /// Processes the next event if it is not later than `limit` (nor the end).
+    fn step_until(&mut self, limit: SimTime) -> Option<SimTime> {
+        let (t, ev) = self.agenda.pop_until(limit.min(self.end))?;
         self.metrics.events += 1;
         match ev {
             Event::SwitchIn { seg, port, frame } => self.switch_in(seg, port, &frame),
@@ -173,11 +175,7 @@ impl Engine {
 
     /// Runs every event up to and including time `t` (and not past the end).
     pub fn run_until(&mut self, t: SimTime) {
-        while self.agenda.peek_time().is_some_and(|n| n <= t) {
-            if self.step().is_none() {
-                break;
-            }
-        }
+        while self.step_until(t).is_some() {}
     }
 
     /// Runs to the end of the scenario.

@@ -1,13 +1,16 @@
 //! The agenda: the one global event queue, ordered by `(time, insertion seq)`.
 //!
-//! Heap entries are 24 bytes (`time`, `seq`, slot); the events themselves sit in a slab so
-//! sifting never moves a frame. Events more than [`HORIZON`] ahead (connection, neighbour
-//! and retransmission timers) wait in a second heap, so the busy one stays shallow; the
-//! earlier of the two tops is always taken, so the order is exactly `(time, seq)`. Ties at the same instant pop in the order they were
-//! scheduled, which makes a run deterministic. Scheduling into the past is an error.
+//! Ties at the same instant pop in the order they were scheduled, which makes a run
+//! deterministic. Scheduling into the past is an error.
+//!
+//! Most events fall a few microseconds ahead (a frame on a link), so the agenda is a timing
+//! wheel, as the kernel's timers are: [`SLOTS`] buckets of [`SLOT_NS`] each cover the next
+//! ~4 ms, a bitmap finds the next non-empty bucket, and within a bucket the smallest
+//! `(time, seq)` is taken. Events further ahead (connection, neighbour and retransmission
+//! timers) wait in a binary heap and move into the wheel when it reaches them.
 
-use super::time::{SimDuration, SimTime};
-use std::cmp::Reverse;
+use super::time::SimTime;
+use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// Scheduling an event before the current time.
@@ -18,16 +21,51 @@ pub struct InThePast {
     pub now: SimTime,
 }
 
-/// Events further ahead than this go to the second ("far") heap.
-pub const HORIZON: SimDuration = SimDuration::from_millis(100);
+/// Width of one wheel bucket, in nanoseconds (a power of two).
+pub const SLOT_NS: u64 = 1024;
+/// Buckets in the wheel (a power of two): the wheel covers `SLOTS × SLOT_NS` ≈ 4.2 ms.
+pub const SLOTS: usize = 4096;
+const WORDS: usize = SLOTS / 64;
 
-type Entry = Reverse<(SimTime, u64, u32)>;
+struct Entry<E> {
+    time: u64,
+    seq: u64,
+    ev: E,
+}
+
+impl<E> Entry<E> {
+    fn key(&self) -> (u64, u64) {
+        (self.time, self.seq)
+    }
+}
+
+/// Far entries in a max-heap ordered so the smallest `(time, seq)` is on top.
+impl<E> Ord for Entry<E> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.key().cmp(&self.key())
+    }
+}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl<E> Eq for Entry<E> {}
 
 pub struct Agenda<E> {
-    heap: BinaryHeap<Entry>,
-    far: BinaryHeap<Entry>,
-    slab: Vec<Option<E>>,
-    free: Vec<u32>,
+    wheel: Vec<Vec<Entry<E>>>,
+    /// Bit `i` set when bucket `i` is not empty.
+    occupied: [u64; WORDS],
+    /// The tick (`time / SLOT_NS`) of the current bucket; every wheel entry lies in
+    /// `[cursor, cursor + SLOTS)` ticks, every far entry at or beyond its end.
+    cursor: u64,
+    far: BinaryHeap<Entry<E>>,
+    len: usize,
     seq: u64,
     now: SimTime,
 }
@@ -41,10 +79,11 @@ impl<E> Default for Agenda<E> {
 impl<E> Agenda<E> {
     pub fn new() -> Self {
         Agenda {
-            heap: BinaryHeap::new(),
+            wheel: (0..SLOTS).map(|_| Vec::new()).collect(),
+            occupied: [0; WORDS],
+            cursor: 0,
             far: BinaryHeap::new(),
-            slab: Vec::new(),
-            free: Vec::new(),
+            len: 0,
             seq: 0,
             now: SimTime::ZERO,
         }
@@ -57,65 +96,129 @@ impl<E> Agenda<E> {
 
     /// Events waiting.
     pub fn len(&self) -> usize {
-        self.heap.len() + self.far.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty() && self.far.is_empty()
+        self.len == 0
     }
 
-    /// The heap whose top comes first (ties cannot happen: `seq` is unique).
-    fn first(&mut self) -> Option<&mut BinaryHeap<Entry>> {
-        match (self.heap.peek(), self.far.peek()) {
-            (Some(a), Some(b)) => Some(if a > b { &mut self.heap } else { &mut self.far }),
-            (Some(_), None) => Some(&mut self.heap),
-            (None, Some(_)) => Some(&mut self.far),
-            (None, None) => None,
-        }
-    }
-
-    /// Time of the next event, if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        match (self.heap.peek(), self.far.peek()) {
-            (Some(a), Some(b)) => Some(a.max(b).0.0),
-            (Some(a), None) | (None, Some(a)) => Some(a.0.0),
-            (None, None) => None,
-        }
+    fn file(&mut self, e: Entry<E>) {
+        let b = ((e.time / SLOT_NS) as usize) & (SLOTS - 1);
+        self.wheel[b].push(e);
+        self.occupied[b / 64] |= 1 << (b % 64);
     }
 
     pub fn schedule(&mut self, at: SimTime, event: E) -> Result<(), InThePast> {
         if at < self.now {
             return Err(InThePast { at, now: self.now });
         }
-        let slot = if let Some(s) = self.free.pop() {
-            self.slab[s as usize] = Some(event);
-            s
-        } else {
-            self.slab.push(Some(event));
-            (self.slab.len() - 1) as u32
-        };
-        let e = Reverse((at, self.seq, slot));
-        if at > self.now + HORIZON {
-            self.far.push(e)
-        } else {
-            self.heap.push(e)
-        }
+        let e = Entry { time: at.0, seq: self.seq, ev: event };
         self.seq += 1;
+        self.len += 1;
+        if at.0 / SLOT_NS < self.cursor + SLOTS as u64 {
+            self.file(e);
+        } else {
+            self.far.push(e);
+        }
         Ok(())
+    }
+
+    /// The first non-empty bucket at or after the cursor, as a tick.
+    fn next_tick(&self) -> Option<u64> {
+        let start = (self.cursor as usize) & (SLOTS - 1);
+        let (w0, bit0) = (start / 64, start % 64);
+        // The first word from the starting bit, then the others, wrapping round once.
+        let first = self.occupied[w0] & (u64::MAX << bit0);
+        let found = if first != 0 {
+            Some(w0 * 64 + first.trailing_zeros() as usize)
+        } else {
+            (1..=WORDS).find_map(|k| {
+                let w = (w0 + k) % WORDS;
+                let word = if w == w0 { self.occupied[w] & !(u64::MAX << bit0) } else { self.occupied[w] };
+                (word != 0).then(|| w * 64 + word.trailing_zeros() as usize)
+            })
+        }?;
+        Some(self.cursor + ((found + SLOTS - start) % SLOTS) as u64)
+    }
+
+    /// Brings far events that the wheel's window now covers into the wheel.
+    fn refill(&mut self) {
+        let end = self.cursor + SLOTS as u64;
+        while self.far.peek().is_some_and(|e| e.time / SLOT_NS < end) {
+            let e = self.far.pop().expect("peeked");
+            self.file(e);
+        }
+    }
+
+    /// Index in its bucket of the smallest entry of bucket `b`.
+    fn min_in(&self, b: usize) -> usize {
+        let bucket = &self.wheel[b];
+        (1..bucket.len()).fold(0, |m, i| if bucket[i].key() < bucket[m].key() { i } else { m })
+    }
+
+    /// The wheel's earliest entry: (bucket, index in it, time).
+    fn locate(&self) -> Option<(usize, usize, u64)> {
+        let t = self.next_tick()?;
+        let b = (t as usize) & (SLOTS - 1);
+        let i = self.min_in(b);
+        Some((b, i, self.wheel[b][i].time))
+    }
+
+    /// Time of the next event, if any.
+    pub fn peek_time(&self) -> Option<SimTime> {
+        // Far entries all lie beyond the wheel's window, so the wheel wins when it has any.
+        self.locate().map(|(_, _, t)| t).or_else(|| self.far.peek().map(|e| e.time)).map(SimTime)
     }
 
     /// Removes and returns the earliest event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let Reverse((at, _, slot)) = self.first()?.pop().expect("non-empty heap");
-        self.now = at;
-        let ev = self.slab[slot as usize].take().expect("agenda slot holds an event");
-        self.free.push(slot);
-        Some((at, ev))
+        self.pop_until(SimTime::MAX)
+    }
+
+    /// Like [`Agenda::pop`], but only if the earliest event is not later than `limit`.
+    pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
+        let (b, i, time) = if let Some(found) = self.locate() {
+            found
+        } else {
+            if self.far.peek()?.time > limit.0 {
+                return None;
+            }
+            self.cursor = self.far.peek()?.time / SLOT_NS;
+            self.refill();
+            self.locate()?
+        };
+        if time > limit.0 {
+            return None;
+        }
+        let tick = time / SLOT_NS;
+        if tick != self.cursor {
+            // Refilled entries lie beyond the old window, so bucket `b` is not touched.
+            self.cursor = tick;
+            self.refill();
+        }
+        let e = self.wheel[b].swap_remove(i);
+        if self.wheel[b].is_empty() {
+            self.occupied[b / 64] &= !(1 << (b % 64));
+        }
+        self.len -= 1;
+        self.now = SimTime(e.time);
+        Some((self.now, e.ev))
     }
 
     /// Iterates over waiting events in no particular order (for accounting only).
     pub fn iter(&self) -> impl Iterator<Item = &E> {
-        self.slab.iter().filter_map(Option::as_ref)
+        let occupied = self.occupied.iter().enumerate().flat_map(|(w, &word)| {
+            let mut bits = word;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    w * 64 + b
+                })
+            })
+        });
+        occupied.flat_map(|b| &self.wheel[b]).chain(self.far.iter()).map(|e| &e.ev)
     }
 }
 
@@ -149,18 +252,16 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn same_order_as_a_sorted_list(ops in proptest::collection::vec((0u64..50, proptest::bool::ANY, proptest::bool::ANY), 1..300)) {
-            // Steps of 5 ms: ties happen, and many events land beyond HORIZON in the far heap.
             // Whatever the interleaving of schedules, peeks and pops, events come out in
             // (time, insertion) order: the order a stable sort by time gives.
             let mut a = Agenda::new();
             let mut model: Vec<(u64, u64)> = Vec::new(); // (time, id), kept sorted stably
-            let mut id = 0u64;
-            for (dt, pop, peek) in ops {
-                let at = a.now().0 + dt * 5_000_000;
+            for (id, (dt, pop, peek)) in (0u64..).zip(ops) {
+                // Small steps tie and share buckets; large ones land in the far heap.
+                let at = a.now().0 + if dt % 3 == 0 { dt * 400_000 } else { dt * 100 };
                 a.schedule(SimTime(at), id).unwrap();
                 let pos = model.partition_point(|(t, _)| *t <= at);
                 model.insert(pos, (at, id));
-                id += 1;
                 if peek {
                     proptest::prop_assert_eq!(a.peek_time(), model.first().map(|m| SimTime(m.0)));
                 }
@@ -178,7 +279,7 @@ mod tests {
 
     #[test]
     fn schedule_after_peek_before_the_peeked_event() {
-        // A peek settles on the earliest key; an event scheduled afterwards for an earlier
+        // Peeking must not move anything: an event scheduled afterwards for an earlier
         // time must still come out first.
         let mut a = Agenda::new();
         a.schedule(SimTime(10), "late").unwrap();
@@ -190,14 +291,17 @@ mod tests {
     }
 
     #[test]
-    fn reuses_slots() {
-        // The slab does not grow when events are popped as fast as they are pushed:
-        // memory stays flat in run length.
+    fn far_events_come_back_in_order() {
+        // Events beyond the wheel's window (seconds ahead) wait in the far heap; they must
+        // still interleave exactly with events scheduled later into the wheel.
         let mut a = Agenda::new();
-        for i in 0..1000 {
-            a.schedule(SimTime(i), i).unwrap();
-            a.pop();
-        }
-        assert_eq!(a.slab.len(), 1);
+        a.schedule(SimTime(10_000_000_000), "far").unwrap();
+        a.schedule(SimTime(10_000_000_000), "far-tie").unwrap();
+        a.schedule(SimTime(5), "near").unwrap();
+        assert_eq!(a.pop().map(|e| e.1), Some("near"));
+        a.schedule(SimTime(9_999_999_999), "just-before").unwrap();
+        let rest: Vec<_> = std::iter::from_fn(|| a.pop().map(|e| e.1)).collect();
+        assert_eq!(rest, ["just-before", "far", "far-tie"]);
+        assert!(a.is_empty());
     }
 }

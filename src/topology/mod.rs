@@ -121,7 +121,13 @@ impl Network {
 
     pub fn add_segment(&mut self, name: &str, params: LinkParams, learning: bool) -> SegId {
         let id = self.segments.len() as SegId;
-        self.segments.push(Segment { name: name.to_string(), ports: Vec::new(), learning, fdb: FxHashMap::default(), params });
+        self.segments.push(Segment {
+            name: name.to_string(),
+            ports: Vec::new(),
+            learning,
+            fdb: FxHashMap::default(),
+            params,
+        });
         let n = self.graph.add_node(Node::Segment(id));
         self.segment_nodes.push(n);
         id
