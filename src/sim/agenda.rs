@@ -7,10 +7,12 @@
 //! wheel, as the kernel's timers are: [`SLOTS`] buckets of [`SLOT_NS`] each cover the next
 //! ~4 ms, a bitmap finds the next non-empty bucket, and within a bucket the smallest
 //! `(time, seq)` is taken. Events further ahead (connection, neighbour and retransmission
-//! timers) wait in a binary heap and move into the wheel when it reaches them.
+//! timers) wait in a binary heap and move into the wheel when it reaches them. Events live
+//! in one node array, reused as they are popped, and each bucket is a linked list through
+//! it: memory is the peak number of waiting events, not a function of run length.
 
 use super::time::SimTime;
-use std::cmp::Ordering;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Scheduling an event before the current time.
@@ -27,44 +29,29 @@ pub const SLOT_NS: u64 = 1024;
 pub const SLOTS: usize = 4096;
 const WORDS: usize = SLOTS / 64;
 
-struct Entry<E> {
+const NIL: u32 = u32::MAX;
+
+/// An event and its key; nodes of one bucket form a singly linked list through `next`.
+struct Node<E> {
     time: u64,
     seq: u64,
-    ev: E,
+    next: u32,
+    ev: Option<E>,
 }
-
-impl<E> Entry<E> {
-    fn key(&self) -> (u64, u64) {
-        (self.time, self.seq)
-    }
-}
-
-/// Far entries in a max-heap ordered so the smallest `(time, seq)` is on top.
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key().cmp(&self.key())
-    }
-}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-impl<E> Eq for Entry<E> {}
 
 pub struct Agenda<E> {
-    wheel: Vec<Vec<Entry<E>>>,
+    /// All waiting events; a node's index is stable until it is popped, then reused.
+    nodes: Vec<Node<E>>,
+    free: Vec<u32>,
+    /// First node of each bucket's list, or `NIL`.
+    heads: Vec<u32>,
     /// Bit `i` set when bucket `i` is not empty.
     occupied: [u64; WORDS],
     /// The tick (`time / SLOT_NS`) of the current bucket; every wheel entry lies in
     /// `[cursor, cursor + SLOTS)` ticks, every far entry at or beyond its end.
     cursor: u64,
-    far: BinaryHeap<Entry<E>>,
+    /// Nodes further ahead than the wheel's window, smallest `(time, seq)` on top.
+    far: BinaryHeap<Reverse<(u64, u64, u32)>>,
     len: usize,
     seq: u64,
     now: SimTime,
@@ -79,7 +66,9 @@ impl<E> Default for Agenda<E> {
 impl<E> Agenda<E> {
     pub fn new() -> Self {
         Agenda {
-            wheel: (0..SLOTS).map(|_| Vec::new()).collect(),
+            nodes: Vec::new(),
+            free: Vec::new(),
+            heads: vec![NIL; SLOTS],
             occupied: [0; WORDS],
             cursor: 0,
             far: BinaryHeap::new(),
@@ -103,9 +92,11 @@ impl<E> Agenda<E> {
         self.len == 0
     }
 
-    fn file(&mut self, e: Entry<E>) {
-        let b = ((e.time / SLOT_NS) as usize) & (SLOTS - 1);
-        self.wheel[b].push(e);
+    /// Links node `n` into its bucket.
+    fn file(&mut self, n: u32) {
+        let b = ((self.nodes[n as usize].time / SLOT_NS) as usize) & (SLOTS - 1);
+        self.nodes[n as usize].next = self.heads[b];
+        self.heads[b] = n;
         self.occupied[b / 64] |= 1 << (b % 64);
     }
 
@@ -113,13 +104,20 @@ impl<E> Agenda<E> {
         if at < self.now {
             return Err(InThePast { at, now: self.now });
         }
-        let e = Entry { time: at.0, seq: self.seq, ev: event };
+        let node = Node { time: at.0, seq: self.seq, next: NIL, ev: Some(event) };
+        let n = if let Some(n) = self.free.pop() {
+            self.nodes[n as usize] = node;
+            n
+        } else {
+            self.nodes.push(node);
+            (self.nodes.len() - 1) as u32
+        };
         self.seq += 1;
         self.len += 1;
         if at.0 / SLOT_NS < self.cursor + SLOTS as u64 {
-            self.file(e);
+            self.file(n);
         } else {
-            self.far.push(e);
+            self.far.push(Reverse((at.0, self.seq - 1, n)));
         }
         Ok(())
     }
@@ -145,30 +143,34 @@ impl<E> Agenda<E> {
     /// Brings far events that the wheel's window now covers into the wheel.
     fn refill(&mut self) {
         let end = self.cursor + SLOTS as u64;
-        while self.far.peek().is_some_and(|e| e.time / SLOT_NS < end) {
-            let e = self.far.pop().expect("peeked");
-            self.file(e);
+        while let Some(&Reverse((time, _, n))) = self.far.peek() {
+            if time / SLOT_NS >= end {
+                break;
+            }
+            self.far.pop();
+            self.file(n);
         }
     }
 
-    /// Index in its bucket of the smallest entry of bucket `b`.
-    fn min_in(&self, b: usize) -> usize {
-        let bucket = &self.wheel[b];
-        (1..bucket.len()).fold(0, |m, i| if bucket[i].key() < bucket[m].key() { i } else { m })
-    }
-
-    /// The wheel's earliest entry: (bucket, index in it, time).
-    fn locate(&self) -> Option<(usize, usize, u64)> {
-        let t = self.next_tick()?;
-        let b = (t as usize) & (SLOTS - 1);
-        let i = self.min_in(b);
-        Some((b, i, self.wheel[b][i].time))
+    /// The wheel's earliest node: (bucket, the node before it in the list or `NIL`, node, time).
+    fn locate(&self) -> Option<(usize, u32, u32, u64)> {
+        let b = (self.next_tick()? as usize) & (SLOTS - 1);
+        let key = |n: u32| (self.nodes[n as usize].time, self.nodes[n as usize].seq);
+        let (mut prev, mut cur) = (NIL, self.heads[b]);
+        let (mut best_prev, mut best) = (NIL, cur);
+        while cur != NIL {
+            if key(cur) < key(best) {
+                (best_prev, best) = (prev, cur);
+            }
+            (prev, cur) = (cur, self.nodes[cur as usize].next);
+        }
+        Some((b, best_prev, best, self.nodes[best as usize].time))
     }
 
     /// Time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         // Far entries all lie beyond the wheel's window, so the wheel wins when it has any.
-        self.locate().map(|(_, _, t)| t).or_else(|| self.far.peek().map(|e| e.time)).map(SimTime)
+        self.locate().map(|(.., t)| t).or_else(|| self.far.peek().map(|e| e.0.0)).map(SimTime)
     }
 
     /// Removes and returns the earliest event, advancing the clock to its time.
@@ -178,13 +180,14 @@ impl<E> Agenda<E> {
 
     /// Like [`Agenda::pop`], but only if the earliest event is not later than `limit`.
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let (b, i, time) = if let Some(found) = self.locate() {
+        let (b, prev, n, time) = if let Some(found) = self.locate() {
             found
         } else {
-            if self.far.peek()?.time > limit.0 {
+            let t = self.far.peek()?.0.0;
+            if t > limit.0 {
                 return None;
             }
-            self.cursor = self.far.peek()?.time / SLOT_NS;
+            self.cursor = t / SLOT_NS;
             self.refill();
             self.locate()?
         };
@@ -193,32 +196,29 @@ impl<E> Agenda<E> {
         }
         let tick = time / SLOT_NS;
         if tick != self.cursor {
-            // Refilled entries lie beyond the old window, so bucket `b` is not touched.
+            // Refilled nodes lie beyond the old window, so bucket `b`'s list is not touched.
             self.cursor = tick;
             self.refill();
         }
-        let e = self.wheel[b].swap_remove(i);
-        if self.wheel[b].is_empty() {
+        let next = self.nodes[n as usize].next;
+        if prev == NIL {
+            self.heads[b] = next;
+        } else {
+            self.nodes[prev as usize].next = next;
+        }
+        if self.heads[b] == NIL {
             self.occupied[b / 64] &= !(1 << (b % 64));
         }
+        let ev = self.nodes[n as usize].ev.take().expect("waiting node holds an event");
+        self.free.push(n);
         self.len -= 1;
-        self.now = SimTime(e.time);
-        Some((self.now, e.ev))
+        self.now = SimTime(time);
+        Some((self.now, ev))
     }
 
     /// Iterates over waiting events in no particular order (for accounting only).
     pub fn iter(&self) -> impl Iterator<Item = &E> {
-        let occupied = self.occupied.iter().enumerate().flat_map(|(w, &word)| {
-            let mut bits = word;
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let b = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    w * 64 + b
-                })
-            })
-        });
-        occupied.flat_map(|b| &self.wheel[b]).chain(self.far.iter()).map(|e| &e.ev)
+        self.nodes.iter().filter_map(|n| n.ev.as_ref())
     }
 }
 
@@ -288,6 +288,20 @@ mod tests {
         assert_eq!(a.pop().map(|e| e.1), Some("early"));
         assert_eq!(a.pop().map(|e| e.1), Some("late"));
         assert!(a.pop().is_none());
+    }
+
+    #[test]
+    fn memory_is_the_peak_of_waiting_events() {
+        // Nodes are reused: a million events through a queue that never holds more than
+        // three keeps three nodes, whatever buckets they pass through.
+        let mut a = Agenda::new();
+        for i in 0..1_000_000u64 {
+            a.schedule(SimTime(i * 777), i).unwrap();
+            if i >= 2 {
+                a.pop();
+            }
+        }
+        assert_eq!(a.nodes.len(), 3);
     }
 
     #[test]
