@@ -90,6 +90,24 @@ pub fn check(files: &[String]) -> Result<(), String> {
     if failed.is_empty() { Ok(()) } else { Err(failed) }
 }
 
+/// `lvsim verify`: runs each scenario and checks its expectations.
+pub fn verify(names: &[String]) -> Result<(), String> {
+    let mut failed = 0;
+    for name in names {
+        let l = load(name)?;
+        let checks = scenario::expect::verify(&l).map_err(|e| e.render())?;
+        println!("{name}: {}", l.scenario.about);
+        if checks.is_empty() {
+            println!("  (no expectations)");
+        }
+        for c in &checks {
+            println!("  {c}");
+        }
+        failed += checks.iter().filter(|c| !c.ok).count();
+    }
+    if failed == 0 { Ok(()) } else { Err(format!("{failed} expectation(s) not met\n")) }
+}
+
 /// `lvsim ipvsadm`: the director's listings after running.
 pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), String> {
     let l = load(name)?;

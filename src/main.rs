@@ -40,6 +40,11 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Run scenarios and check their `expect:` list: what a student should observe.
+    Verify {
+        #[arg(required = true)]
+        scenarios: Vec<String>,
+    },
     /// Run a scenario and print the director's `ipvsadm -Ln` and `-Lnc` at the end.
     Ipvsadm {
         #[arg(default_value = lvsim::scenario::DEFAULT)]
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
         Some(Cmd::List) => cli::list(),
         Some(Cmd::Trace { scenario, json, pcap, seed }) => cli::trace(&scenario, json, pcap.as_deref(), seed),
         Some(Cmd::Check { files }) => cli::check(&files),
+        Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios),
         Some(Cmd::Ipvsadm { scenario, at, seed }) => cli::ipvsadm(&scenario, at.as_deref(), seed),
         Some(Cmd::Bench { requests, runs, json }) => cli::bench(requests, runs, json),
     };

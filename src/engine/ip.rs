@@ -8,6 +8,7 @@ use crate::packet::{
     icmp::unreach,
 };
 use crate::sim::SimDuration;
+use crate::stack::arptables::{ArpChain, ArpVerdict};
 use crate::stack::neigh::{self, Nud, Output, TimerAction, Update};
 use crate::stack::route::{self, Lookup, SourceError};
 use crate::stack::{DropReason, HookFn, HookPoint, Hooked, Verdict};
@@ -58,10 +59,7 @@ impl Engine {
                 self.hosts[h as usize].ifaces[i as usize].name
             );
             match &frame.payload {
-                Payload::Arp(a) => {
-                    self.arp_rcv(h, i, &frame.eth, a);
-                    Outcome::Delivered
-                }
+                Payload::Arp(a) => self.arp_rcv(h, i, &frame.eth, a),
                 Payload::Ipv4(p) => self.ip_rcv(h, i, *p),
             }
         };
@@ -476,7 +474,7 @@ impl Engine {
                     "ipvs: real server {} is this host itself (local real servers are not simulated)",
                     c.daddr
                 );
-                self.metrics.drop(DropReason::NoRoute);
+                self.metrics.drop(Some(h), DropReason::NoRoute);
                 return;
             }
             Lookup::Unreachable => {
@@ -490,13 +488,13 @@ impl Engine {
                     "ipvs: no route to real server {}",
                     c.daddr
                 );
-                self.metrics.drop(DropReason::NoRoute);
+                self.metrics.drop(Some(h), DropReason::NoRoute);
                 return;
             }
         };
         if pkt.ip.ttl <= 1 {
             self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
-            self.metrics.drop(DropReason::TtlExceeded);
+            self.metrics.drop(Some(h), DropReason::TtlExceeded);
             return;
         }
         pkt.ip.ttl -= 1;
@@ -579,11 +577,11 @@ impl Engine {
             let mut orig = pkt;
             orig.tunnel = None;
             self.icmp_unreach(h, &orig, unreach::FRAG_NEEDED, mtu);
-            self.metrics.drop(DropReason::FragNeeded);
+            self.metrics.drop(Some(h), DropReason::FragNeeded);
             return;
         }
         if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, oif, &mut pkt) {
-            self.metrics.drop(r);
+            self.metrics.drop(Some(h), r);
             return;
         }
         self.postrouting(h, oif, nexthop, pkt);
@@ -624,7 +622,7 @@ impl Engine {
                     "route: no route to {} (ENETUNREACH)",
                     pkt.ip.dst
                 );
-                self.metrics.drop(DropReason::NoRoute);
+                self.metrics.drop(Some(h), DropReason::NoRoute);
                 false
             }
             Lookup::Unicast { route, nexthop } => {
@@ -633,7 +631,7 @@ impl Engine {
                 }
                 self.metrics.hosts[h as usize].ip_packets += 1;
                 if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, route.dev, &mut pkt) {
-                    self.metrics.drop(r);
+                    self.metrics.drop(Some(h), r);
                     return true;
                 }
                 trace!(
@@ -656,7 +654,7 @@ impl Engine {
     /// POSTROUTING, then the neighbour layer.
     fn postrouting(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, mut pkt: Packet) {
         if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Postrouting, oif, &mut pkt) {
-            self.metrics.drop(r);
+            self.metrics.drop(Some(h), r);
             return;
         }
         self.neigh_output(h, oif, nexthop, &pkt);
@@ -699,7 +697,7 @@ impl Engine {
             Output::QueuedDroppedOldest => {
                 self.metrics.neigh_queue.queued += 1;
                 self.metrics.neigh_queue.dropped += 1;
-                self.metrics.drop(DropReason::NeighQueueFull);
+                self.metrics.drop(Some(h), DropReason::NeighQueueFull);
                 if let Some(old) = dropped {
                     trace!(
                         self,
@@ -762,6 +760,44 @@ impl Engine {
             if broadcast { "broadcast" } else { "unicast probe" },
             if queued_src == Some(sip) && announce != 2 { ": sender = queued packet's source" } else { "" }
         );
+        self.arp_out(h, oif, frame);
+    }
+
+    /// Sends an ARP frame through the arptables OUTPUT chain.
+    fn arp_out(&mut self, h: HostId, oif: IfIndex, mut frame: Frame) {
+        if !self.hosts[h as usize].arptables.is_empty()
+            && let Payload::Arp(a) = &mut frame.payload
+        {
+            let before = a.sender_ip;
+            match self.hosts[h as usize].arptables.run(ArpChain::Output, a) {
+                ArpVerdict::Accept => {}
+                ArpVerdict::Mangled(n) => {
+                    let after = a.sender_ip;
+                    trace!(
+                        self,
+                        h,
+                        Some(oif),
+                        Stage::Arp,
+                        Action::Rewrite,
+                        Subject::frame(&frame),
+                        "arptables: OUTPUT rule {n} mangles the sender IP {before} → {after}"
+                    );
+                }
+                ArpVerdict::Drop(n) => {
+                    trace!(
+                        self,
+                        h,
+                        Some(oif),
+                        Stage::Arp,
+                        Action::Drop(DropReason::HookDrop),
+                        Subject::frame(&frame),
+                        "arptables: OUTPUT rule {n} drops it"
+                    );
+                    self.metrics.drop(Some(h), DropReason::HookDrop);
+                    return;
+                }
+            }
+        }
         self.link_tx(h, oif, &frame);
     }
 
@@ -787,7 +823,7 @@ impl Engine {
                     (self.hosts[h as usize].neigh.entries[e].ip, self.hosts[h as usize].neigh.entries[e].iface);
                 for p in queue {
                     self.metrics.neigh_queue.dropped += 1;
-                    self.metrics.drop(DropReason::NeighFailed);
+                    self.metrics.drop(Some(h), DropReason::NeighFailed);
                     trace!(
                         self,
                         h,
@@ -807,7 +843,28 @@ impl Engine {
 
     /// `arp_process` (spec e.5): answer requests for local addresses (arp_ignore,
     /// arp_filter), cache senders, update entries under the locktime/override rules.
-    fn arp_rcv(&mut self, h: HostId, iif: IfIndex, eth: &EthRepr, a: &ArpRepr) {
+    fn arp_rcv(&mut self, h: HostId, iif: IfIndex, eth: &EthRepr, a: &ArpRepr) -> Outcome {
+        if !self.hosts[h as usize].arptables.is_empty() {
+            let mut a = *a;
+            if let ArpVerdict::Drop(n) = self.hosts[h as usize].arptables.run(ArpChain::Input, &mut a) {
+                let subj = Subject::frame(&Frame { eth: *eth, payload: Payload::Arp(a) });
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Arp,
+                    Action::Drop(DropReason::HookDrop),
+                    subj,
+                    "arptables: INPUT rule {n} drops it"
+                );
+                return Outcome::Dropped(DropReason::HookDrop);
+            }
+        }
+        self.arp_process(h, iif, eth, a);
+        Outcome::Delivered
+    }
+
+    fn arp_process(&mut self, h: HostId, iif: IfIndex, eth: &EthRepr, a: &ArpRepr) {
         let now = self.now();
         let host = &self.hosts[h as usize];
         let conf = host.conf(iif);
@@ -887,7 +944,7 @@ impl Engine {
                             "request for our address cached the sender (neigh_event_ns, no locktime)",
                         );
                     }
-                    self.link_tx(h, iif, &frame);
+                    self.arp_out(h, iif, frame);
                 }
                 return;
             }

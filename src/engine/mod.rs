@@ -39,6 +39,8 @@ pub enum Event {
     ClientNext { app: AppId },
     /// A TCP retransmission timer (SYN).
     TcpRetrans { tcb: u32, generation: u32 },
+    /// A configuration command from the scenario's `at:` list.
+    Command { index: u32 },
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -65,6 +67,8 @@ pub struct World {
     pub host_rngs: Vec<ChaCha8Rng>,
     pub end: SimTime,
     pub seed: u64,
+    /// Commands to run during the simulation: (time, host, command).
+    pub timed: Vec<(SimTime, HostId, crate::scenario::command::Command)>,
 }
 
 pub struct Engine {
@@ -74,6 +78,7 @@ pub struct Engine {
     pub sockets: Vec<Sockets>,
     pub apps: Vec<App>,
     pub client_names: Vec<String>,
+    timed: Vec<(SimTime, HostId, crate::scenario::command::Command)>,
     pub tcbs: Vec<Option<Tcb>>,
     tcb_free: Vec<u32>,
     tcb_generations: Vec<u32>,
@@ -102,6 +107,7 @@ impl Engine {
     pub fn new(world: World) -> Self {
         let mut metrics = Metrics::new(world.hosts.len(), world.net.segments.len());
         metrics.clients = vec![crate::metrics::ClientStats::default(); world.client_names.len()];
+        metrics.served = vec![0; world.apps.iter().filter(|a| matches!(a, App::Server(_))).count()];
         let mut e = Engine {
             agenda: Agenda::new(),
             net: world.net,
@@ -109,6 +115,7 @@ impl Engine {
             sockets: world.sockets,
             apps: world.apps,
             client_names: world.client_names,
+            timed: world.timed,
             tcbs: Vec::new(),
             tcb_free: Vec::new(),
             tcb_generations: Vec::new(),
@@ -123,6 +130,9 @@ impl Engine {
         };
         for h in 0..e.hosts.len() {
             e.draw_reachable_time(h as HostId);
+        }
+        for (i, (t, _, _)) in e.timed.iter().enumerate() {
+            e.agenda.schedule(*t, Event::Command { index: i as u32 }).expect("command times are not negative");
         }
         for (i, app) in e.apps.iter().enumerate() {
             if let App::Client(c) = app {
@@ -168,6 +178,7 @@ impl Engine {
             Event::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
             Event::ConnTimer { host, conn, generation } => self.conn_timer(host, conn, generation),
             Event::ClientNext { app } => self.client_next(app),
+            Event::Command { index } => self.run_command(index as usize),
             Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
         }
         Some(t)
@@ -232,7 +243,7 @@ impl Engine {
             Outcome::Dropped(r) => {
                 hc.dropped += 1;
                 self.metrics.frames.dropped += 1;
-                self.metrics.drop(r);
+                self.metrics.drop(Some(h), r);
             }
         }
     }
@@ -252,7 +263,7 @@ impl Engine {
                 "drop: interface is not plugged into a segment"
             );
             self.metrics.frames.dropped += 1;
-            self.metrics.drop(DropReason::IfaceDown);
+            self.metrics.drop(Some(h), DropReason::IfaceDown);
             return;
         };
         let now = self.now();
@@ -281,7 +292,7 @@ impl Engine {
                 "drop: link queue full (tail drop)"
             );
             self.metrics.frames.dropped += 1;
-            self.metrics.drop(DropReason::TxQueueFull);
+            self.metrics.drop(Some(h), DropReason::TxQueueFull);
         }
     }
 
@@ -322,14 +333,37 @@ impl Engine {
         if total == 0 {
             // Nobody to send it to (the destination sits behind the port it came from).
             self.metrics.frames.dropped += 1;
-            self.metrics.drop(DropReason::OtherHost);
+            self.metrics.drop(None, DropReason::OtherHost);
             return;
         }
         self.metrics.frames.replicated += total - 1;
         self.metrics.segments[seg as usize].flooded += total - 1;
         self.metrics.frames.dropped += dropped;
         for _ in 0..dropped {
-            self.metrics.drop(DropReason::TxQueueFull);
+            self.metrics.drop(None, DropReason::TxQueueFull);
+        }
+    }
+
+    /// Runs a timed configuration command on its host.
+    fn run_command(&mut self, index: usize) {
+        let (_, h, cmd) = self.timed[index].clone();
+        let result = crate::scenario::build::apply(&mut self.hosts[h as usize], &cmd);
+        self.hosts[h as usize].refresh();
+        match result {
+            Ok(()) => {
+                trace!(self, h, None, Stage::Timer, Action::Info, None, "command: {cmd}");
+            }
+            Err((expected, found, _)) => {
+                trace!(
+                    self,
+                    h,
+                    None,
+                    Stage::Timer,
+                    Action::Info,
+                    None,
+                    "command failed: {cmd}: expected {expected}, found {found}"
+                );
+            }
         }
     }
 

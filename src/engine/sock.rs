@@ -7,13 +7,14 @@ use crate::sim::SimDuration;
 use crate::stack::DropReason;
 use crate::topology::{HostId, IfIndex};
 use crate::trace::{Action, Stage, Subject};
-use crate::workload::{App, AppId, EPHEMERAL_HIGH, EPHEMERAL_LOW, TCP_RTO_INIT_NS, TCP_SYN_RETRIES, Tcb, TcpState};
+use crate::workload::{
+    App, AppId, DEFAULT_MSS, EPHEMERAL_HIGH, EPHEMERAL_LOW, TCP_RETRIES2, TCP_RTO_INIT_NS, TCP_RTO_MAX_NS,
+    TCP_RTO_MIN_NS, TCP_SYN_RETRIES, Tcb, TcpState,
+};
 use rand::Rng;
 use std::net::Ipv4Addr;
 
 const TCP: u8 = 6;
-/// Maximum segment size on a 1500-byte MTU.
-const MSS: u16 = 1460;
 
 fn ip_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, ident: u16) -> Ipv4Repr {
     Ipv4Repr { src, dst, protocol, ttl: crate::packet::ipv4::DEFAULT_TTL, ident, dont_frag: true, tos: 0 }
@@ -78,6 +79,33 @@ impl Engine {
         self.local_out(h, pkt)
     }
 
+    /// Sends `len` bytes in segments of at most one MSS; the last one is pushed (PSH).
+    fn tcp_send_data(&mut self, id: u32, len: u16) {
+        let mss = self.tcbs[id as usize].expect("live tcb").mss;
+        let mut left = len;
+        while left > mss {
+            self.tcp_send(id, TcpFlags::ACK, mss);
+            left -= mss;
+        }
+        self.tcp_send(id, TcpFlags::PSH | TcpFlags::ACK, left);
+    }
+
+    /// Sends (or resends) the client's request from its first byte and arms the
+    /// retransmission timer (`TCP_RTO_MIN`, doubling).
+    fn send_request(&mut self, id: u32, len: u16, again: bool) {
+        let tcb = self.tcbs[id as usize].as_mut().expect("live tcb");
+        if again {
+            tcb.snd_nxt = tcb.req_seq;
+        } else {
+            tcb.req_seq = tcb.snd_nxt;
+        }
+        tcb.generation += 1;
+        let (generation, retries) = (tcb.generation, tcb.retries);
+        self.tcp_send_data(id, len);
+        let rto = (TCP_RTO_MIN_NS << retries).min(TCP_RTO_MAX_NS);
+        self.schedule_in(SimDuration::from_nanos(rto), Event::TcpRetrans { tcb: id, generation });
+    }
+
     fn reply_rst(&mut self, h: HostId, pkt: &Packet, t: &TcpRepr) {
         if t.flags.rst() {
             return;
@@ -119,6 +147,8 @@ impl Engine {
                     started: self.now(),
                     retries: 0,
                     generation: 0,
+                    mss: DEFAULT_MSS,
+                    req_seq: 0,
                     is_client: false,
                 };
                 let id = self.tcb_alloc(t);
@@ -196,7 +226,7 @@ impl Engine {
                     self.now().since(t.started)
                 );
                 self.tcp_send(id, TcpFlags::ACK, 0);
-                self.tcp_send(id, TcpFlags::PSH | TcpFlags::ACK, request);
+                self.send_request(id, request, false);
             }
             (TcpState::Established, true) if data_len > 0 => {
                 tcb.rcv_nxt = tcb.rcv_nxt.wrapping_add(data_len + u32::from(seg.flags.fin()));
@@ -247,10 +277,11 @@ impl Engine {
             (TcpState::SynRecv | TcpState::Established, false) if data_len > 0 => {
                 tcb.state = TcpState::Established;
                 tcb.rcv_nxt = seg.seq.wrapping_add(data_len);
-                let response = match &self.apps[t.app as usize] {
-                    App::Server(s) => s.response,
-                    App::Client(_) => 0,
+                let (response, stats) = match &self.apps[t.app as usize] {
+                    App::Server(s) => (s.response, s.stats),
+                    App::Client(_) => unreachable!("server sockets belong to servers"),
                 };
+                self.metrics.served[stats] += 1;
                 trace!(
                     self,
                     h,
@@ -261,13 +292,7 @@ impl Engine {
                     "tcp: {data_len}-byte request for the server on port {}: sending a {response}-byte response",
                     t.local.1
                 );
-                // Segments of at most one MSS (MTU 1500 − 40); the last one is pushed.
-                let mut left = response;
-                while left > MSS {
-                    self.tcp_send(id, TcpFlags::ACK, MSS);
-                    left -= MSS;
-                }
-                self.tcp_send(id, TcpFlags::PSH | TcpFlags::ACK, left);
+                self.tcp_send_data(id, response);
             }
             (TcpState::SynRecv, false) if seg.flags.ack() && !seg.flags.fin() => {
                 tcb.state = TcpState::Established;
@@ -353,45 +378,87 @@ impl Engine {
 
     pub(super) fn tcp_retrans(&mut self, id: u32, generation: u32) {
         let Some(t) = self.tcbs[id as usize] else { return };
-        if t.generation != generation || t.state != TcpState::SynSent {
+        if t.generation != generation {
             return;
         }
-        if t.retries >= TCP_SYN_RETRIES {
-            trace!(
-                self,
-                t.host,
-                None,
-                Stage::Socket,
-                Action::Info,
-                None,
-                "tcp: connect to {}:{} timed out after {} SYN retransmissions",
-                t.remote.0,
-                t.remote.1,
-                t.retries
-            );
-            self.client_failed(id, Failure::TimedOut);
-            return;
+        match t.state {
+            TcpState::SynSent => {
+                if t.retries >= TCP_SYN_RETRIES {
+                    trace!(
+                        self,
+                        t.host,
+                        None,
+                        Stage::Socket,
+                        Action::Info,
+                        None,
+                        "tcp: connect to {}:{} timed out after {} SYN retransmissions",
+                        t.remote.0,
+                        t.remote.1,
+                        t.retries
+                    );
+                    self.client_failed(id, Failure::TimedOut);
+                    return;
+                }
+                let tcb = self.tcbs[id as usize].as_mut().expect("live");
+                tcb.retries += 1;
+                let retries = tcb.retries;
+                trace!(
+                    self,
+                    t.host,
+                    None,
+                    Stage::Socket,
+                    Action::Info,
+                    None,
+                    "tcp: no SYN-ACK from {}:{}: retransmitting SYN (try {})",
+                    t.remote.0,
+                    t.remote.1,
+                    retries + 1
+                );
+                self.tcp_send(id, TcpFlags::SYN, 0);
+                self.schedule_in(
+                    SimDuration::from_nanos(TCP_RTO_INIT_NS << retries),
+                    Event::TcpRetrans { tcb: id, generation },
+                );
+            }
+            TcpState::Established if t.is_client => {
+                if t.retries >= TCP_RETRIES2 {
+                    trace!(
+                        self,
+                        t.host,
+                        None,
+                        Stage::Socket,
+                        Action::Info,
+                        None,
+                        "tcp: no answer from {}:{} after {} retransmissions of the request: connection timed out",
+                        t.remote.0,
+                        t.remote.1,
+                        t.retries
+                    );
+                    self.client_failed(id, Failure::TimedOut);
+                    return;
+                }
+                self.tcbs[id as usize].as_mut().expect("live").retries += 1;
+                let request = match &self.apps[t.app as usize] {
+                    App::Client(c) => c.request,
+                    App::Server(_) => 0,
+                };
+                trace!(
+                    self,
+                    t.host,
+                    None,
+                    Stage::Socket,
+                    Action::Info,
+                    None,
+                    "tcp: no answer to the request from {}:{}: retransmitting it (try {}, mss {})",
+                    t.remote.0,
+                    t.remote.1,
+                    t.retries + 2,
+                    t.mss
+                );
+                self.send_request(id, request, true);
+            }
+            _ => {}
         }
-        let tcb = self.tcbs[id as usize].as_mut().expect("live");
-        tcb.retries += 1;
-        let retries = tcb.retries;
-        trace!(
-            self,
-            t.host,
-            None,
-            Stage::Socket,
-            Action::Info,
-            None,
-            "tcp: no SYN-ACK from {}:{}: retransmitting SYN (try {})",
-            t.remote.0,
-            t.remote.1,
-            retries + 1
-        );
-        self.tcp_send(id, TcpFlags::SYN, 0);
-        self.schedule_in(
-            SimDuration::from_nanos(TCP_RTO_INIT_NS << retries),
-            Event::TcpRetrans { tcb: id, generation },
-        );
     }
 
     // ----- UDP -----
@@ -401,6 +468,7 @@ impl Engine {
         if let Some(app) = self.sockets[h as usize].listener(Proto::Udp, u.dst_port) {
             let App::Server(s) = &self.apps[app as usize] else { unreachable!("listeners are servers") };
             let response = s.response;
+            self.metrics.served[s.stats] += 1;
             trace!(
                 self,
                 h,
@@ -490,7 +558,39 @@ impl Engine {
                     let key = (TCP, q.src, quote.src_port(), q.dst, quote.dst_port());
                     if let Some(&id) = self.sockets[h as usize].tcp.get(&key) {
                         let t = self.tcbs[id as usize].expect("live");
-                        let hard = matches!(m, IcmpRepr::DstUnreachable { .. }) && code != unreach::FRAG_NEEDED;
+                        if let IcmpRepr::DstUnreachable { code: unreach::FRAG_NEEDED, mtu, .. } = m {
+                            // tcp_v4_mtu_reduced: lower the path MTU and resend what was too big.
+                            let mss = mtu.saturating_sub(40).max(536);
+                            trace!(
+                                self,
+                                h,
+                                Some(iif),
+                                Stage::Socket,
+                                Action::Deliver,
+                                Subject::packet(pkt),
+                                "icmp: fragmentation needed for {}:{}: path MTU {mtu}, MSS {} → {mss}{}",
+                                q.dst,
+                                quote.dst_port(),
+                                t.mss,
+                                if t.is_client && t.state == TcpState::Established {
+                                    "; resending the request"
+                                } else {
+                                    ""
+                                }
+                            );
+                            if mss < t.mss {
+                                self.tcbs[id as usize].as_mut().expect("live").mss = mss;
+                                if t.is_client && t.state == TcpState::Established {
+                                    let request = match &self.apps[t.app as usize] {
+                                        App::Client(c) => c.request,
+                                        App::Server(_) => 0,
+                                    };
+                                    self.send_request(id, request, true);
+                                }
+                            }
+                            return Outcome::Delivered;
+                        }
+                        let hard = matches!(m, IcmpRepr::DstUnreachable { .. });
                         if t.is_client && t.state == TcpState::SynSent && hard {
                             let why = if code == unreach::PORT || code == unreach::PROTOCOL {
                                 Failure::Refused
@@ -618,6 +718,8 @@ impl Engine {
                     started: now,
                     retries: 0,
                     generation: 0,
+                    mss: DEFAULT_MSS,
+                    req_seq: 0,
                     is_client: true,
                 };
                 let id = self.tcb_alloc(t);

@@ -74,6 +74,10 @@ pub struct Metrics {
     pub frames: FrameTotals,
     pub neigh_queue: NeighQueueTotals,
     pub drops: [u64; DropReason::ALL.len()],
+    /// Drops by reason at each host (switch drops count only in `drops`).
+    pub host_drops: Vec<[u64; DropReason::ALL.len()]>,
+    /// Per server application: connections accepted (TCP) or requests answered (UDP).
+    pub served: Vec<u64>,
     pub clients: Vec<ClientStats>,
     pub events: u64,
 }
@@ -82,13 +86,18 @@ impl Metrics {
     pub fn new(hosts: usize, segments: usize) -> Self {
         Metrics {
             hosts: vec![HostCounters::default(); hosts],
+            host_drops: vec![[0; DropReason::ALL.len()]; hosts],
             segments: vec![SegCounters::default(); segments],
             ..Default::default()
         }
     }
 
-    pub fn drop(&mut self, reason: DropReason) {
+    /// Counts a drop, at `host` when a host dropped it.
+    pub fn drop(&mut self, host: Option<crate::topology::HostId>, reason: DropReason) {
         self.drops[reason as usize] += 1;
+        if let Some(h) = host {
+            self.host_drops[h as usize][reason as usize] += 1;
+        }
     }
 
     pub fn drops_by_reason(&self) -> impl Iterator<Item = (DropReason, u64)> + '_ {

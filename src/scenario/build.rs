@@ -1,7 +1,7 @@
 //! Builds a [`World`] from a scenario: segments, hosts, interfaces, then each host's
 //! commands in order, as a shell would run them; then the applications.
 
-use super::command::{self, ArpRule, Command, ConfDev, ConfName, NeighName, Nud as CmdNud, SysctlKey, VsName};
+use super::command::{self, Command, ConfDev, ConfName, NeighName, Nud as CmdNud, SysctlKey, VsName};
 use super::locate::Locator;
 use super::{AppSpec, Loaded, ProtoSpec, ScenarioError};
 use crate::engine::World;
@@ -209,11 +209,13 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                     ));
                 }
                 sockets[h].listeners.push((proto, *port, app_id));
+                let stats = apps.iter().filter(|a| matches!(a, App::Server(_))).count();
                 apps.push(App::Server(Server {
                     host: h as HostId,
                     proto,
                     port: *port,
                     response: response.unwrap_or(1000),
+                    stats,
                 }));
             }
             AppSpec::Client { to, count, every, rate, start, request, flows, .. } => {
@@ -294,11 +296,39 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         });
     }
 
+    let mut timed = Vec::new();
+    let mut from = 0;
+    for a in &sc.at {
+        let lit = cx.loc.find_after(from, &a.run).map(|l| (l.start, l.end));
+        let (cstart, cend) = lit.unwrap_or((from, from));
+        from = cend;
+        let t = SimDuration::parse(&a.time).map_err(|e| {
+            cx.err(cstart.saturating_sub(1), &a.time, "a time like \"2s\"", format!("\"{}\"", a.time), Some(e))
+        })?;
+        let Some(h) = hosts.iter().position(|x| x.name == a.host) else {
+            let names: Vec<_> = hosts.iter().map(|h| h.name.as_str()).collect();
+            return Err(cx.err(
+                cstart.saturating_sub(1),
+                &a.host,
+                "the name of a host",
+                format!("\"{}\"", a.host),
+                Some(format!("hosts: {}", names.join(", "))),
+            ));
+        };
+        let c = command::parse(&a.run).map_err(|e| {
+            let s = (cstart + e.span.start).min(cend);
+            let en = (cstart + e.span.end).min(cend).max(s);
+            ScenarioError::at(&l.origin, &l.source, s, en, e.expected, e.found, e.hint)
+        })?;
+        timed.push((SimTime::ZERO + t, h as HostId, c));
+    }
+
     let host_rngs = hosts.iter().map(|h| rng::stream(seed, &format!("host/{}", h.name))).collect();
-    Ok(World { net, hosts, sockets, apps, client_names, host_rngs, end: SimTime::ZERO + duration, seed })
+    Ok(World { net, hosts, sockets, apps, client_names, host_rngs, end: SimTime::ZERO + duration, seed, timed })
 }
 
-type ApplyError = (String, String, Option<String>);
+/// Why a command was refused: (what was expected, what was found, a hint).
+pub type ApplyError = (String, String, Option<String>);
 
 fn dev_index(host: &Host, dev: &str) -> Result<IfIndex, ApplyError> {
     host.iface_by_name(dev).ok_or_else(|| {
@@ -337,7 +367,7 @@ fn ipvs_of(host: &mut Host) -> &mut Ipvs {
 }
 
 /// Applies one command to a host, as the kernel would.
-fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
+pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
     match c {
         Command::AddrAdd { addr, prefix, dev, scope } => {
             let i = dev_index(host, dev)?;
@@ -556,13 +586,7 @@ fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 host.hooks.register(HookPoint::Forward, priority::IPVS_OUT_FORWARD, HookFn::IpvsOut);
             }
         }
-        Command::Arptables(ArpRule { .. }) => {
-            return Err((
-                "a command lvsim simulates".into(),
-                "arptables".into(),
-                Some("arptables rules are not simulated yet; fix DR's ARP problem with the arp_ignore/arp_announce sysctls or a static neighbour on the router".into()),
-            ));
-        }
+        Command::Arptables(rule) => host.arptables.add(*rule),
     }
     Ok(())
 }

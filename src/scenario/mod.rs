@@ -6,6 +6,7 @@
 pub mod build;
 pub mod command;
 pub mod error;
+pub mod expect;
 mod locate;
 
 pub use error::ScenarioError;
@@ -31,6 +32,21 @@ pub struct Scenario {
     pub hosts: Vec<HostSpec>,
     #[serde(default)]
     pub apps: Vec<AppSpec>,
+    /// Commands run later, while the simulation runs (`ipvsadm -d ...` at 2 s).
+    #[serde(default)]
+    pub at: Vec<AtSpec>,
+    /// What a student should observe: checked by `lvsim verify` and the tests.
+    #[serde(default)]
+    pub expect: Vec<expect::Expect>,
+}
+
+/// A command run on `host` at simulated time `time`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "At")]
+pub struct AtSpec {
+    pub time: String,
+    pub host: String,
+    pub run: String,
 }
 
 const fn default_seed() -> u64 {

@@ -3,6 +3,7 @@
 //! a packet can be dropped. The engine ([`crate::engine`]) walks a frame through these
 //! layers; each layer here is a function that returns a decision.
 
+pub mod arptables;
 pub mod conf;
 pub mod hooks;
 pub mod iface;
@@ -129,6 +130,7 @@ pub struct Host {
     /// `net.ipv4.conf.default`: copied into interfaces created later (`tunl0`).
     pub default: DevConf,
     pub hooks: Hooks,
+    pub arptables: arptables::Arptables,
     pub ipvs: Option<Box<Ipvs>>,
     /// Next `ip.id` for packets this host originates.
     pub ip_ident: u16,
@@ -157,6 +159,7 @@ impl Host {
             all: DevConf::default(),
             default: DevConf::default(),
             hooks: Hooks::default(),
+            arptables: arptables::Arptables::default(),
             ipvs: None,
             ip_ident: 1,
         };

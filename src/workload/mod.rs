@@ -24,6 +24,14 @@ pub type AppId = u32;
 pub const TCP_SYN_RETRIES: u8 = 6;
 /// Initial retransmission timeout (`TCP_TIMEOUT_INIT`, 1 s).
 pub const TCP_RTO_INIT_NS: u64 = 1_000_000_000;
+/// `TCP_RTO_MIN` (200 ms): the retransmission timeout of data on a short path.
+pub const TCP_RTO_MIN_NS: u64 = 200_000_000;
+/// `net.ipv4.tcp_retries2`: retransmissions of data before giving up.
+pub const TCP_RETRIES2: u8 = 15;
+/// `TCP_RTO_MAX` (120 s).
+pub const TCP_RTO_MAX_NS: u64 = 120_000_000_000;
+/// MSS on a 1500-byte MTU (1500 − 20 − 20).
+pub const DEFAULT_MSS: u16 = 1460;
 /// First ephemeral port (`net.ipv4.ip_local_port_range` = 32768 60999).
 pub const EPHEMERAL_LOW: u16 = 32768;
 pub const EPHEMERAL_HIGH: u16 = 60999;
@@ -59,6 +67,8 @@ pub struct Server {
     pub proto: Proto,
     pub port: u16,
     pub response: u16,
+    /// Index into `Metrics::served`.
+    pub stats: usize,
 }
 
 #[derive(Debug)]
@@ -91,6 +101,10 @@ pub struct Tcb {
     pub started: SimTime,
     pub retries: u8,
     pub generation: u32,
+    /// Maximum segment size: 1460 on a 1500-byte path, lowered by ICMP fragmentation needed.
+    pub mss: u16,
+    /// First sequence number of the request (client side), for retransmission.
+    pub req_seq: u32,
     pub is_client: bool,
 }
 
