@@ -87,8 +87,14 @@ impl Engine {
             HookPoint::Output => Stage::Output,
             HookPoint::Postrouting => Stage::Postrouting,
         };
+        // A rule's ACCEPT ends its table (the entries of its priority), not the hook.
+        let mut accepted_at: Option<i32> = None;
         for k in 0..self.hosts[h as usize].hooks.chain(point).len() {
-            let verdict = match &self.hosts[h as usize].hooks.chain(point)[k].func {
+            let entry = &self.hosts[h as usize].hooks.chain(point)[k];
+            if accepted_at == Some(entry.priority) {
+                continue;
+            }
+            let verdict = match &entry.func {
                 HookFn::IpvsIn if point == HookPoint::Input => self.ipvs_in(h, iif, *pkt),
                 HookFn::IpvsOut if point == HookPoint::Forward => {
                     self.ipvs_out(h, iif, pkt);
@@ -96,9 +102,13 @@ impl Engine {
                 }
                 HookFn::IpvsIn | HookFn::IpvsOut => Hooked::Accept,
                 HookFn::Rule { name, rule } => match rule(pkt) {
-                    Verdict::Accept => Hooked::Accept,
-                    Verdict::Stolen => Hooked::Stolen,
-                    Verdict::Drop => {
+                    None => Hooked::Accept,
+                    Some(Verdict::Accept) => {
+                        accepted_at = Some(entry.priority);
+                        Hooked::Accept
+                    }
+                    Some(Verdict::Stolen) => Hooked::Stolen,
+                    Some(Verdict::Drop) => {
                         trace!(
                             self,
                             h,
@@ -517,6 +527,19 @@ impl Engine {
                     c.key.vport,
                     c.dport,
                     self.hosts[h as usize].ifaces[oif as usize].name
+                );
+            }
+            Fwd::Dr if nexthop != c.daddr => {
+                trace!(
+                    self,
+                    h,
+                    Some(oif),
+                    Stage::Output,
+                    Action::Rewrite,
+                    Subject::packet(&pkt),
+                    "ipvs: DR, but real server {} is not on a segment of this director: the frame goes to gateway {nexthop} with ip.dst still {} — DR needs the real server on a directly connected segment",
+                    c.daddr,
+                    pkt.ip.dst
                 );
             }
             Fwd::Dr => {

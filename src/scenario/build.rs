@@ -587,6 +587,17 @@ pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
             }
         }
         Command::Arptables(rule) => host.arptables.add(*rule),
+        Command::Iptables(rule) => {
+            let r = *rule;
+            let point = match r.chain {
+                command::IptChain::Input => HookPoint::Input,
+                command::IptChain::Forward => HookPoint::Forward,
+                command::IptChain::Output => HookPoint::Output,
+            };
+            let name = c.to_string();
+            let func = HookFn::Rule { name, rule: Box::new(move |p| crate::stack::hooks::ipt_match(&r, p)) };
+            host.hooks.insert(point, priority::FILTER, r.insert, func);
+        }
     }
     Ok(())
 }

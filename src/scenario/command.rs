@@ -336,6 +336,42 @@ pub enum Command {
     Ipvsadm(IpvsadmCmd),
     /// `arptables -A|-I CHAIN [-s IP] [-d IP] -j DROP|ACCEPT|mangle [--mangle-ip-s IP]`
     Arptables(ArpRule),
+    /// `iptables [-t filter] -A|-I CHAIN [-p tcp|udp|icmp] [-s NET] [-d NET] [--sport N]
+    /// [--dport N] -j DROP|ACCEPT`: a filter-table rule (priority 0 on its hook).
+    Iptables(IptRule),
+}
+
+/// An iptables filter chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IptChain {
+    Input,
+    Forward,
+    Output,
+}
+
+impl IptChain {
+    pub fn name(self) -> &'static str {
+        match self {
+            IptChain::Input => "INPUT",
+            IptChain::Forward => "FORWARD",
+            IptChain::Output => "OUTPUT",
+        }
+    }
+}
+
+/// An iptables filter rule: every given match must hold; the target is DROP or ACCEPT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IptRule {
+    pub chain: IptChain,
+    /// `None`: appended (`-A`); `Some(n)`: inserted as rule `n` (`-I`).
+    pub insert: Option<u32>,
+    /// IP protocol number (`-p tcp` = 6, `udp` = 17, `icmp` = 1).
+    pub proto: Option<u8>,
+    pub src: Option<(Ipv4Addr, u8)>,
+    pub dst: Option<(Ipv4Addr, u8)>,
+    pub sport: Option<u16>,
+    pub dport: Option<u16>,
+    pub drop: bool,
 }
 
 /// Address scope (`ip addr add ... scope`).
@@ -780,6 +816,36 @@ impl fmt::Display for Command {
                     ArpTarget::MangleIpSrc(ip) => write!(f, " -j mangle --mangle-ip-s {ip}"),
                 }
             }
+            Self::Iptables(r) => {
+                match r.insert {
+                    None => write!(f, "iptables -A {}", r.chain.name())?,
+                    Some(n) => write!(f, "iptables -I {} {n}", r.chain.name())?,
+                }
+                if let Some(p) = r.proto {
+                    write!(
+                        f,
+                        " -p {}",
+                        match p {
+                            6 => "tcp",
+                            17 => "udp",
+                            _ => "icmp",
+                        }
+                    )?;
+                }
+                if let Some((a, l)) = r.src {
+                    write!(f, " -s {a}/{l}")?;
+                }
+                if let Some((a, l)) = r.dst {
+                    write!(f, " -d {a}/{l}")?;
+                }
+                if let Some(p) = r.sport {
+                    write!(f, " --sport {p}")?;
+                }
+                if let Some(p) = r.dport {
+                    write!(f, " --dport {p}")?;
+                }
+                f.write_str(if r.drop { " -j DROP" } else { " -j ACCEPT" })
+            }
         }
     }
 }
@@ -910,8 +976,8 @@ fn once(seen: bool, t: &Tok) -> Result<(), CmdError> {
 
 // ───────────────────────────── dispatch ─────────────────────────────
 
-const COMMANDS: [&str; 7] = ["ip", "sysctl", "ipvsadm", "arptables", "arp", "modprobe", "echo"];
-const EXPECTED_COMMAND: &str = "a command: ip, sysctl, ipvsadm, arptables, arp, modprobe or echo";
+const COMMANDS: [&str; 8] = ["ip", "sysctl", "ipvsadm", "arptables", "iptables", "arp", "modprobe", "echo"];
+const EXPECTED_COMMAND: &str = "a command: ip, sysctl, ipvsadm, arptables, iptables, arp, modprobe or echo";
 
 /// Parses one configuration command line.
 ///
@@ -936,6 +1002,7 @@ pub fn parse(cmd: &str) -> Result<Command, CmdError> {
             ipvsadm::parse(&rest, end).map(Command::Ipvsadm)
         }
         "arptables" | "arptables-legacy" | "arptables-nft" => parse_arptables(&mut a),
+        "iptables" | "iptables-legacy" | "iptables-nft" => parse_iptables(&mut a),
         "arp" => parse_arp(&mut a),
         _ => Err(unknown_command(word)),
     }
@@ -958,8 +1025,8 @@ fn unknown_command(word: &Tok) -> CmdError {
             Some("ifconfig is not modeled: use `ip addr add 10.0.0.100/32 dev lo` and `ip link set eth0 up`".into())
         }
         "route" => Some("route is not modeled: use `ip route add default via 10.0.0.1`".into()),
-        "iptables" | "ip6tables" | "nft" | "ebtables" => {
-            Some("only arptables and ipvsadm filter or steer packets in lvsim".into())
+        "ip6tables" | "nft" | "ebtables" => {
+            Some("lvsim models IPv4 only: use iptables (filter table) or arptables".into())
         }
         "ipvsadm-restore" | "ipvsadm-save" => Some("write each rule as its own `ipvsadm ...` line".into()),
         "sudo" => Some("one `sudo` is enough".into()),
@@ -1618,6 +1685,117 @@ fn parse_arptables(a: &mut Args) -> Result<Command, CmdError> {
     Ok(Command::Arptables(ArpRule { chain, src: src.flatten(), dst: dst.flatten(), target, insert }))
 }
 
+// ───────────────────────────── iptables ─────────────────────────────
+
+fn parse_iptables(a: &mut Args) -> Result<Command, CmdError> {
+    let options = "an iptables option: -A, -I, -p, -s, -d, --sport, --dport, -j";
+    let mut chain: Option<(IptChain, Option<u32>)> = None;
+    let (mut proto, mut src, mut dst, mut sport, mut dport, mut target) = (None, None, None, None, None, None);
+    while let Some(t) = a.next() {
+        match t.text.as_str() {
+            "-t" | "--table" => {
+                let v = a.value("a table after -t")?;
+                if !v.is("filter") {
+                    return Err(v.err("filter").with_hint("lvsim models the filter table only (no nat, mangle, raw)"));
+                }
+            }
+            "-A" | "--append" | "-I" | "--insert" => {
+                if chain.is_some() {
+                    return Err(t.err("one command per line").with_hint("give -A or -I once"));
+                }
+                let expected = "a chain: INPUT, FORWARD or OUTPUT";
+                let c = a.value(expected)?;
+                let ch = match c.text.as_str() {
+                    "INPUT" => IptChain::Input,
+                    "FORWARD" => IptChain::Forward,
+                    "OUTPUT" => IptChain::Output,
+                    _ => {
+                        return Err(c
+                            .err(expected)
+                            .with_hint_opt(did_you_mean(&c.text, ["INPUT", "FORWARD", "OUTPUT"])));
+                    }
+                };
+                let insert = if t.is("-I") || t.is("--insert") {
+                    match a.peek() {
+                        Some(n) if !n.text.is_empty() && n.text.bytes().all(|b| b.is_ascii_digit()) => {
+                            a.next();
+                            Some(parse_number(n, 1..=u32::MAX, "a rule number from 1")?)
+                        }
+                        _ => Some(1),
+                    }
+                } else {
+                    None
+                };
+                chain = Some((ch, insert));
+            }
+            "-p" | "--protocol" => {
+                once(proto.is_some(), t)?;
+                let expected = "a protocol: tcp, udp or icmp";
+                let v = a.value(expected)?;
+                proto = Some(match v.text.as_str() {
+                    "tcp" | "6" => 6,
+                    "udp" | "17" => 17,
+                    "icmp" | "1" => 1,
+                    _ => return Err(v.err(expected).with_hint_opt(did_you_mean(&v.text, ["tcp", "udp", "icmp"]))),
+                });
+            }
+            "-s" | "--source" => {
+                once(src.is_some(), t)?;
+                src = Some(parse_prefix(a.value("an address or network after -s")?, true)?);
+            }
+            "-d" | "--destination" => {
+                once(dst.is_some(), t)?;
+                dst = Some(parse_prefix(a.value("an address or network after -d")?, true)?);
+            }
+            "--sport" | "--source-port" | "--dport" | "--destination-port" => {
+                if !matches!(proto, Some(6 | 17)) {
+                    return Err(t
+                        .err("-p tcp or -p udp before a port match")
+                        .with_hint("iptables needs `-p tcp` (or udp) to match ports"));
+                }
+                let n = parse_number(a.value("a port number")?, 0..=65535, "a port from 0 to 65535")?;
+                let slot = if t.text.starts_with("--s") { &mut sport } else { &mut dport };
+                once(slot.is_some(), t)?;
+                *slot = Some(n as u16);
+            }
+            "-m" | "--match" => {
+                let v = a.value("a match module")?;
+                if !(v.is("tcp") || v.is("udp") || v.is("icmp")) {
+                    return Err(v
+                        .err("tcp, udp or icmp")
+                        .with_hint("other match modules (state, conntrack...) are not modeled"));
+                }
+            }
+            "-j" | "--jump" => {
+                once(target.is_some(), t)?;
+                let expected = "a target: DROP or ACCEPT";
+                let v = a.value(expected)?;
+                target = Some(match v.text.as_str() {
+                    "DROP" => true,
+                    "ACCEPT" => false,
+                    "REJECT" => {
+                        return Err(v
+                            .err(expected)
+                            .with_hint("REJECT is not modeled; DROP shows the same loss without the ICMP"));
+                    }
+                    _ => return Err(v.err(expected).with_hint_opt(did_you_mean(&v.text, ["DROP", "ACCEPT"]))),
+                });
+            }
+            _ => {
+                let hint = t.text.starts_with('-').then(|| format!("`{}` is not modeled by lvsim's iptables", t.text));
+                return Err(t.err(options).with_hint_opt(hint));
+            }
+        }
+    }
+    let Some((chain, insert)) = chain else {
+        return Err(a.missing("-A CHAIN or -I CHAIN"));
+    };
+    let Some(drop) = target else {
+        return Err(a.missing("-j DROP or -j ACCEPT"));
+    };
+    Ok(Command::Iptables(IptRule { chain, insert, proto, src, dst, sport, dport, drop }))
+}
+
 // ───────────────────────────── modprobe ─────────────────────────────
 
 fn known_modules() -> Vec<String> {
@@ -2195,6 +2373,18 @@ mod tests {
                 insert: Some(1)
             }))
         );
+    }
+
+    #[test]
+    fn iptables_forms() {
+        // The MTU black-hole recipe parses; port matches need -p; REJECT is refused clearly.
+        let c = parse("iptables -A FORWARD -p icmp -j DROP").unwrap();
+        assert_eq!(c.to_string(), "iptables -A FORWARD -p icmp -j DROP");
+        let c = parse("iptables -I INPUT 2 -p tcp -s 10.0.0.0/24 --dport 80 -j ACCEPT").unwrap();
+        assert_eq!(parse(&c.to_string()).unwrap(), c);
+        let e = parse("iptables -A INPUT --dport 80 -j DROP").unwrap_err();
+        assert_eq!(e.expected, "-p tcp or -p udp before a port match");
+        assert!(parse("iptables -A INPUT -j REJECT").unwrap_err().hint.unwrap().contains("REJECT"));
     }
 
     #[test]

@@ -63,8 +63,25 @@ pub enum Hooked {
     Stolen,
 }
 
-/// A user rule: any closure over the packet (a test adds one in a line).
-pub type Rule = Box<dyn Fn(&Packet) -> Verdict>;
+/// A user rule: any closure over the packet (a test adds one in a line). `None` = no
+/// match (the next rule decides); `Some(Accept)` ends the rules of its priority (its
+/// table), as an iptables ACCEPT does.
+pub type Rule = Box<dyn Fn(&Packet) -> Option<Verdict>>;
+
+/// An `iptables` filter rule's verdict for `p` (matching the outer header, as the
+/// kernel does for a tunnelled packet): the target when every match holds, else `None`.
+pub fn ipt_match(r: &crate::scenario::command::IptRule, p: &Packet) -> Option<Verdict> {
+    let ip = p.outer();
+    let in_net = |a: std::net::Ipv4Addr, (net, len): (std::net::Ipv4Addr, u8)| crate::topology::in_subnet(a, net, len);
+    let proto = if p.tunnel.is_some() { 4 } else { p.l4.protocol().value() };
+    let ports = if p.tunnel.is_some() { None } else { p.l4.ports() };
+    let matches = r.proto.is_none_or(|x| x == proto)
+        && r.src.is_none_or(|n| in_net(ip.src, n))
+        && r.dst.is_none_or(|n| in_net(ip.dst, n))
+        && r.sport.is_none_or(|x| ports.is_some_and(|(s, _)| s == x))
+        && r.dport.is_none_or(|x| ports.is_some_and(|(_, d)| d == x));
+    matches.then_some(if r.drop { Verdict::Drop } else { Verdict::Accept })
+}
 
 /// What runs at a hook entry.
 pub enum HookFn {
@@ -106,6 +123,18 @@ impl Hooks {
         chain.insert(at, HookEntry { priority, func });
     }
 
+    /// Like `iptables -I n`: insert as the `n`-th entry of this priority (`None` appends).
+    pub fn insert(&mut self, point: HookPoint, priority: i32, n: Option<u32>, func: HookFn) {
+        let Some(n) = n else { return self.register(point, priority, func) };
+        let chain = &mut self.chains[point as usize];
+        let same: Vec<usize> = (0..chain.len()).filter(|i| chain[*i].priority == priority).collect();
+        let at = same
+            .get((n as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or_else(|| chain.iter().position(|e| e.priority > priority).unwrap_or(chain.len()));
+        chain.insert(at, HookEntry { priority, func });
+    }
+
     pub fn chain(&self, point: HookPoint) -> &[HookEntry] {
         &self.chains[point as usize]
     }
@@ -128,7 +157,7 @@ mod tests {
         h.register(
             HookPoint::Input,
             priority::FILTER,
-            HookFn::Rule { name: "f".into(), rule: Box::new(|_| Verdict::Accept) },
+            HookFn::Rule { name: "f".into(), rule: Box::new(|_| Some(Verdict::Accept)) },
         );
         let prios: Vec<i32> = h.chain(HookPoint::Input).iter().map(|e| e.priority).collect();
         assert_eq!(prios, [0, 99]);

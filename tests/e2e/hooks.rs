@@ -7,10 +7,10 @@ use lvsim::trace::{Action, VecRecorder};
 use std::cell::RefCell;
 use std::rc::Rc;
 
-fn drop_port_80(p: &Packet) -> Verdict {
+fn drop_port_80(p: &Packet) -> Option<Verdict> {
     match p.l4 {
-        L4::Tcp(t) if t.dst_port == 80 => Verdict::Drop,
-        _ => Verdict::Accept,
+        L4::Tcp(t) if t.dst_port == 80 => Some(Verdict::Drop),
+        _ => None,
     }
 }
 
