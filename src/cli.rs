@@ -18,7 +18,7 @@ pub fn list() -> Result<(), String> {
     let mut out = io::stdout().lock();
     for (name, _) in scenario::EMBEDDED {
         let l = load(name)?;
-        let _ = writeln!(out, "{name:<6} {}", l.scenario.about);
+        let _ = writeln!(out, "{name:<24} {}", l.scenario.about);
     }
     Ok(())
 }

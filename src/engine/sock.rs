@@ -578,6 +578,7 @@ impl Engine {
                                     ""
                                 }
                             );
+                            self.sockets[h as usize].pmtu.insert(q.dst, mtu);
                             if mss < t.mss {
                                 self.tcbs[id as usize].as_mut().expect("live").mss = mss;
                                 if t.is_client && t.state == TcpState::Established {
@@ -718,7 +719,10 @@ impl Engine {
                     started: now,
                     retries: 0,
                     generation: 0,
-                    mss: DEFAULT_MSS,
+                    mss: self.sockets[h as usize]
+                        .pmtu
+                        .get(&dst.0)
+                        .map_or(DEFAULT_MSS, |m| m.saturating_sub(40).max(536)),
                     req_seq: 0,
                     is_client: true,
                 };

@@ -135,6 +135,20 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("dr", include_str!("../../scenarios/dr.ron")),
     ("nat", include_str!("../../scenarios/nat.ron")),
     ("tun", include_str!("../../scenarios/tun.ron")),
+    ("dr-arp-announce-missing", include_str!("../../scenarios/dr-arp-announce-missing.ron")),
+    ("dr-arp-ignore-lo-only", include_str!("../../scenarios/dr-arp-ignore-lo-only.ron")),
+    ("dr-fix-arptables", include_str!("../../scenarios/dr-fix-arptables.ron")),
+    ("dr-fix-static-neigh", include_str!("../../scenarios/dr-fix-static-neigh.ron")),
+    ("dr-no-arp-fix", include_str!("../../scenarios/dr-no-arp-fix.ron")),
+    ("dr-other-segment", include_str!("../../scenarios/dr-other-segment.ron")),
+    ("dr-rs-gateway-director", include_str!("../../scenarios/dr-rs-gateway-director.ron")),
+    ("nat-no-ip-forward", include_str!("../../scenarios/nat-no-ip-forward.ron")),
+    ("nat-wrong-gateway", include_str!("../../scenarios/nat-wrong-gateway.ron")),
+    ("tun-mtu", include_str!("../../scenarios/tun-mtu.ron")),
+    ("tun-mtu-blackhole", include_str!("../../scenarios/tun-mtu-blackhole.ron")),
+    ("tun-no-vip", include_str!("../../scenarios/tun-no-vip.ron")),
+    ("tun-rp-filter", include_str!("../../scenarios/tun-rp-filter.ron")),
+    ("tun-tunl0-down", include_str!("../../scenarios/tun-tunl0-down.ron")),
 ];
 
 /// The scenario `cargo run` opens.

@@ -120,6 +120,9 @@ pub struct Sockets {
     pub tcp: FxHashMap<SockKey, u32>,
     /// UDP ports bound by clients → app.
     pub udp: FxHashMap<u16, AppId>,
+    /// Learned path MTUs (the route exceptions ICMP fragmentation needed creates; the
+    /// kernel expires them after 10 minutes, lvsim keeps them for the run).
+    pub pmtu: FxHashMap<std::net::Ipv4Addr, u16>,
 }
 
 impl Sockets {

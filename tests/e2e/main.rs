@@ -7,4 +7,5 @@ mod dr;
 mod errors;
 mod hooks;
 mod nat;
+mod scenarios;
 mod tun;
