@@ -954,9 +954,10 @@ impl Engine {
                         Stage::Arp,
                         Action::Send,
                         Subject::frame(&frame),
-                        "arp: {} answers who-has {tip}: is-at {mac} (arp_ignore={ignore}{})",
+                        "arp: {} answers who-has {tip}: is-at {mac} (arp_ignore={ignore}{}{})",
                         self.hosts[h as usize].name,
-                        if on_iface { "" } else { ", address is on another interface: weak host model" }
+                        if on_iface { "" } else { ", address is on another interface: weak host model" },
+                        self.ignored_setting_note(h, iif, ignore)
                     );
                     if !sip.is_unspecified() {
                         let (e, u) = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
@@ -1020,6 +1021,23 @@ impl Engine {
         let override_mac = garp || now.since(entry.updated) > host.neigh.params.locktime;
         let u = self.hosts[h as usize].neigh.update(e, a.sender_mac, new, override_mac, now);
         self.after_update(h, e, u, if is_reply { "reply" } else { "request heard" });
+    }
+
+    /// When tracing: a note if arp_ignore is set higher on another interface (typically lo)
+    /// than the value that counts, max(all, receiving interface).
+    fn ignored_setting_note(&self, h: HostId, iif: IfIndex, effective: u8) -> String {
+        let host = &self.hosts[h as usize];
+        host.ifaces
+            .iter()
+            .enumerate()
+            .find(|(i, f)| *i != iif as usize && f.conf.arp_ignore > effective)
+            .map(|(_, f)| {
+                format!(
+                    "; {} has arp_ignore={}, but only max(all, {}) counts for a request arriving on {}",
+                    f.name, f.conf.arp_ignore, host.ifaces[iif as usize].name, host.ifaces[iif as usize].name
+                )
+            })
+            .unwrap_or_default()
     }
 
     /// Traces a neighbour update and sends packets it released.
