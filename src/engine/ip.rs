@@ -503,13 +503,44 @@ impl Engine {
             }
         };
         if pkt.ip.ttl <= 1 {
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Output,
+                Action::Drop(DropReason::TtlExceeded),
+                Subject::packet(&pkt),
+                "ipvs: TTL exceeded on the way to real server {}; ICMP time exceeded to {}",
+                c.daddr,
+                pkt.ip.src
+            );
             self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
             self.metrics.drop(Some(h), DropReason::TtlExceeded);
             return;
         }
         pkt.ip.ttl -= 1;
         let oif = route.dev;
-        let mut mtu = route.mtu.unwrap_or(host.ifaces[oif as usize].mtu);
+        // ensure_mtu_is_adequate runs before any header is added: for TUN the usable MTU is
+        // the route's minus the 20-byte outer header.
+        let route_mtu = route.mtu.unwrap_or(self.hosts[h as usize].ifaces[oif as usize].mtu);
+        let mtu = if c.fwd == Fwd::Tun { route_mtu.saturating_sub(20) } else { route_mtu };
+        let size = pkt.ip_total_len();
+        if pkt.ip.dont_frag && size > mtu as usize {
+            trace!(
+                self,
+                h,
+                Some(oif),
+                Stage::Output,
+                Action::Drop(DropReason::FragNeeded),
+                Subject::packet(&pkt),
+                "ipvs: {size} bytes with DF > usable MTU {mtu}{}; ICMP fragmentation needed (mtu {mtu}) to {}",
+                if c.fwd == Fwd::Tun { " (route MTU − 20 for the IPIP header)" } else { "" },
+                pkt.ip.src
+            );
+            self.icmp_unreach(h, &pkt, unreach::FRAG_NEEDED, mtu);
+            self.metrics.drop(Some(h), DropReason::FragNeeded);
+            return;
+        }
         match c.fwd {
             Fwd::Nat => {
                 pkt.ip.dst = c.daddr;
@@ -570,7 +601,6 @@ impl Engine {
                     dont_frag: df,
                     tos: pkt.ip.tos,
                 });
-                mtu = mtu.saturating_sub(20);
                 trace!(
                     self,
                     h,
@@ -584,24 +614,6 @@ impl Engine {
                     pkt.ip.dst
                 );
             }
-        }
-        let size = if pkt.tunnel.is_some() { pkt.inner_total_len() } else { pkt.ip_total_len() };
-        if pkt.ip.dont_frag && size > mtu as usize {
-            trace!(
-                self,
-                h,
-                Some(oif),
-                Stage::Output,
-                Action::Drop(DropReason::FragNeeded),
-                Subject::packet(&pkt),
-                "ipvs: {size} bytes with DF > usable MTU {mtu}; ICMP fragmentation needed (mtu {mtu}) to {}",
-                pkt.ip.src
-            );
-            let mut orig = pkt;
-            orig.tunnel = None;
-            self.icmp_unreach(h, &orig, unreach::FRAG_NEEDED, mtu);
-            self.metrics.drop(Some(h), DropReason::FragNeeded);
-            return;
         }
         if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, oif, &mut pkt) {
             self.metrics.drop(Some(h), r);
@@ -956,7 +968,11 @@ impl Engine {
                         Subject::frame(&frame),
                         "arp: {} answers who-has {tip}: is-at {mac} (arp_ignore={ignore}{}{})",
                         self.hosts[h as usize].name,
-                        if on_iface { "" } else { ", address is on another interface: weak host model" },
+                        match (on_iface, ignore) {
+                            (_, 3) => ", the address has scope global (not host), which arp_ignore=3 answers",
+                            (true, _) => "",
+                            (false, _) => ", address is on another interface: weak host model",
+                        },
                         self.ignored_setting_note(h, iif, ignore)
                     );
                     if !sip.is_unspecified() {
