@@ -6,5 +6,6 @@ mod determinism;
 mod dr;
 mod errors;
 mod hooks;
+mod listings;
 mod nat;
 mod tun;
