@@ -2,9 +2,13 @@
 //! to print (miette-rendered for scenario errors).
 
 use crate::capture::PcapCapture;
+use crate::ipvs::listing;
 use crate::scenario::{self, Loaded};
+use crate::sim::SimTime;
+use crate::stack::{Host, show};
 use crate::trace::{self, Recorder, Step};
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 use std::rc::Rc;
@@ -108,13 +112,15 @@ pub fn verify(names: &[String]) -> Result<(), String> {
     if failed == 0 { Ok(()) } else { Err(format!("{failed} expectation(s) not met\n")) }
 }
 
-/// `lvsim ipvsadm`: the director's listings after running.
-pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), String> {
+/// Builds scenario `name` and runs it to `at` (a duration like "150ms"), or to its end.
+/// Timers run past the scenario's duration when `at` is later, so entries expire as
+/// they would. Returns the engine and the instant reached.
+fn run_at(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(crate::engine::Engine, SimTime), String> {
     let l = load(name)?;
     let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
     let now = if let Some(t) = at {
         let d = crate::sim::SimDuration::parse(t).map_err(|e| format!("--at: expected {e}\n"))?;
-        let t = crate::sim::SimTime::ZERO + d;
+        let t = SimTime::ZERO + d;
         // Let timers run past the scenario's duration, so entries expire as they would.
         engine.end = engine.end.max(t);
         engine.run_until(t);
@@ -123,17 +129,68 @@ pub fn ipvsadm(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(), St
         engine.run();
         engine.now()
     };
-    let mut any = false;
-    for h in &engine.hosts {
-        if let Some(v) = &h.ipvs {
-            any = true;
-            println!("# {} at {now}s: ipvsadm -Ln", h.name);
-            print!("{}", crate::ipvs::listing::list_services(v));
-            println!("# ipvsadm -Lnc");
-            print!("{}", crate::ipvs::listing::list_conns(v, now));
+    Ok((engine, now))
+}
+
+/// The host called `wanted` in `hosts`, or an error listing the names there are.
+fn host_named<'a>(hosts: &'a [Host], wanted: &str, scenario: &str) -> Result<&'a Host, String> {
+    hosts.iter().find(|h| h.name == wanted).ok_or_else(|| {
+        let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
+        format!("{scenario}: expected a host name ({}), found \"{wanted}\"\n", names.join(", "))
+    })
+}
+
+/// `lvsim ipvsadm`: the director's listings after running. `args` are ipvsadm's own
+/// (`-Ln --stats`, `-S -n`, `-Lnc`...); without them, `-Ln` then `-Lnc` with a comment
+/// line before each. With several directors each listing is headed `# HOST`, unless
+/// `host` picks one.
+pub fn ipvsadm(
+    name: &str,
+    at: Option<&str>,
+    seed: Option<u64>,
+    host: Option<&str>,
+    args: &[String],
+) -> Result<(), String> {
+    let (engine, now) = run_at(name, at, seed)?;
+    let directors: Vec<&Host> = match host {
+        Some(wanted) => {
+            let h = host_named(&engine.hosts, wanted, name)?;
+            if h.ipvs.is_none() {
+                return Err(format!("{name}: {wanted} does not run IPVS (no ipvsadm command in its run: list)\n"));
+            }
+            vec![h]
         }
+        None => engine.hosts.iter().filter(|h| h.ipvs.is_some()).collect(),
+    };
+    if directors.is_empty() {
+        return Err(format!("{name}: no host runs ipvsadm\n"));
     }
-    if any { Ok(()) } else { Err(format!("{name}: no host runs ipvsadm\n")) }
+    let mut out = String::new();
+    for h in &directors {
+        let v = h.ipvs.as_deref().expect("directors run IPVS");
+        if args.is_empty() {
+            let _ = writeln!(out, "# {} at {now}s: ipvsadm -Ln", h.name);
+            out.push_str(&listing::list_services(v));
+            out.push_str("# ipvsadm -Lnc\n");
+            out.push_str(&listing::list_conns(v, now));
+            continue;
+        }
+        if directors.len() > 1 {
+            let _ = writeln!(out, "# {}", h.name);
+        }
+        out.push_str(&listing::list(v, now, args).map_err(|e| format!("ipvsadm: {e}\n"))?);
+    }
+    print!("{out}");
+    Ok(())
+}
+
+/// `lvsim ip`: one host's `ip addr`, `ip route` or `ip neigh` after running.
+pub fn ip(name: &str, host: &str, at: Option<&str>, seed: Option<u64>, args: &[String]) -> Result<(), String> {
+    let (engine, _) = run_at(name, at, seed)?;
+    let h = host_named(&engine.hosts, host, name)?;
+    let text = show::show(h, args).map_err(|e| format!("ip: {e}\n"))?;
+    print!("{text}");
+    Ok(())
 }
 
 /// `lvsim bench`.

@@ -45,7 +45,8 @@ enum Cmd {
         #[arg(required = true)]
         scenarios: Vec<String>,
     },
-    /// Run a scenario and print the director's `ipvsadm -Ln` and `-Lnc` at the end.
+    /// Run a scenario and print the director's ipvsadm listings: `-Ln` and `-Lnc` by
+    /// default, or the listing asked for after `--` (`-- -Ln --stats`, `-- -S -n`).
     Ipvsadm {
         #[arg(default_value = lvsim::scenario::DEFAULT)]
         scenario: String,
@@ -54,6 +55,28 @@ enum Cmd {
         at: Option<String>,
         #[arg(long)]
         seed: Option<u64>,
+        /// The director to list, when several hosts run IPVS.
+        #[arg(long, value_name = "NAME")]
+        host: Option<String>,
+        /// ipvsadm's arguments: -L/-l/--list or -S/--save, then -n, -c, -t|-u VIP:PORT, --stats,
+        /// --rate, --thresholds, --persistent-conn, --tun-info, --timeout, --exact, --nosort.
+        #[arg(last = true, value_name = "IPVSADM ARGS")]
+        args: Vec<String>,
+    },
+    /// Run a scenario and print one host's `ip addr`, `ip route` or `ip neigh`.
+    Ip {
+        /// An embedded scenario name or a path to a .ron file.
+        scenario: String,
+        /// The host whose state to print.
+        host: String,
+        /// Stop at this simulated time (e.g. "150ms") instead of the end.
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// iproute2's arguments: [-br] addr|route|neigh [show] [dev NAME].
+        #[arg(last = true, required = true, value_name = "IP ARGS")]
+        args: Vec<String>,
     },
     /// The packets-per-second benchmark (tracing off).
     Bench {
@@ -78,7 +101,10 @@ fn main() -> ExitCode {
         Some(Cmd::Trace { scenario, json, pcap, seed }) => cli::trace(&scenario, json, pcap.as_deref(), seed),
         Some(Cmd::Check { files }) => cli::check(&files),
         Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios),
-        Some(Cmd::Ipvsadm { scenario, at, seed }) => cli::ipvsadm(&scenario, at.as_deref(), seed),
+        Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {
+            cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args)
+        }
+        Some(Cmd::Ip { scenario, host, at, seed, args }) => cli::ip(&scenario, &host, at.as_deref(), seed, &args),
         Some(Cmd::Bench { requests, runs, json }) => cli::bench(requests, runs, json),
     };
     match result {

@@ -24,6 +24,9 @@ use crate::trace::{Action, Names, Recorder, Stage, Step, Subject};
 use crate::workload::{App, AppId, Sockets, Tcb};
 use rand_chacha::ChaCha8Rng;
 
+/// The period of IPVS's rate estimator (`2 * HZ`).
+const ESTIMATOR_PERIOD: SimDuration = SimDuration::from_secs(2);
+
 /// Everything that can happen at an instant.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
@@ -41,6 +44,8 @@ pub enum Event {
     TcpRetrans { tcb: u32, generation: u32 },
     /// A configuration command from the scenario's `at:` list.
     Command { index: u32 },
+    /// IPVS's rate estimator samples every 2 s (`ip_vs_est.c`).
+    Estimate,
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -131,6 +136,7 @@ impl Engine {
         for h in 0..e.hosts.len() {
             e.draw_reachable_time(h as HostId);
         }
+        e.agenda.schedule(SimTime::ZERO + ESTIMATOR_PERIOD, Event::Estimate).expect("future");
         for (i, (t, _, _)) in e.timed.iter().enumerate() {
             e.agenda.schedule(*t, Event::Command { index: i as u32 }).expect("command times are not negative");
         }
@@ -179,6 +185,14 @@ impl Engine {
             Event::ConnTimer { host, conn, generation } => self.conn_timer(host, conn, generation),
             Event::ClientNext { app } => self.client_next(app),
             Event::Command { index } => self.run_command(index as usize),
+            Event::Estimate => {
+                for h in &mut self.hosts {
+                    if let Some(v) = h.ipvs.as_deref_mut() {
+                        v.estimate();
+                    }
+                }
+                self.schedule_in(ESTIMATOR_PERIOD, Event::Estimate);
+            }
             Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
         }
         Some(t)

@@ -3,10 +3,12 @@
 //! itself (re-route, TTL, MTU, OUTPUT, POSTROUTING, neighbour) is the engine's: this
 //! module says what to send where, the stack sends it.
 
+pub mod estimator;
 pub mod ipvsadm;
 pub mod listing;
 pub mod state;
 
+pub use estimator::{RateEstimator, Rates};
 pub use ipvsadm::{Fwd, IpvsadmCmd, Proto, Sched, ServerOpts, ServiceAddr, ServiceOpts};
 pub use state::{Dir, State, Timeouts};
 
@@ -35,6 +37,8 @@ pub struct Dest {
     /// `IP_VS_DEST_F_OVERLOAD`.
     pub overloaded: bool,
     pub stats: Stats,
+    /// Rates for `ipvsadm -Ln --rate`, sampled by [`Ipvs::estimate`].
+    pub est: RateEstimator,
 }
 
 impl Dest {
@@ -98,6 +102,8 @@ pub struct Service {
     pub netmask: Ipv4Addr,
     pub opts: ServiceOpts,
     pub stats: Stats,
+    /// Rates for `ipvsadm -Ln --rate`, sampled by [`Ipvs::estimate`].
+    pub est: RateEstimator,
 }
 
 /// Key of the connection hash for client→server packets: (protocol, CIP, cport, VIP, vport).
@@ -224,6 +230,7 @@ impl Ipvs {
                     netmask: o.netmask,
                     opts: *o,
                     stats: Stats::default(),
+                    est: RateEstimator::default(),
                 });
             }
             IpvsadmCmd::EditService(o) => {
@@ -274,6 +281,7 @@ impl Ipvs {
                     persistconns: 0,
                     overloaded: false,
                     stats: Stats::default(),
+                    est: RateEstimator::default(),
                 };
                 // list_add_rcu: the new server goes to the head of the list.
                 s.dests.insert(0, d);
@@ -508,6 +516,19 @@ impl Ipvs {
                 d.inactconns -= 1;
             }
             d.update_overload();
+        }
+    }
+
+    /// `estimation_timer`: one 2-second sample of every service's and real server's rate
+    /// estimator. The kernel runs it every 2 s from the moment IPVS starts (`jiffies +
+    /// 2*HZ`), whatever the traffic; the engine calls it at 2 s, 4 s, 6 s... of simulated
+    /// time.
+    pub fn estimate(&mut self) {
+        for s in &mut self.services {
+            s.est.sample(&s.stats);
+            for d in &mut s.dests {
+                d.est.sample(&d.stats);
+            }
         }
     }
 

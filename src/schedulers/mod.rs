@@ -89,6 +89,7 @@ pub(crate) mod testutil {
                 persistconns: 0,
                 overloaded: false,
                 stats: Stats::default(),
+                est: crate::ipvs::RateEstimator::default(),
             })
             .collect();
         v.reverse();

@@ -9,6 +9,7 @@ pub mod hooks;
 pub mod iface;
 pub mod neigh;
 pub mod route;
+pub mod show;
 
 pub use conf::{DevConf, Effective, NeighParams};
 pub use hooks::{HookFn, HookPoint, Hooked, Hooks, Verdict};

@@ -358,9 +358,11 @@ pub struct EntryDisplay<'a>(pub &'a Entry, pub &'a str);
 impl fmt::Display for EntryDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.0;
-        write!(f, "{} dev {}", e.ip, self.1)?;
+        // iproute2: "%s " address, "dev %s ", "lladdr %s" (valid entries only), " %s"
+        // state; so an entry without a MAC has two spaces before its state.
+        write!(f, "{} dev {} ", e.ip, self.1)?;
         if e.state.is_valid() {
-            write!(f, " lladdr {}", e.mac)?;
+            write!(f, "lladdr {}", e.mac)?;
         }
         write!(f, " {}", e.state.name())
     }

@@ -27,32 +27,38 @@ impl Route {
     }
 }
 
-/// Prints a route the way `ip route` does.
+/// Prints a route the way `ip route` (iproute2 4.14 and later) does: every field is
+/// followed by a space, so the line ends in one; a /32 destination has no prefix length;
+/// a route without a gateway has `scope link` (`ip route add` sets it), and a connected
+/// route also `proto kernel` (a static route's `proto boot` is not shown).
 pub struct RouteDisplay<'a>(pub &'a Route, pub &'a str);
 
 impl fmt::Display for RouteDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.0;
-        if r.prefix == 0 {
-            f.write_str("default")?;
-        } else {
-            write!(f, "{}/{}", r.dst, r.prefix)?;
+        match r.prefix {
+            0 => f.write_str("default ")?,
+            32 => write!(f, "{} ", r.dst)?,
+            p => write!(f, "{}/{p} ", r.dst)?,
         }
         if let Some(v) = r.via {
-            write!(f, " via {v}")?;
+            write!(f, "via {v} ")?;
         }
-        write!(f, " dev {}", self.1)?;
+        write!(f, "dev {} ", self.1)?;
         if r.connected {
-            f.write_str(" proto kernel scope link")?;
+            f.write_str("proto kernel ")?;
+        }
+        if r.via.is_none() {
+            f.write_str("scope link ")?;
         }
         if let Some(s) = r.src {
-            write!(f, " src {s}")?;
+            write!(f, "src {s} ")?;
         }
         if r.metric != 0 {
-            write!(f, " metric {}", r.metric)?;
+            write!(f, "metric {} ", r.metric)?;
         }
         if let Some(m) = r.mtu {
-            write!(f, " mtu {m}")?;
+            write!(f, "mtu {m} ")?;
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ mod determinism;
 mod dr;
 mod errors;
 mod hooks;
+mod listings;
 mod nat;
 mod scenarios;
 mod tun;

@@ -1,0 +1,441 @@
+//! A host's state as iproute2 prints it: `ip addr`, `ip route`, `ip neigh` (layouts from
+//! iproute2's `ipaddress.c`, `iproute.c`, `ipneigh.c`).
+//!
+//! lvsim models IPv4 only, so `ip addr` prints what `ip -4 addr show` prints: interfaces
+//! without an IPv4 address are left out and there are no `link/ether` lines. The qdisc is
+//! shown only where it does not depend on the distribution (`noqueue` on `lo`, `noop` on
+//! an interface that is down); an Ethernet interface's default qdisc (`fq_codel`,
+//! `pfifo_fast`, `mq`...) is a sysctl choice lvsim does not model, so it is left out, as
+//! iproute2 does for a device without one. `qlen 1000` is Linux's default `txqueuelen`
+//! (lvsim's segments limit their queues in bytes, `queue_bytes`). Addresses have no
+//! broadcast (`brd`), as after `ip addr add` without `brd +`.
+
+use super::Host;
+use super::iface::{Iface, Scope};
+use super::neigh::Nud;
+use crate::topology::IfKind;
+use std::fmt::Write as _;
+
+/// `ip` arguments lvsim cannot answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ShowError {
+    /// No object at all.
+    #[error("expected an object: addr|a|address, route|r or neigh|n|neighbour|neighbor, found nothing")]
+    NoObject,
+    /// The object (first word) is not one lvsim shows.
+    #[error("unknown object {found:?}: expected addr|a|address, route|r or neigh|n|neighbour|neighbor")]
+    UnknownObject { found: String },
+    /// Not `show`/`list`: a command that changes state (`add`, `del`, `flush`...) or a typo.
+    #[error(
+        "{found:?}: expected show (or list); lvsim only shows state here, changes belong in the scenario's `run:` commands"
+    )]
+    NotShow { found: String },
+    /// An argument after `show` that is not a filter lvsim knows.
+    #[error("unexpected argument {found:?}: expected {expected}")]
+    Unexpected { found: String, expected: &'static str },
+    /// `dev` came last.
+    #[error("{option} needs a value: expected an interface name, found the end of the arguments")]
+    MissingValue { option: String },
+    /// iproute2's own message for a device that does not exist.
+    #[error("Device \"{0}\" does not exist.")]
+    NoSuchDevice(String),
+    /// An option before the object that lvsim does not model.
+    #[error("unknown option {found:?}: expected -4, -br or -brief")]
+    UnknownOption { found: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Object {
+    Addr,
+    Route,
+    Neigh,
+}
+
+/// iproute2's `matches(word, full)`: `word` is a non-empty prefix of `full`.
+fn matches(word: &str, full: &str) -> bool {
+    !word.is_empty() && full.starts_with(word)
+}
+
+/// Runs `ip [-4] [-br] addr|route|neigh [show] [dev NAME]` on `host` and returns what
+/// iproute2 prints. An optional leading word `ip` is skipped; objects and `show`/`list`
+/// may be abbreviated as iproute2 allows (`a`, `r`, `n`, `sh`). `-br` (brief) applies to
+/// `addr`.
+pub fn show(host: &Host, args: &[String]) -> Result<String, ShowError> {
+    let mut rest = match args.first() {
+        Some(a) if a == "ip" => &args[1..],
+        _ => args,
+    };
+    let mut brief = false;
+    while let Some(opt) = rest.first().filter(|a| a.starts_with('-')) {
+        match opt.as_str() {
+            "-4" => {}
+            "-br" | "-brief" => brief = true,
+            _ => return Err(ShowError::UnknownOption { found: opt.clone() }),
+        }
+        rest = &rest[1..];
+    }
+    let Some(word) = rest.first() else {
+        return Err(ShowError::NoObject);
+    };
+    // In iproute2's table order: "address" before "addrlabel", "route" before "rule",
+    // "neighbor" and "neighbour".
+    let object = if matches(word, "address") {
+        Object::Addr
+    } else if matches(word, "route") {
+        Object::Route
+    } else if matches(word, "neighbor") || matches(word, "neighbour") {
+        Object::Neigh
+    } else {
+        return Err(ShowError::UnknownObject { found: word.clone() });
+    };
+    rest = &rest[1..];
+    if let Some(w) = rest.first() {
+        if !(matches(w, "show") || matches(w, "list") || matches(w, "lst")) {
+            return Err(ShowError::NotShow { found: w.clone() });
+        }
+        rest = &rest[1..];
+    }
+    let dev = parse_dev(host, object, rest)?;
+    Ok(match object {
+        Object::Addr if brief => addr_brief(host, dev),
+        Object::Addr => addr(host, dev),
+        Object::Route => route(host, dev),
+        Object::Neigh => neigh(host, dev),
+    })
+}
+
+/// The optional `dev NAME` filter (`ip addr show` also takes a bare `NAME`).
+fn parse_dev(host: &Host, object: Object, rest: &[String]) -> Result<Option<usize>, ShowError> {
+    let expected = if object == Object::Addr { "dev NAME or NAME" } else { "dev NAME" };
+    let name = match rest {
+        [] => return Ok(None),
+        [d] if d == "dev" => return Err(ShowError::MissingValue { option: "dev".into() }),
+        [d, name] if d == "dev" => name,
+        [name] if object == Object::Addr => name,
+        [first, ..] => {
+            let found = if first == "dev" { rest[2].clone() } else { first.clone() };
+            return Err(ShowError::Unexpected { found, expected });
+        }
+    };
+    host.iface_by_name(name).map(|i| Some(i as usize)).ok_or_else(|| ShowError::NoSuchDevice(name.clone()))
+}
+
+/// `<FLAGS>`, the qdisc (when certain) and the operational state of an interface.
+fn link_state(ifc: &Iface) -> (String, &'static str, &'static str) {
+    let carrier = ifc.kind != IfKind::Ethernet || ifc.port.is_some();
+    let mut flags: Vec<&str> = Vec::new();
+    if ifc.up && !carrier {
+        flags.push("NO-CARRIER");
+    }
+    match ifc.kind {
+        IfKind::Loopback => flags.push("LOOPBACK"),
+        IfKind::Ethernet => flags.extend(["BROADCAST", "MULTICAST"]),
+        IfKind::Tunnel => flags.push("NOARP"),
+    }
+    if ifc.up {
+        flags.push("UP");
+        if carrier {
+            flags.push("LOWER_UP");
+        }
+    }
+    let qdisc = match (ifc.up, ifc.kind) {
+        (false, _) => "qdisc noop ",
+        (true, IfKind::Loopback) => "qdisc noqueue ",
+        _ => "",
+    };
+    // Loopback and tunnels report no operational state of their own: UNKNOWN when up.
+    let state = match (ifc.up, carrier, ifc.kind) {
+        (false, _, _) | (true, false, _) => "DOWN",
+        (true, true, IfKind::Ethernet) => "UP",
+        (true, true, _) => "UNKNOWN",
+    };
+    (flags.join(","), qdisc, state)
+}
+
+/// `tunl0@NONE` for the IPIP fallback device (no underlying link), else the name.
+fn link_name(ifc: &Iface) -> String {
+    if ifc.kind == IfKind::Tunnel { format!("{}@NONE", ifc.name) } else { ifc.name.clone() }
+}
+
+/// `lo`'s MTU is 65536, one more than lvsim's u16 field holds (it stores 65535).
+fn mtu(ifc: &Iface) -> u32 {
+    if ifc.kind == IfKind::Loopback && ifc.mtu == u16::MAX { 65_536 } else { u32::from(ifc.mtu) }
+}
+
+/// The kernel's address list order: primaries by scope (host, then link, then global;
+/// `__inet_insert_ifa` inserts a primary after the last one of wider or equal scope
+/// number), then secondaries (same subnet as an earlier one) in the order they came.
+fn ordered_addrs(ifc: &Iface) -> Vec<(super::IfAddr, bool)> {
+    let primaries: Vec<super::IfAddr> = ifc.primaries().copied().collect();
+    let mut out: Vec<(super::IfAddr, bool)> = primaries.iter().map(|a| (*a, false)).collect();
+    out.sort_by_key(|(a, _)| std::cmp::Reverse(scope_num(a.scope)));
+    out.extend(ifc.addrs.iter().filter(|a| !primaries.contains(a)).map(|a| (*a, true)));
+    out
+}
+
+/// `RT_SCOPE_*` numbers: universe 0, link 253, host 254.
+const fn scope_num(s: Scope) -> u8 {
+    match s {
+        Scope::Global => 0,
+        Scope::Link => 253,
+        Scope::Host => 254,
+    }
+}
+
+/// Interfaces `ip -4 addr` lists: those with an IPv4 address (and the one asked for).
+fn listed(host: &Host, dev: Option<usize>) -> impl Iterator<Item = (usize, &Iface)> {
+    host.ifaces.iter().enumerate().filter(move |(i, ifc)| !ifc.addrs.is_empty() && dev.is_none_or(|d| d == *i))
+}
+
+/// `ip -4 addr show`.
+fn addr(host: &Host, dev: Option<usize>) -> String {
+    let mut o = String::new();
+    for (i, ifc) in listed(host, dev) {
+        let (flags, qdisc, state) = link_state(ifc);
+        let _ = writeln!(
+            o,
+            "{}: {}: <{flags}> mtu {} {qdisc}state {state} group default qlen 1000",
+            i + 1,
+            link_name(ifc),
+            mtu(ifc)
+        );
+        for (a, secondary) in ordered_addrs(ifc) {
+            let sec = if secondary { "secondary " } else { "" };
+            let _ = writeln!(o, "    inet {}/{} scope {} {sec}{}", a.addr, a.prefix, a.scope.name(), ifc.name);
+            o.push_str("       valid_lft forever preferred_lft forever\n");
+        }
+    }
+    o
+}
+
+/// `ip -br -4 addr show`: name in 16, state in 14, then `ADDR/PREFIX ` for each.
+fn addr_brief(host: &Host, dev: Option<usize>) -> String {
+    let mut o = String::new();
+    for (_, ifc) in listed(host, dev) {
+        let (_, _, state) = link_state(ifc);
+        let _ = write!(o, "{:<16} {state:<14} ", link_name(ifc));
+        for (a, _) in ordered_addrs(ifc) {
+            let _ = write!(o, "{}/{} ", a.addr, a.prefix);
+        }
+        o.push('\n');
+    }
+    o
+}
+
+/// `ip route show` (the main table). The kernel dumps its FIB trie in key order: by
+/// destination, longer prefixes first for the same destination, then by metric. Routes
+/// through an interface that is down are not listed (the kernel removes them). With
+/// `dev`, the `dev NAME` part is left out, as iproute2 does.
+fn route(host: &Host, dev: Option<usize>) -> String {
+    let mut routes: Vec<&super::Route> = host
+        .routes
+        .iter()
+        .filter(|r| host.ifaces[r.dev as usize].up && dev.is_none_or(|d| d == r.dev as usize))
+        .collect();
+    routes.sort_by_key(|r| (u32::from(r.dst), std::cmp::Reverse(r.prefix), r.metric));
+    let mut o = String::new();
+    for r in routes {
+        let name = &host.ifaces[r.dev as usize].name;
+        let line = super::route::RouteDisplay(r, name).to_string();
+        let _ = writeln!(o, "{}", if dev.is_some() { without_dev(&line, name) } else { line });
+    }
+    o
+}
+
+/// A line without its `dev NAME ` field (iproute2 leaves it out when filtering by device;
+/// the field always follows the address and a space).
+fn without_dev(line: &str, name: &str) -> String {
+    line.replacen(&format!(" dev {name} "), " ", 1)
+}
+
+/// `ip neigh show`: every entry except NOARP ones (iproute2's default filter), in table
+/// order. With `dev`, the `dev NAME` part is left out, as iproute2 does.
+fn neigh(host: &Host, dev: Option<usize>) -> String {
+    let mut o = String::new();
+    for e in &host.neigh.entries {
+        if e.state == Nud::Noarp || dev.is_some_and(|d| d != e.iface as usize) {
+            continue;
+        }
+        let name = &host.ifaces[e.iface as usize].name;
+        let line = super::neigh::EntryDisplay(e, name).to_string();
+        let _ = writeln!(o, "{}", if dev.is_some() { without_dev(&line, name) } else { line });
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::{IfAddr, Route};
+    use std::net::Ipv4Addr;
+
+    fn host() -> Host {
+        let mut h = Host::new("director");
+        h.ifaces.push(Iface {
+            name: "eth0".into(),
+            kind: IfKind::Ethernet,
+            mac: crate::packet::MacAddr([2, 0, 0, 0, 2, 2]),
+            addrs: vec![
+                IfAddr { addr: Ipv4Addr::new(10, 0, 0, 2), prefix: 24, scope: Scope::Global },
+                IfAddr { addr: Ipv4Addr::new(10, 0, 0, 100), prefix: 32, scope: Scope::Global },
+                IfAddr { addr: Ipv4Addr::new(10, 0, 0, 3), prefix: 24, scope: Scope::Global },
+            ],
+            up: true,
+            mtu: 1500,
+            port: Some((0, 1)),
+            conf: crate::stack::DevConf::default(),
+        });
+        h.routes.push(Route {
+            dst: Ipv4Addr::UNSPECIFIED,
+            prefix: 0,
+            via: Some(Ipv4Addr::new(10, 0, 0, 1)),
+            dev: 1,
+            src: None,
+            metric: 0,
+            mtu: None,
+            connected: false,
+        });
+        h.routes.insert(
+            0,
+            Route {
+                dst: Ipv4Addr::new(10, 0, 0, 0),
+                prefix: 24,
+                via: None,
+                dev: 1,
+                src: Some(Ipv4Addr::new(10, 0, 0, 2)),
+                metric: 0,
+                mtu: None,
+                connected: true,
+            },
+        );
+        h.refresh();
+        h
+    }
+
+    fn run(h: &Host, a: &str) -> Result<String, ShowError> {
+        show(h, &a.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn addr_layout() {
+        // iproute2's `ip -4 addr` lines: index, name, flags, mtu, state, group, qlen; one
+        // `inet` line per address with its lifetime line; the second 10.0.0.0/24 address
+        // is a secondary and comes after the /32 primary.
+        let want = "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000\n    \
+                    inet 127.0.0.1/8 scope host lo\n       \
+                    valid_lft forever preferred_lft forever\n\
+                    2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP group default qlen 1000\n    \
+                    inet 10.0.0.2/24 scope global eth0\n       \
+                    valid_lft forever preferred_lft forever\n    \
+                    inet 10.0.0.100/32 scope global eth0\n       \
+                    valid_lft forever preferred_lft forever\n    \
+                    inet 10.0.0.3/24 scope global secondary eth0\n       \
+                    valid_lft forever preferred_lft forever\n";
+        assert_eq!(run(&host(), "addr").unwrap(), want);
+        assert_eq!(run(&host(), "ip a show").unwrap(), want);
+        assert_eq!(run(&host(), "address list").unwrap(), want);
+    }
+
+    #[test]
+    fn addr_brief_and_down_interfaces() {
+        // Brief: name in 16, state in 14, each address followed by a space. A down
+        // interface shows qdisc noop and state DOWN; one without addresses is not listed.
+        let mut h = host();
+        h.ifaces[1].up = false;
+        h.ifaces.push(Iface {
+            name: "tunl0".into(),
+            kind: IfKind::Tunnel,
+            mac: crate::packet::MacAddr::ZERO,
+            addrs: Vec::new(),
+            up: false,
+            mtu: 1480,
+            port: None,
+            conf: crate::stack::DevConf::default(),
+        });
+        h.refresh();
+        assert_eq!(
+            run(&h, "-br addr").unwrap(),
+            "lo               UNKNOWN        127.0.0.1/8 \n\
+             eth0             DOWN           10.0.0.2/24 10.0.0.100/32 10.0.0.3/24 \n"
+        );
+        let full = run(&h, "addr show dev eth0").unwrap();
+        assert_eq!(
+            full.lines().next().unwrap(),
+            "2: eth0: <BROADCAST,MULTICAST> mtu 1500 qdisc noop state DOWN group default qlen 1000"
+        );
+        h.ifaces[2].up = true;
+        h.ifaces[2].addrs.push(IfAddr { addr: Ipv4Addr::new(10, 0, 0, 100), prefix: 32, scope: Scope::Global });
+        h.refresh();
+        assert_eq!(
+            run(&h, "a show tunl0").unwrap().lines().next().unwrap(),
+            "3: tunl0@NONE: <NOARP,UP,LOWER_UP> mtu 1480 state UNKNOWN group default qlen 1000"
+        );
+    }
+
+    #[test]
+    fn route_order_and_dev_filter() {
+        // The FIB dump is in destination order (default first) whatever the order of
+        // `ip route add`; every field ends in a space (iproute2 4.14+); with `dev` the
+        // device is not repeated.
+        let h = host();
+        assert_eq!(
+            run(&h, "route").unwrap(),
+            "default via 10.0.0.1 dev eth0 \n10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.2 \n"
+        );
+        assert_eq!(
+            run(&h, "r show dev eth0").unwrap(),
+            "default via 10.0.0.1 \n10.0.0.0/24 proto kernel scope link src 10.0.0.2 \n"
+        );
+    }
+
+    #[test]
+    fn neigh_layout() {
+        // `ip neigh`: lladdr only for valid entries, and then two spaces before the state
+        // (iproute2 prints "dev %s " then " %s"); NOARP entries are hidden.
+        let mut h = host();
+        let mk = |ip: [u8; 4], state: Nud| crate::stack::neigh::Entry {
+            ip: Ipv4Addr::from(ip),
+            iface: 1,
+            mac: crate::packet::MacAddr([2, 0, 0, 0, 1, 2]),
+            state,
+            updated: crate::sim::SimTime::ZERO,
+            confirmed: crate::sim::SimTime::ZERO,
+            used: crate::sim::SimTime::ZERO,
+            probes: 0,
+            generation: 0,
+            queue: Vec::new(),
+        };
+        h.neigh.entries.push(mk([10, 0, 0, 1], Nud::Reachable));
+        h.neigh.entries.push(mk([10, 0, 0, 9], Nud::Incomplete));
+        h.neigh.entries.push(mk([10, 0, 0, 8], Nud::Noarp));
+        assert_eq!(
+            run(&h, "neigh").unwrap(),
+            "10.0.0.1 dev eth0 lladdr 02:00:00:00:01:02 REACHABLE\n10.0.0.9 dev eth0  INCOMPLETE\n"
+        );
+        assert_eq!(
+            run(&h, "n show dev eth0").unwrap(),
+            "10.0.0.1 lladdr 02:00:00:00:01:02 REACHABLE\n10.0.0.9  INCOMPLETE\n"
+        );
+    }
+
+    #[test]
+    fn errors_name_expected_and_found() {
+        // Each refusal says what was expected and what was found.
+        let h = host();
+        let err = |a: &str| run(&h, a).unwrap_err().to_string();
+        assert_eq!(
+            err("link"),
+            "unknown object \"link\": expected addr|a|address, route|r or neigh|n|neighbour|neighbor"
+        );
+        assert!(err("route add 10.1.0.0/16 dev eth0").starts_with("\"add\": expected show"));
+        assert_eq!(err("addr show dev eth9"), "Device \"eth9\" does not exist.");
+        assert_eq!(err("neigh show eth0"), "unexpected argument \"eth0\": expected dev NAME");
+        assert!(err("addr eth0").starts_with("\"eth0\": expected show"));
+        assert!(err("").starts_with("expected an object"));
+        assert_eq!(
+            err("route show dev"),
+            "dev needs a value: expected an interface name, found the end of the arguments"
+        );
+        assert_eq!(err("-6 addr"), "unknown option \"-6\": expected -4, -br or -brief");
+    }
+}
