@@ -1,6 +1,7 @@
 //! Always-on, cheap counters: frames per host and segment, drops by reason, client
 //! outcomes and latency. Fixed-size, so memory stays flat in run length.
 
+pub mod fairness;
 pub mod histogram;
 
 pub use histogram::Histogram;
