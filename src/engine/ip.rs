@@ -2,7 +2,7 @@
 //! transmit, output, neighbour resolution, ICMP errors.
 
 use super::{Engine, Event, Outcome, trace};
-use crate::ipvs::{Fwd, InVerdict};
+use crate::ipvs::{Fwd, InVerdict, TimerFired};
 use crate::packet::{
     ArpRepr, EthRepr, Frame, IcmpRepr, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, Payload, arp, ethernet::EtherType,
     icmp::unreach,
@@ -233,9 +233,30 @@ impl Engine {
         }
         let now = self.now();
         let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
-        match ipvs.in_hook(&pkt, now) {
+        let verdict = ipvs.in_hook(&pkt, now);
+        let is_vip = ipvs.is_vip(pkt.ip.dst);
+        if self.tracing
+            && let Some(old) = self.hosts[h as usize].ipvs.as_ref().and_then(|v| v.expired_now()).copied()
+        {
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Input,
+                Action::Info,
+                Subject::packet(&pkt),
+                "ipvs: old entry {}:{} -> {}:{} ({}) expired at once to let this SYN be scheduled again",
+                old.key.caddr,
+                old.key.cport,
+                old.daddr,
+                old.dport,
+                old.state.name()
+            );
+        }
+        self.arm_ipvs_timers(h);
+        match verdict {
             InVerdict::Accept { why } => {
-                if ipvs.is_vip(pkt.ip.dst) {
+                if is_vip {
                     trace!(
                         self,
                         h,
@@ -407,8 +428,10 @@ impl Engine {
         let now = self.now();
         let before = *pkt;
         let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
-        if let Some(c) = ipvs.out_hook(pkt, now) {
-            let st = ipvs.conn(c).state;
+        let found = ipvs.out_hook(pkt, now);
+        let st = found.map(|c| ipvs.conn(c).state);
+        self.arm_ipvs_timers(h);
+        if let Some(st) = st {
             trace!(
                 self,
                 h,
@@ -438,7 +461,6 @@ impl Engine {
             (c, ipvs.services[c.svc].sched.name(), d)
         };
         if new {
-            self.schedule(c.expires, Event::ConnTimer { host: h, conn, generation: c.generation });
             trace!(
                 self,
                 h,
@@ -446,11 +468,16 @@ impl Engine {
                 Stage::Input,
                 Action::Schedule,
                 Subject::packet(&pkt),
-                "ipvs: new conn {}:{} -> {}:{}, {sched} picked {}:{} (weight {dest_weight}, {})",
+                "ipvs: new conn {}:{} -> {}:{}, {} {}:{} (weight {dest_weight}, {})",
                 c.key.caddr,
                 c.key.cport,
                 c.key.vaddr,
                 c.key.vport,
+                if c.by_template {
+                    "persistence template (scheduler not asked) →".to_string()
+                } else {
+                    format!("{sched} picked")
+                },
                 c.daddr,
                 c.dport,
                 c.fwd.name()
@@ -1146,36 +1173,55 @@ impl Engine {
     }
 
     /// An IPVS connection timer fired.
+    /// Arms the timers IPVS asked for (new entries, templates, expiries moved earlier).
+    pub(super) fn arm_ipvs_timers(&mut self, h: HostId) {
+        let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else { return };
+        for t in ipvs.take_timers() {
+            self.schedule(t.at, Event::ConnTimer { host: h, conn: t.conn, generation: t.generation });
+        }
+    }
+
+    /// An IPVS connection or template timer fired.
     pub(super) fn conn_timer(&mut self, h: HostId, conn: u32, generation: u32) {
         let now = self.now();
         let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else {
             return;
         };
-        let before = ipvs.conns.get(conn as usize).copied().flatten();
-        match ipvs.conn_timer(conn, generation, now) {
-            Some(at) => self.schedule(at, Event::ConnTimer { host: h, conn, generation }),
-            None => {
-                if let Some(c) = before
-                    && c.generation == generation
-                {
-                    trace!(
-                        self,
-                        h,
-                        None,
-                        Stage::Timer,
-                        Action::Info,
-                        None,
-                        "ipvs: conn {}:{} -> {}:{} -> {}:{} expired in {}",
-                        c.key.caddr,
-                        c.key.cport,
-                        c.key.vaddr,
-                        c.key.vport,
-                        c.daddr,
-                        c.dport,
-                        c.state.name()
-                    );
-                }
+        match ipvs.fire_timer(conn, generation, now) {
+            TimerFired::Stale => {}
+            TimerFired::Later(at) => self.schedule(at, Event::ConnTimer { host: h, conn, generation }),
+            TimerFired::Rearmed(at) => {
+                trace!(
+                    self,
+                    h,
+                    None,
+                    Stage::Timer,
+                    Action::Info,
+                    None,
+                    "ipvs: persistence template still controls connections: re-armed for 60 s"
+                );
+                self.schedule(at, Event::ConnTimer { host: h, conn, generation });
+            }
+            TimerFired::Expired(c) => {
+                let what = if c.is_template { "persistence template" } else { "conn" };
+                trace!(
+                    self,
+                    h,
+                    None,
+                    Stage::Timer,
+                    Action::Info,
+                    None,
+                    "ipvs: {what} {}:{} -> {}:{} -> {}:{} expired in {}",
+                    c.key.caddr,
+                    c.key.cport,
+                    c.key.vaddr,
+                    c.key.vport,
+                    c.daddr,
+                    c.dport,
+                    c.state.name()
+                );
             }
         }
+        self.arm_ipvs_timers(h);
     }
 }

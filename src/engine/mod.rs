@@ -363,6 +363,7 @@ impl Engine {
         let (_, h, cmd) = self.timed[index].clone();
         let result = crate::scenario::build::apply(&mut self.hosts[h as usize], &cmd);
         self.hosts[h as usize].refresh();
+        self.arm_ipvs_timers(h);
         match result {
             Ok(()) => {
                 trace!(self, h, None, Stage::Timer, Action::Info, None, "command: {cmd}");

@@ -694,6 +694,7 @@ mod tests {
             inactconns: inact,
             persistconns: 0,
             overloaded: false,
+            available: true,
             stats: Stats::default(),
             est: crate::ipvs::RateEstimator::default(),
         }
@@ -721,6 +722,7 @@ mod tests {
             opts,
             stats: Stats::default(),
             est: crate::ipvs::RateEstimator::default(),
+            trash: Vec::new(),
         }
     }
 
@@ -992,6 +994,12 @@ mod tests {
             nooutput: true,
             generation: 1,
             created: SimTime::ZERO,
+            template: None,
+            is_template: false,
+            by_template: false,
+            n_control: 0,
+            timeout: crate::sim::SimDuration::from_secs(900),
+            timer_at: SimTime(898_500_000_000),
         }));
         assert_eq!(
             run(&v, "-Lnc").unwrap(),

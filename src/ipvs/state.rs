@@ -18,6 +18,9 @@ pub enum State {
     Listen,
     Synack,
     Udp,
+    /// A persistence template once a controlled entry reached ESTABLISHED (TCP) or saw a
+    /// reply (UDP) (`IP_VS_CTPL_S_ASSURED`); templates start in `None`.
+    Assured,
 }
 
 use State::{
@@ -40,6 +43,7 @@ impl State {
             State::Listen => "LISTEN",
             State::Synack => "SYNACK",
             State::Udp => "UDP",
+            State::Assured => "ASSURED",
         }
     }
 
@@ -121,7 +125,7 @@ pub fn next(current: State, dir: Dir, flags: crate::packet::TcpFlags) -> State {
     } else {
         return State::Close;
     };
-    if current == State::Udp {
+    if matches!(current, State::Udp | State::Assured) {
         return current;
     }
     let table = match dir {
@@ -157,7 +161,8 @@ impl Timeouts {
             State::Established => return self.tcp,
             State::FinWait => return self.tcpfin,
             State::Udp => return self.udp,
-            State::None => 2,
+            // Templates keep their own timeout (`Conn::timeout`); NONE's is for entries.
+            State::None | State::Assured => 2,
             State::SynSent | State::TimeWait | State::Listen | State::Synack => 120,
             State::SynRecv | State::CloseWait => 60,
             State::Close => 10,

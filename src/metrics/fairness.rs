@@ -13,7 +13,8 @@ pub fn jain(xs: &[f64]) -> Option<f64> {
 /// Jain's index of the load per unit of weight (`x_i / w_i`), servers with weight 0
 /// left out: 1 when every server gets exactly its weight share.
 pub fn weighted_jain(counts: &[u64], weights: &[u32]) -> Option<f64> {
-    let xs: Vec<f64> = counts.iter().zip(weights).filter(|(_, w)| **w > 0).map(|(c, w)| *c as f64 / f64::from(*w)).collect();
+    let xs: Vec<f64> =
+        counts.iter().zip(weights).filter(|(_, w)| **w > 0).map(|(c, w)| *c as f64 / f64::from(*w)).collect();
     jain(&xs)
 }
 

@@ -88,6 +88,7 @@ pub(crate) mod testutil {
                 inactconns: 0,
                 persistconns: 0,
                 overloaded: false,
+                available: true,
                 stats: Stats::default(),
                 est: crate::ipvs::RateEstimator::default(),
             })
