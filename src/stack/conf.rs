@@ -68,6 +68,10 @@ impl Effective<'_> {
     pub fn drop_gratuitous_arp(&self) -> bool {
         self.all.drop_gratuitous_arp || self.dev.drop_gratuitous_arp
     }
+    /// `IN_DEV_TX_REDIRECTS`: `all` OR the device.
+    pub fn send_redirects(&self) -> bool {
+        self.all.send_redirects || self.dev.send_redirects
+    }
     /// Forwarding is decided by the input device alone (`IN_DEV_FORWARD`);
     /// `net.ipv4.ip_forward` writes `all` and every device at once.
     pub fn forwarding(&self) -> bool {
@@ -126,5 +130,65 @@ mod tests {
         let tunl0 = DevConf { rp_filter: 1, ..DevConf::default() };
         assert_eq!(Effective { all: &all, dev: &eth0 }.arp_ignore(), 1);
         assert_eq!(Effective { all: &all, dev: &tunl0 }.rp_filter(), 2);
+    }
+
+    #[test]
+    fn maxconf_settings_take_the_larger_value() {
+        // IN_DEV_MAXCONF for arp_ignore, arp_announce, arp_accept, rp_filter: every pair of
+        // values 0..=9 gives max(all, dev), so neither side can lower the other.
+        for a in 0..=9u8 {
+            for d in 0..=9u8 {
+                let all = DevConf { arp_ignore: a, arp_announce: a, arp_accept: a, rp_filter: a, ..DevConf::default() };
+                let dev = DevConf { arp_ignore: d, arp_announce: d, arp_accept: d, rp_filter: d, ..DevConf::default() };
+                let e = Effective { all: &all, dev: &dev };
+                let m = a.max(d);
+                assert_eq!((e.arp_ignore(), e.arp_announce(), e.arp_accept(), e.rp_filter()), (m, m, m, m), "{a} {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn orconf_settings_are_on_if_either_is() {
+        // IN_DEV_ORCONF for arp_filter (e.3), accept_local (e.6), route_localnet,
+        // drop_gratuitous_arp and send_redirects: the truth table of OR.
+        for (a, d, want) in [(false, false, false), (true, false, true), (false, true, true), (true, true, true)] {
+            let mk = |v: bool| DevConf {
+                arp_filter: v,
+                accept_local: v,
+                route_localnet: v,
+                drop_gratuitous_arp: v,
+                send_redirects: v,
+                ..DevConf::default()
+            };
+            let (all, dev) = (mk(a), mk(d));
+            let e = Effective { all: &all, dev: &dev };
+            let got =
+                [e.arp_filter(), e.accept_local(), e.route_localnet(), e.drop_gratuitous_arp(), e.send_redirects()];
+            assert_eq!(got, [want; 5], "all={a} dev={d}");
+        }
+    }
+
+    #[test]
+    fn forwarding_is_the_device_alone() {
+        // IN_DEV_FORWARD reads only the input device: all=1 with eth0=0 does not forward.
+        let all = DevConf { forwarding: true, ..DevConf::default() };
+        let dev = DevConf::default();
+        assert!(!Effective { all: &all, dev: &dev }.forwarding());
+        assert!(Effective { all: &dev, dev: &all }.forwarding());
+    }
+
+    #[test]
+    fn kernel_defaults() {
+        // devinet.c defaults: everything 0/off except send_redirects; neighbour timers of arp_tbl.
+        let d = DevConf::default();
+        assert_eq!((d.arp_ignore, d.arp_announce, d.arp_accept, d.rp_filter), (0, 0, 0, 0));
+        assert!(!d.arp_filter && !d.accept_local && !d.route_localnet && !d.drop_gratuitous_arp && !d.forwarding);
+        assert!(d.send_redirects);
+        let n = NeighParams::default();
+        assert_eq!(n.base_reachable_time, SimDuration::from_secs(30));
+        assert_eq!(n.delay_first_probe_time, SimDuration::from_secs(5));
+        assert_eq!(n.retrans_time, SimDuration::from_secs(1));
+        assert_eq!((n.ucast_solicit, n.mcast_solicit), (3, 3));
+        assert_eq!(n.locktime, SimDuration::from_secs(1));
     }
 }

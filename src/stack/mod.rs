@@ -192,11 +192,29 @@ impl Host {
         route::lookup(&self.routes, &self.ifaces, &self.local, ip)
     }
 
-    /// Source validation of a packet from `src` arriving on `iif` (`fib_validate_source`).
+    /// Source validation of a packet from `src` arriving on `iif` for local delivery
+    /// (`fib_validate_source` with no output interface).
     pub fn validate_source(&self, src: Ipv4Addr, iif: IfIndex) -> Result<(), route::SourceError> {
+        self.validate_source_to(src, iif, None)
+    }
+
+    /// Source validation of a packet from `src` arriving on `iif` that routes out of `oif`
+    /// (`None` for local delivery). A packet forwarded back out of `iif` while
+    /// `send_redirects` is on gets the full routing check even with rp_filter 0 (spec e.6).
+    pub fn validate_source_to(
+        &self,
+        src: Ipv4Addr,
+        iif: IfIndex,
+        oif: Option<IfIndex>,
+    ) -> Result<(), route::SourceError> {
         self.check_fresh();
         let c = self.conf(iif);
-        route::validate_source(&self.routes, &self.ifaces, &self.local, src, iif, c.rp_filter(), c.accept_local())
+        let p = route::SourcePolicy {
+            rp_filter: c.rp_filter(),
+            accept_local: c.accept_local(),
+            same_dev_redirect: oif == Some(iif) && c.send_redirects(),
+        };
+        route::validate_source(&self.routes, &self.ifaces, &self.local, src, iif, p)
     }
 
     fn check_fresh(&self) {
@@ -226,5 +244,75 @@ impl Host {
             .iter()
             .map(|e| neigh::EntryDisplay(e, &self.ifaces[e.iface as usize].name).to_string())
             .collect()
+    }
+}
+
+/// Builders for unit tests: a host's interfaces, addresses and routes pushed directly, the
+/// way `ip link` / `ip addr` / `ip route` leave them.
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::{DevConf, Host, IfAddr, Iface, Route, Scope};
+    use crate::packet::MacAddr;
+    use crate::topology::{IfIndex, IfKind, in_subnet, prefix_mask};
+    use std::net::Ipv4Addr;
+
+    pub fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    /// Adds an interface (up) with a MAC derived from its index, and refreshes.
+    pub fn add_iface(h: &mut Host, name: &str, kind: IfKind) -> IfIndex {
+        let n = h.ifaces.len() as u8;
+        h.ifaces.push(Iface {
+            name: name.into(),
+            kind,
+            mac: MacAddr([2, 0, 0, 0, 0, n]),
+            addrs: Vec::new(),
+            up: true,
+            mtu: 1500,
+            port: None,
+            conf: DevConf::default(),
+        });
+        h.refresh();
+        n as IfIndex
+    }
+
+    /// `ip addr add ADDR/PREFIX dev DEV scope SCOPE`: the address, and the connected route
+    /// the kernel adds for a primary address shorter than /32 on a device other than lo.
+    pub fn add_addr(h: &mut Host, dev: IfIndex, cidr: &str, scope: Scope) {
+        let (a, p) = cidr.split_once('/').unwrap();
+        let (addr, prefix): (Ipv4Addr, u8) = (ip(a), p.parse().unwrap());
+        let ifc = &mut h.ifaces[dev as usize];
+        let primary = !ifc.addrs.iter().any(|b| b.prefix == prefix && in_subnet(addr, b.addr, prefix));
+        ifc.addrs.push(IfAddr { addr, prefix, scope });
+        if primary && prefix < 32 && ifc.kind != IfKind::Loopback {
+            let dst = Ipv4Addr::from(u32::from(addr) & prefix_mask(prefix));
+            h.routes.push(Route {
+                dst,
+                prefix,
+                via: None,
+                dev,
+                src: Some(addr),
+                metric: 0,
+                mtu: None,
+                connected: true,
+            });
+        }
+        h.refresh();
+    }
+
+    /// `ip route add DST/PREFIX [via GW] dev DEV`.
+    pub fn add_route(h: &mut Host, cidr: &str, via: Option<&str>, dev: IfIndex) {
+        let (a, p) = cidr.split_once('/').unwrap();
+        h.routes.push(Route {
+            dst: ip(a),
+            prefix: p.parse().unwrap(),
+            via: via.map(ip),
+            dev,
+            src: None,
+            metric: 0,
+            mtu: None,
+            connected: false,
+        });
     }
 }

@@ -147,18 +147,69 @@ pub fn select_src(ifaces: &[Iface], route: &Route, nexthop: Ipv4Addr) -> Option<
     route.src.or_else(|| inet_select_addr(ifaces, route.dev, nexthop, false))
 }
 
-/// `inet_select_addr`: a primary address of `dev` with scope other than host (unless
-/// `allow_host_scope`, i.e. `route_localnet`) in `target`'s subnet, else its first such
-/// address, else the first global primary address of the host (lo first).
+/// `inet_select_addr(dev, target, RT_SCOPE_LINK)`: walking `dev`'s addresses in the
+/// kernel's order ([`Iface::kernel_order`]), the first primary with scope other than host
+/// (host scope too when `allow_host_scope`, i.e. `route_localnet` on `dev`) whose subnet
+/// contains `target`, else the first such primary; else the first primary of scope global
+/// found scanning every interface in order, lo first (`in_dev_select_addr`).
 pub fn inet_select_addr(ifaces: &[Iface], dev: IfIndex, target: Ipv4Addr, allow_host_scope: bool) -> Option<Ipv4Addr> {
-    let d = &ifaces[dev as usize];
-    let eligible = |a: &&super::iface::IfAddr| a.scope != Scope::Host || allow_host_scope;
-    d.primaries()
-        .filter(eligible)
-        .find(|a| a.contains(target))
-        .or_else(|| d.primaries().find(eligible))
-        .or_else(|| ifaces.iter().flat_map(Iface::primaries).find(|a| a.scope == Scope::Global))
-        .map(|a| a.addr)
+    let mut first = None;
+    for (a, secondary) in ifaces[dev as usize].kernel_order() {
+        if secondary || (a.scope == Scope::Host && !allow_host_scope) {
+            continue;
+        }
+        if a.contains(target) {
+            return Some(a.addr);
+        }
+        first = first.or(Some(a.addr));
+    }
+    first.or_else(|| ifaces.iter().flat_map(Iface::primaries).find(|a| a.scope == Scope::Global).map(|a| a.addr))
+}
+
+/// The interface whose local route covers `ip` (the local table's answer, as
+/// [`LocalTable::find`] gives it, computed from the interfaces without a cache).
+pub fn local_iface(ifaces: &[Iface], ip: Ipv4Addr) -> Option<IfIndex> {
+    let up = || ifaces.iter().enumerate().filter(|(_, i)| i.up);
+    up().find(|(_, i)| i.has_addr(ip))
+        .or_else(|| up().find(|(_, i)| i.kind == IfKind::Loopback && i.addrs.iter().any(|a| a.contains(ip))))
+        .map(|(k, _)| k as IfIndex)
+}
+
+/// `inet_addr_type`: what an address is to this host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddrType {
+    Unicast,
+    /// One of the host's addresses, or inside a prefix on lo (`RTN_LOCAL`).
+    Local,
+    /// 0.0.0.0/8, 255.255.255.255, or the broadcast address of a subnet of an up interface.
+    Broadcast,
+    Multicast,
+}
+
+/// `inet_addr_type_dev_table`: zeronet and limited broadcast, multicast, then the local
+/// table (local addresses, and the subnet broadcast routes `fib_add_ifaddr` adds for each
+/// primary address shorter than /31).
+pub fn addr_type(ifaces: &[Iface], ip: Ipv4Addr) -> AddrType {
+    if ip.octets()[0] == 0 || ip == Ipv4Addr::BROADCAST {
+        return AddrType::Broadcast;
+    }
+    if ip.is_multicast() {
+        return AddrType::Multicast;
+    }
+    if local_iface(ifaces, ip).is_some() {
+        return AddrType::Local;
+    }
+    let subnet_broadcast = ifaces.iter().filter(|i| i.up).flat_map(Iface::primaries).any(|a| {
+        let mask = crate::topology::prefix_mask(a.prefix);
+        a.prefix < 31 && u32::from(a.addr) & mask != 0 && u32::from(ip) == u32::from(a.addr) | !mask
+    });
+    if subnet_broadcast { AddrType::Broadcast } else { AddrType::Unicast }
+}
+
+/// The source checks `ip_route_input_slow` makes before any lookup: a multicast, limited
+/// broadcast, 0.0.0.0/8 or (without `route_localnet`) loopback source is martian.
+pub fn martian_source_addr(src: Ipv4Addr, route_localnet: bool) -> bool {
+    src.is_multicast() || src == Ipv4Addr::BROADCAST || src.octets()[0] == 0 || (src.is_loopback() && !route_localnet)
 }
 
 /// Why source validation failed.
@@ -170,41 +221,293 @@ pub enum SourceError {
     RpFilter { mode: u8 },
 }
 
-/// `fib_validate_source` for a packet from `src` arriving on `iif`.
+/// The settings `fib_validate_source` reads, already combined with `all`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SourcePolicy {
+    /// `rp_filter` (max of `all` and the device).
+    pub rp_filter: u8,
+    /// `accept_local` (`all` OR the device).
+    pub accept_local: bool,
+    /// A forwarded packet that would leave by the interface it came in on while
+    /// `send_redirects` is on: the kernel then checks by routing lookup even with rp_filter 0.
+    pub same_dev_redirect: bool,
+}
+
+/// `fib_validate_source` for a packet from `src` arriving on `iif` (spec e.6).
+///
+/// With rp_filter 0 (and no same-device redirect) the only test is the martian one, and it
+/// looks for an exact interface address (`inet_lookup_ifaddr_rcu`, which knows the
+/// addresses of interfaces that are down too). Otherwise `__fib_validate_source`: look up
+/// the route back to `src`; none is a failure for rp_filter 1 and 2; a local route is
+/// martian unless `accept_local`; the route (or, for a local source, the interface holding
+/// it) must use `iif` under strict mode, and under loose mode too when `iif` has no IPv4
+/// address.
 pub fn validate_source(
     routes: &[Route],
     ifaces: &[Iface],
     local: &LocalTable,
     src: Ipv4Addr,
     iif: IfIndex,
-    rp_filter: u8,
-    accept_local: bool,
+    p: SourcePolicy,
 ) -> Result<(), SourceError> {
     let iface = &ifaces[iif as usize];
+    // Packets looped back keep their route and are not validated again.
     if iface.kind == IfKind::Loopback || src.is_unspecified() {
         return Ok(());
     }
-    // With rp_filter 0 the martian test looks only for an exact interface address.
-    let is_local = if rp_filter == 0 { local.exact(src).is_some() } else { local.find(src).is_some() };
-    if is_local {
-        if !accept_local {
-            return Err(SourceError::Martian);
+    let rpf = p.rp_filter;
+    if rpf == 0 && !p.same_dev_redirect {
+        if p.accept_local || !ifaces.iter().any(|i| i.has_addr(src)) {
+            return Ok(());
         }
-        if rp_filter == 1 && local.find(src) != Some(iif) {
-            return Err(SourceError::RpFilter { mode: 1 });
-        }
+        return Err(SourceError::Martian);
+    }
+    let fail = if rpf == 0 { Ok(()) } else { Err(SourceError::RpFilter { mode: rpf }) };
+    let dev_match = match lookup(routes, ifaces, local, src) {
+        // last_resort
+        Lookup::Unreachable => return fail,
+        Lookup::Local { .. } if !p.accept_local => return Err(SourceError::Martian),
+        Lookup::Local { iface } => iface == iif,
+        Lookup::Unicast { route, .. } => route.dev == iif,
+    };
+    if dev_match {
         return Ok(());
     }
-    match rp_filter {
-        0 => Ok(()),
-        1 => match lookup_main(routes, ifaces, src) {
-            Some(r) if r.dev == iif => Ok(()),
-            _ => Err(SourceError::RpFilter { mode: 1 }),
-        },
-        _ => match lookup_main(routes, ifaces, src) {
-            Some(_) => Ok(()),
-            None if iface.addrs.is_empty() => Ok(()),
-            None => Err(SourceError::RpFilter { mode: 2 }),
-        },
+    if iface.addrs.is_empty() || rpf == 1 {
+        return fail;
+    }
+    // Loose: a second lookup restricted to `iif` decides only a flag, never a failure.
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stack::Host;
+    use crate::stack::testutil::{add_addr, add_iface, add_route, ip};
+
+    const LO: IfIndex = 0;
+    const ETH0: IfIndex = 1;
+    const ETH1: IfIndex = 2;
+    const TUNL0: IfIndex = 3;
+    const ETH2: IfIndex = 4;
+
+    /// lo: 127.0.0.1/8, VIP 10.0.0.100/32, 10.1.1.1/24 (a whole prefix local);
+    /// eth0 10.0.0.2/24 with the default route via 10.0.0.1; eth1 192.168.1.2/24;
+    /// tunl0 with 10.0.0.200/32 when `tunl0_addr`; eth2 10.5.5.5/24, down.
+    fn host(tunl0_addr: bool) -> Host {
+        let mut h = Host::new("h");
+        add_iface(&mut h, "eth0", IfKind::Ethernet);
+        add_iface(&mut h, "eth1", IfKind::Ethernet);
+        add_iface(&mut h, "tunl0", IfKind::Tunnel);
+        add_iface(&mut h, "eth2", IfKind::Ethernet);
+        add_addr(&mut h, LO, "10.0.0.100/32", Scope::Global);
+        add_addr(&mut h, LO, "10.1.1.1/24", Scope::Global);
+        add_addr(&mut h, ETH0, "10.0.0.2/24", Scope::Global);
+        add_addr(&mut h, ETH1, "192.168.1.2/24", Scope::Global);
+        if tunl0_addr {
+            add_addr(&mut h, TUNL0, "10.0.0.200/32", Scope::Global);
+        }
+        add_addr(&mut h, ETH2, "10.5.5.5/24", Scope::Global);
+        h.ifaces[ETH2 as usize].up = false;
+        add_route(&mut h, "0.0.0.0/0", Some("10.0.0.1"), ETH0);
+        h.refresh();
+        h
+    }
+
+    const OK: Result<(), SourceError> = Ok(());
+    const MARTIAN: Result<(), SourceError> = Err(SourceError::Martian);
+    const STRICT: Result<(), SourceError> = Err(SourceError::RpFilter { mode: 1 });
+    const LOOSE: Result<(), SourceError> = Err(SourceError::RpFilter { mode: 2 });
+
+    /// (all rp_filter, iif rp_filter, all accept_local, iif accept_local, iif, source)
+    type Row<'a> = (u8, u8, bool, bool, IfIndex, &'a str);
+    type Case<'a> = (Row<'a>, Result<(), SourceError>);
+
+    fn check(h: &mut Host, row: Row, oif: Option<IfIndex>) -> Result<(), SourceError> {
+        let (all_rp, dev_rp, all_al, dev_al, iif, src) = row;
+        h.all.rp_filter = all_rp;
+        h.all.accept_local = all_al;
+        for (k, i) in h.ifaces.iter_mut().enumerate() {
+            let this = k == iif as usize;
+            i.conf.rp_filter = if this { dev_rp } else { 0 };
+            i.conf.accept_local = this && dev_al;
+        }
+        h.validate_source_to(ip(src), iif, oif)
+    }
+
+    #[test]
+    fn rp_filter_table() {
+        // (all rp, iif rp, all accept_local, iif accept_local, iif, source) -> result.
+        // e.6: "0 no check; 1 strict -- the route back to the source must use the receiving
+        // interface; 2 loose -- the source must be routable via any interface"; max(all, dev).
+        #[rustfmt::skip]
+        let rows: &[Case] = &[
+            ((0, 0, false, false, ETH0, "203.0.113.10"), OK),     // default route via eth0
+            ((1, 0, false, false, ETH0, "203.0.113.10"), OK),
+            ((2, 0, false, false, ETH0, "203.0.113.10"), OK),
+            ((0, 0, false, false, ETH1, "203.0.113.10"), OK),     // 0: no check
+            ((1, 0, false, false, ETH1, "203.0.113.10"), STRICT), // route back uses eth0
+            ((0, 1, false, false, ETH1, "203.0.113.10"), STRICT), // max(all=0, eth1=1)
+            ((2, 0, false, false, ETH1, "203.0.113.10"), OK),     // loose: routable at all
+            ((2, 1, false, false, ETH1, "203.0.113.10"), OK),     // max = 2
+            ((1, 2, false, false, ETH1, "203.0.113.10"), OK),     // max = 2
+            ((1, 0, false, false, ETH1, "192.168.1.9"),  OK),     // connected route via eth1
+            ((1, 0, false, false, ETH0, "192.168.1.9"),  STRICT),
+            ((0, 2, false, false, ETH0, "192.168.1.9"),  OK),
+            // Decapsulated TUN traffic on tunl0 from a client routed via eth0 (e.6 "For lvsim").
+            ((0, 0, false, false, TUNL0, "203.0.113.10"), OK),
+            ((1, 0, false, false, TUNL0, "203.0.113.10"), STRICT),
+            ((0, 1, false, false, TUNL0, "203.0.113.10"), STRICT),
+            ((2, 0, false, false, TUNL0, "203.0.113.10"), OK),
+            ((0, 2, false, false, TUNL0, "203.0.113.10"), OK),
+        ];
+        let mut h = host(true);
+        for &(row, want) in rows {
+            // The verdict is the e.6 rule for this (effective rp_filter, route back) pair.
+            assert_eq!(check(&mut h, row, None), want, "{row:?}");
+        }
+    }
+
+    #[test]
+    fn rp_filter_without_a_route_or_an_address() {
+        // e.6 loose: "routable via any interface (via the receiving one if it has no IPv4
+        // address)"; with no route at all both modes fail (last_resort), 0 passes.
+        let mut h = host(false); // tunl0 has no address (VIP elsewhere)
+        add_route(&mut h, "198.51.100.0/24", None, TUNL0);
+        assert_eq!(
+            check(&mut h, (2, 0, false, false, TUNL0, "203.0.113.10"), None),
+            LOOSE,
+            "route via eth0, tunl0 has no address"
+        );
+        assert_eq!(check(&mut h, (1, 0, false, false, TUNL0, "203.0.113.10"), None), STRICT);
+        assert_eq!(check(&mut h, (0, 0, false, false, TUNL0, "203.0.113.10"), None), OK);
+        assert_eq!(check(&mut h, (2, 0, false, false, TUNL0, "198.51.100.5"), None), OK, "route via tunl0 itself");
+        h.routes.retain(|r| r.prefix != 0); // no default route
+        assert_eq!(check(&mut h, (0, 0, false, false, ETH0, "203.0.113.10"), None), OK);
+        assert_eq!(check(&mut h, (1, 0, false, false, ETH0, "203.0.113.10"), None), STRICT);
+        assert_eq!(check(&mut h, (2, 0, false, false, ETH0, "203.0.113.10"), None), LOOSE);
+    }
+
+    #[test]
+    fn martian_and_accept_local_table() {
+        // e.6: a source that is one of the host's own addresses is martian unless
+        // accept_local (all OR interface); with rp_filter 0 only exact interface addresses
+        // count; under rp_filter 1 accept_local passes only if the local route uses the
+        // receiving interface or the packet came in on lo.
+        #[rustfmt::skip]
+        let rows: &[Case] = &[
+            // eth0's own address, arriving on eth0.
+            ((0, 0, false, false, ETH0, "10.0.0.2"), MARTIAN),
+            ((0, 0, true,  false, ETH0, "10.0.0.2"), OK),
+            ((0, 0, false, true,  ETH0, "10.0.0.2"), OK),
+            ((1, 0, false, false, ETH0, "10.0.0.2"), MARTIAN),
+            ((1, 0, true,  false, ETH0, "10.0.0.2"), OK),      // local route uses eth0
+            ((2, 0, false, false, ETH0, "10.0.0.2"), MARTIAN),
+            // eth0's address arriving on eth1.
+            ((1, 0, false, true,  ETH1, "10.0.0.2"), STRICT),  // local route uses eth0, not eth1
+            ((2, 0, false, true,  ETH1, "10.0.0.2"), OK),
+            // The VIP on lo, arriving on eth0 (DR replies routed via the director).
+            ((0, 0, false, false, ETH0, "10.0.0.100"), MARTIAN),
+            ((0, 0, true,  false, ETH0, "10.0.0.100"), OK),
+            ((1, 0, true,  false, ETH0, "10.0.0.100"), STRICT), // its local route uses lo
+            ((0, 1, false, true,  ETH0, "10.0.0.100"), STRICT),
+            ((2, 0, true,  false, ETH0, "10.0.0.100"), OK),
+            ((1, 0, false, false, ETH0, "10.0.0.100"), MARTIAN),
+            ((2, 0, false, false, ETH0, "10.0.0.100"), MARTIAN),
+            // Another address of lo's 10.1.1.0/24: not an interface address, but routes local.
+            ((0, 0, false, false, ETH0, "10.1.1.7"), OK),       // rp_filter 0: exact addresses only
+            ((1, 0, false, false, ETH0, "10.1.1.7"), MARTIAN),
+            ((2, 0, false, false, ETH0, "10.1.1.7"), MARTIAN),
+            ((2, 0, true,  false, ETH0, "10.1.1.7"), OK),
+            ((1, 0, true,  false, ETH0, "10.1.1.7"), STRICT),
+            // Came in on lo: passes.
+            ((1, 0, false, false, LO, "10.0.0.2"), OK),
+            // An address of a down interface is still an interface address (rp_filter 0) but
+            // has no local route (rp_filter 2 sees a unicast route via the default).
+            ((0, 0, false, false, ETH0, "10.5.5.5"), MARTIAN),
+            ((2, 0, false, false, ETH0, "10.5.5.5"), OK),
+        ];
+        let mut h = host(true);
+        for &(row, want) in rows {
+            // The verdict is the e.6 martian / accept_local rule for this row.
+            assert_eq!(check(&mut h, row, None), want, "{row:?}");
+        }
+    }
+
+    #[test]
+    fn rp_filter_0_full_check_when_forwarding_back_out() {
+        // e.6: with rp_filter 0 the routing lookup is used instead "when a forwarded packet
+        // would leave by the interface it came in on while send_redirects is on".
+        let mut h = host(true);
+        let row = (0, 0, false, false, ETH0, "10.1.1.7");
+        assert_eq!(check(&mut h, row, Some(ETH0)), MARTIAN, "routes as local: martian");
+        assert_eq!(check(&mut h, row, Some(ETH1)), OK, "another output interface: exact test only");
+        assert_eq!(check(&mut h, row, None), OK, "local delivery: exact test only");
+        h.ifaces[ETH0 as usize].conf.send_redirects = false;
+        assert_eq!(check(&mut h, row, Some(ETH0)), MARTIAN, "all.send_redirects still on (OR)");
+        h.all.send_redirects = false;
+        assert_eq!(check(&mut h, row, Some(ETH0)), OK);
+        h.all.send_redirects = true;
+        // The full check with rp_filter 0 never fails on the reverse path itself.
+        assert_eq!(check(&mut h, (0, 0, false, false, ETH1, "203.0.113.10"), Some(ETH1)), OK);
+        assert_eq!(check(&mut h, (0, 0, true, false, ETH0, "10.0.0.100"), Some(ETH0)), OK);
+    }
+
+    #[test]
+    fn local_iface_matches_the_local_table() {
+        // The uncached local lookup agrees with LocalTable on exact, lo-prefix, down and
+        // foreign addresses.
+        let h = host(true);
+        for a in ["10.0.0.2", "10.0.0.100", "10.1.1.7", "127.3.4.5", "10.0.0.200", "10.5.5.5", "10.0.0.9", "8.8.8.8"] {
+            assert_eq!(local_iface(&h.ifaces, ip(a)), h.local.find(ip(a)), "{a}");
+        }
+        assert_eq!(local_iface(&h.ifaces, ip("10.1.1.7")), Some(LO));
+        assert_eq!(local_iface(&h.ifaces, ip("10.5.5.5")), None, "eth2 is down");
+    }
+
+    #[test]
+    fn addr_type_cases() {
+        // inet_addr_type: zeronet and 255.255.255.255 broadcast, multicast, the local table's
+        // local and subnet-broadcast entries, everything else unicast.
+        let h = host(true);
+        let t = |a: &str| addr_type(&h.ifaces, ip(a));
+        assert_eq!(t("0.0.0.0"), AddrType::Broadcast);
+        assert_eq!(t("0.1.2.3"), AddrType::Broadcast);
+        assert_eq!(t("255.255.255.255"), AddrType::Broadcast);
+        assert_eq!(t("10.0.0.255"), AddrType::Broadcast);
+        assert_eq!(t("192.168.1.255"), AddrType::Broadcast);
+        assert_eq!(t("10.5.5.255"), AddrType::Unicast, "eth2 is down");
+        assert_eq!(t("224.0.0.1"), AddrType::Multicast);
+        assert_eq!(t("10.0.0.2"), AddrType::Local);
+        assert_eq!(t("10.1.1.200"), AddrType::Local);
+        assert_eq!(t("10.0.0.7"), AddrType::Unicast);
+    }
+
+    #[test]
+    fn martian_source_addresses() {
+        // ip_route_input_slow: multicast, limited broadcast, 0/8 and loopback sources are
+        // martian; route_localnet admits loopback.
+        for a in ["224.0.0.1", "255.255.255.255", "0.0.0.1", "127.0.0.1"] {
+            assert!(martian_source_addr(ip(a), false), "{a}");
+        }
+        assert!(!martian_source_addr(ip("127.0.0.1"), true));
+        assert!(!martian_source_addr(ip("10.0.0.1"), false));
+    }
+
+    #[test]
+    fn inet_select_addr_prefers_the_targets_subnet() {
+        // inet_select_addr: eth0's primary in the target's subnet, else its first eligible
+        // primary (secondaries never), else the first global primary, lo first.
+        let mut h = host(true);
+        add_addr(&mut h, ETH0, "10.0.0.3/24", Scope::Global); // secondary
+        add_addr(&mut h, ETH0, "172.16.0.2/24", Scope::Global);
+        assert_eq!(inet_select_addr(&h.ifaces, ETH0, ip("172.16.0.9"), false), Some(ip("172.16.0.2")));
+        assert_eq!(inet_select_addr(&h.ifaces, ETH0, ip("10.0.0.9"), false), Some(ip("10.0.0.2")));
+        assert_eq!(inet_select_addr(&h.ifaces, ETH0, ip("8.8.8.8"), false), Some(ip("10.0.0.2")));
+        // An interface with no address at all: the fallback is lo's first global primary.
+        h.ifaces[TUNL0 as usize].addrs.clear();
+        h.refresh();
+        assert_eq!(inet_select_addr(&h.ifaces, TUNL0, ip("8.8.8.8"), false), Some(ip("10.0.0.100")));
     }
 }
