@@ -9,7 +9,7 @@ use crate::packet::{
 };
 use crate::sim::SimDuration;
 use crate::stack::arptables::{ArpChain, ArpVerdict};
-use crate::stack::neigh::{self, Nud, Output, TimerAction, Update};
+use crate::stack::neigh::{self, ArpDecision, Nud, Output, TimerAction, Update};
 use crate::stack::route::{self, Lookup, SourceError};
 use crate::stack::{DropReason, HookFn, HookPoint, Hooked, Verdict};
 use crate::topology::{HostId, IfIndex, IfKind};
@@ -156,7 +156,11 @@ impl Engine {
             );
             return Outcome::Dropped(DropReason::IpForwardOff);
         }
-        if let Err(e) = host.validate_source(src, iif) {
+        let oif = match decision {
+            Lookup::Unicast { route, .. } => Some(route.dev),
+            _ => None,
+        };
+        if let Err(e) = host.validate_source_to(src, iif, oif) {
             let (r, why) = match e {
                 SourceError::Martian => {
                     (DropReason::Martian, format!("martian source: {src} is this host's own address (accept_local=0)"))
@@ -929,123 +933,59 @@ impl Engine {
     fn arp_process(&mut self, h: HostId, iif: IfIndex, eth: &EthRepr, a: &ArpRepr) {
         let now = self.now();
         let host = &self.hosts[h as usize];
-        let conf = host.conf(iif);
-        let route_localnet = conf.route_localnet();
-        let (ignore, arp_filter, accept, drop_garp) =
-            (conf.arp_ignore(), conf.arp_filter(), conf.arp_accept(), conf.drop_gratuitous_arp());
+        let to_host = eth.dst == host.ifaces[iif as usize].mac;
+        let ignore = host.conf(iif).arp_ignore();
         let (sip, tip) = (a.sender_ip, a.target_ip);
         let subj = Subject::frame(&Frame { eth: *eth, payload: Payload::Arp(*a) });
-        if tip.is_multicast() || (tip.is_loopback() && !route_localnet) || (sip == tip && drop_garp) {
-            trace!(
-                self,
-                h,
-                Some(iif),
-                Stage::Arp,
-                Action::Deliver,
-                subj,
-                "arp: ignored (target {tip} is multicast/loopback or a dropped gratuitous ARP)"
-            );
-            return;
-        }
-        if a.operation == arp::Operation::Request && host.is_local(tip) {
-            // The input-route check validates the sender like a packet source.
-            let valid = sip.is_unspecified() || host.validate_source(sip, iif).is_ok();
-            if valid {
-                let allowed =
-                    neigh::arp_ignore_allows(&host.ifaces, iif, tip, sip, ignore, route_localnet).and_then(|()| {
-                        if arp_filter && !sip.is_unspecified() {
-                            match route::lookup_main(&host.routes, &host.ifaces, sip) {
-                                Some(r) if r.dev == iif => Ok(()),
-                                _ => Err("arp_filter=1: the route back to the sender leaves by another interface"),
-                            }
-                        } else {
-                            Ok(())
-                        }
-                    });
-                if let Err(why) = allowed {
-                    trace!(
-                        self,
-                        h,
-                        Some(iif),
-                        Stage::Arp,
-                        Action::Deliver,
-                        subj,
-                        "arp: who-has {tip} not answered: {why}"
-                    );
-                } else {
-                    let mac = host.ifaces[iif as usize].mac;
-                    let on_iface = host.ifaces[iif as usize].has_addr(tip);
-                    let reply = ArpRepr {
-                        operation: arp::Operation::Reply,
-                        sender_mac: mac,
-                        sender_ip: tip,
-                        target_mac: a.sender_mac,
-                        target_ip: sip,
-                    };
-                    let frame = Frame {
-                        eth: EthRepr { src: mac, dst: a.sender_mac, ethertype: EtherType::Arp },
-                        payload: Payload::Arp(reply),
-                    };
-                    trace!(
-                        self,
-                        h,
-                        Some(iif),
-                        Stage::Arp,
-                        Action::Send,
-                        Subject::frame(&frame),
-                        "arp: {} answers who-has {tip}: is-at {mac} (arp_ignore={ignore}{}{})",
-                        self.hosts[h as usize].name,
-                        match (on_iface, ignore) {
-                            (_, 3) => ", the address has scope global (not host), which arp_ignore=3 answers",
-                            (true, _) => "",
-                            (false, _) => ", address is on another interface: weak host model",
-                        },
-                        self.ignored_setting_note(h, iif, ignore)
-                    );
-                    if !sip.is_unspecified() {
-                        let (e, u) = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
-                        self.after_update(
-                            h,
-                            e,
-                            u,
-                            "request for our address cached the sender (neigh_event_ns, no locktime)",
-                        );
-                    }
-                    self.arp_out(h, iif, frame);
-                }
-                return;
+        match neigh::arp_process_decision(host, iif, a, to_host, now) {
+            ArpDecision::Drop(why) => {
+                trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, "arp: ignored ({why})");
             }
-        }
-        if sip.is_unspecified() {
-            return;
-        }
-        // Rule 3: update an existing entry for the sender; create one only if arp_accept allows.
-        let host = &self.hosts[h as usize];
-        let is_reply = a.operation == arp::Operation::Reply;
-        let garp = a.is_garp();
-        let existing = host.neigh.find(iif, sip);
-        let may_create = match accept {
-            1 => garp || is_reply,
-            2 => (garp || is_reply) && host.ifaces[iif as usize].addrs.iter().any(|x| x.contains(sip)),
-            _ => false,
-        };
-        let e = match existing {
-            Some(e) => e,
-            None if may_create => {
-                let _ = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
+            ArpDecision::Refused(why) => {
+                trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, "arp: who-has {tip} not answered: {why}");
+            }
+            ArpDecision::Reply { cache_sender } => {
+                let mac = host.ifaces[iif as usize].mac;
+                let on_iface = host.ifaces[iif as usize].has_addr(tip);
+                let reply = ArpRepr {
+                    operation: arp::Operation::Reply,
+                    sender_mac: mac,
+                    sender_ip: tip,
+                    target_mac: a.sender_mac,
+                    target_ip: sip,
+                };
+                let frame = Frame {
+                    eth: EthRepr { src: mac, dst: a.sender_mac, ethertype: EtherType::Arp },
+                    payload: Payload::Arp(reply),
+                };
                 trace!(
                     self,
                     h,
                     Some(iif),
                     Stage::Arp,
-                    Action::Info,
-                    subj,
-                    "arp: new entry {sip} → {} (arp_accept={accept})",
-                    a.sender_mac
+                    Action::Send,
+                    Subject::frame(&frame),
+                    "arp: {} answers who-has {tip}: is-at {mac} (arp_ignore={ignore}{}{})",
+                    self.hosts[h as usize].name,
+                    match (on_iface, ignore) {
+                        (_, 3) => ", the address has scope global (not host), which arp_ignore=3 answers",
+                        (true, _) => "",
+                        (false, _) => ", address is on another interface: weak host model",
+                    },
+                    self.ignored_setting_note(h, iif, ignore)
                 );
-                return;
+                if cache_sender {
+                    let (e, u) = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
+                    self.after_update(
+                        h,
+                        e,
+                        u,
+                        "request for our address cached the sender (neigh_event_ns, no locktime)",
+                    );
+                }
+                self.arp_out(h, iif, frame);
             }
-            None => {
+            ArpDecision::NotCached { input_route } => {
                 trace!(
                     self,
                     h,
@@ -1053,17 +993,22 @@ impl Engine {
                     Stage::Arp,
                     Action::Deliver,
                     subj,
-                    "arp: {} not for us and no entry for {sip}: nothing cached (arp_accept={accept})",
-                    if is_reply { "reply" } else { "request" }
+                    "arp: {}no entry for {sip}: nothing cached (arp_accept={})",
+                    input_route.map_or(String::new(), |e| format!("not answered ({}); ", source_error_text(e, sip))),
+                    self.hosts[h as usize].conf(iif).arp_accept()
                 );
-                return;
             }
-        };
-        let entry = &host.neigh.entries[e];
-        let new = if is_reply && eth.dst == host.ifaces[iif as usize].mac { Nud::Reachable } else { Nud::Stale };
-        let override_mac = garp || now.since(entry.updated) > host.neigh.params.locktime;
-        let u = self.hosts[h as usize].neigh.update(e, a.sender_mac, new, override_mac, now);
-        self.after_update(h, e, u, if is_reply { "reply" } else { "request heard" });
+            ArpDecision::Update { update, input_route } => {
+                let what = match (a.operation, input_route) {
+                    (_, Some(e)) => format!("request not answered ({})", source_error_text(e, sip)),
+                    (arp::Operation::Reply, None) => "reply".to_string(),
+                    (arp::Operation::Request, None) => "request heard".to_string(),
+                };
+                if let Some((e, u)) = self.hosts[h as usize].neigh.arp_update(iif, sip, a.sender_mac, update, now) {
+                    self.after_update(h, e, u, &what);
+                }
+            }
+        }
     }
 
     /// When tracing: a note if arp_ignore is set higher on another interface (typically lo)
@@ -1223,5 +1168,13 @@ impl Engine {
             }
         }
         self.arm_ipvs_timers(h);
+    }
+}
+
+/// Words for a failed source validation.
+fn source_error_text(e: SourceError, src: Ipv4Addr) -> String {
+    match e {
+        SourceError::Martian => format!("martian source: {src} is this host's own address"),
+        SourceError::RpFilter { mode } => format!("rp_filter={mode} rejects {src}"),
     }
 }
