@@ -141,6 +141,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("dr-fix-static-neigh", include_str!("../../scenarios/dr-fix-static-neigh.ron")),
     ("dr-no-arp-fix", include_str!("../../scenarios/dr-no-arp-fix.ron")),
     ("dr-other-segment", include_str!("../../scenarios/dr-other-segment.ron")),
+    ("dr-persistence", include_str!("../../scenarios/dr-persistence.ron")),
+    ("dr-quiesce", include_str!("../../scenarios/dr-quiesce.ron")),
     ("dr-rs-gateway-director", include_str!("../../scenarios/dr-rs-gateway-director.ron")),
     ("nat-no-ip-forward", include_str!("../../scenarios/nat-no-ip-forward.ron")),
     ("nat-wrong-gateway", include_str!("../../scenarios/nat-wrong-gateway.ron")),
