@@ -193,6 +193,20 @@ pub fn ip(name: &str, host: &str, at: Option<&str>, seed: Option<u64>, args: &[S
     Ok(())
 }
 
+/// `lvsim sched --script FILE`: the picks as a JSON list (`null` = no server).
+pub fn sched_script(path: &str) -> Result<(), String> {
+    let text = if path == "-" {
+        let mut t = String::new();
+        io::Read::read_to_string(&mut io::stdin(), &mut t).map_err(|e| format!("reading standard input: {e}\n"))?;
+        t
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}\n"))?
+    };
+    let picks = crate::ipvs::script::run(&text).map_err(|e| format!("{path}: {e}\n"))?;
+    println!("{}", serde_json::to_string(&picks).expect("picks serialize"));
+    Ok(())
+}
+
 /// `lvsim bench`.
 pub fn bench(requests: u64, runs: usize, json: bool) -> Result<(), String> {
     let r = crate::bench::run(requests, runs).map_err(|e| e.render())?;

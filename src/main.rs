@@ -78,6 +78,12 @@ enum Cmd {
         #[arg(last = true, required = true, value_name = "IP ARGS")]
         args: Vec<String>,
     },
+    /// Run only the scheduling layer on a JSON script of events; print the picks as JSON.
+    Sched {
+        /// The script (see docs/schedulers.md); `-` reads standard input.
+        #[arg(long, value_name = "CASE.json")]
+        script: String,
+    },
     /// The packets-per-second benchmark (tracing off).
     Bench {
         /// Requests in all (the reference figure uses 1,000,000).
@@ -105,6 +111,7 @@ fn main() -> ExitCode {
             cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args)
         }
         Some(Cmd::Ip { scenario, host, at, seed, args }) => cli::ip(&scenario, &host, at.as_deref(), seed, &args),
+        Some(Cmd::Sched { script }) => cli::sched_script(&script),
         Some(Cmd::Bench { requests, runs, json }) => cli::bench(requests, runs, json),
     };
     match result {

@@ -25,6 +25,7 @@
 pub mod estimator;
 pub mod ipvsadm;
 pub mod listing;
+pub mod script;
 pub mod state;
 
 pub use estimator::{RateEstimator, Rates};
@@ -930,6 +931,12 @@ impl Ipvs {
             TimerFired::Later(at) | TimerFired::Rearmed(at) => Some(at),
             TimerFired::Stale | TimerFired::Expired(_) => None,
         }
+    }
+
+    /// Expires entry `id` at once (`ip_vs_conn_expire_now`), as `lvsim sched --script`'s
+    /// `expire` does. Returns the entry as it was.
+    pub fn expire(&mut self, id: u32) -> Option<Conn> {
+        self.remove_conn(id)
     }
 
     /// Unlinks and unbinds an entry or template (`ip_vs_conn_expire` after its checks):

@@ -143,6 +143,9 @@ pub struct Timeouts {
     pub tcp: SimDuration,
     pub tcpfin: SimDuration,
     pub udp: SimDuration,
+    /// (active, inactive): one timeout for every active and every inactive TCP state, as
+    /// `lvsim sched --script` uses to mean "active until closed, inactive until expired".
+    pub script: Option<(SimDuration, SimDuration)>,
 }
 
 impl Default for Timeouts {
@@ -151,12 +154,18 @@ impl Default for Timeouts {
             tcp: SimDuration::from_secs(900),
             tcpfin: SimDuration::from_secs(120),
             udp: SimDuration::from_secs(300),
+            script: None,
         }
     }
 }
 
 impl Timeouts {
     pub fn of(&self, s: State) -> SimDuration {
+        if let Some((active, inactive)) = self.script
+            && !matches!(s, State::Udp | State::None | State::Assured)
+        {
+            return if s.is_active() { active } else { inactive };
+        }
         let secs = match s {
             State::Established => return self.tcp,
             State::FinWait => return self.tcpfin,

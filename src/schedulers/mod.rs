@@ -107,3 +107,9 @@ pub(crate) mod testutil {
         }
     }
 }
+
+/// Makes a `twos` service consume these values instead of its random stream (for
+/// `lvsim sched --script`'s `random`).
+pub fn feed_random(_svc: &mut crate::ipvs::Service, _values: Vec<u32>) -> Result<(), String> {
+    Err("the twos scheduler is not simulated yet".into())
+}

@@ -1,0 +1,480 @@
+//! `lvsim sched --script CASE.json`: the scheduling layer alone, driven by a list of
+//! events, so a scheduler's picks can be checked one by one against the kernel's.
+//!
+//! The script drives the real [`Ipvs`] (the same code the simulator uses): a `connect`
+//! is a TCP SYN (or a UDP datagram) through `ip_vs_in_hook`, a `close` is the client's
+//! FIN (the entry turns inactive), `expire` removes the entry, server edits are
+//! `ipvsadm` commands. Timers due at an event's time fire before it. The output is one
+//! entry per `connect`: the index of the chosen server (in the order servers were added),
+//! or `null` when none is chosen.
+
+use super::{Fwd, InVerdict, Ipvs, IpvsadmCmd, Proto, Sched, ServerOpts, ServiceAddr, ServiceOpts, TimerFired};
+use crate::packet::{IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, TcpRepr, UdpRepr};
+use crate::schedulers::Overhead;
+use crate::sim::{SimDuration, SimTime};
+use serde::Deserialize;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::net::Ipv4Addr;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Script {
+    scheduler: String,
+    servers: Vec<ServerSpec>,
+    events: Vec<serde_json::Value>,
+    #[serde(default)]
+    sched_flags: Vec<String>,
+    #[serde(default)]
+    persistence: Option<Persistence>,
+    #[serde(default)]
+    overhead: Option<String>,
+    #[serde(default)]
+    build: Option<String>,
+    #[serde(default = "none_f64")]
+    inactive_timeout: Option<f64>,
+    #[serde(default = "none_f64")]
+    udp_timeout: Option<f64>,
+    #[serde(default)]
+    lblc_expiration: Option<f64>,
+    #[serde(default)]
+    lblcr_expiration: Option<f64>,
+    #[serde(default)]
+    expire_quiescent_template: Option<bool>,
+    #[serde(default)]
+    expire_nodest_conn: Option<bool>,
+    #[serde(default)]
+    closed_conn_reuse: Option<String>,
+    #[serde(default)]
+    random: Option<Vec<u32>>,
+}
+
+const fn none_f64() -> Option<f64> {
+    None
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSpec {
+    addr: Ipv4Addr,
+    port: u16,
+    #[serde(default = "one")]
+    weight: u32,
+    #[serde(default)]
+    x: u32,
+    #[serde(default)]
+    y: u32,
+}
+
+const fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Persistence {
+    timeout: u32,
+    #[serde(default = "all_ones")]
+    netmask: Ipv4Addr,
+}
+
+const fn all_ones() -> Ipv4Addr {
+    Ipv4Addr::BROADCAST
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+enum Op {
+    Connect {
+        #[serde(default)]
+        t: Option<f64>,
+        client: Ipv4Addr,
+        cport: u16,
+        vip: Ipv4Addr,
+        vport: u16,
+        #[serde(default = "tcp")]
+        proto: String,
+    },
+    Close {
+        #[serde(default)]
+        t: Option<f64>,
+        conn: usize,
+    },
+    Expire {
+        #[serde(default)]
+        t: Option<f64>,
+        conn: usize,
+    },
+    SetWeight {
+        #[serde(default)]
+        t: Option<f64>,
+        server: usize,
+        weight: u32,
+    },
+    EditServer {
+        #[serde(default)]
+        t: Option<f64>,
+        server: usize,
+        #[serde(default)]
+        weight: Option<u32>,
+        #[serde(default)]
+        x: Option<u32>,
+        #[serde(default)]
+        y: Option<u32>,
+    },
+    AddServer {
+        #[serde(default)]
+        t: Option<f64>,
+        addr: Ipv4Addr,
+        port: u16,
+        #[serde(default = "one")]
+        weight: u32,
+    },
+    DelServer {
+        #[serde(default)]
+        t: Option<f64>,
+        server: usize,
+    },
+    Tick {
+        #[serde(default)]
+        t: Option<f64>,
+    },
+}
+
+fn tcp() -> String {
+    "tcp".into()
+}
+
+impl Op {
+    fn t(&self) -> Option<f64> {
+        match self {
+            Op::Connect { t, .. }
+            | Op::Close { t, .. }
+            | Op::Expire { t, .. }
+            | Op::SetWeight { t, .. }
+            | Op::EditServer { t, .. }
+            | Op::AddServer { t, .. }
+            | Op::DelServer { t, .. }
+            | Op::Tick { t } => *t,
+        }
+    }
+}
+
+/// What went wrong, with the place: `events[3].conn: ...`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ScriptError(pub String);
+
+fn err(at: impl std::fmt::Display, msg: impl std::fmt::Display) -> ScriptError {
+    ScriptError(format!("{at}: {msg}"))
+}
+
+fn secs(t: f64) -> SimDuration {
+    SimDuration::from_nanos((t * 1e9).round() as u64)
+}
+
+/// A live script connection: its entry slot and the packet that opened it.
+#[derive(Clone, Copy)]
+struct Opened {
+    slot: Option<u32>,
+    pkt: Packet,
+}
+
+/// Runs a script (JSON text) and returns the picks: one per connect.
+pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
+    let s: Script =
+        serde_json::from_str(json).map_err(|e| err(format!("line {}, column {}", e.line(), e.column()), e))?;
+    let sched: Sched = s.scheduler.parse().map_err(|_| {
+        let names: Vec<_> = Sched::ALL.iter().map(|x| x.name()).collect();
+        err("scheduler", format!("expected one of {}, found \"{}\"", names.join(", "), s.scheduler))
+    })?;
+    let mut flags = super::ipvsadm::SchedFlags::default();
+    for (i, f) in s.sched_flags.iter().enumerate() {
+        match f.as_str() {
+            "sh-fallback" => flags.sh_fallback = true,
+            "sh-port" => flags.sh_port = true,
+            "mh-fallback" => flags.mh_fallback = true,
+            "mh-port" => flags.mh_port = true,
+            other => {
+                return Err(err(
+                    format!("sched_flags[{i}]"),
+                    format!("expected sh-fallback, sh-port, mh-fallback or mh-port, found \"{other}\""),
+                ));
+            }
+        }
+    }
+    for (name, v) in [("lblc_expiration", s.lblc_expiration), ("lblcr_expiration", s.lblcr_expiration)] {
+        if v.is_some() {
+            return Err(err(name, "not simulated yet: lblc/lblcr use the default 24 h"));
+        }
+    }
+    let mut ipvs = Ipvs::default();
+    ipvs.conf.overhead = match s.overhead.as_deref() {
+        None | Some("inactconns") => Overhead::Inactconns,
+        Some("totalconns") => Overhead::Totalconns,
+        Some(o) => return Err(err("overhead", format!("expected \"inactconns\" or \"totalconns\", found \"{o}\""))),
+    };
+    ipvs.conf.conn_reuse_mode = match s.closed_conn_reuse.as_deref() {
+        None | Some("reschedule") => 1,
+        Some("same") => 0,
+        Some(o) => return Err(err("closed_conn_reuse", format!("expected \"reschedule\" or \"same\", found \"{o}\""))),
+    };
+    ipvs.conf.expire_quiescent_template = s.expire_quiescent_template.unwrap_or(false);
+    ipvs.conf.expire_nodest_conn = s.expire_nodest_conn.unwrap_or(false);
+    let forever = SimDuration::from_nanos(1 << 62);
+    let inactive = s.inactive_timeout.map_or(forever, secs);
+    ipvs.timeouts.script = Some((forever, inactive));
+    ipvs.timeouts.udp = s.udp_timeout.map_or(forever, secs);
+
+    // The virtual service: every connect must name it.
+    let first_vip = s.events.iter().find_map(|e| {
+        let o = e.as_object()?;
+        if o.get("op")?.as_str()? != "connect" {
+            return None;
+        }
+        let vip = o.get("vip")?.as_str()?.parse::<Ipv4Addr>().ok()?;
+        let vport = u16::try_from(o.get("vport")?.as_u64()?).ok()?;
+        Some((vip, vport, o.get("proto").and_then(|p| p.as_str()).unwrap_or("tcp").to_string()))
+    });
+    let (vip, vport, proto) = first_vip.unwrap_or((Ipv4Addr::new(10, 0, 0, 100), 80, "tcp".to_string()));
+    let proto = if proto == "udp" { Proto::Udp } else { Proto::Tcp };
+    let svc = ServiceAddr { proto, addr: vip, port: vport };
+    let bulk = match s.build.as_deref() {
+        None | Some("incremental") => false,
+        Some("bulk") => true,
+        Some(o) => return Err(err("build", format!("expected \"incremental\" or \"bulk\", found \"{o}\""))),
+    };
+    let opts = |sched: Sched| ServiceOpts {
+        svc,
+        scheduler: sched,
+        persistent: s.persistence.as_ref().map(|p| p.timeout),
+        netmask: s.persistence.as_ref().map_or(Ipv4Addr::BROADCAST, |p| p.netmask),
+        flags: if sched == Sched::Wlc && bulk { super::ipvsadm::SchedFlags::default() } else { flags },
+        one_packet: false,
+    };
+    let apply = |ipvs: &mut Ipvs, cmd: IpvsadmCmd, at: &str| ipvs.apply(&cmd).map_err(|e| err(at, e));
+    // Bulk: servers first under another scheduler, then `ipvsadm -E -s X` binds X to all.
+    let placeholder = if sched == Sched::Rr { Sched::Wlc } else { Sched::Rr };
+    apply(&mut ipvs, IpvsadmCmd::AddService(opts(if bulk { placeholder } else { sched })), "scheduler")?;
+    let server =
+        |addr, port, weight, x, y| ServerOpts { svc, addr, port, fwd: Fwd::Dr, weight, u_threshold: x, l_threshold: y };
+    let mut servers: Vec<(Ipv4Addr, u16, u32, u32, u32)> = Vec::new();
+    for (i, sv) in s.servers.iter().enumerate() {
+        apply(
+            &mut ipvs,
+            IpvsadmCmd::AddServer(server(sv.addr, sv.port, sv.weight, sv.x, sv.y)),
+            &format!("servers[{i}]"),
+        )?;
+        servers.push((sv.addr, sv.port, sv.weight, sv.x, sv.y));
+    }
+    if bulk {
+        apply(&mut ipvs, IpvsadmCmd::EditService(opts(sched)), "build")?;
+    }
+    if let Some(values) = &s.random {
+        if sched != Sched::Twos {
+            return Err(err("random", "only the twos scheduler uses random values"));
+        }
+        crate::schedulers::feed_random(&mut ipvs.services[0], values.clone()).map_err(|e| err("random", e))?;
+    }
+
+    let mut picks = Vec::new();
+    let mut opened: Vec<Opened> = Vec::new();
+    let mut timers: BinaryHeap<Reverse<(SimTime, u32, u32)>> = BinaryHeap::new();
+    let mut now = SimTime::ZERO;
+    let mut last_t = 0.0f64;
+    for (i, raw) in s.events.iter().enumerate() {
+        let at = format!("events[{i}]");
+        let op: Op = serde_json::from_value(raw.clone()).map_err(|e| err(&at, e))?;
+        if let Some(t) = op.t() {
+            if !(t.is_finite() && t >= last_t) {
+                return Err(err(
+                    format!("{at}.t"),
+                    format!("expected a time ≥ {last_t} (non-decreasing seconds), found {t}"),
+                ));
+            }
+            last_t = t;
+            now = SimTime::ZERO + secs(t);
+        }
+        // Timers due by now fire first.
+        for tr in ipvs.take_timers() {
+            timers.push(Reverse((tr.at, tr.conn, tr.generation)));
+        }
+        while let Some(&Reverse((when, conn, generation))) = timers.peek() {
+            if when > now {
+                break;
+            }
+            timers.pop();
+            if let TimerFired::Later(t) | TimerFired::Rearmed(t) = ipvs.fire_timer(conn, generation, when) {
+                timers.push(Reverse((t, conn, generation)));
+            }
+        }
+        let dest_index = |ipvs: &Ipvs, slot: u32, servers: &[(Ipv4Addr, u16, u32, u32, u32)]| {
+            let c = ipvs.conn(slot);
+            servers
+                .iter()
+                .position(|(a, p, ..)| *a == c.daddr && (*p == c.dport || ipvs.dest(c).is_some_and(|d| d.port == *p)))
+        };
+        let conn_ref = |k: usize, opened: &[Opened]| -> Result<Opened, ScriptError> {
+            opened.get(k).copied().ok_or_else(|| {
+                err(
+                    format!("{at}.conn"),
+                    format!("expected the index of an earlier connect (0..{}), found {k}", opened.len()),
+                )
+            })
+        };
+        let server_ref = |k: usize,
+                          servers: &[(Ipv4Addr, u16, u32, u32, u32)]|
+         -> Result<(Ipv4Addr, u16, u32, u32, u32), ScriptError> {
+            servers.get(k).copied().ok_or_else(|| {
+                err(format!("{at}.server"), format!("expected a server index (0..{}), found {k}", servers.len()))
+            })
+        };
+        match op {
+            Op::Connect { client, cport, vip: v, vport: vp, proto: p, .. } => {
+                let pr = match p.as_str() {
+                    "tcp" => Proto::Tcp,
+                    "udp" => Proto::Udp,
+                    o => return Err(err(format!("{at}.proto"), format!("expected \"tcp\" or \"udp\", found \"{o}\""))),
+                };
+                if (v, vp, pr) != (svc.addr, svc.port, svc.proto) {
+                    return Err(err(
+                        &at,
+                        format!(
+                            "expected the script's one virtual service {}:{} {}, found {v}:{vp} {p}",
+                            svc.addr,
+                            svc.port,
+                            if svc.proto == Proto::Udp { "udp" } else { "tcp" }
+                        ),
+                    ));
+                }
+                let pkt = packet(client, cport, v, vp, pr, TcpFlags::SYN);
+                let slot = match ipvs.in_hook(&pkt, now) {
+                    InVerdict::Xmit { conn, .. } => Some(conn),
+                    InVerdict::NoDest | InVerdict::DestGone => None,
+                    InVerdict::Accept { why } => {
+                        return Err(err(&at, format!("IPVS did not take the connection: {why}")));
+                    }
+                };
+                picks.push(slot.and_then(|c| dest_index(&ipvs, c, &servers)));
+                opened.push(Opened { slot, pkt });
+            }
+            Op::Close { conn, .. } => {
+                let o = conn_ref(conn, &opened)?;
+                if let (Some(_), L4::Tcp(mut t)) = (o.slot, o.pkt.l4) {
+                    t.flags = TcpFlags::FIN | TcpFlags::ACK;
+                    let _ = ipvs.in_hook(&Packet { l4: L4::Tcp(t), ..o.pkt }, now);
+                }
+            }
+            Op::Expire { conn, .. } => {
+                let o = conn_ref(conn, &opened)?;
+                if let Some(slot) = o.slot {
+                    ipvs.expire(slot);
+                    opened[conn].slot = None;
+                }
+            }
+            Op::SetWeight { server: k, weight, .. } => {
+                let (a, p, _, x, y) = server_ref(k, &servers)?;
+                apply(&mut ipvs, IpvsadmCmd::EditServer(server(a, p, weight, x, y)), &at)?;
+                servers[k].2 = weight;
+            }
+            Op::EditServer { server: k, weight, x, y, .. } => {
+                let (a, p, w0, x0, y0) = server_ref(k, &servers)?;
+                let (w, x, y) = (weight.unwrap_or(w0), x.unwrap_or(x0), y.unwrap_or(y0));
+                apply(&mut ipvs, IpvsadmCmd::EditServer(server(a, p, w, x, y)), &at)?;
+                servers[k] = (a, p, w, x, y);
+            }
+            Op::AddServer { addr, port, weight, .. } => {
+                apply(&mut ipvs, IpvsadmCmd::AddServer(server(addr, port, weight, 0, 0)), &at)?;
+                servers.push((addr, port, weight, 0, 0));
+            }
+            Op::DelServer { server: k, .. } => {
+                let (a, p, ..) = server_ref(k, &servers)?;
+                apply(&mut ipvs, IpvsadmCmd::DelServer { svc, addr: a, port: p }, &at)?;
+            }
+            Op::Tick { .. } => {}
+        }
+    }
+    Ok(picks)
+}
+
+fn packet(client: Ipv4Addr, cport: u16, vip: Ipv4Addr, vport: u16, proto: Proto, flags: TcpFlags) -> Packet {
+    let (protocol, l4) = match proto {
+        Proto::Tcp => (
+            IpProtocol::Tcp,
+            L4::Tcp(TcpRepr { src_port: cport, dst_port: vport, seq: 1, ack: 0, flags, window: 64240, payload_len: 0 }),
+        ),
+        Proto::Udp => (IpProtocol::Udp, L4::Udp(UdpRepr { src_port: cport, dst_port: vport, payload_len: 0 })),
+    };
+    let ip = Ipv4Repr { src: client, dst: vip, protocol, ttl: 64, ident: 0, dont_frag: true, tos: 0 };
+    Packet { tunnel: None, ip, l4 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connects(n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"op":"connect","client":"192.0.2.7","cport":{},"vip":"10.0.0.100","vport":80,"proto":"tcp"}}"#,
+                    40001 + i
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    fn servers(weights: &[u32]) -> String {
+        weights
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!(r#"{{"addr":"10.0.0.{}","port":80,"weight":{w}}}"#, 11 + i))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    #[test]
+    fn rr_newest_first() {
+        // Three servers added in order: rr serves the newest (index 2) first, then 1, 0.
+        let j = format!(r#"{{"scheduler":"rr","servers":[{}],"events":[{}]}}"#, servers(&[1, 1, 1]), connects(4));
+        assert_eq!(run(&j).unwrap(), [Some(2), Some(1), Some(0), Some(2)]);
+    }
+
+    #[test]
+    fn wlc_counts_open_connections() {
+        // wlc: idle servers tie to the newest (index 1, weight 1); with it busy (active),
+        // index 0 (weight 3) takes the next three before index 1 ties again.
+        let j = format!(r#"{{"scheduler":"wlc","servers":[{}],"events":[{}]}}"#, servers(&[3, 1]), connects(5));
+        assert_eq!(run(&j).unwrap(), [Some(1), Some(0), Some(0), Some(0), Some(1)]);
+    }
+
+    #[test]
+    fn close_expire_and_quiesce() {
+        // Closing moves a connection to inactconns (1/256 of an active one); quiescing a
+        // server (weight 0) makes the scheduler skip it; with none available: null.
+        let j = format!(
+            r#"{{"scheduler":"wlc","servers":[{}],"events":[{},{{"op":"close","conn":0}},{{"op":"set_weight","server":1,"weight":0}},{},{{"op":"set_weight","server":0,"weight":0}},{}]}}"#,
+            servers(&[1, 1]),
+            connects(1),
+            r#"{"op":"connect","client":"192.0.2.8","cport":1,"vip":"10.0.0.100","vport":80}"#,
+            r#"{"op":"connect","client":"192.0.2.9","cport":1,"vip":"10.0.0.100","vport":80}"#
+        );
+        assert_eq!(run(&j).unwrap(), [Some(1), Some(0), None]);
+    }
+
+    #[test]
+    fn errors_name_the_event_and_field() {
+        // A bad connection index is reported with its event number and field.
+        let j = format!(
+            r#"{{"scheduler":"rr","servers":[{}],"events":[{},{{"op":"close","conn":5}}]}}"#,
+            servers(&[1]),
+            connects(1)
+        );
+        assert_eq!(run(&j).unwrap_err().0, "events[1].conn: expected the index of an earlier connect (0..1), found 5");
+        let j = r#"{"scheduler":"rrr","servers":[],"events":[]}"#;
+        assert!(run(j).unwrap_err().0.starts_with("scheduler: expected one of rr, wrr"));
+        let j = format!(r#"{{"scheduler":"rr","servers":[{}],"events":[{{"op":"jump"}}]}}"#, servers(&[1]));
+        assert!(run(&j).unwrap_err().0.starts_with("events[0]: unknown variant `jump`"));
+    }
+}
