@@ -65,6 +65,12 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     })
 }
 
+/// Makes a `twos` service consume these values instead of its random stream (for
+/// `lvsim sched --script`'s `random`).
+pub fn feed_random(_svc: &mut crate::ipvs::Service, _values: Vec<u32>) -> Result<(), String> {
+    Err("the twos scheduler is not simulated yet".into())
+}
+
 #[cfg(test)]
 pub(crate) mod testutil {
     use crate::ipvs::{Dest, Fwd, Stats};
@@ -106,10 +112,4 @@ pub(crate) mod testutil {
             overhead: super::Overhead::Inactconns,
         }
     }
-}
-
-/// Makes a `twos` service consume these values instead of its random stream (for
-/// `lvsim sched --script`'s `random`).
-pub fn feed_random(_svc: &mut crate::ipvs::Service, _values: Vec<u32>) -> Result<(), String> {
-    Err("the twos scheduler is not simulated yet".into())
 }
