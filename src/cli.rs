@@ -207,6 +207,44 @@ pub fn sched_script(path: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `lvsim sched compare`.
+pub fn sched_compare(
+    w: crate::schedulers::compare::Workload,
+    names: &[String],
+    csv: bool,
+    json: bool,
+) -> Result<(), String> {
+    use crate::ipvs::Sched;
+    let scheds: Vec<Sched> = if names.is_empty() {
+        Sched::ALL
+            .iter()
+            .copied()
+            .filter(|s| crate::schedulers::new(*s, crate::ipvs::ipvsadm::SchedFlags::default()).is_ok())
+            .collect()
+    } else {
+        names
+            .iter()
+            .map(|n| {
+                n.parse().map_err(|_| {
+                    format!("--schedulers: expected scheduler names (rr, wrr, lc, wlc...), found \"{n}\"\n")
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    if w.weights.is_empty() {
+        return Err("--weights: expected at least one weight\n".into());
+    }
+    let rows = crate::schedulers::compare::compare(&w, &scheds).map_err(|e| format!("{e}\n"))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize"));
+    } else if csv {
+        print!("{}", crate::schedulers::compare::csv(&w, &rows));
+    } else {
+        print!("{}", crate::schedulers::compare::table(&w, &rows));
+    }
+    Ok(())
+}
+
 /// `lvsim bench`.
 pub fn bench(requests: u64, runs: usize, json: bool) -> Result<(), String> {
     let r = crate::bench::run(requests, runs).map_err(|e| e.render())?;

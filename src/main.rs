@@ -78,11 +78,14 @@ enum Cmd {
         #[arg(last = true, required = true, value_name = "IP ARGS")]
         args: Vec<String>,
     },
-    /// Run only the scheduling layer on a JSON script of events; print the picks as JSON.
+    /// The scheduling layer alone: `--script CASE.json` prints the picks of a scripted
+    /// case as JSON; `compare` runs one workload through several schedulers.
     Sched {
         /// The script (see docs/schedulers.md); `-` reads standard input.
         #[arg(long, value_name = "CASE.json")]
-        script: String,
+        script: Option<String>,
+        #[command(subcommand)]
+        cmd: Option<SchedCmd>,
     },
     /// The packets-per-second benchmark (tracing off).
     Bench {
@@ -94,6 +97,35 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         runs: usize,
         /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchedCmd {
+    /// One workload through several schedulers: spread, shares, Jain's index.
+    Compare {
+        /// Server weights, in `ipvsadm -a` order.
+        #[arg(long, value_delimiter = ',', default_values_t = [3u32, 2, 1])]
+        weights: Vec<u32>,
+        /// Distinct client addresses.
+        #[arg(long, default_value_t = 50)]
+        clients: u32,
+        /// Connections in all.
+        #[arg(long, default_value_t = 1000)]
+        connections: u32,
+        /// Each connection stays open while this many later ones arrive.
+        #[arg(long, default_value_t = 10)]
+        length: u32,
+        /// Schedulers to compare (default: all lvsim simulates).
+        #[arg(long, value_delimiter = ',')]
+        schedulers: Vec<String>,
+        /// Scheduler flags (sh-port, sh-fallback, mh-port, mh-fallback).
+        #[arg(long, value_delimiter = ',')]
+        flags: Vec<String>,
+        #[arg(long)]
+        csv: bool,
         #[arg(long)]
         json: bool,
     },
@@ -111,7 +143,19 @@ fn main() -> ExitCode {
             cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args)
         }
         Some(Cmd::Ip { scenario, host, at, seed, args }) => cli::ip(&scenario, &host, at.as_deref(), seed, &args),
-        Some(Cmd::Sched { script }) => cli::sched_script(&script),
+        Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script),
+        Some(Cmd::Sched {
+            script: None,
+            cmd: Some(SchedCmd::Compare { weights, clients, connections, length, schedulers, flags, csv, json }),
+        }) => cli::sched_compare(
+            lvsim::schedulers::compare::Workload { weights, clients, connections, length, sched_flags: flags },
+            &schedulers,
+            csv,
+            json,
+        ),
+        Some(Cmd::Sched { .. }) => {
+            Err("lvsim sched: give either --script CASE.json or the compare subcommand\n".to_string())
+        }
         Some(Cmd::Bench { requests, runs, json }) => cli::bench(requests, runs, json),
     };
     match result {

@@ -4,6 +4,7 @@
 //! Every scheduler sees the real servers in kernel list order (newest first) and returns
 //! a position in that list, or `None` when no server is available.
 
+pub mod compare;
 pub mod rr;
 pub mod wlc;
 
