@@ -234,13 +234,13 @@ pub fn sched_compare(
     if w.weights.is_empty() {
         return Err("--weights: expected at least one weight\n".into());
     }
-    let rows = crate::schedulers::compare::compare(&w, &scheds).map_err(|e| format!("{e}\n"))?;
+    let rows = crate::schedulers::compare::compare(w, &scheds).map_err(|e| format!("{e}\n"))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize"));
     } else if csv {
-        print!("{}", crate::schedulers::compare::csv(&w, &rows));
+        print!("{}", crate::schedulers::compare::csv(w, &rows));
     } else {
-        print!("{}", crate::schedulers::compare::table(&w, &rows));
+        print!("{}", crate::schedulers::compare::table(w, &rows));
     }
     Ok(())
 }
