@@ -209,7 +209,7 @@ pub fn sched_script(path: &str) -> Result<(), String> {
 
 /// `lvsim sched compare`.
 pub fn sched_compare(
-    w: crate::schedulers::compare::Workload,
+    w: &crate::schedulers::compare::Workload,
     names: &[String],
     csv: bool,
     json: bool,
