@@ -7,6 +7,8 @@
 pub mod rr;
 pub mod wlc;
 
+pub mod lc;
+
 use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
 use std::fmt::Debug;
 use std::net::Ipv4Addr;
@@ -56,9 +58,10 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     Ok(match s {
         Sched::Rr => Box::new(rr::Rr::default()),
         Sched::Wlc => Box::new(wlc::Wlc),
+        Sched::Lc => Box::new(lc::Lc),
         other => {
             return Err(format!(
-                "scheduler {} is not simulated yet: lvsim has rr and wlc (the other twelve come with the scheduler work)",
+                "scheduler {} is not simulated yet: lvsim has rr, wrr, lc, wlc, sed, nq, fo, ovf and twos (dh, sh, mh, lblc and lblcr come with the scheduler work)",
                 other.name()
             ));
         }
