@@ -8,6 +8,7 @@ pub mod rr;
 pub mod wlc;
 
 pub mod lc;
+pub mod sed;
 
 use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
 use std::fmt::Debug;
@@ -59,6 +60,7 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
         Sched::Rr => Box::new(rr::Rr::default()),
         Sched::Wlc => Box::new(wlc::Wlc),
         Sched::Lc => Box::new(lc::Lc),
+        Sched::Sed => Box::new(sed::Sed),
         other => {
             return Err(format!(
                 "scheduler {} is not simulated yet: lvsim has rr, wrr, lc, wlc, sed, nq, fo, ovf and twos (dh, sh, mh, lblc and lblcr come with the scheduler work)",
