@@ -8,6 +8,7 @@ pub mod rr;
 pub mod wlc;
 
 pub mod lc;
+pub mod nq;
 pub mod sed;
 
 use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
@@ -61,6 +62,7 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
         Sched::Wlc => Box::new(wlc::Wlc),
         Sched::Lc => Box::new(lc::Lc),
         Sched::Sed => Box::new(sed::Sed),
+        Sched::Nq => Box::new(nq::Nq),
         other => {
             return Err(format!(
                 "scheduler {} is not simulated yet: lvsim has rr, wrr, lc, wlc, sed, nq, fo, ovf and twos (dh, sh, mh, lblc and lblcr come with the scheduler work)",
