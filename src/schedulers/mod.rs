@@ -7,6 +7,7 @@
 pub mod rr;
 pub mod wlc;
 
+pub mod fo;
 pub mod lc;
 pub mod nq;
 pub mod sed;
@@ -63,6 +64,7 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
         Sched::Lc => Box::new(lc::Lc),
         Sched::Sed => Box::new(sed::Sed),
         Sched::Nq => Box::new(nq::Nq),
+        Sched::Fo => Box::new(fo::Fo),
         other => {
             return Err(format!(
                 "scheduler {} is not simulated yet: lvsim has rr, wrr, lc, wlc, sed, nq, fo, ovf and twos (dh, sh, mh, lblc and lblcr come with the scheduler work)",
