@@ -10,6 +10,7 @@ pub mod wlc;
 pub mod fo;
 pub mod lc;
 pub mod nq;
+pub mod ovf;
 pub mod sed;
 
 use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
@@ -65,6 +66,7 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
         Sched::Sed => Box::new(sed::Sed),
         Sched::Nq => Box::new(nq::Nq),
         Sched::Fo => Box::new(fo::Fo),
+        Sched::Ovf => Box::new(ovf::Ovf),
         other => {
             return Err(format!(
                 "scheduler {} is not simulated yet: lvsim has rr, wrr, lc, wlc, sed, nq, fo, ovf and twos (dh, sh, mh, lblc and lblcr come with the scheduler work)",
