@@ -12,6 +12,7 @@ pub mod lc;
 pub mod nq;
 pub mod ovf;
 pub mod sed;
+pub mod wrr;
 
 use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
 use std::fmt::Debug;
@@ -62,6 +63,7 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     Ok(match s {
         Sched::Rr => Box::new(rr::Rr::default()),
         Sched::Wlc => Box::new(wlc::Wlc),
+        Sched::Wrr => Box::new(wrr::Wrr::default()),
         Sched::Lc => Box::new(lc::Lc),
         Sched::Sed => Box::new(sed::Sed),
         Sched::Nq => Box::new(nq::Nq),
