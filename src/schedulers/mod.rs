@@ -12,6 +12,7 @@ pub mod lc;
 pub mod nq;
 pub mod ovf;
 pub mod sed;
+pub mod twos;
 pub mod wrr;
 
 use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
@@ -58,7 +59,8 @@ pub fn available(d: &Dest) -> bool {
     d.weight > 0 && !d.overloaded
 }
 
-/// Makes the scheduler `-s name` selects.
+/// Makes the scheduler `-s name` selects. Deterministic: twos draws from a fixed stream
+/// (`sim::rng::stream(0, "twos")`); the engine may later pass a per-service stream.
 pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     Ok(match s {
         Sched::Rr => Box::new(rr::Rr::default()),
@@ -69,6 +71,7 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
         Sched::Nq => Box::new(nq::Nq),
         Sched::Fo => Box::new(fo::Fo),
         Sched::Ovf => Box::new(ovf::Ovf),
+        Sched::Twos => Box::new(twos::Twos::new(crate::sim::rng::stream(0, "twos"))),
         other => {
             return Err(format!(
                 "scheduler {} is not simulated yet: lvsim has rr, wrr, lc, wlc, sed, nq, fo, ovf and twos (dh, sh, mh, lblc and lblcr come with the scheduler work)",
