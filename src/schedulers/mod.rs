@@ -8,6 +8,14 @@ pub mod compare;
 pub mod rr;
 pub mod wlc;
 
+pub mod fo;
+pub mod lc;
+pub mod nq;
+pub mod ovf;
+pub mod sed;
+pub mod twos;
+pub mod wrr;
+
 use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
 use std::fmt::Debug;
 use std::net::Ipv4Addr;
@@ -52,14 +60,22 @@ pub fn available(d: &Dest) -> bool {
     d.weight > 0 && !d.overloaded
 }
 
-/// Makes the scheduler `-s name` selects.
+/// Makes the scheduler `-s name` selects. Deterministic: twos draws from a fixed stream
+/// (`sim::rng::stream(0, "twos")`); the engine may later pass a per-service stream.
 pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     Ok(match s {
         Sched::Rr => Box::new(rr::Rr::default()),
         Sched::Wlc => Box::new(wlc::Wlc),
+        Sched::Wrr => Box::new(wrr::Wrr::default()),
+        Sched::Lc => Box::new(lc::Lc),
+        Sched::Sed => Box::new(sed::Sed),
+        Sched::Nq => Box::new(nq::Nq),
+        Sched::Fo => Box::new(fo::Fo),
+        Sched::Ovf => Box::new(ovf::Ovf),
+        Sched::Twos => Box::new(twos::Twos::new(crate::sim::rng::stream(0, "twos"))),
         other => {
             return Err(format!(
-                "scheduler {} is not simulated yet: lvsim has rr and wlc (the other twelve come with the scheduler work)",
+                "scheduler {} is not simulated yet: lvsim has rr, wrr, lc, wlc, sed, nq, fo, ovf and twos (dh, sh, mh, lblc and lblcr come with the scheduler work)",
                 other.name()
             ));
         }
@@ -111,6 +127,93 @@ pub(crate) mod testutil {
             daddr: Ipv4Addr::new(10, 0, 0, 100),
             dport: 80,
             overhead: super::Overhead::Inactconns,
+        }
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::testutil::{ctx, dests};
+    use super::{Dest, Sched, SchedFlags, available, new};
+    use proptest::prelude::*;
+
+    /// The schedulers these properties cover.
+    const SCHEDS: [Sched; 7] = [Sched::Wrr, Sched::Lc, Sched::Sed, Sched::Nq, Sched::Fo, Sched::Ovf, Sched::Twos];
+
+    /// 0 to 6 servers in list order: weight 0..5, OVERLOAD about one in three, random counts.
+    fn arb_dests() -> impl Strategy<Value = Vec<Dest>> {
+        prop::collection::vec((0u32..5, prop::bool::weighted(0.3), 0u32..8, 0u32..600), 0..7).prop_map(|v| {
+            let mut d = dests(&v.iter().map(|x| x.0).collect::<Vec<_>>());
+            for (x, &(_, o, a, i)) in d.iter_mut().zip(&v) {
+                x.overloaded = o;
+                x.activeconns = a;
+                x.inactconns = i;
+            }
+            d
+        })
+    }
+
+    /// `n` picks from a fresh scheduler bound to `d` (`-E`), each new connection staying
+    /// active on its server; the list as it ends up is returned too.
+    fn run(s: Sched, mut d: Vec<Dest>, n: usize) -> (Vec<Option<usize>>, Vec<Dest>, Vec<bool>) {
+        let mut sched = new(s, SchedFlags::default()).unwrap();
+        sched.init_service(&d);
+        let mut out = Vec::new();
+        let mut could = Vec::new();
+        for _ in 0..n {
+            // ovf may also find nothing when every available server has active > weight.
+            could.push(d.iter().any(|x| available(x) && (s != Sched::Ovf || x.activeconns <= x.weight)));
+            let p = sched.schedule(&d, &ctx());
+            if let Some(i) = p {
+                d[i].activeconns += 1;
+            }
+            out.push(p);
+        }
+        (out, d, could)
+    }
+
+    fn gcd(a: u32, b: u32) -> u32 {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+
+    proptest! {
+        #[test]
+        fn never_unavailable_and_none_only_when_nothing_fits(d in arb_dests()) {
+            // Every pick has weight > 0 and no OVERLOAD; a None only when nothing could fit.
+            for s in SCHEDS {
+                let (picks, after, could) = run(s, d.clone(), 24);
+                for (p, c) in picks.iter().zip(&could) {
+                    match p {
+                        Some(i) => prop_assert!(available(&after[*i]), "{} picked {:?}", s.name(), after[*i]),
+                        None => prop_assert!(!c, "{} gave none with {:?}", s.name(), d),
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn same_inputs_same_picks(d in arb_dests()) {
+            // Deterministic, twos included (fixed stream in `new`).
+            for s in SCHEDS {
+                prop_assert_eq!(run(s, d.clone(), 24).0, run(s, d.clone(), 24).0);
+            }
+        }
+
+        #[test]
+        fn wrr_cycle_matches_weight_shares(d in arb_dests()) {
+            // From `-E`, one cycle (levels mw, mw − di, ..., 1) gives each available server
+            // w/di picks, di = gcd of all positive weights (OVERLOAD ones included), so the
+            // cycle is Σ w/di over the available servers; the next cycle repeats it.
+            let di = d.iter().map(|x| x.weight).filter(|&w| w > 0).fold(0, gcd).max(1);
+            let cycle: u32 = d.iter().filter(|x| available(x)).map(|x| x.weight / di).sum();
+            let (picks, _, _) = run(Sched::Wrr, d.clone(), 2 * cycle as usize);
+            for half in picks.chunks(cycle.max(1) as usize) {
+                for (i, x) in d.iter().enumerate() {
+                    let got = half.iter().filter(|&&p| p == Some(i)).count() as u32;
+                    let want = if available(x) { x.weight / di } else { 0 };
+                    prop_assert_eq!(got, want, "server {} in {:?}: {:?}", i, d, picks);
+                }
+            }
         }
     }
 }
