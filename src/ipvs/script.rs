@@ -464,6 +464,36 @@ mod tests {
     }
 
     #[test]
+    fn wrr_first_round_and_bulk() {
+        // Spec c.2: weights 4,3,2 added as A,B,C. Built with -A then -a, the first round is
+        // one each in list order (C B A), then A B A C B A C B A; bound to all three at once
+        // (`build: bulk`, as `ipvsadm -E -s wrr`), the weighted pattern starts at once.
+        let script = |build: &str| {
+            format!(
+                r#"{{"scheduler":"wrr","build":"{build}","servers":[{}],"events":[{}]}}"#,
+                servers(&[4, 3, 2]),
+                connects(12)
+            )
+        };
+        let idx = |v: &[usize]| v.iter().map(|i| Some(*i)).collect::<Vec<_>>();
+        assert_eq!(run(&script("incremental")).unwrap(), idx(&[2, 1, 0, 0, 1, 0, 2, 1, 0, 2, 1, 0]));
+        assert_eq!(run(&script("bulk")).unwrap(), idx(&[0, 1, 0, 2, 1, 0, 2, 1, 0, 0, 1, 0]));
+    }
+
+    #[test]
+    fn twos_uses_the_given_random_values() {
+        // total = 2+1+1 = 4, list order C(1) B(1) A(2): r1 = 0 picks C (0-1 ≤ 0); r2 = 3
+        // passes C and B (3-1-1 = 1 > 0) and picks A. Both idle, so choice 2 does not beat
+        // choice 1 (0·w > 0·w is false): C, index 2.
+        let j = format!(
+            r#"{{"scheduler":"twos","random":[0,3],"servers":[{}],"events":[{}]}}"#,
+            servers(&[2, 1, 1]),
+            connects(1)
+        );
+        assert_eq!(run(&j).unwrap(), [Some(2)]);
+    }
+
+    #[test]
     fn errors_name_the_event_and_field() {
         // A bad connection index is reported with its event number and field.
         let j = format!(

@@ -84,8 +84,13 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
 
 /// Makes a `twos` service consume these values instead of its random stream (for
 /// `lvsim sched --script`'s `random`).
-pub fn feed_random(_svc: &mut crate::ipvs::Service, _values: Vec<u32>) -> Result<(), String> {
-    Err("the twos scheduler is not simulated yet".into())
+pub fn feed_random(svc: &mut crate::ipvs::Service, values: Vec<u32>) -> Result<(), String> {
+    if svc.sched_name != Sched::Twos {
+        return Err(format!("the service uses {}, not twos", svc.sched_name.name()));
+    }
+    svc.sched = Box::new(twos::Twos::with_values(values));
+    svc.sched.init_service(&svc.dests);
+    Ok(())
 }
 
 #[cfg(test)]
