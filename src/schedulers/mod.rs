@@ -4,6 +4,7 @@
 //! Every scheduler sees the real servers in kernel list order (newest first) and returns
 //! a position in that list, or `None` when no server is available.
 
+pub mod dh;
 pub mod rr;
 pub mod wlc;
 
@@ -29,6 +30,8 @@ pub struct SchedCtx {
     pub daddr: Ipv4Addr,
     pub dport: u16,
     pub overhead: Overhead,
+    /// The packet's arrival time (lblc/lblcr stamp their cache entries with it).
+    pub now: crate::sim::SimTime,
 }
 
 /// The kernel's `struct ip_vs_scheduler` callbacks.
@@ -56,6 +59,7 @@ pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     Ok(match s {
         Sched::Rr => Box::new(rr::Rr::default()),
         Sched::Wlc => Box::new(wlc::Wlc),
+        Sched::Dh => Box::new(dh::Dh::default()),
         other => {
             return Err(format!(
                 "scheduler {} is not simulated yet: lvsim has rr and wlc (the other twelve come with the scheduler work)",
@@ -104,6 +108,7 @@ pub(crate) mod testutil {
             daddr: Ipv4Addr::new(10, 0, 0, 100),
             dport: 80,
             overhead: super::Overhead::Inactconns,
+            now: crate::sim::SimTime::ZERO,
         }
     }
 }
