@@ -6,6 +6,7 @@
 
 pub mod dh;
 pub mod rr;
+pub mod sh;
 pub mod wlc;
 
 use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
@@ -55,11 +56,12 @@ pub fn available(d: &Dest) -> bool {
 }
 
 /// Makes the scheduler `-s name` selects.
-pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
+pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     Ok(match s {
         Sched::Rr => Box::new(rr::Rr::default()),
         Sched::Wlc => Box::new(wlc::Wlc),
         Sched::Dh => Box::new(dh::Dh::default()),
+        Sched::Sh => Box::new(sh::Sh::new(flags.sh_fallback, flags.sh_port)),
         other => {
             return Err(format!(
                 "scheduler {} is not simulated yet: lvsim has rr and wlc (the other twelve come with the scheduler work)",
