@@ -5,6 +5,7 @@
 //! a position in that list, or `None` when no server is available.
 
 pub mod dh;
+pub mod lblc;
 pub mod mh;
 pub mod rr;
 pub mod sh;
@@ -64,6 +65,7 @@ pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
         Sched::Dh => Box::new(dh::Dh::default()),
         Sched::Sh => Box::new(sh::Sh::new(flags.sh_fallback, flags.sh_port)),
         Sched::Mh => Box::new(mh::Mh::new(flags.mh_fallback, flags.mh_port)),
+        Sched::Lblc => Box::new(lblc::Lblc::default()),
         other => {
             return Err(format!(
                 "scheduler {} is not simulated yet: lvsim has rr and wlc (the other twelve come with the scheduler work)",
