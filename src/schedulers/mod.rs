@@ -6,6 +6,7 @@
 
 pub mod dh;
 pub mod lblc;
+pub mod lblcr;
 pub mod mh;
 pub mod rr;
 pub mod sh;
@@ -66,6 +67,7 @@ pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
         Sched::Sh => Box::new(sh::Sh::new(flags.sh_fallback, flags.sh_port)),
         Sched::Mh => Box::new(mh::Mh::new(flags.mh_fallback, flags.mh_port)),
         Sched::Lblc => Box::new(lblc::Lblc::default()),
+        Sched::Lblcr => Box::new(lblcr::Lblcr::default()),
         other => {
             return Err(format!(
                 "scheduler {} is not simulated yet: lvsim has rr and wlc (the other twelve come with the scheduler work)",
