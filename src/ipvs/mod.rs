@@ -674,7 +674,7 @@ impl Ipvs {
             // A non-persistent service only takes its own port.
             None
         } else {
-            let ctx = self.sched_ctx(key);
+            let ctx = self.sched_ctx(key, now);
             let s = &mut self.services[svc];
             let picked = s.sched.schedule(&s.dests, &ctx).map(|pos| {
                 let d = &s.dests[pos];
@@ -689,13 +689,14 @@ impl Ipvs {
         InVerdict::Xmit { conn: id, new: true }
     }
 
-    fn sched_ctx(&self, key: ConnKey) -> SchedCtx {
+    fn sched_ctx(&self, key: ConnKey, now: SimTime) -> SchedCtx {
         SchedCtx {
             saddr: key.caddr,
             sport: key.cport,
             daddr: key.vaddr,
             dport: key.vport,
             overhead: self.conf.overhead,
+            now,
         }
     }
 
@@ -719,7 +720,7 @@ impl Ipvs {
         let (ct, reused) = match found {
             Some(t) if self.check_template(t) => (t, true),
             _ => {
-                let ctx = self.sched_ctx(key);
+                let ctx = self.sched_ctx(key, now);
                 let s = &mut self.services[svc];
                 let pos = s.sched.schedule(&s.dests, &ctx)?;
                 let d = &s.dests[pos];

@@ -5,15 +5,19 @@
 //! a position in that list, or `None` when no server is available.
 
 pub mod compare;
-pub mod rr;
-pub mod wlc;
-
+pub mod dh;
 pub mod fo;
+pub mod lblc;
+pub mod lblcr;
 pub mod lc;
+pub mod mh;
 pub mod nq;
 pub mod ovf;
+pub mod rr;
 pub mod sed;
+pub mod sh;
 pub mod twos;
+pub mod wlc;
 pub mod wrr;
 
 use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
@@ -38,6 +42,8 @@ pub struct SchedCtx {
     pub daddr: Ipv4Addr,
     pub dport: u16,
     pub overhead: Overhead,
+    /// The packet's arrival time (lblc/lblcr stamp their cache entries with it).
+    pub now: crate::sim::SimTime,
 }
 
 /// The kernel's `struct ip_vs_scheduler` callbacks.
@@ -62,23 +68,22 @@ pub fn available(d: &Dest) -> bool {
 
 /// Makes the scheduler `-s name` selects. Deterministic: twos draws from a fixed stream
 /// (`sim::rng::stream(0, "twos")`); the engine may later pass a per-service stream.
-pub fn new(s: Sched, _flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
+pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     Ok(match s {
         Sched::Rr => Box::new(rr::Rr::default()),
-        Sched::Wlc => Box::new(wlc::Wlc),
         Sched::Wrr => Box::new(wrr::Wrr::default()),
         Sched::Lc => Box::new(lc::Lc),
+        Sched::Wlc => Box::new(wlc::Wlc),
         Sched::Sed => Box::new(sed::Sed),
         Sched::Nq => Box::new(nq::Nq),
+        Sched::Dh => Box::new(dh::Dh::default()),
+        Sched::Sh => Box::new(sh::Sh::new(flags.sh_fallback, flags.sh_port)),
+        Sched::Lblc => Box::new(lblc::Lblc::default()),
+        Sched::Lblcr => Box::new(lblcr::Lblcr::default()),
+        Sched::Mh => Box::new(mh::Mh::new(flags.mh_fallback, flags.mh_port)),
         Sched::Fo => Box::new(fo::Fo),
         Sched::Ovf => Box::new(ovf::Ovf),
         Sched::Twos => Box::new(twos::Twos::new(crate::sim::rng::stream(0, "twos"))),
-        other => {
-            return Err(format!(
-                "scheduler {} is not simulated yet: lvsim has rr, wrr, lc, wlc, sed, nq, fo, ovf and twos (dh, sh, mh, lblc and lblcr come with the scheduler work)",
-                other.name()
-            ));
-        }
     })
 }
 
@@ -132,6 +137,7 @@ pub(crate) mod testutil {
             daddr: Ipv4Addr::new(10, 0, 0, 100),
             dport: 80,
             overhead: super::Overhead::Inactconns,
+            now: crate::sim::SimTime::ZERO,
         }
     }
 }
