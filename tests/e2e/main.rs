@@ -9,4 +9,5 @@ mod hooks;
 mod listings;
 mod nat;
 mod scenarios;
+mod schedulers;
 mod tun;
