@@ -41,17 +41,12 @@ impl Scheduler for Dh {
         "dh"
     }
 
-    fn init_service(&mut self, dests: &[Dest]) {
+    fn changed(&mut self, dests: &[Dest]) {
         self.reassign(dests);
     }
 
-    fn add_dest(&mut self, dests: &[Dest], _added: DestId) {
-        self.reassign(dests);
-    }
-
-    fn del_dest(&mut self, dests: &[Dest], _deleted: DestId, _old_pos: usize) {
-        self.reassign(dests);
-    }
+    /// Weight edits do not rebuild the table (only add and delete do).
+    fn upd_dest(&mut self, _dests: &[Dest], _updated: DestId) {}
 
     fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
         let bucket = hash_32(u32::from(ctx.daddr), TAB_BITS) as usize;

@@ -152,19 +152,7 @@ impl Scheduler for Mh {
         "mh"
     }
 
-    fn init_service(&mut self, dests: &[Dest]) {
-        self.rebuild(dests);
-    }
-
-    fn add_dest(&mut self, dests: &[Dest], _added: DestId) {
-        self.rebuild(dests);
-    }
-
-    fn upd_dest(&mut self, dests: &[Dest], _updated: DestId) {
-        self.rebuild(dests);
-    }
-
-    fn del_dest(&mut self, dests: &[Dest], _deleted: DestId, _old_pos: usize) {
+    fn changed(&mut self, dests: &[Dest]) {
         self.rebuild(dests);
     }
 

@@ -49,14 +49,25 @@ pub struct SchedCtx {
 /// The kernel's `struct ip_vs_scheduler` callbacks.
 pub trait Scheduler: Debug {
     fn name(&self) -> &'static str;
+    /// Called by the default callbacks below after any change of the server list:
+    /// schedulers that rebuild a table whenever servers change implement only this.
+    fn changed(&mut self, _dests: &[Dest]) {}
     /// Bound to a service (`-A`, or `-E` changing the scheduler, with servers present).
-    fn init_service(&mut self, _dests: &[Dest]) {}
+    fn init_service(&mut self, dests: &[Dest]) {
+        self.changed(dests);
+    }
     /// After `dests` gained `added` (at the head).
-    fn add_dest(&mut self, _dests: &[Dest], _added: DestId) {}
+    fn add_dest(&mut self, dests: &[Dest], _added: DestId) {
+        self.changed(dests);
+    }
     /// After `updated` was edited (`-e`).
-    fn upd_dest(&mut self, _dests: &[Dest], _updated: DestId) {}
+    fn upd_dest(&mut self, dests: &[Dest], _updated: DestId) {
+        self.changed(dests);
+    }
     /// After `deleted` was removed from position `old_pos`.
-    fn del_dest(&mut self, _dests: &[Dest], _deleted: DestId, _old_pos: usize) {}
+    fn del_dest(&mut self, dests: &[Dest], _deleted: DestId, _old_pos: usize) {
+        self.changed(dests);
+    }
     /// Chooses a server for a new connection: its position in `dests`.
     fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize>;
 }

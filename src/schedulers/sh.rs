@@ -62,19 +62,7 @@ impl Scheduler for Sh {
         "sh"
     }
 
-    fn init_service(&mut self, dests: &[Dest]) {
-        self.reassign(dests);
-    }
-
-    fn add_dest(&mut self, dests: &[Dest], _added: DestId) {
-        self.reassign(dests);
-    }
-
-    fn upd_dest(&mut self, dests: &[Dest], _updated: DestId) {
-        self.reassign(dests);
-    }
-
-    fn del_dest(&mut self, dests: &[Dest], _deleted: DestId, _old_pos: usize) {
+    fn changed(&mut self, dests: &[Dest]) {
         self.reassign(dests);
     }
 

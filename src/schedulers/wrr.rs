@@ -59,23 +59,15 @@ impl Scheduler for Wrr {
         "wrr"
     }
 
+    fn changed(&mut self, dests: &[Dest]) {
+        self.dest_changed(dests);
+    }
+
     fn init_service(&mut self, dests: &[Dest]) {
         self.cl = None;
         self.di = gcd_weight(dests);
         self.mw = max_weight(dests) - (self.di - 1);
         self.cw = self.mw;
-    }
-
-    fn add_dest(&mut self, dests: &[Dest], _added: DestId) {
-        self.dest_changed(dests);
-    }
-
-    fn upd_dest(&mut self, dests: &[Dest], _updated: DestId) {
-        self.dest_changed(dests);
-    }
-
-    fn del_dest(&mut self, dests: &[Dest], _deleted: DestId, _old_pos: usize) {
-        self.dest_changed(dests);
     }
 
     fn schedule(&mut self, dests: &[Dest], _ctx: &SchedCtx) -> Option<usize> {
