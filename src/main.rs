@@ -81,7 +81,7 @@ enum Cmd {
     /// The scheduling layer alone: `--script CASE.json` prints the picks of a scripted
     /// case as JSON; `compare` runs one workload through several schedulers.
     Sched {
-        /// The script (see docs/schedulers.md); `-` reads standard input.
+        /// The script (see docs/sched.md); `-` reads standard input.
         #[arg(long, value_name = "CASE.json")]
         script: Option<String>,
         #[command(subcommand)]
