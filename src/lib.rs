@@ -20,6 +20,7 @@
 //! | [`capture`] | pcap files, one per segment |
 //! | [`bench`] | the packets-per-second benchmark |
 //! | [`cli`] | what each subcommand does |
+//! | [`tui`] | `lvsim tui`: browse a finished run's trace, with per-hop field diffs |
 //!
 //! ```
 //! let scenario = lvsim::scenario::load("dr").unwrap();
@@ -42,4 +43,5 @@ pub mod sim;
 pub mod stack;
 pub mod topology;
 pub mod trace;
+pub mod tui;
 pub mod workload;

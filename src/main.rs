@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use lvsim::cli;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -31,6 +32,17 @@ enum Cmd {
         /// Also write one pcap file per L2 segment into this directory.
         #[arg(long, value_name = "DIR")]
         pcap: Option<PathBuf>,
+        /// Master seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Browse a scenario's trace in the terminal: every step, its frame fields by layer,
+    /// and what changed since the packet's previous hop. `lvsim` alone opens it on the
+    /// default scenario when standard output is a terminal.
+    Tui {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
+        #[arg(default_value = lvsim::scenario::DEFAULT)]
+        scenario: String,
         /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
@@ -134,7 +146,10 @@ enum SchedCmd {
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
+        // The TUI needs a terminal; in pipes, tests and CI print the trace as before.
+        None if std::io::stdout().is_terminal() => lvsim::tui::run(lvsim::scenario::DEFAULT, None),
         None => cli::trace(lvsim::scenario::DEFAULT, false, None, None),
+        Some(Cmd::Tui { scenario, seed }) => lvsim::tui::run(&scenario, seed),
         Some(Cmd::List) => cli::list(),
         Some(Cmd::Trace { scenario, json, pcap, seed }) => cli::trace(&scenario, json, pcap.as_deref(), seed),
         Some(Cmd::Check { files }) => cli::check(&files),

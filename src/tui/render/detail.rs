@@ -1,0 +1,171 @@
+//! The selected step in detail: where and why, what changed since the same packet's
+//! previous hop, and its frame fields by layer with their Wireshark names.
+//!
+//! ```text
+//! ┌ step 47 · 0.000668064 · director eth0 TX · send ───────────────────────────┐
+//! │ why: link: onto segment lan                                                │
+//! │ vs step 31 (router eth1 TX): eth.dst eth.src ip.ttl changed                │
+//! │ eth                      ip                       tcp                      │
+//! │ eth.dst 02:00:00:00:04:02 ip.src 203.0.113.10     tcp.srcport 51660        │
+//! │   was 02:00:00:00:02:02   ip.ttl 62                ...                     │
+//! │                             was 63                                         │
+//! └────────────────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! The previous hop is the latest earlier step on another host carrying the same packet:
+//! same protocol, same inner-header ip.id, TCP sequence and acknowledgement numbers, and
+//! the same source or the same destination (address and port) — one side may be
+//! rewritten, as NAT rewrites ip.dst. Changed fields are yellow with the old value below;
+//! fields the previous hop did not have (the IPIP outer header in TUN) are marked `new`.
+
+use crate::packet::fields::Value;
+use crate::packet::{Frame, L4, Packet};
+use crate::trace::{Step, Subject};
+use crate::tui::app::App;
+use ratatui::Frame as Screen;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Stylize;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+pub fn render(f: &mut Screen, area: Rect, app: &App) {
+    let Some(i) = app.current() else {
+        f.render_widget(Paragraph::new("no step").block(Block::bordered().title(" detail ")), area);
+        return;
+    };
+    let s = &app.steps[i];
+    let title = format!(
+        " step {i} · {} · {} {} {} · {} ",
+        s.time,
+        app.names.host(s.host),
+        app.names.iface(s.host, s.iface),
+        s.stage.name(),
+        s.action.name()
+    );
+    let block = Block::bordered().title(title);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+
+    let prev = previous_hop(&app.steps, i);
+    let before = prev.and_then(|p| app.steps[p].subject);
+    let fields = s.subject.map(|sub| fields(&sub)).unwrap_or_default();
+    let old = before.map(|sub| fields_of(&sub)).unwrap_or_default();
+
+    let mut head = vec![Line::from(vec![Span::raw("why: ").bold(), Span::raw(s.reason.clone())])];
+    head.push(match prev {
+        Some(p) => {
+            let q = &app.steps[p];
+            let changed: Vec<&str> = fields
+                .iter()
+                .filter(|(n, v)| old.iter().find(|(o, _)| o == n).is_none_or(|(_, ov)| ov != v))
+                .map(|(n, _)| *n)
+                .collect();
+            let what = if changed.is_empty() { "nothing changed".to_string() } else { changed.join(" ") };
+            Line::from(vec![
+                Span::raw(format!(
+                    "vs step {p} ({} {} {}): ",
+                    app.names.host(q.host),
+                    app.names.iface(q.host, q.iface),
+                    q.stage.name()
+                ))
+                .bold(),
+                Span::raw(what).yellow(),
+            ])
+        }
+        None if s.subject.is_some() => Line::raw("no earlier hop carried this packet").italic(),
+        None => Line::raw(""),
+    });
+    let w = usize::from(inner.width.max(1));
+    let head_height = head.iter().map(|l| l.width().max(1).div_ceil(w)).sum::<usize>() as u16;
+    let [top, body] = Layout::vertical([Constraint::Length(head_height), Constraint::Fill(1)]).areas(inner);
+    f.render_widget(Paragraph::new(head).wrap(Wrap { trim: false }), top);
+
+    let Some(sub) = s.subject else { return };
+    let layers = layers(&fields);
+    let cols = Layout::horizontal(vec![Constraint::Fill(1); layers.len()]).spacing(1).split(body);
+    for ((layer, names), col) in layers.iter().zip(cols.iter()) {
+        let mut lines = vec![Line::raw(*layer).bold().underlined()];
+        if *layer == "eth" && !sub.l2 {
+            lines.push(Line::raw("(no Ethernet header yet)").italic());
+        } else {
+            let width = names.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+            for (n, v) in names {
+                let was = old.iter().find(|(o, _)| o == n).map(|(_, ov)| ov);
+                let text = format!("{n:<width$} {v}");
+                match (prev, was) {
+                    (Some(_), Some(ov)) if ov != v => {
+                        lines.push(Line::raw(text).yellow().bold());
+                        lines.push(Line::raw(format!("{:<width$}   was {ov}", "")).yellow());
+                    }
+                    (Some(_), None) => lines.push(Line::raw(format!("{text} new")).yellow().bold()),
+                    _ => lines.push(Line::raw(text)),
+                }
+            }
+        }
+        f.render_widget(Paragraph::new(lines), *col);
+    }
+}
+
+/// The fields of a subject, without the Ethernet ones when it has no Ethernet header yet.
+fn fields(sub: &Subject) -> Vec<(&'static str, Value)> {
+    let mut v = Vec::new();
+    sub.frame.for_each_field(&mut |n, val| {
+        if sub.l2 || !n.starts_with("eth.") {
+            v.push((n, val));
+        }
+    });
+    v
+}
+
+/// Like [`fields`]; a separate name for the previous hop's.
+fn fields_of(sub: &Subject) -> Vec<(&'static str, Value)> {
+    fields(sub)
+}
+
+/// Fields grouped by layer (`eth`, `arp`, `ip`, `inner.ip`, `tcp`...), in frame order.
+/// `eth` is always there, empty when the subject has no Ethernet header yet.
+fn layers<'a>(fields: &'a [(&'static str, Value)]) -> Vec<(&'static str, Vec<&'a (&'static str, Value)>)> {
+    let mut out: Vec<(&'static str, Vec<&(&'static str, Value)>)> = vec![("eth", Vec::new())];
+    for f in fields {
+        let layer = if f.0.starts_with("inner.ip.") {
+            "inner.ip"
+        } else {
+            let end = f.0.find('.').unwrap_or(f.0.len());
+            &f.0[..end]
+        };
+        match out.iter_mut().find(|(l, _)| *l == layer) {
+            Some((_, v)) => v.push(f),
+            None => out.push((layer, vec![f])),
+        }
+    }
+    out
+}
+
+/// The latest step before `i`, on another host, carrying the same packet as step `i`.
+pub fn previous_hop(steps: &[Step], i: usize) -> Option<usize> {
+    let s = &steps[i];
+    let p = packet(s)?;
+    (0..i).rev().find(|&j| steps[j].host != s.host && packet(&steps[j]).is_some_and(|q| same_packet(p, q)))
+}
+
+fn packet(s: &Step) -> Option<&Packet> {
+    s.subject.as_ref().and_then(|sub| match &sub.frame {
+        Frame { payload: crate::packet::Payload::Ipv4(p), .. } => Some(p),
+        Frame { .. } => None,
+    })
+}
+
+/// Same protocol, ip.id and TCP seq/ack on the inner header, and the same source or the
+/// same destination endpoint.
+fn same_packet(a: &Packet, b: &Packet) -> bool {
+    let (x, y) = (&a.ip, &b.ip);
+    let tcp = match (&a.l4, &b.l4) {
+        (L4::Tcp(s), L4::Tcp(t)) => s.seq == t.seq && s.ack == t.ack && s.flags == t.flags,
+        (L4::Udp(_), L4::Udp(_)) | (L4::Icmp(_), L4::Icmp(_)) => true,
+        _ => false,
+    };
+    let (pa, pb) = (a.l4.ports(), b.l4.ports());
+    let src = x.src == y.src && pa.map(|p| p.0) == pb.map(|p| p.0);
+    let dst = x.dst == y.dst && pa.map(|p| p.1) == pb.map(|p| p.1);
+    tcp && x.ident == y.ident && (src || dst)
+}
