@@ -55,11 +55,7 @@ pub fn render(f: &mut Screen, area: Rect, app: &App) {
     head.push(match prev {
         Some(p) => {
             let q = &app.steps[p];
-            let changed: Vec<&str> = fields
-                .iter()
-                .filter(|(n, v)| old.iter().find(|(o, _)| o == n).is_none_or(|(_, ov)| ov != v))
-                .map(|(n, _)| *n)
-                .collect();
+            let changed = changed(&fields, &old);
             let what = if changed.is_empty() { "nothing changed".to_string() } else { changed.join(" ") };
             Line::from(vec![
                 Span::raw(format!(
@@ -122,6 +118,21 @@ fn fields_of(sub: &Subject) -> Vec<(&'static str, Value)> {
     fields(sub)
 }
 
+/// Names of the fields in `now` that differ from `before` or that `before` lacks.
+fn changed(now: &[(&'static str, Value)], before: &[(&'static str, Value)]) -> Vec<&'static str> {
+    now.iter()
+        .filter(|(n, v)| before.iter().find(|(o, _)| o == n).is_none_or(|(_, ov)| ov != v))
+        .map(|(n, _)| *n)
+        .collect()
+}
+
+/// What changed at step `i` since the packet's previous hop, if it had one.
+pub fn diff(steps: &[Step], i: usize) -> Option<(usize, Vec<&'static str>)> {
+    let p = previous_hop(steps, i)?;
+    let (now, before) = (steps[i].subject?, steps[p].subject?);
+    Some((p, changed(&fields(&now), &fields(&before))))
+}
+
 /// Fields grouped by layer (`eth`, `arp`, `ip`, `inner.ip`, `tcp`...), in frame order.
 /// `eth` is always there, empty when the subject has no Ethernet header yet.
 fn layers<'a>(fields: &'a [(&'static str, Value)]) -> Vec<(&'static str, Vec<&'a (&'static str, Value)>)> {
@@ -168,4 +179,55 @@ fn same_packet(a: &Packet, b: &Packet) -> bool {
     let src = x.src == y.src && pa.map(|p| p.0) == pb.map(|p| p.0);
     let dst = x.dst == y.dst && pa.map(|p| p.1) == pb.map(|p| p.1);
     tcp && x.ident == y.ident && (src || dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Stage;
+
+    /// The diff at the director's first TX of an IP packet in scenario `name`.
+    fn director_tx(name: &str) -> (String, Vec<&'static str>) {
+        let app = App::load(name, None).unwrap();
+        let director = app.names.hosts.iter().position(|h| h == "director").unwrap() as u16;
+        let i = app
+            .steps
+            .iter()
+            .position(|s| {
+                s.host == director && s.stage == Stage::Tx && s.subject.is_some_and(|x| x.frame.ip().is_some())
+            })
+            .unwrap();
+        let (p, changed) = diff(&app.steps, i).expect("a previous hop");
+        (app.names.host(app.steps[p].host).to_string(), changed)
+    }
+
+    // DR leaves the IP addresses alone and rewrites only the MACs (and the TTL): the diff
+    // against the router's hop names eth.dst but not ip.dst.
+    #[test]
+    fn dr_changes_the_macs_only() {
+        let (prev, changed) = director_tx("dr");
+        assert_eq!(prev, "router");
+        assert!(changed.contains(&"eth.dst") && changed.contains(&"ip.ttl"), "{changed:?}");
+        assert!(!changed.contains(&"ip.dst"), "{changed:?}");
+    }
+
+    // NAT rewrites ip.dst (VIP → RIP); the packet is still matched to the router's hop by
+    // its unchanged source, so the diff shows ip.dst.
+    #[test]
+    fn nat_changes_ip_dst() {
+        let (prev, changed) = director_tx("nat");
+        assert_eq!(prev, "router");
+        assert!(changed.contains(&"ip.dst"), "{changed:?}");
+    }
+
+    // TUN adds an outer header: the fields inner.ip.* did not exist at the router's hop,
+    // and the outer ip.dst (the RIP) and ip.proto (4, IPIP) differ.
+    #[test]
+    fn tun_adds_the_outer_header() {
+        let (prev, changed) = director_tx("tun");
+        assert_eq!(prev, "router");
+        for f in ["inner.ip.src", "inner.ip.dst", "ip.dst", "ip.proto"] {
+            assert!(changed.contains(&f), "{f} not in {changed:?}");
+        }
+    }
 }
