@@ -855,7 +855,7 @@ fn sched_flags(sched: Sched, explicit: bool, raw: &[Word]) -> Result<SchedFlags,
 // ───────────────────────────── parse ─────────────────────────────
 
 /// Everything read from the options, before defaults.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct State<'a> {
     svc: Option<(ServiceAddr, Range<usize>)>,
     sched: Option<Sched>,

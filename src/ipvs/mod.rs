@@ -154,7 +154,7 @@ impl Stats {
 }
 
 /// A virtual service (`struct ip_vs_service`).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Service {
     pub addr: ServiceAddr,
     pub sched_name: Sched,
@@ -318,7 +318,7 @@ impl Default for VsConf {
 }
 
 /// IPVS on one host.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Ipvs {
     pub services: Vec<Service>,
     /// Entries and templates by slot; `None` = free slot.

@@ -17,7 +17,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::net::Ipv4Addr;
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Script {
     scheduler: String,
@@ -53,7 +53,7 @@ const fn none_f64() -> Option<f64> {
     None
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ServerSpec {
     addr: Ipv4Addr,
@@ -70,7 +70,7 @@ const fn one() -> u32 {
     1
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Persistence {
     timeout: u32,
@@ -82,7 +82,7 @@ const fn all_ones() -> Ipv4Addr {
     Ipv4Addr::BROADCAST
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 enum Op {
     Connect {

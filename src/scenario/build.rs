@@ -595,7 +595,7 @@ pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 command::IptChain::Output => HookPoint::Output,
             };
             let name = c.to_string();
-            let func = HookFn::Rule { name, rule: Box::new(move |p| crate::stack::hooks::ipt_match(&r, p)) };
+            let func = HookFn::Rule { name, rule: std::rc::Rc::new(move |p| crate::stack::hooks::ipt_match(&r, p)) };
             host.hooks.insert(point, priority::FILTER, r.insert, func);
         }
     }

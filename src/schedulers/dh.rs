@@ -16,7 +16,7 @@ pub(super) fn hash_32(val: u32, bits: u32) -> u32 {
     val.wrapping_mul(0x61C8_8647) >> (32 - bits)
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Dh {
     buckets: [Option<DestId>; TAB_SIZE],
 }

@@ -6,7 +6,7 @@
 use super::{SchedCtx, Scheduler};
 use crate::ipvs::Dest;
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Fo;
 
 impl Scheduler for Fo {

@@ -32,7 +32,7 @@ struct Entry {
     lastuse: SimTime,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Lblc {
     cache: BTreeMap<Ipv4Addr, Entry>,
 }

@@ -24,7 +24,7 @@ struct Entry {
     lastmod: SimTime,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Lblcr {
     cache: BTreeMap<Ipv4Addr, Entry>,
 }

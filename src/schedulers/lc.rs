@@ -7,7 +7,7 @@
 use super::{SchedCtx, Scheduler, available};
 use crate::ipvs::Dest;
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Lc;
 
 impl Scheduler for Lc {

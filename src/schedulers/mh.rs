@@ -74,7 +74,7 @@ fn gcd(a: u32, b: u32) -> u32 {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Mh {
     /// The lookup table: slot → server.
     lookup: Vec<Option<DestId>>,

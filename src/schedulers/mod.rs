@@ -47,7 +47,24 @@ pub struct SchedCtx {
 }
 
 /// The kernel's `struct ip_vs_scheduler` callbacks.
-pub trait Scheduler: Debug {
+/// Copies a boxed scheduler (the TUI forks the engine to show tables at any step).
+pub trait BoxClone {
+    fn box_clone(&self) -> Box<dyn Scheduler>;
+}
+
+impl<T: Scheduler + Clone + 'static> BoxClone for T {
+    fn box_clone(&self) -> Box<dyn Scheduler> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Scheduler> {
+    fn clone(&self) -> Self {
+        self.box_clone()
+    }
+}
+
+pub trait Scheduler: Debug + BoxClone {
     fn name(&self) -> &'static str;
     /// Called by the default callbacks below after any change of the server list:
     /// schedulers that rebuild a table whenever servers change implement only this.

@@ -8,7 +8,7 @@ use super::sed::{heavier, sed_overhead};
 use super::{SchedCtx, Scheduler, available};
 use crate::ipvs::Dest;
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Nq;
 
 impl Scheduler for Nq {

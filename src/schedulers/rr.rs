@@ -7,7 +7,7 @@
 use super::{SchedCtx, Scheduler, available};
 use crate::ipvs::{Dest, DestId};
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Rr {
     /// The last chosen server; `None` is the list head.
     cursor: Option<DestId>,

@@ -7,7 +7,7 @@
 use super::{SchedCtx, Scheduler, available};
 use crate::ipvs::Dest;
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Sed;
 
 /// `ip_vs_sed_dest_overhead`: the connections the server would have with this one.

@@ -13,7 +13,7 @@ use crate::ipvs::{Dest, DestId};
 const TAB_BITS: u32 = 8;
 const TAB_SIZE: usize = 1 << TAB_BITS;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Sh {
     buckets: [Option<DestId>; TAB_SIZE],
     /// `-b sh-fallback`.

@@ -10,7 +10,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 /// Where the two random numbers of a pick come from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Source {
     /// `get_random_u32_below` on a seeded stream.
     Rng(Box<ChaCha8Rng>),
@@ -19,7 +19,7 @@ enum Source {
     Values { values: Vec<u32>, next: usize },
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Twos {
     src: Source,
 }

@@ -8,7 +8,7 @@ use super::{SchedCtx, Scheduler};
 use crate::ipvs::{Dest, DestId};
 
 /// `struct ip_vs_wrr_mark`.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Wrr {
     /// The last chosen server; `None` is the list head.
     cl: Option<DestId>,

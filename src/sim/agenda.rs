@@ -32,6 +32,7 @@ const WORDS: usize = SLOTS / 64;
 const NIL: u32 = u32::MAX;
 
 /// An event and its key; nodes of one bucket form a singly linked list through `next`.
+#[derive(Clone)]
 struct Node<E> {
     time: u64,
     seq: u64,
@@ -39,6 +40,7 @@ struct Node<E> {
     ev: Option<E>,
 }
 
+#[derive(Clone)]
 pub struct Agenda<E> {
     /// All waiting events; a node's index is stable until it is popped, then reused.
     nodes: Vec<Node<E>>,

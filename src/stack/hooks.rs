@@ -66,7 +66,7 @@ pub enum Hooked {
 /// A user rule: any closure over the packet (a test adds one in a line). `None` = no
 /// match (the next rule decides); `Some(Accept)` ends the rules of its priority (its
 /// table), as an iptables ACCEPT does.
-pub type Rule = Box<dyn Fn(&Packet) -> Option<Verdict>>;
+pub type Rule = std::rc::Rc<dyn Fn(&Packet) -> Option<Verdict>>;
 
 /// An `iptables` filter rule's verdict for `p` (matching the outer header, as the
 /// kernel does for a tunnelled packet): the target when every match holds, else `None`.
@@ -84,6 +84,7 @@ pub fn ipt_match(r: &crate::scenario::command::IptRule, p: &Packet) -> Option<Ve
 }
 
 /// What runs at a hook entry.
+#[derive(Clone)]
 pub enum HookFn {
     /// `ip_vs_in_hook`: schedule or look up, then transmit (LOCAL_IN 99).
     IpvsIn,
@@ -103,14 +104,14 @@ impl fmt::Debug for HookFn {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct HookEntry {
     pub priority: i32,
     pub func: HookFn,
 }
 
 /// The five chains of one host.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Hooks {
     chains: [Vec<HookEntry>; 5],
 }
@@ -157,7 +158,7 @@ mod tests {
         h.register(
             HookPoint::Input,
             priority::FILTER,
-            HookFn::Rule { name: "f".into(), rule: Box::new(|_| Some(Verdict::Accept)) },
+            HookFn::Rule { name: "f".into(), rule: std::rc::Rc::new(|_| Some(Verdict::Accept)) },
         );
         let prios: Vec<i32> = h.chain(HookPoint::Input).iter().map(|e| e.priority).collect();
         assert_eq!(prios, [0, 99]);

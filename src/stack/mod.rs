@@ -117,7 +117,7 @@ impl fmt::Display for DropReason {
 }
 
 /// A host: its interfaces and tables, and IPVS if it is a director.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Host {
     pub name: String,
     pub role: Role,

@@ -37,7 +37,7 @@ pub const EPHEMERAL_LOW: u16 = 32768;
 pub const EPHEMERAL_HIGH: u16 = 60999;
 
 /// A client: opens connections (TCP) or sends requests (UDP) to `dst`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Client {
     pub host: HostId,
     pub proto: Proto,
@@ -61,7 +61,7 @@ pub struct Client {
 }
 
 /// A server: answers requests on a port (any local address).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Server {
     pub host: HostId,
     pub proto: Proto,
@@ -71,7 +71,7 @@ pub struct Server {
     pub stats: usize,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum App {
     Client(Client),
     Server(Server),
@@ -112,7 +112,7 @@ pub struct Tcb {
 pub type SockKey = (u8, Ipv4Addr, u16, Ipv4Addr, u16);
 
 /// One host's sockets.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Sockets {
     /// (protocol, port, app): bound to 0.0.0.0.
     pub listeners: Vec<(Proto, u16, AppId)>,
