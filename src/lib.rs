@@ -21,6 +21,7 @@
 //! | [`bench`] | the packets-per-second benchmark |
 //! | [`cli`] | what each subcommand does |
 //! | [`tui`] | `lvsim tui`: browse a finished run's trace, with per-hop field diffs |
+//! | [`lang`] | English or Chinese, from `--lang` or the locale |
 //!
 //! ```
 //! let scenario = lvsim::scenario::load("dr").unwrap();
@@ -35,6 +36,7 @@ pub mod capture;
 pub mod cli;
 pub mod engine;
 pub mod ipvs;
+pub mod lang;
 pub mod metrics;
 pub mod packet;
 pub mod scenario;

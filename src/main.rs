@@ -46,6 +46,9 @@ enum Cmd {
         /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
+        /// Language of the interface (default: from LC_ALL / LC_MESSAGES / LANG).
+        #[arg(long, value_enum)]
+        lang: Option<lvsim::lang::Lang>,
     },
     /// Validate scenario files: clear errors and exit status 1 when one is wrong.
     Check {
@@ -147,9 +150,13 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         // The TUI needs a terminal; in pipes, tests and CI print the trace as before.
-        None if std::io::stdout().is_terminal() => lvsim::tui::run(lvsim::scenario::DEFAULT, None),
+        None if std::io::stdout().is_terminal() => {
+            lvsim::tui::run(lvsim::scenario::DEFAULT, None, lvsim::lang::Lang::from_env())
+        }
         None => cli::trace(lvsim::scenario::DEFAULT, false, None, None),
-        Some(Cmd::Tui { scenario, seed }) => lvsim::tui::run(&scenario, seed),
+        Some(Cmd::Tui { scenario, seed, lang }) => {
+            lvsim::tui::run(&scenario, seed, lang.unwrap_or_else(lvsim::lang::Lang::from_env))
+        }
         Some(Cmd::List) => cli::list(),
         Some(Cmd::Trace { scenario, json, pcap, seed }) => cli::trace(&scenario, json, pcap.as_deref(), seed),
         Some(Cmd::Check { files }) => cli::check(&files),

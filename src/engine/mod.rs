@@ -164,6 +164,7 @@ impl Engine {
 
     /// A copy of the whole simulation state at this instant, without the recorder and
     /// capture: running the copy on gives what the original would (the TUI's snapshots).
+    #[must_use]
     pub fn fork(&self) -> Engine {
         Engine {
             agenda: self.agenda.clone(),

@@ -3,6 +3,7 @@
 //! one flag and formats nothing otherwise. Front ends (text, JSON Lines, TUI, exercises)
 //! read steps; they never reach back into the engine.
 
+pub mod filter;
 pub mod json;
 pub mod text;
 

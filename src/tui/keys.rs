@@ -1,25 +1,50 @@
-//! Key bindings as data: [`BINDINGS`] drives [`action`], the footer and the help popup.
+//! Key bindings as data: [`BINDINGS`] drives [`action`], the footer and the help popup;
+//! their words are in [`super::text`].
 
-use super::app::App;
+use super::app::{App, Popup};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// What a key asks for; [`super::update::update`] carries it out.
+/// What a key (or the mouse) asks for; [`super::update::update`] carries it out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Next,
     Previous,
+    PageDown,
+    PageUp,
     First,
     Last,
     /// The next step that dropped its packet.
     NextDrop,
-    /// Start typing a filter.
+    /// The next step that hits a breakpoint.
+    NextBreak,
+    /// Run forward at the chosen speed, or pause.
+    RunPause,
+    Faster,
+    Slower,
+    /// Show only the selected packet's connection, or everything again.
+    Follow,
     StartFilter,
-    FilterChar(char),
-    FilterBackspace,
-    ApplyFilter,
-    CancelFilter,
+    StartBreak,
+    ClearBreaks,
+    /// Start typing a seed; the scenario reruns with it.
+    StartSeed,
+    /// The next panel under the events: detail, path, tables.
+    NextTab,
+    /// The next host whose tables are shown.
+    NextHost,
+    OpenScenarios,
+    ToggleLang,
     ToggleHelp,
     Quit,
+    /// Typing in the input line.
+    InputChar(char),
+    InputBackspace,
+    InputApply,
+    InputCancel,
+    /// Select the row at this position of the visible list (mouse).
+    Select(usize),
+    /// Show this host's tables (mouse on the topology).
+    ShowHost(u16),
 }
 
 /// One line of the key table.
@@ -29,98 +54,74 @@ pub struct Binding {
     /// How the footer and the help popup spell the keys.
     pub label: &'static str,
     pub action: Action,
-    pub help: &'static str,
-    /// The footer's short form of `help`.
-    pub hint: &'static str,
+    /// Shown in the footer.
+    pub footer: bool,
+}
+
+const fn b(keys: &'static [KeyCode], label: &'static str, action: Action, footer: bool) -> Binding {
+    Binding { keys, label, action, footer }
 }
 
 /// The keys of the trace view.
 pub const BINDINGS: &[Binding] = &[
-    Binding {
-        keys: &[KeyCode::Char('j'), KeyCode::Down],
-        label: "j ↓",
-        action: Action::Next,
-        hint: "next",
-        help: "next step",
-    },
-    Binding {
-        keys: &[KeyCode::Char('k'), KeyCode::Up],
-        label: "k ↑",
-        action: Action::Previous,
-        hint: "prev",
-        help: "previous step",
-    },
-    Binding {
-        keys: &[KeyCode::Char('g'), KeyCode::Home],
-        label: "g Home",
-        action: Action::First,
-        hint: "first",
-        help: "first step",
-    },
-    Binding {
-        keys: &[KeyCode::Char('G'), KeyCode::End],
-        label: "G End",
-        action: Action::Last,
-        hint: "last",
-        help: "last step",
-    },
-    Binding { keys: &[KeyCode::Char('n')], label: "n", action: Action::NextDrop, hint: "next drop", help: "next drop" },
-    Binding {
-        keys: &[KeyCode::Char('/')],
-        label: "/",
-        action: Action::StartFilter,
-        hint: "filter",
-        help: "filter by host, stage or reason (Enter apply, Esc cancel)",
-    },
-    Binding { keys: &[KeyCode::Char('?')], label: "?", action: Action::ToggleHelp, hint: "help", help: "this help" },
-    Binding {
-        keys: &[KeyCode::Char('q'), KeyCode::Esc],
-        label: "q Esc",
-        action: Action::Quit,
-        hint: "quit",
-        help: "quit",
-    },
+    b(&[KeyCode::Char('j'), KeyCode::Down, KeyCode::Char('l'), KeyCode::Right], "j ↓", Action::Next, true),
+    b(&[KeyCode::Char('k'), KeyCode::Up, KeyCode::Char('h'), KeyCode::Left], "k ↑", Action::Previous, true),
+    b(&[KeyCode::PageDown, KeyCode::Char('d')], "PgDn d", Action::PageDown, false),
+    b(&[KeyCode::PageUp, KeyCode::Char('u')], "PgUp u", Action::PageUp, false),
+    b(&[KeyCode::Char('g'), KeyCode::Home], "g Home", Action::First, false),
+    b(&[KeyCode::Char('G'), KeyCode::End], "G End", Action::Last, false),
+    b(&[KeyCode::Char(' ')], "Space", Action::RunPause, true),
+    b(&[KeyCode::Char('+'), KeyCode::Char('=')], "+", Action::Faster, false),
+    b(&[KeyCode::Char('-')], "-", Action::Slower, false),
+    b(&[KeyCode::Char('n')], "n", Action::NextDrop, false),
+    b(&[KeyCode::Char('b')], "b", Action::StartBreak, true),
+    b(&[KeyCode::Char('c')], "c", Action::NextBreak, false),
+    b(&[KeyCode::Char('B')], "B", Action::ClearBreaks, false),
+    b(&[KeyCode::Char('/')], "/", Action::StartFilter, true),
+    b(&[KeyCode::Char('f')], "f", Action::Follow, true),
+    b(&[KeyCode::Tab], "Tab", Action::NextTab, true),
+    b(&[KeyCode::Char('t')], "t", Action::NextHost, false),
+    b(&[KeyCode::Char('o')], "o", Action::OpenScenarios, false),
+    b(&[KeyCode::Char('s')], "s", Action::StartSeed, false),
+    b(&[KeyCode::Char('L')], "L", Action::ToggleLang, false),
+    b(&[KeyCode::Char('?')], "?", Action::ToggleHelp, true),
+    b(&[KeyCode::Char('q'), KeyCode::Esc], "q Esc", Action::Quit, true),
 ];
 
-/// The keys while a filter is typed.
-pub const FILTER_BINDINGS: &[Binding] = &[
-    Binding {
-        keys: &[KeyCode::Enter],
-        label: "Enter",
-        action: Action::ApplyFilter,
-        hint: "apply",
-        help: "apply the filter",
-    },
-    Binding { keys: &[KeyCode::Esc], label: "Esc", action: Action::CancelFilter, hint: "cancel", help: "cancel" },
-    Binding {
-        keys: &[KeyCode::Backspace],
-        label: "Backspace",
-        action: Action::FilterBackspace,
-        hint: "delete",
-        help: "delete",
-    },
+/// The keys while typing a filter, a breakpoint or a seed.
+pub const INPUT_BINDINGS: &[Binding] = &[
+    b(&[KeyCode::Enter], "Enter", Action::InputApply, true),
+    b(&[KeyCode::Esc], "Esc", Action::InputCancel, true),
+    b(&[KeyCode::Backspace], "Backspace", Action::InputBackspace, false),
 ];
 
-/// The action `key` asks for in the app's current mode: typing a filter, help open, or
-/// the trace view.
+/// The keys of the scenario list.
+pub const PICKER_BINDINGS: &[Binding] = &[
+    b(&[KeyCode::Char('j'), KeyCode::Down], "j ↓", Action::Next, true),
+    b(&[KeyCode::Char('k'), KeyCode::Up], "k ↑", Action::Previous, true),
+    b(&[KeyCode::Enter], "Enter", Action::InputApply, true),
+    b(&[KeyCode::Esc, KeyCode::Char('q')], "Esc", Action::InputCancel, true),
+];
+
+/// The action `key` asks for in the app's current mode: typing, a popup, or the trace.
 pub fn action(app: &App, key: KeyEvent) -> Option<Action> {
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
-    if app.editing.is_some() {
-        return lookup(FILTER_BINDINGS, key.code).or(match key.code {
-            KeyCode::Char(c) => Some(Action::FilterChar(c)),
+    if app.input.is_some() {
+        return lookup(INPUT_BINDINGS, key.code).or(match key.code {
+            KeyCode::Char(c) => Some(Action::InputChar(c)),
             _ => None,
         });
     }
-    if app.show_help {
-        // Any key that would quit or toggle help closes the popup instead.
-        return match lookup(BINDINGS, key.code) {
-            Some(Action::Quit | Action::ToggleHelp) => Some(Action::ToggleHelp),
-            other => other,
-        };
+    match app.popup {
+        Some(Popup::Scenarios { .. }) => lookup(PICKER_BINDINGS, key.code),
+        // Any key closes help or an error, but L switches the language under it.
+        Some(Popup::Help | Popup::Error(_)) => {
+            Some(if key.code == KeyCode::Char('L') { Action::ToggleLang } else { Action::ToggleHelp })
+        }
+        None => lookup(BINDINGS, key.code),
     }
-    lookup(BINDINGS, key.code)
 }
 
 fn lookup(table: &[Binding], code: KeyCode) -> Option<Action> {
@@ -130,35 +131,41 @@ fn lookup(table: &[Binding], code: KeyCode) -> Option<Action> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::Names;
 
     fn app() -> App {
-        App::new(String::new(), Vec::new(), Names::default())
+        App::load("dr", None, crate::lang::Lang::En).unwrap()
     }
 
-    // Each row of the table is reachable: the first key of every binding maps to its action.
+    // Each row of the table is reachable: every key of every binding maps to its action,
+    // and no key is bound twice.
     #[test]
     fn every_binding_maps() {
+        let a = app();
+        let mut seen = Vec::new();
         for b in BINDINGS {
-            assert_eq!(action(&app(), KeyEvent::from(b.keys[0])), Some(b.action), "{}", b.label);
+            for k in b.keys {
+                assert!(!seen.contains(k), "{k:?} bound twice");
+                seen.push(*k);
+                assert_eq!(action(&a, KeyEvent::from(*k)), Some(b.action), "{}", b.label);
+            }
         }
     }
 
-    // While typing a filter, letters that are bindings elsewhere (q, j) are text, so a
-    // filter can contain them.
+    // While typing, letters that are bindings elsewhere (q, j) are text, so a filter can
+    // contain them; Esc cancels the typing rather than quitting.
     #[test]
-    fn filter_mode_takes_letters() {
+    fn input_mode_takes_letters() {
         let mut a = app();
-        a.editing = Some(String::new());
-        assert_eq!(action(&a, KeyEvent::from(KeyCode::Char('q'))), Some(Action::FilterChar('q')));
-        assert_eq!(action(&a, KeyEvent::from(KeyCode::Esc)), Some(Action::CancelFilter));
+        a.input = Some(crate::tui::app::Input::new(crate::tui::app::InputKind::Filter, String::new()));
+        assert_eq!(action(&a, KeyEvent::from(KeyCode::Char('q'))), Some(Action::InputChar('q')));
+        assert_eq!(action(&a, KeyEvent::from(KeyCode::Esc)), Some(Action::InputCancel));
     }
 
     // With help open, Esc closes the popup rather than quitting.
     #[test]
     fn esc_closes_help() {
         let mut a = app();
-        a.show_help = true;
+        a.popup = Some(Popup::Help);
         assert_eq!(action(&a, KeyEvent::from(KeyCode::Esc)), Some(Action::ToggleHelp));
     }
 }

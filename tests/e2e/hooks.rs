@@ -21,7 +21,7 @@ fn run_with_rule(host: &str, point: HookPoint) -> (lvsim::engine::Engine, Vec<lv
     e.hosts[h].hooks.register(
         point,
         priority::FILTER,
-        HookFn::Rule { name: "drop-80".into(), rule: Box::new(drop_port_80) },
+        HookFn::Rule { name: "drop-80".into(), rule: std::rc::Rc::new(drop_port_80) },
     );
     let rec = Rc::new(RefCell::new(VecRecorder::default()));
     e.set_recorder(Box::new(rec.clone()));

@@ -22,6 +22,7 @@ use crate::packet::fields::Value;
 use crate::packet::{Frame, L4, Packet};
 use crate::trace::{Step, Subject};
 use crate::tui::app::App;
+use crate::tui::text::text;
 use ratatui::Frame as Screen;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Stylize;
@@ -29,46 +30,43 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 pub fn render(f: &mut Screen, area: Rect, app: &App) {
+    let t = text(app.lang);
     let Some(i) = app.current() else {
-        f.render_widget(Paragraph::new("no step").block(Block::bordered().title(" detail ")), area);
+        f.render_widget(Paragraph::new(t.no_step).block(Block::bordered().title(super::tabs(app))), area);
         return;
     };
     let s = &app.steps[i];
     let title = format!(
-        " step {i} · {} · {} {} {} · {} ",
+        " {} {i} · {} · {} {} {} · {} ",
+        t.step,
         s.time,
         app.names.host(s.host),
         app.names.iface(s.host, s.iface),
         s.stage.name(),
         s.action.name()
     );
-    let block = Block::bordered().title(title);
+    let block = Block::bordered().title(super::tabs(app)).title(ratatui::text::Line::from(title).right_aligned());
     let inner = block.inner(area);
     f.render_widget(block, area);
 
     let prev = previous_hop(&app.steps, i);
     let before = prev.and_then(|p| app.steps[p].subject);
+    let old = before.map(|sub| fields(&sub)).unwrap_or_default();
     let fields = s.subject.map(|sub| fields(&sub)).unwrap_or_default();
-    let old = before.map(|sub| fields_of(&sub)).unwrap_or_default();
 
-    let mut head = vec![Line::from(vec![Span::raw("why: ").bold(), Span::raw(s.reason.clone())])];
+    let mut head = vec![Line::from(vec![Span::raw(t.why).bold(), Span::raw(s.reason.clone())])];
     head.push(match prev {
         Some(p) => {
             let q = &app.steps[p];
             let changed = changed(&fields, &old);
-            let what = if changed.is_empty() { "nothing changed".to_string() } else { changed.join(" ") };
+            let what = if changed.is_empty() { t.nothing_changed.to_string() } else { changed.join(" ") };
+            let at = format!("{} {} {}", app.names.host(q.host), app.names.iface(q.host, q.iface), q.stage.name());
             Line::from(vec![
-                Span::raw(format!(
-                    "vs step {p} ({} {} {}): ",
-                    app.names.host(q.host),
-                    app.names.iface(q.host, q.iface),
-                    q.stage.name()
-                ))
-                .bold(),
+                Span::raw(t.vs_step.replace("{step}", &p.to_string()).replace("{where}", &at)).bold(),
                 Span::raw(what).yellow(),
             ])
         }
-        None if s.subject.is_some() => Line::raw("no earlier hop carried this packet").italic(),
+        None if s.subject.is_some() => Line::raw(t.no_earlier_hop).italic(),
         None => Line::raw(""),
     });
     let w = usize::from(inner.width.max(1));
@@ -82,7 +80,7 @@ pub fn render(f: &mut Screen, area: Rect, app: &App) {
     for ((layer, names), col) in layers.iter().zip(cols.iter()) {
         let mut lines = vec![Line::raw(*layer).bold().underlined()];
         if *layer == "eth" && !sub.l2 {
-            lines.push(Line::raw("(no Ethernet header yet)").italic());
+            lines.push(Line::raw(t.no_eth_yet).italic());
         } else {
             let width = names.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
             for (n, v) in names {
@@ -91,9 +89,9 @@ pub fn render(f: &mut Screen, area: Rect, app: &App) {
                 match (prev, was) {
                     (Some(_), Some(ov)) if ov != v => {
                         lines.push(Line::raw(text).yellow().bold());
-                        lines.push(Line::raw(format!("{:<width$}   was {ov}", "")).yellow());
+                        lines.push(Line::raw(format!("{:<width$}   {} {ov}", "", t.was)).yellow());
                     }
-                    (Some(_), None) => lines.push(Line::raw(format!("{text} new")).yellow().bold()),
+                    (Some(_), None) => lines.push(Line::raw(format!("{text} {}", t.new)).yellow().bold()),
                     _ => lines.push(Line::raw(text)),
                 }
             }
@@ -111,11 +109,6 @@ fn fields(sub: &Subject) -> Vec<(&'static str, Value)> {
         }
     });
     v
-}
-
-/// Like [`fields`]; a separate name for the previous hop's.
-fn fields_of(sub: &Subject) -> Vec<(&'static str, Value)> {
-    fields(sub)
 }
 
 /// Names of the fields in `now` that differ from `before` or that `before` lacks.
@@ -188,7 +181,7 @@ mod tests {
 
     /// The diff at the director's first TX of an IP packet in scenario `name`.
     fn director_tx(name: &str) -> (String, Vec<&'static str>) {
-        let app = App::load(name, None).unwrap();
+        let app = App::load(name, None, crate::lang::Lang::En).unwrap();
         let director = app.names.hosts.iter().position(|h| h == "director").unwrap() as u16;
         let i = app
             .steps

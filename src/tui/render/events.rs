@@ -1,5 +1,5 @@
 //! The event list: one row per visible step, the selected row highlighted and kept in
-//! view; drops in red.
+//! view; drops in red, breakpoint hits marked `●`.
 //!
 //! ```text
 //! ┌ dr — LVS-DR: ... ─────────────────────────────────────── 37/552 ┐
@@ -10,6 +10,7 @@
 
 use crate::trace::{Action, Step};
 use crate::tui::app::App;
+use crate::tui::text::text;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Style, Stylize};
@@ -23,13 +24,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     // Rows inside the borders, less the header.
     let rows = area.height.saturating_sub(3) as usize;
     keep_visible(app, rows);
+    app.areas.rows = Rect::new(area.x + 1, area.y + 2, area.width.saturating_sub(2), rows as u16);
+    let t = text(app.lang);
     let position = if app.visible.is_empty() {
-        "no step matches".to_string()
+        t.no_match.to_string()
     } else {
         format!("{}/{}", app.current().unwrap_or(0), app.steps.len().saturating_sub(1))
     };
     let body = app.visible.iter().enumerate().skip(app.scroll).take(rows).map(|(pos, &i)| {
-        let row = row(app, &app.steps[i]);
+        let row = row(app, i);
         if pos == app.selected {
             row.style(Style::new().reversed())
         } else if matches!(app.steps[i].action, Action::Drop(_)) {
@@ -38,10 +41,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
             row
         }
     });
-    let header = Row::new(["     time(s)", "host", "iface", "stage", "frame"]).bold();
+    let h = t.header;
+    let header = Row::new([
+        ratatui::widgets::Cell::from(Line::from(h[0]).right_aligned()),
+        h[1].into(),
+        h[2].into(),
+        h[3].into(),
+        h[4].into(),
+    ])
+    .bold();
     let block = Block::bordered()
         .title(format!(" {} ", app.title))
-        .title(Line::from(format!(" step {position} ")).right_aligned());
+        .title(Line::from(format!(" seed {} · {} {position} ", app.seed, t.step)).right_aligned());
     frame.render_widget(Table::new(body, WIDTHS).header(header).column_spacing(1).block(block), area);
 }
 
@@ -54,13 +65,15 @@ fn keep_visible(app: &mut App, rows: usize) {
     }
 }
 
-fn row<'a>(app: &'a App, s: &Step) -> Row<'a> {
+fn row(app: &App, i: usize) -> Row<'_> {
+    let s: &Step = &app.steps[i];
+    let mark = if app.hits(i).is_some() { "●" } else { " " };
     let what = match &s.subject {
         Some(sub) => sub.frame.to_string(),
         None => format!("({}) {}", s.action.name(), s.reason),
     };
     Row::new([
-        format!("{:>12}", s.time.to_string()),
+        format!("{mark}{:>11}", s.time.to_string()),
         app.names.host(s.host).to_string(),
         app.names.iface(s.host, s.iface).to_string(),
         s.stage.name().to_string(),

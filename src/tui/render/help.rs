@@ -1,35 +1,60 @@
-//! The help popup (`?`): every key of [`BINDINGS`] and [`FILTER_BINDINGS`], centred over
-//! the screen.
+//! The popups: help (`?`: every key of the tables in [`crate::tui::keys`]), the list of
+//! embedded scenarios (`o`) and an error (a scenario that does not load).
 //!
 //! ```text
-//!        ┌ keys (? or Esc to close) ───────────────┐
-//!        │ j ↓       next step                     │
+//!        ┌ keys (any key closes, L: 中文) ─────────┐
+//!        │ j ↓       next step (back: k)           │
 //!        │ ...                                     │
-//!        │ Enter     apply the filter (when typing)│
 //!        └─────────────────────────────────────────┘
 //! ```
 
-use crate::tui::keys::{BINDINGS, FILTER_BINDINGS};
+use crate::tui::app::{App, Popup};
+use crate::tui::keys::{BINDINGS, Binding, INPUT_BINDINGS};
+use crate::tui::text::{action, text};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Stylize;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-pub fn render(frame: &mut Frame, area: Rect) {
-    let mut lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|b| Line::from(vec![Span::raw(format!(" {:<10}", b.label)).bold(), Span::raw(b.help)]))
-        .collect();
-    lines.push(Line::raw(" while typing a filter:"));
-    lines.extend(
-        FILTER_BINDINGS
-            .iter()
-            .map(|b| Line::from(vec![Span::raw(format!(" {:<10}", b.label)).bold(), Span::raw(b.help)])),
-    );
-    let height = lines.len() as u16 + 2;
-    let [row] = Layout::vertical([Constraint::Length(height)]).flex(ratatui::layout::Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(72)]).flex(ratatui::layout::Flex::Center).areas(row);
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let t = text(app.lang);
+    let (title, lines, width) = match &app.popup {
+        None => return,
+        Some(Popup::Help) => {
+            let mut lines = keys(app, BINDINGS);
+            lines.push(Line::raw(format!(" {}", t.help_typing)).italic());
+            lines.extend(keys(app, INPUT_BINDINGS));
+            lines.push(Line::raw(format!(" {}", t.help_filter)).italic());
+            (t.help_title.to_string(), lines, 96)
+        }
+        Some(Popup::Scenarios { selected }) => {
+            let lines = crate::scenario::EMBEDDED
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _))| {
+                    let line = Line::raw(format!(" {name}"));
+                    if i == *selected { line.style(Style::new().reversed()) } else { line }
+                })
+                .collect();
+            (t.picker_title.to_string(), lines, 48)
+        }
+        Some(Popup::Error(e)) => {
+            (t.error_title.to_string(), e.lines().map(|l| Line::raw(l.to_string())).collect(), 100)
+        }
+    };
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let [row] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(row);
     frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).block(Block::bordered().title(" keys (? or Esc to close) ")), popup);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(Block::bordered().title(title)), popup);
+}
+
+fn keys(app: &App, table: &[Binding]) -> Vec<Line<'static>> {
+    table
+        .iter()
+        .map(|b| {
+            Line::from(vec![Span::raw(format!(" {:<10}", b.label)).bold(), Span::raw(action(app.lang, b.action).1)])
+        })
+        .collect()
 }

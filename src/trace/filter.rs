@@ -1,0 +1,700 @@
+//! Filter expressions over trace steps, in the style of Wireshark's display filters, used
+//! by the TUI's filter and breakpoints and by `lvsim trace --filter`.
+//!
+//! ```text
+//! expr    := or
+//! or      := and  (("||" | "or")  and)*
+//! and     := unary (("&&" | "and") unary)*
+//! unary   := ("!" | "not") unary | "(" expr ")" | test
+//! test    := NAME [OP VALUE] | "TEXT"
+//! OP      := == | != | < | <= | > | >= | contains
+//! ```
+//!
+//! A `NAME` is a frame field (`ip.dst`, `tcp.flags`, `arp.opcode`, `inner.ip.dst`: the
+//! names of [`Frame::field_names`]), a protocol (`arp`, `ip`, `tcp`, `inner.ip`...), one of
+//! the step's own fields (`host`, `hook` or `stage`, `iface`, `kind` or `action`, `reason`,
+//! `time` in seconds), or an action (`drop`, `schedule`, `rewrite`, `queue`...). As in
+//! Wireshark, `ip.addr`, `eth.addr`, `tcp.port` and `udp.port` match either side, and
+//! `ip.addr` also looks at the inner header of an IPIP packet (Wireshark sees both headers
+//! as `ip`). A NAME alone tests presence (`tcp.flags`, `arp`) or the action (`drop`). An IP
+//! value may be a subnet (`ip.src == 10.0.0.0/24`). A quoted `"TEXT"`, or a bare word that
+//! is none of the above, searches the host name, stage and reason (case-insensitive).
+//!
+//! ```
+//! use lvsim::trace::filter::Filter;
+//! let f = Filter::parse("ip.dst == 10.0.0.100 && hook == INPUT && host == director").unwrap();
+//! assert!(Filter::parse("ip.dts == 1.2.3.4").unwrap_err().to_string().contains("ip.dst"));
+//! # let _ = f;
+//! ```
+
+use super::{Action, Names, Step};
+use crate::packet::Frame;
+use crate::packet::fields::Value;
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// A parsed filter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filter {
+    expr: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Expr {
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Test(Test),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Test {
+    /// A frame field is present / compares with a value.
+    Field {
+        name: FieldName,
+        cmp: Option<(Op, Literal)>,
+    },
+    Protocol(&'static str),
+    Meta {
+        name: Meta,
+        cmp: Option<(Op, Literal)>,
+    },
+    Action(&'static str),
+    Text(String),
+}
+
+/// A frame field, or one of Wireshark's either-side aliases.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum FieldName {
+    One(&'static str),
+    Any(&'static [&'static str]),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Meta {
+    Host,
+    Stage,
+    Iface,
+    Kind,
+    Reason,
+    Time,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Contains,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Literal {
+    text: String,
+    /// The value as a number (decimal, `0x` hex, or seconds for `time`), if it is one.
+    num: Option<f64>,
+    /// The value as an address or subnet, if it is one.
+    net: Option<(Ipv4Addr, u8)>,
+}
+
+const ALIASES: &[(&str, &[&str])] = &[
+    ("ip.addr", &["ip.src", "ip.dst", "inner.ip.src", "inner.ip.dst"]),
+    ("eth.addr", &["eth.src", "eth.dst"]),
+    ("tcp.port", &["tcp.srcport", "tcp.dstport"]),
+    ("udp.port", &["udp.srcport", "udp.dstport"]),
+];
+
+const METAS: &[(&str, Meta)] = &[
+    ("host", Meta::Host),
+    ("hook", Meta::Stage),
+    ("stage", Meta::Stage),
+    ("iface", Meta::Iface),
+    ("kind", Meta::Kind),
+    ("action", Meta::Kind),
+    ("reason", Meta::Reason),
+    ("time", Meta::Time),
+];
+
+const ACTIONS: &[&str] = &["recv", "send", "pass", "rewrite", "deliver", "queue", "schedule", "drop", "info"];
+
+/// Why a filter did not parse: the 1-based column, what was expected, what was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterError {
+    pub col: usize,
+    pub expected: String,
+    pub found: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "column {}: expected {}, found {}", self.col, self.expected, self.found)?;
+        if let Some(h) = &self.hint {
+            write!(f, " (hint: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Word(String),
+    Quoted(String),
+    Op(Op),
+    And,
+    Or,
+    Not,
+    Open,
+    Close,
+}
+
+impl Tok {
+    fn describe(&self) -> String {
+        match self {
+            Tok::Word(w) => format!("`{w}`"),
+            Tok::Quoted(q) => format!("\"{q}\""),
+            Tok::Op(o) => format!("`{}`", op_name(*o)),
+            Tok::And => "`&&`".into(),
+            Tok::Or => "`||`".into(),
+            Tok::Not => "`!`".into(),
+            Tok::Open => "`(`".into(),
+            Tok::Close => "`)`".into(),
+        }
+    }
+}
+
+fn op_name(o: Op) -> &'static str {
+    match o {
+        Op::Eq => "==",
+        Op::Ne => "!=",
+        Op::Lt => "<",
+        Op::Le => "<=",
+        Op::Gt => ">",
+        Op::Ge => ">=",
+        Op::Contains => "contains",
+    }
+}
+
+fn err(col: usize, expected: impl Into<String>, found: impl Into<String>, hint: Option<String>) -> FilterError {
+    FilterError { col, expected: expected.into(), found: found.into(), hint }
+}
+
+/// Splits `src` into tokens with their 1-based columns (in characters).
+fn lex(src: &str) -> Result<Vec<(usize, Tok)>, FilterError> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let col = i + 1;
+        let two = chars.get(i + 1).copied();
+        let tok = match (c, two) {
+            _ if c.is_whitespace() => {
+                i += 1;
+                continue;
+            }
+            ('&', Some('&')) => Tok::And,
+            ('|', Some('|')) => Tok::Or,
+            ('=', Some('=')) => Tok::Op(Op::Eq),
+            ('!', Some('=')) => Tok::Op(Op::Ne),
+            ('<', Some('=')) => Tok::Op(Op::Le),
+            ('>', Some('=')) => Tok::Op(Op::Ge),
+            ('<', _) => Tok::Op(Op::Lt),
+            ('>', _) => Tok::Op(Op::Gt),
+            ('!', _) => Tok::Not,
+            ('(', _) => Tok::Open,
+            (')', _) => Tok::Close,
+            ('"', _) => {
+                let end = chars[i + 1..].iter().position(|&c| c == '"').ok_or_else(|| {
+                    err(col, "a closing `\"`", "the end of the filter", Some("quote text as \"some words\"".into()))
+                })?;
+                let text: String = chars[i + 1..i + 1 + end].iter().collect();
+                out.push((col, Tok::Quoted(text)));
+                i += end + 2;
+                continue;
+            }
+            ('&' | '|' | '=', _) => {
+                return Err(err(
+                    col,
+                    "an operator",
+                    format!("`{c}`"),
+                    Some(format!("write `{c}{c}`")).filter(|_| c != '=').or(Some("write `==`".into())),
+                ));
+            }
+            _ => {
+                let len = chars[i..]
+                    .iter()
+                    .position(|&c| c.is_whitespace() || "&|=!<>()\"".contains(c))
+                    .unwrap_or(chars.len() - i);
+                let word: String = chars[i..i + len].iter().collect();
+                i += len;
+                out.push((
+                    col,
+                    match word.to_ascii_lowercase().as_str() {
+                        "and" => Tok::And,
+                        "or" => Tok::Or,
+                        "not" => Tok::Not,
+                        "contains" => Tok::Op(Op::Contains),
+                        "eq" => Tok::Op(Op::Eq),
+                        "ne" => Tok::Op(Op::Ne),
+                        _ => Tok::Word(word),
+                    },
+                ));
+                continue;
+            }
+        };
+        i += if matches!(tok, Tok::Op(Op::Lt | Op::Gt) | Tok::Not | Tok::Open | Tok::Close) { 1 } else { 2 };
+        out.push((col, tok));
+    }
+    Ok(out)
+}
+
+struct Parser {
+    toks: Vec<(usize, Tok)>,
+    pos: usize,
+    end_col: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos).map(|(_, t)| t)
+    }
+
+    fn col(&self) -> usize {
+        self.toks.get(self.pos).map_or(self.end_col, |(c, _)| *c)
+    }
+
+    fn found(&self) -> String {
+        self.peek().map_or_else(|| "the end of the filter".to_string(), Tok::describe)
+    }
+
+    fn or(&mut self) -> Result<Expr, FilterError> {
+        let mut e = self.and()?;
+        while self.peek() == Some(&Tok::Or) {
+            self.pos += 1;
+            e = Expr::Or(Box::new(e), Box::new(self.and()?));
+        }
+        Ok(e)
+    }
+
+    fn and(&mut self) -> Result<Expr, FilterError> {
+        let mut e = self.unary()?;
+        while self.peek() == Some(&Tok::And) {
+            self.pos += 1;
+            e = Expr::And(Box::new(e), Box::new(self.unary()?));
+        }
+        Ok(e)
+    }
+
+    fn unary(&mut self) -> Result<Expr, FilterError> {
+        let col = self.col();
+        match self.peek().cloned() {
+            Some(Tok::Not) => {
+                self.pos += 1;
+                Ok(Expr::Not(Box::new(self.unary()?)))
+            }
+            Some(Tok::Open) => {
+                self.pos += 1;
+                let e = self.or()?;
+                if self.peek() != Some(&Tok::Close) {
+                    return Err(err(
+                        self.col(),
+                        "`)`",
+                        self.found(),
+                        Some(format!("the `(` at column {col} is not closed")),
+                    ));
+                }
+                self.pos += 1;
+                Ok(e)
+            }
+            Some(Tok::Quoted(t)) => {
+                self.pos += 1;
+                Ok(Expr::Test(Test::Text(t.to_lowercase())))
+            }
+            Some(Tok::Word(w)) => {
+                self.pos += 1;
+                self.test(&w, col).map(Expr::Test)
+            }
+            _ => Err(err(
+                col,
+                "a field, protocol, `host`, `hook`, an action or \"text\"",
+                self.found(),
+                Some("for example: ip.dst == 10.0.0.100 && hook == INPUT".into()),
+            )),
+        }
+    }
+
+    /// The comparison after a name, if one follows.
+    fn cmp(&mut self, name: &str) -> Result<Option<(Op, Literal)>, FilterError> {
+        let Some(Tok::Op(op)) = self.peek().cloned() else { return Ok(None) };
+        self.pos += 1;
+        let col = self.col();
+        let Some(Tok::Word(text) | Tok::Quoted(text)) = self.peek().cloned() else {
+            return Err(err(
+                col,
+                format!("a value after `{name} {}`", op_name(op)),
+                self.found(),
+                Some(format!("for example: {name} {} 10.0.0.100", op_name(op))),
+            ));
+        };
+        self.pos += 1;
+        Ok(Some((op, literal(&text))))
+    }
+
+    fn test(&mut self, word: &str, col: usize) -> Result<Test, FilterError> {
+        let lower = word.to_ascii_lowercase();
+        if let Some(&name) = Frame::field_names().iter().find(|&&n| n == lower) {
+            return Ok(Test::Field { name: FieldName::One(name), cmp: self.cmp(word)? });
+        }
+        if let Some((_, any)) = ALIASES.iter().find(|(n, _)| *n == lower) {
+            return Ok(Test::Field { name: FieldName::Any(any), cmp: self.cmp(word)? });
+        }
+        if let Some((_, m)) = METAS.iter().find(|(n, _)| *n == lower) {
+            let cmp = self.cmp(word)?;
+            if cmp.is_none() {
+                return Err(err(
+                    self.col(),
+                    format!("`==`, `!=` or `contains` after `{word}`"),
+                    self.found(),
+                    Some(format!("for example: {word} == {}", meta_example(*m))),
+                ));
+            }
+            return Ok(Test::Meta { name: *m, cmp });
+        }
+        let known = matches!(self.peek(), Some(Tok::Op(_)));
+        if let Some(&p) = Frame::protocol_names().iter().find(|&&n| n == lower) {
+            if known {
+                return Err(err(
+                    self.col(),
+                    format!("`&&`, `||` or the end after the protocol `{p}`"),
+                    self.found(),
+                    Some(format!("compare a field of it, such as {p}.{}", if p == "arp" { "opcode" } else { "src" })),
+                ));
+            }
+            return Ok(Test::Protocol(p));
+        }
+        if let Some(&a) = ACTIONS.iter().find(|&&a| a == lower) {
+            return Ok(Test::Action(a));
+        }
+        if known || word.contains('.') {
+            // A name followed by a comparison, or dotted like a field: a misspelt field.
+            return Err(err(col, "a field name", format!("`{word}`"), Some(suggest(&lower))));
+        }
+        Ok(Test::Text(lower))
+    }
+}
+
+fn meta_example(m: Meta) -> &'static str {
+    match m {
+        Meta::Host => "director",
+        Meta::Stage => "INPUT",
+        Meta::Iface => "eth0",
+        Meta::Kind => "drop",
+        Meta::Reason => "\"arp_ignore\"",
+        Meta::Time => "0.1",
+    }
+}
+
+/// The closest known name to `word`, for a hint.
+fn suggest(word: &str) -> String {
+    let names = Frame::field_names()
+        .iter()
+        .copied()
+        .chain(ALIASES.iter().map(|(n, _)| *n))
+        .chain(METAS.iter().map(|(n, _)| *n))
+        .chain(Frame::protocol_names().iter().copied());
+    let best = names.min_by_key(|n| (distance(word, n), *n)).unwrap_or("ip.dst");
+    format!("did you mean `{best}`? Fields are Wireshark's: ip.src, ip.dst, eth.dst, tcp.flags, arp.opcode...")
+}
+
+/// Levenshtein distance.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for j in 0..b.len() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != b[j])).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+fn literal(text: &str) -> Literal {
+    let num = text
+        .strip_prefix("0x")
+        .map_or_else(|| text.parse::<f64>().ok(), |h| u64::from_str_radix(h, 16).ok().map(|n| n as f64));
+    let net = match text.split_once('/') {
+        Some((a, len)) => a.parse().ok().zip(len.parse().ok().filter(|&l| l <= 32)),
+        None => text.parse().ok().map(|a| (a, 32)),
+    };
+    Literal { text: text.to_string(), num, net }
+}
+
+impl Filter {
+    /// Parses a filter expression.
+    pub fn parse(src: &str) -> Result<Filter, FilterError> {
+        let toks = lex(src)?;
+        let end_col = src.chars().count() + 1;
+        let mut p = Parser { toks, pos: 0, end_col };
+        let expr = p.or()?;
+        if p.pos < p.toks.len() {
+            return Err(err(p.col(), "`&&`, `||` or the end", p.found(), Some("join tests with && or ||".into())));
+        }
+        Ok(Filter { expr })
+    }
+
+    /// Whether `step` passes the filter.
+    pub fn matches(&self, step: &Step, names: &Names) -> bool {
+        eval(&self.expr, step, names)
+    }
+}
+
+fn eval(e: &Expr, s: &Step, names: &Names) -> bool {
+    match e {
+        Expr::And(a, b) => eval(a, s, names) && eval(b, s, names),
+        Expr::Or(a, b) => eval(a, s, names) || eval(b, s, names),
+        Expr::Not(a) => !eval(a, s, names),
+        Expr::Test(t) => test(t, s, names),
+    }
+}
+
+fn frame_of(s: &Step) -> Option<&Frame> {
+    s.subject.as_ref().map(|x| &x.frame)
+}
+
+fn test(t: &Test, s: &Step, names: &Names) -> bool {
+    match t {
+        Test::Field { name, cmp } => {
+            let Some(f) = frame_of(s) else { return false };
+            let l2 = s.subject.is_some_and(|x| x.l2);
+            let one = |n: &str| {
+                if n.starts_with("eth.") && !l2 {
+                    return false;
+                }
+                f.field(n).is_some_and(|v| cmp.as_ref().is_none_or(|(op, lit)| compare_value(v, *op, lit)))
+            };
+            match name {
+                FieldName::One(n) => one(n),
+                // `ip.addr != x` is true when some side differs, as in Wireshark.
+                FieldName::Any(ns) => ns.iter().any(|n| one(n)),
+            }
+        }
+        Test::Protocol(p) => frame_of(s).is_some_and(|f| f.has_protocol(p)),
+        Test::Action(a) => s.action.name() == *a,
+        Test::Text(t) => text_hit(s, names, t),
+        Test::Meta { name, cmp } => {
+            let Some((op, lit)) = cmp else { return false };
+            let value: String = match name {
+                Meta::Host => names.host(s.host).to_string(),
+                Meta::Stage => s.stage.name().to_string(),
+                Meta::Iface => names.iface(s.host, s.iface).to_string(),
+                Meta::Kind => s.action.name().to_string(),
+                Meta::Reason => s.reason.clone(),
+                Meta::Time => {
+                    let secs = s.time.as_nanos() as f64 / 1e9;
+                    return lit.num.is_some_and(|n| compare_num(secs, *op, n));
+                }
+            };
+            compare_text(&value, *op, &lit.text)
+        }
+    }
+}
+
+fn text_hit(s: &Step, names: &Names, needle: &str) -> bool {
+    [names.host(s.host), s.stage.name(), s.reason.as_str()].iter().any(|h| h.to_lowercase().contains(needle))
+        || matches!(s.action, Action::Drop(_)) && "drop".contains(needle)
+}
+
+fn compare_text(value: &str, op: Op, lit: &str) -> bool {
+    let (v, l) = (value.to_lowercase(), lit.to_lowercase());
+    match op {
+        Op::Eq => v == l,
+        Op::Ne => v != l,
+        Op::Contains => v.contains(&l),
+        Op::Lt => v < l,
+        Op::Le => v <= l,
+        Op::Gt => v > l,
+        Op::Ge => v >= l,
+    }
+}
+
+fn compare_num(v: f64, op: Op, n: f64) -> bool {
+    match op {
+        Op::Eq => (v - n).abs() < 1e-12,
+        Op::Ne => (v - n).abs() >= 1e-12,
+        Op::Lt => v < n,
+        Op::Le => v <= n,
+        Op::Gt => v > n,
+        Op::Ge => v >= n,
+        Op::Contains => false,
+    }
+}
+
+fn compare_value(v: Value, op: Op, lit: &Literal) -> bool {
+    match v {
+        Value::Num(n) => lit.num.is_some_and(|x| compare_num(n as f64, op, x)),
+        Value::Hex16(n) => lit.num.is_some_and(|x| compare_num(f64::from(n), op, x)),
+        Value::Bool(b) => lit.num.is_some_and(|x| compare_num(f64::from(u8::from(b)), op, x)),
+        Value::Ip(a) => match (op, lit.net) {
+            (Op::Eq, Some((net, len))) => crate::topology::in_subnet(a, net, len),
+            (Op::Ne, Some((net, len))) => !crate::topology::in_subnet(a, net, len),
+            _ => compare_text(&a.to_string(), op, &lit.text),
+        },
+        Value::Mac(_) => compare_text(&v.to_string(), op, &lit.text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::VecRecorder;
+    use proptest::prelude::*;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    fn run(name: &str) -> (Vec<Step>, Names) {
+        let l = crate::scenario::load(name).unwrap();
+        let mut e = l.build().unwrap();
+        let rec = Rc::new(RefCell::new(VecRecorder::default()));
+        e.set_recorder(Box::new(rec.clone()));
+        e.run();
+        let names = e.names();
+        drop(e);
+        let steps = std::mem::take(&mut rec.borrow_mut().steps);
+        (steps, names)
+    }
+
+    fn hits(f: &str, steps: &[Step], names: &Names) -> Vec<usize> {
+        let f = Filter::parse(f).unwrap();
+        (0..steps.len()).filter(|&i| f.matches(&steps[i], names)).collect()
+    }
+
+    // The issue's example filter picks exactly the steps an independent check picks: the
+    // director's INPUT steps whose frame has destination the VIP; and there are some.
+    #[test]
+    fn the_issue_example_matches_what_it_says() {
+        let (steps, names) = run("dr");
+        let got = hits("ip.dst == 10.0.0.100 && hook == INPUT && host == director", &steps, &names);
+        let want: Vec<usize> = (0..steps.len())
+            .filter(|&i| {
+                let s = &steps[i];
+                names.host(s.host) == "director"
+                    && s.stage == crate::trace::Stage::Input
+                    && s.subject.and_then(|x| x.frame.ip().map(|p| p.outer().dst))
+                        == Some("10.0.0.100".parse().unwrap())
+            })
+            .collect();
+        assert!(!want.is_empty());
+        assert_eq!(got, want);
+    }
+
+    // `arp && host == router` keeps only ARP frames seen on the router; `drop` keeps only
+    // drops, and in a scenario where frames are dropped it finds them.
+    #[test]
+    fn protocols_and_actions() {
+        let (steps, names) = run("dr");
+        let got = hits("arp && host == router", &steps, &names);
+        assert!(!got.is_empty());
+        assert!(got.iter().all(
+            |&i| names.host(steps[i].host) == "router" && steps[i].subject.is_some_and(|x| x.frame.arp().is_some())
+        ));
+        let (steps, names) = run("nat-no-ip-forward");
+        let drops = hits("drop", &steps, &names);
+        assert!(!drops.is_empty());
+        assert_eq!(drops, (0..steps.len()).filter(|&i| matches!(steps[i].action, Action::Drop(_))).collect::<Vec<_>>());
+    }
+
+    // ip.addr matches the inner header of a tunnelled packet: on the TUN LAN the outer
+    // ip.dst is the RIP, yet `ip.addr == VIP` still finds the director's IPIP frames,
+    // while `ip.dst == VIP` (outer only) does not.
+    #[test]
+    fn ip_addr_sees_the_inner_header() {
+        let (steps, names) = run("tun");
+        let vip = "inner.ip && host == director && kind == send";
+        let tunnelled = hits(vip, &steps, &names);
+        assert!(!tunnelled.is_empty());
+        let any = hits(&format!("{vip} && ip.addr == 10.0.0.100"), &steps, &names);
+        let outer = hits(&format!("{vip} && ip.dst == 10.0.0.100"), &steps, &names);
+        assert_eq!(any, tunnelled);
+        assert!(outer.is_empty());
+    }
+
+    // Numbers compare numerically in decimal or hex, subnets match their addresses, and
+    // `!`/`||`/parentheses combine as in Wireshark: the two spellings select the same rows.
+    #[test]
+    fn values_and_combinators() {
+        let (steps, names) = run("nat");
+        let a = hits("tcp.flags == 0x002", &steps, &names);
+        let b = hits("tcp.flags == 2", &steps, &names);
+        assert!(!a.is_empty());
+        assert_eq!(a, b);
+        let lan = hits("ip.dst == 10.0.0.0/24 && tcp", &steps, &names);
+        assert!(!lan.is_empty());
+        let c = hits("!(arp || udp) && (host == rs1 or host == rs2)", &steps, &names);
+        let d = hits("not arp && not udp && host contains rs", &steps, &names);
+        assert_eq!(c, d);
+        assert!(!c.is_empty());
+    }
+
+    // Errors point at the column of the problem and say what was expected.
+    #[test]
+    fn errors_say_where_and_what() {
+        let e = Filter::parse("ip.dts == 1.2.3.4").unwrap_err();
+        assert_eq!((e.col, e.expected.as_str()), (1, "a field name"));
+        assert!(e.hint.unwrap().contains("ip.dst"));
+        let e = Filter::parse("ip.dst ==").unwrap_err();
+        assert_eq!(e.col, 10);
+        assert!(e.to_string().contains("a value after `ip.dst ==`"), "{e}");
+        let e = Filter::parse("(arp && host == router").unwrap_err();
+        assert!(e.to_string().contains("not closed"), "{e}");
+        let e = Filter::parse("host director").unwrap_err();
+        assert_eq!(e.col, 6);
+        let e = Filter::parse("ip.dst = 1.2.3.4").unwrap_err();
+        assert!(e.to_string().contains("=="), "{e}");
+        assert!(Filter::parse("\"open").is_err());
+    }
+
+    // A bare word that is no field searches host, stage and reason, as the TUI's first
+    // filter did: `rs2` keeps exactly the steps that mention rs2.
+    #[test]
+    fn bare_words_search_text() {
+        let (steps, names) = run("dr");
+        let got = hits("rs2", &steps, &names);
+        let want: Vec<usize> = (0..steps.len())
+            .filter(|&i| names.host(steps[i].host).contains("rs2") || steps[i].reason.contains("rs2"))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    proptest! {
+        // The parser never panics: any input either parses or yields an error whose
+        // column lies within the input (or just past its end).
+        #[test]
+        fn never_panics(s in "[ a-z0-9.=!&|()<>\"/]{0,40}") {
+            match Filter::parse(&s) {
+                Ok(_) => {}
+                Err(e) => prop_assert!(e.col >= 1 && e.col <= s.chars().count() + 1, "{e}"),
+            }
+        }
+
+        // Negation is exact: for any field test, `!(t)` holds on a step iff `t` does not.
+        #[test]
+        fn not_is_complement(field in prop::sample::select(Frame::field_names()), i in 0usize..500) {
+            static DR: std::sync::OnceLock<(Vec<Step>, Names)> = std::sync::OnceLock::new();
+            let (steps, names) = DR.get_or_init(|| run("dr"));
+            let s = &steps[i % steps.len()];
+            let t = Filter::parse(field).unwrap();
+            let n = Filter::parse(&format!("!({field})")).unwrap();
+            prop_assert_ne!(t.matches(s, names), n.matches(s, names));
+        }
+    }
+}
