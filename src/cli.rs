@@ -32,10 +32,14 @@ struct Printer {
     out: BufWriter<io::Stdout>,
     names: trace::Names,
     json: bool,
+    filter: Option<trace::filter::Filter>,
 }
 
 impl Recorder for Printer {
     fn record(&mut self, step: Step) {
+        if self.filter.as_ref().is_some_and(|f| !f.matches(&step, &self.names)) {
+            return;
+        }
         let line =
             if self.json { trace::json::line(&step, &self.names) } else { trace::text::line(&step, &self.names) };
         let _ = writeln!(self.out, "{line}");
@@ -43,7 +47,17 @@ impl Recorder for Printer {
 }
 
 /// `lvsim trace`.
-pub fn trace(name: &str, json: bool, pcap: Option<&Path>, seed: Option<u64>) -> Result<(), String> {
+pub fn trace(
+    name: &str,
+    json: bool,
+    pcap: Option<&Path>,
+    seed: Option<u64>,
+    filter: Option<&str>,
+) -> Result<(), String> {
+    let filter = filter
+        .map(trace::filter::Filter::parse)
+        .transpose()
+        .map_err(|e| format!("error: --filter {:?}: {e}\n", filter.unwrap_or_default()))?;
     let l = load(name)?;
     let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
     let capture = match pcap {
@@ -64,7 +78,7 @@ pub fn trace(name: &str, json: bool, pcap: Option<&Path>, seed: Option<u64>) -> 
         let _ = writeln!(out, "{}", trace::text::header());
     }
     let _ = out.flush();
-    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json }));
+    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json, filter }));
     engine.run();
     if let Some(c) = capture {
         drop(engine);
@@ -268,6 +282,39 @@ pub fn bench(requests: u64, runs: usize, json: bool) -> Result<(), String> {
     match r.peak_rss_kib {
         Some(k) => println!("  peak memory (VmHWM)  {:>11.1} MiB", k as f64 / 1024.0),
         None => println!("  peak memory          unknown (no /proc/self/status)"),
+    }
+    Ok(())
+}
+
+/// `lvsim bench --tui`.
+pub fn bench_tui(json: bool) -> Result<(), String> {
+    let r = crate::tui::bench::run()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r).expect("report serializes"));
+        return Ok(());
+    }
+    println!("lvsim bench --tui: open, then keys with a full 120x40 redraw each (target: <1 s, <50 ms/key)");
+    println!(
+        "  open dr ({} steps)                   {:>8.1} ms (median of 5)",
+        r.default_steps,
+        r.open_default_secs * 1e3
+    );
+    println!(
+        "  open dr x{} ({} steps, {} events)  {:>8.1} ms, {} snapshots",
+        crate::tui::bench::REQUESTS,
+        r.large_steps,
+        r.large_events,
+        r.open_large_secs * 1e3,
+        r.large_snapshots
+    );
+    for k in &r.keys {
+        println!(
+            "  keys on the {:<7} tab ({} keys)     median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            k.tab, k.keys, k.median_ms, k.p99_ms, k.max_ms
+        );
+    }
+    if let Some(kib) = r.peak_rss_kib {
+        println!("  peak memory (VmHWM)                  {:>8.1} MiB", kib as f64 / 1024.0);
     }
     Ok(())
 }

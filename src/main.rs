@@ -35,9 +35,14 @@ enum Cmd {
         /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
+        /// Print only the steps matching this filter, as in the TUI: Wireshark field names,
+        /// host, hook, kind (e.g. 'ip.dst == 10.0.0.100 && hook == INPUT', 'arp', 'drop').
+        #[arg(long, value_name = "EXPR")]
+        filter: Option<String>,
     },
-    /// Browse a scenario's trace in the terminal: every step, its frame fields by layer,
-    /// and what changed since the packet's previous hop. `lvsim` alone opens it on the
+    /// Step through a scenario in the terminal: the topology, every step with its frame
+    /// fields and what changed since the previous hop, the hook stages, the tables at that
+    /// instant; back, breakpoints, filters, run/pause. `lvsim` alone opens it on the
     /// default scenario when standard output is a terminal.
     Tui {
         /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
@@ -114,6 +119,9 @@ enum Cmd {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Measure the TUI instead: opening a scenario, and keys on a 100,000-step trace.
+        #[arg(long)]
+        tui: bool,
     },
 }
 
@@ -153,12 +161,14 @@ fn main() -> ExitCode {
         None if std::io::stdout().is_terminal() => {
             lvsim::tui::run(lvsim::scenario::DEFAULT, None, lvsim::lang::Lang::from_env())
         }
-        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None),
+        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None),
         Some(Cmd::Tui { scenario, seed, lang }) => {
             lvsim::tui::run(&scenario, seed, lang.unwrap_or_else(lvsim::lang::Lang::from_env))
         }
         Some(Cmd::List) => cli::list(),
-        Some(Cmd::Trace { scenario, json, pcap, seed }) => cli::trace(&scenario, json, pcap.as_deref(), seed),
+        Some(Cmd::Trace { scenario, json, pcap, seed, filter }) => {
+            cli::trace(&scenario, json, pcap.as_deref(), seed, filter.as_deref())
+        }
         Some(Cmd::Check { files }) => cli::check(&files),
         Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios),
         Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {
@@ -178,7 +188,8 @@ fn main() -> ExitCode {
         Some(Cmd::Sched { .. }) => {
             Err("lvsim sched: give either --script CASE.json or the compare subcommand\n".to_string())
         }
-        Some(Cmd::Bench { requests, runs, json }) => cli::bench(requests, runs, json),
+        Some(Cmd::Bench { tui: true, json, .. }) => cli::bench_tui(json),
+        Some(Cmd::Bench { requests, runs, json, .. }) => cli::bench(requests, runs, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

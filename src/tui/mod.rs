@@ -9,6 +9,7 @@
 //! steps and forked copies of the engine; it never changes the run it shows.
 
 pub mod app;
+pub mod bench;
 pub mod keys;
 pub mod render;
 pub mod text;

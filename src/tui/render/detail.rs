@@ -145,11 +145,18 @@ fn layers<'a>(fields: &'a [(&'static str, Value)]) -> Vec<(&'static str, Vec<&'a
     out
 }
 
+/// How far back [`previous_hop`] looks, in steps: a hop is microseconds and a few dozen
+/// steps earlier, a packet queued for ARP a few thousand at most; the bound keeps a key
+/// press fast on a long trace when the packet had no previous hop.
+const HOP_WINDOW: usize = 20_000;
+
 /// The latest step before `i`, on another host, carrying the same packet as step `i`.
 pub fn previous_hop(steps: &[Step], i: usize) -> Option<usize> {
     let s = &steps[i];
     let p = packet(s)?;
-    (0..i).rev().find(|&j| steps[j].host != s.host && packet(&steps[j]).is_some_and(|q| same_packet(p, q)))
+    (i.saturating_sub(HOP_WINDOW)..i)
+        .rev()
+        .find(|&j| steps[j].host != s.host && packet(&steps[j]).is_some_and(|q| same_packet(p, q)))
 }
 
 fn packet(s: &Step) -> Option<&Packet> {
