@@ -148,7 +148,7 @@ fn layers<'a>(fields: &'a [(&'static str, Value)]) -> Vec<(&'static str, Vec<&'a
 /// How far back [`previous_hop`] looks, in steps: a hop is microseconds and a few dozen
 /// steps earlier, a packet queued for ARP a few thousand at most; the bound keeps a key
 /// press fast on a long trace when the packet had no previous hop.
-const HOP_WINDOW: usize = 20_000;
+pub const HOP_WINDOW: usize = 20_000;
 
 /// The latest step before `i`, on another host, carrying the same packet as step `i`.
 pub fn previous_hop(steps: &[Step], i: usize) -> Option<usize> {
@@ -159,7 +159,15 @@ pub fn previous_hop(steps: &[Step], i: usize) -> Option<usize> {
         .find(|&j| steps[j].host != s.host && packet(&steps[j]).is_some_and(|q| same_packet(p, q)))
 }
 
-fn packet(s: &Step) -> Option<&Packet> {
+/// The first step after `i`, on another host, carrying the same packet as step `i`.
+pub fn next_hop(steps: &[Step], i: usize) -> Option<usize> {
+    let s = &steps[i];
+    let p = packet(s)?;
+    (i + 1..steps.len().min(i + HOP_WINDOW))
+        .find(|&j| steps[j].host != s.host && packet(&steps[j]).is_some_and(|q| same_packet(p, q)))
+}
+
+pub fn packet(s: &Step) -> Option<&Packet> {
     s.subject.as_ref().and_then(|sub| match &sub.frame {
         Frame { payload: crate::packet::Payload::Ipv4(p), .. } => Some(p),
         Frame { .. } => None,
@@ -168,7 +176,7 @@ fn packet(s: &Step) -> Option<&Packet> {
 
 /// Same protocol, ip.id and TCP seq/ack on the inner header, and the same source or the
 /// same destination endpoint.
-fn same_packet(a: &Packet, b: &Packet) -> bool {
+pub fn same_packet(a: &Packet, b: &Packet) -> bool {
     let (x, y) = (&a.ip, &b.ip);
     let tcp = match (&a.l4, &b.l4) {
         (L4::Tcp(s), L4::Tcp(t)) => s.seq == t.seq && s.ack == t.ack && s.flags == t.flags,

@@ -1,15 +1,19 @@
-//! The path view: every stage the selected step's host ran in the same event — the frame's
-//! walk through that host, RX → PREROUTING → ROUTING → INPUT or FORWARD → OUTPUT →
-//! POSTROUTING → NEIGH → TX — each with its verdict and reason, the selected one marked.
+//! The path view: the selected packet's walk through the selected step's host — RX →
+//! PREROUTING → ROUTING → INPUT or FORWARD → OUTPUT → POSTROUTING → NEIGH → TX — each
+//! stage with its verdict and reason, the selected one marked. The walk is every step on
+//! that host carrying the same packet between its previous hop and its next one (so a
+//! packet that waited for ARP shows both halves); for a step without an IP packet (ARP, a
+//! timer) it is that host's steps in the same event.
 //!
 //! ```text
-//! ┌ detail  path  tables ─────────── on director, this event: every stage ... ┐
-//! │   RX           recv      eth0: frame from 02:00:00:00:02:02                │
-//! │ ▶ INPUT        schedule  ipvs: rr picked 10.0.0.11:80 ...                  │
-//! │   POSTROUTING  pass      ...                                               │
+//! ┌ detail  path  tables ─────────── on director, this packet: every stage ... ┐
+//! │   0.000668064 eth0  RX          recv      l2: unicast frame for eth0       │
+//! │ ▶ 0.000668064 eth0  INPUT       schedule  ipvs: new conn ..., rr picked ...│
+//! │   0.000710752 eth0  TX          send      link: onto segment lan           │
 //! └────────────────────────────────────────────────────────────────────────────┘
 //! ```
 
+use super::detail;
 use crate::trace::Action;
 use crate::tui::app::App;
 use crate::tui::text::text;
@@ -19,11 +23,19 @@ use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-/// Indices of the steps on the selected step's host in the same event, in order.
+/// Indices of the steps of the selected packet's walk through the selected host, in order.
 pub fn walk(app: &App) -> Vec<usize> {
     let Some(i) = app.current() else { return Vec::new() };
-    let host = app.steps[i].host;
-    app.timeline.steps_of(app.timeline.event_of(i)).filter(|&j| app.steps[j].host == host).collect()
+    let steps = &app.steps;
+    let host = steps[i].host;
+    let Some(p) = detail::packet(&steps[i]) else {
+        return app.timeline.steps_of(app.timeline.event_of(i)).filter(|&j| steps[j].host == host).collect();
+    };
+    let lo = detail::previous_hop(steps, i).map_or(i.saturating_sub(detail::HOP_WINDOW), |j| j + 1);
+    let hi = detail::next_hop(steps, i).unwrap_or_else(|| steps.len().min(i + detail::HOP_WINDOW));
+    (lo..hi)
+        .filter(|&j| steps[j].host == host && detail::packet(&steps[j]).is_some_and(|q| detail::same_packet(p, q)))
+        .collect()
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -49,7 +61,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     _ => verdict,
                 };
                 let line = Line::from(vec![
-                    Span::raw(format!("{mark}{:<5} {:<12}", app.names.iface(s.host, s.iface), s.stage.name())),
+                    Span::raw(format!(
+                        "{mark}{:>11} {:<5} {:<12}",
+                        s.time.to_string(),
+                        app.names.iface(s.host, s.iface),
+                        s.stage.name()
+                    )),
                     verdict,
                     Span::raw(format!(" {}", s.reason)),
                 ]);
@@ -84,5 +101,26 @@ mod tests {
         // IPVS's transmit sends the rewritten packet through LOCAL_OUT (OUTPUT) again.
         assert!(pos(Stage::Input) < pos(Stage::Output));
         assert!(pos(Stage::Output) < pos(Stage::Tx));
+    }
+
+    // In DR the SYN waits on the director for ARP (the real server's MAC): its walk still
+    // runs from RX to TX across the two events, and holds the INPUT step where IPVS chose
+    // the real server.
+    #[test]
+    fn a_packet_queued_for_arp_shows_both_halves() {
+        let mut app = App::load("dr", None, Lang::En).unwrap();
+        let director = app.names.hosts.iter().position(|h| h == "director").unwrap() as u16;
+        let tx = app
+            .steps
+            .iter()
+            .position(|s| s.host == director && s.stage == Stage::Tx && detail::packet(s).is_some())
+            .unwrap();
+        update(&mut app, Key::Select(tx));
+        let w = walk(&app);
+        assert!(app.timeline.event_of(w[0]) < app.timeline.event_of(tx), "the walk spans two events");
+        let stages: Vec<Stage> = w.iter().map(|&j| app.steps[j].stage).collect();
+        assert_eq!(stages.first(), Some(&Stage::Rx), "{stages:?}");
+        assert_eq!(stages.last(), Some(&Stage::Tx), "{stages:?}");
+        assert!(w.iter().any(|&j| app.steps[j].action == Action::Schedule), "{stages:?}");
     }
 }
