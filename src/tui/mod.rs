@@ -40,6 +40,13 @@ pub fn run_loaded(l: Loaded, seed: Option<u64>, lang: Lang) -> Result<(), String
 /// mouse capture is turned off again on the way out, whatever happened.
 fn show(mut app: App) -> Result<(), String> {
     let mut terminal = ratatui::init();
+    // ratatui's hook leaves raw mode and the alternate screen; this one also stops mouse
+    // reporting, so a panic never leaves the terminal printing escape codes on clicks.
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), event::DisableMouseCapture);
+        restore(info);
+    }));
     let _ = execute!(std::io::stdout(), event::EnableMouseCapture);
     let result = (|| -> std::io::Result<()> {
         while !app.quit {
