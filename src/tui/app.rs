@@ -48,6 +48,11 @@ impl App {
     /// Runs scenario `name` to its end with a [`VecRecorder`] and keeps the steps.
     pub fn load(name: &str, seed: Option<u64>) -> Result<App, String> {
         let l = crate::scenario::load(name).map_err(|e| e.render())?;
+        App::from_loaded(&l, seed)
+    }
+
+    /// Runs an already loaded scenario (an exercise's variant) and keeps the steps.
+    pub fn from_loaded(l: &crate::scenario::Loaded, seed: Option<u64>) -> Result<App, String> {
         let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
         let rec = Rc::new(RefCell::new(VecRecorder::default()));
         engine.set_recorder(Box::new(rec.clone()));

@@ -18,7 +18,15 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind};
 /// trace until the user quits. `ratatui::init` installs a panic hook that restores the
 /// terminal.
 pub fn run(name: &str, seed: Option<u64>) -> Result<(), String> {
-    let mut app = App::load(name, seed)?;
+    run_app(App::load(name, seed)?)
+}
+
+/// Like [`run`], for a scenario already loaded (an exercise's variant, `lvsim tui --exercise`).
+pub fn run_loaded(loaded: &crate::scenario::Loaded, seed: Option<u64>) -> Result<(), String> {
+    run_app(App::from_loaded(loaded, seed)?)
+}
+
+fn run_app(mut app: App) -> Result<(), String> {
     let mut terminal = ratatui::init();
     let result = (|| -> std::io::Result<()> {
         while !app.quit {
