@@ -14,7 +14,7 @@ use crate::scenario::Loaded;
 use crate::trace::{Names, Step, VecRecorder};
 use crate::workload::App;
 use std::cell::{OnceCell, RefCell};
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::Ipv4Addr;
 use std::rc::Rc;
 
@@ -388,8 +388,12 @@ pub fn excerpt(cx: &Ctx) -> Result<Vec<String>, ExerciseError> {
         if let Some(sub) = s.subject {
             for f in &x.fields {
                 match sub.frame.field(f) {
-                    Some(FieldValue::Mac(m)) => line.push_str(&format!("  {f}={m} ({})", r.mac_owner(m))),
-                    Some(v) => line.push_str(&format!("  {f}={v}")),
+                    Some(FieldValue::Mac(m)) => {
+                        let _ = write!(line, "  {f}={m} ({})", r.mac_owner(m));
+                    }
+                    Some(v) => {
+                        let _ = write!(line, "  {f}={v}");
+                    }
                     None => {}
                 }
             }

@@ -239,7 +239,7 @@ fn grade_question(cx: &Ctx, q: &Question, given: Option<&String>, lang: Lang) ->
     }
     for m in &q.mistakes {
         let hit = match (&m.answer, &m.computed) {
-            (Some(a), _) => matches(&want, a, tol) == false && same_answer(given, a),
+            (Some(a), _) => !matches(&want, a, tol) && same_answer(given, a),
             (None, Some(src)) => {
                 let v = answer::compute(cx, src)?;
                 v != want && matches(&v, given, tol)
@@ -333,7 +333,7 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
         ) {
             Ok(c) if c[0].ok => item.points = 1.0,
             Ok(c) => {
-                item.label = c[0].expect.clone();
+                item.label.clone_from(&c[0].expect);
                 item.feedback.push(lang.pick(&g.says).replace("{got}", &c[0].got).trim().to_string());
             }
             Err(e) => item.feedback.push(e.to_string()),
@@ -394,7 +394,7 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
         items.push(Item {
             label: format!("{} ({})", ui(lang, t::FORBIDDEN), fix.forbid.join(", ")),
             points: if used.is_empty() { 1.0 } else { 0.0 },
-            feedback: used.iter().map(|m| format!("{m}")).collect(),
+            feedback: used.iter().map(|m| (*m).clone()).collect(),
             expected: None,
         });
     }

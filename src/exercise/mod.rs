@@ -22,6 +22,7 @@ pub use variant::Variant;
 use crate::scenario::locate::Locator;
 use crate::scenario::{self, Loaded, ScenarioError};
 use miette::Diagnostic;
+use std::fmt::Write as _;
 
 /// The exercises compiled into the binary: (id, RON source).
 pub const EMBEDDED: &[(&str, &str)] = &[
@@ -89,7 +90,7 @@ impl ExerciseError {
             ExerciseError::Other { message, help } => {
                 let mut s = format!("error: {message}\n");
                 if let Some(h) = help {
-                    s.push_str(&format!("  help: {h}\n"));
+                    let _ = writeln!(s, "  help: {h}");
                 }
                 s
             }
@@ -334,9 +335,9 @@ mod tests {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/exercises");
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
-            .filter_map(|e| e.ok())
+            .filter_map(Result::ok)
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".ron"))
+            .filter(|n| std::path::Path::new(n).extension().is_some_and(|e| e.eq_ignore_ascii_case("ron")))
             .map(|n| n.trim_end_matches(".ron").to_string())
             .collect();
         files.sort();

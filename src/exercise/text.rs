@@ -31,7 +31,7 @@ impl Lang {
         Lang::En
     }
 
-    pub fn pick<'a>(self, t: &'a Text) -> &'a str {
+    pub fn pick(self, t: &Text) -> &str {
         match self {
             Lang::En => &t.en,
             Lang::Zh => &t.zh,
