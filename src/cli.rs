@@ -318,3 +318,167 @@ pub fn bench_tui(json: bool) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `lvsim exercise ...`: the front end of [`crate::exercise`].
+pub mod exercise {
+    use crate::exercise::{self as ex, Lang, grade, text as t};
+    use std::fmt::Write as _;
+    use std::path::{Path, PathBuf};
+
+    fn lang_of(lang: Option<&str>) -> Result<Lang, String> {
+        match lang {
+            None => Ok(Lang::from_env()),
+            Some(l) => Lang::parse(l).ok_or_else(|| format!("--lang: expected zh or en, found \"{l}\"\n")),
+        }
+    }
+
+    fn load(id: &str) -> Result<ex::Source, String> {
+        ex::load(id).map_err(|e| e.render())
+    }
+
+    /// `lvsim exercise list`.
+    pub fn list(lang: Option<&str>) -> Result<(), String> {
+        let lang = lang_of(lang)?;
+        let mut o = String::new();
+        for s in ex::all().map_err(|e| e.render())? {
+            let topics: Vec<&str> = s.raw.topics.iter().map(|t| t.name()).collect();
+            let _ = writeln!(
+                o,
+                "{:<24} {:<13} {:<28} {}",
+                s.raw.id,
+                s.raw.kind.name(),
+                topics.join(","),
+                s.raw.title.get(lang)
+            );
+        }
+        print!("{o}");
+        Ok(())
+    }
+
+    /// `lvsim exercise show ID`.
+    pub fn show(id: &str, student: Option<&str>, lang: Option<&str>) -> Result<(), String> {
+        let lang = lang_of(lang)?;
+        let inst = load(id)?.instance(student).map_err(|e| e.render())?;
+        let e = &inst.ex;
+        let mut o = String::new();
+        let _ = writeln!(o, "{} — {}  [{}]", e.id, e.title.get(lang), e.kind.name());
+        let _ = writeln!(o, "\n{}: {}", t::ui(lang, t::TASK), e.task.get(lang).trim());
+        let cx = ex::answer::Ctx::new(&inst);
+        let lines = ex::answer::excerpt(&cx).map_err(|e| e.render())?;
+        if !lines.is_empty() {
+            let _ = writeln!(o, "\n{}:", t::ui(lang, t::EXCERPT));
+            for l in lines {
+                let _ = writeln!(o, "  {l}");
+            }
+        }
+        if !e.questions.is_empty() {
+            let _ = writeln!(o, "\n{}:", t::ui(lang, t::QUESTIONS));
+            for q in &e.questions {
+                let _ = writeln!(o, "  {} = ?   {}", q.key, q.text.get(lang).trim());
+            }
+        }
+        let _ = writeln!(o, "\n{}: {}", t::ui(lang, t::HINT), e.hint.get(lang).trim());
+        print!("{o}");
+        Ok(())
+    }
+
+    /// `lvsim exercise start ID`: writes the starting files into `dir` (default `./ID`).
+    pub fn start(id: &str, student: Option<&str>, dir: Option<&Path>, lang: Option<&str>) -> Result<(), String> {
+        let lang = lang_of(lang)?;
+        let inst = load(id)?.instance(student).map_err(|e| e.render())?;
+        let dir = dir.map_or_else(|| PathBuf::from(id), Path::to_path_buf);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}\n", dir.display()))?;
+        for (name, text) in grade::start_files(&inst, lang).map_err(|e| e.render())? {
+            let p = dir.join(name);
+            std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}\n", p.display()))?;
+            println!("wrote {}", p.display());
+        }
+        Ok(())
+    }
+
+    /// The student named in `exercise.txt` next to the submission, or on the sheet.
+    fn meta_student(dir: &Path) -> Option<String> {
+        let text = std::fs::read_to_string(dir.join("exercise.txt")).ok()?;
+        text.lines()
+            .find_map(|l| l.split_once('=').filter(|(k, _)| k.trim() == "student").map(|(_, v)| v.trim().to_string()))
+    }
+
+    /// Grades one submission: a directory written by `start`, an answers.txt, or a .ron.
+    pub fn grade_path(
+        src: &ex::Source,
+        path: &Path,
+        student: Option<&str>,
+        lang: Lang,
+    ) -> Result<grade::Report, String> {
+        let is_fix = src.raw.kind == ex::Kind::Fix;
+        let (dir, file) = if path.is_dir() {
+            (path.to_path_buf(), path.join(if is_fix { "scenario.ron" } else { "answers.txt" }))
+        } else {
+            (path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf), path.to_path_buf())
+        };
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}\n", file.display()))?;
+        let origin = file.display().to_string();
+        let keys: Vec<&str> = src.raw.questions.iter().map(|q| q.key.as_str()).collect();
+        let sheet =
+            if is_fix { None } else { Some(grade::parse_sheet(&origin, &text, &keys).map_err(|e| e.render())?) };
+        let who = student
+            .map(str::to_string)
+            .or_else(|| meta_student(&dir))
+            .or_else(|| sheet.as_ref().and_then(|s| s.student.clone()));
+        let inst = src.instance(who.as_deref()).map_err(|e| e.render())?;
+        match sheet {
+            Some(s) => grade::grade_sheet(&inst, &s, lang),
+            None => grade::grade_fix(&inst, &origin, &text, lang),
+        }
+        .map_err(|e| e.render())
+    }
+
+    /// `lvsim exercise check ID [PATH]`: exit status 0 only when fully correct.
+    pub fn check(
+        id: &str,
+        path: Option<&Path>,
+        student: Option<&str>,
+        lang: Option<&str>,
+        show_answers: bool,
+    ) -> Result<(), String> {
+        let lang = lang_of(lang)?;
+        let src = load(id)?;
+        let default = PathBuf::from(id);
+        let r = grade_path(&src, path.unwrap_or(&default), student, lang)?;
+        print!("{}", r.render(lang, show_answers));
+        if r.full() { Ok(()) } else { Err(String::new()) }
+    }
+
+    fn csv_field(s: &str) -> String {
+        if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    }
+
+    /// `lvsim exercise grade ID DIR --csv`: one row per student sub-directory. The
+    /// directory name is the student's name (it decides the variant).
+    pub fn grade_all(id: &str, dir: &Path, lang: Option<&str>) -> Result<(), String> {
+        let lang = lang_of(lang)?;
+        let src = load(id)?;
+        let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read {}: {e}\n", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        subs.sort();
+        let mut o = String::from("student,score,max,percent,full,failed\n");
+        for p in subs {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let (score, max, full, failed) = match grade_path(&src, &p, Some(&name), lang) {
+                Ok(r) => {
+                    let failed: Vec<String> = r.items.iter().filter(|i| !i.ok()).map(|i| i.label.clone()).collect();
+                    (grade::fmt_score(r.score()), r.max(), r.full(), failed.join("; "))
+                }
+                Err(e) => ("0".to_string(), 0.0, false, e.lines().next().unwrap_or("").to_string()),
+            };
+            let pct = if max > 0.0 { 100.0 * score.parse::<f64>().unwrap_or(0.0) / max } else { 0.0 };
+            let _ = writeln!(o, "{},{score},{max},{pct:.0},{full},{}", csv_field(&name), csv_field(&failed));
+        }
+        print!("{o}");
+        Ok(())
+    }
+}

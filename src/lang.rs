@@ -25,6 +25,15 @@ impl Lang {
         }
     }
 
+    /// `zh` or `en` (also `english`, `chinese`, `cn`, `zh_cn`); anything else is `None`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.to_ascii_lowercase().as_str() {
+            "en" | "english" => Some(Lang::En),
+            "zh" | "cn" | "chinese" | "zh_cn" | "zh-cn" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
     /// The other language.
     #[must_use]
     pub fn toggle(self) -> Lang {

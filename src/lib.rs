@@ -14,6 +14,7 @@
 //! | [`schedulers`] | one file per IPVS scheduler |
 //! | [`workload`] | client and server applications, TCP/UDP sockets |
 //! | [`engine`] | the event loop that walks frames through the hosts |
+//! | [`exercise`] | coursework exercises graded by the simulator, per-student variants |
 //! | [`trace`] | trace steps, text and JSON Lines output |
 //! | [`metrics`] | counters, drops by reason, latency histograms |
 //! | [`scenario`] | the RON scenario format, validation with friendly errors, embedded scenarios |
@@ -35,6 +36,7 @@ pub mod bench;
 pub mod capture;
 pub mod cli;
 pub mod engine;
+pub mod exercise;
 pub mod ipvs;
 pub mod lang;
 pub mod metrics;

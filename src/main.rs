@@ -54,6 +54,17 @@ enum Cmd {
         /// Language of the interface (default: from LC_ALL / LC_MESSAGES / LANG).
         #[arg(long, value_enum)]
         lang: Option<lvsim::lang::Lang>,
+        /// Open this exercise's scenario instead (see `lvsim exercise list`).
+        #[arg(long, value_name = "ID")]
+        exercise: Option<String>,
+        /// With --exercise: the student whose variant to open.
+        #[arg(long, value_name = "NAME", requires = "exercise")]
+        student: Option<String>,
+    },
+    /// Coursework exercises graded by the simulator: list, show, start, check, grade.
+    Exercise {
+        #[command(subcommand)]
+        cmd: ExerciseCmd,
     },
     /// Validate scenario files: clear errors and exit status 1 when one is wrong.
     Check {
@@ -126,6 +137,61 @@ enum Cmd {
 }
 
 #[derive(Subcommand)]
+enum ExerciseCmd {
+    /// The exercises: id, kind, topics, title.
+    List {
+        #[arg(long, value_name = "zh|en")]
+        lang: Option<String>,
+    },
+    /// An exercise's task, questions and hint (for a student's variant with --student).
+    Show {
+        id: String,
+        #[arg(long, value_name = "NAME")]
+        student: Option<String>,
+        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
+        #[arg(long, value_name = "zh|en")]
+        lang: Option<String>,
+    },
+    /// Write the starting files: answers.txt (questions as comments) or scenario.ron to fix.
+    Start {
+        id: String,
+        /// The student's name: it decides the variant (addresses, weights, orders).
+        #[arg(long, value_name = "NAME")]
+        student: Option<String>,
+        /// Where to write (default: ./ID).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        #[arg(long, value_name = "zh|en")]
+        lang: Option<String>,
+    },
+    /// Grade an answer: a directory written by `start`, an answers.txt or a scenario .ron.
+    /// Exit status 0 only when fully correct.
+    Check {
+        id: String,
+        /// Default: ./ID.
+        path: Option<PathBuf>,
+        /// Grade this student's variant (default: the name written by `start`).
+        #[arg(long, value_name = "NAME")]
+        student: Option<String>,
+        #[arg(long, value_name = "zh|en")]
+        lang: Option<String>,
+        /// Also print the expected answers (teacher's key).
+        #[arg(long)]
+        show_answers: bool,
+    },
+    /// Grade every student's sub-directory of SUBMISSIONS (named after the student): one CSV row each.
+    Grade {
+        id: String,
+        submissions: PathBuf,
+        /// CSV output (the only format for now).
+        #[arg(long)]
+        csv: bool,
+        #[arg(long, value_name = "zh|en")]
+        lang: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum SchedCmd {
     /// One workload through several schedulers: spread, shares, Jain's index.
     Compare {
@@ -162,9 +228,27 @@ fn main() -> ExitCode {
             lvsim::tui::run(lvsim::scenario::DEFAULT, None, lvsim::lang::Lang::from_env())
         }
         None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None),
-        Some(Cmd::Tui { scenario, seed, lang }) => {
+        Some(Cmd::Tui { exercise: Some(id), student, seed, lang, .. }) => {
+            lvsim::exercise::scenario_for(&id, student.as_deref())
+                .map_err(|e| e.render())
+                .and_then(|l| lvsim::tui::run_loaded(l, seed, lang.unwrap_or_else(lvsim::lang::Lang::from_env)))
+        }
+        Some(Cmd::Tui { scenario, seed, lang, .. }) => {
             lvsim::tui::run(&scenario, seed, lang.unwrap_or_else(lvsim::lang::Lang::from_env))
         }
+        Some(Cmd::Exercise { cmd }) => match cmd {
+            ExerciseCmd::List { lang } => cli::exercise::list(lang.as_deref()),
+            ExerciseCmd::Show { id, student, lang } => cli::exercise::show(&id, student.as_deref(), lang.as_deref()),
+            ExerciseCmd::Start { id, student, dir, lang } => {
+                cli::exercise::start(&id, student.as_deref(), dir.as_deref(), lang.as_deref())
+            }
+            ExerciseCmd::Check { id, path, student, lang, show_answers } => {
+                cli::exercise::check(&id, path.as_deref(), student.as_deref(), lang.as_deref(), show_answers)
+            }
+            ExerciseCmd::Grade { id, submissions, csv: _, lang } => {
+                cli::exercise::grade_all(&id, &submissions, lang.as_deref())
+            }
+        },
         Some(Cmd::List) => cli::list(),
         Some(Cmd::Trace { scenario, json, pcap, seed, filter }) => {
             cli::trace(&scenario, json, pcap.as_deref(), seed, filter.as_deref())

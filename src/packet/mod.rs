@@ -255,7 +255,10 @@ mod tests {
             (tcp_synack_data(), "TCP 10.0.0.2:80 > 10.0.0.1:49152 [SYN, ACK] len=100 ttl=64"),
             (udp_dgram(), "UDP 10.0.0.1:5353 > 10.0.0.2:53 len=512 ttl=64"),
             (icmp_echo(), "ICMP 10.0.0.1 > 10.0.0.2 echo request seq=7 ttl=64"),
-            (ipip_tcp(), "IPIP 10.0.0.10 > 10.0.1.5 [TCP 192.0.2.7:40000 > 10.0.0.100:443 [PSH, ACK] len=1440 ttl=63] ttl=64"),
+            (
+                ipip_tcp(),
+                "IPIP 10.0.0.10 > 10.0.1.5 [TCP 192.0.2.7:40000 > 10.0.0.100:443 [PSH, ACK] len=1440 ttl=63] ttl=64",
+            ),
             (
                 icmp_frag_needed(),
                 "ICMP 10.0.0.10 > 10.0.0.10 fragmentation needed (mtu 1480) for 10.0.0.10 > 10.0.1.5 ttl=64",

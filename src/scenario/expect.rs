@@ -145,11 +145,22 @@ pub fn verify(l: &Loaded) -> Result<Vec<Check>, ScenarioError> {
     let rec = Rc::new(RefCell::new(VecRecorder::default()));
     engine.set_recorder(Box::new(rec.clone()));
     engine.run();
-    let names = engine.names();
     let steps = std::mem::take(&mut rec.borrow_mut().steps);
+    check_all(l, &engine, &steps, &l.scenario.expect)
+}
+
+/// Checks `expects` against a finished run of `l` (its engine and recorded steps), so a
+/// caller that already ran the scenario (the exercise checker) need not run it again.
+pub fn check_all(
+    l: &Loaded,
+    engine: &Engine,
+    steps: &[crate::trace::Step],
+    expects: &[Expect],
+) -> Result<Vec<Check>, ScenarioError> {
+    let names = engine.names();
     let from = l.source.find("expect:").unwrap_or(0);
     let cx = Ctx { l, loc: Locator::new(&l.source), from };
-    l.scenario.expect.iter().map(|x| check_one(&cx, &engine, &names, &steps, x)).collect()
+    expects.iter().map(|x| check_one(&cx, engine, &names, steps, x)).collect()
 }
 
 fn host_id(cx: &Ctx, e: &Engine, name: &str) -> Result<usize, ScenarioError> {

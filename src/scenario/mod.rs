@@ -7,7 +7,7 @@ pub mod build;
 pub mod command;
 pub mod error;
 pub mod expect;
-mod locate;
+pub(crate) mod locate;
 
 pub use error::ScenarioError;
 

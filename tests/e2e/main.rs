@@ -5,6 +5,7 @@ mod conservation;
 mod determinism;
 mod dr;
 mod errors;
+mod exercises;
 mod hooks;
 mod listings;
 mod nat;
