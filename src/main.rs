@@ -99,6 +99,32 @@ enum Cmd {
         #[command(subcommand)]
         cmd: Option<SchedCmd>,
     },
+    /// Run a scenario to its end with tracing off; write summary.json, CSV time series
+    /// and per-server/per-host tables, and charts (PNG and SVG) into DIR.
+    Run {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
+        scenario: String,
+        /// Output directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Master seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Time-series bin (default: a hundredth of the run, e.g. "100ms").
+        #[arg(long)]
+        bin: Option<String>,
+    },
+    /// Run a parameter sweep (an embedded sweep name or a sweep .ron file) on all cores;
+    /// write points.csv and charts across points into DIR.
+    Sweep {
+        sweep: String,
+        /// Output directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Worker threads (default 0: all cores). Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
     /// The packets-per-second benchmark (tracing off).
     Bench {
         /// Requests in all (the reference figure uses 1,000,000).
@@ -171,6 +197,8 @@ fn main() -> ExitCode {
         Some(Cmd::Sched { .. }) => {
             Err("lvsim sched: give either --script CASE.json or the compare subcommand\n".to_string())
         }
+        Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
+        Some(Cmd::Sweep { sweep, out, threads }) => cli::sweep(&sweep, &out, threads),
         Some(Cmd::Bench { requests, runs, json }) => cli::bench(requests, runs, json),
     };
     match result {

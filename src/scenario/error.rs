@@ -58,7 +58,7 @@ impl ScenarioError {
         }
     }
 
-    pub(super) fn from_ron(origin: &str, source: &str, e: &ron::error::SpannedError) -> Self {
+    pub(crate) fn from_ron(origin: &str, source: &str, e: &ron::error::SpannedError) -> Self {
         let start = offset_of(source, e.span.start.line, e.span.start.col);
         let end = offset_of(source, e.span.end.line, e.span.end.col).max(start);
         let msg = e.code.to_string();

@@ -7,7 +7,7 @@ pub mod build;
 pub mod command;
 pub mod error;
 pub mod expect;
-mod locate;
+pub(crate) mod locate;
 
 pub use error::ScenarioError;
 
@@ -192,6 +192,12 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("tun-no-vip", include_str!("../../scenarios/tun-no-vip.ron")),
     ("tun-rp-filter", include_str!("../../scenarios/tun-rp-filter.ron")),
     ("tun-tunl0-down", include_str!("../../scenarios/tun-tunl0-down.ron")),
+    ("bottleneck-nat", include_str!("../../scenarios/bottleneck-nat.ron")),
+    ("bottleneck-dr", include_str!("../../scenarios/bottleneck-dr.ron")),
+    ("bottleneck-tun", include_str!("../../scenarios/bottleneck-tun.ron")),
+    ("fairness", include_str!("../../scenarios/fairness.ron")),
+    ("sh-skew", include_str!("../../scenarios/sh-skew.ron")),
+    ("persistence", include_str!("../../scenarios/persistence.ron")),
 ];
 
 /// The scenario `cargo run` opens.
