@@ -351,3 +351,30 @@ pub fn sweep(name: &str, out: &Path, threads: usize) -> Result<(), String> {
     let _ = writeln!(stdout, "  wrote {} files in {}", paths.len(), out.display());
     Ok(())
 }
+
+/// `lvsim bench --sweep SECS`: the 8-point bottleneck sweep with 1 thread, then with
+/// every core; wall times, speed-up, and whether both gave the same points.
+pub fn bench_sweep(secs: u64, json: bool) -> Result<(), String> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let threads: Vec<usize> = if cores > 1 { vec![1, cores] } else { vec![1] };
+    let r = crate::bench::run_sweep(secs, &threads).map_err(|e| e.render())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r).expect("report serializes"));
+        return Ok(());
+    }
+    println!(
+        "lvsim bench --sweep: bottleneck, {} points (NAT, DR × 10k-16k connections/s), {} s simulated each",
+        r.points, r.simulated_secs
+    );
+    println!("  connections started  {:>14}", r.connections);
+    for (t, w) in &r.wall_secs {
+        println!("  wall time, {t} thread(s) {w:>10.1} s");
+    }
+    println!("  speed-up             {:>14.2}x", r.speedup);
+    println!("  identical results    {:>14}", r.identical);
+    match r.peak_rss_kib {
+        Some(k) => println!("  peak memory (VmHWM)  {:>11.1} MiB", k as f64 / 1024.0),
+        None => println!("  peak memory          unknown (no /proc/self/status)"),
+    }
+    Ok(())
+}

@@ -137,6 +137,10 @@ enum Cmd {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Instead: the sweep bench, 8 bottleneck points of SECS simulated seconds each
+        /// (60 for the reference figure), with 1 thread and then all cores.
+        #[arg(long, value_name = "SECS")]
+        sweep: Option<u64>,
     },
 }
 
@@ -199,7 +203,8 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
         Some(Cmd::Sweep { sweep, out, threads }) => cli::sweep(&sweep, &out, threads),
-        Some(Cmd::Bench { requests, runs, json }) => cli::bench(requests, runs, json),
+        Some(Cmd::Bench { sweep: Some(secs), json, .. }) => cli::bench_sweep(secs, json),
+        Some(Cmd::Bench { requests, runs, json, sweep: None }) => cli::bench(requests, runs, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -66,6 +66,8 @@ pub struct Lines {
     pub note: Option<String>,
     /// Label x values with these names (categorical x at 0, 1, 2...).
     pub x_names: Option<Vec<String>>,
+    /// Draw no point markers (dense lines, step functions).
+    pub no_markers: bool,
 }
 
 /// A grouped bar chart: `series[s].1[c]` = (value, low, high) of series `s` in category `c`.
@@ -144,7 +146,7 @@ where
             .map_err(err)?
             .label(&l.name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], col.stroke_width(4)));
-        if l.points.len() <= 30 {
+        if l.points.len() <= 30 && !c.no_markers {
             chart
                 .draw_series(l.points.iter().map(|p| Circle::new((p.0, p.1), 5, col.filled())))
                 .map_err(err)?;
@@ -162,7 +164,7 @@ where
     }
     if let Some(n) = &c.note {
         for (k, line) in n.lines().enumerate() {
-            root.draw(&Text::new(line.to_string(), (WIDTH as i32 - 420, 90 + 26 * k as i32), (FONT, 20)))
+            root.draw(&Text::new(line.to_string(), (WIDTH as i32 - 360, HEIGHT as i32 - 260 + 26 * k as i32), (FONT, 20)))
                 .map_err(err)?;
         }
     }
@@ -244,7 +246,7 @@ pub fn short(v: f64) -> String {
         format!("{:.1}M", v / 1e6)
     } else if a >= 1e4 {
         format!("{:.0}k", v / 1e3)
-    } else if a >= 100.0 || a == 0.0 {
+    } else if a >= 100.0 || v.fract() == 0.0 {
         format!("{v:.0}")
     } else if a >= 1.0 {
         format!("{v:.1}")

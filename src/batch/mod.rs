@@ -338,10 +338,11 @@ pub fn run_charts(run: &Run) -> Vec<(&'static str, charts::Chart)> {
             title: format!("{}: client latency (CDF)", s.scenario),
             x_desc: "latency from connect to response (ms)".into(),
             y_desc: "fraction of connections".into(),
-            lines: vec![Line::new("", run.latency.cdf().iter().map(|(ns, f)| (*ns as f64 / 1e6, *f)))],
+            lines: vec![Line::new("", cdf_steps(&run.latency))],
             y_range: Some((0.0, 1.0)),
             note: Some(format!("p50 {} ms\np95 {} ms\np99 {} ms", opt(l.p50), opt(l.p95), opt(l.p99))),
             x_names: None,
+            no_markers: true,
         }),
     ));
     out.push((
@@ -397,6 +398,22 @@ pub fn run_charts(run: &Run) -> Vec<(&'static str, charts::Chart)> {
         }),
     ));
     out
+}
+
+/// The latency CDF as a step function in ms: flat between histogram buckets.
+fn cdf_steps(h: &Histogram) -> Vec<(f64, f64)> {
+    let mut pts = Vec::new();
+    let mut last = 0.0;
+    for (ns, f) in h.cdf() {
+        let x = ns as f64 / 1e6;
+        pts.push((x, last));
+        pts.push((x, f));
+        last = f;
+    }
+    if h.count > 0 {
+        pts.push((h.max_ns as f64 / 1e6, 1.0));
+    }
+    pts
 }
 
 /// Writes everything `lvsim run --out DIR` writes: summary.json, CSV tables, charts.

@@ -190,7 +190,7 @@ pub fn parse(origin: &str, src: &str) -> Result<Sweep, ScenarioError> {
     let spec: SweepSpec = ron::Options::default()
         .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
         .from_str(src)
-        .map_err(|e| ScenarioError::from_ron(origin, src, &e))?;
+        .map_err(|e| ScenarioError::from_ron_as(origin, src, &e, "a valid sweep file"))?;
     let loc = Locator::new(src);
     let err_at = |text: &str, expected: &str, found: String, help: Option<String>| {
         // Point at the quoted literal when there is one, else at the first bare mention.
@@ -275,7 +275,7 @@ pub fn parse(origin: &str, src: &str) -> Result<Sweep, ScenarioError> {
             let names: Vec<&str> = spec.vary.iter().map(Param::name).collect();
             return Err(err_at(
                 v,
-                &format!("for `{field}`, one of the varied parameters ({})", names.join(", ")),
+                &format!("one of the varied parameters ({}) for `{field}`", names.join(", ")),
                 format!("\"{v}\""),
                 None,
             ));
@@ -649,6 +649,7 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
                 y_range,
                 note: None,
                 x_names: None,
+                no_markers: false,
             })
         } else {
             charts::Chart::Bars(charts::Bars {
