@@ -303,11 +303,8 @@ pub fn sweep(name: &str, out: &Path, threads: usize) -> Result<(), String> {
     use std::io::IsTerminal;
     let sw = crate::batch::sweep::load(name).map_err(|e| e.render())?;
     let n = sw.points.len() as u64;
-    let bar = if io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(n)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar =
+        if io::stderr().is_terminal() { indicatif::ProgressBar::new(n) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} points, {elapsed} (eta {eta})")
             .map_err(|e| e.to_string())?

@@ -70,6 +70,9 @@ pub struct Lines {
     pub no_markers: bool,
 }
 
+/// One bar series: its name and (value, low, high) per category.
+pub type BarSeries = (String, Vec<(f64, f64, f64)>);
+
 /// A grouped bar chart: `series[s].1[c]` = (value, low, high) of series `s` in category `c`.
 #[derive(Clone, Debug, Default)]
 pub struct Bars {
@@ -77,7 +80,7 @@ pub struct Bars {
     pub x_desc: String,
     pub y_desc: String,
     pub categories: Vec<String>,
-    pub series: Vec<(String, Vec<(f64, f64, f64)>)>,
+    pub series: Vec<BarSeries>,
     pub y_range: Option<(f64, f64)>,
 }
 
@@ -147,9 +150,7 @@ where
             .label(&l.name)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], col.stroke_width(4)));
         if l.points.len() <= 30 && !c.no_markers {
-            chart
-                .draw_series(l.points.iter().map(|p| Circle::new((p.0, p.1), 5, col.filled())))
-                .map_err(err)?;
+            chart.draw_series(l.points.iter().map(|p| Circle::new((p.0, p.1), 5, col.filled()))).map_err(err)?;
         }
     }
     if c.lines.len() > 1 || c.lines.first().is_some_and(|l| !l.name.is_empty()) {
@@ -164,8 +165,8 @@ where
     }
     if let Some(n) = &c.note {
         for (k, line) in n.lines().enumerate() {
-            root.draw(&Text::new(line.to_string(), (WIDTH as i32 - 360, HEIGHT as i32 - 260 + 26 * k as i32), (FONT, 20)))
-                .map_err(err)?;
+            let y = HEIGHT.cast_signed() - 260 + 26 * i32::try_from(k).unwrap_or(0);
+            root.draw(&Text::new(line.to_string(), (WIDTH.cast_signed() - 360, y), (FONT, 20))).map_err(err)?;
         }
     }
     root.present().map_err(err)
@@ -214,9 +215,9 @@ where
         let left = |ci: usize| ci as f64 - 0.4 + width * si as f64;
         chart
             .draw_series(
-                vals.iter()
-                    .enumerate()
-                    .map(|(ci, v)| Rectangle::new([(left(ci) + 0.01, 0.0), (left(ci) + width - 0.01, v.0)], col.filled())),
+                vals.iter().enumerate().map(|(ci, v)| {
+                    Rectangle::new([(left(ci) + 0.01, 0.0), (left(ci) + width - 0.01, v.0)], col.filled())
+                }),
             )
             .map_err(err)?
             .label(name)

@@ -275,19 +275,6 @@ fn collect(name: &str, seed: u64, e: &Engine) -> Run {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_bin_is_a_hundredth() {
-        // 60 s runs get 600 ms bins, 1 s runs the 10 ms floor: about 100 points per chart.
-        assert_eq!(default_bin(SimDuration::from_secs(60)), SimDuration::from_millis(600));
-        assert_eq!(default_bin(SimDuration::from_secs(1)), SimDuration::from_millis(10));
-        assert_eq!(default_bin(SimDuration::from_millis(100)), SimDuration::from_millis(10));
-    }
-}
-
 /// The charts of one run, ready to draw: (file stem, chart).
 pub fn run_charts(run: &Run) -> Vec<(&'static str, charts::Chart)> {
     use charts::{Bars, Chart, Line, Lines};
@@ -311,7 +298,9 @@ pub fn run_charts(run: &Run) -> Vec<(&'static str, charts::Chart)> {
                 .servers
                 .iter()
                 .enumerate()
-                .map(|(i, sv)| Line::new(&sv.name, bins.iter().map(|(t, dt, a, b)| (*t, (b.served[i] - a.served[i]) as f64 / dt))))
+                .map(|(i, sv)| {
+                    Line::new(&sv.name, bins.iter().map(|(t, dt, a, b)| (*t, (b.served[i] - a.served[i]) as f64 / dt)))
+                })
                 .collect(),
             ..Lines::default()
         }),
@@ -325,7 +314,10 @@ pub fn run_charts(run: &Run) -> Vec<(&'static str, charts::Chart)> {
             categories: s.servers.iter().map(|v| v.name.clone()).collect(),
             series: vec![
                 ("connections served".into(), s.servers.iter().map(|v| (v.share, v.share, v.share)).collect()),
-                ("IPVS weight".into(), s.servers.iter().map(|v| (v.weight_share, v.weight_share, v.weight_share)).collect()),
+                (
+                    "IPVS weight".into(),
+                    s.servers.iter().map(|v| (v.weight_share, v.weight_share, v.weight_share)).collect(),
+                ),
             ],
             y_range: None,
         }),
@@ -423,4 +415,17 @@ pub fn write_run(run: &Run, dir: &std::path::Path) -> Result<Vec<std::path::Path
         paths.extend(charts::render(&chart, &dir.join(stem))?);
     }
     Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_bin_is_a_hundredth() {
+        // 60 s runs get 600 ms bins, 1 s runs the 10 ms floor: about 100 points per chart.
+        assert_eq!(default_bin(SimDuration::from_secs(60)), SimDuration::from_millis(600));
+        assert_eq!(default_bin(SimDuration::from_secs(1)), SimDuration::from_millis(10));
+        assert_eq!(default_bin(SimDuration::from_millis(100)), SimDuration::from_millis(10));
+    }
 }

@@ -8,10 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Every CSV file `lvsim run` writes and its columns, in order.
 pub const COLUMNS: &[(&str, &[&str])] = &[
-    (
-        "timeseries.csv",
-        &["t_s", "started_per_s", "completed_per_s", "failed_per_s", "mean_latency_ms", "drops_per_s"],
-    ),
+    ("timeseries.csv", &["t_s", "started_per_s", "completed_per_s", "failed_per_s", "mean_latency_ms", "drops_per_s"]),
     ("servers_timeseries.csv", &["t_s", "server", "served_per_s", "activeconns", "inactconns"]),
     ("hosts_timeseries.csv", &["t_s", "host", "rx_per_s", "drops_per_s", "cpu_util", "link_util"]),
     ("servers.csv", &["server", "served", "share", "weight", "weight_share"]),
@@ -49,7 +46,9 @@ fn write_csv(path: &Path, file: &str, rows: &[Vec<String>]) -> io::Result<PathBu
 }
 
 /// Bins of the series: (end time in s, bin length in s, previous sample, this sample).
-fn bins(run: &Run) -> impl Iterator<Item = (f64, f64, &crate::metrics::series::Sample, &crate::metrics::series::Sample)> {
+fn bins(
+    run: &Run,
+) -> impl Iterator<Item = (f64, f64, &crate::metrics::series::Sample, &crate::metrics::series::Sample)> {
     run.series.samples.windows(2).map(|w| {
         let dt = (w[1].t_ns - w[0].t_ns) as f64 / 1e9;
         (w[1].t_ns as f64 / 1e9, dt, &w[0], &w[1])
@@ -178,7 +177,8 @@ pub fn table(run: &Run) -> String {
     );
     let _ = writeln!(t, "  {:<12} {:>9} {:>7} {:>6} {:>8}", "server", "served", "share", "weight", "w-share");
     for r in &s.servers {
-        let _ = writeln!(t, "  {:<12} {:>9} {:>7.3} {:>6} {:>8.3}", r.name, r.served, r.share, r.weight, r.weight_share);
+        let _ =
+            writeln!(t, "  {:<12} {:>9} {:>7.3} {:>6} {:>8.3}", r.name, r.served, r.share, r.weight, r.weight_share);
     }
     let _ = writeln!(t, "  {:<12} {:>9} {:>9} {:>8} {:>6}", "host", "rx/s", "dropped", "cpu", "link");
     for h in &s.hosts {

@@ -194,9 +194,9 @@ pub fn parse(origin: &str, src: &str) -> Result<Sweep, ScenarioError> {
     let loc = Locator::new(src);
     let err_at = |text: &str, expected: &str, found: String, help: Option<String>| {
         // Point at the quoted literal when there is one, else at the first bare mention.
-        let (s, e) = loc.find_after(0, text).map(|l| (l.start, l.end)).unwrap_or_else(|| {
-            src.find(text).map_or((0, 0), |p| (p, p + text.len()))
-        });
+        let (s, e) = loc
+            .find_after(0, text)
+            .map_or_else(|| src.find(text).map_or((0, 0), |p| (p, p + text.len())), |l| (l.start, l.end));
         ScenarioError::at(origin, src, s, e, expected, found, help)
     };
     let dir = Path::new(origin.trim_start_matches("embedded:")).parent().map(Path::to_path_buf);
@@ -214,12 +214,14 @@ pub fn parse(origin: &str, src: &str) -> Result<Sweep, ScenarioError> {
             format!("\"{name}\""),
             Some(match e {
                 ScenarioError::Io { help, .. } => help.clone(),
-                other => other.to_string(),
+                other @ ScenarioError::At { .. } => other.to_string(),
             }),
         )
     };
     let duration = match &spec.duration {
-        Some(d) => Some(SimDuration::parse(d).map_err(|m| err_at(d, "a duration like \"10s\"", format!("\"{d}\""), Some(m)))?),
+        Some(d) => {
+            Some(SimDuration::parse(d).map_err(|m| err_at(d, "a duration like \"10s\"", format!("\"{d}\""), Some(m)))?)
+        }
         None => None,
     };
     if let Some(b) = &spec.bin {
@@ -244,7 +246,12 @@ pub fn parse(origin: &str, src: &str) -> Result<Sweep, ScenarioError> {
                 for s in v {
                     if !crate::ipvs::Sched::ALL.iter().any(|k| k.name() == s) {
                         let all: Vec<&str> = crate::ipvs::Sched::ALL.iter().map(|k| k.name()).collect();
-                        return Err(err_at(s, "a scheduler name", format!("\"{s}\""), Some(format!("one of {}", all.join(", ")))));
+                        return Err(err_at(
+                            s,
+                            "a scheduler name",
+                            format!("\"{s}\""),
+                            Some(format!("one of {}", all.join(", "))),
+                        ));
                     }
                 }
             }
@@ -317,7 +324,8 @@ pub fn parse(origin: &str, src: &str) -> Result<Sweep, ScenarioError> {
             l.scenario.duration = d.to_string();
         }
         for (p, &c) in spec.vary.iter().zip(&choice) {
-            apply(&mut l, p, c).map_err(|m| err_at(cap(p.name()).as_str(), &m, format!("scenario {}", l.name), None))?;
+            apply(&mut l, p, c)
+                .map_err(|m| err_at(cap(p.name()).as_str(), &m, format!("scenario {}", l.name), None))?;
         }
         let params: Vec<(String, String)> =
             spec.vary.iter().zip(&choice).map(|(p, &c)| (p.name().to_string(), p.label(c))).collect();
@@ -376,7 +384,9 @@ fn apply(l: &mut Loaded, p: &Param, i: usize) -> Result<(), String> {
         Param::Mode(_) => {}
         Param::Rate(v) => {
             let rate_of = |every: &Option<String>, rate: Option<f64>| {
-                rate.or_else(|| every.as_ref().and_then(|e| SimDuration::parse(e).ok()).map(|d| 1e9 / d.as_nanos().max(1) as f64))
+                rate.or_else(|| {
+                    every.as_ref().and_then(|e| SimDuration::parse(e).ok()).map(|d| 1e9 / d.as_nanos().max(1) as f64)
+                })
             };
             let total: f64 = sc
                 .apps
@@ -399,7 +409,8 @@ fn apply(l: &mut Loaded, p: &Param, i: usize) -> Result<(), String> {
             }
         }
         Param::Users(v) => {
-            let total: u32 = sc.apps.iter().filter_map(|a| if let AppSpec::Client { users, .. } = a { *users } else { None }).sum();
+            let total: u32 =
+                sc.apps.iter().filter_map(|a| if let AppSpec::Client { users, .. } = a { *users } else { None }).sum();
             if total == 0 {
                 return Err("a scenario with closed-loop clients (`users`)".into());
             }
@@ -483,15 +494,16 @@ pub fn run_point(p: &Point, bin: Option<SimDuration>) -> Result<(PointResult, Ru
     let s = &run.summary;
     let director_cpu = run.directors.iter().filter_map(|&d| s.hosts[d].cpu_util).reduce(f64::max);
     let director_link = run.directors.iter().map(|&d| s.hosts[d].link_util).fold(0.0, f64::max);
-    Ok((
-        PointResult { params: p.params.clone(), seed: p.seed, summary: s.clone(), director_cpu, director_link },
-        run,
-    ))
+    Ok((PointResult { params: p.params.clone(), seed: p.seed, summary: s.clone(), director_cpu, director_link }, run))
 }
 
 /// Runs every point on a pool of `threads` threads (0: all cores), calling `progress`
 /// after each; results in point order.
-pub fn run_with(sweep: &Sweep, threads: usize, progress: &(dyn Fn() + Sync)) -> Result<Vec<PointResult>, ScenarioError> {
+pub fn run_with(
+    sweep: &Sweep,
+    threads: usize,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<PointResult>, ScenarioError> {
     let bin = sweep.spec.bin.as_deref().and_then(|b| SimDuration::parse(b).ok());
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| ScenarioError::Io {
         path: sweep.origin.clone(),
@@ -515,6 +527,9 @@ pub fn run_with(sweep: &Sweep, threads: usize, progress: &(dyn Fn() + Sync)) -> 
 pub fn run(sweep: &Sweep, threads: usize) -> Result<Vec<PointResult>, ScenarioError> {
     run_with(sweep, threads, &|| {})
 }
+
+/// Per series: its label and, per x value, (mean, min, max) over seeds if any.
+type MetricSeries = Vec<(String, Vec<Option<(f64, f64, f64)>>)>;
 
 /// The fixed columns of `points.csv`, after one column per varied parameter.
 pub const POINT_COLUMNS: &[&str] = &[
@@ -599,7 +614,7 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
         others.iter().zip(k).map(|(&i, &c)| vary[i].label(c)).collect::<Vec<_>>().join(", ")
     };
     let nx = vary[xi].len();
-    let metric = |f: &dyn Fn(&PointResult) -> Option<f64>| -> Vec<(String, Vec<Option<(f64, f64, f64)>>)> {
+    let metric = |f: &dyn Fn(&PointResult) -> Option<f64>| -> MetricSeries {
         keys.iter()
             .map(|k| {
                 let vals = (0..nx)
@@ -612,7 +627,11 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
                             .collect();
                         (!ys.is_empty()).then(|| {
                             let mean = ys.iter().sum::<f64>() / ys.len() as f64;
-                            (mean, ys.iter().copied().fold(f64::INFINITY, f64::min), ys.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+                            (
+                                mean,
+                                ys.iter().copied().fold(f64::INFINITY, f64::min),
+                                ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                            )
                         })
                     })
                     .collect();
@@ -632,7 +651,7 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
     };
     let seeds = sweep.spec.seeds.unwrap_or(1);
     let band = if seeds > 1 { format!(" (mean, min–max over {seeds} seeds)") } else { String::new() };
-    let make = |title: &str, y_desc: &str, data: Vec<(String, Vec<Option<(f64, f64, f64)>>)>, y_range: Option<(f64, f64)>| {
+    let make = |title: &str, y_desc: &str, data: MetricSeries, y_range: Option<(f64, f64)>| {
         let title = format!("{}: {title}{band}", sweep.name);
         if xp.numeric() {
             charts::Chart::Lines(charts::Lines {
@@ -643,7 +662,11 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
                     .into_iter()
                     .map(|(name, v)| charts::Line {
                         name,
-                        points: v.iter().enumerate().filter_map(|(x, m)| m.map(|(y, lo, hi)| (xp.value(x), y, lo, hi))).collect(),
+                        points: v
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(x, m)| m.map(|(y, lo, hi)| (xp.value(x), y, lo, hi)))
+                            .collect(),
                     })
                     .collect(),
                 y_range,
@@ -659,25 +682,51 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
                 categories: (0..nx).map(|x| xp.label(x)).collect(),
                 series: data
                     .into_iter()
-                    .map(|(name, v)| (if name.is_empty() { "all".into() } else { name }, v.iter().map(|m| m.unwrap_or((0.0, 0.0, 0.0))).collect()))
+                    .map(|(name, v)| {
+                        (
+                            if name.is_empty() { "all".into() } else { name },
+                            v.iter().map(|m| m.unwrap_or((0.0, 0.0, 0.0))).collect(),
+                        )
+                    })
                     .collect(),
                 y_range,
             })
         }
     };
     let mut out = vec![
-        ("throughput".to_string(), make("client throughput", "completed connections per second", metric(&|r| Some(r.summary.clients.throughput_per_s)), None)),
-        ("latency_p99".to_string(), make("client latency p99", "p99 latency (ms)", metric(&|r| r.summary.clients.latency_ms.p99), None)),
+        (
+            "throughput".to_string(),
+            make(
+                "client throughput",
+                "completed connections per second",
+                metric(&|r| Some(r.summary.clients.throughput_per_s)),
+                None,
+            ),
+        ),
+        (
+            "latency_p99".to_string(),
+            make("client latency p99", "p99 latency (ms)", metric(&|r| r.summary.clients.latency_ms.p99), None),
+        ),
     ];
     if results.iter().any(|r| r.director_cpu.is_some()) {
         out.push((
             "director_cpu".to_string(),
-            make("director CPU", "director CPU utilisation (%)", metric(&|r| r.director_cpu.map(|c| c * 100.0)), Some((0.0, 105.0))),
+            make(
+                "director CPU",
+                "director CPU utilisation (%)",
+                metric(&|r| r.director_cpu.map(|c| c * 100.0)),
+                Some((0.0, 105.0)),
+            ),
         ));
     }
     out.push((
         "balance".to_string(),
-        make("busiest real server over the mean", "max/mean connections per server", metric(&|r| r.summary.fairness.max_over_mean), None),
+        make(
+            "busiest real server over the mean",
+            "max/mean connections per server",
+            metric(&|r| r.summary.fairness.max_over_mean),
+            None,
+        ),
     ));
     out.push((
         "weight_error".to_string(),

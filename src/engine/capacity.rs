@@ -77,7 +77,15 @@ impl Engine {
         let t = self.tcbs[id as usize].expect("live tcb");
         if t.req_len > 0 {
             // A retransmitted request while the first copy is still being served.
-            trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: request already queued");
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Socket,
+                Action::Deliver,
+                Subject::packet(pkt),
+                "tcp: request already queued"
+            );
             return Outcome::Delivered;
         }
         if self.admit(t.app, Job::Tcp { tcb: id, generation: t.generation }) {
@@ -113,7 +121,15 @@ impl Engine {
         let L4::Udp(u) = pkt.l4 else { unreachable!("udp") };
         let job = Job::Udp { local: (pkt.ip.dst, u.dst_port), remote: (pkt.ip.src, u.src_port) };
         if self.admit(app, job) {
-            trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "udp: request queued for a worker");
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Socket,
+                Action::Deliver,
+                Subject::packet(pkt),
+                "udp: request queued for a worker"
+            );
             Outcome::Delivered
         } else {
             trace!(
@@ -141,7 +157,15 @@ impl Engine {
                 {
                     self.metrics.served[stats] += 1;
                     self.tcbs[tcb as usize].as_mut().expect("live").req_len = 0;
-                    trace!(self, h, None, Stage::Socket, Action::Info, None, "app: request served: sending a {response}-byte response");
+                    trace!(
+                        self,
+                        h,
+                        None,
+                        Stage::Socket,
+                        Action::Info,
+                        None,
+                        "app: request served: sending a {response}-byte response"
+                    );
                     self.tcp_send_data(tcb, response);
                 }
             }
@@ -219,10 +243,7 @@ impl Engine {
         let mut inactive = vec![0u32; servers.len()];
         for d in self.hosts.iter().filter_map(|h| h.ipvs.as_deref()).flat_map(|v| &v.services).flat_map(|s| &s.dests) {
             let owner = |(h, _): &(HostId, u16)| self.hosts[*h as usize].ifaces.iter().any(|i| i.has_addr(d.addr));
-            let k = servers
-                .iter()
-                .position(|s| owner(s) && s.1 == d.port)
-                .or_else(|| servers.iter().position(|s| owner(s)));
+            let k = servers.iter().position(|s| owner(s) && s.1 == d.port).or_else(|| servers.iter().position(owner));
             if let Some(k) = k {
                 active[k] += d.activeconns;
                 inactive[k] += d.inactconns;

@@ -13,7 +13,8 @@ use crate::stack::{DevConf, HookFn, HookPoint, Host, IfAddr, Iface, Route, Scope
 use crate::topology::{self, HostId, IfIndex, IfKind, LinkParams, Network, Role, in_subnet, prefix_mask};
 use crate::workload::{App, Arrival, Client, Dist, EPHEMERAL_LOW, SOMAXCONN, Server, Service, Sockets, dist};
 
-const DIST_HELP: &str = "a constant (\"500\", \"2ms\") or exp(MEAN), pareto(MIN, ALPHA), lognormal(MEDIAN, SIGMA), uniform(A, B)";
+const DIST_HELP: &str =
+    "a constant (\"500\", \"2ms\") or exp(MEAN), pareto(MIN, ALPHA), lognormal(MEDIAN, SIGMA), uniform(A, B)";
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
@@ -218,7 +219,7 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                         .map(|t| {
                             Dist::parse(t, value).map_err(|e| {
                                 let at = cx.pos_of(spos, t);
-                                cx.err(at, t, &format!("{what}: {e}"), format!("\"{t}\""), Some(DIST_HELP.into()))
+                                cx.err(at, t, format!("{what}: {e}"), format!("\"{t}\""), Some(DIST_HELP.into()))
                             })
                         })
                         .transpose()
@@ -243,7 +244,18 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                 }));
             }
             AppSpec::Client {
-                to, count, every, rate, start, request, flows, users, think, request_size, requests, ..
+                to,
+                count,
+                every,
+                rate,
+                start,
+                request,
+                flows,
+                users,
+                think,
+                request_size,
+                requests,
+                ..
             } => {
                 let apos = cx.pos_of(host_pos.last().copied().unwrap_or(0), to);
                 let dst = parse_sockaddr(to).ok_or_else(|| {
@@ -254,7 +266,7 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                         .map(|t| {
                             Dist::parse(t, value).map_err(|e| {
                                 let at = cx.pos_of(apos, t);
-                                cx.err(at, t, &format!("{what}: {e}"), format!("\"{t}\""), Some(DIST_HELP.into()))
+                                cx.err(at, t, format!("{what}: {e}"), format!("\"{t}\""), Some(DIST_HELP.into()))
                             })
                         })
                         .transpose()
@@ -381,35 +393,21 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         cpus.push(match &hs.cpu {
             None => None,
             Some(c) => {
-                let per = SimDuration::parse(&c.per_packet)
-                    .ok()
-                    .filter(|d| d.as_nanos() > 0)
-                    .ok_or_else(|| {
-                        let at = cx.pos_of(host_pos[hi], &c.per_packet);
-                        cx.err(
-                            at,
-                            &c.per_packet,
-                            "a CPU time per packet like \"5us\" (more than 0)",
-                            format!("\"{}\"", c.per_packet),
-                            Some("leave `cpu` out for a host with infinite capacity".into()),
-                        )
-                    })?;
+                let per = SimDuration::parse(&c.per_packet).ok().filter(|d| d.as_nanos() > 0).ok_or_else(|| {
+                    let at = cx.pos_of(host_pos[hi], &c.per_packet);
+                    cx.err(
+                        at,
+                        &c.per_packet,
+                        "a CPU time per packet like \"5us\" (more than 0)",
+                        format!("\"{}\"", c.per_packet),
+                        Some("leave `cpu` out for a host with infinite capacity".into()),
+                    )
+                })?;
                 Some(topology::Cpu::new(per, c.backlog.unwrap_or(topology::cpu::NETDEV_MAX_BACKLOG)))
             }
         });
     }
-    Ok(World {
-        net,
-        hosts,
-        sockets,
-        apps,
-        client_names,
-        host_rngs,
-        end: SimTime::ZERO + duration,
-        seed,
-        timed,
-        cpus,
-    })
+    Ok(World { net, hosts, sockets, apps, client_names, host_rngs, end: SimTime::ZERO + duration, seed, timed, cpus })
 }
 
 /// Why a command was refused: (what was expected, what was found, a hint).

@@ -3,6 +3,7 @@
 use crate::common::assert_conserved;
 use lvsim::batch::{self, sweep};
 use lvsim::sim::{SimDuration, SimTime};
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 fn tmp(name: &str) -> PathBuf {
@@ -63,7 +64,10 @@ fn nat_director_saturates_before_dr() {
         r.iter().filter(|p| p.params[0].1 == mode && p.params[1].1 == rate).collect::<Vec<_>>()
     };
     for (nat, dr) in at("nat", "4000").iter().zip(at("dr", "4000")) {
-        assert!(nat.director_cpu.unwrap() > 1.4 * dr.director_cpu.unwrap(), "NAT costs the director more per connection");
+        assert!(
+            nat.director_cpu.unwrap() > 1.4 * dr.director_cpu.unwrap(),
+            "NAT costs the director more per connection"
+        );
     }
     for (nat, dr) in at("nat", "20000").iter().zip(at("dr", "20000")) {
         assert!(nat.director_cpu.unwrap() > 0.95, "NAT director saturated: {:?}", nat.director_cpu);
@@ -172,9 +176,9 @@ fn csv_columns_are_stable() {
     // any change deliberate.
     let mut text = String::new();
     for (f, c) in batch::output::COLUMNS {
-        text.push_str(&format!("{f}: {}\n", c.join(",")));
+        let _ = writeln!(text, "{f}: {}", c.join(","));
     }
-    text.push_str(&format!("points.csv: point,<one column per varied parameter>,{}\n", sweep::POINT_COLUMNS.join(",")));
+    let _ = writeln!(text, "points.csv: point,<one column per varied parameter>,{}", sweep::POINT_COLUMNS.join(","));
     insta::assert_snapshot!(text);
 }
 
@@ -206,9 +210,7 @@ fn sweep_error_unknown_field() {
 #[test]
 fn sweep_error_unknown_scheduler() {
     // A scheduler lvsim does not know is underlined, with the list of those it does.
-    insta::assert_snapshot!(sweep_error(
-        r#"Sweep(about: "x", base: "fairness", vary: [Scheduler(["rr", "wrrr"])])"#
-    ));
+    insta::assert_snapshot!(sweep_error(r#"Sweep(about: "x", base: "fairness", vary: [Scheduler(["rr", "wrrr"])])"#));
 }
 
 #[test]
