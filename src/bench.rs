@@ -141,3 +141,56 @@ pub fn run(requests: u64, runs: usize) -> Result<Report, ScenarioError> {
         peak_rss_kib: peak_rss_kib(),
     })
 }
+
+/// The sweep bench: 8 points of the `bottleneck` study (NAT and DR at 10,000 to 16,000
+/// connections/s), each `secs` simulated seconds.
+pub fn sweep_text(secs: u64) -> String {
+    format!(
+        "Sweep(\n    about: \"bench: bottleneck, 8 points, {secs} s each at 10k-16k connections/s\",\n    duration: \"{secs}s\",\n    vary: [\n        Mode([(\"nat\", \"bottleneck-nat\"), (\"dr\", \"bottleneck-dr\")]),\n        Rate([10000, 12000, 14000, 16000]),\n    ],\n)\n"
+    )
+}
+
+/// Figures of the sweep bench.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SweepReport {
+    pub points: usize,
+    pub simulated_secs: u64,
+    /// Connections started in all points.
+    pub connections: u64,
+    /// (threads, wall seconds) per run.
+    pub wall_secs: Vec<(usize, f64)>,
+    /// Wall time with 1 thread over wall time with the most threads.
+    pub speedup: f64,
+    /// Whether every run gave the same points (it must).
+    pub identical: bool,
+    pub peak_rss_kib: Option<u64>,
+}
+
+/// Runs the sweep bench with each thread count in `threads`.
+pub fn run_sweep(secs: u64, threads: &[usize]) -> Result<SweepReport, ScenarioError> {
+    let sw = crate::batch::sweep::parse("bench-sweep", &sweep_text(secs))?;
+    let mut walls = Vec::new();
+    let mut first: Option<Vec<u8>> = None;
+    let mut identical = true;
+    let mut connections = 0;
+    for &t in threads {
+        let t0 = std::time::Instant::now();
+        let r = crate::batch::sweep::run(&sw, t)?;
+        walls.push((t, t0.elapsed().as_secs_f64()));
+        connections = r.iter().map(|p| p.summary.clients.started).sum();
+        let csv = crate::batch::sweep::points_csv(&sw, &r).unwrap_or_default();
+        identical &= first.as_ref().is_none_or(|f| *f == csv);
+        first.get_or_insert(csv);
+    }
+    let one = walls.first().map_or(0.0, |w| w.1);
+    let last = walls.last().map_or(1.0, |w| w.1);
+    Ok(SweepReport {
+        points: sw.points.len(),
+        simulated_secs: secs,
+        connections,
+        speedup: one / last.max(1e-9),
+        wall_secs: walls,
+        identical,
+        peak_rss_kib: peak_rss_kib(),
+    })
+}

@@ -24,6 +24,11 @@ pub fn list() -> Result<(), String> {
         let l = load(name)?;
         let _ = writeln!(out, "{name:<24} {}", l.scenario.about);
     }
+    let _ = writeln!(out, "\nsweeps (lvsim sweep NAME --out DIR):");
+    for (name, _) in crate::batch::sweep::EMBEDDED {
+        let s = crate::batch::sweep::load(name).map_err(|e| e.render())?;
+        let _ = writeln!(out, "{name:<24} {}", s.spec.about);
+    }
     Ok(())
 }
 
@@ -481,4 +486,103 @@ pub mod exercise {
         print!("{o}");
         Ok(())
     }
+}
+
+/// `lvsim run SCENARIO --out DIR`: runs to the end with tracing off; writes summary.json,
+/// CSV tables and charts into `out`; prints a short table.
+pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Result<(), String> {
+    let l = load(name)?;
+    let bin = match bin {
+        Some(b) => Some(
+            crate::sim::SimDuration::parse(b)
+                .ok()
+                .filter(|d| d.as_nanos() > 0)
+                .ok_or_else(|| format!("--bin: expected a duration like \"100ms\", found \"{b}\"\n"))?,
+        ),
+        None => None,
+    };
+    let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render())?;
+    let paths = crate::batch::write_run(&run, out).map_err(|e| format!("{e}\n"))?;
+    print!("{}", crate::batch::output::table(&run));
+    println!("  wrote {} files in {}", paths.len(), out.display());
+    Ok(())
+}
+
+/// `lvsim sweep SWEEP --out DIR`: runs every point on `threads` threads (0: all cores)
+/// with a progress bar on stderr (only on a terminal); writes points.csv and charts.
+pub fn sweep(name: &str, out: &Path, threads: usize) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let sw = crate::batch::sweep::load(name).map_err(|e| e.render())?;
+    let n = sw.points.len() as u64;
+    let bar =
+        if io::stderr().is_terminal() { indicatif::ProgressBar::new(n) } else { indicatif::ProgressBar::hidden() };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} points, {elapsed} (eta {eta})")
+            .map_err(|e| e.to_string())?
+            .progress_chars("=> "),
+    );
+    bar.set_message(sw.name.clone());
+    let t0 = std::time::Instant::now();
+    let results = crate::batch::sweep::run_with(&sw, threads, &|| bar.inc(1)).map_err(|e| e.render())?;
+    bar.finish_and_clear();
+    let wall = t0.elapsed().as_secs_f64();
+    let paths = crate::batch::sweep::write(&sw, &results, out).map_err(|e| format!("{e}\n"))?;
+    let mut stdout = io::stdout().lock();
+    let _ = writeln!(stdout, "{} — {}: {} points in {wall:.1} s", sw.name, sw.spec.about, results.len());
+    let names: Vec<&str> = sw.spec.vary.iter().map(crate::batch::sweep::Param::name).collect();
+    let _ = writeln!(
+        stdout,
+        "  {:<24} {:>5} {:>10} {:>11} {:>9} {:>8} {:>9}",
+        names.join(" "),
+        "seed",
+        "offered/s",
+        "completed/s",
+        "p99 ms",
+        "dir cpu",
+        "max/mean"
+    );
+    for r in &results {
+        let params: Vec<&str> = r.params.iter().map(|(_, v)| v.as_str()).collect();
+        let c = &r.summary.clients;
+        let _ = writeln!(
+            stdout,
+            "  {:<24} {:>5} {:>10.0} {:>11.0} {:>9} {:>8} {:>9}",
+            params.join(" "),
+            r.seed,
+            c.offered_per_s,
+            c.throughput_per_s,
+            c.latency_ms.p99.map_or_else(|| "-".to_string(), |p| format!("{p:.2}")),
+            r.director_cpu.map_or_else(|| "-".to_string(), |u| format!("{:.1}%", u * 100.0)),
+            r.summary.fairness.max_over_mean.map_or_else(|| "-".to_string(), |m| format!("{m:.2}"))
+        );
+    }
+    let _ = writeln!(stdout, "  wrote {} files in {}", paths.len(), out.display());
+    Ok(())
+}
+
+/// `lvsim bench --sweep SECS`: the 8-point bottleneck sweep with 1 thread, then with
+/// every core; wall times, speed-up, and whether both gave the same points.
+pub fn bench_sweep(secs: u64, json: bool) -> Result<(), String> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let threads: Vec<usize> = if cores > 1 { vec![1, cores] } else { vec![1] };
+    let r = crate::bench::run_sweep(secs, &threads).map_err(|e| e.render())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r).expect("report serializes"));
+        return Ok(());
+    }
+    println!(
+        "lvsim bench --sweep: bottleneck, {} points (NAT, DR × 10k-16k connections/s), {} s simulated each",
+        r.points, r.simulated_secs
+    );
+    println!("  connections started  {:>14}", r.connections);
+    for (t, w) in &r.wall_secs {
+        println!("  wall time, {t} thread(s) {w:>10.1} s");
+    }
+    println!("  speed-up             {:>14.2}x", r.speedup);
+    println!("  identical results    {:>14}", r.identical);
+    match r.peak_rss_kib {
+        Some(k) => println!("  peak memory (VmHWM)  {:>11.1} MiB", k as f64 / 1024.0),
+        None => println!("  peak memory          unknown (no /proc/self/status)"),
+    }
+    Ok(())
 }

@@ -32,6 +32,7 @@
 //! assert!(m.clients[0].completed > 0);
 //! ```
 
+pub mod batch;
 pub mod bench;
 pub mod capture;
 pub mod cli;

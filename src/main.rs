@@ -118,6 +118,32 @@ enum Cmd {
         #[command(subcommand)]
         cmd: Option<SchedCmd>,
     },
+    /// Run a scenario to its end with tracing off; write summary.json, CSV time series
+    /// and per-server/per-host tables, and charts (PNG and SVG) into DIR.
+    Run {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
+        scenario: String,
+        /// Output directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Master seed (default: the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Time-series bin (default: a hundredth of the run, e.g. "100ms").
+        #[arg(long)]
+        bin: Option<String>,
+    },
+    /// Run a parameter sweep (an embedded sweep name or a sweep .ron file) on all cores;
+    /// write points.csv and charts across points into DIR.
+    Sweep {
+        sweep: String,
+        /// Output directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Worker threads (default 0: all cores). Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
     /// The packets-per-second benchmark (tracing off).
     Bench {
         /// Requests in all (the reference figure uses 1,000,000).
@@ -131,8 +157,12 @@ enum Cmd {
         #[arg(long)]
         json: bool,
         /// Measure the TUI instead: opening a scenario, and keys on a 100,000-step trace.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "sweep")]
         tui: bool,
+        /// Instead: the sweep bench, 8 bottleneck points of SECS simulated seconds each
+        /// (60 for the reference figure), with 1 thread and then all cores.
+        #[arg(long, value_name = "SECS")]
+        sweep: Option<u64>,
     },
 }
 
@@ -272,7 +302,10 @@ fn main() -> ExitCode {
         Some(Cmd::Sched { .. }) => {
             Err("lvsim sched: give either --script CASE.json or the compare subcommand\n".to_string())
         }
+        Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
+        Some(Cmd::Sweep { sweep, out, threads }) => cli::sweep(&sweep, &out, threads),
         Some(Cmd::Bench { tui: true, json, .. }) => cli::bench_tui(json),
+        Some(Cmd::Bench { sweep: Some(secs), json, .. }) => cli::bench_sweep(secs, json),
         Some(Cmd::Bench { requests, runs, json, .. }) => cli::bench(requests, runs, json),
     };
     match result {

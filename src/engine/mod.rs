@@ -12,6 +12,7 @@
 //! [`crate::stack`], [`crate::ipvs`] and [`crate::schedulers`]. Reasons are formatted only
 //! when a recorder is attached.
 
+mod capacity;
 mod ip;
 mod sock;
 
@@ -46,6 +47,12 @@ pub enum Event {
     Command { index: u32 },
     /// IPVS's rate estimator samples every 2 s (`ip_vs_est.c`).
     Estimate,
+    /// A host's CPU has processed a frame from its backlog: it enters the stack now.
+    Softirq { host: HostId, iface: IfIndex, frame: Frame },
+    /// A server worker has finished a request.
+    ServiceDone { app: AppId, job: crate::workload::Job },
+    /// Batch runs: sample the counters for the time series.
+    Sample,
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -74,6 +81,8 @@ pub struct World {
     pub seed: u64,
     /// Commands to run during the simulation: (time, host, command).
     pub timed: Vec<(SimTime, HostId, crate::scenario::command::Command)>,
+    /// Per host: its CPU capacity model (`None`: infinite capacity).
+    pub cpus: Vec<Option<crate::topology::Cpu>>,
 }
 
 pub struct Engine {
@@ -95,6 +104,10 @@ pub struct Engine {
     capture: Option<Box<dyn Capture>>,
     tracing: bool,
     steps: u64,
+    /// Per host: its CPU capacity model (`None`: infinite capacity).
+    pub cpus: Vec<Option<crate::topology::Cpu>>,
+    /// Batch runs: counters sampled every bin (`None`: not sampling).
+    pub series: Option<crate::metrics::series::Series>,
 }
 
 /// Records a trace step if tracing is on; the reason is formatted only then.
@@ -132,6 +145,8 @@ impl Engine {
             capture: None,
             tracing: false,
             steps: 0,
+            cpus: world.cpus,
+            series: None,
         };
         for h in 0..e.hosts.len() {
             e.draw_reachable_time(h as HostId);
@@ -142,7 +157,10 @@ impl Engine {
         }
         for (i, app) in e.apps.iter().enumerate() {
             if let App::Client(c) = app {
-                e.agenda.schedule(c.start, Event::ClientNext { app: i as AppId }).expect("start is in the future");
+                // A closed-loop client starts all its users at once; an open-loop one, one.
+                for _ in 0..c.users.unwrap_or(1) {
+                    e.agenda.schedule(c.start, Event::ClientNext { app: i as AppId }).expect("start is in the future");
+                }
             }
         }
         e
@@ -179,6 +197,8 @@ impl Engine {
             tcb_generations: self.tcb_generations.clone(),
             host_rngs: self.host_rngs.clone(),
             metrics: self.metrics.clone(),
+            cpus: self.cpus.clone(),
+            series: self.series.clone(),
             end: self.end,
             seed: self.seed,
             recorder: None,
@@ -206,7 +226,10 @@ impl Engine {
         self.metrics.events += 1;
         match ev {
             Event::SwitchIn { seg, port, frame } => self.switch_in(seg, port, &frame),
-            Event::NicRx { host, iface, frame } => self.nic_rx(host, iface, &frame),
+            Event::NicRx { host, iface, frame } => self.nic_arrive(host, iface, &frame),
+            Event::Softirq { host, iface, frame } => self.nic_rx(host, iface, &frame),
+            Event::ServiceDone { app, job } => self.service_done(app, job),
+            Event::Sample => self.take_sample(),
             Event::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
             Event::ConnTimer { host, conn, generation } => self.conn_timer(host, conn, generation),
             Event::ClientNext { app } => self.client_next(app),
@@ -236,7 +259,10 @@ impl Engine {
 
     /// Frames on links right now (an event holds each).
     pub fn frames_in_flight(&self) -> u64 {
-        self.agenda.iter().filter(|e| matches!(e, Event::SwitchIn { .. } | Event::NicRx { .. })).count() as u64
+        self.agenda
+            .iter()
+            .filter(|e| matches!(e, Event::SwitchIn { .. } | Event::NicRx { .. } | Event::Softirq { .. }))
+            .count() as u64
     }
 
     /// Packets waiting in neighbour queues right now.
@@ -291,7 +317,9 @@ impl Engine {
     /// Puts a frame on the link of interface `i` of host `h`.
     fn link_tx(&mut self, h: HostId, i: IfIndex, frame: &Frame) {
         self.metrics.frames.sent += 1;
-        self.metrics.hosts[h as usize].tx += 1;
+        let hc = &mut self.metrics.hosts[h as usize];
+        hc.tx += 1;
+        hc.tx_bytes += frame.link_bytes() as u64;
         let Some((seg, port)) = self.hosts[h as usize].ifaces[i as usize].port else {
             trace!(
                 self,
@@ -364,6 +392,7 @@ impl Engine {
                 Some(at) => {
                     copies += 1;
                     let (host, iface) = (port.host, port.iface);
+                    self.metrics.hosts[host as usize].rx_bytes += bytes as u64;
                     self.agenda.schedule(at, Event::NicRx { host, iface, frame: *frame }).expect("future");
                 }
                 None => dropped += 1,

@@ -45,7 +45,7 @@ impl Engine {
         id
     }
 
-    fn tcb_free_slot(&mut self, id: u32) {
+    pub(super) fn tcb_free_slot(&mut self, id: u32) {
         if let Some(t) = self.tcbs[id as usize].take() {
             self.sockets[t.host as usize].tcp.remove(&(TCP, t.local.0, t.local.1, t.remote.0, t.remote.1));
             self.tcb_generations[id as usize] += 1;
@@ -54,7 +54,7 @@ impl Engine {
     }
 
     /// Sends a segment from a TCB.
-    fn tcp_send(&mut self, id: u32, flags: TcpFlags, len: u16) -> bool {
+    pub(super) fn tcp_send(&mut self, id: u32, flags: TcpFlags, len: u16) -> bool {
         let t = self.tcbs[id as usize].expect("live tcb");
         let h = t.host;
         let ident = self.hosts[h as usize].next_ident();
@@ -80,7 +80,7 @@ impl Engine {
     }
 
     /// Sends `len` bytes in segments of at most one MSS; the last one is pushed (PSH).
-    fn tcp_send_data(&mut self, id: u32, len: u16) {
+    pub(super) fn tcp_send_data(&mut self, id: u32, len: u16) {
         let mss = self.tcbs[id as usize].expect("live tcb").mss;
         let mut left = len;
         while left > mss {
@@ -150,6 +150,8 @@ impl Engine {
                     mss: DEFAULT_MSS,
                     req_seq: 0,
                     is_client: false,
+                    req_len: 0,
+                    left: 0,
                 };
                 let id = self.tcb_alloc(t);
                 trace!(
@@ -211,10 +213,7 @@ impl Engine {
                 tcb.rcv_nxt = seg.seq.wrapping_add(1);
                 tcb.state = TcpState::Established;
                 tcb.generation += 1;
-                let request = match &self.apps[t.app as usize] {
-                    App::Client(c) => c.request,
-                    App::Server(_) => 0,
-                };
+                let request = t.req_len;
                 trace!(
                     self,
                     h,
@@ -231,7 +230,22 @@ impl Engine {
             (TcpState::Established, true) if data_len > 0 => {
                 tcb.rcv_nxt = tcb.rcv_nxt.wrapping_add(data_len + u32::from(seg.flags.fin()));
                 // The server pushes (PSH) the last segment of its response.
-                if seg.flags.contains(TcpFlags::PSH) {
+                if seg.flags.contains(TcpFlags::PSH) && t.left > 0 {
+                    // Keep-alive: the next request on the same connection.
+                    tcb.left -= 1;
+                    tcb.retries = 0;
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Socket,
+                        Action::Deliver,
+                        Subject::packet(pkt),
+                        "tcp: response received; sending the next request ({} more after it)",
+                        t.left - 1
+                    );
+                    self.send_request(id, t.req_len, false);
+                } else if seg.flags.contains(TcpFlags::PSH) {
                     tcb.state = TcpState::FinWait1;
                     let latency = self.now().since(t.started);
                     let stats = self.client_stats(t.app);
@@ -248,6 +262,7 @@ impl Engine {
                         "tcp: response received {latency} after the SYN; closing (FIN)"
                     );
                     self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
+                    self.client_finished(t.app);
                 } else {
                     trace!(
                         self,
@@ -277,10 +292,10 @@ impl Engine {
             (TcpState::SynRecv | TcpState::Established, false) if data_len > 0 => {
                 tcb.state = TcpState::Established;
                 tcb.rcv_nxt = seg.seq.wrapping_add(data_len);
-                let (response, stats) = match &self.apps[t.app as usize] {
-                    App::Server(s) => (s.response, s.stats),
-                    App::Client(_) => unreachable!("server sockets belong to servers"),
-                };
+                if self.server_has_service(t.app) {
+                    return self.tcp_request_queued(h, iif, pkt, id);
+                }
+                let (response, stats) = self.server_response(t.app);
                 self.metrics.served[stats] += 1;
                 trace!(
                     self,
@@ -374,6 +389,7 @@ impl Engine {
             Failure::TimedOut => cs.timed_out += 1,
         }
         self.tcb_free_slot(id);
+        self.client_finished(t.app);
     }
 
     pub(super) fn tcp_retrans(&mut self, id: u32, generation: u32) {
@@ -438,10 +454,7 @@ impl Engine {
                     return;
                 }
                 self.tcbs[id as usize].as_mut().expect("live").retries += 1;
-                let request = match &self.apps[t.app as usize] {
-                    App::Client(c) => c.request,
-                    App::Server(_) => 0,
-                };
+                let request = t.req_len;
                 trace!(
                     self,
                     t.host,
@@ -466,9 +479,11 @@ impl Engine {
     pub(super) fn udp_rcv(&mut self, h: HostId, iif: IfIndex, pkt: &Packet) -> Outcome {
         let L4::Udp(u) = pkt.l4 else { unreachable!("udp_rcv gets UDP") };
         if let Some(app) = self.sockets[h as usize].listener(Proto::Udp, u.dst_port) {
-            let App::Server(s) = &self.apps[app as usize] else { unreachable!("listeners are servers") };
-            let response = s.response;
-            self.metrics.served[s.stats] += 1;
+            if self.server_has_service(app) {
+                return self.udp_request_queued(h, iif, pkt, app);
+            }
+            let (response, stats) = self.server_response(app);
+            self.metrics.served[stats] += 1;
             trace!(
                 self,
                 h,
@@ -502,6 +517,7 @@ impl Engine {
                 let cs = &mut self.metrics.clients[stats];
                 cs.completed += 1;
                 cs.latency.record(latency.as_nanos());
+                self.client_finished(app);
                 trace!(
                     self,
                     h,
@@ -582,11 +598,7 @@ impl Engine {
                             if mss < t.mss {
                                 self.tcbs[id as usize].as_mut().expect("live").mss = mss;
                                 if t.is_client && t.state == TcpState::Established {
-                                    let request = match &self.apps[t.app as usize] {
-                                        App::Client(c) => c.request,
-                                        App::Server(_) => 0,
-                                    };
-                                    self.send_request(id, request, true);
+                                    self.send_request(id, t.req_len, true);
                                 }
                             }
                             return Outcome::Delivered;
@@ -689,9 +701,16 @@ impl Engine {
             return;
         }
         c.started += 1;
-        let gap = c.arrival.next_gap(&mut c.rng);
-        let more = c.count.is_none_or(|n| c.started < n);
-        let (h, proto, dst, request, stats) = (c.host, c.proto, c.dst, c.request, c.stats);
+        // Closed loop: the next start follows this connection's end, not a clock.
+        let closed = c.users.is_some();
+        let gap = if closed { SimDuration::ZERO } else { c.arrival.next_gap(&mut c.rng) };
+        let more = !closed && c.count.is_none_or(|n| c.started < n);
+        let req_len = match c.request_size {
+            Some(d) => d.sample_u64(&mut c.rng, 1, 65_000) as u16,
+            None => c.request,
+        };
+        let left = c.requests.map_or(0, |d| d.sample_u64(&mut c.rng, 1, 10_000) as u16 - 1);
+        let (h, proto, dst, request, stats) = (c.host, c.proto, c.dst, req_len, c.stats);
         self.metrics.clients[stats].started += 1;
         let src = Ipv4Addr::UNSPECIFIED;
         match proto {
@@ -725,6 +744,8 @@ impl Engine {
                         .map_or(DEFAULT_MSS, |m| m.saturating_sub(40).max(536)),
                     req_seq: 0,
                     is_client: true,
+                    req_len,
+                    left,
                 };
                 let id = self.tcb_alloc(t);
                 trace!(

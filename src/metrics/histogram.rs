@@ -66,6 +66,31 @@ impl Histogram {
         Some(self.max_ns)
     }
 
+    /// Adds every value of `other` (for a histogram over several clients).
+    pub fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.count += other.count;
+        self.sum_ns += other.sum_ns;
+        self.min_ns = self.min_ns.min(other.min_ns);
+        self.max_ns = self.max_ns.max(other.max_ns);
+    }
+
+    /// The cumulative distribution: (a bucket's lower edge in ns, the fraction of values in
+    /// it and below it), one point per non-empty bucket, clamped to min/max.
+    pub fn cdf(&self) -> Vec<(u64, f64)> {
+        let mut out = Vec::new();
+        let mut seen = 0;
+        for (b, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                seen += c;
+                out.push((bucket_low(b).clamp(self.min_ns, self.max_ns), seen as f64 / self.count as f64));
+            }
+        }
+        out
+    }
+
     pub fn mean(&self) -> Option<f64> {
         (self.count > 0).then(|| self.sum_ns as f64 / self.count as f64)
     }

@@ -3,6 +3,7 @@
 
 pub mod fairness;
 pub mod histogram;
+pub mod series;
 
 pub use histogram::Histogram;
 
@@ -24,6 +25,10 @@ pub struct HostCounters {
     /// Packets through this host's IP stack (received IP packets + packets it sent):
     /// one "packet-hop" each.
     pub ip_packets: u64,
+    /// Bytes this host put on its links (frames with preamble and gaps).
+    pub tx_bytes: u64,
+    /// Bytes sent to this host on its links.
+    pub rx_bytes: u64,
 }
 
 /// Per-segment counters.

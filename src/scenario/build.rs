@@ -11,7 +11,10 @@ use crate::stack::hooks::priority;
 use crate::stack::neigh::Nud;
 use crate::stack::{DevConf, HookFn, HookPoint, Host, IfAddr, Iface, Route, Scope};
 use crate::topology::{self, HostId, IfIndex, IfKind, LinkParams, Network, Role, in_subnet, prefix_mask};
-use crate::workload::{App, Arrival, Client, EPHEMERAL_LOW, Server, Sockets};
+use crate::workload::{App, Arrival, Client, Dist, EPHEMERAL_LOW, SOMAXCONN, Server, Service, Sockets, dist};
+
+const DIST_HELP: &str =
+    "a constant (\"500\", \"2ms\") or exp(MEAN), pareto(MIN, ALPHA), lognormal(MEDIAN, SIGMA), uniform(A, B)";
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
@@ -198,7 +201,7 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         };
         let app_id = apps.len() as u32;
         match a {
-            AppSpec::Server { port, response, .. } => {
+            AppSpec::Server { port, response, response_size, service, workers, queue, .. } => {
                 if sockets[h].listener(proto, *port).is_some() {
                     return Err(cx.err(
                         host_pos[h],
@@ -210,19 +213,76 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                 }
                 sockets[h].listeners.push((proto, *port, app_id));
                 let stats = apps.iter().filter(|a| matches!(a, App::Server(_))).count();
+                let spos = host_pos[h];
+                let dist = |text: &Option<String>, what: &str, value: fn(&str) -> Option<f64>| {
+                    text.as_ref()
+                        .map(|t| {
+                            Dist::parse(t, value).map_err(|e| {
+                                let at = cx.pos_of(spos, t);
+                                cx.err(at, t, format!("{what}: {e}"), format!("\"{t}\""), Some(DIST_HELP.into()))
+                            })
+                        })
+                        .transpose()
+                };
+                let response_size = dist(response_size, "a response size in bytes", dist::number)?;
+                let service = dist(service, "a service time", dist::duration_ns)?.map(|time| Service {
+                    time,
+                    workers: workers.unwrap_or(1).max(1),
+                    queue: queue.unwrap_or(SOMAXCONN),
+                    busy: 0,
+                    waiting: VecDeque::new(),
+                });
                 apps.push(App::Server(Server {
                     host: h as HostId,
                     proto,
                     port: *port,
                     response: response.unwrap_or(1000),
                     stats,
+                    response_size,
+                    service,
+                    rng: rng::stream(seed, &format!("server/{hname}:{port}")),
                 }));
             }
-            AppSpec::Client { to, count, every, rate, start, request, flows, .. } => {
+            AppSpec::Client {
+                to,
+                count,
+                every,
+                rate,
+                start,
+                request,
+                flows,
+                users,
+                think,
+                request_size,
+                requests,
+                ..
+            } => {
                 let apos = cx.pos_of(host_pos.last().copied().unwrap_or(0), to);
                 let dst = parse_sockaddr(to).ok_or_else(|| {
                     cx.err(apos, to, "an address:port like \"10.0.0.100:80\"", format!("\"{to}\""), None)
                 })?;
+                let dist = |text: &Option<String>, what: &str, value: fn(&str) -> Option<f64>| {
+                    text.as_ref()
+                        .map(|t| {
+                            Dist::parse(t, value).map_err(|e| {
+                                let at = cx.pos_of(apos, t);
+                                cx.err(at, t, format!("{what}: {e}"), format!("\"{t}\""), Some(DIST_HELP.into()))
+                            })
+                        })
+                        .transpose()
+                };
+                let think = dist(think, "a think time", dist::duration_ns)?.unwrap_or(Dist::Const(0.0));
+                let request_size = dist(request_size, "a request size in bytes", dist::number)?;
+                let requests = dist(requests, "a number of requests per connection", dist::number)?;
+                if users.is_some() && (every.is_some() || rate.is_some() || proto == Proto::Udp) {
+                    return Err(cx.err(
+                        apos,
+                        to,
+                        "a closed-loop TCP client: `users` (and `think`) without `every` or `rate`",
+                        "`users` with an arrival rate or UDP".to_string(),
+                        Some("open loop: `rate`/`every`; closed loop: `users` and `think`".into()),
+                    ));
+                }
                 let arrival = match (every, rate) {
                     (Some(e), None) => Arrival::Every(
                         SimDuration::parse(e)
@@ -271,6 +331,10 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                     flows: ports,
                     stats: client_names.len(),
                     start: SimTime::ZERO + start,
+                    users: *users,
+                    think,
+                    request_size,
+                    requests,
                 }));
                 client_names.push(name);
             }
@@ -324,7 +388,26 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
     }
 
     let host_rngs = hosts.iter().map(|h| rng::stream(seed, &format!("host/{}", h.name))).collect();
-    Ok(World { net, hosts, sockets, apps, client_names, host_rngs, end: SimTime::ZERO + duration, seed, timed })
+    let mut cpus = Vec::with_capacity(hosts.len());
+    for (hi, hs) in sc.hosts.iter().enumerate() {
+        cpus.push(match &hs.cpu {
+            None => None,
+            Some(c) => {
+                let per = SimDuration::parse(&c.per_packet).ok().filter(|d| d.as_nanos() > 0).ok_or_else(|| {
+                    let at = cx.pos_of(host_pos[hi], &c.per_packet);
+                    cx.err(
+                        at,
+                        &c.per_packet,
+                        "a CPU time per packet like \"5us\" (more than 0)",
+                        format!("\"{}\"", c.per_packet),
+                        Some("leave `cpu` out for a host with infinite capacity".into()),
+                    )
+                })?;
+                Some(topology::Cpu::new(per, c.backlog.unwrap_or(topology::cpu::NETDEV_MAX_BACKLOG)))
+            }
+        });
+    }
+    Ok(World { net, hosts, sockets, apps, client_names, host_rngs, end: SimTime::ZERO + duration, seed, timed, cpus })
 }
 
 /// Why a command was refused: (what was expected, what was found, a hint).

@@ -59,6 +59,11 @@ impl ScenarioError {
     }
 
     pub(crate) fn from_ron(origin: &str, source: &str, e: &ron::error::SpannedError) -> Self {
+        Self::from_ron_as(origin, source, e, "a valid scenario")
+    }
+
+    /// A RON error in a file of kind `what` ("a valid sweep file").
+    pub(crate) fn from_ron_as(origin: &str, source: &str, e: &ron::error::SpannedError, what: &str) -> Self {
         let start = offset_of(source, e.span.start.line, e.span.start.col);
         let end = offset_of(source, e.span.end.line, e.span.end.col).max(start);
         let msg = e.code.to_string();
@@ -70,12 +75,16 @@ impl ScenarioError {
             ),
             _ => match msg.split_once(" but found ") {
                 Some((a, b)) => (a.trim_start_matches("Expected ").to_string(), b.to_string()),
-                None => ("a valid scenario".to_string(), msg.clone()),
+                None => (what.to_string(), msg.clone()),
             },
         };
         let help = match &e.code {
             ron::Error::NoSuchStructField { .. } | ron::Error::MissingStructField { .. } => {
-                Some("see scenarios/dr.ron for a complete example of every field".to_string())
+                Some(if what.contains("sweep") {
+                    "see docs/batch.md and scenarios/sweeps/bottleneck.ron for every field".to_string()
+                } else {
+                    "see scenarios/dr.ron for a complete example of every field".to_string()
+                })
             }
             _ => None,
         };

@@ -86,6 +86,20 @@ pub struct HostSpec {
     pub ifaces: BTreeMap<String, String>,
     #[serde(default)]
     pub run: Vec<String>,
+    /// Packet-processing capacity (default: infinite).
+    #[serde(default)]
+    pub cpu: Option<CpuSpec>,
+}
+
+/// A host's CPU: every received frame costs `per_packet` of CPU time; at most `backlog`
+/// frames wait (`net.core.netdev_max_backlog`, default 1000), more are dropped.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Cpu")]
+pub struct CpuSpec {
+    /// CPU time per received frame, e.g. `"5us"`.
+    pub per_packet: String,
+    #[serde(default)]
+    pub backlog: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -119,6 +133,19 @@ pub enum AppSpec {
         /// UDP: number of source ports used in turn (default 1).
         #[serde(default)]
         flows: Option<u16>,
+        /// Closed loop (TCP): this many users, each opening its next connection a
+        /// `think` time after the previous one ended (no `every`/`rate` then).
+        #[serde(default)]
+        users: Option<u32>,
+        /// Closed loop: think time, a duration or distribution (`"exp(100ms)"`).
+        #[serde(default)]
+        think: Option<String>,
+        /// Request size in bytes drawn per connection (`"exp(500)"`, `"pareto(100, 1.5)"`).
+        #[serde(default)]
+        request_size: Option<String>,
+        /// TCP: requests per connection, a count or distribution (default 1).
+        #[serde(default)]
+        requests: Option<String>,
     },
     /// Answers on `port` (any local address) with `response` bytes (default 1000).
     Server {
@@ -127,6 +154,20 @@ pub enum AppSpec {
         port: u16,
         #[serde(default)]
         response: Option<u16>,
+        /// Response size in bytes drawn per request (`"lognormal(2000, 1)"`).
+        #[serde(default)]
+        response_size: Option<String>,
+        /// Service time per request, a duration or distribution (`"exp(2ms)"`); without
+        /// it the server answers at once with no limit.
+        #[serde(default)]
+        service: Option<String>,
+        /// Requests served at once (default 1 with `service`).
+        #[serde(default)]
+        workers: Option<u32>,
+        /// Requests that may wait for a worker (default `somaxconn`, 4096); more are
+        /// refused (TCP RST, UDP drop).
+        #[serde(default)]
+        queue: Option<u32>,
     },
 }
 
@@ -151,6 +192,12 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("tun-no-vip", include_str!("../../scenarios/tun-no-vip.ron")),
     ("tun-rp-filter", include_str!("../../scenarios/tun-rp-filter.ron")),
     ("tun-tunl0-down", include_str!("../../scenarios/tun-tunl0-down.ron")),
+    ("bottleneck-nat", include_str!("../../scenarios/bottleneck-nat.ron")),
+    ("bottleneck-dr", include_str!("../../scenarios/bottleneck-dr.ron")),
+    ("bottleneck-tun", include_str!("../../scenarios/bottleneck-tun.ron")),
+    ("fairness", include_str!("../../scenarios/fairness.ron")),
+    ("sh-skew", include_str!("../../scenarios/sh-skew.ron")),
+    ("persistence", include_str!("../../scenarios/persistence.ron")),
 ];
 
 /// The scenario `cargo run` opens.

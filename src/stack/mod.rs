@@ -61,10 +61,16 @@ pub enum DropReason {
     TcpState,
     /// An ICMP error with nobody to tell, or an echo reply nobody asked for.
     IcmpIgnored,
+    /// The host's CPU backlog was full (`net.core.netdev_max_backlog`): the frame was
+    /// dropped before the stack saw it (the kernel counts these in `softnet_stat`).
+    BacklogFull,
+    /// The server application's queue was full (`somaxconn`, the kernel's
+    /// `ListenOverflows`): TCP answers RST, UDP drops the request.
+    ListenOverflow,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 18] = [
+    pub const ALL: [DropReason; 20] = [
         DropReason::TxQueueFull,
         DropReason::IfaceDown,
         DropReason::OtherHost,
@@ -83,6 +89,8 @@ impl DropReason {
         DropReason::IpvsDestGone,
         DropReason::TcpState,
         DropReason::IcmpIgnored,
+        DropReason::BacklogFull,
+        DropReason::ListenOverflow,
     ];
 
     /// A short, stable identifier (used as a CSV/JSON key and in filters).
@@ -106,6 +114,8 @@ impl DropReason {
             DropReason::IpvsDestGone => "ipvs_dest_gone",
             DropReason::TcpState => "tcp_state",
             DropReason::IcmpIgnored => "icmp_ignored",
+            DropReason::BacklogFull => "backlog_full",
+            DropReason::ListenOverflow => "listen_overflow",
         }
     }
 }

@@ -6,8 +6,10 @@
 //! learning switch does) unless learning is turned off, in which case unicast goes
 //! straight to the port that owns the MAC. The topology only describes; it runs nothing.
 
+pub mod cpu;
 pub mod link;
 
+pub use cpu::Cpu;
 pub use link::{Link, LinkParams};
 
 use crate::packet::MacAddr;

@@ -7,8 +7,10 @@
 //! or congestion control. Applications never know the forwarding mode.
 
 pub mod arrival;
+pub mod dist;
 
 pub use arrival::Arrival;
+pub use dist::Dist;
 
 use crate::ipvs::Proto;
 use crate::sim::SimTime;
@@ -58,6 +60,15 @@ pub struct Client {
     /// Index into `Metrics::clients`.
     pub stats: usize,
     pub start: SimTime,
+    /// Closed loop: this many users, each starting its next connection a `think` time
+    /// after the previous one ended (`None`: open loop, one start per `arrival` gap).
+    pub users: Option<u32>,
+    /// Closed loop: the pause between a user's connections (ns).
+    pub think: Dist,
+    /// Request size in bytes when drawn per connection (`None`: always `request`).
+    pub request_size: Option<Dist>,
+    /// Requests per TCP connection (`None`: one).
+    pub requests: Option<Dist>,
 }
 
 /// A server: answers requests on a port (any local address).
@@ -69,6 +80,35 @@ pub struct Server {
     pub response: u16,
     /// Index into `Metrics::served`.
     pub stats: usize,
+    /// Response size in bytes when drawn per request (`None`: always `response`).
+    pub response_size: Option<Dist>,
+    /// Service time, concurrency and queue (`None`: answers at once, unlimited).
+    pub service: Option<Service>,
+    pub rng: ChaCha8Rng,
+}
+
+/// A server's capacity: each request takes a service time; at most `workers` are served
+/// at once and at most `queue` wait (`net.core.somaxconn`-like); more are refused.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Service time in ns.
+    pub time: Dist,
+    pub workers: u32,
+    pub queue: u32,
+    pub busy: u32,
+    pub waiting: VecDeque<Job>,
+}
+
+/// `net.core.somaxconn` (4096 since Linux 5.4).
+pub const SOMAXCONN: u32 = 4096;
+
+/// A request a server has accepted and will answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// Answer on this TCP socket (if it still has this generation).
+    Tcp { tcb: u32, generation: u32 },
+    /// Answer this UDP request: (local address, port) → (remote address, port).
+    Udp { local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16) },
 }
 
 #[derive(Clone, Debug)]
@@ -106,6 +146,10 @@ pub struct Tcb {
     /// First sequence number of the request (client side), for retransmission.
     pub req_seq: u32,
     pub is_client: bool,
+    /// Client: this connection's request size. Server: a request is being served.
+    pub req_len: u16,
+    /// Client: requests still to send after the current one.
+    pub left: u16,
 }
 
 /// Key of a connected socket: (protocol, local address, local port, remote address, remote port).

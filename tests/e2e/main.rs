@@ -1,5 +1,6 @@
 //! End-to-end tests: one binary, a module per forwarding mode and per property.
 
+mod batch;
 mod common;
 mod conservation;
 mod determinism;

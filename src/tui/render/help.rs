@@ -46,8 +46,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let height = (lines.len() as u16 + 2).min(area.height);
     let [row] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
     let [popup] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(row);
+    // A list longer than the popup scrolls to keep the selected scenario in view.
+    let scroll = match app.popup {
+        Some(Popup::Scenarios { selected }) => (selected as u16).saturating_sub(height.saturating_sub(3)),
+        _ => 0,
+    };
     frame.render_widget(Clear, popup);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(Block::bordered().title(title)), popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll, 0)).block(Block::bordered().title(title)),
+        popup,
+    );
 }
 
 fn keys(app: &App, table: &[Binding]) -> Vec<Line<'static>> {

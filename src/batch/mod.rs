@@ -1,0 +1,431 @@
+//! Batch runs: a scenario run to its end with tracing off, summarised as numbers
+//! ([`Summary`]), time series per fixed bin ([`crate::metrics::series`]), CSV tables and
+//! charts; and sweeps ([`sweep`]) of many such runs in parallel.
+//!
+//! ```
+//! let l = lvsim::scenario::load("dr").unwrap();
+//! let s = lvsim::batch::run_scenario(&l, 1).unwrap();
+//! assert_eq!(s.clients.completed, 4);
+//! ```
+
+pub mod charts;
+pub mod output;
+pub mod sweep;
+
+use crate::engine::Engine;
+use crate::metrics::series::Series;
+use crate::metrics::{FrameTotals, Histogram, fairness};
+use crate::scenario::{Loaded, ScenarioError};
+use crate::sim::SimDuration;
+use crate::workload::App;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Rounds to 4 decimals, so summaries read well and snapshot stably.
+fn r4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// What a run came to. Field order is the JSON order (`summary.json`).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    /// Simulated seconds.
+    pub duration_s: f64,
+    pub clients: ClientSummary,
+    /// One per server application, in scenario order.
+    pub servers: Vec<ServerSummary>,
+    pub fairness: FairnessSummary,
+    /// One per host, in scenario order.
+    pub hosts: Vec<HostSummary>,
+    /// Drops by reason (kernel-ish keys, e.g. `backlog_full`), only reasons seen.
+    pub drops: BTreeMap<String, u64>,
+    pub frames: FrameTotals,
+    pub events: u64,
+}
+
+/// All clients together.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ClientSummary {
+    /// Connections (TCP) or requests (UDP) started.
+    pub started: u64,
+    /// ...answered.
+    pub completed: u64,
+    /// Refused: TCP RST or ICMP port unreachable.
+    pub refused: u64,
+    pub unreachable: u64,
+    pub timed_out: u64,
+    /// Offered load: started per simulated second.
+    pub offered_per_s: f64,
+    /// Throughput: completed per simulated second.
+    pub throughput_per_s: f64,
+    /// Latency from connect (SYN) or request to the (last) response, milliseconds.
+    pub latency_ms: LatencySummary,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct LatencySummary {
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl LatencySummary {
+    pub fn of(h: &Histogram) -> Self {
+        let ms = |ns: u64| r4(ns as f64 / 1e6);
+        LatencySummary {
+            mean: h.mean().map(|m| r4(m / 1e6)),
+            p50: h.quantile(0.50).map(ms),
+            p95: h.quantile(0.95).map(ms),
+            p99: h.quantile(0.99).map(ms),
+            max: (h.count > 0).then(|| ms(h.max_ns)),
+        }
+    }
+}
+
+/// One server application (a real server).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ServerSummary {
+    /// The host's name (`host:port` when it runs several servers).
+    pub name: String,
+    /// Connections accepted (TCP) or requests answered (UDP).
+    pub served: u64,
+    /// Its part of all served.
+    pub share: f64,
+    /// Its IPVS weight at the end (summed over directors listing it; 0 if none does).
+    pub weight: u32,
+    /// Its part of the total weight.
+    pub weight_share: f64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FairnessSummary {
+    /// Jain's index of the served counts (1 = all equal).
+    pub jain: Option<f64>,
+    /// Jain's index of served per unit of weight (1 = exactly by weight).
+    pub weighted_jain: Option<f64>,
+    /// Largest served over mean served.
+    pub max_over_mean: Option<f64>,
+    /// Largest |share − weight share|.
+    pub weight_share_error: f64,
+}
+
+/// One host.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct HostSummary {
+    pub name: String,
+    pub role: String,
+    /// Frames received, sent, dropped here.
+    pub rx: u64,
+    pub tx: u64,
+    pub dropped: u64,
+    /// Frames received per simulated second.
+    pub rx_per_s: f64,
+    /// CPU busy fraction (`None`: no capacity model, infinite CPU).
+    pub cpu_util: Option<f64>,
+    /// Busiest direction of its links: bits carried over bits possible.
+    pub link_util: f64,
+}
+
+/// A run's full results: the summary plus what the CSV files and charts need.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub summary: Summary,
+    pub series: Series,
+    /// Latency distribution of all clients (ns).
+    pub latency: Histogram,
+    /// Per host: total link bandwidth (bit/s) of its interfaces, for utilisation.
+    pub host_bandwidth: Vec<u64>,
+    /// Indices (into `summary.hosts`) of hosts that run IPVS.
+    pub directors: Vec<usize>,
+}
+
+/// The default time-series bin: 1/100 of the run, rounded to 10 ms, at least 10 ms.
+pub fn default_bin(duration: SimDuration) -> SimDuration {
+    let ms = (duration.as_nanos() / 100 / 10_000_000).max(1) * 10;
+    SimDuration::from_millis(ms)
+}
+
+/// Runs `l` with `seed` to its end (tracing off) and summarises it.
+pub fn run_scenario(l: &Loaded, seed: u64) -> Result<Summary, ScenarioError> {
+    run_full(l, seed, None).map(|r| r.summary)
+}
+
+/// Runs `l` with `seed` to its end (tracing off), sampling counters every `bin`
+/// (default [`default_bin`]).
+pub fn run_full(l: &Loaded, seed: u64, bin: Option<SimDuration>) -> Result<Run, ScenarioError> {
+    let mut e = l.build_with_seed(seed)?;
+    let bin = bin.unwrap_or_else(|| default_bin(e.end.since(crate::sim::SimTime::ZERO)));
+    e.enable_sampling(bin);
+    e.run();
+    Ok(collect(&l.name, seed, &e))
+}
+
+/// Sums the weights of the IPVS real servers that live on `host` (any service, director).
+fn weight_of(e: &Engine, host: usize, port: u16) -> u32 {
+    let owns = |addr| e.hosts[host].ifaces.iter().any(|i| i.has_addr(addr));
+    let dests = || e.hosts.iter().filter_map(|h| h.ipvs.as_deref()).flat_map(|v| &v.services).flat_map(|s| &s.dests);
+    let exact: u32 = dests().filter(|d| owns(d.addr) && d.port == port).map(|d| d.weight).sum();
+    if exact > 0 { exact } else { dests().filter(|d| owns(d.addr)).map(|d| d.weight).sum() }
+}
+
+fn collect(name: &str, seed: u64, e: &Engine) -> Run {
+    let now = e.now().max(e.end);
+    let secs = now.0 as f64 / 1e9;
+    let per_s = |n: u64| if secs > 0.0 { r4(n as f64 / secs) } else { 0.0 };
+    let m = &e.metrics;
+    let mut latency = Histogram::default();
+    for c in &m.clients {
+        latency.merge(&c.latency);
+    }
+    let sum = |f: fn(&crate::metrics::ClientStats) -> u64| m.clients.iter().map(f).sum::<u64>();
+    let clients = ClientSummary {
+        started: sum(|c| c.started),
+        completed: sum(|c| c.completed),
+        refused: sum(|c| c.refused),
+        unreachable: sum(|c| c.unreachable),
+        timed_out: sum(|c| c.timed_out),
+        offered_per_s: per_s(sum(|c| c.started)),
+        throughput_per_s: per_s(sum(|c| c.completed)),
+        latency_ms: LatencySummary::of(&latency),
+    };
+    let server_apps: Vec<(usize, u16)> = e
+        .apps
+        .iter()
+        .filter_map(|a| match a {
+            App::Server(s) => Some((s.host as usize, s.port)),
+            App::Client(_) => None,
+        })
+        .collect();
+    let served: Vec<u64> = m.served.clone();
+    let weights: Vec<u32> = server_apps.iter().map(|(h, p)| weight_of(e, *h, *p)).collect();
+    let total: u64 = served.iter().sum();
+    let wtotal: u64 = weights.iter().map(|w| u64::from(*w)).sum();
+    let servers = server_apps
+        .iter()
+        .enumerate()
+        .map(|(i, (h, p))| {
+            let several = server_apps.iter().filter(|(o, _)| o == h).count() > 1;
+            let host = &e.hosts[*h].name;
+            ServerSummary {
+                name: if several { format!("{host}:{p}") } else { host.clone() },
+                served: served[i],
+                share: if total == 0 { 0.0 } else { r4(served[i] as f64 / total as f64) },
+                weight: weights[i],
+                weight_share: if wtotal == 0 { 0.0 } else { r4(f64::from(weights[i]) / wtotal as f64) },
+            }
+        })
+        .collect();
+    let xs: Vec<f64> = served.iter().map(|x| *x as f64).collect();
+    let fairness = FairnessSummary {
+        jain: fairness::jain(&xs).map(r4),
+        weighted_jain: fairness::weighted_jain(&served, &weights).map(r4),
+        max_over_mean: fairness::max_over_mean(&served).map(r4),
+        weight_share_error: r4(fairness::weight_share_error(&served, &weights)),
+    };
+    let mut host_bandwidth = vec![0u64; e.hosts.len()];
+    for s in &e.net.segments {
+        for p in &s.ports {
+            host_bandwidth[p.host as usize] += p.link.params.bandwidth;
+        }
+    }
+    let hosts = e
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let c = &m.hosts[i];
+            let bits = c.tx_bytes.max(c.rx_bytes) as f64 * 8.0;
+            let cap = host_bandwidth[i] as f64 * secs;
+            HostSummary {
+                name: h.name.clone(),
+                role: h.role.name().to_string(),
+                rx: c.rx,
+                tx: c.tx,
+                dropped: c.dropped,
+                rx_per_s: per_s(c.rx),
+                cpu_util: e.cpus[i].map(|cpu| r4(cpu.busy_by(now) as f64 / now.0.max(1) as f64)),
+                link_util: if cap > 0.0 { r4(bits / cap) } else { 0.0 },
+            }
+        })
+        .collect();
+    let drops = m.drops_by_reason().map(|(r, n)| (r.key().to_string(), n)).collect();
+    let summary = Summary {
+        scenario: name.to_string(),
+        seed,
+        duration_s: r4(secs),
+        clients,
+        servers,
+        fairness,
+        hosts,
+        drops,
+        frames: m.frames,
+        events: m.events,
+    };
+    let directors = e.hosts.iter().enumerate().filter(|(_, h)| h.ipvs.is_some()).map(|(i, _)| i).collect();
+    Run {
+        summary,
+        series: e.series.clone().unwrap_or_else(|| Series::new(SimDuration::from_secs(1))),
+        latency,
+        host_bandwidth,
+        directors,
+    }
+}
+
+/// The charts of one run, ready to draw: (file stem, chart).
+pub fn run_charts(run: &Run) -> Vec<(&'static str, charts::Chart)> {
+    use charts::{Bars, Chart, Line, Lines};
+    use output::num;
+    let s = &run.summary;
+    let bins: Vec<_> = run
+        .series
+        .samples
+        .windows(2)
+        .map(|w| (w[1].t_ns as f64 / 1e9, (w[1].t_ns - w[0].t_ns) as f64 / 1e9, &w[0], &w[1]))
+        .filter(|b| b.1 > 0.0)
+        .collect();
+    let mut out = Vec::new();
+    out.push((
+        "connections",
+        Chart::Lines(Lines {
+            title: format!("{}: new connections per real server", s.scenario),
+            x_desc: "simulated time (s)".into(),
+            y_desc: "connections served per second".into(),
+            lines: s
+                .servers
+                .iter()
+                .enumerate()
+                .map(|(i, sv)| {
+                    Line::new(&sv.name, bins.iter().map(|(t, dt, a, b)| (*t, (b.served[i] - a.served[i]) as f64 / dt)))
+                })
+                .collect(),
+            ..Lines::default()
+        }),
+    ));
+    out.push((
+        "share",
+        Chart::Bars(Bars {
+            title: format!("{}: share of connections vs share of weight", s.scenario),
+            x_desc: "real server".into(),
+            y_desc: "fraction of the total".into(),
+            categories: s.servers.iter().map(|v| v.name.clone()).collect(),
+            series: vec![
+                ("connections served".into(), s.servers.iter().map(|v| (v.share, v.share, v.share)).collect()),
+                (
+                    "IPVS weight".into(),
+                    s.servers.iter().map(|v| (v.weight_share, v.weight_share, v.weight_share)).collect(),
+                ),
+            ],
+            y_range: None,
+        }),
+    ));
+    let l = &s.clients.latency_ms;
+    let opt = |x: Option<f64>| x.map_or_else(|| "-".to_string(), num);
+    out.push((
+        "latency",
+        Chart::Lines(Lines {
+            title: format!("{}: client latency (CDF)", s.scenario),
+            x_desc: "latency from connect to response (ms)".into(),
+            y_desc: "fraction of connections".into(),
+            lines: vec![Line::new("", cdf_steps(&run.latency))],
+            y_range: Some((0.0, 1.0)),
+            note: Some(format!("p50 {} ms\np95 {} ms\np99 {} ms", opt(l.p50), opt(l.p95), opt(l.p99))),
+            x_names: None,
+            no_markers: true,
+        }),
+    ));
+    out.push((
+        "hosts",
+        Chart::Bars(Bars {
+            title: format!("{}: frames per host", s.scenario),
+            x_desc: "host".into(),
+            y_desc: "frames per second".into(),
+            categories: s.hosts.iter().map(|h| h.name.clone()).collect(),
+            series: vec![
+                ("received".into(), s.hosts.iter().map(|h| (h.rx_per_s, h.rx_per_s, h.rx_per_s)).collect()),
+                (
+                    "dropped".into(),
+                    s.hosts
+                        .iter()
+                        .map(|h| {
+                            let d = h.dropped as f64 / s.duration_s.max(1e-9);
+                            (d, d, d)
+                        })
+                        .collect(),
+                ),
+            ],
+            y_range: None,
+        }),
+    ));
+    let mut util = Vec::new();
+    for &d in &run.directors {
+        let name = &s.hosts[d].name;
+        if s.hosts[d].cpu_util.is_some() {
+            util.push(Line::new(
+                format!("{name} CPU"),
+                bins.iter().map(|(t, dt, a, b)| (*t, 100.0 * (b.cpu_ns[d] - a.cpu_ns[d]) as f64 / (dt * 1e9))),
+            ));
+        }
+        let cap = run.host_bandwidth[d] as f64;
+        util.push(Line::new(
+            format!("{name} link"),
+            bins.iter().map(|(t, dt, a, b)| {
+                let bytes = (b.tx_bytes[d] - a.tx_bytes[d]).max(b.rx_bytes[d] - a.rx_bytes[d]) as f64;
+                (*t, if cap > 0.0 { 100.0 * bytes * 8.0 / (cap * dt) } else { 0.0 })
+            }),
+        ));
+    }
+    out.push((
+        "director",
+        Chart::Lines(Lines {
+            title: format!("{}: director CPU and link utilisation", s.scenario),
+            x_desc: "simulated time (s)".into(),
+            y_desc: "utilisation (%)".into(),
+            lines: util,
+            y_range: Some((0.0, 105.0)),
+            ..Lines::default()
+        }),
+    ));
+    out
+}
+
+/// The latency CDF as a step function in ms: flat between histogram buckets.
+fn cdf_steps(h: &Histogram) -> Vec<(f64, f64)> {
+    let mut pts = Vec::new();
+    let mut last = 0.0;
+    for (ns, f) in h.cdf() {
+        let x = ns as f64 / 1e6;
+        pts.push((x, last));
+        pts.push((x, f));
+        last = f;
+    }
+    if h.count > 0 {
+        pts.push((h.max_ns as f64 / 1e6, 1.0));
+    }
+    pts
+}
+
+/// Writes everything `lvsim run --out DIR` writes: summary.json, CSV tables, charts.
+pub fn write_run(run: &Run, dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut paths = output::write_tables(run, dir).map_err(|e| format!("writing into {}: {e}", dir.display()))?;
+    for (stem, chart) in run_charts(run) {
+        paths.extend(charts::render(&chart, &dir.join(stem))?);
+    }
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_bin_is_a_hundredth() {
+        // 60 s runs get 600 ms bins, 1 s runs the 10 ms floor: about 100 points per chart.
+        assert_eq!(default_bin(SimDuration::from_secs(60)), SimDuration::from_millis(600));
+        assert_eq!(default_bin(SimDuration::from_secs(1)), SimDuration::from_millis(10));
+        assert_eq!(default_bin(SimDuration::from_millis(100)), SimDuration::from_millis(10));
+    }
+}

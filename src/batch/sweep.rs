@@ -1,0 +1,767 @@
+//! Parameter sweeps: a sweep file names a base scenario and parameters to vary; every
+//! combination (× seed replicas) is one point, run in parallel on a rayon pool, results
+//! collected in input order, so the output is the same whatever the number of threads.
+//!
+//! ```ron
+//! Sweep(
+//!     about: "NAT vs DR vs TUN as offered load rises",
+//!     duration: "10s",            // overrides the scenarios' duration
+//!     seeds: 3,                   // replicas: seeds 1, 2, 3
+//!     vary: [
+//!         Mode([("nat", "bottleneck-nat"), ("dr", "bottleneck-dr")]),  // label → scenario
+//!         Rate([2000, 4000, 8000]),   // total open-loop connections/s
+//!     ],
+//!     x: "rate",                  // x axis of the charts (default: the last parameter)
+//!     series: "mode",             // one line per value (default: the others)
+//! )
+//! ```
+//!
+//! Parameters: `Mode([(label, scenario)])`, `Rate([f64])`, `Users([u32])`,
+//! `Scheduler([name])`, `Servers([n])`, `Weights(["3,2,1"])`, `Persistence([seconds])`.
+//! `base: "scenario"` is required unless `Mode` names the scenarios.
+
+use super::{Run, Summary, charts, output::num};
+use crate::scenario::locate::Locator;
+use crate::scenario::{self, Loaded, ScenarioError};
+use crate::sim::SimDuration;
+use rayon::prelude::*;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The sweeps compiled into the binary: (name, RON source).
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("bottleneck", include_str!("../../scenarios/sweeps/bottleneck.ron")),
+    ("fairness", include_str!("../../scenarios/sweeps/fairness.ron")),
+    ("sh-skew", include_str!("../../scenarios/sweeps/sh-skew.ron")),
+    ("persistence", include_str!("../../scenarios/sweeps/persistence.ron")),
+];
+
+/// A sweep file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Sweep")]
+pub struct SweepSpec {
+    /// One line: the question this sweep answers.
+    pub about: String,
+    /// The scenario every point starts from (embedded name or path, relative to the
+    /// sweep file); required unless `Mode` names the scenarios.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// Simulated time of every point (default: the scenario's).
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// Seed replicas per combination: seeds 1..=seeds (default 1).
+    #[serde(default)]
+    pub seeds: Option<u32>,
+    pub vary: Vec<Param>,
+    /// The parameter on the charts' x axis (default: the last one).
+    #[serde(default)]
+    pub x: Option<String>,
+    /// The parameter drawn as one line per value (default: all others together).
+    #[serde(default)]
+    pub series: Option<String>,
+    /// Time-series bin of each point (default: a hundredth of the run).
+    #[serde(default)]
+    pub bin: Option<String>,
+}
+
+/// One parameter and its values.
+#[derive(Clone, Debug, Deserialize)]
+pub enum Param {
+    /// Forwarding mode: (label, scenario) pairs; each label runs its own scenario.
+    Mode(Vec<(String, String)>),
+    /// Total offered load of the open-loop clients (connections or requests per second),
+    /// shared among them in proportion to their own rates.
+    Rate(Vec<f64>),
+    /// Total closed-loop users, shared among closed-loop clients in proportion.
+    Users(Vec<u32>),
+    /// The IPVS scheduler of every virtual service (`-s`).
+    Scheduler(Vec<String>),
+    /// Real servers in use: only the first N `ipvsadm -a` of each director are kept.
+    Servers(Vec<u32>),
+    /// Weights of the real servers in `ipvsadm -a` order, e.g. "3,2,1".
+    Weights(Vec<String>),
+    /// Persistence timeout (`-p`) in seconds of every virtual service; 0 = none.
+    Persistence(Vec<u32>),
+}
+
+impl Param {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Param::Mode(_) => "mode",
+            Param::Rate(_) => "rate",
+            Param::Users(_) => "users",
+            Param::Scheduler(_) => "scheduler",
+            Param::Servers(_) => "servers",
+            Param::Weights(_) => "weights",
+            Param::Persistence(_) => "persistence",
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Param::Mode(v) => v.len(),
+            Param::Rate(v) => v.len(),
+            Param::Users(v) | Param::Servers(v) | Param::Persistence(v) => v.len(),
+            Param::Scheduler(v) | Param::Weights(v) => v.len(),
+        }
+    }
+
+    /// The label of value `i` (CSV cell, legend text).
+    fn label(&self, i: usize) -> String {
+        match self {
+            Param::Mode(v) => v[i].0.clone(),
+            Param::Rate(v) => num(v[i]),
+            Param::Users(v) | Param::Servers(v) | Param::Persistence(v) => v[i].to_string(),
+            Param::Scheduler(v) | Param::Weights(v) => v[i].clone(),
+        }
+    }
+
+    /// Whether values are numbers (a line chart) or names (bars).
+    fn numeric(&self) -> bool {
+        matches!(self, Param::Rate(_) | Param::Users(_) | Param::Servers(_) | Param::Persistence(_))
+    }
+
+    fn value(&self, i: usize) -> f64 {
+        match self {
+            Param::Rate(v) => v[i],
+            Param::Users(v) | Param::Servers(v) | Param::Persistence(v) => f64::from(v[i]),
+            _ => i as f64,
+        }
+    }
+}
+
+/// A parsed sweep, its points resolved.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    pub name: String,
+    pub origin: String,
+    pub spec: SweepSpec,
+    /// Every point, in output order.
+    pub points: Vec<Point>,
+}
+
+/// One point: a scenario with its parameters applied, and a seed.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// (parameter name, value label), in `vary` order.
+    pub params: Vec<(String, String)>,
+    /// Index of each parameter's value.
+    pub choice: Vec<usize>,
+    pub seed: u64,
+    pub scenario: Loaded,
+}
+
+/// The result of one point.
+#[derive(Clone, Debug)]
+pub struct PointResult {
+    /// (parameter name, value label), in `vary` order.
+    pub params: Vec<(String, String)>,
+    pub seed: u64,
+    /// The run's summary (the same as `lvsim run` would write as summary.json).
+    pub summary: Summary,
+    /// Highest CPU utilisation of any director (`None`: no CPU model on the directors).
+    pub director_cpu: Option<f64>,
+    /// Highest link utilisation of any director.
+    pub director_link: f64,
+}
+
+fn load_sweep_text(name_or_path: &str) -> Result<(String, String), ScenarioError> {
+    if let Some((n, src)) = EMBEDDED.iter().find(|(n, _)| *n == name_or_path) {
+        return Ok((format!("embedded:{n}"), (*src).to_string()));
+    }
+    std::fs::read_to_string(name_or_path).map(|s| (name_or_path.to_string(), s)).map_err(|e| ScenarioError::Io {
+        path: name_or_path.to_string(),
+        message: e.to_string(),
+        help: format!(
+            "give a path to a sweep .ron file or the name of an embedded sweep ({})",
+            EMBEDDED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
+
+/// Loads an embedded sweep by name, or a sweep file by path, and resolves its points.
+pub fn load(name_or_path: &str) -> Result<Sweep, ScenarioError> {
+    let (origin, src) = load_sweep_text(name_or_path)?;
+    parse(&origin, &src)
+}
+
+/// Parses sweep text (`origin` names it in errors and locates relative scenario paths).
+pub fn parse(origin: &str, src: &str) -> Result<Sweep, ScenarioError> {
+    let spec: SweepSpec = ron::Options::default()
+        .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+        .from_str(src)
+        .map_err(|e| ScenarioError::from_ron_as(origin, src, &e, "a valid sweep file"))?;
+    let loc = Locator::new(src);
+    let err_at = |text: &str, expected: &str, found: String, help: Option<String>| {
+        // Point at the quoted literal when there is one, else at the first bare mention.
+        let (s, e) = loc
+            .find_after(0, text)
+            .map_or_else(|| src.find(text).map_or((0, 0), |p| (p, p + text.len())), |l| (l.start, l.end));
+        ScenarioError::at(origin, src, s, e, expected, found, help)
+    };
+    let dir = Path::new(origin.trim_start_matches("embedded:")).parent().map(Path::to_path_buf);
+    let load_scenario = |name: &str| -> Result<Loaded, ScenarioError> {
+        if scenario::EMBEDDED.iter().any(|(n, _)| *n == name) || origin.starts_with("embedded:") {
+            return scenario::load(name);
+        }
+        let rel = dir.as_ref().map(|d| d.join(name)).filter(|p| p.exists());
+        scenario::load(rel.as_deref().and_then(Path::to_str).unwrap_or(name))
+    };
+    let not_found = |name: &str, e: &ScenarioError| {
+        err_at(
+            name,
+            "an embedded scenario or a scenario file",
+            format!("\"{name}\""),
+            Some(match e {
+                ScenarioError::Io { help, .. } => help.clone(),
+                other @ ScenarioError::At { .. } => other.to_string(),
+            }),
+        )
+    };
+    let duration = match &spec.duration {
+        Some(d) => {
+            Some(SimDuration::parse(d).map_err(|m| err_at(d, "a duration like \"10s\"", format!("\"{d}\""), Some(m)))?)
+        }
+        None => None,
+    };
+    if let Some(b) = &spec.bin {
+        SimDuration::parse(b)
+            .ok()
+            .filter(|d| d.as_nanos() > 0)
+            .ok_or_else(|| err_at(b, "a bin like \"100ms\"", format!("\"{b}\""), None))?;
+    }
+    if spec.vary.is_empty() {
+        return Err(err_at("vary", "at least one parameter to vary", "an empty list".into(), Some(PARAM_HELP.into())));
+    }
+    for p in &spec.vary {
+        let name = p.name();
+        if spec.vary.iter().filter(|q| q.name() == name).count() > 1 {
+            return Err(err_at(cap(name).as_str(), "each parameter once", format!("{name} twice"), None));
+        }
+        if p.len() == 0 {
+            return Err(err_at(cap(name).as_str(), "at least one value", "an empty list".into(), None));
+        }
+        match p {
+            Param::Scheduler(v) => {
+                for s in v {
+                    if !crate::ipvs::Sched::ALL.iter().any(|k| k.name() == s) {
+                        let all: Vec<&str> = crate::ipvs::Sched::ALL.iter().map(|k| k.name()).collect();
+                        return Err(err_at(
+                            s,
+                            "a scheduler name",
+                            format!("\"{s}\""),
+                            Some(format!("one of {}", all.join(", "))),
+                        ));
+                    }
+                }
+            }
+            Param::Weights(v) => {
+                for w in v {
+                    if parse_weights(w).is_none() {
+                        return Err(err_at(w, "weights like \"3,2,1\"", format!("\"{w}\""), None));
+                    }
+                }
+            }
+            Param::Rate(v) => {
+                if v.iter().any(|r| !(r.is_finite() && *r > 0.0)) {
+                    return Err(err_at("Rate", "rates above 0 (per second)", format!("{v:?}"), None));
+                }
+            }
+            Param::Servers(v) | Param::Users(v) => {
+                if v.contains(&0) {
+                    return Err(err_at(cap(name).as_str(), "counts above 0", format!("{v:?}"), None));
+                }
+            }
+            Param::Mode(_) | Param::Persistence(_) => {}
+        }
+    }
+    for (field, value) in [("x", &spec.x), ("series", &spec.series)] {
+        if let Some(v) = value
+            && !spec.vary.iter().any(|p| p.name() == v)
+        {
+            let names: Vec<&str> = spec.vary.iter().map(Param::name).collect();
+            return Err(err_at(
+                v,
+                &format!("one of the varied parameters ({}) for `{field}`", names.join(", ")),
+                format!("\"{v}\""),
+                None,
+            ));
+        }
+    }
+    // The scenarios: one per mode label, or the base.
+    let mode = spec.vary.iter().find_map(|p| if let Param::Mode(m) = p { Some(m) } else { None });
+    let mut bases: Vec<Loaded> = Vec::new();
+    match (mode, &spec.base) {
+        (Some(m), _) => {
+            for (_, s) in m {
+                bases.push(load_scenario(s).map_err(|e| not_found(s, &e))?);
+            }
+        }
+        (None, Some(b)) => bases.push(load_scenario(b).map_err(|e| not_found(b, &e))?),
+        (None, None) => {
+            return Err(err_at(
+                "Sweep",
+                "a `base` scenario, or a `Mode` parameter naming scenarios",
+                "neither".into(),
+                Some("add base: \"dr\" (an embedded scenario name or a path)".into()),
+            ));
+        }
+    }
+    let seeds = spec.seeds.unwrap_or(1).max(1);
+    // Every combination, the first parameter outermost; seeds innermost.
+    let mut points = Vec::new();
+    let total: usize = spec.vary.iter().map(Param::len).product();
+    for k in 0..total {
+        let mut choice = vec![0; spec.vary.len()];
+        let mut rest = k;
+        for (i, p) in spec.vary.iter().enumerate().rev() {
+            choice[i] = rest % p.len();
+            rest /= p.len();
+        }
+        let base_index = spec.vary.iter().position(|p| matches!(p, Param::Mode(_))).map_or(0, |i| choice[i]);
+        let mut l = bases[base_index].clone();
+        if let Some(d) = duration {
+            l.scenario.duration = d.to_string();
+        }
+        for (p, &c) in spec.vary.iter().zip(&choice) {
+            apply(&mut l, p, c)
+                .map_err(|m| err_at(cap(p.name()).as_str(), &m, format!("scenario {}", l.name), None))?;
+        }
+        let params: Vec<(String, String)> =
+            spec.vary.iter().zip(&choice).map(|(p, &c)| (p.name().to_string(), p.label(c))).collect();
+        for s in 1..=u64::from(seeds) {
+            points.push(Point { params: params.clone(), choice: choice.clone(), seed: s, scenario: l.clone() });
+        }
+    }
+    let name = Path::new(origin.trim_start_matches("embedded:"))
+        .file_stem()
+        .map_or_else(|| origin.to_string(), |s| s.to_string_lossy().into_owned());
+    Ok(Sweep { name, origin: origin.to_string(), spec, points })
+}
+
+const PARAM_HELP: &str = "parameters: Mode([(\"nat\", \"scenario\")]), Rate([1000]), Users([10]), Scheduler([\"rr\"]), Servers([2]), Weights([\"3,2,1\"]), Persistence([300])";
+
+fn cap(name: &str) -> String {
+    let mut c = name.chars();
+    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+}
+
+fn parse_weights(s: &str) -> Option<Vec<u32>> {
+    let v: Option<Vec<u32>> = s.split(',').map(|w| w.trim().parse().ok()).collect();
+    v.filter(|v| !v.is_empty())
+}
+
+/// Replaces the value after `flag` in a command, or appends `flag value`.
+fn set_flag(cmd: &str, flags: &[&str], value: Option<&str>) -> String {
+    let mut toks: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
+    if let Some(i) = toks.iter().position(|t| flags.contains(&t.as_str())) {
+        // `-p` takes an optional value: remove it only when it is a number.
+        let has_value = toks.get(i + 1).is_some_and(|v| !v.starts_with('-'));
+        toks.drain(i..if has_value { i + 2 } else { i + 1 });
+    }
+    if let Some(v) = value {
+        toks.push(flags[0].to_string());
+        toks.push(v.to_string());
+    }
+    toks.join(" ")
+}
+
+fn is_service_cmd(c: &str) -> bool {
+    let t: Vec<&str> = c.split_whitespace().take(2).collect();
+    t.first() == Some(&"ipvsadm") && matches!(t.get(1), Some(&("-A" | "--add-service" | "-E" | "--edit-service")))
+}
+
+fn is_server_cmd(c: &str) -> bool {
+    let t: Vec<&str> = c.split_whitespace().take(2).collect();
+    t.first() == Some(&"ipvsadm") && matches!(t.get(1), Some(&("-a" | "--add-server")))
+}
+
+/// Applies value `i` of `p` to the scenario. The error says what was expected.
+fn apply(l: &mut Loaded, p: &Param, i: usize) -> Result<(), String> {
+    use crate::scenario::AppSpec;
+    let sc = &mut l.scenario;
+    match p {
+        Param::Mode(_) => {}
+        Param::Rate(v) => {
+            let rate_of = |every: &Option<String>, rate: Option<f64>| {
+                rate.or_else(|| {
+                    every.as_ref().and_then(|e| SimDuration::parse(e).ok()).map(|d| 1e9 / d.as_nanos().max(1) as f64)
+                })
+            };
+            let total: f64 = sc
+                .apps
+                .iter()
+                .filter_map(|a| match a {
+                    AppSpec::Client { users: None, every, rate, .. } => rate_of(every, *rate),
+                    _ => None,
+                })
+                .sum();
+            if total <= 0.0 {
+                return Err("a scenario with open-loop clients (`rate` or `every`)".into());
+            }
+            for a in &mut sc.apps {
+                if let AppSpec::Client { users: None, every, rate, .. } = a
+                    && let Some(r) = rate_of(every, *rate)
+                {
+                    *rate = Some(r * v[i] / total);
+                    *every = None;
+                }
+            }
+        }
+        Param::Users(v) => {
+            let total: u32 =
+                sc.apps.iter().filter_map(|a| if let AppSpec::Client { users, .. } = a { *users } else { None }).sum();
+            if total == 0 {
+                return Err("a scenario with closed-loop clients (`users`)".into());
+            }
+            let mut left = v[i];
+            let n = sc.apps.iter().filter(|a| matches!(a, AppSpec::Client { users: Some(_), .. })).count();
+            let mut k = 0;
+            for a in &mut sc.apps {
+                if let AppSpec::Client { users: Some(u), .. } = a {
+                    k += 1;
+                    let share = if k == n { left } else { (u64::from(*u) * u64::from(v[i]) / u64::from(total)) as u32 };
+                    *u = share.clamp(1, left.max(1));
+                    left = left.saturating_sub(*u);
+                }
+            }
+        }
+        Param::Scheduler(v) => {
+            let mut any = false;
+            for h in &mut sc.hosts {
+                for c in &mut h.run {
+                    if is_service_cmd(c) {
+                        *c = set_flag(c, &["-s", "--scheduler"], Some(&v[i]));
+                        any = true;
+                    }
+                }
+            }
+            if !any {
+                return Err("a scenario with an `ipvsadm -A` service".into());
+            }
+        }
+        Param::Servers(v) => {
+            for h in &mut sc.hosts {
+                let have = h.run.iter().filter(|c| is_server_cmd(c)).count();
+                if have == 0 {
+                    continue;
+                }
+                if have < v[i] as usize {
+                    return Err(format!("at most {have} servers (the `ipvsadm -a` commands of {})", h.name));
+                }
+                let mut seen = 0;
+                h.run.retain(|c| {
+                    if is_server_cmd(c) {
+                        seen += 1;
+                        seen <= v[i]
+                    } else {
+                        true
+                    }
+                });
+            }
+        }
+        Param::Weights(v) => {
+            let w = parse_weights(&v[i]).expect("checked when parsed");
+            for h in &mut sc.hosts {
+                let mut k = 0;
+                for c in &mut h.run {
+                    if is_server_cmd(c) {
+                        if let Some(x) = w.get(k) {
+                            *c = set_flag(c, &["-w", "--weight"], Some(&x.to_string()));
+                        }
+                        k += 1;
+                    }
+                }
+            }
+        }
+        Param::Persistence(v) => {
+            for h in &mut sc.hosts {
+                for c in &mut h.run {
+                    if is_service_cmd(c) {
+                        let t = v[i].to_string();
+                        *c = set_flag(c, &["-p", "--persistent"], (v[i] > 0).then_some(t.as_str()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs one point to its end and summarises it.
+pub fn run_point(p: &Point, bin: Option<SimDuration>) -> Result<(PointResult, Run), ScenarioError> {
+    let run = super::run_full(&p.scenario, p.seed, bin)?;
+    let s = &run.summary;
+    let director_cpu = run.directors.iter().filter_map(|&d| s.hosts[d].cpu_util).reduce(f64::max);
+    let director_link = run.directors.iter().map(|&d| s.hosts[d].link_util).fold(0.0, f64::max);
+    Ok((PointResult { params: p.params.clone(), seed: p.seed, summary: s.clone(), director_cpu, director_link }, run))
+}
+
+/// Runs every point on a pool of `threads` threads (0: all cores), calling `progress`
+/// after each; results in point order.
+pub fn run_with(
+    sweep: &Sweep,
+    threads: usize,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<PointResult>, ScenarioError> {
+    let bin = sweep.spec.bin.as_deref().and_then(|b| SimDuration::parse(b).ok());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| ScenarioError::Io {
+        path: sweep.origin.clone(),
+        message: e.to_string(),
+        help: "try --threads 1".into(),
+    })?;
+    pool.install(|| {
+        sweep
+            .points
+            .par_iter()
+            .map(|p| {
+                let r = run_point(p, bin).map(|(r, _)| r);
+                progress();
+                r
+            })
+            .collect()
+    })
+}
+
+/// Runs every point on `threads` threads (0: all cores); results in point order.
+pub fn run(sweep: &Sweep, threads: usize) -> Result<Vec<PointResult>, ScenarioError> {
+    run_with(sweep, threads, &|| {})
+}
+
+/// Per series: its label and, per x value, (mean, min, max) over seeds if any.
+type MetricSeries = Vec<(String, Vec<Option<(f64, f64, f64)>>)>;
+
+/// The fixed columns of `points.csv`, after one column per varied parameter.
+pub const POINT_COLUMNS: &[&str] = &[
+    "seed",
+    "offered_per_s",
+    "throughput_per_s",
+    "started",
+    "completed",
+    "failed",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "director_cpu",
+    "director_link",
+    "drops",
+    "jain",
+    "weighted_jain",
+    "max_over_mean",
+    "weight_share_error",
+];
+
+fn o(x: Option<f64>) -> String {
+    x.map(num).unwrap_or_default()
+}
+
+/// `points.csv`: a header, then one row per point.
+pub fn points_csv(sweep: &Sweep, results: &[PointResult]) -> Result<Vec<u8>, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head: Vec<String> = vec!["point".into()];
+    head.extend(sweep.spec.vary.iter().map(|p| p.name().to_string()));
+    head.extend(POINT_COLUMNS.iter().map(|c| (*c).to_string()));
+    w.write_record(&head).map_err(|e| e.to_string())?;
+    for (k, r) in results.iter().enumerate() {
+        let s = &r.summary;
+        let c = &s.clients;
+        let mut row = vec![k.to_string()];
+        row.extend(r.params.iter().map(|(_, v)| v.clone()));
+        row.extend([
+            r.seed.to_string(),
+            num(c.offered_per_s),
+            num(c.throughput_per_s),
+            c.started.to_string(),
+            c.completed.to_string(),
+            (c.refused + c.unreachable + c.timed_out).to_string(),
+            o(c.latency_ms.mean),
+            o(c.latency_ms.p50),
+            o(c.latency_ms.p95),
+            o(c.latency_ms.p99),
+            o(r.director_cpu),
+            num(r.director_link),
+            s.frames.dropped.to_string(),
+            o(s.fairness.jain),
+            o(s.fairness.weighted_jain),
+            o(s.fairness.max_over_mean),
+            num(s.fairness.weight_share_error),
+        ]);
+        w.write_record(&row).map_err(|e| e.to_string())?;
+    }
+    w.into_inner().map_err(|e| e.to_string())
+}
+
+/// The charts across points: a metric against the `x` parameter, one line (or bar
+/// series) per value of the `series` parameter(s), min–max over seed replicas.
+pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Chart)> {
+    let vary = &sweep.spec.vary;
+    let xi = sweep.spec.x.as_ref().and_then(|x| vary.iter().position(|p| p.name() == x)).unwrap_or(vary.len() - 1);
+    let others: Vec<usize> = match &sweep.spec.series {
+        Some(s) => vary.iter().position(|p| p.name() == s).into_iter().collect(),
+        None => (0..vary.len()).filter(|i| *i != xi).collect(),
+    };
+    let points = &sweep.points;
+    // Groups in first-seen order: the series key → x index → values over seeds.
+    let mut keys: Vec<Vec<usize>> = Vec::new();
+    for p in points {
+        let k: Vec<usize> = others.iter().map(|&i| p.choice[i]).collect();
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let label = |k: &[usize]| -> String {
+        others.iter().zip(k).map(|(&i, &c)| vary[i].label(c)).collect::<Vec<_>>().join(", ")
+    };
+    let nx = vary[xi].len();
+    let metric = |f: &dyn Fn(&PointResult) -> Option<f64>| -> MetricSeries {
+        keys.iter()
+            .map(|k| {
+                let vals = (0..nx)
+                    .map(|x| {
+                        let ys: Vec<f64> = points
+                            .iter()
+                            .zip(results)
+                            .filter(|(p, _)| p.choice[xi] == x && others.iter().zip(k).all(|(&i, &c)| p.choice[i] == c))
+                            .filter_map(|(_, r)| f(r))
+                            .collect();
+                        (!ys.is_empty()).then(|| {
+                            let mean = ys.iter().sum::<f64>() / ys.len() as f64;
+                            (
+                                mean,
+                                ys.iter().copied().fold(f64::INFINITY, f64::min),
+                                ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                            )
+                        })
+                    })
+                    .collect();
+                (label(k), vals)
+            })
+            .collect()
+    };
+    let xp = &vary[xi];
+    let x_desc = match xp {
+        Param::Rate(_) => "offered load (connections per second)".to_string(),
+        Param::Users(_) => "closed-loop users".to_string(),
+        Param::Servers(_) => "real servers".to_string(),
+        Param::Persistence(_) => "persistence timeout (s)".to_string(),
+        Param::Mode(_) => "forwarding mode".to_string(),
+        Param::Scheduler(_) => "scheduler".to_string(),
+        Param::Weights(_) => "weights".to_string(),
+    };
+    let seeds = sweep.spec.seeds.unwrap_or(1);
+    let band = if seeds > 1 { format!(" (mean, min–max over {seeds} seeds)") } else { String::new() };
+    let make = |title: &str, y_desc: &str, data: MetricSeries, y_range: Option<(f64, f64)>| {
+        let title = format!("{}: {title}{band}", sweep.name);
+        if xp.numeric() {
+            charts::Chart::Lines(charts::Lines {
+                title,
+                x_desc: x_desc.clone(),
+                y_desc: y_desc.to_string(),
+                lines: data
+                    .into_iter()
+                    .map(|(name, v)| charts::Line {
+                        name,
+                        points: v
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(x, m)| m.map(|(y, lo, hi)| (xp.value(x), y, lo, hi)))
+                            .collect(),
+                    })
+                    .collect(),
+                y_range,
+                note: None,
+                x_names: None,
+                no_markers: false,
+            })
+        } else {
+            charts::Chart::Bars(charts::Bars {
+                title,
+                x_desc: x_desc.clone(),
+                y_desc: y_desc.to_string(),
+                categories: (0..nx).map(|x| xp.label(x)).collect(),
+                series: data
+                    .into_iter()
+                    .map(|(name, v)| {
+                        (
+                            if name.is_empty() { "all".into() } else { name },
+                            v.iter().map(|m| m.unwrap_or((0.0, 0.0, 0.0))).collect(),
+                        )
+                    })
+                    .collect(),
+                y_range,
+            })
+        }
+    };
+    let mut out = vec![
+        (
+            "throughput".to_string(),
+            make(
+                "client throughput",
+                "completed connections per second",
+                metric(&|r| Some(r.summary.clients.throughput_per_s)),
+                None,
+            ),
+        ),
+        (
+            "latency_p99".to_string(),
+            make("client latency p99", "p99 latency (ms)", metric(&|r| r.summary.clients.latency_ms.p99), None),
+        ),
+    ];
+    if results.iter().any(|r| r.director_cpu.is_some()) {
+        out.push((
+            "director_cpu".to_string(),
+            make(
+                "director CPU",
+                "director CPU utilisation (%)",
+                metric(&|r| r.director_cpu.map(|c| c * 100.0)),
+                Some((0.0, 105.0)),
+            ),
+        ));
+    }
+    out.push((
+        "balance".to_string(),
+        make(
+            "busiest real server over the mean",
+            "max/mean connections per server",
+            metric(&|r| r.summary.fairness.max_over_mean),
+            None,
+        ),
+    ));
+    out.push((
+        "weight_error".to_string(),
+        make(
+            "distance from the weight shares",
+            "max |share − weight share|",
+            metric(&|r| Some(r.summary.fairness.weight_share_error)),
+            None,
+        ),
+    ));
+    out
+}
+
+/// Writes `points.csv` and the charts into `dir`; returns the paths written.
+pub fn write(sweep: &Sweep, results: &[PointResult], dir: &Path) -> Result<Vec<PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let p = dir.join("points.csv");
+    std::fs::write(&p, points_csv(sweep, results)?).map_err(|e| format!("writing {}: {e}", p.display()))?;
+    let mut paths = vec![p];
+    for (stem, c) in charts(sweep, results) {
+        paths.extend(charts::render(&c, &dir.join(stem))?);
+    }
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_replaced_or_added() {
+        // The scheduler and weight knobs rewrite exactly the flag they own, wherever it is.
+        assert_eq!(set_flag("ipvsadm -A -t 1.2.3.4:80 -s rr", &["-s"], Some("wlc")), "ipvsadm -A -t 1.2.3.4:80 -s wlc");
+        assert_eq!(set_flag("ipvsadm -A -t 1.2.3.4:80", &["-s"], Some("sh")), "ipvsadm -A -t 1.2.3.4:80 -s sh");
+        assert_eq!(set_flag("ipvsadm -A -t 1.2.3.4:80 -p 300 -s rr", &["-p"], None), "ipvsadm -A -t 1.2.3.4:80 -s rr");
+        assert_eq!(set_flag("ipvsadm -A -t 1.2.3.4:80 -p", &["-p"], Some("60")), "ipvsadm -A -t 1.2.3.4:80 -p 60");
+    }
+}
