@@ -1122,7 +1122,7 @@ impl Engine {
     pub(super) fn arm_ipvs_timers(&mut self, h: HostId) {
         let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else { return };
         for t in ipvs.take_timers() {
-            self.schedule(t.at, Event::ConnTimer { host: h, conn: t.conn, generation: t.generation });
+            self.arm_conn_timer(h, t.at, t.conn, t.generation);
         }
     }
 
@@ -1134,7 +1134,7 @@ impl Engine {
         };
         match ipvs.fire_timer(conn, generation, now) {
             TimerFired::Stale => {}
-            TimerFired::Later(at) => self.schedule(at, Event::ConnTimer { host: h, conn, generation }),
+            TimerFired::Later(at) => self.arm_conn_timer(h, at, conn, generation),
             TimerFired::Rearmed(at) => {
                 trace!(
                     self,
@@ -1145,7 +1145,7 @@ impl Engine {
                     None,
                     "ipvs: persistence template still controls connections: re-armed for 60 s"
                 );
-                self.schedule(at, Event::ConnTimer { host: h, conn, generation });
+                self.arm_conn_timer(h, at, conn, generation);
             }
             TimerFired::Expired(c) => {
                 let what = if c.is_template { "persistence template" } else { "conn" };

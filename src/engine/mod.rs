@@ -37,8 +37,8 @@ pub enum Event {
     NicRx { host: HostId, iface: IfIndex, frame: Frame },
     /// A neighbour entry's timer.
     NeighTimer { host: HostId, entry: u32, generation: u32 },
-    /// An IPVS connection entry's timer.
-    ConnTimer { host: HostId, conn: u32, generation: u32 },
+    /// The earliest of a host's IPVS connection timers is due ([`ConnTimers`]).
+    ConnTimers { host: HostId },
     /// A client starts its next connection or request.
     ClientNext { app: AppId },
     /// A TCP retransmission timer (SYN).
@@ -108,6 +108,22 @@ pub struct Engine {
     pub cpus: Vec<Option<crate::topology::Cpu>>,
     /// Batch runs: counters sampled every bin (`None`: not sampling).
     pub series: Option<crate::metrics::series::Series>,
+    /// Per host: its IPVS connection timers.
+    conn_timers: Vec<ConnTimers>,
+}
+
+/// One host's IPVS connection timers, out of the agenda: a connection entry lives for
+/// minutes (TIME_WAIT 2 min), so a busy director has hundreds of thousands of timers
+/// waiting. Each costs 24 bytes here instead of an agenda node holding a whole `Event`,
+/// and the agenda holds one `Event::ConnTimers` for the earliest. Timers fire in
+/// `(time, order armed)` order, as they would from the agenda.
+#[derive(Clone, Debug, Default)]
+struct ConnTimers {
+    heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, u64, u32, u32)>>,
+    seq: u64,
+    /// When the pending `Event::ConnTimers` fires; an earlier timer arms another one and
+    /// the later event, finding `armed` moved, does nothing.
+    armed: Option<SimTime>,
 }
 
 /// Records a trace step if tracing is on; the reason is formatted only then.
@@ -126,6 +142,7 @@ impl Engine {
         let mut metrics = Metrics::new(world.hosts.len(), world.net.segments.len());
         metrics.clients = vec![crate::metrics::ClientStats::default(); world.client_names.len()];
         metrics.served = vec![0; world.apps.iter().filter(|a| matches!(a, App::Server(_))).count()];
+        let n_hosts = world.hosts.len();
         let mut e = Engine {
             agenda: Agenda::new(),
             net: world.net,
@@ -145,6 +162,7 @@ impl Engine {
             capture: None,
             tracing: false,
             steps: 0,
+            conn_timers: vec![ConnTimers::default(); n_hosts],
             cpus: world.cpus,
             series: None,
         };
@@ -199,6 +217,7 @@ impl Engine {
             metrics: self.metrics.clone(),
             cpus: self.cpus.clone(),
             series: self.series.clone(),
+            conn_timers: self.conn_timers.clone(),
             end: self.end,
             seed: self.seed,
             recorder: None,
@@ -231,7 +250,7 @@ impl Engine {
             Event::ServiceDone { app, job } => self.service_done(app, job),
             Event::Sample => self.take_sample(),
             Event::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
-            Event::ConnTimer { host, conn, generation } => self.conn_timer(host, conn, generation),
+            Event::ConnTimers { host } => self.conn_timers_due(host),
             Event::ClientNext { app } => self.client_next(app),
             Event::Command { index } => self.run_command(index as usize),
             Event::Estimate => {
@@ -272,6 +291,41 @@ impl Engine {
 
     fn schedule(&mut self, at: SimTime, ev: Event) {
         self.agenda.schedule(at, ev).expect("events are never scheduled in the past");
+    }
+
+    /// Arms IPVS connection timer `(conn, generation)` of host `h` at `at`.
+    fn arm_conn_timer(&mut self, h: HostId, at: SimTime, conn: u32, generation: u32) {
+        let q = &mut self.conn_timers[h as usize];
+        q.heap.push(std::cmp::Reverse((at.0, q.seq, conn, generation)));
+        q.seq += 1;
+        if q.armed.is_none_or(|t| at < t) {
+            q.armed = Some(at);
+            self.schedule(at, Event::ConnTimers { host: h });
+        }
+    }
+
+    /// `Event::ConnTimers`: fires every timer of host `h` that is due, then arms the event
+    /// for the next one.
+    fn conn_timers_due(&mut self, h: HostId) {
+        let now = self.now();
+        if self.conn_timers[h as usize].armed != Some(now) {
+            return; // superseded by an earlier wake-up
+        }
+        self.conn_timers[h as usize].armed = None;
+        while let Some(&std::cmp::Reverse((t, _, conn, generation))) = self.conn_timers[h as usize].heap.peek() {
+            if t > now.0 {
+                break;
+            }
+            self.conn_timers[h as usize].heap.pop();
+            self.conn_timer(h, conn, generation);
+        }
+        let q = &mut self.conn_timers[h as usize];
+        if let Some(&std::cmp::Reverse((t, ..))) = q.heap.peek()
+            && q.armed.is_none_or(|a| SimTime(t) < a)
+        {
+            q.armed = Some(SimTime(t));
+            self.schedule(SimTime(t), Event::ConnTimers { host: h });
+        }
     }
 
     fn schedule_in(&mut self, d: SimDuration, ev: Event) {
