@@ -34,6 +34,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("fairness", include_str!("../../scenarios/sweeps/fairness.ron")),
     ("sh-skew", include_str!("../../scenarios/sweeps/sh-skew.ron")),
     ("persistence", include_str!("../../scenarios/sweeps/persistence.ron")),
+    ("saturation", include_str!("../../scenarios/sweeps/saturation.ron")),
 ];
 
 /// A sweep file.

@@ -339,6 +339,7 @@ pub fn compute(cx: &Ctx, src: &Source) -> Result<Value, ExerciseError> {
             let d = r.counter(b)?;
             Value::Number(if d == 0.0 { 0.0 } else { r.counter(a)? / d })
         }
+        Source::Saturation { sweep, series, below } => saturation(sweep, series, *below)?,
         Source::FirstMatch(opts) => {
             let r = cx.run()?;
             let mut key = "none".to_string();
@@ -408,4 +409,52 @@ pub fn excerpt(cx: &Ctx) -> Result<Vec<String>, ExerciseError> {
         }
     }
     Ok(out)
+}
+
+/// Per point of an embedded sweep: its parameters, connections started and completed.
+type SweepRows = Vec<(Vec<(String, String)>, u64, u64)>;
+
+/// Runs embedded sweep `name` once per process (on all cores) and keeps its rows: the
+/// sweep does not depend on the student's variant, and it is deterministic.
+fn sweep_rows(name: &str) -> Result<SweepRows, ExerciseError> {
+    static CACHE: std::sync::Mutex<std::collections::BTreeMap<String, SweepRows>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    if let Some(rows) = CACHE.lock().map_err(|_| ExerciseError::other("sweep cache poisoned", None))?.get(name) {
+        return Ok(rows.clone());
+    }
+    let sw = crate::batch::sweep::load(name).map_err(|e| ExerciseError::other(e.render(), None))?;
+    let results = crate::batch::sweep::run(&sw, 0).map_err(|e| ExerciseError::other(e.render(), None))?;
+    let rows: SweepRows =
+        results.into_iter().map(|r| (r.params, r.summary.clients.started, r.summary.clients.completed)).collect();
+    CACHE
+        .lock()
+        .map_err(|_| ExerciseError::other("sweep cache poisoned", None))?
+        .insert(name.to_string(), rows.clone());
+    Ok(rows)
+}
+
+/// [`Source::Saturation`].
+fn saturation(sweep: &str, series: &str, below: f64) -> Result<Value, ExerciseError> {
+    let sw = crate::batch::sweep::load(sweep).map_err(|e| ExerciseError::other(e.render(), None))?;
+    let x = sw.spec.x.clone().unwrap_or_else(|| "rate".to_string());
+    let s = sw.spec.series.clone().unwrap_or_else(|| "mode".to_string());
+    let mut points: Vec<(f64, u64, u64)> = sweep_rows(sweep)?
+        .into_iter()
+        .filter(|(p, ..)| p.iter().any(|(k, v)| *k == s && v == series))
+        .filter_map(|(p, started, completed)| {
+            let x = p.iter().find(|(k, _)| *k == x)?.1.parse::<f64>().ok()?;
+            Some((x, started, completed))
+        })
+        .collect();
+    if points.is_empty() {
+        return Err(ExerciseError::other(
+            format!("sweep {sweep} has no points of series \"{series}\" with a numeric {x}"),
+            None,
+        ));
+    }
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(points
+        .iter()
+        .find(|(_, started, completed)| (*completed as f64) < below * (*started as f64))
+        .map_or_else(|| Value::Word("none".to_string()), |(x, ..)| Value::Number(*x)))
 }

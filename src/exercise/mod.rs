@@ -48,6 +48,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("sched-lblc-lblcr", include_str!("../../exercises/sched-lblc-lblcr.ron")),
     ("sched-others", include_str!("../../exercises/sched-others.ron")),
     ("measure-director-frames", include_str!("../../exercises/measure-director-frames.ron")),
+    ("measure-saturation", include_str!("../../exercises/measure-saturation.ron")),
     ("measure-shares", include_str!("../../exercises/measure-shares.ron")),
     ("trace-mode", include_str!("../../exercises/trace-mode.ron")),
     ("trace-scheduler", include_str!("../../exercises/trace-scheduler.ron")),

@@ -284,6 +284,11 @@ pub enum Source {
     /// A source computed on another base scenario with the same variant (to compare
     /// modes: the director's frames in NAT and in DR).
     InBase(String, Box<Source>),
+    /// From an embedded sweep (`lvsim sweep NAME`): the lowest value of the sweep's `x`
+    /// parameter (the offered load) at which fewer than `below` (e.g. 0.95) of the
+    /// connections started by series `series` complete: where its director saturates.
+    /// `none` when it never does.
+    Saturation { sweep: String, series: String, below: f64 },
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -198,6 +198,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("fairness", include_str!("../../scenarios/fairness.ron")),
     ("sh-skew", include_str!("../../scenarios/sh-skew.ron")),
     ("persistence", include_str!("../../scenarios/persistence.ron")),
+    ("saturation-nat", include_str!("../../scenarios/saturation-nat.ron")),
+    ("saturation-dr", include_str!("../../scenarios/saturation-dr.ron")),
 ];
 
 /// The scenario `cargo run` opens.
