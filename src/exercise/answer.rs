@@ -339,7 +339,15 @@ pub fn compute(cx: &Ctx, src: &Source) -> Result<Value, ExerciseError> {
             let d = r.counter(b)?;
             Value::Number(if d == 0.0 { 0.0 } else { r.counter(a)? / d })
         }
-        Source::Saturation { sweep, series, below } => saturation(sweep, series, *below)?,
+        Source::Saturation { sweep, series, percent } => {
+            let below = percent.trim().parse::<f64>().ok().filter(|p| (0.0..=100.0).contains(p)).ok_or_else(|| {
+                ExerciseError::other(
+                    format!("Saturation: expected a percentage from 0 to 100, found \"{percent}\""),
+                    Some("write percent: \"95\"".into()),
+                )
+            })?;
+            saturation(sweep, series, below / 100.0)?
+        }
         Source::FirstMatch(opts) => {
             let r = cx.run()?;
             let mut key = "none".to_string();

@@ -285,10 +285,10 @@ pub enum Source {
     /// modes: the director's frames in NAT and in DR).
     InBase(String, Box<Source>),
     /// From an embedded sweep (`lvsim sweep NAME`): the lowest value of the sweep's `x`
-    /// parameter (the offered load) at which fewer than `below` (e.g. 0.95) of the
-    /// connections started by series `series` complete: where its director saturates.
-    /// `none` when it never does.
-    Saturation { sweep: String, series: String, below: f64 },
+    /// parameter (the offered load) at which fewer than `percent` % (a number, written as
+    /// text so a variant can fill it in: `"{pct}"`) of the connections started by series
+    /// `series` complete: where its director saturates. `none` when it never does.
+    Saturation { sweep: String, series: String, percent: String },
 }
 
 #[derive(Clone, Debug, Deserialize)]
