@@ -156,7 +156,7 @@ enum Cmd {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
-        /// Measure the TUI instead: opening a scenario, and keys on a 100,000-step trace.
+        /// Measure the TUI instead: opening a scenario, and keys on a 100,000-event trace.
         #[arg(long, conflicts_with = "sweep")]
         tui: bool,
         /// Instead: the sweep bench, 8 bottleneck points of SECS simulated seconds each
