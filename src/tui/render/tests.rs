@@ -202,3 +202,21 @@ fn mouse() {
     update(&mut app, a);
     assert_eq!(app.selected, 5);
 }
+
+// A resized terminal never breaks drawing: every tab and popup draws at sizes from tiny to
+// large (a panic here would leave a student's terminal in raw mode).
+#[test]
+fn any_size_draws() {
+    let mut app = load("tun", Lang::Zh);
+    update(&mut app, Action::Last);
+    for (w, h) in [(1, 1), (20, 5), (40, 10), (80, 24), (100, 30), (250, 80)] {
+        for tab in Tab::ALL {
+            for popup in [None, Some(Popup::Help), Some(Popup::Scenarios { selected: 3 })] {
+                app.tab = tab;
+                app.popup = popup;
+                let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+                t.draw(|f| draw(f, &mut app)).unwrap();
+            }
+        }
+    }
+}
