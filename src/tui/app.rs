@@ -95,7 +95,7 @@ pub struct Areas {
 /// Everything the TUI shows and remembers between frames.
 #[derive(Debug)]
 pub struct App {
-    /// The scenario's name or path, to rerun it.
+    /// The scenario as loaded, to rerun it with another seed.
     pub source: Loaded,
     /// `name — about` of the scenario.
     pub title: String,
