@@ -3,7 +3,7 @@
 use super::app::{App, Input, InputKind, Popup, SPEEDS, Tab};
 use super::keys::Action;
 use super::text::text;
-use crate::packet::L4;
+use crate::packet::{L4, TcpFlags};
 use crate::trace;
 use crate::trace::filter::Filter;
 
@@ -184,8 +184,10 @@ pub fn set_filter(app: &mut App, filter: String, expr: Option<Filter>) {
 
 /// `f`: show only the selected packet's connection, named by its client side (address
 /// and port), which no mode rewrites: the filter `ip.addr == CIP && tcp.port == CPORT`
-/// also finds it inside IPIP and after NAT. The client side is the endpoint with the
-/// higher port (clients use ephemeral ports). Pressed again, everything shows.
+/// also finds it inside IPIP and after NAT. The client side is the endpoint that sent a
+/// SYN (without ACK) somewhere in the trace; for UDP, or if no SYN was recorded, the
+/// endpoint with the higher port (clients use ephemeral ports). Pressed again, everything
+/// shows.
 fn follow(app: &mut App) {
     if app.following {
         app.following = false;
@@ -194,8 +196,27 @@ fn follow(app: &mut App) {
     }
     let flow = app.step().and_then(|s| s.subject).and_then(|sub| sub.frame.ip().copied()).and_then(|p| {
         let (sp, dp) = p.l4.ports()?;
+        let (src, dst) = ((p.ip.src, sp), (p.ip.dst, dp));
         let proto = if matches!(p.l4, L4::Udp(_)) { "udp" } else { "tcp" };
-        let (addr, port) = if sp >= dp { (p.ip.src, sp) } else { (p.ip.dst, dp) };
+        let opened = |e: (std::net::Ipv4Addr, u16)| {
+            app.steps.iter().any(|s| {
+                s.subject.and_then(|x| x.frame.ip().copied()).is_some_and(|q| match q.l4 {
+                    L4::Tcp(t) => {
+                        t.flags.contains(TcpFlags::SYN)
+                            && !t.flags.contains(TcpFlags::ACK)
+                            && (q.ip.src, t.src_port) == e
+                    }
+                    _ => false,
+                })
+            })
+        };
+        let (addr, port) = if opened(src) {
+            src
+        } else if opened(dst) || dp > sp {
+            dst
+        } else {
+            src
+        };
         Some(format!("ip.addr == {addr} && {proto}.port == {port}"))
     });
     match flow {
@@ -349,6 +370,33 @@ mod tests {
             update(&mut app, Action::Follow);
             assert_eq!(app.visible.len(), app.steps.len());
         }
+    }
+
+    // Following from a NAT reply (real server → client, source rewritten later) names the
+    // same connection as following from the client's SYN: the client side is found as the
+    // endpoint that sent the SYN, whichever packet is selected.
+    #[test]
+    fn follow_from_a_reply_names_the_same_connection() {
+        let mut a = load("nat");
+        let syn = a.steps.iter().position(|s| s.subject.is_some_and(|x| x.frame.ip().is_some())).unwrap();
+        update(&mut a, Action::Select(syn));
+        update(&mut a, Action::Follow);
+        let rs1 = a.names.hosts.iter().position(|h| h == "rs1" || h == "rs2").unwrap() as u16;
+        let mut b = load("nat");
+        let reply = b
+            .steps
+            .iter()
+            .position(|s| {
+                s.host == rs1
+                    && s.stage == crate::trace::Stage::Tx
+                    && s.subject.and_then(|x| x.frame.ip().copied()).is_some_and(|p| matches!(p.l4, L4::Tcp(_)))
+            })
+            .unwrap();
+        update(&mut b, Action::Select(reply));
+        update(&mut b, Action::Follow);
+        let client = |f: &str| f.split("ip.addr == ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+        assert!(client(&b.filter).starts_with("203.0.113."), "{}", b.filter);
+        assert_eq!(client(&a.filter), client(&b.filter));
     }
 
     // A new seed reruns the scenario: the app is rebuilt with that seed; a bad seed is
