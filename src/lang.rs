@@ -65,4 +65,14 @@ mod tests {
             assert_eq!(Lang::from_locale(l), Lang::En, "{l:?}");
         }
     }
+
+    // `--lang` words: the two codes and their spelled-out forms parse, anything else is
+    // refused (the caller then says what it expected).
+    #[test]
+    fn parse_words() {
+        assert_eq!(Lang::parse("zh"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("Chinese"), Some(Lang::Zh));
+        assert_eq!(Lang::parse("EN"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+    }
 }

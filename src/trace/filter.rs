@@ -27,7 +27,7 @@
 //! # let _ = f;
 //! ```
 
-use super::{Action, Names, Step};
+use super::{Names, Step};
 use crate::packet::Frame;
 use crate::packet::fields::Value;
 use std::fmt;
@@ -511,7 +511,6 @@ fn test(t: &Test, s: &Step, names: &Names) -> bool {
 
 fn text_hit(s: &Step, names: &Names, needle: &str) -> bool {
     [names.host(s.host), s.stage.name(), s.reason.as_str()].iter().any(|h| h.to_lowercase().contains(needle))
-        || matches!(s.action, Action::Drop(_)) && "drop".contains(needle)
 }
 
 fn compare_text(value: &str, op: Op, lit: &str) -> bool {
