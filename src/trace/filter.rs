@@ -609,7 +609,10 @@ mod tests {
         let (steps, names) = run("nat-no-ip-forward");
         let drops = hits("drop", &steps, &names);
         assert!(!drops.is_empty());
-        assert_eq!(drops, (0..steps.len()).filter(|&i| matches!(steps[i].action, Action::Drop(_))).collect::<Vec<_>>());
+        assert_eq!(
+            drops,
+            (0..steps.len()).filter(|&i| matches!(steps[i].action, crate::trace::Action::Drop(_))).collect::<Vec<_>>()
+        );
     }
 
     // ip.addr matches the inner header of a tunnelled packet: on the TUN LAN the outer
