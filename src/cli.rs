@@ -586,3 +586,66 @@ pub fn bench_sweep(secs: u64, json: bool) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `lvsim lab`: the scenario as a POSIX sh script for a real Linux host.
+pub fn lab(name: &str, seed: Option<u64>, out: Option<&Path>) -> Result<(), String> {
+    let l = load(name)?;
+    let (plan, _) = crate::lab::plan(&l, seed.unwrap_or(l.scenario.seed))?;
+    let script = crate::lab::script(&plan);
+    let Some(dir) = out else {
+        print!("{script}");
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}\n", dir.display()))?;
+    let path = dir.join("lab.sh");
+    std::fs::write(&path, &script).map_err(|e| format!("cannot write {}: {e}\n", path.display()))?;
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}\n"))?;
+    let agent = dir.join("lvsim");
+    std::fs::copy(&me, &agent).map_err(|e| format!("cannot copy {} to {}: {e}\n", me.display(), agent.display()))?;
+    eprintln!("wrote {} and {} (its client/server: `lvsim agent`)", path.display(), agent.display());
+    eprintln!("run it as root on a Linux host or VM: sudo sh {}", path.display());
+    Ok(())
+}
+
+/// `lvsim kernel-diff`: each scenario on lvsim and in the kernel VM, compared.
+pub fn kernel_diff(
+    names: &[String],
+    seed: Option<u64>,
+    harness: Option<&Path>,
+    json: bool,
+    keep: Option<&Path>,
+    replay: Option<&Path>,
+) -> Result<bool, String> {
+    let harness = if replay.is_some() { None } else { Some(crate::lab::vm::harness_dir(harness)?) };
+    let mut rows = Vec::new();
+    for name in names {
+        let l = load(name)?;
+        let (plan, sim) = crate::lab::plan(&l, seed.unwrap_or(l.scenario.seed))?;
+        let script = crate::lab::script(&plan);
+        let timeout = (plan.duration.ceil() as u32).saturating_add(90);
+        let output = match (replay, &harness) {
+            (Some(dir), _) => {
+                let p = dir.join(format!("{}.kernel.txt", l.name));
+                std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}\n", p.display()))?
+            }
+            (None, Some(h)) => crate::lab::vm::run(h, &script, timeout)?,
+            (None, None) => return Err("error: no kernel harness\n".into()),
+        };
+        if let Some(dir) = keep {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}\n", dir.display()))?;
+            let _ = std::fs::write(dir.join(format!("{}.lab.sh", l.name)), &script);
+            let _ = std::fs::write(dir.join(format!("{}.kernel.txt", l.name)), &output);
+        }
+        let kernel = crate::lab::diff::parse_output(&plan, &output).map_err(|e| format!("{name}: {e}\n"))?;
+        let r = crate::lab::diff::compare(&l.name, &sim, &kernel);
+        if !json {
+            print!("{}", crate::lab::diff::table(&r));
+            let _ = io::stdout().flush();
+        }
+        rows.extend(r);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+    }
+    Ok(rows.iter().all(crate::lab::diff::Row::agrees))
+}

@@ -39,6 +39,7 @@ pub mod cli;
 pub mod engine;
 pub mod exercise;
 pub mod ipvs;
+pub mod lab;
 pub mod lang;
 pub mod metrics;
 pub mod packet;

@@ -144,6 +144,46 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         threads: usize,
     },
+    /// Write the scenario as a POSIX sh script that builds it on a real Linux host
+    /// (namespaces, bridges, veths with the scenario's MACs, the run: commands as written,
+    /// lvsim's connections replayed, the at: commands at their offsets, captures and tables).
+    Lab {
+        scenario: String,
+        /// Write DIR/lab.sh and a copy of this binary (the lab's client and server) instead of
+        /// printing the script.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Run scenarios on lvsim and as labs on the real kernel (kernel/run.sh: Linux 6.1 under
+    /// QEMU), and compare frames per segment, who served each connection, ARP caches,
+    /// routes and the ipvsadm tables. Exit status 1 when an aspect differs.
+    KernelDiff {
+        #[arg(required = true)]
+        scenarios: Vec<String>,
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The harness directory (default: ./kernel).
+        #[arg(long, value_name = "DIR")]
+        harness: Option<PathBuf>,
+        /// Print the rows as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Keep each lab script and the kernel's raw output in DIR (as NAME.lab.sh and
+        /// NAME.kernel.txt).
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+        /// Compare with kernel outputs kept earlier (DIR/NAME.kernel.txt) instead of
+        /// booting the VM.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["harness", "keep"])]
+        replay: Option<PathBuf>,
+    },
+    /// The lab's own client and server (run by scripts from `lvsim lab`, on real Linux).
+    Agent {
+        #[command(subcommand)]
+        cmd: AgentCmd,
+    },
     /// The packets-per-second benchmark (tracing off).
     Bench {
         /// Requests in all (the reference figure uses 1,000,000).
@@ -163,6 +203,58 @@ enum Cmd {
         /// (60 for the reference figure), with 1 thread and then all cores.
         #[arg(long, value_name = "SECS")]
         sweep: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentCmd {
+    /// Answer requests: TCP on each --tcp port (any address), UDP on each --udp address.
+    Serve {
+        /// The name put at the start of every response (the serving host).
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_name = "PORT")]
+        tcp: Vec<u16>,
+        #[arg(long, value_name = "ADDR:PORT")]
+        udp: Vec<std::net::SocketAddrV4>,
+        /// Response size in bytes.
+        #[arg(long, default_value_t = 1000)]
+        response: u16,
+    },
+    /// Start the planned connections (or UDP requests) and log who served each.
+    Client {
+        /// The lab's time 0, in seconds since the epoch (`lvsim agent now`).
+        #[arg(long)]
+        t0: f64,
+        /// Seconds after t0 when the lab ends: connections still waiting then fail.
+        #[arg(long)]
+        end: f64,
+        #[arg(long, value_parser = ["tcp", "udp"])]
+        proto: String,
+        #[arg(long, value_name = "ADDR:PORT")]
+        to: std::net::SocketAddrV4,
+        #[arg(long, default_value_t = 100)]
+        request: u16,
+        #[arg(long, default_value_t = 1000)]
+        response: u16,
+        /// Requests per TCP connection.
+        #[arg(long, default_value_t = 1)]
+        requests: u32,
+        /// T:PORT,... (seconds after t0, source port).
+        #[arg(long)]
+        plan: String,
+    },
+    /// Sleep until t0 + AT seconds.
+    Wait {
+        #[arg(long)]
+        t0: f64,
+        #[arg(long)]
+        at: f64,
+    },
+    /// Print the time now (+ PLUS seconds), in seconds since the epoch.
+    Now {
+        #[arg(long, default_value_t = 0.0)]
+        plus: f64,
     },
 }
 
@@ -304,6 +396,15 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
         Some(Cmd::Sweep { sweep, out, threads }) => cli::sweep(&sweep, &out, threads),
+        Some(Cmd::Lab { scenario, out, seed }) => cli::lab(&scenario, seed, out.as_deref()),
+        Some(Cmd::KernelDiff { scenarios, seed, harness, json, keep, replay }) => {
+            match cli::kernel_diff(&scenarios, seed, harness.as_deref(), json, keep.as_deref(), replay.as_deref()) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::FAILURE,
+                Err(e) => Err(e),
+            }
+        }
+        Some(Cmd::Agent { cmd }) => agent(cmd),
         Some(Cmd::Bench { tui: true, json, .. }) => cli::bench_tui(json),
         Some(Cmd::Bench { sweep: Some(secs), json, .. }) => cli::bench_sweep(secs, json),
         Some(Cmd::Bench { requests, runs, json, .. }) => cli::bench(requests, runs, json),
@@ -313,6 +414,35 @@ fn main() -> ExitCode {
         Err(e) => {
             eprint!("{e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn agent(cmd: AgentCmd) -> Result<(), String> {
+    use lvsim::lab::agent;
+    match cmd {
+        AgentCmd::Serve { name, tcp, udp, response } => agent::serve(&name, &tcp, &udp, response),
+        AgentCmd::Client { t0, end, proto, to, request, response, requests, plan } => {
+            agent::client(&agent::ClientSpec {
+                tcp: proto == "tcp",
+                dst: to,
+                request,
+                response,
+                requests,
+                plan: agent::parse_plan(&plan).map_err(|e| format!("--plan: {e}\n"))?,
+                t0,
+                end,
+            })
+        }
+        AgentCmd::Wait { t0, at } => {
+            agent::wait_until(t0, at);
+            Ok(())
+        }
+        AgentCmd::Now { plus } => {
+            let now =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+            println!("{:.6}", now + plus);
+            Ok(())
         }
     }
 }

@@ -1,0 +1,311 @@
+//! Compares lvsim's run of a scenario with the kernel's run of the same lab, aspect by
+//! aspect, normalised so that timing noise does not count:
+//!
+//! * **frames**: per segment and per conversation (ARP between two addresses, one TCP or
+//!   UDP connection by its innermost endpoints, ICMP between two hosts), the sequence of
+//!   normalised frames ([`super::decode`]); a frame repeated back to back (a
+//!   retransmission) counts once, and conversations may interleave differently;
+//! * **served**: which host answered each client connection (the host whose MAC sent the
+//!   SYN-ACK or UDP reply to the client's port);
+//! * **neigh**: every host's final ARP cache: address, device, MAC, and the state;
+//! * **route**: every host's `ip route show`;
+//! * **ipvsadm -Ln** and the set of **-Lnc** entries (protocol, state, addresses; not the
+//!   countdown);
+//! * **errors**: a `run:` or `at:` command the kernel refused (lvsim accepted it).
+
+use super::decode::{self, Norm};
+use super::{Observation, Plan};
+use std::collections::BTreeMap;
+
+/// One line of the diff table.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Row {
+    pub scenario: String,
+    pub aspect: String,
+    /// `None`: agree. `Some((lvsim, kernel))`: the first difference, both sides.
+    pub differ: Option<(String, String)>,
+}
+
+impl Row {
+    pub fn agrees(&self) -> bool {
+        self.differ.is_none()
+    }
+}
+
+/// Which host served each client connection, read from frames: the host owning the
+/// source MAC of the first SYN-ACK (TCP) or reply (UDP) sent to the client's address and
+/// port by a host that runs a server.
+pub fn served_from_frames(
+    plan: &Plan,
+    pcaps: &BTreeMap<String, Vec<u8>>,
+    macs: &BTreeMap<String, String>,
+) -> BTreeMap<(String, String, u16), String> {
+    let servers: Vec<&str> = plan.servers.iter().map(|s| s.host.as_str()).collect();
+    let mut out = BTreeMap::new();
+    let frames: Vec<Norm> = pcaps.values().filter_map(|b| decode::pcap(b).ok()).flatten().collect();
+    for c in &plan.clients {
+        let caddrs: Vec<std::net::Ipv4Addr> =
+            plan.hosts.iter().find(|h| h.name == c.host).map(|h| h.addrs.clone()).unwrap_or_default();
+        for &(_, port) in &c.starts {
+            let proto = if c.tcp { "tcp" } else { "udp" };
+            let by = frames.iter().find_map(|f| {
+                let l = f.l4?;
+                let answer = if c.tcp { l.flags & 0x12 == 0x12 } else { !l.tcp };
+                let owner = macs.get(&f.eth_src)?;
+                (answer
+                    && l.tcp == c.tcp
+                    && l.dst.port() == port
+                    && caddrs.contains(l.dst.ip())
+                    && servers.contains(&owner.as_str()))
+                .then(|| owner.clone())
+            });
+            out.insert((c.host.clone(), proto.to_string(), port), by.unwrap_or_else(|| "!no answer".into()));
+        }
+    }
+    out
+}
+
+/// Reads a lab's output: `@@@ begin KIND [NAME]` ... `@@@ end` sections.
+pub fn parse_output(plan: &Plan, text: &str) -> Result<Observation, String> {
+    let mut o = Observation::default();
+    let mut lines = text.lines();
+    let mut client_logs: Vec<(String, String)> = Vec::new();
+    while let Some(l) = lines.next() {
+        let Some(head) = l.strip_prefix("@@@ begin ") else { continue };
+        let (kind, name) = head.split_once(' ').unwrap_or((head, ""));
+        let mut body = String::new();
+        for b in lines.by_ref() {
+            if b == "@@@ end" {
+                break;
+            }
+            body.push_str(b);
+            body.push('\n');
+        }
+        let name = name.to_string();
+        match kind {
+            "neigh" => {
+                o.neigh.insert(name, body);
+            }
+            "route" => {
+                o.route.insert(name, body);
+            }
+            "ipvs-ln" => {
+                o.ipvs_ln.insert(name, body);
+            }
+            "ipvs-lnc" => {
+                o.ipvs_lnc.insert(name, body);
+            }
+            "pcap" => {
+                let clean: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+                let bytes = base64(&clean).map_err(|e| format!("pcap {name}: {e}"))?;
+                o.pcaps.insert(name, bytes);
+            }
+            "client" => client_logs.push((name, body)),
+            "error" => {
+                let mut it = body.lines();
+                let cmd = it.next().unwrap_or_default().to_string();
+                o.errors.push((name, cmd, it.collect::<Vec<_>>().join(" ")));
+            }
+            _ => {}
+        }
+    }
+    let macs = plan.macs();
+    o.conns = served_from_frames(plan, &o.pcaps, &macs);
+    // The agent's own log: a failure it saw (refused, timeout) replaces "no answer".
+    for (host, log) in client_logs {
+        for line in log.lines() {
+            let w: Vec<&str> = line.split_whitespace().collect();
+            if let ["conn", proto, port, "failed", why] = w[..] {
+                if let Ok(port) = port.parse::<u16>() {
+                    let e = o.conns.entry((host.clone(), (*proto).to_string(), port)).or_default();
+                    if e.starts_with('!') || e.is_empty() {
+                        *e = format!("!{why}");
+                    }
+                }
+            }
+        }
+    }
+    Ok(o)
+}
+
+/// Standard base64 (RFC 4648), as coreutils' `base64` writes it.
+pub fn base64(s: &str) -> Result<Vec<u8>, String> {
+    let val = |c: u8| -> Result<u32, String> {
+        Ok(match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return Err(format!("not base64: {:?}", c as char)),
+        })
+    };
+    let b = s.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(b.len() * 3 / 4);
+    for chunk in b.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= val(c)? << (18 - 6 * i);
+        }
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Ok(out)
+}
+
+/// Per segment: (conversation, sending MAC) → the frames that host put on the segment in
+/// that conversation, in order, with back-to-back repeats collapsed. Keying by sender
+/// keeps each host's own order (cause before effect) but not the interleaving of two
+/// hosts' frames, which depends on how fast each host runs (on a loaded VM the director
+/// may forward the client's ACK before the client's request even arrives; lvsim's hosts
+/// take no time).
+fn flows(pcaps: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
+    let mut out = BTreeMap::new();
+    for (seg, bytes) in pcaps {
+        let mut per: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for f in decode::pcap(bytes).unwrap_or_default() {
+            let v = per.entry(format!("{} from {}", f.flow, f.eth_src)).or_default();
+            if v.last() != Some(&f.text) {
+                v.push(f.text);
+            }
+        }
+        out.insert(seg.clone(), per);
+    }
+    out
+}
+
+fn first_diff(a: &[String], b: &[String]) -> Option<(String, String)> {
+    let n = a.len().max(b.len());
+    (0..n).find(|&i| a.get(i) != b.get(i)).map(|i| {
+        let show = |v: &[String]| v.get(i).map_or_else(|| "(nothing)".to_string(), |s| format!("#{}: {s}", i + 1));
+        (show(a), show(b))
+    })
+}
+
+/// `ip neigh show` lines as (address dev → "lladdr MAC STATE"), sorted.
+fn neigh_lines(s: &str) -> Vec<String> {
+    let mut v: Vec<String> =
+        s.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty()).collect();
+    v.sort();
+    v
+}
+
+/// `ipvsadm -Lnc` entries without the expire column, sorted.
+fn lnc_entries(s: &str) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .lines()
+        .filter(|l| l.starts_with("TCP") || l.starts_with("UDP"))
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let mut kept = vec![w[0]];
+            kept.extend(w.iter().skip(2));
+            kept.join(" ")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(|l| l.trim_end().to_string()).filter(|l| !l.is_empty()).collect()
+}
+
+fn row(scenario: &str, aspect: String, differ: Option<(String, String)>) -> Row {
+    Row { scenario: scenario.to_string(), aspect, differ }
+}
+
+/// Compares the two observations; one row per aspect (and per segment/host).
+pub fn compare(name: &str, sim: &Observation, kernel: &Observation) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let errs: Vec<String> = kernel.errors.iter().map(|(h, c, o)| format!("{h}: {c}: {o}")).collect();
+    rows.push(row(name, "commands".into(), errs.first().map(|e| ("accepted".to_string(), format!("refused: {e}")))));
+
+    let (fs, fk) = (flows(&sim.pcaps), flows(&kernel.pcaps));
+    for (seg, s) in &fs {
+        let empty = BTreeMap::new();
+        let k = fk.get(seg).unwrap_or(&empty);
+        let mut keys: Vec<&String> = s.keys().chain(k.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        let d = keys.into_iter().find_map(|key| {
+            let (a, b) = (s.get(key).cloned().unwrap_or_default(), k.get(key).cloned().unwrap_or_default());
+            first_diff(&a, &b).map(|(x, y)| (format!("{key} {x}"), format!("{key} {y}")))
+        });
+        rows.push(row(name, format!("frames {seg}"), d));
+    }
+
+    let conns =
+        |o: &Observation| o.conns.iter().map(|((h, p, port), by)| format!("{h} {p} {port} → {by}")).collect::<Vec<_>>();
+    rows.push(row(name, "served".into(), first_diff(&conns(sim), &conns(kernel))));
+
+    for (h, s) in &sim.neigh {
+        let k = kernel.neigh.get(h).map(String::as_str).unwrap_or_default();
+        rows.push(row(name, format!("neigh {h}"), first_diff(&neigh_lines(s), &neigh_lines(k))));
+    }
+    for (h, s) in &sim.route {
+        let k = kernel.route.get(h).map(String::as_str).unwrap_or_default();
+        let (mut a, mut b) = (lines(s), lines(k));
+        a.sort();
+        b.sort();
+        rows.push(row(name, format!("route {h}"), first_diff(&a, &b)));
+    }
+    for (h, s) in &sim.ipvs_ln {
+        let k = kernel.ipvs_ln.get(h).map(String::as_str).unwrap_or_default();
+        rows.push(row(name, format!("ipvsadm -Ln {h}"), first_diff(&lines(s), &lines(k))));
+    }
+    for (h, s) in &sim.ipvs_lnc {
+        let k = kernel.ipvs_lnc.get(h).map(String::as_str).unwrap_or_default();
+        rows.push(row(name, format!("ipvsadm -Lnc {h}"), first_diff(&lnc_entries(s), &lnc_entries(k))));
+    }
+    rows
+}
+
+/// The table as text: scenario, aspect, agree or the first difference with both sides.
+pub fn table(rows: &[Row]) -> String {
+    let mut s = String::new();
+    let w = rows.iter().map(|r| r.scenario.len()).max().unwrap_or(8).max(8);
+    let a = rows.iter().map(|r| r.aspect.len()).max().unwrap_or(6).max(6);
+    s.push_str(&format!("{:<w$}  {:<a$}  result\n", "scenario", "aspect"));
+    for r in rows {
+        match &r.differ {
+            None => s.push_str(&format!("{:<w$}  {:<a$}  agree\n", r.scenario, r.aspect)),
+            Some((l, k)) => {
+                s.push_str(&format!("{:<w$}  {:<a$}  DIFFER\n", r.scenario, r.aspect));
+                s.push_str(&format!("{:<w$}  {:<a$}    lvsim:  {l}\n", "", ""));
+                s.push_str(&format!("{:<w$}  {:<a$}    kernel: {k}\n", "", ""));
+            }
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips_coreutils_output() {
+        // `printf 'lvsim\n' | base64` prints bGZzaW0K... for "lvsim\n": bHZzaW0K.
+        assert_eq!(base64("bHZzaW0K").unwrap(), b"lvsim\n");
+        assert_eq!(base64("YQ==").unwrap(), b"a");
+        assert_eq!(base64("YWI=").unwrap(), b"ab");
+        assert!(base64("a*").is_err());
+    }
+
+    #[test]
+    fn lnc_ignores_the_countdown() {
+        // Two listings a second apart differ only in the expire column: same entries.
+        let a = "IPVS connection entries\npro expire state       source             virtual            destination\nTCP 01:59  FIN_WAIT    1.2.3.4:5 10.0.0.100:80 10.0.0.11:80\n";
+        let b = a.replace("01:59", "01:58");
+        assert_eq!(lnc_entries(a), lnc_entries(&b));
+        assert_eq!(lnc_entries(a), vec!["TCP FIN_WAIT 1.2.3.4:5 10.0.0.100:80 10.0.0.11:80".to_string()]);
+    }
+
+    #[test]
+    fn first_difference_names_the_position() {
+        let a = vec!["x".to_string(), "y".to_string()];
+        let b = vec!["x".to_string()];
+        assert_eq!(first_diff(&a, &b), Some(("#2: y".into(), "(nothing)".into())));
+        assert_eq!(first_diff(&a, &a), None);
+    }
+}

@@ -1,0 +1,62 @@
+//! Runs a lab script in the project's QEMU harness (`kernel/run.sh`: Debian's Linux 6.1
+//! with IPVS, booted for one lab) and returns the lab's output.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Where the harness is: `--harness`, else `kernel/` in the current directory, else the
+/// one in the source tree this binary was built from.
+pub fn harness_dir(given: Option<&Path>) -> Result<PathBuf, String> {
+    let candidates: Vec<PathBuf> = match given {
+        Some(p) => vec![p.to_path_buf()],
+        None => vec![PathBuf::from("kernel"), Path::new(env!("CARGO_MANIFEST_DIR")).join("kernel")],
+    };
+    candidates.into_iter().find(|d| d.join("run.sh").is_file()).ok_or_else(|| {
+        "error: no kernel harness found (kernel/run.sh)\n  help: run from the repository, or pass --harness DIR; \
+         set it up once with `bash kernel/setup.sh`\n"
+            .to_string()
+    })
+}
+
+/// A stripped copy of this binary (the lab's `lvsim agent`), made once per process.
+fn agent_binary(tmp: &Path) -> Result<PathBuf, String> {
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}\n"))?;
+    let out = tmp.join("lvsim");
+    let stripped = Command::new("strip").arg("-o").arg(&out).arg(&me).status().is_ok_and(|s| s.success());
+    if !stripped {
+        std::fs::copy(&me, &out).map_err(|e| format!("copying {}: {e}\n", me.display()))?;
+    }
+    Ok(out)
+}
+
+/// Boots the VM for `script` and returns the lab's output (between the harness's
+/// markers). `timeout` is the lab's limit in seconds.
+pub fn run(harness: &Path, script: &str, timeout: u32) -> Result<String, String> {
+    let tmp = std::env::temp_dir().join(format!("lvsim-kdiff-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}\n", tmp.display()))?;
+    let agent = if tmp.join("lvsim").is_file() { tmp.join("lvsim") } else { agent_binary(&tmp)? };
+    let lab = tmp.join("lab.sh");
+    std::fs::write(&lab, script).map_err(|e| format!("{}: {e}\n", lab.display()))?;
+    let out = Command::new("bash")
+        .arg(harness.join("run.sh"))
+        .arg(&lab)
+        .arg(timeout.to_string())
+        .arg(&agent)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}\n", harness.join("run.sh").display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let code = out.status.code().unwrap_or(-1);
+    if code == 125 || !stdout.contains("===== KVMLAB OUTPUT BEGIN =====") {
+        return Err(format!(
+            "error: the kernel VM did not run the lab (exit {code})\n{}\n  help: `bash {}/setup.sh` builds the guest; QEMU must be installed\n",
+            String::from_utf8_lossy(&out.stderr).trim_end(),
+            harness.display()
+        ));
+    }
+    let body = stdout.split("===== KVMLAB OUTPUT BEGIN =====").nth(1).unwrap_or_default();
+    let body = body.split("===== KVMLAB OUTPUT END").next().unwrap_or_default();
+    if code == 124 {
+        return Err(format!("error: the lab ran past its {timeout} s limit\n{body}"));
+    }
+    Ok(body.to_string())
+}
