@@ -115,6 +115,9 @@ pub fn parse_output(plan: &Plan, text: &str) -> Result<Observation, String> {
     for (host, log) in client_logs {
         for line in log.lines() {
             let w: Vec<&str> = line.split_whitespace().collect();
+            if let ["late", proto, port, secs] = w[..] {
+                o.late.push(format!("{host} {proto} {port} started {secs} s late"));
+            }
             if let ["conn", proto, port, "failed", why] = w[..] {
                 if let Ok(port) = port.parse::<u16>() {
                     let e = o.conns.entry((host.clone(), (*proto).to_string(), port)).or_default();
@@ -219,6 +222,7 @@ pub fn compare(name: &str, sim: &Observation, kernel: &Observation) -> Vec<Row> 
     let mut rows = Vec::new();
     let errs: Vec<String> = kernel.errors.iter().map(|(h, c, o)| format!("{h}: {c}: {o}")).collect();
     rows.push(row(name, "commands".into(), errs.first().map(|e| ("accepted".to_string(), format!("refused: {e}")))));
+    rows.push(row(name, "timing".into(), kernel.late.first().map(|l| ("on time".to_string(), l.clone()))));
 
     let (fs, fk) = (flows(&sim.pcaps), flows(&kernel.pcaps));
     for (seg, s) in &fs {

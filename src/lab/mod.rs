@@ -130,6 +130,9 @@ pub struct Observation {
     pub conns: BTreeMap<(String, String, u16), String>,
     /// Commands that failed in the kernel: (host, command, output).
     pub errors: Vec<(String, String, String)>,
+    /// Connections the lab's client started late (`PROTO PORT SECONDS`): the kernel may
+    /// have seen them in another order, so the run does not prove anything about order.
+    pub late: Vec<String>,
 }
 
 /// The default one-way latency of a link (see `LinkParams::default`).
@@ -533,7 +536,7 @@ pub fn script(p: &Plan) -> String {
     let _ = writeln!(w, "done");
     let _ = writeln!(w, "sleep 0.5   # servers listening");
     let _ = writeln!(w, "\n# ---- t0: lvsim's time 0; clients and at: commands keep lvsim's offsets");
-    let _ = writeln!(w, "T0=$(\"$LVSIM\" agent now --plus 0.5)");
+    let _ = writeln!(w, "T0=$(\"$LVSIM\" agent now --plus 2)");
     for (i, c) in p.clients.iter().enumerate() {
         let plan: Vec<String> = c.starts.iter().map(|(t, port)| format!("{t:.9}:{port}")).collect();
         let _ = writeln!(
