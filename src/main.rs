@@ -160,8 +160,16 @@ enum Cmd {
     /// QEMU), and compare frames per segment, who served each connection, ARP caches,
     /// routes and the ipvsadm tables. Exit status 1 when an aspect differs.
     KernelDiff {
-        #[arg(required = true)]
+        /// Embedded scenario names or .ron paths.
+        #[arg(required_unless_present_any = ["arp", "all"])]
         scenarios: Vec<String>,
+        /// Every embedded scenario the suite runs (load scenarios with more than 50
+        /// connections are listed as skipped, with the reason).
+        #[arg(long)]
+        all: bool,
+        /// Also the ARP matrix: arp_ignore 0-8 x arp_announce 0-2 x VIP on lo or eth0.
+        #[arg(long)]
+        arp: bool,
         #[arg(long)]
         seed: Option<u64>,
         /// The harness directory (default: ./kernel).
@@ -397,8 +405,17 @@ fn main() -> ExitCode {
         Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
         Some(Cmd::Sweep { sweep, out, threads }) => cli::sweep(&sweep, &out, threads),
         Some(Cmd::Lab { scenario, out, seed }) => cli::lab(&scenario, seed, out.as_deref()),
-        Some(Cmd::KernelDiff { scenarios, seed, harness, json, keep, replay }) => {
-            match cli::kernel_diff(&scenarios, seed, harness.as_deref(), json, keep.as_deref(), replay.as_deref()) {
+        Some(Cmd::KernelDiff { mut scenarios, all, arp, seed, harness, json, keep, replay }) => {
+            if all {
+                for (name, r) in lvsim::lab::suite() {
+                    match r {
+                        Ok(()) => scenarios.push(name.to_string()),
+                        Err(why) => eprintln!("kernel-diff: skipping {name}: {}", why.trim_end()),
+                    }
+                }
+            }
+            match cli::kernel_diff(&scenarios, arp, seed, harness.as_deref(), json, keep.as_deref(), replay.as_deref())
+            {
                 Ok(true) => Ok(()),
                 Ok(false) => return ExitCode::FAILURE,
                 Err(e) => Err(e),

@@ -32,9 +32,10 @@ impl Row {
     }
 }
 
-/// Which host served each client connection, read from frames: the host owning the
-/// source MAC of the first SYN-ACK (TCP) or reply (UDP) sent to the client's address and
-/// port by a host that runs a server.
+/// What became of each client connection, read from frames the same way on both sides:
+/// the host whose MAC sent the first SYN-ACK (TCP) or reply (UDP) to the client's address
+/// and port, among the hosts that run a server; else `!reset` when a RST reached that
+/// port, `!icmp T/C` when an ICMP error about it did, `!no answer` otherwise.
 pub fn served_from_frames(
     plan: &Plan,
     pcaps: &BTreeMap<String, Vec<u8>>,
@@ -48,18 +49,26 @@ pub fn served_from_frames(
             plan.hosts.iter().find(|h| h.name == c.host).map(|h| h.addrs.clone()).unwrap_or_default();
         for &(_, port) in &c.starts {
             let proto = if c.tcp { "tcp" } else { "udp" };
+            let to_client = |l: &decode::L4Info| l.tcp == c.tcp && l.dst.port() == port && caddrs.contains(l.dst.ip());
             let by = frames.iter().find_map(|f| {
                 let l = f.l4?;
-                let answer = if c.tcp { l.flags & 0x12 == 0x12 } else { !l.tcp };
+                let answer = if c.tcp { l.flags & 0x12 == 0x12 } else { true };
                 let owner = macs.get(&f.eth_src)?;
-                (answer
-                    && l.tcp == c.tcp
-                    && l.dst.port() == port
-                    && caddrs.contains(l.dst.ip())
-                    && servers.contains(&owner.as_str()))
-                .then(|| owner.clone())
+                (answer && to_client(&l) && servers.contains(&owner.as_str())).then(|| owner.clone())
             });
-            out.insert((c.host.clone(), proto.to_string(), port), by.unwrap_or_else(|| "!no answer".into()));
+            let failed = || {
+                frames.iter().find_map(|f| {
+                    if f.l4.is_some_and(|l| to_client(&l) && l.flags & 0x04 != 0) {
+                        return Some("!reset".to_string());
+                    }
+                    let icmp = f.icmp?;
+                    let quoted = icmp.quoted?;
+                    (quoted.tcp == c.tcp && quoted.src.port() == port && caddrs.contains(quoted.src.ip()))
+                        .then(|| format!("!icmp {}/{}", icmp.kind, icmp.code))
+                })
+            };
+            let v = by.or_else(failed).unwrap_or_else(|| "!no answer".into());
+            out.insert((c.host.clone(), proto.to_string(), port), v);
         }
     }
     out
@@ -111,20 +120,11 @@ pub fn parse_output(plan: &Plan, text: &str) -> Result<Observation, String> {
     }
     let macs = plan.macs();
     o.conns = served_from_frames(plan, &o.pcaps, &macs);
-    // The agent's own log: a failure it saw (refused, timeout) replaces "no answer".
+    // The agent's log says which starts were late (the kernel may have seen another order).
     for (host, log) in client_logs {
         for line in log.lines() {
-            let w: Vec<&str> = line.split_whitespace().collect();
-            if let ["late", proto, port, secs] = w[..] {
+            if let ["late", proto, port, secs] = line.split_whitespace().collect::<Vec<_>>()[..] {
                 o.late.push(format!("{host} {proto} {port} started {secs} s late"));
-            }
-            if let ["conn", proto, port, "failed", why] = w[..] {
-                if let Ok(port) = port.parse::<u16>() {
-                    let e = o.conns.entry((host.clone(), (*proto).to_string(), port)).or_default();
-                    if e.starts_with('!') || e.is_empty() {
-                        *e = format!("!{why}");
-                    }
-                }
             }
         }
     }

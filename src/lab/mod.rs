@@ -17,6 +17,7 @@
 //! the same format).
 
 pub mod agent;
+pub mod arp;
 pub mod decode;
 pub mod diff;
 pub mod vm;
@@ -521,8 +522,9 @@ pub fn script(p: &Plan) -> String {
         );
     }
     let _ = writeln!(w, "\n# ---- captures: one per segment");
+    let _ = writeln!(w, "TD=");
     for (seg, br) in &p.bridges {
-        let _ = writeln!(w, "tcpdump -i {br} -U -n -w \"$OUT/{seg}.pcap\" 2>\"$OUT/{seg}.err\" &");
+        let _ = writeln!(w, "tcpdump -i {br} -U -n -w \"$OUT/{seg}.pcap\" 2>\"$OUT/{seg}.err\" & TD=\"$TD $!\"");
     }
     let _ = writeln!(
         w,
@@ -557,10 +559,11 @@ pub fn script(p: &Plan) -> String {
         let _ = writeln!(w, "( \"$LVSIM\" agent wait --t0 \"$T0\" --at {t:.9}; run {host} {cmd} ) &");
     }
     let _ = writeln!(w, "\"$LVSIM\" agent wait --t0 \"$T0\" --at {:.9}", p.duration);
+    let _ = writeln!(w, "kill -INT $TD; for t in $TD; do wait $t; done   # the captures end with lvsim's run");
     for i in 0..p.clients.len() {
         let _ = writeln!(w, "wait $C{i}");
     }
-    let _ = writeln!(w, "sleep 0.3; kill -INT $(jobs -p) 2>/dev/null; sleep 0.5");
+    let _ = writeln!(w, "kill $(jobs -p) 2>/dev/null; sleep 0.2");
     let _ = writeln!(w, "\n# ---- results");
     for (i, c) in p.clients.iter().enumerate() {
         let _ = writeln!(w, "echo '@@@ begin client {}'; cat \"$OUT/client{i}.log\"; echo '@@@ end'", c.host);
@@ -583,4 +586,52 @@ pub fn script(p: &Plan) -> String {
         }
     }
     s
+}
+
+/// One scenario ready to diff: its plan, lvsim's observation and the lab script.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub plan: Plan,
+    pub sim: Observation,
+    pub script: String,
+}
+
+impl Case {
+    pub fn new(l: &Loaded, seed: u64) -> Result<Case, String> {
+        let (plan, sim) = plan(l, seed)?;
+        let script = script(&plan);
+        Ok(Case { plan, sim, script })
+    }
+
+    /// The diff rows against the kernel lab's output.
+    pub fn rows(&self, kernel_output: &str) -> Result<Vec<diff::Row>, String> {
+        let kernel = diff::parse_output(&self.plan, kernel_output).map_err(|e| format!("{}: {e}\n", self.plan.name))?;
+        Ok(diff::compare(&self.plan.name, &self.sim, &kernel))
+    }
+}
+
+/// The embedded scenarios the kernel diff runs: every one `lvsim lab` accepts whose
+/// clients start at most `MAX_CONNS` connections (a TCG guest replays a few per second
+/// of wall time faithfully, not thousands).
+pub const MAX_CONNS: usize = 50;
+
+/// Embedded scenarios and whether each is in the kernel suite (`Err`: why not).
+pub fn suite() -> Vec<(&'static str, Result<(), String>)> {
+    crate::scenario::EMBEDDED
+        .iter()
+        .map(|(name, _)| {
+            let r = crate::scenario::load(name).map_err(|e| e.render()).and_then(|l| {
+                let (p, _) = plan(&l, l.scenario.seed)?;
+                let n: usize = p.clients.iter().map(|c| c.starts.len()).sum();
+                if n > MAX_CONNS {
+                    Err(format!(
+                        "{n} connections: a load scenario, more than the {MAX_CONNS} a TCG guest replays on time"
+                    ))
+                } else {
+                    Ok(())
+                }
+            });
+            (*name, r)
+        })
+        .collect()
 }
