@@ -607,6 +607,14 @@ pub fn lab(name: &str, seed: Option<u64>, out: Option<&Path>) -> Result<(), Stri
     Ok(())
 }
 
+/// How `kernel-diff` prints its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffOut {
+    Table,
+    Json,
+    Markdown { zh: bool },
+}
+
 /// `lvsim kernel-diff`: each scenario on lvsim and in the kernel VM (all in one boot),
 /// compared. `arp` adds the ARP matrix's 54 cases. Returns whether every aspect agrees.
 pub fn kernel_diff(
@@ -614,7 +622,7 @@ pub fn kernel_diff(
     arp: bool,
     seed: Option<u64>,
     harness: Option<&Path>,
-    json: bool,
+    out: DiffOut,
     keep: Option<&Path>,
     replay: Option<&Path>,
 ) -> Result<bool, String> {
@@ -641,9 +649,10 @@ pub fn kernel_diff(
             .collect::<Result<_, _>>()?,
         (None, Some(h)) => {
             let labs: Vec<(String, String)> = cases.iter().map(|c| (c.plan.name.clone(), c.script.clone())).collect();
-            let secs: f64 = cases.iter().map(|c| c.plan.duration + 12.0).sum();
-            eprintln!("kernel-diff: {} lab(s) in one VM boot (limit {:.0} s)", labs.len(), secs + 60.0);
-            crate::lab::vm::run_many(h, &labs, (secs + 60.0) as u32)?
+            let limit = crate::lab::vm::budget(cases.iter().map(|c| c.plan.duration));
+            eprintln!("kernel-diff: {} lab(s) in one VM boot (limit {limit} s)", labs.len());
+            let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}\n"))?;
+            crate::lab::vm::run_many(h, &me, &labs, limit)?
         }
         (None, None) => return Err("error: no kernel harness\n".into()),
     };
@@ -658,14 +667,16 @@ pub fn kernel_diff(
             let _ = std::fs::write(dir.join(format!("{}.kernel.txt", c.plan.name)), output);
         }
         let r = c.rows(output)?;
-        if !json {
+        if out == DiffOut::Table {
             print!("{}", crate::lab::diff::table(&r));
             let _ = io::stdout().flush();
         }
         rows.extend(r);
     }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+    match out {
+        DiffOut::Json => println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?),
+        DiffOut::Markdown { zh } => print!("{}", crate::lab::diff::markdown(&rows, zh)),
+        DiffOut::Table => {}
     }
     Ok(rows.iter().all(crate::lab::diff::Row::agrees))
 }

@@ -176,8 +176,11 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         harness: Option<PathBuf>,
         /// Print the rows as JSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         json: bool,
+        /// Print the agreement table of docs/real-lab.md (en) or docs/real-lab.zh.md (zh).
+        #[arg(long, value_name = "LANG", value_parser = ["en", "zh"])]
+        markdown: Option<String>,
         /// Keep each lab script and the kernel's raw output in DIR (as NAME.lab.sh and
         /// NAME.kernel.txt).
         #[arg(long, value_name = "DIR")]
@@ -405,7 +408,7 @@ fn main() -> ExitCode {
         Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
         Some(Cmd::Sweep { sweep, out, threads }) => cli::sweep(&sweep, &out, threads),
         Some(Cmd::Lab { scenario, out, seed }) => cli::lab(&scenario, seed, out.as_deref()),
-        Some(Cmd::KernelDiff { mut scenarios, all, arp, seed, harness, json, keep, replay }) => {
+        Some(Cmd::KernelDiff { mut scenarios, all, arp, seed, harness, json, markdown, keep, replay }) => {
             if all {
                 for (name, r) in lvsim::lab::suite() {
                     match r {
@@ -414,8 +417,12 @@ fn main() -> ExitCode {
                     }
                 }
             }
-            match cli::kernel_diff(&scenarios, arp, seed, harness.as_deref(), json, keep.as_deref(), replay.as_deref())
-            {
+            let out = match (json, markdown.as_deref()) {
+                (true, _) => cli::DiffOut::Json,
+                (false, Some(lang)) => cli::DiffOut::Markdown { zh: lang == "zh" },
+                (false, None) => cli::DiffOut::Table,
+            };
+            match cli::kernel_diff(&scenarios, arp, seed, harness.as_deref(), out, keep.as_deref(), replay.as_deref()) {
                 Ok(true) => Ok(()),
                 Ok(false) => return ExitCode::FAILURE,
                 Err(e) => Err(e),

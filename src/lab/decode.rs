@@ -99,7 +99,9 @@ fn ipv4(p: &[u8], out: &mut String) -> Option<Decoded> {
         return None;
     }
     let ihl = usize::from(p[0] & 0x0f) * 4;
-    let total = usize::from(be16(&p[2..])).min(p.len());
+    // The wire length; a capture with a small snap length holds only the headers.
+    let wire = usize::from(be16(&p[2..]));
+    let total = wire.min(p.len());
     if ihl < 20 || total < ihl {
         return None;
     }
@@ -120,7 +122,7 @@ fn ipv4(p: &[u8], out: &mut String) -> Option<Decoded> {
         6 if l4.len() >= 20 => {
             let (sp, dp, flags) = (be16(l4), be16(&l4[2..]), l4[13]);
             let doff = usize::from(l4[12] >> 4) * 4;
-            let len = l4.len().saturating_sub(doff);
+            let len = wire.saturating_sub(ihl + doff);
             let _ = write!(out, " tcp {sp} > {dp} [{}] len {len}", tcp_flags(flags));
             let (a, b) = (format!("{src}:{sp}"), format!("{dst}:{dp}"));
             let info = L4Info { tcp: true, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags };

@@ -16,6 +16,7 @@
 use super::decode::{self, Norm};
 use super::{Observation, Plan};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// One line of the diff table.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -312,4 +313,34 @@ mod tests {
         assert_eq!(first_diff(&a, &b), Some(("#2: y".into(), "(nothing)".into())));
         assert_eq!(first_diff(&a, &a), None);
     }
+}
+
+/// The agreement table for docs/real-lab.md (generated, never typed): one line per
+/// scenario with how many aspects agree and which differ. `zh` gives the Chinese header.
+pub fn markdown(rows: &[Row], zh: bool) -> String {
+    let mut s = String::new();
+    if zh {
+        s.push_str("| 场景 | 比较项 | 一致 | 不一致的比较项 |\n|---|---:|---:|---|\n");
+    } else {
+        s.push_str("| scenario | aspects | agree | differing aspects |\n|---|---:|---:|---|\n");
+    }
+    let mut names: Vec<&str> = rows.iter().map(|r| r.scenario.as_str()).collect();
+    names.dedup();
+    let (mut all, mut ok) = (0, 0);
+    for n in &names {
+        let mine: Vec<&Row> = rows.iter().filter(|r| r.scenario == *n).collect();
+        let agree = mine.iter().filter(|r| r.agrees()).count();
+        let differ: Vec<String> = mine.iter().filter(|r| !r.agrees()).map(|r| format!("`{}`", r.aspect)).collect();
+        all += mine.len();
+        ok += agree;
+        let _ = writeln!(s, "| `{n}` | {} | {agree} | {} |", mine.len(), differ.join(", "));
+    }
+    let full = names.iter().filter(|n| rows.iter().filter(|r| r.scenario == **n).all(Row::agrees)).count();
+    if zh {
+        let _ = writeln!(s, "\n{} 个场景中 {full} 个完全一致；{all} 个比较项中 {ok} 个一致。", names.len());
+    } else {
+        let _ =
+            writeln!(s, "\n{full} of {} scenarios agree on every aspect; {ok} of {all} aspects agree.", names.len());
+    }
+    s
 }

@@ -524,7 +524,10 @@ pub fn script(p: &Plan) -> String {
     let _ = writeln!(w, "\n# ---- captures: one per segment");
     let _ = writeln!(w, "TD=");
     for (seg, br) in &p.bridges {
-        let _ = writeln!(w, "tcpdump -i {br} -U -n -w \"$OUT/{seg}.pcap\" 2>\"$OUT/{seg}.err\" & TD=\"$TD $!\"");
+        let _ = writeln!(
+            w,
+            "tcpdump -i {br} --immediate-mode -U -n -s 160 -w \"$OUT/{seg}.pcap\" 2>\"$OUT/{seg}.err\" & TD=\"$TD $!\""
+        );
     }
     let _ = writeln!(
         w,
