@@ -61,3 +61,42 @@ fn rr_alternates_newest_first() {
         .collect();
     assert_eq!(picks, ["rs2", "rs1", "rs2", "rs1"]);
 }
+
+#[test]
+fn first_gateway_arp_sender_follows_arp_announce() {
+    // kernel/facts/arp-announce.out (Linux 6.1.192): a DR real server (RIP on eth0/24,
+    // VIP/32 on lo, arp_ignore=1, default via 10.0.0.1) resolving its gateway for its
+    // first reply (source VIP) broadcasts, with all.arp_announce =
+    //   0: "Request who-has 10.0.0.1 tell 10.0.0.100"   (VIP: the queued reply's source)
+    //   1: "Request who-has 10.0.0.1 tell 10.0.0.101"   (VIP: it lies in eth0's 10.0.0.0/24)
+    //   2: "Request who-has 10.0.0.1 tell 10.0.0.13"    (the RIP)
+    // (each case had its own VIP .100/.101/.102 and RIP .11/.12/.13). Here the `dr`
+    // scenario with only arp_announce changed: the first ARP request each answering real
+    // server sends for 10.0.0.1 must carry the VIP as sender under 0 and 1 and its own RIP
+    // under 2, and come before the server's first TCP segment leaves. (Under 0 and 1 the
+    // router then sends the VIP's traffic to rs2, the first to answer, so rs1 may get none.)
+    let src = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "dr").unwrap().1;
+    let line = "\"sysctl -w net.ipv4.conf.all.arp_announce=2\"";
+    assert!(src.contains(line));
+    for (announce, want_vip) in [(0, true), (1, true), (2, false)] {
+        let text = src.replace(line, &format!("\"sysctl -w net.ipv4.conf.all.arp_announce={announce}\""));
+        let r = crate::common::run_text("dr-announce", &text);
+        let mut answering = 0;
+        for (rs, rip) in [("rs1", "10.0.0.11"), ("rs2", "10.0.0.12")] {
+            let sent: Vec<&lvsim::trace::Step> = r.frames(rs, Stage::Tx).collect();
+            let Some(tcp) = sent.iter().position(|s| field(s, "tcp.srcport").is_some()) else { continue };
+            answering += 1;
+            let arp = sent
+                .iter()
+                .position(|s| {
+                    field(s, "arp.opcode") == Some(Value::Num(1))
+                        && field(s, "arp.dst.proto_ipv4") == Some(ip("10.0.0.1"))
+                })
+                .unwrap_or_else(|| panic!("{rs} never asked for its gateway (arp_announce={announce})"));
+            assert!(arp < tcp, "{rs}: who-has 10.0.0.1 before its first reply (arp_announce={announce})");
+            let want = if want_vip { "10.0.0.100" } else { rip };
+            assert_eq!(field(sent[arp], "arp.src.proto_ipv4"), Some(ip(want)), "{rs}, arp_announce={announce}");
+        }
+        assert!(answering >= 1, "no real server replied (arp_announce={announce})");
+    }
+}
