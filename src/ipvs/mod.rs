@@ -549,6 +549,12 @@ impl Ipvs {
         self.conns[id as usize].as_ref().expect("live connection")
     }
 
+    /// The entry in slot `id` if it is still the one of that `generation` (not expired,
+    /// and the slot not reused since): how a holder of an old handle checks it.
+    pub fn conn_if_current(&self, id: u32, generation: u32) -> Option<&Conn> {
+        self.conns.get(id as usize)?.as_ref().filter(|c| c.generation == generation)
+    }
+
     fn conn_mut(&mut self, id: u32) -> &mut Conn {
         self.conns[id as usize].as_mut().expect("live connection")
     }
