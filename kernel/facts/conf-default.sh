@@ -12,6 +12,10 @@
 # After each, `arping -I eth0 VIP` from the prober namespace shows who answers
 # (an answer from the case's MAC = eth0 did not get arp_ignore=1), and the
 # interface's own value is printed.
+# Then the two settings lvsim models whose handler is not devinet_conf_proc:
+# forwarding (devinet_sysctl_forward) and route_localnet (ipv4_doint_and_flush):
+# does a write to default reach an existing interface without an address, and one
+# created afterwards? And does ip_forward=1 reach an addressed interface?
 # Last, for comparison, net.ipv4.neigh.default.locktime (neighbour parameters get the
 # same "set" marking; neigh.default exists only in the initial namespace, so this
 # part uses two veth pairs there): written before / after ip addr add.
@@ -83,6 +87,21 @@ for n in ca na ad tw; do
     echo "arping -I eth0 -c 2 -w 3 10.0.0.$((100 + i)) from prober (10.0.0.1); $n's eth0 MAC is 02:00:0a:00:00:$(printf %02x $((10 + i)))"
     nsx prober arping -I eth0 -c 2 -w 3 10.0.0.$((100 + i)) || :
 done
+
+echo
+echo "=== forwarding and route_localnet written on default"
+mkns hx
+mkveth hx 02:00:0a:00:00:21
+nsx hx sysctl -qw net.ipv4.conf.default.forwarding=1 net.ipv4.conf.default.route_localnet=1
+nsx hx ip link add dummy0 type dummy
+p() { echo "$1: default=$(nsx hx sysctl -n net.ipv4.conf.default.$2) eth0(existing, no address)=$(nsx hx sysctl -n net.ipv4.conf.eth0.$2) dummy0(created after)=$(nsx hx sysctl -n net.ipv4.conf.dummy0.$2)"; }
+p forwarding forwarding
+p route_localnet route_localnet
+mkns fw
+mkveth fw 02:00:0a:00:00:22
+nsx fw ip addr add 10.0.0.22/24 dev eth0
+nsx fw sysctl -qw net.ipv4.ip_forward=1
+echo "ip_forward=1 after ip addr add: all=$(nsx fw sysctl -n net.ipv4.conf.all.forwarding) default=$(nsx fw sysctl -n net.ipv4.conf.default.forwarding) eth0=$(nsx fw sysctl -n net.ipv4.conf.eth0.forwarding) lo=$(nsx fw sysctl -n net.ipv4.conf.lo.forwarding)"
 
 echo
 echo "=== neigh.default.locktime (initial namespace), initially $(sysctl -n net.ipv4.neigh.default.locktime)"

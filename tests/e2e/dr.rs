@@ -100,3 +100,47 @@ fn first_gateway_arp_sender_follows_arp_announce() {
         assert!(answering >= 1, "no real server replied (arp_announce={announce})");
     }
 }
+
+/// The `dr` scenario with the real servers' `all.arp_ignore=1` replaced by
+/// `default.arp_ignore=1`, written before (`before_addr`) or after `ip addr add` on eth0.
+fn dr_with_default_arp_ignore(before_addr: bool) -> String {
+    let mut text = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "dr").unwrap().1.to_string();
+    let all = "\"sysctl -w net.ipv4.conf.all.arp_ignore=1\",";
+    assert_eq!(text.matches(all).count(), 2);
+    text = text.replace(all, "");
+    for rip in ["10.0.0.11", "10.0.0.12"] {
+        let addr = format!("\"ip addr add {rip}/24 dev eth0\",");
+        let dflt = "\"sysctl -w net.ipv4.conf.default.arp_ignore=1\",";
+        let with = if before_addr { format!("{dflt} {addr}") } else { format!("{addr} {dflt}") };
+        text = text.replace(&addr, &with);
+    }
+    text
+}
+
+#[test]
+fn default_arp_ignore_protects_a_real_server_only_if_written_before_its_address() {
+    // kernel/facts/conf-default.out (Linux 6.1.192), VIP on lo, eth0 existing:
+    //   case na (default.arp_ignore=1, then ip addr add): eth0.arp_ignore=1,
+    //     arping VIP from the LAN: "Received 0 response(s)"
+    //   case ad (ip addr add, then default.arp_ignore=1): eth0.arp_ignore=0,
+    //     "Unicast reply from 10.0.0.103 [02:00:0A:00:00:0D]"
+    // In the DR scenario the router asks who-has VIP; an ARP reply for the VIP sent by a
+    // real server is the symptom (it would steal the VIP from the director). Written
+    // before the address, no real server may send one; written after, they answer.
+    let vip_replies = |r: &crate::common::Run, rs: &str| {
+        r.frames(rs, Stage::Tx)
+            .filter(|s| {
+                field(s, "arp.opcode") == Some(Value::Num(2))
+                    && field(s, "arp.src.proto_ipv4") == Some(ip("10.0.0.100"))
+            })
+            .count()
+    };
+    let before = crate::common::run_text("dr-default-before", &dr_with_default_arp_ignore(true));
+    let after = crate::common::run_text("dr-default-after", &dr_with_default_arp_ignore(false));
+    for rs in ["rs1", "rs2"] {
+        assert_eq!(before.host(rs).ifaces[1].conf.arp_ignore, 1, "{rs}: eth0.arp_ignore=1 (case na)");
+        assert_eq!(after.host(rs).ifaces[1].conf.arp_ignore, 0, "{rs}: eth0.arp_ignore=0 (case ad)");
+        assert_eq!(vip_replies(&before, rs), 0, "{rs} answered who-has VIP");
+        assert!(vip_replies(&after, rs) >= 1, "{rs} did not answer who-has VIP");
+    }
+}
