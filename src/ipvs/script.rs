@@ -8,7 +8,9 @@
 //! entry per `connect`: the index of the chosen server (in the order servers were added),
 //! or `null` when none is chosen.
 
-use super::{Fwd, InVerdict, Ipvs, IpvsadmCmd, Proto, Sched, ServerOpts, ServiceAddr, ServiceOpts, TimerFired};
+use super::{
+    DEST_TRASH_TIMER, Fwd, InVerdict, Ipvs, IpvsadmCmd, Proto, Sched, ServerOpts, ServiceAddr, ServiceOpts, TimerFired,
+};
 use crate::packet::{IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, TcpRepr, UdpRepr};
 use crate::schedulers::Overhead;
 use crate::sim::{SimDuration, SimTime};
@@ -282,6 +284,7 @@ pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
     let mut picks = Vec::new();
     let mut opened: Vec<Opened> = Vec::new();
     let mut timers: BinaryHeap<Reverse<(SimTime, u32, u32)>> = BinaryHeap::new();
+    let mut trash: Option<(SimTime, u32)> = None;
     let mut now = SimTime::ZERO;
     let mut last_t = 0.0f64;
     for (i, raw) in s.events.iter().enumerate() {
@@ -301,7 +304,18 @@ pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
         for tr in ipvs.take_timers() {
             timers.push(Reverse((tr.at, tr.conn, tr.generation)));
         }
-        while let Some(&Reverse((when, conn, generation))) = timers.peek() {
+        loop {
+            let next = timers.peek().map(|&Reverse(t)| t);
+            // The trash timer (armed by a `del_server`) runs after the entries' timers of
+            // the same instant.
+            if let Some((when, g)) = trash
+                && when <= now
+                && next.is_none_or(|(w, ..)| when < w)
+            {
+                trash = ipvs.trash_timer(g, when).again.then_some((when + DEST_TRASH_TIMER, g));
+                continue;
+            }
+            let Some((when, conn, generation)) = next else { break };
             if when > now {
                 break;
             }
@@ -399,6 +413,9 @@ pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
                 apply(&mut ipvs, IpvsadmCmd::DelServer { svc, addr: a, port: p }, &at)?;
             }
             Op::Tick { .. } => {}
+        }
+        if let Some(g) = ipvs.take_trash_timer() {
+            trash = Some((now + DEST_TRASH_TIMER, g));
         }
     }
     Ok(picks)

@@ -144,3 +144,57 @@ fn default_arp_ignore_protects_a_real_server_only_if_written_before_its_address(
         assert!(vip_replies(&after, rs) >= 1, "{rs} did not answer who-has VIP");
     }
 }
+
+/// The `dr` scenario with FIN_WAIT shortened to 3 s (`ipvsadm --set 0 3 0`), rs1 deleted at
+/// 10 s, when its entries have expired, and added again at `readd`.
+fn dr_delete_and_readd(readd: &str, duration: &str) -> String {
+    let src = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "dr").unwrap().1;
+    let first = "\"ipvsadm -A -t 10.0.0.100:80 -s rr\",";
+    assert!(src.contains(first) && src.contains("duration: \"1s\","));
+    src.replace(first, &format!("\"ipvsadm --set 0 3 0\", {first}"))
+        .replace("duration: \"1s\",", &format!("duration: \"{duration}\","))
+        .replace(
+            "    apps: [",
+            &format!(
+                r#"    at: [
+        At(time: "10s", host: "director", run: "ipvsadm -d -t 10.0.0.100:80 -r 10.0.0.11"),
+        At(time: "{readd}", host: "director", run: "ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -g -w 1"),
+    ],
+    apps: ["#
+            ),
+        )
+}
+
+#[test]
+fn a_server_re_added_from_the_trash_keeps_its_statistics_until_the_trash_timer_frees_it() {
+    // kernel/facts/trash-readd.out (Linux 6.1.192), case B: tcpfin 3 s, two closed
+    // connections to rs1, entries gone, then `-d` and `-a` rs1:
+    //   ### B after re-add rs1: ipvsadm -Ln --stats ...
+    //   -> 10.0.0.11:80                        2       13        0      838        0
+    // Here rs1 also served 2 of the 4 connections (rr), so a re-add 1 s after the delete
+    // must show Conns 2 (and the same packet counts as before the delete). The trash timer
+    // (ip_vs_ctl.c: armed +60 s by the delete, then every 60 s; frees a server 120 s
+    // after a run first found it unreferenced) runs at 70 s (idle), 130 s, 190 s (freed):
+    // a re-add at 200 s finds nothing and starts from zero.
+    let early = crate::common::run_text("dr-trash-early", &dr_delete_and_readd("11s", "12s"));
+    let late = crate::common::run_text("dr-trash-late", &dr_delete_and_readd("200s", "201s"));
+    for (r, conns) in [(&early, 2), (&late, 0)] {
+        let ipvs = r.host("director").ipvs.as_deref().unwrap();
+        let d = ipvs.services[0].dests.iter().find(|d| d.addr.to_string() == "10.0.0.11").expect("rs1 is listed");
+        assert_eq!((d.activeconns, d.inactconns, d.stats.conns), (0, 0, conns));
+        assert!(ipvs.services[0].trash.is_empty());
+    }
+    let rs2 = |r: &crate::common::Run| {
+        let ipvs = r.host("director").ipvs.as_deref().unwrap();
+        ipvs.services[0].dests.iter().find(|d| d.addr.to_string() == "10.0.0.12").unwrap().stats
+    };
+    let rs1_early = early.host("director").ipvs.as_deref().unwrap().services[0]
+        .dests
+        .iter()
+        .find(|d| d.addr.to_string() == "10.0.0.11")
+        .unwrap()
+        .stats;
+    // rs1 and rs2 served the same two connections each: equal statistics prove none of rs1's
+    // packets were lost by the round trip through the trash.
+    assert_eq!(rs1_early, rs2(&early));
+}
