@@ -222,6 +222,9 @@ fn row(scenario: &str, aspect: String, differ: Option<(String, String)>) -> Row 
 pub fn compare(name: &str, sim: &Observation, kernel: &Observation) -> Vec<Row> {
     let mut rows = Vec::new();
     let errs: Vec<String> = kernel.errors.iter().map(|(h, c, o)| format!("{h}: {c}: {o}")).collect();
+    if kernel.errors.iter().any(|(h, _, _)| h == "setup") {
+        return vec![row(name, "setup".into(), errs.first().map(|e| ("built".to_string(), format!("not built: {e}"))))];
+    }
     rows.push(row(name, "commands".into(), errs.first().map(|e| ("accepted".to_string(), format!("refused: {e}")))));
     rows.push(row(name, "timing".into(), kernel.late.first().map(|l| ("on time".to_string(), l.clone()))));
 

@@ -472,32 +472,40 @@ pub fn script(p: &Plan) -> String {
     );
     let names: Vec<&str> = p.hosts.iter().map(|h| h.name.as_str()).collect();
     let brs: Vec<&str> = p.bridges.iter().map(|(_, b)| b.as_str()).collect();
+    let peers: Vec<&str> = p.hosts.iter().flat_map(|h| h.veths.iter().map(|v| v.peer.as_str())).collect();
+    // Deleting a veth end removes the pair at once; a namespace's devices are freed
+    // later by a kernel worker, so a lab run right after would find the names taken.
     let _ = writeln!(
         w,
-        "cleanup() {{ kill $(jobs -p) 2>/dev/null; for n in {}; do ip netns del \"$n\" 2>/dev/null; done; for b in {}; do ip link del \"$b\" 2>/dev/null; done; }}",
+        "cleanup() {{ kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; for v in {}; do ip link del \"$v\" 2>/dev/null; done; for n in {}; do ip netns del \"$n\" 2>/dev/null; done; for b in {}; do ip link del \"$b\" 2>/dev/null; done; }}",
+        peers.join(" "),
         names.join(" "),
         brs.join(" ")
+    );
+    let _ = writeln!(
+        w,
+        "must() {{ \"$@\" || {{ echo \"@@@ begin error setup\"; echo \"$*\"; echo 'the lab could not be built'; echo '@@@ end'; exit 1; }}; }}"
     );
     let _ = writeln!(w, "trap cleanup EXIT");
     let _ = writeln!(w, "\n# ---- segments: one bridge each (IPv6 off: no RS/MLD noise in the captures)");
     let _ = writeln!(w, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
     for (seg, br) in &p.bridges {
-        let _ = writeln!(w, "ip link add {br} type bridge && ip link set {br} up   # segment {seg}");
+        let _ = writeln!(w, "must ip link add {br} type bridge; must ip link set {br} up   # segment {seg}");
     }
     let _ = writeln!(w, "\n# ---- hosts: a namespace each, veths with the scenario's MACs, link delays");
     for h in &p.hosts {
         let n = &h.name;
-        let _ = writeln!(w, "ip netns add {n}");
+        let _ = writeln!(w, "must ip netns add {n}");
         let _ = writeln!(
             w,
             "nsx {n} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; nsx {n} ip link set lo up"
         );
         for v in &h.veths {
-            let _ = writeln!(w, "ip link add {} type veth peer name {} netns {n}", v.peer, v.name);
-            let _ = writeln!(w, "ip link set {} mtu {} master {} up", v.peer, v.mtu, v.bridge);
-            let _ = writeln!(w, "nsx {n} ip link set {} address {} mtu {} up", v.name, v.mac, v.mtu);
-            let _ = writeln!(w, "nsx {n} tc qdisc add dev {} root netem delay {}", v.name, secs(v.delay_out_ns));
-            let _ = writeln!(w, "tc qdisc add dev {} root netem delay {}", v.peer, secs(v.delay_in_ns));
+            let _ = writeln!(w, "must ip link add {} type veth peer name {} netns {n}", v.peer, v.name);
+            let _ = writeln!(w, "must ip link set {} mtu {} master {} up", v.peer, v.mtu, v.bridge);
+            let _ = writeln!(w, "must nsx {n} ip link set {} address {} mtu {} up", v.name, v.mac, v.mtu);
+            let _ = writeln!(w, "must nsx {n} tc qdisc add dev {} root netem delay {}", v.name, secs(v.delay_out_ns));
+            let _ = writeln!(w, "must tc qdisc add dev {} root netem delay {}", v.peer, secs(v.delay_in_ns));
         }
     }
     let _ = writeln!(w, "\n# ---- every host's run: commands, exactly as written");
