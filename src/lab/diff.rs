@@ -111,6 +111,26 @@ pub fn parse_output(plan: &Plan, text: &str) -> Result<Observation, String> {
                 o.pcaps.insert(name, bytes);
             }
             "client" => client_logs.push((name, body)),
+            "at" => {
+                // `at T done EPOCH` per command; late if it finished after lvsim's next
+                // connection start following T (the kernel saw that start first).
+                let t0: f64 = name.parse().unwrap_or(0.0);
+                for l in body.lines() {
+                    if let ["at", t, "done", e] = l.split_whitespace().collect::<Vec<_>>()[..] {
+                        let (Ok(t), Ok(e)) = (t.parse::<f64>(), e.parse::<f64>()) else { continue };
+                        let done = e - t0;
+                        let next = plan
+                            .clients
+                            .iter()
+                            .flat_map(|c| c.starts.iter().map(|s| s.0))
+                            .filter(|&s| s > t)
+                            .fold(f64::INFINITY, f64::min);
+                        if done > next {
+                            o.late.push(format!("at: command due at {t:.3} s finished at {done:.3} s, after the connection start at {next:.3} s"));
+                        }
+                    }
+                }
+            }
             "error" => {
                 let mut it = body.lines();
                 let cmd = it.next().unwrap_or_default().to_string();

@@ -477,7 +477,7 @@ pub fn script(p: &Plan) -> String {
     // later by a kernel worker, so a lab run right after would find the names taken.
     let _ = writeln!(
         w,
-        "cleanup() {{ kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; for v in {}; do ip link del \"$v\" 2>/dev/null; done; for n in {}; do ip netns del \"$n\" 2>/dev/null; done; for b in {}; do ip link del \"$b\" 2>/dev/null; done; }}",
+        "cleanup() {{ kill $BG 2>/dev/null; for v in {}; do ip link del \"$v\" 2>/dev/null; done; for n in {}; do ip netns del \"$n\" 2>/dev/null; done; for b in {}; do ip link del \"$b\" 2>/dev/null; done; }}",
         peers.join(" "),
         names.join(" "),
         brs.join(" ")
@@ -486,6 +486,7 @@ pub fn script(p: &Plan) -> String {
         w,
         "must() {{ \"$@\" || {{ echo \"@@@ begin error setup\"; echo \"$*\"; echo 'the lab could not be built'; echo '@@@ end'; exit 1; }}; }}"
     );
+    let _ = writeln!(w, "BG=   # background jobs (dash's `jobs -p` is empty in $(...))");
     let _ = writeln!(w, "trap cleanup EXIT");
     let _ = writeln!(w, "\n# ---- segments: one bridge each (IPv6 off: no RS/MLD noise in the captures)");
     let _ = writeln!(w, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
@@ -525,7 +526,7 @@ pub fn script(p: &Plan) -> String {
         };
         let _ = writeln!(
             w,
-            "nsx {} \"$LVSIM\" agent serve --name {} {bind} --response {} >\"$OUT/server{i}.log\" 2>&1 &",
+            "ip netns exec {} \"$LVSIM\" agent serve --name {} {bind} --response {} >\"$OUT/server{i}.log\" 2>&1 & BG=\"$BG $!\"",
             sv.host, sv.host, sv.response
         );
     }
@@ -534,7 +535,7 @@ pub fn script(p: &Plan) -> String {
     for (seg, br) in &p.bridges {
         let _ = writeln!(
             w,
-            "tcpdump -i {br} --immediate-mode -U -n -s 160 -w \"$OUT/{seg}.pcap\" 2>\"$OUT/{seg}.err\" & TD=\"$TD $!\""
+            "tcpdump -i {br} --immediate-mode -U -n -s 160 -w \"$OUT/{seg}.pcap\" 2>\"$OUT/{seg}.err\" & TD=\"$TD $!\"; BG=\"$BG $!\""
         );
     }
     let _ = writeln!(
@@ -554,7 +555,7 @@ pub fn script(p: &Plan) -> String {
         let plan: Vec<String> = c.starts.iter().map(|(t, port)| format!("{t:.9}:{port}")).collect();
         let _ = writeln!(
             w,
-            "nsx {} \"$LVSIM\" agent client --t0 \"$T0\" --end {:.9} --proto {} --to {} --request {} --response {} --requests {} --plan {} >\"$OUT/client{i}.log\" 2>&1 &",
+            "ip netns exec {} \"$LVSIM\" agent client --t0 \"$T0\" --end {:.9} --proto {} --to {} --request {} --response {} --requests {} --plan {} >\"$OUT/client{i}.log\" 2>&1 &",
             c.host,
             p.duration,
             if c.tcp { "tcp" } else { "udp" },
@@ -564,18 +565,28 @@ pub fn script(p: &Plan) -> String {
             c.requests,
             sq(&plan.join(","))
         );
-        let _ = writeln!(w, "C{i}=$!");
+        let _ = writeln!(w, "C{i}=$!; BG=\"$BG $!\"");
     }
-    for (t, host, cmd) in &p.at {
-        let _ = writeln!(w, "( \"$LVSIM\" agent wait --t0 \"$T0\" --at {t:.9}; run {host} {cmd} ) &");
+    for (i, (t, host, cmd)) in p.at.iter().enumerate() {
+        // The command runs in the host's namespace right after the wait (no second
+        // `ip netns exec` to start); when it has finished, the time is logged, so the
+        // diff can tell whether it took effect before lvsim's next event.
+        let _ = writeln!(
+            w,
+            "( ip netns exec {host} sh -c '\"$1\" agent wait --t0 \"$2\" --at {t:.9}; shift 2; \"$@\"' at \"$LVSIM\" \"$T0\" {cmd} >\"$OUT/at{i}.out\" 2>&1 || {{ echo \"@@@ begin error {host}\"; echo {q}; cat \"$OUT/at{i}.out\"; echo '@@@ end'; }}; echo \"at {t:.9} done $(date +%s.%N)\" >>\"$OUT/at.log\" ) & BG=\"$BG $!\"",
+            q = sq(cmd)
+        );
     }
     let _ = writeln!(w, "\"$LVSIM\" agent wait --t0 \"$T0\" --at {:.9}", p.duration);
     let _ = writeln!(w, "kill -INT $TD; for t in $TD; do wait $t; done   # the captures end with lvsim's run");
     for i in 0..p.clients.len() {
         let _ = writeln!(w, "wait $C{i}");
     }
-    let _ = writeln!(w, "kill $(jobs -p) 2>/dev/null; sleep 0.2");
+    let _ = writeln!(w, "kill $BG 2>/dev/null; BG=; sleep 0.2");
     let _ = writeln!(w, "\n# ---- results");
+    if !p.at.is_empty() {
+        let _ = writeln!(w, "echo \"@@@ begin at $T0\"; cat \"$OUT/at.log\" 2>/dev/null; echo '@@@ end'");
+    }
     for (i, c) in p.clients.iter().enumerate() {
         let _ = writeln!(w, "echo '@@@ begin client {}'; cat \"$OUT/client{i}.log\"; echo '@@@ end'", c.host);
     }
