@@ -153,18 +153,7 @@ impl Engine {
     pub(super) fn udp_request_queued(&mut self, h: HostId, iif: IfIndex, pkt: &Packet, app: AppId) -> Outcome {
         let L4::Udp(u) = pkt.l4 else { unreachable!("udp") };
         let job = Job::Udp { local: (pkt.ip.dst, u.dst_port), remote: (pkt.ip.src, u.src_port) };
-        if self.admit(app, job) != Admit::Refused {
-            trace!(
-                self,
-                h,
-                Some(iif),
-                Stage::Socket,
-                Action::Deliver,
-                Subject::packet(pkt),
-                "udp: request queued for a worker"
-            );
-            Outcome::Delivered
-        } else {
+        if self.admit(app, job) == Admit::Refused {
             trace!(
                 self,
                 h,
@@ -175,6 +164,17 @@ impl Engine {
                 "udp: server queue full: request dropped"
             );
             Outcome::Dropped(DropReason::ListenOverflow)
+        } else {
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Socket,
+                Action::Deliver,
+                Subject::packet(pkt),
+                "udp: request queued for a worker"
+            );
+            Outcome::Delivered
         }
     }
 

@@ -335,7 +335,7 @@ impl Engine {
                 let end = seg.seq.wrapping_add(data_len);
                 // Data already received: the client resent its request (the response was
                 // lost or late).
-                let dup = seg.seq != tcb.rcv_nxt && tcb.rcv_nxt.wrapping_sub(end) as i32 >= 0;
+                let dup = seg.seq != tcb.rcv_nxt && tcb.rcv_nxt.wrapping_sub(end).cast_signed() >= 0;
                 if dup {
                     // tcp_data_queue: "A retransmit, 2nd most common case. Force an
                     // immediate ack."
