@@ -43,6 +43,8 @@ pub enum Event {
     ClientNext { app: AppId },
     /// A TCP retransmission timer (SYN).
     TcpRetrans { tcb: u32, generation: u32 },
+    /// A socket's delayed-ACK timer may be due (`tcp_delack_timer_handler`).
+    TcpDelack { tcb: u32 },
     /// A configuration command from the scenario's `at:` list.
     Command { index: u32 },
     /// IPVS's rate estimator samples every 2 s (`ip_vs_est.c`).
@@ -269,6 +271,7 @@ impl Engine {
             }
             Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
             Event::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
+            Event::TcpDelack { tcb } => self.tcp_delack(tcb),
         }
         Some(t)
     }
