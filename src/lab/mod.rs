@@ -488,7 +488,12 @@ pub fn script(p: &Plan) -> String {
     );
     let _ = writeln!(w, "BG=   # background jobs (dash's `jobs -p` is empty in $(...))");
     let _ = writeln!(w, "trap cleanup EXIT");
-    let _ = writeln!(w, "\n# ---- segments: one bridge each (IPv6 off: no RS/MLD noise in the captures)");
+    let _ = writeln!(
+        w,
+        "\n# ---- segments: one bridge each. IPv6 off (no RS/MLD noise in the captures), TCP\n\
+         # timestamps off and one segment per frame (gso_max_segs 1) on every veth: lvsim models\n\
+         # TCP without options and without segmentation offload, so payload lengths then match."
+    );
     let _ = writeln!(w, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
     for (seg, br) in &p.bridges {
         let _ = writeln!(w, "must ip link add {br} type bridge; must ip link set {br} up   # segment {seg}");
@@ -499,12 +504,13 @@ pub fn script(p: &Plan) -> String {
         let _ = writeln!(w, "must ip netns add {n}");
         let _ = writeln!(
             w,
-            "nsx {n} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; nsx {n} ip link set lo up"
+            "nsx {n} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.tcp_timestamps=0; nsx {n} ip link set lo up"
         );
         for v in &h.veths {
             let _ = writeln!(w, "must ip link add {} type veth peer name {} netns {n}", v.peer, v.name);
-            let _ = writeln!(w, "must ip link set {} mtu {} master {} up", v.peer, v.mtu, v.bridge);
-            let _ = writeln!(w, "must nsx {n} ip link set {} address {} mtu {} up", v.name, v.mac, v.mtu);
+            let _ = writeln!(w, "must ip link set {} mtu {} gso_max_segs 1 master {} up", v.peer, v.mtu, v.bridge);
+            let _ =
+                writeln!(w, "must nsx {n} ip link set {} address {} mtu {} gso_max_segs 1 up", v.name, v.mac, v.mtu);
             let _ = writeln!(w, "must nsx {n} tc qdisc add dev {} root netem delay {}", v.name, secs(v.delay_out_ns));
             let _ = writeln!(w, "must tc qdisc add dev {} root netem delay {}", v.peer, secs(v.delay_in_ns));
         }
@@ -578,7 +584,8 @@ pub fn script(p: &Plan) -> String {
         );
     }
     let _ = writeln!(w, "\"$LVSIM\" agent wait --t0 \"$T0\" --at {:.9}", p.duration);
-    let _ = writeln!(w, "kill -INT $TD; for t in $TD; do wait $t; done   # the captures end with lvsim's run");
+    // SIGTERM: a background job of a non-interactive sh starts with SIGINT ignored.
+    let _ = writeln!(w, "kill -TERM $TD; for t in $TD; do wait $t; done   # the captures end with lvsim's run");
     for i in 0..p.clients.len() {
         let _ = writeln!(w, "wait $C{i}");
     }
