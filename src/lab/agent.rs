@@ -141,31 +141,39 @@ impl ClientSpec {
     }
 }
 
-/// Starts every planned connection at its time; prints one line per connection, in plan
-/// order, when all have ended.
+/// Starts every planned connection at its time; prints a line when a start is late
+/// and when a connection ends, at once (the lab may kill the client after lvsim's run
+/// ends, and what was printed by then is what counts).
 pub fn client(spec: &ClientSpec) -> Result<(), String> {
     let mut handles = Vec::new();
     for &st in &spec.plan {
         let spec = spec.clone();
         handles.push(thread::spawn(move || {
             wait_until(spec.t0, st.at);
-            let late = now_secs() - (spec.t0 + st.at);
-            let r = if spec.tcp { tcp_conn(&spec, st.port) } else { udp_req(&spec, st.port) };
             let proto = if spec.tcp { "tcp" } else { "udp" };
+            let late = now_secs() - (spec.t0 + st.at);
             // A start more than 20 ms late may change the order the kernel sees.
-            let late = if late > LATE { format!("\nlate {proto} {} {late:.3}", st.port) } else { String::new() };
+            if late > LATE {
+                say(&format!("late {proto} {} {late:.3}", st.port));
+            }
+            let r = if spec.tcp { tcp_conn(&spec, st.port) } else { udp_req(&spec, st.port) };
             match r {
-                Ok(name) => format!("conn {proto} {} served {name}{late}", st.port),
-                Err(why) => format!("conn {proto} {} failed {why}{late}", st.port),
+                Ok(name) => say(&format!("conn {proto} {} served {name}", st.port)),
+                Err(why) => say(&format!("conn {proto} {} failed {why}", st.port)),
             }
         }));
     }
-    let mut out = std::io::stdout().lock();
     for h in handles {
-        let line = h.join().unwrap_or_else(|_| "conn ? ? failed thread".to_string());
-        let _ = writeln!(out, "{line}");
+        let _ = h.join();
     }
     Ok(())
+}
+
+/// One whole line to standard output, flushed.
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 fn request_body(len: u16) -> Vec<u8> {

@@ -563,7 +563,7 @@ pub fn script(p: &Plan) -> String {
             w,
             "ip netns exec {} \"$LVSIM\" agent client --t0 \"$T0\" --end {:.9} --proto {} --to {} --request {} --response {} --requests {} --plan {} >\"$OUT/client{i}.log\" 2>&1 &",
             c.host,
-            p.duration,
+            p.duration + 60.0,
             if c.tcp { "tcp" } else { "udp" },
             c.dst,
             c.request,
@@ -571,7 +571,7 @@ pub fn script(p: &Plan) -> String {
             c.requests,
             sq(&plan.join(","))
         );
-        let _ = writeln!(w, "C{i}=$!; BG=\"$BG $!\"");
+        let _ = writeln!(w, "BG=\"$BG $!\"");
     }
     for (i, (t, host, cmd)) in p.at.iter().enumerate() {
         // The command runs in the host's namespace right after the wait (no second
@@ -586,17 +586,9 @@ pub fn script(p: &Plan) -> String {
     let _ = writeln!(w, "\"$LVSIM\" agent wait --t0 \"$T0\" --at {:.9}", p.duration);
     // SIGTERM: a background job of a non-interactive sh starts with SIGINT ignored.
     let _ = writeln!(w, "kill -TERM $TD; for t in $TD; do wait $t; done   # the captures end with lvsim's run");
-    for i in 0..p.clients.len() {
-        let _ = writeln!(w, "wait $C{i}");
-    }
-    let _ = writeln!(w, "kill $BG 2>/dev/null; BG=; sleep 0.2");
-    let _ = writeln!(w, "\n# ---- results");
-    if !p.at.is_empty() {
-        let _ = writeln!(w, "echo \"@@@ begin at $T0\"; cat \"$OUT/at.log\" 2>/dev/null; echo '@@@ end'");
-    }
-    for (i, c) in p.clients.iter().enumerate() {
-        let _ = writeln!(w, "echo '@@@ begin client {}'; cat \"$OUT/client{i}.log\"; echo '@@@ end'", c.host);
-    }
+    // The tables as they are when lvsim's run ends, before anything else happens: a
+    // client still waiting then would close its socket (a FIN) when killed.
+    let _ = writeln!(w, "{{");
     for h in &p.hosts {
         let _ = writeln!(w, "echo '@@@ begin neigh {0}'; nsx {0} ip neigh show; echo '@@@ end'", h.name);
         let _ = writeln!(w, "echo '@@@ begin route {0}'; nsx {0} ip route show; echo '@@@ end'", h.name);
@@ -605,6 +597,16 @@ pub fn script(p: &Plan) -> String {
         let _ = writeln!(w, "echo '@@@ begin ipvs-ln {0}'; nsx {0} ipvsadm -Ln; echo '@@@ end'", h.name);
         let _ = writeln!(w, "echo '@@@ begin ipvs-lnc {0}'; nsx {0} ipvsadm -Lnc; echo '@@@ end'", h.name);
     }
+    let _ = writeln!(w, "}} >\"$OUT/tables.txt\" 2>&1");
+    let _ = writeln!(w, "kill $BG 2>/dev/null; BG=; sleep 0.2");
+    let _ = writeln!(w, "\n# ---- results");
+    if !p.at.is_empty() {
+        let _ = writeln!(w, "echo \"@@@ begin at $T0\"; cat \"$OUT/at.log\" 2>/dev/null; echo '@@@ end'");
+    }
+    for (i, c) in p.clients.iter().enumerate() {
+        let _ = writeln!(w, "echo '@@@ begin client {}'; cat \"$OUT/client{i}.log\"; echo '@@@ end'", c.host);
+    }
+    let _ = writeln!(w, "cat \"$OUT/tables.txt\"");
     for (seg, _) in &p.bridges {
         let _ = writeln!(w, "echo '@@@ begin pcap {seg}'; base64 \"$OUT/{seg}.pcap\"; echo '@@@ end'");
     }
