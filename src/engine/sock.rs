@@ -21,6 +21,10 @@ fn ip_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, ident: u16) -> 
     Ipv4Repr { src, dst, protocol, ttl: crate::packet::ipv4::DEFAULT_TTL, ident, dont_frag: true, tos: 0 }
 }
 
+/// `NR_ICMP_UNREACH` (include/uapi/linux/icmp.h): the highest destination-unreachable code
+/// `tcp_v4_err` converts to an error; larger codes are ignored.
+const NR_ICMP_UNREACH: u8 = 15;
+
 /// How a client connection ended badly.
 #[derive(Clone, Copy, Debug)]
 enum Failure {
@@ -764,9 +768,18 @@ impl Engine {
                             }
                             return Outcome::Delivered;
                         }
-                        let hard = matches!(m, IcmpRepr::DstUnreachable { .. });
-                        if t.is_client && t.state == TcpState::SynSent && hard {
-                            let why = if code == unreach::PORT || code == unreach::PROTOCOL {
+                        // tcp_v4_err (net/ipv4/tcp_ipv4.c): a destination unreachable with a
+                        // known code (<= NR_ICMP_UNREACH; frag-needed was PMTU above) or a time
+                        // exceeded gives an error (icmp_err_convert / EHOSTUNREACH); in SYN_SENT
+                        // the socket takes it at once (sk_err, tcp_done): the connect fails.
+                        let aborts = match m {
+                            IcmpRepr::DstUnreachable { code, .. } => code <= NR_ICMP_UNREACH,
+                            _ => true,
+                        };
+                        if t.is_client && t.state == TcpState::SynSent && aborts {
+                            let why = if matches!(m, IcmpRepr::DstUnreachable { .. })
+                                && (code == unreach::PORT || code == unreach::PROTOCOL)
+                            {
                                 Failure::Refused
                             } else {
                                 Failure::Unreachable

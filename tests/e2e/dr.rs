@@ -228,3 +228,25 @@ fn bridge_floods_the_newest_port_first_so_the_last_host_wins_the_arp_race() {
         .and_then(|s| field(s, "eth.dst"));
     assert_eq!(syn_to, Some(mac("rs2")));
 }
+
+#[test]
+fn time_exceeded_for_a_syn_aborts_the_connect_at_once() {
+    // tcp_v4_err: an ICMP time exceeded (EHOSTUNREACH) for a socket in SYN_SENT sets sk_err
+    // and calls tcp_done, so the client gives up without retransmitting its SYN. In
+    // dr-other-segment the director and the router bounce the SYN until its TTL runs out; the
+    // kernel lab (tests/kernel/dr-other-segment.kernel.txt, wan) shows one SYN and one error per
+    // connection, then the next connection:
+    //   203.0.113.10.51660 > 10.0.0.100.80: Flags [S], seq 1894596483
+    //   10.0.0.100 > 203.0.113.10: ICMP time exceeded in-transit, length 68
+    //   203.0.113.10.51661 > 10.0.0.100.80: Flags [S], seq 1472333768
+    let r = run("dr-other-segment");
+    let c = &r.engine.metrics.clients[0];
+    assert_eq!((c.started, c.unreachable, c.timed_out, c.completed), (4, 4, 0, 0), "each connect failed once, as unreachable");
+    let syns = r
+        .frames("client1", Stage::Tx)
+        .filter(|s| field(s, "tcp.flags") == Some(Value::Hex16(0x0002)))
+        .count();
+    assert_eq!(syns, 4, "one SYN per connection, no retransmission");
+    let errors = r.frames("client1", Stage::Rx).filter(|s| field(s, "icmp.type") == Some(Value::Num(11))).count();
+    assert_eq!(errors, 4, "one time exceeded per connection");
+}
