@@ -443,13 +443,17 @@ impl Engine {
         let known = if frame.eth.dst.is_multicast() { None } else { s.lookup(frame.eth.dst) };
         let mut copies = 0u64;
         let mut dropped = 0u64;
-        // Unicast to a known port goes there only; anything else floods every other port.
+        // Unicast to a known port goes there only; anything else floods every other port,
+        // newest port first: a Linux bridge floods in `br->port_list` order (`br_flood`,
+        // net/bridge/br_forward.c) and `br_add_if` puts a new port at the head of that list
+        // (`list_add_rcu`, net/bridge/br_if.c). Copies leave at the same instant, so the
+        // agenda's insertion order is the order the hosts hear a broadcast (and answer it).
         let ports = match known {
             Some(k) if k == in_port => 0..0,
             Some(k) => k..k + 1,
             None => 0..s.ports.len() as u16,
         };
-        for p in ports.filter(|p| *p != in_port) {
+        for p in ports.rev().filter(|p| *p != in_port) {
             let port = &mut s.ports[p as usize];
             let params = port.link.params;
             match port.link.down.offer(now, bytes, &params) {

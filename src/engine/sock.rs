@@ -21,6 +21,23 @@ fn ip_header(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol, ident: u16) -> 
     Ipv4Repr { src, dst, protocol, ttl: crate::packet::ipv4::DEFAULT_TTL, ident, dont_frag: true, tos: 0 }
 }
 
+/// `tcp_v4_send_reset`'s header for a reset answering `t`: if `t` carries an ACK, a bare RST
+/// whose seq is `t`'s ack (no ACK flag); otherwise RST|ACK with seq 0 and ack = `t`'s seq plus
+/// its length, SYN and FIN.
+fn reset_for(t: &TcpRepr) -> TcpRepr {
+    let (seq, ack, flags) = if t.flags.ack() {
+        (t.ack, 0, TcpFlags::RST)
+    } else {
+        let seq_len = u32::from(t.payload_len) + u32::from(t.flags.syn()) + u32::from(t.flags.fin());
+        (0, t.seq.wrapping_add(seq_len), TcpFlags::RST | TcpFlags::ACK)
+    };
+    TcpRepr { src_port: t.dst_port, dst_port: t.src_port, seq, ack, flags, window: 0, payload_len: 0 }
+}
+
+/// `NR_ICMP_UNREACH` (include/uapi/linux/icmp.h): the highest destination-unreachable code
+/// `tcp_v4_err` converts to an error; larger codes are ignored.
+const NR_ICMP_UNREACH: u8 = 15;
+
 /// How a client connection ended badly.
 #[derive(Clone, Copy, Debug)]
 enum Failure {
@@ -116,21 +133,13 @@ impl Engine {
         self.schedule_in(SimDuration::from_nanos(rto), Event::TcpRetrans { tcb: id, generation });
     }
 
+    /// The reset a segment with no socket gets (`tcp_v4_send_reset`, net/ipv4/tcp_ipv4.c).
     fn reply_rst(&mut self, h: HostId, pkt: &Packet, t: &TcpRepr) {
         if t.flags.rst() {
             return;
         }
         let ident = self.hosts[h as usize].next_ident();
-        let seq_len = u32::from(t.payload_len) + u32::from(t.flags.syn()) + u32::from(t.flags.fin());
-        let rst = TcpRepr {
-            src_port: t.dst_port,
-            dst_port: t.src_port,
-            seq: if t.flags.ack() { t.ack } else { 0 },
-            ack: t.seq.wrapping_add(seq_len),
-            flags: TcpFlags::RST | TcpFlags::ACK,
-            window: 0,
-            payload_len: 0,
-        };
+        let rst = reset_for(t);
         let p =
             Packet { tunnel: None, ip: ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Tcp, ident), l4: L4::Tcp(rst) };
         self.local_out(h, p);
@@ -764,9 +773,18 @@ impl Engine {
                             }
                             return Outcome::Delivered;
                         }
-                        let hard = matches!(m, IcmpRepr::DstUnreachable { .. });
-                        if t.is_client && t.state == TcpState::SynSent && hard {
-                            let why = if code == unreach::PORT || code == unreach::PROTOCOL {
+                        // tcp_v4_err (net/ipv4/tcp_ipv4.c): a destination unreachable with a
+                        // known code (<= NR_ICMP_UNREACH; frag-needed was PMTU above) or a time
+                        // exceeded gives an error (icmp_err_convert / EHOSTUNREACH); in SYN_SENT
+                        // the socket takes it at once (sk_err, tcp_done): the connect fails.
+                        let aborts = match m {
+                            IcmpRepr::DstUnreachable { code, .. } => code <= NR_ICMP_UNREACH,
+                            _ => true,
+                        };
+                        if t.is_client && t.state == TcpState::SynSent && aborts {
+                            let why = if matches!(m, IcmpRepr::DstUnreachable { .. })
+                                && (code == unreach::PORT || code == unreach::PROTOCOL)
+                            {
                                 Failure::Refused
                             } else {
                                 Failure::Unreachable
@@ -1324,5 +1342,45 @@ mod tests {
         let ack2 = r.frames.iter().filter(|(_, c, t)| !*c && t.flags == A).nth(1).expect("delayed ACK").0;
         let d = ack2.since(request2);
         assert!(d >= SimDuration::from_millis(40) && d < SimDuration::from_millis(41), "{d}");
+    }
+
+    #[test]
+    fn reset_answers_an_acking_segment_with_a_bare_rst_at_its_ack() {
+        // tcp_v4_send_reset: the segment has ACK, so the reset is [R] with seq = its ack_seq
+        // and no ACK flag. nat-wrong-gateway's kernel capture (wan), the client answering the
+        // real server's SYN-ACK that came straight from the RIP (tcpdump -S):
+        //   10.0.0.12.8080 > 203.0.113.10.51660: Flags [S.], seq 883380636, ack 3214321821
+        //   203.0.113.10.51660 > 10.0.0.12.8080: Flags [R], seq 3214321821, win 0, length 0
+        let synack = crate::packet::TcpRepr {
+            src_port: 8080,
+            dst_port: 51660,
+            seq: 883_380_636,
+            ack: 3_214_321_821,
+            flags: SA,
+            window: 65160,
+            payload_len: 0,
+        };
+        let r = super::reset_for(&synack);
+        assert_eq!((r.src_port, r.dst_port), (51660, 8080));
+        assert_eq!((r.flags, r.seq, r.ack, r.window), (TcpFlags::RST, 3_214_321_821, 0, 0));
+    }
+
+    #[test]
+    fn reset_answers_a_segment_without_ack_with_rst_ack_past_its_data() {
+        // tcp_v4_send_reset without ACK in the segment: RST|ACK, seq 0, ack = seq + data + SYN
+        // + FIN, so the peer can match it to what it sent (a SYN to a closed port: ack seq+1).
+        let syn = crate::packet::TcpRepr {
+            src_port: 51660,
+            dst_port: 81,
+            seq: 1000,
+            ack: 0,
+            flags: S,
+            window: 64240,
+            payload_len: 0,
+        };
+        let r = super::reset_for(&syn);
+        assert_eq!((r.flags, r.seq, r.ack), (TcpFlags::RST.union(TcpFlags::ACK), 0, 1001));
+        let fin_data = crate::packet::TcpRepr { flags: TcpFlags::FIN, payload_len: 10, ..syn };
+        assert_eq!(super::reset_for(&fin_data).ack, 1011);
     }
 }

@@ -198,3 +198,55 @@ fn a_server_re_added_from_the_trash_keeps_its_statistics_until_the_trash_timer_f
     // packets were lost by the round trip through the trash.
     assert_eq!(rs1_early, rs2(&early));
 }
+
+#[test]
+fn bridge_floods_the_newest_port_first_so_the_last_host_wins_the_arp_race() {
+    // A Linux bridge floods in `br->port_list` order and `br_add_if` adds each port at the
+    // head (`list_add_rcu`), so the port plugged in last hears a broadcast first. In
+    // dr-no-arp-fix the LAN ports are router, rs1, director, rs2: the who-has VIP reaches
+    // rs2 first, then the director, then rs1, and they answer in that order. The router keeps
+    // the first reply (locktime), so it holds rs2's MAC. The kernel lab
+    // (tests/kernel/dr-no-arp-fix.kernel.txt, lan) shows exactly this:
+    //   02:00:00:00:04:02 > 02:00:00:00:01:03, ARP, Reply 10.0.0.100 is-at 02:00:00:00:04:02
+    //   02:00:00:00:03:02 > 02:00:00:00:01:03, ARP, Reply 10.0.0.100 is-at 02:00:00:00:03:02
+    //   02:00:00:00:02:02 > 02:00:00:00:01:03, ARP, Reply 10.0.0.100 is-at 02:00:00:00:02:02
+    //   02:00:00:00:01:03 > 02:00:00:00:04:02, IPv4, 203.0.113.10.51660 > 10.0.0.100.80: Flags [S]
+    let r = run("dr-no-arp-fix");
+    let replies: Vec<Value> = r
+        .frames("router", Stage::Rx)
+        .filter(|s| field(s, "arp.opcode") == Some(Value::Num(2)) && field(s, "arp.src.proto_ipv4") == Some(ip("10.0.0.100")))
+        .filter_map(|s| field(s, "arp.src.hw_mac"))
+        .collect();
+    let mac = |h: &str| Value::Mac(r.host(h).ifaces[1].mac);
+    assert_eq!(replies, vec![mac("rs2"), mac("director"), mac("rs1")]);
+    let vip = "10.0.0.100".parse::<std::net::Ipv4Addr>().unwrap();
+    let e = r.host("router").neigh.entries.iter().find(|e| e.ip == vip).expect("router knows the VIP");
+    assert_eq!(Value::Mac(e.mac), mac("rs2"));
+    let syn_to = r
+        .frames("router", Stage::Tx)
+        .find(|s| field(s, "tcp.flags") == Some(Value::Hex16(0x0002)) && field(s, "ip.dst") == Some(ip("10.0.0.100")))
+        .and_then(|s| field(s, "eth.dst"));
+    assert_eq!(syn_to, Some(mac("rs2")));
+}
+
+#[test]
+fn time_exceeded_for_a_syn_aborts_the_connect_at_once() {
+    // tcp_v4_err: an ICMP time exceeded (EHOSTUNREACH) for a socket in SYN_SENT sets sk_err
+    // and calls tcp_done, so the client gives up without retransmitting its SYN. In
+    // dr-other-segment the director and the router bounce the SYN until its TTL runs out; the
+    // kernel lab (tests/kernel/dr-other-segment.kernel.txt, wan) shows one SYN and one error per
+    // connection, then the next connection:
+    //   203.0.113.10.51660 > 10.0.0.100.80: Flags [S], seq 1894596483
+    //   10.0.0.100 > 203.0.113.10: ICMP time exceeded in-transit, length 68
+    //   203.0.113.10.51661 > 10.0.0.100.80: Flags [S], seq 1472333768
+    let r = run("dr-other-segment");
+    let c = &r.engine.metrics.clients[0];
+    assert_eq!((c.started, c.unreachable, c.timed_out, c.completed), (4, 4, 0, 0), "each connect failed once, as unreachable");
+    let syns = r
+        .frames("client1", Stage::Tx)
+        .filter(|s| field(s, "tcp.flags") == Some(Value::Hex16(0x0002)))
+        .count();
+    assert_eq!(syns, 4, "one SYN per connection, no retransmission");
+    let errors = r.frames("client1", Stage::Rx).filter(|s| field(s, "icmp.type") == Some(Value::Num(11))).count();
+    assert_eq!(errors, 4, "one time exceeded per connection");
+}
