@@ -11,8 +11,10 @@
 //!   with ICMP port unreachable) is `null`.
 //! * `close`: the socket is closed (a FIN; nothing unread, so no RST) and the entry is
 //!   polled until it leaves ESTABLISHED (FIN_WAIT: DR's director sees only the client's
-//!   half). The FIN of a connection whose server was deleted is dropped by the director
-//!   (no `expire_nodest_conn`), so there is nothing to wait for.
+//!   half). The FIN of a connection whose server is deleted now is dropped by the
+//!   director (no `expire_nodest_conn`), so there is nothing to wait for.
+//! * A server's index is its first place in the script's list, as in `ipvs::script`: a
+//!   re-added address keeps the index it had.
 //! * `set_weight`, `edit_server`, `add_server`, `del_server`: `ipvsadm -e/-a/-d`, always
 //!   with every option, since `-e` resets the ones left out.
 //!
@@ -254,7 +256,7 @@ pub fn run(path: &std::path::Path, ns: Option<&str>) -> Result<(), String> {
                 let (c, v) = (*c, *v);
                 let Some((s, dest)) = open.take() else { continue };
                 drop(s);
-                if r.index_of(dest).is_some_and(|k| r.servers[k].present) {
+                if r.servers.iter().any(|s| s.addr == *dest.ip() && s.port == dest.port() && s.present) {
                     let (entry, settled) = r.settle(c, v, |st| st != "ESTABLISHED")?;
                     if !settled || entry.as_ref().is_some_and(|e| e.state != "FIN_WAIT") {
                         r.note(i, &format!("after close: {entry:?}"));

@@ -16,7 +16,13 @@
 //! timed `tick` (the kernel's timers run on its own clock), and every persistence timeout
 //! is far longer than a script takes, so no entry or template expires while it runs.
 //! Each script has its own VIP: a deleted server stays in the kernel's trash with its
-//! counters, and only a re-add to the same service would revive it.
+//! counters, and a re-add to the same service revives it, which scripts do on purpose
+//! (an `add_server` of a deleted address) but must not happen across scripts. A script
+//! never closes a connection while its server is deleted: the director drops that FIN
+//! and TCP retransmits it, so after a re-add it would land when the kernel's timer says.
+//! The generator learns each connection's server from lvsim's run of the script so far,
+//! so a scheduler change in lvsim can change the scripts a seed gives; the fixtures keep
+//! the scripts themselves.
 
 use crate::sim::rng;
 use rand::RngExt;
@@ -198,15 +204,25 @@ pub fn generate(sched: &str, seed: u64, index: usize) -> Script {
     }
     clients.truncate(r.random_range(2..=4usize));
 
-    // The generator's view: each server's (weight, x, y, present); open connections.
-    let mut state: Vec<(u32, u32, u32, bool)> = servers.iter().map(|s| (s.weight, s.x, s.y, true)).collect();
+    // The generator's view: each server index's address, weight, thresholds and whether
+    // it is in the service now; the connections still open.
+    struct Srv {
+        addr: Ipv4Addr,
+        w: u32,
+        x: u32,
+        y: u32,
+        present: bool,
+    }
+    let mut state: Vec<Srv> =
+        servers.iter().map(|s| Srv { addr: s.addr, w: s.weight, x: s.x, y: s.y, present: true }).collect();
     let mut open: Vec<usize> = Vec::new();
     let mut connects = 0usize;
     let mut used_ports: Vec<(Ipv4Addr, u16)> = Vec::new();
     let mut events = Vec::new();
     let n_events = r.random_range(8..=20usize);
     while events.len() < n_events {
-        let present: Vec<usize> = (0..state.len()).filter(|&i| state[i].3).collect();
+        let present: Vec<usize> = (0..state.len()).filter(|&i| state[i].present).collect();
+        let is_present = |a: Ipv4Addr, state: &[Srv]| state.iter().any(|s| s.addr == a && s.present);
         // connect 50 %, close 18 %, set_weight 10 %, edit_server 8 % (set_weight in a
         // script without thresholds), add_server 8 %, del_server 6 %; an event that cannot
         // happen now (nothing open, no server) is replaced or drawn again.
@@ -234,35 +250,66 @@ pub fn generate(sched: &str, seed: u64, index: usize) -> Script {
                 connects += 1;
                 Event::Connect { client, cport, vip, vport: 80 }
             }
-            "close" => Event::Close { conn: open.swap_remove(r.random_range(0..open.len())) },
-            "add" => {
-                if state.len() >= POOL {
+            "close" => {
+                // Not a connection whose server is deleted now: the director drops its FIN
+                // and TCP retransmits it, so after a re-add it would land at a moment of the
+                // kernel's choosing. Which server each connection has comes from lvsim's run
+                // of the script so far (the comparison catches a kernel that chose otherwise).
+                let so_far = Script {
+                    scheduler: sched.to_string(),
+                    sched_flags: sched_flags.clone(),
+                    persistence,
+                    overhead: Some(OVERHEAD.to_string()),
+                    servers: servers.clone(),
+                    events: events.clone(),
+                };
+                let picks = crate::ipvs::script::run(&so_far.to_json()).unwrap_or_default();
+                let closable: Vec<usize> = (0..open.len())
+                    .filter(|&k| {
+                        picks.get(open[k]).copied().flatten().is_none_or(|i| is_present(state[i].addr, &state))
+                    })
+                    .collect();
+                if closable.is_empty() {
                     continue;
                 }
+                Event::Close { conn: open.swap_remove(closable[r.random_range(0..closable.len())]) }
+            }
+            "add" => {
+                // A deleted address comes back half of the time (the kernel revives it from
+                // its trash with its counters); otherwise the next fresh one.
+                let mut gone: Vec<Ipv4Addr> =
+                    state.iter().map(|s| s.addr).filter(|&a| !is_present(a, &state)).collect();
+                gone.sort_unstable();
+                gone.dedup();
+                let fresh = (0..POOL).map(rs_addr).find(|a| state.iter().all(|s| s.addr != *a));
+                let addr = match fresh {
+                    Some(a) if gone.is_empty() || r.random_bool(0.5) => a,
+                    _ if !gone.is_empty() => gone[r.random_range(0..gone.len())],
+                    _ => continue,
+                };
                 let w = weight(&mut r);
-                state.push((w, 0, 0, true));
-                Event::AddServer { addr: rs_addr(state.len() - 1), port: 80, weight: w }
+                state.push(Srv { addr, w, x: 0, y: 0, present: true });
+                Event::AddServer { addr, port: 80, weight: w }
             }
             "weight" => {
                 let server = present[r.random_range(0..present.len())];
                 let w = weight(&mut r);
-                state[server].0 = w;
+                state[server].w = w;
                 Event::SetWeight { server, weight: w }
             }
             "edit" => {
                 let server = present[r.random_range(0..present.len())];
                 let weight = r.random_bool(0.5).then(|| weight(&mut r));
                 let x = r.random_bool(0.7).then(|| r.random_range(0..=4u32));
-                let x_now = x.unwrap_or(state[server].1);
-                let y = if x_now > 0 && r.random_bool(0.5) { r.random_range(0..=x_now) } else { 0 };
                 let s = &mut state[server];
-                (s.0, s.1, s.2) = (weight.unwrap_or(s.0), x_now, y);
-                Event::EditServer { server, weight, x, y: Some(y) }
+                s.x = x.unwrap_or(s.x);
+                s.y = if s.x > 0 && r.random_bool(0.5) { r.random_range(0..=s.x) } else { 0 };
+                s.w = weight.unwrap_or(s.w);
+                Event::EditServer { server, weight, x, y: Some(s.y) }
             }
             _ => {
-                // Never re-added: a deleted server's address stays out of this script.
                 let server = present[r.random_range(0..present.len())];
-                state[server].3 = false;
+                state[server].present = false;
                 Event::DelServer { server }
             }
         };
@@ -530,8 +577,9 @@ mod tests {
     fn scripts_run_on_lvsim_and_stay_drivable() {
         // 13 schedulers × 40 scripts: every one is valid for `ipvs::script::run` (one pick per
         // connect), and keeps the rules that make it drivable on the kernel: its own VIP,
-        // distinct (client, port) per connect, closes only of open connections, edits only
-        // of present servers, never a re-added address, -y ≤ -x (ERANGE otherwise).
+        // distinct (client, port) per connect, closes only of open connections and never
+        // while their server is deleted, edits only of present servers, additions only of
+        // absent addresses, at most 8 addresses, -y ≤ -x (ERANGE otherwise).
         for s in SCHEDULERS {
             for (i, (_, sc)) in batch(s, 1, 40).iter().enumerate() {
                 let picks = crate::ipvs::script::run(&sc.to_json())
@@ -558,6 +606,11 @@ mod tests {
                         Event::Close { conn } => {
                             let k = open.iter().position(|&c| c == conn).expect("closes an open connection");
                             open.remove(k);
+                            // Never one whose server (as lvsim picked it) is deleted now.
+                            if let Some(srv) = picks[conn] {
+                                let a = addrs[srv];
+                                assert!(addrs.iter().zip(&present).any(|(b, p)| *b == a && *p), "{s} {i}: close {conn}");
+                            }
                         }
                         Event::SetWeight { server, .. } => assert!(present[server]),
                         Event::EditServer { server, x, y, .. } => {
@@ -568,7 +621,8 @@ mod tests {
                             thr[server] = (xx, yy);
                         }
                         Event::AddServer { addr, .. } => {
-                            assert!(!addrs.contains(&addr));
+                            // A fresh address, or one deleted earlier (never one present).
+                            assert!(!addrs.iter().zip(&present).any(|(a, p)| *a == addr && *p));
                             addrs.push(addr);
                             present.push(true);
                             thr.push((0, 0));
@@ -579,7 +633,10 @@ mod tests {
                         }
                     }
                 }
-                assert!(addrs.len() <= POOL);
+                let mut distinct = addrs.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                assert!(distinct.len() <= POOL);
             }
         }
     }
@@ -588,7 +645,7 @@ mod tests {
     fn batches_cover_every_event_kind_and_option() {
         // Across one batch of 20 per scheduler, every event kind, persistence with and
         // without a netmask, thresholds and (for sh and mh) both flags occur: the
-        // comparison exercises each of them.
+        // comparison exercises each of them; some add_server revives a deleted address.
         let all: Vec<Script> = SCHEDULERS.iter().flat_map(|s| batch(s, 1, 20)).map(|(_, s)| s).collect();
         let has = |f: &dyn Fn(&Event) -> bool| all.iter().any(|s| s.events.iter().any(f));
         assert!(has(&|e| matches!(e, Event::Close { .. })));
@@ -596,6 +653,7 @@ mod tests {
         assert!(has(&|e| matches!(e, Event::EditServer { .. })));
         assert!(has(&|e| matches!(e, Event::AddServer { .. })));
         assert!(has(&|e| matches!(e, Event::DelServer { .. })));
+        assert!(all.iter().any(|s| s.events.iter().any(|e| matches!(e, Event::AddServer { addr, .. } if s.servers.iter().any(|v| v.addr == *addr)))));
         assert!(all.iter().any(|s| s.persistence.is_some_and(|p| p.netmask.is_some())));
         assert!(all.iter().any(|s| s.persistence.is_some_and(|p| p.netmask.is_none())));
         assert!(all.iter().any(|s| s.servers.iter().any(|v| v.x > 0)));
