@@ -25,6 +25,7 @@
 
 use super::sched::{Event, Script};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddrV4, TcpStream};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -136,7 +137,7 @@ struct Run {
 }
 
 impl Run {
-    fn note(&self, at: usize, msg: &str) {
+    fn note(at: usize, msg: &str) {
         println!("# events[{at}]: {}", msg.trim_end().replace('\n', " / "));
     }
 
@@ -191,6 +192,9 @@ fn tcp_connect(client: SocketAddrV4, virt: SocketAddrV4) -> std::io::Result<TcpS
     Ok(s.into())
 }
 
+/// An open connection: its socket and the server the kernel chose.
+type Open = Option<(TcpStream, SocketAddrV4)>;
+
 /// Runs the script in `path` against the director `ns` (None: this namespace) and prints
 /// the picks.
 pub fn run(path: &std::path::Path, ns: Option<&str>) -> Result<(), String> {
@@ -209,13 +213,13 @@ pub fn run(path: &std::path::Path, ns: Option<&str>) -> Result<(), String> {
     };
     let mut add = format!("-A -t {virt} -s {}", sc.scheduler);
     if let Some(p) = sc.persistence {
-        add.push_str(&format!(" -p {}", p.timeout));
+        let _ = write!(add, " -p {}", p.timeout);
         if let Some(m) = p.netmask {
-            add.push_str(&format!(" -M {m}"));
+            let _ = write!(add, " -M {m}");
         }
     }
     if !sc.sched_flags.is_empty() {
-        add.push_str(&format!(" -b {}", sc.sched_flags.join(",")));
+        let _ = write!(add, " -b {}", sc.sched_flags.join(","));
     }
     r.ipvsadm("service", &add)?;
     for k in 0..r.servers.len() {
@@ -225,7 +229,6 @@ pub fn run(path: &std::path::Path, ns: Option<&str>) -> Result<(), String> {
 
     let mut picks: Vec<Option<usize>> = Vec::new();
     // Per connect: its addresses, and while open, the socket and the kernel's server.
-    type Open = Option<(TcpStream, SocketAddrV4)>;
     let mut conns: Vec<(SocketAddrV4, SocketAddrV4, Open)> = Vec::new();
     for (i, e) in sc.events.iter().enumerate() {
         match *e {
@@ -236,7 +239,7 @@ pub fn run(path: &std::path::Path, ns: Option<&str>) -> Result<(), String> {
                     Ok(s) => {
                         let (entry, settled) = r.settle(client, virt, |st| st == "ESTABLISHED")?;
                         if !settled {
-                            r.note(i, &format!("not ESTABLISHED after {SETTLE_TIMEOUT:?}: {entry:?}"));
+                            Run::note(i, &format!("not ESTABLISHED after {SETTLE_TIMEOUT:?}: {entry:?}"));
                         }
                         let dest = entry.map(|e| e.dest);
                         picks.push(dest.and_then(|d| r.index_of(d)));
@@ -244,7 +247,7 @@ pub fn run(path: &std::path::Path, ns: Option<&str>) -> Result<(), String> {
                     }
                     Err(err) => {
                         if err.kind() != std::io::ErrorKind::ConnectionRefused {
-                            r.note(i, &format!("connect {client} → {virt}: {err}"));
+                            Run::note(i, &format!("connect {client} → {virt}: {err}"));
                         }
                         picks.push(None);
                         conns.push((client, virt, None));
@@ -259,7 +262,7 @@ pub fn run(path: &std::path::Path, ns: Option<&str>) -> Result<(), String> {
                 if r.servers.iter().any(|s| s.addr == *dest.ip() && s.port == dest.port() && s.present) {
                     let (entry, settled) = r.settle(c, v, |st| st != "ESTABLISHED")?;
                     if !settled || entry.as_ref().is_some_and(|e| e.state != "FIN_WAIT") {
-                        r.note(i, &format!("after close: {entry:?}"));
+                        Run::note(i, &format!("after close: {entry:?}"));
                     }
                 }
             }

@@ -170,6 +170,16 @@ fn thresholds(r: &mut impl RngExt) -> (u32, u32) {
     (x, y)
 }
 
+/// A server index as the generator tracks it: address, weight, thresholds, and whether it
+/// is in the service now.
+struct GenServer {
+    addr: Ipv4Addr,
+    w: u32,
+    x: u32,
+    y: u32,
+    present: bool,
+}
+
 /// Script `index` of scheduler `sched` under `seed`: the same three values give the same
 /// script on every machine (its own ChaCha8 stream, named after scheduler and index).
 pub fn generate(sched: &str, seed: u64, index: usize) -> Script {
@@ -204,17 +214,9 @@ pub fn generate(sched: &str, seed: u64, index: usize) -> Script {
     }
     clients.truncate(r.random_range(2..=4usize));
 
-    // The generator's view: each server index's address, weight, thresholds and whether
-    // it is in the service now; the connections still open.
-    struct Srv {
-        addr: Ipv4Addr,
-        w: u32,
-        x: u32,
-        y: u32,
-        present: bool,
-    }
-    let mut state: Vec<Srv> =
-        servers.iter().map(|s| Srv { addr: s.addr, w: s.weight, x: s.x, y: s.y, present: true }).collect();
+    // The generator's view of each server index, and the connections still open.
+    let mut state: Vec<GenServer> =
+        servers.iter().map(|s| GenServer { addr: s.addr, w: s.weight, x: s.x, y: s.y, present: true }).collect();
     let mut open: Vec<usize> = Vec::new();
     let mut connects = 0usize;
     let mut used_ports: Vec<(Ipv4Addr, u16)> = Vec::new();
@@ -222,7 +224,7 @@ pub fn generate(sched: &str, seed: u64, index: usize) -> Script {
     let n_events = r.random_range(8..=20usize);
     while events.len() < n_events {
         let present: Vec<usize> = (0..state.len()).filter(|&i| state[i].present).collect();
-        let is_present = |a: Ipv4Addr, state: &[Srv]| state.iter().any(|s| s.addr == a && s.present);
+        let is_present = |a: Ipv4Addr, state: &[GenServer]| state.iter().any(|s| s.addr == a && s.present);
         // connect 50 %, close 18 %, set_weight 10 %, edit_server 8 % (set_weight in a
         // script without thresholds), add_server 8 %, del_server 6 %; an event that cannot
         // happen now (nothing open, no server) is replaced or drawn again.
@@ -231,9 +233,8 @@ pub fn generate(sched: &str, seed: u64, index: usize) -> Script {
             _ if roll < 50 || (roll < 68 && open.is_empty()) => "connect",
             50..68 => "close",
             _ if present.is_empty() || (86..94).contains(&roll) => "add",
-            68..78 => "weight",
             78..86 if with_thresholds => "edit",
-            78..86 => "weight",
+            68..86 => "weight",
             _ => "del",
         };
         let ev = match kind {
@@ -288,7 +289,7 @@ pub fn generate(sched: &str, seed: u64, index: usize) -> Script {
                     _ => continue,
                 };
                 let w = weight(&mut r);
-                state.push(Srv { addr, w, x: 0, y: 0, present: true });
+                state.push(GenServer { addr, w, x: 0, y: 0, present: true });
                 Event::AddServer { addr, port: 80, weight: w }
             }
             "weight" => {
