@@ -607,45 +607,76 @@ pub fn lab(name: &str, seed: Option<u64>, out: Option<&Path>) -> Result<(), Stri
     Ok(())
 }
 
-/// `lvsim kernel-diff`: each scenario on lvsim and in the kernel VM, compared.
+/// How `kernel-diff` prints its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffOut {
+    Table,
+    Json,
+    Markdown { zh: bool },
+}
+
+/// `lvsim kernel-diff`: each scenario on lvsim and in the kernel VM (all in one boot),
+/// compared. `arp` adds the ARP matrix's 54 cases. Returns whether every aspect agrees.
 pub fn kernel_diff(
     names: &[String],
+    arp: bool,
     seed: Option<u64>,
     harness: Option<&Path>,
-    json: bool,
+    out: DiffOut,
     keep: Option<&Path>,
     replay: Option<&Path>,
 ) -> Result<bool, String> {
     let harness = if replay.is_some() { None } else { Some(crate::lab::vm::harness_dir(harness)?) };
+    let mut loaded = names.iter().map(|n| load(n)).collect::<Result<Vec<_>, _>>()?;
+    if arp {
+        for (name, src) in crate::lab::arp::cases() {
+            loaded.push(scenario::parse(&format!("{name}.ron"), &src).map_err(|e| e.render())?);
+        }
+    }
+    let cases = loaded
+        .iter()
+        .map(|l| crate::lab::Case::new(l, seed.unwrap_or(l.scenario.seed)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let outputs: Vec<(String, String)> = match (replay, &harness) {
+        (Some(dir), _) => cases
+            .iter()
+            .map(|c| {
+                let f = dir.join(format!("{}.kernel.txt", c.plan.name));
+                std::fs::read_to_string(&f)
+                    .map(|t| (c.plan.name.clone(), t))
+                    .map_err(|e| format!("cannot read {}: {e}\n", f.display()))
+            })
+            .collect::<Result<_, _>>()?,
+        (None, Some(h)) => {
+            let labs: Vec<(String, String)> = cases.iter().map(|c| (c.plan.name.clone(), c.script.clone())).collect();
+            let limit = crate::lab::vm::budget(cases.iter().map(|c| c.plan.duration));
+            eprintln!("kernel-diff: {} lab(s) in one VM boot (limit {limit} s)", labs.len());
+            let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}\n"))?;
+            crate::lab::vm::run_many(h, &me, &labs, limit)?
+        }
+        (None, None) => return Err("error: no kernel harness\n".into()),
+    };
     let mut rows = Vec::new();
-    for name in names {
-        let l = load(name)?;
-        let (plan, sim) = crate::lab::plan(&l, seed.unwrap_or(l.scenario.seed))?;
-        let script = crate::lab::script(&plan);
-        let timeout = (plan.duration.ceil() as u32).saturating_add(90);
-        let output = match (replay, &harness) {
-            (Some(dir), _) => {
-                let p = dir.join(format!("{}.kernel.txt", l.name));
-                std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}\n", p.display()))?
-            }
-            (None, Some(h)) => crate::lab::vm::run(h, &script, timeout)?,
-            (None, None) => return Err("error: no kernel harness\n".into()),
+    for c in &cases {
+        let Some((_, output)) = outputs.iter().find(|(n, _)| *n == c.plan.name) else {
+            return Err(format!("{}: the VM returned no output for this lab\n", c.plan.name));
         };
         if let Some(dir) = keep {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}\n", dir.display()))?;
-            let _ = std::fs::write(dir.join(format!("{}.lab.sh", l.name)), &script);
-            let _ = std::fs::write(dir.join(format!("{}.kernel.txt", l.name)), &output);
+            let _ = std::fs::write(dir.join(format!("{}.lab.sh", c.plan.name)), &c.script);
+            let _ = std::fs::write(dir.join(format!("{}.kernel.txt", c.plan.name)), output);
         }
-        let kernel = crate::lab::diff::parse_output(&plan, &output).map_err(|e| format!("{name}: {e}\n"))?;
-        let r = crate::lab::diff::compare(&l.name, &sim, &kernel);
-        if !json {
+        let r = c.rows(output)?;
+        if out == DiffOut::Table {
             print!("{}", crate::lab::diff::table(&r));
             let _ = io::stdout().flush();
         }
         rows.extend(r);
     }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+    match out {
+        DiffOut::Json => println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?),
+        DiffOut::Markdown { zh } => print!("{}", crate::lab::diff::markdown(&rows, zh)),
+        DiffOut::Table => {}
     }
     Ok(rows.iter().all(crate::lab::diff::Row::agrees))
 }
@@ -698,7 +729,8 @@ pub fn kernel_diff_sched(
                 let batch = sched::batch(name, o.seed, o.scripts);
                 let script = sched::lab(name, o.seed, &batch);
                 let started = std::time::Instant::now();
-                let output = crate::lab::vm::run(h, &script, sched::timeout(batch.len()))?;
+                let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}\n"))?;
+                let output = crate::lab::vm::run(h, &me, &script, sched::timeout(batch.len()))?;
                 eprintln!("{name}: {} scripts in the VM in {:.0} s", batch.len(), started.elapsed().as_secs_f64());
                 if let Some(dir) = keep {
                     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}\n", dir.display()))?;

@@ -165,10 +165,18 @@ enum Cmd {
     /// `lvsim sched --script` and as real connections in the VM (one boot per scheduler);
     /// the pick lists are compared. NAMES are schedulers (default: all 13 of Linux 6.1).
     KernelDiff {
-        #[arg(required_unless_present = "sched", value_name = "SCENARIOS|NAMES")]
+        /// Embedded scenario names or .ron paths; with --sched, scheduler names.
+        #[arg(required_unless_present_any = ["arp", "all", "sched"], value_name = "SCENARIOS|NAMES")]
         scenarios: Vec<String>,
-        /// Compare schedulers' picks instead of scenarios.
+        /// Every embedded scenario the suite runs (load scenarios with more than 50
+        /// connections are listed as skipped, with the reason).
         #[arg(long)]
+        all: bool,
+        /// Also the ARP matrix: arp_ignore 0-8 x arp_announce 0-2 x VIP on lo or eth0.
+        #[arg(long)]
+        arp: bool,
+        /// Compare schedulers' picks instead of scenarios.
+        #[arg(long, conflicts_with_all = ["all", "arp", "markdown"])]
         sched: bool,
         /// With --sched: scripts per scheduler.
         #[arg(long, default_value_t = 20, requires = "sched")]
@@ -180,8 +188,11 @@ enum Cmd {
         #[arg(long, value_name = "DIR")]
         harness: Option<PathBuf>,
         /// Print the rows as JSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "markdown")]
         json: bool,
+        /// Print the agreement table of docs/real-lab.md (en) or docs/real-lab.zh.md (zh).
+        #[arg(long, value_name = "LANG", value_parser = ["en", "zh"])]
+        markdown: Option<String>,
         /// Keep each lab script and the kernel's raw output in DIR (as NAME.lab.sh and
         /// NAME.kernel.txt; NAME is the scheduler with --sched).
         #[arg(long, value_name = "DIR")]
@@ -419,7 +430,7 @@ fn main() -> ExitCode {
         Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
         Some(Cmd::Sweep { sweep, out, threads }) => cli::sweep(&sweep, &out, threads),
         Some(Cmd::Lab { scenario, out, seed }) => cli::lab(&scenario, seed, out.as_deref()),
-        Some(Cmd::KernelDiff { scenarios, sched: true, scripts, seed, harness, json, keep, replay }) => {
+        Some(Cmd::KernelDiff { scenarios, sched: true, scripts, seed, harness, json, keep, replay, .. }) => {
             let opts = cli::SchedDiff { scripts, seed: seed.unwrap_or(1), json };
             match cli::kernel_diff_sched(&scenarios, &opts, harness.as_deref(), keep.as_deref(), replay.as_deref()) {
                 Ok(true) => Ok(()),
@@ -427,8 +438,21 @@ fn main() -> ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Some(Cmd::KernelDiff { scenarios, seed, harness, json, keep, replay, .. }) => {
-            match cli::kernel_diff(&scenarios, seed, harness.as_deref(), json, keep.as_deref(), replay.as_deref()) {
+        Some(Cmd::KernelDiff { mut scenarios, all, arp, seed, harness, json, markdown, keep, replay, .. }) => {
+            if all {
+                for (name, r) in lvsim::lab::suite() {
+                    match r {
+                        Ok(()) => scenarios.push(name.to_string()),
+                        Err(why) => eprintln!("kernel-diff: skipping {name}: {}", why.trim_end()),
+                    }
+                }
+            }
+            let out = match (json, markdown.as_deref()) {
+                (true, _) => cli::DiffOut::Json,
+                (false, Some(lang)) => cli::DiffOut::Markdown { zh: lang == "zh" },
+                (false, None) => cli::DiffOut::Table,
+            };
+            match cli::kernel_diff(&scenarios, arp, seed, harness.as_deref(), out, keep.as_deref(), replay.as_deref()) {
                 Ok(true) => Ok(()),
                 Ok(false) => return ExitCode::FAILURE,
                 Err(e) => Err(e),

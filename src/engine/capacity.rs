@@ -10,6 +10,17 @@ use crate::topology::{HostId, IfIndex};
 use crate::trace::{Action, Stage, Subject};
 use crate::workload::{App, AppId, Job};
 
+/// What became of a job offered to a server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Admit {
+    /// A free worker started it.
+    Started,
+    /// It waits for a worker.
+    Waiting,
+    /// The queue is full.
+    Refused,
+}
+
 impl Engine {
     /// A frame has arrived at an interface: through the host's CPU backlog when it has a
     /// capacity model (processed when the CPU gets to it), straight into the stack otherwise.
@@ -54,8 +65,8 @@ impl Engine {
         (len, s.stats)
     }
 
-    /// Admits a job: a free worker starts it, else it waits, else it is refused (false).
-    fn admit(&mut self, app: AppId, job: Job) -> bool {
+    /// Admits a job: a free worker starts it, else it waits, else it is refused.
+    fn admit(&mut self, app: AppId, job: Job) -> Admit {
         let now = self.now();
         let App::Server(s) = &mut self.apps[app as usize] else { unreachable!("servers serve") };
         let svc = s.service.as_mut().expect("admit is for servers with a service model");
@@ -63,17 +74,27 @@ impl Engine {
             svc.busy += 1;
             let d = SimDuration::from_nanos(svc.time.sample(&mut s.rng).round() as u64);
             self.schedule(now + d, Event::ServiceDone { app, job });
-            true
+            Admit::Started
         } else if (svc.waiting.len() as u32) < svc.queue {
             svc.waiting.push_back(job);
-            true
+            Admit::Waiting
         } else {
-            false
+            Admit::Refused
         }
     }
 
     /// A TCP request reached a server with a service model: queue it or refuse it (RST).
-    pub(super) fn tcp_request_queued(&mut self, h: HostId, iif: IfIndex, pkt: &Packet, id: u32) -> Outcome {
+    /// `check` is how the kernel acknowledges the segment; a worker that takes the
+    /// request reads it, which may send the ACK too.
+    pub(super) fn tcp_request_queued(
+        &mut self,
+        h: HostId,
+        iif: IfIndex,
+        pkt: &Packet,
+        id: u32,
+        check: crate::workload::ack::Check,
+    ) -> Outcome {
+        let now = self.now();
         let t = self.tcbs[id as usize].expect("live tcb");
         if t.req_len > 0 {
             // A retransmitted request while the first copy is still being served.
@@ -84,54 +105,55 @@ impl Engine {
                 Stage::Socket,
                 Action::Deliver,
                 Subject::packet(pkt),
-                "tcp: request already queued"
+                "tcp: request already queued: {}",
+                super::sock::ack_note(now, check, None, None)
             );
+            self.tcp_ack_now(id, check, None);
             return Outcome::Delivered;
         }
-        if self.admit(t.app, Job::Tcp { tcb: id, generation: t.generation }) {
-            self.tcbs[id as usize].as_mut().expect("live").req_len = 1;
-            trace!(
-                self,
-                h,
-                Some(iif),
-                Stage::Socket,
-                Action::Deliver,
-                Subject::packet(pkt),
-                "tcp: request for the server on port {}: queued for a worker",
-                t.local.1
-            );
-            return Outcome::Delivered;
+        match self.admit(t.app, Job::Tcp { tcb: id, generation: t.generation }) {
+            admit @ (Admit::Started | Admit::Waiting) => {
+                self.tcbs[id as usize].as_mut().expect("live").req_len = 1;
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Deliver,
+                    Subject::packet(pkt),
+                    "tcp: request for the server on port {}: {}; {}",
+                    t.local.1,
+                    if admit == Admit::Started { "a worker takes it" } else { "queued for a worker" },
+                    super::sock::ack_note(now, check, None, None)
+                );
+                self.tcp_ack_now(id, check, None);
+                if admit == Admit::Started {
+                    self.tcp_app_read(id);
+                }
+                Outcome::Delivered
+            }
+            Admit::Refused => {
+                trace!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    Action::Drop(DropReason::ListenOverflow),
+                    Subject::packet(pkt),
+                    "tcp: server queue full (workers busy, queue at its limit): answering RST"
+                );
+                let L4::Tcp(seg) = pkt.l4 else { unreachable!("tcp") };
+                self.tcp_send_rst(id, seg.ack);
+                Outcome::Dropped(DropReason::ListenOverflow)
+            }
         }
-        trace!(
-            self,
-            h,
-            Some(iif),
-            Stage::Socket,
-            Action::Drop(DropReason::ListenOverflow),
-            Subject::packet(pkt),
-            "tcp: server queue full (workers busy, queue at its limit): answering RST"
-        );
-        let L4::Tcp(seg) = pkt.l4 else { unreachable!("tcp") };
-        self.tcp_send_rst(id, seg.ack);
-        Outcome::Dropped(DropReason::ListenOverflow)
     }
 
     /// A UDP request reached a server with a service model: queue it or drop it.
     pub(super) fn udp_request_queued(&mut self, h: HostId, iif: IfIndex, pkt: &Packet, app: AppId) -> Outcome {
         let L4::Udp(u) = pkt.l4 else { unreachable!("udp") };
         let job = Job::Udp { local: (pkt.ip.dst, u.dst_port), remote: (pkt.ip.src, u.src_port) };
-        if self.admit(app, job) {
-            trace!(
-                self,
-                h,
-                Some(iif),
-                Stage::Socket,
-                Action::Deliver,
-                Subject::packet(pkt),
-                "udp: request queued for a worker"
-            );
-            Outcome::Delivered
-        } else {
+        if self.admit(app, job) == Admit::Refused {
             trace!(
                 self,
                 h,
@@ -142,6 +164,17 @@ impl Engine {
                 "udp: server queue full: request dropped"
             );
             Outcome::Dropped(DropReason::ListenOverflow)
+        } else {
+            trace!(
+                self,
+                h,
+                Some(iif),
+                Stage::Socket,
+                Action::Deliver,
+                Subject::packet(pkt),
+                "udp: request queued for a worker"
+            );
+            Outcome::Delivered
         }
     }
 
@@ -192,8 +225,13 @@ impl Engine {
         let App::Server(s) = &mut self.apps[app as usize] else { unreachable!("servers serve") };
         let svc = s.service.as_mut().expect("service model");
         svc.busy -= 1;
-        if let Some(next) = svc.waiting.pop_front() {
-            self.admit(app, next);
+        if let Some(next) = svc.waiting.pop_front()
+            && self.admit(app, next) == Admit::Started
+            && let Job::Tcp { tcb, generation } = next
+            && self.tcbs[tcb as usize].is_some_and(|t| t.generation == generation)
+        {
+            // The worker reads the request it takes.
+            self.tcp_app_read(tcb);
         }
     }
 

@@ -1117,12 +1117,39 @@ impl Engine {
         self.icmp_error(h, orig, IcmpRepr::DstUnreachable { code, mtu, quote: orig.quote() });
     }
 
-    /// An IPVS connection timer fired.
-    /// Arms the timers IPVS asked for (new entries, templates, expiries moved earlier).
+    /// Arms the timers IPVS asked for (new entries, templates, expiries moved earlier, and
+    /// the trash timer a deletion armed).
     pub(super) fn arm_ipvs_timers(&mut self, h: HostId) {
         let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else { return };
+        let trash = ipvs.take_trash_timer();
         for t in ipvs.take_timers() {
             self.arm_conn_timer(h, t.at, t.conn, t.generation);
+        }
+        if let Some(generation) = trash {
+            self.schedule_in(crate::ipvs::DEST_TRASH_TIMER, Event::IpvsTrash { host: h, generation });
+        }
+    }
+
+    /// A run of the IPVS trash timer: frees deleted servers idle long enough.
+    pub(super) fn ipvs_trash_timer(&mut self, h: HostId, generation: u32) {
+        let now = self.now();
+        let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else { return };
+        let run = ipvs.trash_timer(generation, now);
+        for (svc, addr, port) in &run.freed {
+            trace!(
+                self,
+                h,
+                None,
+                Stage::Timer,
+                Action::Info,
+                None,
+                "ipvs: deleted real server {addr}:{port} of {}:{} freed from the trash",
+                svc.addr,
+                svc.port
+            );
+        }
+        if run.again {
+            self.schedule_in(crate::ipvs::DEST_TRASH_TIMER, Event::IpvsTrash { host: h, generation });
         }
     }
 

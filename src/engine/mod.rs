@@ -43,10 +43,14 @@ pub enum Event {
     ClientNext { app: AppId },
     /// A TCP retransmission timer (SYN).
     TcpRetrans { tcb: u32, generation: u32 },
+    /// A socket's delayed-ACK timer may be due (`tcp_delack_timer_handler`).
+    TcpDelack { tcb: u32 },
     /// A configuration command from the scenario's `at:` list.
     Command { index: u32 },
     /// IPVS's rate estimator samples every 2 s (`ip_vs_est.c`).
     Estimate,
+    /// A run of a host's IPVS trash timer (`dest_trash_timer`), armed as `generation`.
+    IpvsTrash { host: HostId, generation: u32 },
     /// A host's CPU has processed a frame from its backlog: it enters the stack now.
     Softirq { host: HostId, iface: IfIndex, frame: Frame },
     /// A server worker has finished a request.
@@ -170,6 +174,10 @@ impl Engine {
             e.draw_reachable_time(h as HostId);
         }
         e.agenda.schedule(SimTime::ZERO + ESTIMATOR_PERIOD, Event::Estimate).expect("future");
+        for h in 0..e.hosts.len() {
+            // An `ipvsadm -d` among the hosts' commands armed the trash timer.
+            e.arm_ipvs_timers(h as HostId);
+        }
         for (i, (t, _, _)) in e.timed.iter().enumerate() {
             e.agenda.schedule(*t, Event::Command { index: i as u32 }).expect("command times are not negative");
         }
@@ -262,6 +270,8 @@ impl Engine {
                 self.schedule_in(ESTIMATOR_PERIOD, Event::Estimate);
             }
             Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
+            Event::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
+            Event::TcpDelack { tcb } => self.tcp_delack(tcb),
         }
         Some(t)
     }

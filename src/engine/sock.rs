@@ -7,6 +7,7 @@ use crate::sim::SimDuration;
 use crate::stack::DropReason;
 use crate::topology::{HostId, IfIndex};
 use crate::trace::{Action, Stage, Subject};
+use crate::workload::ack::{Ack, Check, Read, TCP_RCV_WND};
 use crate::workload::{
     App, AppId, DEFAULT_MSS, EPHEMERAL_HIGH, EPHEMERAL_LOW, TCP_RETRIES2, TCP_RTO_INIT_NS, TCP_RTO_MAX_NS,
     TCP_RTO_MIN_NS, TCP_SYN_RETRIES, Tcb, TcpState,
@@ -64,15 +65,24 @@ impl Engine {
             seq: if flags.syn() { t.iss } else { t.snd_nxt },
             ack: if flags.ack() { t.rcv_nxt } else { 0 },
             flags,
-            window: 64240,
+            window: TCP_RCV_WND as u16,
             payload_len: len,
         };
+        let now = self.now();
         let tcb = self.tcbs[id as usize].as_mut().expect("live tcb");
         let advance = u32::from(len) + u32::from(flags.syn()) + u32::from(flags.fin());
         if flags.syn() {
             tcb.snd_nxt = tcb.iss.wrapping_add(1);
         } else {
             tcb.snd_nxt = tcb.snd_nxt.wrapping_add(advance);
+        }
+        // __tcp_transmit_skb: tcp_event_ack_sent, then tcp_event_data_sent.
+        if flags.ack() {
+            let rcv_nxt = tcb.rcv_nxt;
+            tcb.ack.ack_sent(rcv_nxt);
+        }
+        if len > 0 {
+            tcb.ack.data_sent(now);
         }
         let pkt =
             Packet { tunnel: None, ip: ip_header(t.local.0, t.remote.0, IpProtocol::Tcp, ident), l4: L4::Tcp(seg) };
@@ -148,10 +158,11 @@ impl Engine {
                     retries: 0,
                     generation: 0,
                     mss: DEFAULT_MSS,
-                    req_seq: 0,
+                    req_seq: seg.seq.wrapping_add(1),
                     is_client: false,
                     req_len: 0,
                     left: 0,
+                    ack: Ack::new(seg.seq.wrapping_add(1)),
                 };
                 let id = self.tcb_alloc(t);
                 trace!(
@@ -186,6 +197,17 @@ impl Engine {
             self.reply_rst(h, pkt, &seg);
             return Outcome::Dropped(DropReason::NoSocket);
         };
+        let out = self.tcp_rcv_sock(h, iif, pkt, id);
+        self.tcp_arm_delack(id);
+        out
+    }
+
+    /// A segment for connected socket `id`: the state machine, and the ACK each segment
+    /// gets (`crate::workload::ack`: at once, when the application reads it, on the
+    /// application's next segment, or from the delayed-ACK timer).
+    fn tcp_rcv_sock(&mut self, h: HostId, iif: IfIndex, pkt: &Packet, id: u32) -> Outcome {
+        let L4::Tcp(seg) = pkt.l4 else { unreachable!("tcp_rcv gets TCP") };
+        let now = self.now();
         let t = self.tcbs[id as usize].expect("live tcb");
         if seg.flags.rst() {
             trace!(
@@ -208,11 +230,19 @@ impl Engine {
         }
         let tcb = self.tcbs[id as usize].as_mut().expect("live tcb");
         let data_len = u32::from(seg.payload_len);
+        // The sender pushes (PSH) the last segment of each request and response: the
+        // application reads the message then.
+        let pushed = seg.flags.contains(TcpFlags::PSH);
         match (t.state, t.is_client) {
             (TcpState::SynSent, true) if seg.flags.syn() && seg.flags.ack() => {
                 tcb.rcv_nxt = seg.seq.wrapping_add(1);
                 tcb.state = TcpState::Established;
                 tcb.generation += 1;
+                tcb.ack = Ack::new(tcb.rcv_nxt);
+                // The SYN's round trip is the first RTT sample, unless it was resent (Karn).
+                if t.retries == 0 {
+                    tcb.ack.srtt = now.since(t.started);
+                }
                 let request = t.req_len;
                 trace!(
                     self,
@@ -222,15 +252,17 @@ impl Engine {
                     Action::Deliver,
                     Subject::packet(pkt),
                     "tcp: SYN-ACK: connection ESTABLISHED after {}; sending ACK and a {request}-byte request",
-                    self.now().since(t.started)
+                    now.since(t.started)
                 );
                 self.tcp_send(id, TcpFlags::ACK, 0);
                 self.send_request(id, request, false);
             }
             (TcpState::Established, true) if data_len > 0 => {
                 tcb.rcv_nxt = tcb.rcv_nxt.wrapping_add(data_len + u32::from(seg.flags.fin()));
-                // The server pushes (PSH) the last segment of its response.
-                if seg.flags.contains(TcpFlags::PSH) && t.left > 0 {
+                tcb.ack.data_recv(now, seg.payload_len, seg.flags);
+                let check = tcb.ack.snd_check(now);
+                let read = if pushed && !check.is_now() { tcb.ack.app_read(tcb.rcv_nxt) } else { None };
+                if pushed && t.left > 0 {
                     // Keep-alive: the next request on the same connection.
                     tcb.left -= 1;
                     tcb.retries = 0;
@@ -241,13 +273,15 @@ impl Engine {
                         Stage::Socket,
                         Action::Deliver,
                         Subject::packet(pkt),
-                        "tcp: response received; sending the next request ({} more after it)",
+                        "tcp: response received: {}; sending the next request ({} more after it)",
+                        ack_note(now, check, read, Some("the request")),
                         t.left - 1
                     );
+                    self.tcp_ack_now(id, check, read);
                     self.send_request(id, t.req_len, false);
-                } else if seg.flags.contains(TcpFlags::PSH) {
+                } else if pushed {
                     tcb.state = TcpState::FinWait1;
-                    let latency = self.now().since(t.started);
+                    let latency = now.since(t.started);
                     let stats = self.client_stats(t.app);
                     let cs = &mut self.metrics.clients[stats];
                     cs.completed += 1;
@@ -259,8 +293,10 @@ impl Engine {
                         Stage::Socket,
                         Action::Deliver,
                         Subject::packet(pkt),
-                        "tcp: response received {latency} after the SYN; closing (FIN)"
+                        "tcp: response received {latency} after the SYN: {}; closing (FIN)",
+                        ack_note(now, check, read, Some("the FIN"))
                     );
+                    self.tcp_ack_now(id, check, read);
                     self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
                     self.client_finished(t.app);
                 } else {
@@ -271,8 +307,10 @@ impl Engine {
                         Stage::Socket,
                         Action::Deliver,
                         Subject::packet(pkt),
-                        "tcp: {data_len} bytes of the response"
+                        "tcp: {data_len} bytes of the response: {}",
+                        ack_note(now, check, None, None)
                     );
+                    self.tcp_ack_now(id, check, None);
                 }
             }
             (TcpState::FinWait1, true) if seg.flags.fin() => {
@@ -290,10 +328,51 @@ impl Engine {
                 self.tcb_free_slot(id);
             }
             (TcpState::SynRecv | TcpState::Established, false) if data_len > 0 => {
+                if t.state == TcpState::SynRecv {
+                    tcb.ack.srtt = now.since(t.started);
+                }
                 tcb.state = TcpState::Established;
-                tcb.rcv_nxt = seg.seq.wrapping_add(data_len);
+                let end = seg.seq.wrapping_add(data_len);
+                // Data already received: the client resent its request (the response was
+                // lost or late).
+                let dup = seg.seq != tcb.rcv_nxt && tcb.rcv_nxt.wrapping_sub(end).cast_signed() >= 0;
+                if dup {
+                    // tcp_data_queue: "A retransmit, 2nd most common case. Force an
+                    // immediate ack."
+                    tcb.ack.enter_quickack_mode();
+                } else {
+                    tcb.rcv_nxt = end;
+                    tcb.ack.data_recv(now, seg.payload_len, seg.flags);
+                }
+                let check = tcb.ack.snd_check(now);
+                let read = if pushed && !check.is_now() { tcb.ack.app_read(tcb.rcv_nxt) } else { None };
+                // The request's size: from where it started (req_seq) to its pushed end.
+                let what = if dup {
+                    "a request already received (the client resent it)".to_string()
+                } else if pushed {
+                    let len = tcb.rcv_nxt.wrapping_sub(tcb.req_seq);
+                    tcb.req_seq = tcb.rcv_nxt;
+                    format!("{len}-byte request")
+                } else {
+                    format!("{data_len} bytes of a request")
+                };
+                if !pushed {
+                    trace!(
+                        self,
+                        h,
+                        Some(iif),
+                        Stage::Socket,
+                        Action::Deliver,
+                        Subject::packet(pkt),
+                        "tcp: {what} for the server on port {}: {}",
+                        t.local.1,
+                        ack_note(now, check, None, None)
+                    );
+                    self.tcp_ack_now(id, check, None);
+                    return Outcome::Delivered;
+                }
                 if self.server_has_service(t.app) {
-                    return self.tcp_request_queued(h, iif, pkt, id);
+                    return self.tcp_request_queued(h, iif, pkt, id, check);
                 }
                 let (response, stats) = self.server_response(t.app);
                 self.metrics.served[stats] += 1;
@@ -304,13 +383,16 @@ impl Engine {
                     Stage::Socket,
                     Action::Deliver,
                     Subject::packet(pkt),
-                    "tcp: {data_len}-byte request for the server on port {}: sending a {response}-byte response",
-                    t.local.1
+                    "tcp: {what} for the server on port {}: {}; sending a {response}-byte response",
+                    t.local.1,
+                    ack_note(now, check, read, Some("the response"))
                 );
+                self.tcp_ack_now(id, check, read);
                 self.tcp_send_data(id, response);
             }
             (TcpState::SynRecv, false) if seg.flags.ack() && !seg.flags.fin() => {
                 tcb.state = TcpState::Established;
+                tcb.ack.srtt = now.since(t.started);
                 trace!(
                     self,
                     h,
@@ -324,6 +406,9 @@ impl Engine {
             (TcpState::Established | TcpState::SynRecv, false) if seg.flags.fin() => {
                 tcb.rcv_nxt = seg.seq.wrapping_add(1);
                 tcb.state = TcpState::LastAck;
+                // tcp_fin: CLOSE_WAIT, in pingpong mode, so the ACK waits for our own FIN.
+                tcb.ack.fin_recv();
+                let check = tcb.ack.snd_check(now);
                 trace!(
                     self,
                     h,
@@ -331,8 +416,9 @@ impl Engine {
                     Stage::Socket,
                     Action::Deliver,
                     Subject::packet(pkt),
-                    "tcp: client's FIN: closing too (FIN, LAST_ACK)"
+                    "tcp: client's FIN: CLOSE_WAIT delays the ACK, the server closes at once and its FIN carries it (LAST_ACK)"
                 );
+                self.tcp_ack_now(id, check, None);
                 self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
             }
             (TcpState::LastAck, false) if seg.flags.ack() => {
@@ -366,6 +452,81 @@ impl Engine {
             }
         }
         Outcome::Delivered
+    }
+
+    /// Sends a pure ACK if the receive path decided one is due now.
+    pub(super) fn tcp_ack_now(&mut self, id: u32, check: Check, read: Option<Read>) {
+        if check.is_now() || read.is_some() {
+            self.tcp_send(id, TcpFlags::ACK, 0);
+        }
+    }
+
+    /// The application takes a request that waited for a worker (`tcp_cleanup_rbuf`):
+    /// ACK now if the kernel would.
+    pub(super) fn tcp_app_read(&mut self, id: u32) {
+        if let Some(t) = self.tcbs[id as usize]
+            && let Some(why) = t.ack.app_read(t.rcv_nxt)
+        {
+            trace!(
+                self,
+                t.host,
+                None,
+                Stage::Socket,
+                Action::Info,
+                None,
+                "app: a worker reads the request from {}:{}: {}",
+                t.remote.0,
+                t.remote.1,
+                read_note(why)
+            );
+            self.tcp_send(id, TcpFlags::ACK, 0);
+        }
+    }
+
+    /// Puts socket `id`'s delayed-ACK timer on the agenda, unless an event at or before
+    /// it already waits (that one re-arms it when it fires).
+    fn tcp_arm_delack(&mut self, id: u32) {
+        let Some(tcb) = self.tcbs[id as usize].as_mut() else { return };
+        let Some(due) = tcb.ack.timer else { return };
+        if tcb.ack.armed.is_some_and(|a| a <= due) {
+            return;
+        }
+        tcb.ack.armed = Some(due);
+        self.schedule(due, Event::TcpDelack { tcb: id });
+    }
+
+    /// `Event::TcpDelack` (`tcp_delack_timer_handler`): the delayed ACK goes out if no
+    /// segment has carried it yet. An event left from a cancelled or moved timer does
+    /// nothing but re-arm.
+    pub(super) fn tcp_delack(&mut self, id: u32) {
+        let now = self.now();
+        let Some(tcb) = self.tcbs[id as usize].as_mut() else { return };
+        if tcb.ack.armed == Some(now) {
+            tcb.ack.armed = None;
+        }
+        if tcb.ack.timer == Some(now) {
+            let pingpong = tcb.ack.in_pingpong_mode();
+            let t = *tcb;
+            if tcb.ack.timer_fired() {
+                trace!(
+                    self,
+                    t.host,
+                    None,
+                    Stage::Socket,
+                    Action::Info,
+                    None,
+                    "tcp: delayed-ACK timer of {}:{} ⇄ {}:{} ({} after the data): sending the ACK{}",
+                    t.local.0,
+                    t.local.1,
+                    t.remote.0,
+                    t.remote.1,
+                    t.ack.ato,
+                    if pingpong { " and leaving pingpong mode" } else { "" }
+                );
+                self.tcp_send(id, TcpFlags::ACK, 0);
+            }
+        }
+        self.tcp_arm_delack(id);
     }
 
     fn hosts_rng_u32(&mut self, h: HostId) -> u32 {
@@ -746,6 +907,7 @@ impl Engine {
                     is_client: true,
                     req_len,
                     left,
+                    ack: Ack::new(0),
                 };
                 let id = self.tcb_alloc(t);
                 trace!(
@@ -803,5 +965,364 @@ impl Engine {
         if more {
             self.schedule_in(gap, Event::ClientNext { app });
         }
+    }
+}
+
+/// How a received segment is acknowledged, for the trace: `carrier` is the segment the
+/// application sends next, which carries a delayed ACK.
+pub(super) fn ack_note(now: crate::sim::SimTime, check: Check, read: Option<Read>, carrier: Option<&str>) -> String {
+    match (check, read) {
+        (Check::Quick { quick }, _) => {
+            format!("ACK at once (quick ACK mode, {} more quick ACKs)", quick - 1)
+        }
+        (Check::TimerDue, _) => "ACK at once (the delayed-ACK timer was due)".to_string(),
+        (Check::Delayed { .. }, Some(why)) => read_note(why),
+        (Check::Delayed { due, pingpong }, None) => {
+            let why = if pingpong { "interactive socket (pingpong): ACK delayed" } else { "ACK delayed" };
+            match carrier {
+                Some(c) => format!("{why}, {c} carries it"),
+                None => format!("{why} (timer {})", due.since(now)),
+            }
+        }
+    }
+}
+
+/// Why the ACK leaves when the application reads (`tcp_cleanup_rbuf`).
+fn read_note(why: Read) -> String {
+    match why {
+        Read::MoreThanOneMss => "ACK as the application reads it (more than one MSS unacknowledged)",
+        Read::Pushed => "ACK as the application reads it (end of a write, socket not interactive)",
+    }
+    .to_string()
+}
+
+/// Whole connections against the kernel's: each test runs one client and one server on a
+/// segment and compares the segments each side sends — flags, payload length and the
+/// acknowledgement number relative to the peer's initial sequence number — with a
+/// capture from Linux 6.1 (kernel/tcp/acks.out, cases named in each test; TCP
+/// timestamps off there, so the MSS is lvsim's 1460). Comparing each direction on its
+/// own keeps the test independent of how the two directions interleave on the wire,
+/// while the ACK numbers still say which data each ACK acknowledges.
+#[cfg(test)]
+mod tests {
+    use crate::packet::{L4, Payload, TcpFlags};
+    use crate::sim::{SimDuration, SimTime};
+    use crate::workload::{App, Dist};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    const S: TcpFlags = TcpFlags::SYN;
+    const SA: TcpFlags = TcpFlags::SYN.union(TcpFlags::ACK);
+    const A: TcpFlags = TcpFlags::ACK;
+    const PA: TcpFlags = TcpFlags::PSH.union(TcpFlags::ACK);
+    const FA: TcpFlags = TcpFlags::FIN.union(TcpFlags::ACK);
+
+    /// One TCP segment as tcpdump shows it: flags, length, relative ack (0 without ACK).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct Seg {
+        flags: TcpFlags,
+        len: u16,
+        ack: u32,
+    }
+
+    const fn seg(flags: TcpFlags, len: u16, ack: u32) -> Seg {
+        Seg { flags, len, ack }
+    }
+
+    /// Every TCP frame that enters the segment, with its time: (time, client → server?, repr).
+    #[derive(Default)]
+    struct Frames(Vec<(SimTime, bool, crate::packet::TcpRepr)>);
+
+    impl super::super::Capture for Frames {
+        fn frame(&mut self, _seg: crate::topology::SegId, time: SimTime, frame: &crate::packet::Frame) {
+            if let Payload::Ipv4(p) = &frame.payload
+                && let L4::Tcp(t) = p.l4
+            {
+                self.0.push((time, t.dst_port == 80, t));
+            }
+        }
+    }
+
+    /// The run's two directions as `Seg`s (client's, server's), plus every frame.
+    struct Run {
+        client: Vec<Seg>,
+        server: Vec<Seg>,
+        frames: Vec<(SimTime, bool, crate::packet::TcpRepr)>,
+    }
+
+    /// A client and a server on one segment: `requests` requests of `request` bytes on one
+    /// connection, each answered with `response` bytes; `service` is the server's service
+    /// time per request, switched to the next value of the list after each response.
+    fn run(request: u16, response: u16, requests: u32, service: &[&str]) -> Run {
+        let svc = service.first().map_or(String::new(), |s| format!(", service: \"{s}\""));
+        let src = format!(
+            r#"Scenario(
+                about: "ACK test", seed: 1, duration: "5s",
+                segments: [Segment(name: "lan", latency: "10us")],
+                hosts: [
+                    Host(name: "client", ifaces: {{"eth0": "lan"}}, run: ["ip addr add 10.1.0.10/24 dev eth0"]),
+                    Host(name: "server", ifaces: {{"eth0": "lan"}}, run: ["ip addr add 10.1.0.20/24 dev eth0"]),
+                ],
+                apps: [
+                    Server(host: "server", proto: tcp, port: 80, response: {response}{svc}),
+                    Client(host: "client", proto: tcp, to: "10.1.0.20:80", count: 1, every: "1s",
+                           request: {request}, requests: "{requests}"),
+                ],
+            )"#
+        );
+        let mut e = crate::scenario::parse("test.ron", &src).expect("scenario").build().expect("builds");
+        let frames = Rc::new(RefCell::new(Frames::default()));
+        e.set_capture(Box::new(frames.clone()));
+        let mut served = 0;
+        while e.step().is_some() {
+            let now_served = e.metrics.served[0];
+            if now_served != served {
+                served = now_served;
+                if let Some(next) = service.get(served as usize)
+                    && let Some(App::Server(s)) = e.apps.iter_mut().find(|a| matches!(a, App::Server(_)))
+                {
+                    let ns = SimDuration::parse(next).expect("duration").as_nanos() as f64;
+                    s.service.as_mut().expect("service model").time = Dist::Const(ns);
+                }
+            }
+        }
+        let frames = frames.borrow().0.clone();
+        let iss = |from_client: bool| {
+            frames.iter().find(|(_, c, t)| *c == from_client && t.flags.syn()).map_or(0, |(_, _, t)| t.seq)
+        };
+        let (client_iss, server_iss) = (iss(true), iss(false));
+        let side = |from_client: bool| {
+            let peer = if from_client { server_iss } else { client_iss };
+            frames
+                .iter()
+                .filter(|(_, c, _)| *c == from_client)
+                .map(|(_, _, t)| seg(t.flags, t.payload_len, if t.flags.ack() { t.ack.wrapping_sub(peer) } else { 0 }))
+                .collect::<Vec<_>>()
+        };
+        Run { client: side(true), server: side(false), frames }
+    }
+
+    // Case A, and the LVS-DR capture (wget to busybox httpd) that showed the finding:
+    //   10.1.0.10.33290 > 10.1.0.20.80: Flags [S], seq 201790785, win 64240, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33290: Flags [S.], seq 3735250511, ack 201790786, length 0
+    //   10.1.0.10.33290 > 10.1.0.20.80: Flags [.], ack 1, win 1004, length 0
+    //   10.1.0.10.33290 > 10.1.0.20.80: Flags [P.], seq 1:101, ack 1, length 100
+    //   10.1.0.20.80 > 10.1.0.10.33290: Flags [.], ack 101, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33290: Flags [P.], seq 1:1001, ack 101, length 1000
+    //   10.1.0.10.33290 > 10.1.0.20.80: Flags [.], ack 1001, length 0
+    //   10.1.0.10.33290 > 10.1.0.20.80: Flags [F.], seq 101, ack 1001, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33290: Flags [F.], seq 1001, ack 102, length 0
+    //   10.1.0.10.33290 > 10.1.0.20.80: Flags [.], ack 1002, length 0
+    // Both sides are in quick ACK mode, so each ACKs the other's data at once, before its
+    // application runs; the server's FIN carries the ACK of the client's FIN (a FIN puts
+    // the socket in pingpong mode and the application closes within the delayed-ACK time).
+    #[test]
+    fn one_request_each_side_acks_at_once() {
+        let r = run(100, 1000, 1, &[]);
+        assert_eq!(
+            r.client,
+            [seg(S, 0, 0), seg(A, 0, 1), seg(PA, 100, 1), seg(A, 0, 1001), seg(FA, 0, 1001), seg(A, 0, 1002)]
+        );
+        assert_eq!(r.server, [seg(SA, 0, 1), seg(A, 0, 101), seg(PA, 1000, 101), seg(FA, 0, 102)]);
+    }
+
+    // Case B: a 4-segment response in quick ACK mode is ACKed segment by segment:
+    //   10.1.0.20.80 > 10.1.0.10.33306: Flags [.], seq 1:1461, ack 101, length 1460
+    //   10.1.0.10.33306 > 10.1.0.20.80: Flags [.], ack 1461, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33306: Flags [.], seq 1461:2921, ack 101, length 1460
+    //   10.1.0.10.33306 > 10.1.0.20.80: Flags [.], ack 2921, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33306: Flags [.], seq 2921:4381, ack 101, length 1460
+    //   10.1.0.10.33306 > 10.1.0.20.80: Flags [.], ack 4381, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33306: Flags [P.], seq 4381:5001, ack 101, length 620
+    //   10.1.0.10.33306 > 10.1.0.20.80: Flags [.], ack 5001, length 0
+    //   10.1.0.10.33306 > 10.1.0.20.80: Flags [F.], seq 101, ack 5001, length 0
+    #[test]
+    fn response_segments_acked_one_by_one_in_quick_ack_mode() {
+        let r = run(100, 5000, 1, &[]);
+        let c = [seg(A, 0, 1461), seg(A, 0, 2921), seg(A, 0, 4381), seg(A, 0, 5001), seg(FA, 0, 5001)];
+        assert_eq!(r.client[3..8], c);
+        assert_eq!(r.server[2..6], [seg(A, 1460, 101), seg(A, 1460, 101), seg(A, 1460, 101), seg(PA, 620, 101)]);
+    }
+
+    // Case C: after the first exchange both sockets answered within ato (40 ms) of
+    // receiving, so both are in pingpong mode: no more pure ACKs, each request carries the
+    // ACK of the last response and each response the ACK of its request.
+    //   10.1.0.10.33312 > 10.1.0.20.80: Flags [P.], seq 1:101, ack 1, length 100
+    //   10.1.0.20.80 > 10.1.0.10.33312: Flags [.], ack 101, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33312: Flags [P.], seq 1:1001, ack 101, length 1000
+    //   10.1.0.10.33312 > 10.1.0.20.80: Flags [.], ack 1001, length 0
+    //   10.1.0.10.33312 > 10.1.0.20.80: Flags [P.], seq 101:201, ack 1001, length 100
+    //   10.1.0.20.80 > 10.1.0.10.33312: Flags [P.], seq 1001:2001, ack 201, length 1000
+    //   10.1.0.10.33312 > 10.1.0.20.80: Flags [P.], seq 201:301, ack 2001, length 100
+    //   10.1.0.20.80 > 10.1.0.10.33312: Flags [P.], seq 2001:3001, ack 301, length 1000
+    //   10.1.0.10.33312 > 10.1.0.20.80: Flags [P.], seq 301:401, ack 3001, length 100
+    //   10.1.0.20.80 > 10.1.0.10.33312: Flags [P.], seq 3001:4001, ack 401, length 1000
+    //   10.1.0.10.33312 > 10.1.0.20.80: Flags [F.], seq 401, ack 4001, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33312: Flags [F.], seq 4001, ack 402, length 0
+    //   10.1.0.10.33312 > 10.1.0.20.80: Flags [.], ack 4002, length 0
+    #[test]
+    fn keepalive_turns_pingpong_after_the_first_exchange() {
+        let r = run(100, 1000, 4, &[]);
+        let client = [
+            seg(S, 0, 0),
+            seg(A, 0, 1),
+            seg(PA, 100, 1),
+            seg(A, 0, 1001),
+            seg(PA, 100, 1001),
+            seg(PA, 100, 2001),
+            seg(PA, 100, 3001),
+            seg(FA, 0, 4001),
+            seg(A, 0, 4002),
+        ];
+        assert_eq!(r.client, client);
+        let server = [
+            seg(SA, 0, 1),
+            seg(A, 0, 101),
+            seg(PA, 1000, 101),
+            seg(PA, 1000, 201),
+            seg(PA, 1000, 301),
+            seg(PA, 1000, 401),
+            seg(FA, 0, 402),
+        ];
+        assert_eq!(r.server, server);
+    }
+
+    // Case D: in pingpong mode a 4-segment response gets one ACK, when the client reads
+    // it (more than one MSS unacknowledged: tcp_cleanup_rbuf), and the request follows.
+    //   10.1.0.10.33316 > 10.1.0.20.80: Flags [P.], seq 101:201, ack 5001, length 100
+    //   10.1.0.20.80 > 10.1.0.10.33316: Flags [.], seq 5001:6461, ack 201, length 1460
+    //   10.1.0.20.80 > 10.1.0.10.33316: Flags [.], seq 6461:7921, ack 201, length 1460
+    //   10.1.0.20.80 > 10.1.0.10.33316: Flags [.], seq 7921:9381, ack 201, length 1460
+    //   10.1.0.20.80 > 10.1.0.10.33316: Flags [P.], seq 9381:10001, ack 201, length 620
+    //   10.1.0.10.33316 > 10.1.0.20.80: Flags [.], ack 10001, length 0
+    //   10.1.0.10.33316 > 10.1.0.20.80: Flags [P.], seq 201:301, ack 10001, length 100
+    //   (the same for the third response: [.] ack 15001, then [F.] ack 15001)
+    #[test]
+    fn pingpong_multi_segment_response_acked_when_read() {
+        let r = run(100, 5000, 3, &[]);
+        let first = [seg(A, 0, 1461), seg(A, 0, 2921), seg(A, 0, 4381), seg(A, 0, 5001)];
+        assert_eq!(r.client[3..7], first);
+        let later = [seg(PA, 100, 5001), seg(A, 0, 10001), seg(PA, 100, 10001), seg(A, 0, 15001), seg(FA, 0, 15001)];
+        assert_eq!(r.client[7..12], later);
+        assert_eq!(r.client.len(), 13);
+    }
+
+    // Case E: a 28-segment response. The first data segment grants
+    // min(64240 / (2 * rcv_mss), 16) = 16 quick ACKs; segments 1 to 16 are ACKed one by
+    // one, 17 to 28 not at all until the client reads the response: one ACK, then FIN.
+    //   10.1.0.10.33330 > 10.1.0.20.80: Flags [.], ack 1461, length 0
+    //   ... (one ACK per segment) ...
+    //   10.1.0.10.33330 > 10.1.0.20.80: Flags [.], ack 23361, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33330: Flags [.], seq 23361:24821, ack 101, length 1460
+    //   ... (segments 18 to 27, no ACK) ...
+    //   10.1.0.20.80 > 10.1.0.10.33330: Flags [P.], seq 39421:40001, ack 101, length 580
+    //   10.1.0.10.33330 > 10.1.0.20.80: Flags [.], ack 40001, length 0
+    //   10.1.0.10.33330 > 10.1.0.20.80: Flags [F.], seq 101, ack 40001, length 0
+    #[test]
+    fn sixteen_quick_acks_then_one_when_read() {
+        let r = run(100, 40_000, 1, &[]);
+        let mut want: Vec<Seg> = (1..=16).map(|k| seg(A, 0, 1 + 1460 * k)).collect();
+        want.extend([seg(A, 0, 40_001), seg(FA, 0, 40_001), seg(A, 0, 40_002)]);
+        assert_eq!(r.client[3..], want[..]);
+        assert_eq!(r.server.iter().filter(|s| s.len > 0).count(), 28);
+    }
+
+    // Case F: a server that answers 60 ms after each request (more than ato) never becomes
+    // interactive, so it ACKs every request at once; the client does become interactive
+    // (it sends the next request right after a response) and sends no pure ACK after the
+    // first response.
+    //   10.1.0.10.33340 > 10.1.0.20.80: Flags [P.], seq 101:201, ack 1001, length 100
+    //   10.1.0.20.80 > 10.1.0.10.33340: Flags [.], ack 201, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33340: Flags [P.], seq 1001:2001, ack 201, length 1000
+    //   10.1.0.10.33340 > 10.1.0.20.80: Flags [P.], seq 201:301, ack 2001, length 100
+    //   10.1.0.20.80 > 10.1.0.10.33340: Flags [.], ack 301, length 0
+    #[test]
+    fn slow_server_acks_every_request_at_once() {
+        let r = run(100, 1000, 3, &["60ms"]);
+        let server = [
+            seg(SA, 0, 1),
+            seg(A, 0, 101),
+            seg(PA, 1000, 101),
+            seg(A, 0, 201),
+            seg(PA, 1000, 201),
+            seg(A, 0, 301),
+            seg(PA, 1000, 301),
+            seg(FA, 0, 302),
+        ];
+        assert_eq!(r.server, server);
+        assert_eq!(
+            r.client[3..],
+            [seg(A, 0, 1001), seg(PA, 100, 1001), seg(PA, 100, 2001), seg(FA, 0, 3001), seg(A, 0, 3002)]
+        );
+    }
+
+    // Case K: 20 requests to a server that answers after 50 ms: all ACKed at once, also the
+    // four after the 16 quick ACKs are spent (then the ACK leaves when the server reads
+    // the pushed request: tcp_cleanup_rbuf, socket not interactive).
+    //   10.1.0.10.34944 > 10.1.0.20.80: Flags [P.], seq 1901:2001, ack 19001, length 100
+    //   10.1.0.20.80 > 10.1.0.10.34944: Flags [.], ack 2001, length 0
+    #[test]
+    fn slow_server_acks_after_the_quick_acks_run_out() {
+        let r = run(100, 1000, 20, &["50ms"]);
+        let pure: Vec<u32> = r.server.iter().filter(|s| s.flags == A).map(|s| s.ack).collect();
+        assert_eq!(pure, (1..=20).map(|k| 1 + 100 * k).collect::<Vec<_>>());
+    }
+
+    // Cases H and I: a 3000-byte request (1460, 1460, 80) has each segment ACKed at once;
+    // so has a single full-sized pushed request. The server answers once, after the last
+    // (pushed) segment.
+    //   10.1.0.10.33354 > 10.1.0.20.80: Flags [.], seq 1:1461, ack 1, length 1460
+    //   10.1.0.20.80 > 10.1.0.10.33354: Flags [.], ack 1461, length 0
+    //   10.1.0.10.33354 > 10.1.0.20.80: Flags [.], seq 1461:2921, ack 1, length 1460
+    //   10.1.0.20.80 > 10.1.0.10.33354: Flags [.], ack 2921, length 0
+    //   10.1.0.10.33354 > 10.1.0.20.80: Flags [P.], seq 2921:3001, ack 1, length 80
+    //   10.1.0.20.80 > 10.1.0.10.33354: Flags [.], ack 3001, length 0
+    //   10.1.0.20.80 > 10.1.0.10.33354: Flags [P.], seq 1:1001, ack 3001, length 1000
+    //   10.1.0.10.34940 > 10.1.0.20.80: Flags [P.], seq 1:1461, ack 1, length 1460
+    //   10.1.0.20.80 > 10.1.0.10.34940: Flags [.], ack 1461, length 0
+    #[test]
+    fn request_segments_acked_at_once() {
+        let r = run(3000, 1000, 1, &[]);
+        assert_eq!(
+            r.server,
+            [seg(SA, 0, 1), seg(A, 0, 1461), seg(A, 0, 2921), seg(A, 0, 3001), seg(PA, 1000, 3001), seg(FA, 0, 3002)]
+        );
+        let r = run(1460, 1000, 1, &[]);
+        assert_eq!(r.server, [seg(SA, 0, 1), seg(A, 0, 1461), seg(PA, 1000, 1461), seg(FA, 0, 1462)]);
+    }
+
+    // Case L: fast, slow (60 ms), fast. The second request reaches an interactive server:
+    // its ACK waits for the delayed-ACK timer (the kernel fired it 45 ms later: 40 ms
+    // rounded up to jiffies; lvsim 40 ms), which also ends pingpong mode, so the third
+    // request, answered at once again, is ACKed at once.
+    //   1796266818.465106 10.1.0.10.40420 > 10.1.0.20.80: Flags [P.], seq 101:201, ack 1001, length 100
+    //   1796266818.510459 10.1.0.20.80 > 10.1.0.10.40420: Flags [.], ack 201, length 0
+    //   1796266818.526117 10.1.0.20.80 > 10.1.0.10.40420: Flags [P.], seq 1001:2001, ack 201, length 1000
+    //   1796266818.526581 10.1.0.10.40420 > 10.1.0.20.80: Flags [P.], seq 201:301, ack 2001, length 100
+    //   1796266818.526703 10.1.0.20.80 > 10.1.0.10.40420: Flags [.], ack 301, length 0
+    //   1796266818.526881 10.1.0.20.80 > 10.1.0.10.40420: Flags [P.], seq 2001:3001, ack 301, length 1000
+    //   1796266818.527127 10.1.0.10.40420 > 10.1.0.20.80: Flags [F.], seq 301, ack 3001, length 0
+    #[test]
+    fn delayed_ack_timer_on_an_interactive_server() {
+        let r = run(100, 1000, 3, &["0ms", "60ms", "0ms"]);
+        let server = [
+            seg(SA, 0, 1),
+            seg(A, 0, 101),
+            seg(PA, 1000, 101),
+            seg(A, 0, 201),
+            seg(PA, 1000, 201),
+            seg(A, 0, 301),
+            seg(PA, 1000, 301),
+            seg(FA, 0, 302),
+        ];
+        assert_eq!(r.server, server);
+        assert_eq!(
+            r.client[3..],
+            [seg(A, 0, 1001), seg(PA, 100, 1001), seg(PA, 100, 2001), seg(FA, 0, 3001), seg(A, 0, 3002)]
+        );
+        let request2 = r.frames.iter().filter(|(_, c, t)| *c && t.payload_len == 100).nth(1).expect("request 2").0;
+        let ack2 = r.frames.iter().filter(|(_, c, t)| !*c && t.flags == A).nth(1).expect("delayed ACK").0;
+        let d = ack2.since(request2);
+        assert!(d >= SimDuration::from_millis(40) && d < SimDuration::from_millis(41), "{d}");
     }
 }

@@ -697,6 +697,7 @@ mod tests {
             available: true,
             stats: Stats::default(),
             est: crate::ipvs::RateEstimator::default(),
+            idle_start: None,
         }
     }
 

@@ -45,6 +45,11 @@ const FTPDATA: u16 = 20;
 /// A template whose timer runs out while it still controls entries lives 60 s more, and
 /// its timeout stays 60 s from then on (`ip_vs_conn_expire`, "expire_later").
 pub const TEMPLATE_REARM: SimDuration = SimDuration::from_secs(60);
+/// `IP_VS_DEST_TRASH_PERIOD` (120 s): how long a deleted server must have been found
+/// unreferenced before the trash timer frees it.
+pub const DEST_TRASH_PERIOD: SimDuration = SimDuration::from_secs(120);
+/// The trash timer's period, `IP_VS_DEST_TRASH_PERIOD >> 1` (60 s).
+pub const DEST_TRASH_TIMER: SimDuration = SimDuration::from_secs(60);
 /// The ports an invalidated template is rehashed with (`ip_vs_check_template`).
 const INVALID_PORT: u16 = 0xffff;
 
@@ -72,6 +77,9 @@ pub struct Dest {
     pub stats: Stats,
     /// Rates for `ipvsadm -Ln --rate`, sampled by [`Ipvs::estimate`].
     pub est: RateEstimator,
+    /// In the trash: when a run of the trash timer first found it unreferenced
+    /// (`dest->idle_start`); `None` until then, and for a listed server.
+    pub idle_start: Option<SimTime>,
 }
 
 impl Dest {
@@ -161,11 +169,10 @@ pub struct Service {
     pub sched: Box<dyn Scheduler>,
     /// Real servers in kernel list order: newest first.
     pub dests: Vec<Dest>,
-    /// Deleted real servers that entries or templates still reference (`dest_trash`),
-    /// with their counters; `-a` of the same address:port revives one. The kernel frees a
-    /// trashed server from a 60 s periodic timer at least 120 s after it was first found
-    /// unreferenced; lvsim simplifies this to "freed as soon as nothing references it", so
-    /// a re-add after that starts from zero counters and a new [`DestId`].
+    /// Deleted real servers (`dest_trash`), with their counters and statistics; `-a` of
+    /// the same address:port revives one, entries included. Every deleted server goes
+    /// here, referenced or not; the trash timer ([`Ipvs::trash_timer`]) frees one at least
+    /// [`DEST_TRASH_PERIOD`] after a run first found it unreferenced.
     pub trash: Vec<Dest>,
     pub persistent: Option<u32>,
     pub netmask: Ipv4Addr,
@@ -254,6 +261,15 @@ impl Conn {
     }
 }
 
+/// What a run of the trash timer did ([`Ipvs::trash_timer`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrashRun {
+    /// The trash is not empty: run again [`DEST_TRASH_TIMER`] later.
+    pub again: bool,
+    /// Servers freed by this run (service, address, port): a later `-a` starts afresh.
+    pub freed: Vec<(ServiceAddr, Ipv4Addr, u16)>,
+}
+
 /// A timer the engine must arm: `Event::ConnTimer { conn, generation }` at `at`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimerReq {
@@ -337,6 +353,12 @@ pub struct Ipvs {
     pub timeouts: Timeouts,
     pub conf: VsConf,
     next_dest_id: DestId,
+    /// Generation of the trash timer: bumped each time a deletion (re)arms it, so an
+    /// event of an earlier arming is recognised as stale.
+    trash_generation: u32,
+    /// A deletion (re)armed the trash timer: the engine fires [`Ipvs::trash_timer`]
+    /// [`DEST_TRASH_TIMER`] from now ([`Ipvs::take_trash_timer`]).
+    trash_arm: bool,
 }
 
 /// `ipvsadm` refused a command; the text is ipvsadm's own message where it has one.
@@ -414,7 +436,8 @@ impl Ipvs {
                 }
             }
             IpvsadmCmd::Clear => {
-                // Slot generations survive, so timers armed before the clear stay stale.
+                // Slot generations survive, so timers armed before the clear stay stale; the
+                // trash timer's too (an armed one finds the trash empty and stops).
                 let generations = std::mem::take(&mut self.generations);
                 let n = self.conns.len();
                 *self = Ipvs {
@@ -424,6 +447,8 @@ impl Ipvs {
                     conns: vec![None; n],
                     generations,
                     free: (0..n as u32).rev().collect(),
+                    trash_generation: self.trash_generation,
+                    trash_arm: self.trash_arm,
                     ..Ipvs::default()
                 };
             }
@@ -433,8 +458,8 @@ impl Ipvs {
                 if s.dests.iter().any(|d| d.addr == o.addr && d.port == o.port) {
                     return Err(IpvsError("Destination already exists".into()));
                 }
-                // ip_vs_trash_get_dest: a deleted server still referenced comes back with its
-                // counters and entries.
+                // ip_vs_trash_get_dest: a deleted server still in the trash comes back with
+                // its counters, statistics and entries.
                 let mut d = if let Some(p) = s.trash.iter().position(|d| d.addr == o.addr && d.port == o.port) {
                     s.trash.remove(p)
                 } else {
@@ -455,6 +480,7 @@ impl Ipvs {
                         available: false,
                         stats: Stats::default(),
                         est: RateEstimator::default(),
+                        idle_start: None,
                     }
                 };
                 // __ip_vs_update_dest
@@ -497,11 +523,16 @@ impl Ipvs {
                 // __ip_vs_unlink_dest: AVAILABLE cleared, unlinked, then the scheduler told.
                 let mut d = s.dests.remove(pos);
                 d.available = false;
+                d.idle_start = None;
                 let id = d.id;
-                if d.refs() > 0 {
-                    s.trash.push(d);
-                }
                 s.sched.del_dest(&s.dests, id, pos);
+                // __ip_vs_del_dest: into the trash; the first one (re)arms the trash timer.
+                let trash_was_empty = self.services.iter().all(|s| s.trash.is_empty());
+                self.services[i].trash.push(d);
+                if trash_was_empty {
+                    self.trash_generation = self.trash_generation.wrapping_add(1);
+                    self.trash_arm = true;
+                }
                 if self.conf.expire_nodest_conn {
                     self.flush_nodest();
                 }
@@ -547,6 +578,12 @@ impl Ipvs {
 
     pub fn conn(&self, id: u32) -> &Conn {
         self.conns[id as usize].as_ref().expect("live connection")
+    }
+
+    /// The entry in slot `id` if it is still the one of that `generation` (not expired,
+    /// and the slot not reused since): how a holder of an old handle checks it.
+    pub fn conn_if_current(&self, id: u32, generation: u32) -> Option<&Conn> {
+        self.conns.get(id as usize)?.as_ref().filter(|c| c.generation == generation)
     }
 
     fn conn_mut(&mut self, id: u32) -> &mut Conn {
@@ -986,11 +1023,46 @@ impl Ipvs {
                 d.inactconns -= 1;
             }
             d.overload_on_unbind();
-            if !d.available && d.refs() == 0 {
-                s.trash.retain(|d| d.id != c.dest);
-            }
         }
         Some(c)
+    }
+
+    /// The trash timer a deletion (re)armed, if one did since the last call: its
+    /// generation, for an event [`DEST_TRASH_TIMER`] from now that calls
+    /// [`Ipvs::trash_timer`]. Re-arming makes any earlier event stale (`mod_timer`).
+    pub fn take_trash_timer(&mut self) -> Option<u32> {
+        std::mem::take(&mut self.trash_arm).then_some(self.trash_generation)
+    }
+
+    /// `ip_vs_dest_trash_expire`: a run of the trash timer armed as `generation`. A
+    /// trashed server still referenced by entries or templates stays; one unreferenced is
+    /// noted at its first such run (`idle_start`) and freed at a run at least
+    /// [`DEST_TRASH_PERIOD`] later. A stale `generation` does nothing.
+    pub fn trash_timer(&mut self, generation: u32, now: SimTime) -> TrashRun {
+        let mut run = TrashRun::default();
+        if generation != self.trash_generation {
+            return run;
+        }
+        for s in &mut self.services {
+            s.trash.retain_mut(|d| {
+                if d.refs() > 0 {
+                    return true;
+                }
+                let keep = match d.idle_start {
+                    None => {
+                        d.idle_start = Some(now);
+                        true
+                    }
+                    Some(t) => now < t + DEST_TRASH_PERIOD,
+                };
+                if !keep {
+                    run.freed.push((s.addr, d.addr, d.port));
+                }
+                keep
+            });
+        }
+        run.again = self.services.iter().any(|s| !s.trash.is_empty());
+        run
     }
 
     /// `estimation_timer`: one 2-second sample of every service's and real server's rate
@@ -1092,7 +1164,15 @@ mod tests {
     fn check_table(v: &Ipvs) {
         for (i, s) in v.services.iter().enumerate() {
             assert!(s.dests.iter().all(|d| d.available), "listed servers are available");
-            assert!(s.trash.iter().all(|d| !d.available && d.refs() > 0), "the trash holds referenced servers only");
+            assert!(s.trash.iter().all(|d| !d.available), "the trash holds deleted servers only");
+            assert!(
+                s.trash.iter().all(|d| d.idle_start.is_none() || d.refs() == 0),
+                "a server found idle in the trash stays unreferenced"
+            );
+            for d in &s.trash {
+                let same = |x: &&Dest| x.addr == d.addr && x.port == d.port;
+                assert_eq!(s.dests.iter().chain(&s.trash).filter(same).count(), 1, "{}:{} once", d.addr, d.port);
+            }
             for d in s.dests.iter().chain(&s.trash) {
                 let (mut a, mut ina, mut p) = (0, 0, 0);
                 for (_, c) in v.live_conns().filter(|(_, c)| c.svc == i && c.dest == d.id) {
@@ -1147,20 +1227,28 @@ mod tests {
         assert_eq!(v.out_index.len(), nat, "one reply key per NAT entry");
     }
 
-    /// An `Ipvs` with a clock and a minimal agenda that arms what `take_timers` asks for,
-    /// exactly as the engine is meant to.
+    /// An `Ipvs` with a clock and a minimal agenda that arms what `take_timers` and
+    /// `take_trash_timer` ask for, exactly as the engine is meant to.
     struct Lab {
         v: Ipvs,
         now: SimTime,
         agenda: BTreeMap<(SimTime, u64), (u32, u32)>,
         seq: u64,
         expired: Vec<Conn>,
+        /// The trash timer's next run and generation.
+        trash: Option<(SimTime, u32)>,
     }
 
     impl Lab {
         fn new(lines: &[&str]) -> Lab {
-            let mut lab =
-                Lab { v: Ipvs::default(), now: SimTime::ZERO, agenda: BTreeMap::new(), seq: 0, expired: vec![] };
+            let mut lab = Lab {
+                v: Ipvs::default(),
+                now: SimTime::ZERO,
+                agenda: BTreeMap::new(),
+                seq: 0,
+                expired: vec![],
+                trash: None,
+            };
             for l in lines {
                 lab.run(l);
             }
@@ -1170,7 +1258,15 @@ mod tests {
         fn run(&mut self, line: &str) {
             self.v.apply(&cmd(line)).unwrap();
             assert!(self.v.timers.is_empty(), "configuration never queues timers");
+            self.arm_trash();
             self.check();
+        }
+
+        /// Arms (or re-arms: `mod_timer`) the trash timer if a deletion asked for it.
+        fn arm_trash(&mut self) {
+            if let Some(g) = self.v.take_trash_timer() {
+                self.trash = Some((self.now + DEST_TRASH_TIMER, g));
+            }
         }
 
         fn arm(&mut self, at: SimTime, conn: u32, generation: u32) {
@@ -1216,9 +1312,21 @@ mod tests {
             r
         }
 
-        /// Moves the clock to `t`, firing every due timer in order.
+        /// Moves the clock to `t`, firing every due timer in order (the trash timer after
+        /// the entries' timers of the same instant).
         fn at(&mut self, t: SimTime) {
-            while let Some((&(when, seq), &(conn, generation))) = self.agenda.iter().next() {
+            loop {
+                let next = self.agenda.iter().next().map(|(&k, &v)| (k, v));
+                if let Some((when, g)) = self.trash
+                    && when <= t
+                    && next.is_none_or(|((w, _), _)| when < w)
+                {
+                    self.now = when;
+                    self.trash = self.v.trash_timer(g, when).again.then_some((when + DEST_TRASH_TIMER, g));
+                    self.check();
+                    continue;
+                }
+                let Some(((when, seq), (conn, generation))) = next else { break };
                 if when > t {
                     break;
                 }
@@ -1416,6 +1524,104 @@ mod tests {
         assert!(matches!(l.send(tcp(c, (VIP, 80), F::ACK)), InVerdict::Xmit { new: false, .. }));
     }
 
+    /// A DR connection the way the kernel lab's clients make them: `closed` (busybox wget:
+    /// SYN, ACK, FIN, ACK; the director ends in FIN_WAIT, InActConn) or held open (nc:
+    /// SYN, ACK; ESTABLISHED, ActiveConn).
+    fn dr_conn(l: &mut Lab, cport: u16, closed: bool) -> Ipv4Addr {
+        let c = ("172.16.0.10", cport);
+        let rs = l.to(tcp(c, (VIP, 80), F::SYN));
+        l.send(tcp(c, (VIP, 80), F::ACK));
+        if closed {
+            l.send(tcp(c, (VIP, 80), F(F::FIN.0 | F::ACK.0)));
+            l.send(tcp(c, (VIP, 80), F::ACK));
+        }
+        rs
+    }
+
+    #[test]
+    fn re_added_server_comes_back_with_its_counters_while_entries_exist() {
+        // kernel/facts/trash-readd.out (Linux 6.1.192), case A: rr, rs1 = A then rs2 = B,
+        // four connections closed/held/held/closed went rs2 rs1 rs2 rs1; then `-d` rs1 and
+        // `-a` rs1 again. Before the delete and after the re-add, the same lines:
+        //   -> 10.0.0.11:80                 Route   1      1          1
+        //   -> 10.0.0.11:80                        2        9        0      557        0
+        // (ActiveConn 1, InActConn 1; --stats Conns 2 and the packet and byte counts
+        // unchanged). lvsim's packets differ from busybox's, so the statistics are compared
+        // with their own values before the delete, and Conns with the kernel's 2.
+        let mut l = Lab::new(&[&format!("-A -t {VIP}:80 -s rr"), &format!("-a -t {VIP}:80 -r {A} -g -w 1")]);
+        l.run(&format!("-a -t {VIP}:80 -r {B} -g -w 1"));
+        let picks: Vec<Ipv4Addr> =
+            [(51896, true), (51900, false), (51910, false), (51916, true)].map(|(p, c)| dr_conn(&mut l, p, c)).into();
+        assert_eq!(picks, [ip(B), ip(A), ip(B), ip(A)], "the lab's \"closed conn to 10.0.0.100 -> rs2\" order");
+        let before = (l.counts(A), l.dest(A).stats);
+        assert_eq!((before.0, before.1.conns), ((1, 1, 0), 2));
+        l.run(&format!("-d -t {VIP}:80 -r {A}"));
+        assert!(l.v.services[0].dests.iter().all(|d| d.addr != ip(A)), "-Ln after -d lists 10.0.0.12 only");
+        l.run(&format!("-a -t {VIP}:80 -r {A} -g -w 1"));
+        let d = &l.v.services[0].dests[0];
+        assert_eq!(
+            (d.addr, d.available, (d.activeconns, d.inactconns, d.persistconns), d.stats),
+            (ip(A), true, before.0, before.1)
+        );
+        assert!(l.v.services[0].trash.is_empty());
+    }
+
+    #[test]
+    fn re_added_server_comes_back_with_its_statistics_after_its_entries_expired() {
+        // kernel/facts/trash-readd.out, case B: `ipvsadm --set 0 3 0` (FIN_WAIT 3 s), rs1
+        // alone, two closed connections; 3 s later no entry is left ("(none)", and
+        // "-> 10.0.0.11:80  Route 1  0  0"); `-d` then `-a` rs1:
+        //   -> 10.0.0.11:80                 Route   1      0          0
+        //   -> 10.0.0.11:80                        2       13        0      838        0
+        // The deleted server was unreferenced, but still in the trash (freed only by the
+        // trash timer, 60-180 s later), so its statistics (Conns 2) came back with it.
+        let mut l =
+            Lab::new(&["--set 0 3 0", &format!("-A -t {VIP}:80 -s rr"), &format!("-a -t {VIP}:80 -r {A} -g -w 1")]);
+        dr_conn(&mut l, 40001, true);
+        dr_conn(&mut l, 40002, true);
+        let stats = l.dest(A).stats;
+        assert_eq!((l.counts(A), stats.conns), ((0, 2, 0), 2));
+        l.at(l.now + SimDuration::from_secs(4));
+        assert_eq!((l.v.live_conns().count(), l.counts(A)), (0, (0, 0, 0)));
+        l.run(&format!("-d -t {VIP}:80 -r {A}"));
+        assert!(l.v.services[0].dests.is_empty());
+        l.run(&format!("-a -t {VIP}:80 -r {A} -g -w 1"));
+        let d = &l.v.services[0].dests[0];
+        assert_eq!((d.activeconns, d.inactconns, d.stats), (0, 0, stats));
+        assert_eq!(d.stats.conns, 2);
+    }
+
+    #[test]
+    fn trash_timer_frees_an_idle_server_two_periods_after_it_is_first_found_idle() {
+        // ip_vs_ctl.c (6.1), not measured on the VM (it takes minutes): the deletion into an
+        // empty trash arms the timer for +60 s; each run notes an unreferenced server's
+        // idle_start, or frees it once now ≥ idle_start + 120 s, and re-arms for +60 s while
+        // the trash is not empty. A server deleted at 0 s without entries: runs at 60 s
+        // (idle_start), 120 s (60 s idle: kept), 180 s (freed). Re-adding it at 179 s
+        // revives its statistics; at 181 s it starts from zero under a new identity.
+        let fresh = |readd_at: u64| {
+            let mut l = Lab::new(&[&format!("-A -t {VIP}:80 -s rr"), &format!("-a -t {VIP}:80 -r {A} -g")]);
+            dr_conn(&mut l, 40001, true);
+            let slot = l.v.live_conns().next().unwrap().0;
+            l.v.expire(slot);
+            let id = l.dest(A).id;
+            l.run(&format!("-d -t {VIP}:80 -r {A}"));
+            assert_eq!(l.trash, Some((secs(60), l.v.trash_generation)));
+            l.at(secs(readd_at));
+            l.run(&format!("-a -t {VIP}:80 -r {A} -g"));
+            let d = &l.v.services[0].dests[0];
+            (d.id == id, d.stats.conns, l.trash.map(|t| t.0))
+        };
+        assert_eq!(fresh(179), (true, 1, Some(secs(180))));
+        assert_eq!(fresh(181), (false, 0, None));
+        // A server still referenced is never idle, so it stays as long as its entry does.
+        let mut l = Lab::new(&[&format!("-A -t {VIP}:80 -s rr"), &format!("-a -t {VIP}:80 -r {A} -g")]);
+        dr_conn(&mut l, 40001, false);
+        l.run(&format!("-d -t {VIP}:80 -r {A}"));
+        l.at(secs(600));
+        assert_eq!((l.v.services[0].trash.len(), l.v.services[0].trash[0].idle_start), (1, None));
+    }
+
     #[test]
     fn expire_nodest_conn_flushes_a_deleted_servers_entries_and_templates() {
         let mut l = persistent_rr("");
@@ -1427,8 +1633,8 @@ mod tests {
         l.run(&format!("-d -t {VIP}:80 -r {s}"));
         let left: Vec<Ipv4Addr> = l.v.live_conns().map(|(_, c)| c.daddr).collect();
         // Both entries and the (assured) template of the deleted server went at once; the
-        // other server's entry and template stay, and nothing keeps the server in the trash.
-        assert_eq!((left, l.v.services[0].trash.len()), (vec![o, o], 0));
+        // other server's entry and template stay, and nothing references the trashed server.
+        assert_eq!((left, l.v.services[0].trash[0].refs()), (vec![o, o], 0));
     }
 
     #[test]
@@ -1443,9 +1649,9 @@ mod tests {
         // An ACK of a deleted server's entry: the entry expires, the ACK goes to the local stack.
         assert!(matches!(l.send(tcp(("192.0.2.7", 1000), (VIP, 80), F::ACK)), InVerdict::Accept { .. }));
         assert_eq!(l.counts(A), (1, 0, 0));
-        // A SYN: the entry expires and the SYN is scheduled afresh; A leaves the trash.
+        // A SYN: the entry expires and the SYN is scheduled afresh; nothing references A.
         assert_eq!(l.to(tcp(("192.0.2.7", 1001), (VIP, 80), F::SYN)), ip(B));
-        assert!(l.v.services[0].trash.is_empty());
+        assert_eq!(l.counts(A), (0, 0, 0));
     }
 
     #[test]
@@ -1680,6 +1886,7 @@ mod tests {
             if l.v.apply(&cmd(line)).is_ok() {
                 assert!(l.v.timers.is_empty());
             }
+            l.arm_trash();
             l.check();
         }
 
@@ -1725,8 +1932,8 @@ mod tests {
                             let had = l.v.services[svc].dests.len();
                             try_run(&mut l, &format!("-d {p} {VIP}:{port} -r {}{rport}", SERVERS[rs]));
                             if l.v.conf.expire_nodest_conn && l.v.services[svc].dests.len() < had {
-                                // The flush left nothing of any deleted server behind.
-                                prop_assert!(l.v.services.iter().all(|s| s.trash.is_empty()));
+                                // The flush left no entry or template of any deleted server.
+                                prop_assert!(l.v.services.iter().flat_map(|s| &s.trash).all(|d| d.refs() == 0));
                             }
                         }
                         Op::Add { svc, rs } => try_run(&mut l, &server_line("-a", svc, rs, "")),

@@ -8,7 +8,9 @@
 //! entry per `connect`: the index of the chosen server (in the order servers were added),
 //! or `null` when none is chosen.
 
-use super::{Fwd, InVerdict, Ipvs, IpvsadmCmd, Proto, Sched, ServerOpts, ServiceAddr, ServiceOpts, TimerFired};
+use super::{
+    DEST_TRASH_TIMER, Fwd, InVerdict, Ipvs, IpvsadmCmd, Proto, Sched, ServerOpts, ServiceAddr, ServiceOpts, TimerFired,
+};
 use crate::packet::{IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, TcpRepr, UdpRepr};
 use crate::schedulers::Overhead;
 use crate::sim::{SimDuration, SimTime};
@@ -173,10 +175,12 @@ fn secs(t: f64) -> SimDuration {
     SimDuration::from_nanos((t * 1e9).round() as u64)
 }
 
-/// A live script connection: its entry slot and the packet that opened it.
+/// A script connection: its entry as (slot, generation), and the packet that opened it.
+/// The generation tells whether the slot still holds this entry: once the entry has
+/// expired (an `expire`, or a timeout) the slot may hold a newer connection's entry.
 #[derive(Clone, Copy)]
 struct Opened {
-    slot: Option<u32>,
+    entry: Option<(u32, u32)>,
     pkt: Packet,
 }
 
@@ -280,6 +284,7 @@ pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
     let mut picks = Vec::new();
     let mut opened: Vec<Opened> = Vec::new();
     let mut timers: BinaryHeap<Reverse<(SimTime, u32, u32)>> = BinaryHeap::new();
+    let mut trash: Option<(SimTime, u32)> = None;
     let mut now = SimTime::ZERO;
     let mut last_t = 0.0f64;
     for (i, raw) in s.events.iter().enumerate() {
@@ -299,7 +304,18 @@ pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
         for tr in ipvs.take_timers() {
             timers.push(Reverse((tr.at, tr.conn, tr.generation)));
         }
-        while let Some(&Reverse((when, conn, generation))) = timers.peek() {
+        loop {
+            let next = timers.peek().map(|&Reverse(t)| t);
+            // The trash timer (armed by a `del_server`) runs after the entries' timers of
+            // the same instant.
+            if let Some((when, g)) = trash
+                && when <= now
+                && next.is_none_or(|(w, ..)| when < w)
+            {
+                trash = ipvs.trash_timer(g, when).again.then_some((when + DEST_TRASH_TIMER, g));
+                continue;
+            }
+            let Some((when, conn, generation)) = next else { break };
             if when > now {
                 break;
             }
@@ -356,21 +372,26 @@ pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
                     }
                 };
                 picks.push(slot.and_then(|c| dest_index(&ipvs, c, &servers)));
-                opened.push(Opened { slot, pkt });
+                opened.push(Opened { entry: slot.map(|c| (c, ipvs.conn(c).generation)), pkt });
             }
+            // Both act only on the connection's own entry: if it has expired, they do
+            // nothing (its slot, or its 5-tuple, may belong to a newer connection now).
             Op::Close { conn, .. } => {
                 let o = conn_ref(conn, &opened)?;
-                if let (Some(_), L4::Tcp(mut t)) = (o.slot, o.pkt.l4) {
+                let live = o.entry.is_some_and(|(slot, g)| ipvs.conn_if_current(slot, g).is_some());
+                if let (true, L4::Tcp(mut t)) = (live, o.pkt.l4) {
                     t.flags = TcpFlags::FIN | TcpFlags::ACK;
                     let _ = ipvs.in_hook(&Packet { l4: L4::Tcp(t), ..o.pkt }, now);
                 }
             }
             Op::Expire { conn, .. } => {
                 let o = conn_ref(conn, &opened)?;
-                if let Some(slot) = o.slot {
+                if let Some((slot, g)) = o.entry
+                    && ipvs.conn_if_current(slot, g).is_some()
+                {
                     ipvs.expire(slot);
-                    opened[conn].slot = None;
                 }
+                opened[conn].entry = None;
             }
             Op::SetWeight { server: k, weight, .. } => {
                 let (a, p, _, x, y) = server_ref(k, &servers)?;
@@ -392,6 +413,9 @@ pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
                 apply(&mut ipvs, IpvsadmCmd::DelServer { svc, addr: a, port: p }, &at)?;
             }
             Op::Tick { .. } => {}
+        }
+        if let Some(g) = ipvs.take_trash_timer() {
+            trash = Some((now + DEST_TRASH_TIMER, g));
         }
     }
     Ok(picks)
@@ -491,6 +515,59 @@ mod tests {
             connects(1)
         );
         assert_eq!(run(&j).unwrap(), [Some(2)]);
+    }
+
+    fn conn_at(t: u32, client: &str, cport: u16) -> String {
+        format!(r#"{{"op":"connect","t":{t},"client":"{client}","cport":{cport},"vip":"10.0.0.100","vport":80}}"#)
+    }
+
+    #[test]
+    fn expire_of_an_expired_connection_does_nothing() {
+        // lc, two idle servers: a tie goes to the newest (index 1). Connection 0 closes
+        // and its entry times out at 11 s (inactive_timeout 10); connection 1 at 20 s goes
+        // to index 1 again and takes the freed slot. `expire` of connection 0 at 21 s names
+        // an entry that no longer exists and must leave connection 1's entry alone: index 1
+        // keeps one active connection (overhead 256 against 0), so connection 2 goes to
+        // index 0. Had the stale handle removed connection 1's entry, both servers would be
+        // idle again and the tie would send connection 2 to index 1.
+        let events = [
+            conn_at(0, "192.0.2.7", 40001),
+            r#"{"op":"close","t":1,"conn":0}"#.to_string(),
+            conn_at(20, "192.0.2.8", 40002),
+            r#"{"op":"expire","t":21,"conn":0}"#.to_string(),
+            conn_at(22, "192.0.2.9", 40003),
+        ];
+        let j = format!(
+            r#"{{"scheduler":"lc","inactive_timeout":10,"servers":[{}],"events":[{}]}}"#,
+            servers(&[1, 1]),
+            events.join(",")
+        );
+        assert_eq!(run(&j).unwrap(), [Some(1), Some(1), Some(0)]);
+    }
+
+    #[test]
+    fn close_of_an_expired_connection_does_nothing() {
+        // As above, but connection 1 reuses connection 0's client address and port, so a
+        // FIN sent for connection 0 would find connection 1's entry. A filler connection
+        // (index 0, closed: overhead 1) makes the two outcomes differ: `close` of the
+        // expired connection 0 must leave connection 1 active (overhead 256 on index 1), so
+        // connection 3 goes to index 0 (1 < 256); had it closed connection 1, both would
+        // have overhead 1 and the tie would go to index 1.
+        let events = [
+            conn_at(0, "192.0.2.7", 40001),
+            r#"{"op":"close","t":1,"conn":0}"#.to_string(),
+            conn_at(20, "192.0.2.7", 40001),
+            conn_at(20, "192.0.2.8", 40002),
+            r#"{"op":"close","t":20,"conn":2}"#.to_string(),
+            r#"{"op":"close","t":21,"conn":0}"#.to_string(),
+            conn_at(22, "192.0.2.9", 40003),
+        ];
+        let j = format!(
+            r#"{{"scheduler":"lc","inactive_timeout":10,"servers":[{}],"events":[{}]}}"#,
+            servers(&[1, 1]),
+            events.join(",")
+        );
+        assert_eq!(run(&j).unwrap(), [Some(1), Some(1), Some(0), Some(0)]);
     }
 
     #[test]

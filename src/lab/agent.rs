@@ -39,10 +39,17 @@ pub fn parse_plan(s: &str) -> Result<Vec<Start>, String> {
         .collect()
 }
 
+/// How late (seconds) a start may be before the client logs it (`late PROTO PORT SECS`).
+pub const LATE: f64 = 0.02;
+
+/// Seconds since the epoch.
+pub fn now_secs() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+}
+
 /// Sleeps until `t0 + at` (wall clock, seconds since the epoch).
 pub fn wait_until(t0: f64, at: f64) {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
-    let left = t0 + at - now;
+    let left = t0 + at - now_secs();
     if left > 0.0 {
         thread::sleep(Duration::from_secs_f64(left));
     }
@@ -130,8 +137,7 @@ pub struct ClientSpec {
 impl ClientSpec {
     /// Time left until the lab's end (at least 10 ms, so a late start still tries).
     fn left(&self) -> Duration {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
-        Duration::from_secs_f64((self.t0 + self.end - now).max(0.01))
+        Duration::from_secs_f64((self.t0 + self.end - now_secs()).max(0.01))
     }
 }
 
@@ -143,10 +149,14 @@ pub fn client(spec: &ClientSpec) -> Result<(), String> {
         let spec = spec.clone();
         handles.push(thread::spawn(move || {
             wait_until(spec.t0, st.at);
+            let late = now_secs() - (spec.t0 + st.at);
             let r = if spec.tcp { tcp_conn(&spec, st.port) } else { udp_req(&spec, st.port) };
+            let proto = if spec.tcp { "tcp" } else { "udp" };
+            // A start more than 20 ms late may change the order the kernel sees.
+            let late = if late > LATE { format!("\nlate {proto} {} {late:.3}", st.port) } else { String::new() };
             match r {
-                Ok(name) => format!("conn {} {} served {name}", if spec.tcp { "tcp" } else { "udp" }, st.port),
-                Err(why) => format!("conn {} {} failed {why}", if spec.tcp { "tcp" } else { "udp" }, st.port),
+                Ok(name) => format!("conn {proto} {} served {name}{late}", st.port),
+                Err(why) => format!("conn {proto} {} failed {why}{late}", st.port),
             }
         }));
     }

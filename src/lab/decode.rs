@@ -17,6 +17,14 @@ pub struct L4Info {
     pub flags: u8,
 }
 
+/// An ICMP error and the transport header it quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcmpInfo {
+    pub kind: u8,
+    pub code: u8,
+    pub quoted: Option<L4Info>,
+}
+
 /// One frame as the diff sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Norm {
@@ -29,6 +37,7 @@ pub struct Norm {
     /// connection (its two endpoints, innermost header), or ICMP between two hosts.
     pub flow: String,
     pub l4: Option<L4Info>,
+    pub icmp: Option<IcmpInfo>,
 }
 
 /// Why bytes could not be read as pcap.
@@ -65,13 +74,34 @@ fn pair(a: &str, b: &str) -> String {
     if a <= b { format!("{a}~{b}") } else { format!("{b}~{a}") }
 }
 
-/// Decodes an IPv4 packet into `out`; returns the flow key and the innermost L4 header.
-fn ipv4(p: &[u8], out: &mut String) -> Option<(String, Option<L4Info>)> {
+/// The quoted packet of an ICMP error: its addresses and ports (first 8 bytes of L4).
+fn quoted(p: &[u8]) -> Option<L4Info> {
+    if p.len() < 28 || p[0] >> 4 != 4 {
+        return None;
+    }
+    let ihl = usize::from(p[0] & 0x0f) * 4;
+    let l4 = p.get(ihl..ihl + 8)?;
+    let (src, dst) = (ip4(&p[12..]), ip4(&p[16..]));
+    let tcp = match p[9] {
+        6 => true,
+        17 => false,
+        _ => return None,
+    };
+    Some(L4Info { tcp, src: SocketAddrV4::new(src, be16(l4)), dst: SocketAddrV4::new(dst, be16(&l4[2..])), flags: 0 })
+}
+
+type Decoded = (String, Option<L4Info>, Option<IcmpInfo>);
+
+/// Decodes an IPv4 packet into `out`; returns the flow key, the innermost L4 header and
+/// an ICMP error's details.
+fn ipv4(p: &[u8], out: &mut String) -> Option<Decoded> {
     if p.len() < 20 || p[0] >> 4 != 4 {
         return None;
     }
     let ihl = usize::from(p[0] & 0x0f) * 4;
-    let total = usize::from(be16(&p[2..])).min(p.len());
+    // The wire length; a capture with a small snap length holds only the headers.
+    let wire = usize::from(be16(&p[2..]));
+    let total = wire.min(p.len());
     if ihl < 20 || total < ihl {
         return None;
     }
@@ -92,11 +122,11 @@ fn ipv4(p: &[u8], out: &mut String) -> Option<(String, Option<L4Info>)> {
         6 if l4.len() >= 20 => {
             let (sp, dp, flags) = (be16(l4), be16(&l4[2..]), l4[13]);
             let doff = usize::from(l4[12] >> 4) * 4;
-            let len = l4.len().saturating_sub(doff);
+            let len = wire.saturating_sub(ihl + doff);
             let _ = write!(out, " tcp {sp} > {dp} [{}] len {len}", tcp_flags(flags));
             let (a, b) = (format!("{src}:{sp}"), format!("{dst}:{dp}"));
             let info = L4Info { tcp: true, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags };
-            Some((format!("tcp {}", pair(&a, &b)), Some(info)))
+            Some((format!("tcp {}", pair(&a, &b)), Some(info), None))
         }
         17 if l4.len() >= 8 => {
             let (sp, dp) = (be16(l4), be16(&l4[2..]));
@@ -104,18 +134,23 @@ fn ipv4(p: &[u8], out: &mut String) -> Option<(String, Option<L4Info>)> {
             let (a, b) = (format!("{src}:{sp}"), format!("{dst}:{dp}"));
             let info =
                 L4Info { tcp: false, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags: 0 };
-            Some((format!("udp {}", pair(&a, &b)), Some(info)))
+            Some((format!("udp {}", pair(&a, &b)), Some(info), None))
         }
         1 if l4.len() >= 4 => {
             let _ = write!(out, " icmp type {} code {}", l4[0], l4[1]);
             if l4[0] == 3 && l4[1] == 4 && l4.len() >= 8 {
                 let _ = write!(out, " mtu {}", be16(&l4[6..]));
             }
-            Some((format!("icmp {}", pair(&src.to_string(), &dst.to_string())), None))
+            let icmp = IcmpInfo {
+                kind: l4[0],
+                code: l4[1],
+                quoted: if matches!(l4[0], 3 | 11) { l4.get(8..).and_then(quoted) } else { None },
+            };
+            Some((format!("icmp {}", pair(&src.to_string(), &dst.to_string())), None, Some(icmp)))
         }
         _ => {
             let _ = write!(out, " proto {proto}");
-            Some((format!("ip {}", pair(&src.to_string(), &dst.to_string())), None))
+            Some((format!("ip {}", pair(&src.to_string(), &dst.to_string())), None, None))
         }
     }
 }
@@ -127,7 +162,7 @@ pub fn frame(b: &[u8]) -> Option<Norm> {
     }
     let (dst, src, et) = (mac(&b[0..6]), mac(&b[6..12]), be16(&b[12..]));
     let mut text = format!("{src} > {dst} ");
-    let (flow, l4) = match et {
+    let (flow, l4, icmp) = match et {
         0x0806 if b.len() >= 42 => {
             let a = &b[14..];
             let (op, sha, spa, tha, tpa) =
@@ -146,16 +181,16 @@ pub fn frame(b: &[u8]) -> Option<Norm> {
                     let _ = write!(text, "arp op {op}");
                 }
             }
-            (format!("arp {}", pair(&spa.to_string(), &tpa.to_string())), None)
+            (format!("arp {}", pair(&spa.to_string(), &tpa.to_string())), None, None)
         }
         0x0800 => ipv4(&b[14..], &mut text)?,
         0x86dd => return None,
         _ => {
             let _ = write!(text, "ethertype {et:#06x}");
-            ("other".to_string(), None)
+            ("other".to_string(), None, None)
         }
     };
-    Some(Norm { eth_src: src, eth_dst: dst, text, flow, l4 })
+    Some(Norm { eth_src: src, eth_dst: dst, text, flow, l4, icmp })
 }
 
 /// Decodes a pcap file (either byte order, µs or ns timestamps); IPv6 frames are

@@ -16,6 +16,7 @@
 use super::decode::{self, Norm};
 use super::{Observation, Plan};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// One line of the diff table.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -32,9 +33,10 @@ impl Row {
     }
 }
 
-/// Which host served each client connection, read from frames: the host owning the
-/// source MAC of the first SYN-ACK (TCP) or reply (UDP) sent to the client's address and
-/// port by a host that runs a server.
+/// What became of each client connection, read from frames the same way on both sides:
+/// the host whose MAC sent the first SYN-ACK (TCP) or reply (UDP) to the client's address
+/// and port, among the hosts that run a server; else `!reset` when a RST reached that
+/// port, `!icmp T/C` when an ICMP error about it did, `!no answer` otherwise.
 pub fn served_from_frames(
     plan: &Plan,
     pcaps: &BTreeMap<String, Vec<u8>>,
@@ -48,18 +50,26 @@ pub fn served_from_frames(
             plan.hosts.iter().find(|h| h.name == c.host).map(|h| h.addrs.clone()).unwrap_or_default();
         for &(_, port) in &c.starts {
             let proto = if c.tcp { "tcp" } else { "udp" };
+            let to_client = |l: &decode::L4Info| l.tcp == c.tcp && l.dst.port() == port && caddrs.contains(l.dst.ip());
             let by = frames.iter().find_map(|f| {
                 let l = f.l4?;
-                let answer = if c.tcp { l.flags & 0x12 == 0x12 } else { !l.tcp };
+                let answer = if c.tcp { l.flags & 0x12 == 0x12 } else { true };
                 let owner = macs.get(&f.eth_src)?;
-                (answer
-                    && l.tcp == c.tcp
-                    && l.dst.port() == port
-                    && caddrs.contains(l.dst.ip())
-                    && servers.contains(&owner.as_str()))
-                .then(|| owner.clone())
+                (answer && to_client(&l) && servers.contains(&owner.as_str())).then(|| owner.clone())
             });
-            out.insert((c.host.clone(), proto.to_string(), port), by.unwrap_or_else(|| "!no answer".into()));
+            let failed = || {
+                frames.iter().find_map(|f| {
+                    if f.l4.is_some_and(|l| to_client(&l) && l.flags & 0x04 != 0) {
+                        return Some("!reset".to_string());
+                    }
+                    let icmp = f.icmp?;
+                    let quoted = icmp.quoted?;
+                    (quoted.tcp == c.tcp && quoted.src.port() == port && caddrs.contains(quoted.src.ip()))
+                        .then(|| format!("!icmp {}/{}", icmp.kind, icmp.code))
+                })
+            };
+            let v = by.or_else(failed).unwrap_or_else(|| "!no answer".into());
+            out.insert((c.host.clone(), proto.to_string(), port), v);
         }
     }
     out
@@ -101,6 +111,26 @@ pub fn parse_output(plan: &Plan, text: &str) -> Result<Observation, String> {
                 o.pcaps.insert(name, bytes);
             }
             "client" => client_logs.push((name, body)),
+            "at" => {
+                // `at T done EPOCH` per command; late if it finished after lvsim's next
+                // connection start following T (the kernel saw that start first).
+                let t0: f64 = name.parse().unwrap_or(0.0);
+                for l in body.lines() {
+                    if let ["at", t, "done", e] = l.split_whitespace().collect::<Vec<_>>()[..] {
+                        let (Ok(t), Ok(e)) = (t.parse::<f64>(), e.parse::<f64>()) else { continue };
+                        let done = e - t0;
+                        let next = plan
+                            .clients
+                            .iter()
+                            .flat_map(|c| c.starts.iter().map(|s| s.0))
+                            .filter(|&s| s > t)
+                            .fold(f64::INFINITY, f64::min);
+                        if done > next {
+                            o.late.push(format!("at: command due at {t:.3} s finished at {done:.3} s, after the connection start at {next:.3} s"));
+                        }
+                    }
+                }
+            }
             "error" => {
                 let mut it = body.lines();
                 let cmd = it.next().unwrap_or_default().to_string();
@@ -111,17 +141,11 @@ pub fn parse_output(plan: &Plan, text: &str) -> Result<Observation, String> {
     }
     let macs = plan.macs();
     o.conns = served_from_frames(plan, &o.pcaps, &macs);
-    // The agent's own log: a failure it saw (refused, timeout) replaces "no answer".
+    // The agent's log says which starts were late (the kernel may have seen another order).
     for (host, log) in client_logs {
         for line in log.lines() {
-            let w: Vec<&str> = line.split_whitespace().collect();
-            if let ["conn", proto, port, "failed", why] = w[..] {
-                if let Ok(port) = port.parse::<u16>() {
-                    let e = o.conns.entry((host.clone(), (*proto).to_string(), port)).or_default();
-                    if e.starts_with('!') || e.is_empty() {
-                        *e = format!("!{why}");
-                    }
-                }
+            if let ["late", proto, port, secs] = line.split_whitespace().collect::<Vec<_>>()[..] {
+                o.late.push(format!("{host} {proto} {port} started {secs} s late"));
             }
         }
     }
@@ -218,7 +242,11 @@ fn row(scenario: &str, aspect: String, differ: Option<(String, String)>) -> Row 
 pub fn compare(name: &str, sim: &Observation, kernel: &Observation) -> Vec<Row> {
     let mut rows = Vec::new();
     let errs: Vec<String> = kernel.errors.iter().map(|(h, c, o)| format!("{h}: {c}: {o}")).collect();
+    if kernel.errors.iter().any(|(h, _, _)| h == "setup") {
+        return vec![row(name, "setup".into(), errs.first().map(|e| ("built".to_string(), format!("not built: {e}"))))];
+    }
     rows.push(row(name, "commands".into(), errs.first().map(|e| ("accepted".to_string(), format!("refused: {e}")))));
+    rows.push(row(name, "timing".into(), kernel.late.first().map(|l| ("on time".to_string(), l.clone()))));
 
     let (fs, fk) = (flows(&sim.pcaps), flows(&kernel.pcaps));
     for (seg, s) in &fs {
@@ -308,4 +336,34 @@ mod tests {
         assert_eq!(first_diff(&a, &b), Some(("#2: y".into(), "(nothing)".into())));
         assert_eq!(first_diff(&a, &a), None);
     }
+}
+
+/// The agreement table for docs/real-lab.md (generated, never typed): one line per
+/// scenario with how many aspects agree and which differ. `zh` gives the Chinese header.
+pub fn markdown(rows: &[Row], zh: bool) -> String {
+    let mut s = String::new();
+    if zh {
+        s.push_str("| 场景 | 比较项 | 一致 | 不一致的比较项 |\n|---|---:|---:|---|\n");
+    } else {
+        s.push_str("| scenario | aspects | agree | differing aspects |\n|---|---:|---:|---|\n");
+    }
+    let mut names: Vec<&str> = rows.iter().map(|r| r.scenario.as_str()).collect();
+    names.dedup();
+    let (mut all, mut ok) = (0, 0);
+    for n in &names {
+        let mine: Vec<&Row> = rows.iter().filter(|r| r.scenario == *n).collect();
+        let agree = mine.iter().filter(|r| r.agrees()).count();
+        let differ: Vec<String> = mine.iter().filter(|r| !r.agrees()).map(|r| format!("`{}`", r.aspect)).collect();
+        all += mine.len();
+        ok += agree;
+        let _ = writeln!(s, "| `{n}` | {} | {agree} | {} |", mine.len(), differ.join(", "));
+    }
+    let full = names.iter().filter(|n| rows.iter().filter(|r| r.scenario == **n).all(Row::agrees)).count();
+    if zh {
+        let _ = writeln!(s, "\n{} 个场景中 {full} 个完全一致；{all} 个比较项中 {ok} 个一致。", names.len());
+    } else {
+        let _ =
+            writeln!(s, "\n{full} of {} scenarios agree on every aspect; {ok} of {all} aspects agree.", names.len());
+    }
+    s
 }

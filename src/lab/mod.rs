@@ -18,6 +18,7 @@
 
 pub mod agent;
 pub mod agent_sched;
+pub mod arp;
 pub mod decode;
 pub mod diff;
 pub mod sched;
@@ -132,6 +133,9 @@ pub struct Observation {
     pub conns: BTreeMap<(String, String, u16), String>,
     /// Commands that failed in the kernel: (host, command, output).
     pub errors: Vec<(String, String, String)>,
+    /// Connections the lab's client started late (`PROTO PORT SECONDS`): the kernel may
+    /// have seen them in another order, so the run does not prove anything about order.
+    pub late: Vec<String>,
 }
 
 /// The default one-way latency of a link (see `LinkParams::default`).
@@ -470,32 +474,47 @@ pub fn script(p: &Plan) -> String {
     );
     let names: Vec<&str> = p.hosts.iter().map(|h| h.name.as_str()).collect();
     let brs: Vec<&str> = p.bridges.iter().map(|(_, b)| b.as_str()).collect();
+    let peers: Vec<&str> = p.hosts.iter().flat_map(|h| h.veths.iter().map(|v| v.peer.as_str())).collect();
+    // Deleting a veth end removes the pair at once; a namespace's devices are freed
+    // later by a kernel worker, so a lab run right after would find the names taken.
     let _ = writeln!(
         w,
-        "cleanup() {{ kill $(jobs -p) 2>/dev/null; for n in {}; do ip netns del \"$n\" 2>/dev/null; done; for b in {}; do ip link del \"$b\" 2>/dev/null; done; }}",
+        "cleanup() {{ kill $BG 2>/dev/null; for v in {}; do ip link del \"$v\" 2>/dev/null; done; for n in {}; do ip netns del \"$n\" 2>/dev/null; done; for b in {}; do ip link del \"$b\" 2>/dev/null; done; }}",
+        peers.join(" "),
         names.join(" "),
         brs.join(" ")
     );
+    let _ = writeln!(
+        w,
+        "must() {{ \"$@\" || {{ echo \"@@@ begin error setup\"; echo \"$*\"; echo 'the lab could not be built'; echo '@@@ end'; exit 1; }}; }}"
+    );
+    let _ = writeln!(w, "BG=   # background jobs (dash's `jobs -p` is empty in $(...))");
     let _ = writeln!(w, "trap cleanup EXIT");
-    let _ = writeln!(w, "\n# ---- segments: one bridge each (IPv6 off: no RS/MLD noise in the captures)");
+    let _ = writeln!(
+        w,
+        "\n# ---- segments: one bridge each. IPv6 off (no RS/MLD noise in the captures), TCP\n\
+         # timestamps off and one segment per frame (gso_max_segs 1) on every veth: lvsim models\n\
+         # TCP without options and without segmentation offload, so payload lengths then match."
+    );
     let _ = writeln!(w, "sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
     for (seg, br) in &p.bridges {
-        let _ = writeln!(w, "ip link add {br} type bridge && ip link set {br} up   # segment {seg}");
+        let _ = writeln!(w, "must ip link add {br} type bridge; must ip link set {br} up   # segment {seg}");
     }
     let _ = writeln!(w, "\n# ---- hosts: a namespace each, veths with the scenario's MACs, link delays");
     for h in &p.hosts {
         let n = &h.name;
-        let _ = writeln!(w, "ip netns add {n}");
+        let _ = writeln!(w, "must ip netns add {n}");
         let _ = writeln!(
             w,
-            "nsx {n} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; nsx {n} ip link set lo up"
+            "nsx {n} sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 net.ipv4.tcp_timestamps=0; nsx {n} ip link set lo up"
         );
         for v in &h.veths {
-            let _ = writeln!(w, "ip link add {} type veth peer name {} netns {n}", v.peer, v.name);
-            let _ = writeln!(w, "ip link set {} mtu {} master {} up", v.peer, v.mtu, v.bridge);
-            let _ = writeln!(w, "nsx {n} ip link set {} address {} mtu {} up", v.name, v.mac, v.mtu);
-            let _ = writeln!(w, "nsx {n} tc qdisc add dev {} root netem delay {}", v.name, secs(v.delay_out_ns));
-            let _ = writeln!(w, "tc qdisc add dev {} root netem delay {}", v.peer, secs(v.delay_in_ns));
+            let _ = writeln!(w, "must ip link add {} type veth peer name {} netns {n}", v.peer, v.name);
+            let _ = writeln!(w, "must ip link set {} mtu {} gso_max_segs 1 master {} up", v.peer, v.mtu, v.bridge);
+            let _ =
+                writeln!(w, "must nsx {n} ip link set {} address {} mtu {} gso_max_segs 1 up", v.name, v.mac, v.mtu);
+            let _ = writeln!(w, "must nsx {n} tc qdisc add dev {} root netem delay {}", v.name, secs(v.delay_out_ns));
+            let _ = writeln!(w, "must tc qdisc add dev {} root netem delay {}", v.peer, secs(v.delay_in_ns));
         }
     }
     let _ = writeln!(w, "\n# ---- every host's run: commands, exactly as written");
@@ -515,13 +534,17 @@ pub fn script(p: &Plan) -> String {
         };
         let _ = writeln!(
             w,
-            "nsx {} \"$LVSIM\" agent serve --name {} {bind} --response {} >\"$OUT/server{i}.log\" 2>&1 &",
+            "ip netns exec {} \"$LVSIM\" agent serve --name {} {bind} --response {} >\"$OUT/server{i}.log\" 2>&1 & BG=\"$BG $!\"",
             sv.host, sv.host, sv.response
         );
     }
     let _ = writeln!(w, "\n# ---- captures: one per segment");
+    let _ = writeln!(w, "TD=");
     for (seg, br) in &p.bridges {
-        let _ = writeln!(w, "tcpdump -i {br} -U -n -w \"$OUT/{seg}.pcap\" 2>\"$OUT/{seg}.err\" &");
+        let _ = writeln!(
+            w,
+            "tcpdump -i {br} --immediate-mode -U -n -s 160 -w \"$OUT/{seg}.pcap\" 2>\"$OUT/{seg}.err\" & TD=\"$TD $!\"; BG=\"$BG $!\""
+        );
     }
     let _ = writeln!(
         w,
@@ -535,12 +558,12 @@ pub fn script(p: &Plan) -> String {
     let _ = writeln!(w, "done");
     let _ = writeln!(w, "sleep 0.5   # servers listening");
     let _ = writeln!(w, "\n# ---- t0: lvsim's time 0; clients and at: commands keep lvsim's offsets");
-    let _ = writeln!(w, "T0=$(\"$LVSIM\" agent now --plus 0.5)");
+    let _ = writeln!(w, "T0=$(\"$LVSIM\" agent now --plus 2)");
     for (i, c) in p.clients.iter().enumerate() {
         let plan: Vec<String> = c.starts.iter().map(|(t, port)| format!("{t:.9}:{port}")).collect();
         let _ = writeln!(
             w,
-            "nsx {} \"$LVSIM\" agent client --t0 \"$T0\" --end {:.9} --proto {} --to {} --request {} --response {} --requests {} --plan {} >\"$OUT/client{i}.log\" 2>&1 &",
+            "ip netns exec {} \"$LVSIM\" agent client --t0 \"$T0\" --end {:.9} --proto {} --to {} --request {} --response {} --requests {} --plan {} >\"$OUT/client{i}.log\" 2>&1 &",
             c.host,
             p.duration,
             if c.tcp { "tcp" } else { "udp" },
@@ -550,17 +573,29 @@ pub fn script(p: &Plan) -> String {
             c.requests,
             sq(&plan.join(","))
         );
-        let _ = writeln!(w, "C{i}=$!");
+        let _ = writeln!(w, "C{i}=$!; BG=\"$BG $!\"");
     }
-    for (t, host, cmd) in &p.at {
-        let _ = writeln!(w, "( \"$LVSIM\" agent wait --t0 \"$T0\" --at {t:.9}; run {host} {cmd} ) &");
+    for (i, (t, host, cmd)) in p.at.iter().enumerate() {
+        // The command runs in the host's namespace right after the wait (no second
+        // `ip netns exec` to start); when it has finished, the time is logged, so the
+        // diff can tell whether it took effect before lvsim's next event.
+        let _ = writeln!(
+            w,
+            "( ip netns exec {host} sh -c '\"$1\" agent wait --t0 \"$2\" --at {t:.9}; shift 2; \"$@\"' at \"$LVSIM\" \"$T0\" {cmd} >\"$OUT/at{i}.out\" 2>&1 || {{ echo \"@@@ begin error {host}\"; echo {q}; cat \"$OUT/at{i}.out\"; echo '@@@ end'; }}; echo \"at {t:.9} done $(date +%s.%N)\" >>\"$OUT/at.log\" ) & BG=\"$BG $!\"",
+            q = sq(cmd)
+        );
     }
     let _ = writeln!(w, "\"$LVSIM\" agent wait --t0 \"$T0\" --at {:.9}", p.duration);
+    // SIGTERM: a background job of a non-interactive sh starts with SIGINT ignored.
+    let _ = writeln!(w, "kill -TERM $TD; for t in $TD; do wait $t; done   # the captures end with lvsim's run");
     for i in 0..p.clients.len() {
         let _ = writeln!(w, "wait $C{i}");
     }
-    let _ = writeln!(w, "sleep 0.3; kill -INT $(jobs -p) 2>/dev/null; sleep 0.5");
+    let _ = writeln!(w, "kill $BG 2>/dev/null; BG=; sleep 0.2");
     let _ = writeln!(w, "\n# ---- results");
+    if !p.at.is_empty() {
+        let _ = writeln!(w, "echo \"@@@ begin at $T0\"; cat \"$OUT/at.log\" 2>/dev/null; echo '@@@ end'");
+    }
     for (i, c) in p.clients.iter().enumerate() {
         let _ = writeln!(w, "echo '@@@ begin client {}'; cat \"$OUT/client{i}.log\"; echo '@@@ end'", c.host);
     }
@@ -582,4 +617,52 @@ pub fn script(p: &Plan) -> String {
         }
     }
     s
+}
+
+/// One scenario ready to diff: its plan, lvsim's observation and the lab script.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub plan: Plan,
+    pub sim: Observation,
+    pub script: String,
+}
+
+impl Case {
+    pub fn new(l: &Loaded, seed: u64) -> Result<Case, String> {
+        let (plan, sim) = plan(l, seed)?;
+        let script = script(&plan);
+        Ok(Case { plan, sim, script })
+    }
+
+    /// The diff rows against the kernel lab's output.
+    pub fn rows(&self, kernel_output: &str) -> Result<Vec<diff::Row>, String> {
+        let kernel = diff::parse_output(&self.plan, kernel_output).map_err(|e| format!("{}: {e}\n", self.plan.name))?;
+        Ok(diff::compare(&self.plan.name, &self.sim, &kernel))
+    }
+}
+
+/// The embedded scenarios the kernel diff runs: every one `lvsim lab` accepts whose
+/// clients start at most `MAX_CONNS` connections (a TCG guest replays a few per second
+/// of wall time faithfully, not thousands).
+pub const MAX_CONNS: usize = 50;
+
+/// Embedded scenarios and whether each is in the kernel suite (`Err`: why not).
+pub fn suite() -> Vec<(&'static str, Result<(), String>)> {
+    crate::scenario::EMBEDDED
+        .iter()
+        .map(|(name, _)| {
+            let r = crate::scenario::load(name).map_err(|e| e.render()).and_then(|l| {
+                let (p, _) = plan(&l, l.scenario.seed)?;
+                let n: usize = p.clients.iter().map(|c| c.starts.len()).sum();
+                if n > MAX_CONNS {
+                    Err(format!(
+                        "{n} connections: a load scenario, more than the {MAX_CONNS} a TCG guest replays on time"
+                    ))
+                } else {
+                    Ok(())
+                }
+            });
+            (*name, r)
+        })
+        .collect()
 }

@@ -9,7 +9,7 @@ use crate::ipvs::{Ipvs, IpvsadmCmd, Proto};
 use crate::sim::{SimDuration, SimTime, rng};
 use crate::stack::hooks::priority;
 use crate::stack::neigh::Nud;
-use crate::stack::{DevConf, HookFn, HookPoint, Host, IfAddr, Iface, Route, Scope};
+use crate::stack::{ConfTable, HookFn, HookPoint, Host, IfAddr, Iface, Route, Scope};
 use crate::topology::{self, HostId, IfIndex, IfKind, LinkParams, Network, Role, in_subnet, prefix_mask};
 use crate::workload::{App, Arrival, Client, Dist, EPHEMERAL_LOW, SOMAXCONN, Server, Service, Sockets, dist};
 
@@ -139,7 +139,8 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                 up: true,
                 mtu: params.mtu,
                 port: Some((sid, port)),
-                conf: DevConf::default(),
+                // inetdev_init copies `default`, its set marks included.
+                conf: host.default,
             });
         }
         let mut from = hpos;
@@ -425,23 +426,6 @@ fn dev_index(host: &Host, dev: &str) -> Result<IfIndex, ApplyError> {
     })
 }
 
-fn set_conf(c: &mut DevConf, name: ConfName, v: i64) {
-    let b = v != 0;
-    let u = v.clamp(0, 255) as u8;
-    match name {
-        ConfName::ArpIgnore => c.arp_ignore = u,
-        ConfName::ArpAnnounce => c.arp_announce = u,
-        ConfName::ArpFilter => c.arp_filter = b,
-        ConfName::ArpAccept => c.arp_accept = u,
-        ConfName::RpFilter => c.rp_filter = u,
-        ConfName::AcceptLocal => c.accept_local = b,
-        ConfName::Forwarding => c.forwarding = b,
-        ConfName::SendRedirects => c.send_redirects = b,
-        ConfName::RouteLocalnet => c.route_localnet = b,
-        ConfName::DropGratuitousArp => c.drop_gratuitous_arp = b,
-    }
-}
-
 fn ipvs_of(host: &mut Host) -> &mut Ipvs {
     if host.ipvs.is_none() {
         host.ipvs = Some(Box::default());
@@ -468,6 +452,9 @@ pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 command::Scope::Host => Scope::Host,
             };
             ifc.addrs.push(IfAddr { addr: *addr, prefix: *prefix, scope });
+            // inet_rtm_newaddr: every setting of the device counts as set from now on, so
+            // later writes to net.ipv4.conf.default no longer reach it (spec e.0).
+            ifc.conf.mark_all();
             let is_primary_of_subnet =
                 ifc.addrs.iter().filter(|a| a.prefix == *prefix && in_subnet(*addr, a.addr, a.prefix)).count() == 1;
             if *prefix < 32 && ifc.kind != IfKind::Loopback && is_primary_of_subnet {
@@ -589,31 +576,16 @@ pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
             host.neigh.add_static(i, *addr, crate::packet::MacAddr(*mac), state, SimTime::ZERO);
         }
         Command::Sysctl { key, value } => match key {
-            SysctlKey::IpForward => {
-                // devinet_sysctl_forward: writes `all` and every device (and `default`).
-                let b = *value != 0;
-                host.all.forwarding = b;
-                host.default.forwarding = b;
-                for i in &mut host.ifaces {
-                    i.conf.forwarding = b;
-                }
+            // The same entry as net.ipv4.conf.all.forwarding (devinet_sysctl_forward).
+            SysctlKey::IpForward => host.write_conf(ConfTable::All, ConfName::Forwarding, *value),
+            SysctlKey::Conf { dev, name } => {
+                let table = match dev {
+                    ConfDev::All => ConfTable::All,
+                    ConfDev::Default => ConfTable::Default,
+                    ConfDev::Dev(d) => ConfTable::Dev(dev_index(host, d)?),
+                };
+                host.write_conf(table, *name, *value);
             }
-            SysctlKey::Conf { dev, name } => match dev {
-                ConfDev::All => {
-                    set_conf(&mut host.all, *name, *value);
-                    if *name == ConfName::Forwarding {
-                        host.default.forwarding = *value != 0;
-                        for i in &mut host.ifaces {
-                            i.conf.forwarding = *value != 0;
-                        }
-                    }
-                }
-                ConfDev::Default => set_conf(&mut host.default, *name, *value),
-                ConfDev::Dev(d) => {
-                    let i = dev_index(host, d)?;
-                    set_conf(&mut host.ifaces[i as usize].conf, *name, *value);
-                }
-            },
             SysctlKey::Vs(name) => {
                 let v = ipvs_of(host);
                 match name {
@@ -651,6 +623,7 @@ pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                     up: false,
                     mtu: 1480,
                     port: None,
+                    // inetdev_init copies `default`, its set marks included.
                     conf: host.default,
                 });
             }
@@ -688,6 +661,88 @@ pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A host with eth0 (no address yet) that runs `cmds` in order, as a scenario's `run:`.
+    fn host_running(cmds: &[&str]) -> Host {
+        let mut h = Host::new("rs");
+        crate::stack::testutil::add_iface(&mut h, "eth0", IfKind::Ethernet);
+        for c in cmds {
+            apply(&mut h, &command::parse(c).unwrap()).unwrap();
+            h.refresh();
+        }
+        h
+    }
+
+    fn conf_of(h: &Host, dev: &str, name: ConfName) -> i64 {
+        h.ifaces[h.iface_by_name(dev).unwrap() as usize].conf.get(name)
+    }
+
+    #[test]
+    fn conf_default_reaches_a_device_only_until_it_has_an_address() {
+        // kernel/facts/conf-default.out (Linux 6.1.192), eth0 existing before the write:
+        //   === case na: default.arp_ignore=1 eth0.arp_ignore=1 lo.arp_ignore=0 ...
+        //       (default written, then ip addr add): arping VIP "Received 0 response(s)"
+        //   === case ad: default.arp_ignore=1 eth0.arp_ignore=0 lo.arp_ignore=0 ...
+        //       (ip addr add, then default written): "Unicast reply from 10.0.0.103"
+        // The device's own value is what arp_ignore uses (max with all = 0), so these
+        // values decide who answers; lo (127.0.0.1 from the start) never follows default.
+        let na = host_running(&[
+            "sysctl -w net.ipv4.conf.default.arp_ignore=1",
+            "ip addr add 10.0.0.12/24 dev eth0",
+            "ip addr add 10.0.0.102/32 dev lo",
+        ]);
+        let ad = host_running(&[
+            "ip addr add 10.0.0.13/24 dev eth0",
+            "sysctl -w net.ipv4.conf.default.arp_ignore=1",
+            "ip addr add 10.0.0.103/32 dev lo",
+        ]);
+        let ai = ConfName::ArpIgnore;
+        assert_eq!((na.default.arp_ignore, conf_of(&na, "eth0", ai), conf_of(&na, "lo", ai)), (1, 1, 0));
+        assert_eq!((ad.default.arp_ignore, conf_of(&ad, "eth0", ai), conf_of(&ad, "lo", ai)), (1, 0, 0));
+        assert_eq!((na.conf(1).arp_ignore(), ad.conf(1).arp_ignore()), (1, 0));
+    }
+
+    #[test]
+    fn a_new_device_copies_default_with_its_set_marks() {
+        // kernel/facts/conf-default.out, eth0 created after the write to default:
+        //   === case ca: default.arp_ignore=1 eth0.arp_ignore=1 ...      (copied at creation)
+        //   === case tw: default.arp_ignore=2 eth0.arp_ignore=1 ...      (default=1, device
+        //       created, default=2, ip addr add: the second write did not reach it, because
+        //       inetdev_init copied default's "set" mark for arp_ignore along with the value)
+        // In lvsim the device created after a write is tunl0 (`modprobe ipip`).
+        let ai = ConfName::ArpIgnore;
+        let ca = host_running(&["sysctl -w net.ipv4.conf.default.arp_ignore=1", "modprobe ipip"]);
+        assert_eq!(conf_of(&ca, "tunl0", ai), 1);
+        let tw = host_running(&[
+            "sysctl -w net.ipv4.conf.default.arp_ignore=1",
+            "modprobe ipip",
+            "sysctl -w net.ipv4.conf.default.arp_ignore=2",
+            "ip addr add 10.0.0.14/32 dev tunl0",
+        ]);
+        // eth0 existed unmarked and follows both writes (case na's rule).
+        assert_eq!((tw.default.arp_ignore, conf_of(&tw, "tunl0", ai), conf_of(&tw, "eth0", ai)), (2, 1, 2));
+    }
+
+    #[test]
+    fn forwarding_and_route_localnet_on_default_reach_only_new_devices() {
+        // kernel/facts/conf-default.out: written on default with eth0 existing, no address:
+        //   forwarding: default=1 eth0(existing, no address)=0 dummy0(created after)=1
+        //   route_localnet: default=1 eth0(existing, no address)=0 dummy0(created after)=1
+        // (their handlers, devinet_sysctl_forward and ipv4_doint_and_flush, never copy
+        // default into existing devices), and after ip addr add:
+        //   ip_forward=1 after ip addr add: all=1 default=1 eth0=1 lo=1
+        let h = host_running(&[
+            "sysctl -w net.ipv4.conf.default.forwarding=1",
+            "sysctl -w net.ipv4.conf.default.route_localnet=1",
+            "modprobe ipip",
+        ]);
+        let (fw, rl) = (ConfName::Forwarding, ConfName::RouteLocalnet);
+        assert_eq!((h.default.get(fw), conf_of(&h, "eth0", fw), conf_of(&h, "tunl0", fw)), (1, 0, 1));
+        assert_eq!((h.default.get(rl), conf_of(&h, "eth0", rl), conf_of(&h, "tunl0", rl)), (1, 0, 1));
+        let f = host_running(&["ip addr add 10.0.0.22/24 dev eth0", "sysctl -w net.ipv4.ip_forward=1"]);
+        let got = (f.all.get(fw), f.default.get(fw), conf_of(&f, "eth0", fw), conf_of(&f, "lo", fw));
+        assert_eq!(got, (1, 1, 1, 1));
+    }
 
     #[test]
     fn bandwidth_units() {

@@ -494,19 +494,7 @@ pub enum ConfDev {
 }
 
 /// Leaves of `net.ipv4.conf.{all,default,DEV}` (ip-sysctl.rst; see the spec, section e).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ConfName {
-    ArpIgnore,
-    ArpAnnounce,
-    ArpFilter,
-    ArpAccept,
-    RpFilter,
-    AcceptLocal,
-    Forwarding,
-    SendRedirects,
-    RouteLocalnet,
-    DropGratuitousArp,
-}
+pub use crate::stack::conf::ConfName;
 
 /// Leaves of `net.ipv4.vs` (ipvs-sysctl.rst; see the spec, section a.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

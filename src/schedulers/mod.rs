@@ -152,6 +152,7 @@ pub(crate) mod testutil {
                 available: true,
                 stats: Stats::default(),
                 est: crate::ipvs::RateEstimator::default(),
+                idle_start: None,
             })
             .collect();
         v.reverse();

@@ -2,6 +2,55 @@
 
 use crate::sim::SimDuration;
 
+/// Leaves of `net.ipv4.conf.{all,default,DEV}` that lvsim models (ip-sysctl.rst; see the
+/// spec, section e). The parser's names and ranges are in `scenario::command`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConfName {
+    ArpIgnore,
+    ArpAnnounce,
+    ArpFilter,
+    ArpAccept,
+    RpFilter,
+    AcceptLocal,
+    Forwarding,
+    SendRedirects,
+    RouteLocalnet,
+    DropGratuitousArp,
+}
+
+/// How a write to a setting reaches the devices: the `proc_handler` the kernel's
+/// `devinet_sysctl` table gives it (`net/ipv4/devinet.c`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handler {
+    /// `devinet_conf_proc`: the write marks the setting as set on its table; a write to
+    /// `default` is copied into every device whose setting is not marked set
+    /// (`devinet_copy_dflt_conf`).
+    Conf,
+    /// `devinet_sysctl_forward` (`forwarding`, and `net.ipv4.ip_forward` = `all`): a change
+    /// on `all` writes `default` and every device, marking each device's setting
+    /// (`inet_forward_change`); a write to `default` or to one device changes only that
+    /// table and marks nothing.
+    Forward,
+    /// `ipv4_doint_and_flush` (`route_localnet`): the value only, nothing marked or copied.
+    Flush,
+}
+
+impl ConfName {
+    /// The kernel's handler for this setting.
+    #[must_use]
+    pub const fn handler(self) -> Handler {
+        match self {
+            ConfName::Forwarding => Handler::Forward,
+            ConfName::RouteLocalnet => Handler::Flush,
+            _ => Handler::Conf,
+        }
+    }
+
+    const fn bit(self) -> u16 {
+        1 << self as u16
+    }
+}
+
 /// `net.ipv4.conf.{all,default,DEV}.*`: the per-device settings lvsim models.
 /// Defaults are the kernel's (`net/ipv4/devinet.c`), not a distribution's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +65,11 @@ pub struct DevConf {
     pub send_redirects: bool,
     pub route_localnet: bool,
     pub drop_gratuitous_arp: bool,
+    /// `ipv4_devconf.state`: one bit per [`ConfName`], set once the setting counts as
+    /// written on this table. A device's marked settings no longer follow writes to
+    /// `default`. Every bit is set when the device gets an IPv4 address
+    /// (`ipv4_devconf_setall`); a new device copies `default` bits and all.
+    set: u16,
 }
 
 impl Default for DevConf {
@@ -31,7 +85,64 @@ impl Default for DevConf {
             send_redirects: true,
             route_localnet: false,
             drop_gratuitous_arp: false,
+            set: 0,
         }
+    }
+}
+
+impl DevConf {
+    /// The value of `name` as `/proc/sys` shows it.
+    #[must_use]
+    pub fn get(&self, name: ConfName) -> i64 {
+        match name {
+            ConfName::ArpIgnore => self.arp_ignore.into(),
+            ConfName::ArpAnnounce => self.arp_announce.into(),
+            ConfName::ArpFilter => self.arp_filter.into(),
+            ConfName::ArpAccept => self.arp_accept.into(),
+            ConfName::RpFilter => self.rp_filter.into(),
+            ConfName::AcceptLocal => self.accept_local.into(),
+            ConfName::Forwarding => self.forwarding.into(),
+            ConfName::SendRedirects => self.send_redirects.into(),
+            ConfName::RouteLocalnet => self.route_localnet.into(),
+            ConfName::DropGratuitousArp => self.drop_gratuitous_arp.into(),
+        }
+    }
+
+    /// Stores `v` in `name` without marking it (what `devinet_copy_dflt_conf` and the
+    /// non-marking handlers do).
+    pub fn put(&mut self, name: ConfName, v: i64) {
+        let b = v != 0;
+        let u = v.clamp(0, 255) as u8;
+        match name {
+            ConfName::ArpIgnore => self.arp_ignore = u,
+            ConfName::ArpAnnounce => self.arp_announce = u,
+            ConfName::ArpFilter => self.arp_filter = b,
+            ConfName::ArpAccept => self.arp_accept = u,
+            ConfName::RpFilter => self.rp_filter = u,
+            ConfName::AcceptLocal => self.accept_local = b,
+            ConfName::Forwarding => self.forwarding = b,
+            ConfName::SendRedirects => self.send_redirects = b,
+            ConfName::RouteLocalnet => self.route_localnet = b,
+            ConfName::DropGratuitousArp => self.drop_gratuitous_arp = b,
+        }
+    }
+
+    /// Is `name` marked as set (no longer following `default`)?
+    #[must_use]
+    pub const fn is_set(&self, name: ConfName) -> bool {
+        self.set & name.bit() != 0
+    }
+
+    /// Marks `name` as set (`set_bit(i, cnf->state)`).
+    pub const fn mark(&mut self, name: ConfName) {
+        self.set |= name.bit();
+    }
+
+    /// Marks every setting as set: `ipv4_devconf_setall`, which adding an IPv4 address
+    /// runs (`inet_rtm_newaddr` via `rtm_to_ifaddr`, `inet_set_ifa`, and loopback's
+    /// 127.0.0.1 on `NETDEV_UP`).
+    pub const fn mark_all(&mut self) {
+        self.set = u16::MAX;
     }
 }
 

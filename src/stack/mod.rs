@@ -11,7 +11,7 @@ pub mod neigh;
 pub mod route;
 pub mod show;
 
-pub use conf::{DevConf, Effective, NeighParams};
+pub use conf::{ConfName, DevConf, Effective, Handler, NeighParams};
 pub use hooks::{HookFn, HookPoint, Hooked, Hooks, Verdict};
 pub use iface::{IfAddr, Iface, Scope};
 pub use route::{Lookup, Route};
@@ -138,7 +138,9 @@ pub struct Host {
     pub neigh: neigh::Table,
     /// `net.ipv4.conf.all`.
     pub all: DevConf,
-    /// `net.ipv4.conf.default`: copied into interfaces created later (`tunl0`).
+    /// `net.ipv4.conf.default`: copied whole into an interface when it is created
+    /// (`tunl0`), and a write to it into every interface where that setting is not
+    /// marked set ([`Host::write_conf`]).
     pub default: DevConf,
     pub hooks: Hooks,
     pub arptables: arptables::Arptables,
@@ -147,9 +149,20 @@ pub struct Host {
     pub ip_ident: u16,
 }
 
+/// The table a `net.ipv4.conf.TABLE.NAME` write goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfTable {
+    All,
+    Default,
+    Dev(IfIndex),
+}
+
 impl Host {
-    /// A host with only `lo` (127.0.0.1/8, up).
+    /// A host with only `lo` (127.0.0.1/8, up; that address marks all of lo's settings
+    /// as set, as `NETDEV_UP` on loopback does).
     pub fn new(name: &str) -> Self {
+        let mut lo_conf = DevConf::default();
+        lo_conf.mark_all();
         let lo = Iface {
             name: "lo".into(),
             kind: IfKind::Loopback,
@@ -158,7 +171,7 @@ impl Host {
             up: true,
             mtu: 65535,
             port: None,
-            conf: DevConf::default(),
+            conf: lo_conf,
         };
         let mut h = Host {
             name: name.to_string(),
@@ -176,6 +189,46 @@ impl Host {
         };
         h.refresh();
         h
+    }
+
+    /// `sysctl -w net.ipv4.conf.TABLE.NAME=v` (and `net.ipv4.ip_forward`, which is `all`'s
+    /// `forwarding`) through the kernel's handler for NAME ([`Handler`]). Spec e.0.
+    pub fn write_conf(&mut self, table: ConfTable, name: ConfName, v: i64) {
+        match (name.handler(), table) {
+            (Handler::Conf, ConfTable::All) => {
+                self.all.put(name, v);
+                self.all.mark(name);
+            }
+            (Handler::Conf, ConfTable::Default) => {
+                self.default.put(name, v);
+                self.default.mark(name);
+                // devinet_copy_dflt_conf
+                let value = self.default.get(name);
+                for i in self.ifaces.iter_mut().filter(|i| !i.conf.is_set(name)) {
+                    i.conf.put(name, value);
+                }
+            }
+            (Handler::Conf, ConfTable::Dev(d)) => {
+                let c = &mut self.ifaces[d as usize].conf;
+                c.put(name, v);
+                c.mark(name);
+            }
+            (Handler::Forward, ConfTable::All) => {
+                // devinet_sysctl_forward acts only on a change: inet_forward_change.
+                let on = v != 0;
+                if self.all.forwarding != on {
+                    self.all.forwarding = on;
+                    self.default.forwarding = on;
+                    for i in &mut self.ifaces {
+                        i.conf.put(name, v);
+                        i.conf.mark(name);
+                    }
+                }
+            }
+            (Handler::Forward | Handler::Flush, ConfTable::Default) => self.default.put(name, v),
+            (Handler::Forward | Handler::Flush, ConfTable::Dev(d)) => self.ifaces[d as usize].conf.put(name, v),
+            (Handler::Flush, ConfTable::All) => self.all.put(name, v),
+        }
     }
 
     pub fn iface_by_name(&self, name: &str) -> Option<IfIndex> {
@@ -261,7 +314,7 @@ impl Host {
 /// way `ip link` / `ip addr` / `ip route` leave them.
 #[cfg(test)]
 pub(crate) mod testutil {
-    use super::{DevConf, Host, IfAddr, Iface, Route, Scope};
+    use super::{Host, IfAddr, Iface, Route, Scope};
     use crate::packet::MacAddr;
     use crate::topology::{IfIndex, IfKind, in_subnet, prefix_mask};
     use std::net::Ipv4Addr;
@@ -270,7 +323,8 @@ pub(crate) mod testutil {
         s.parse().unwrap()
     }
 
-    /// Adds an interface (up) with a MAC derived from its index, and refreshes.
+    /// Adds an interface (up) with a MAC derived from its index, and refreshes;
+    /// its settings are a copy of `default`, as the kernel's `inetdev_init` makes them.
     pub fn add_iface(h: &mut Host, name: &str, kind: IfKind) -> IfIndex {
         let n = h.ifaces.len() as u8;
         h.ifaces.push(Iface {
@@ -281,20 +335,22 @@ pub(crate) mod testutil {
             up: true,
             mtu: 1500,
             port: None,
-            conf: DevConf::default(),
+            conf: h.default,
         });
         h.refresh();
         n as IfIndex
     }
 
-    /// `ip addr add ADDR/PREFIX dev DEV scope SCOPE`: the address, and the connected route
-    /// the kernel adds for a primary address shorter than /32 on a device other than lo.
+    /// `ip addr add ADDR/PREFIX dev DEV scope SCOPE`: the address (which marks the device's
+    /// settings as set), and the connected route the kernel adds for a primary address
+    /// shorter than /32 on a device other than lo.
     pub fn add_addr(h: &mut Host, dev: IfIndex, cidr: &str, scope: Scope) {
         let (a, p) = cidr.split_once('/').unwrap();
         let (addr, prefix): (Ipv4Addr, u8) = (ip(a), p.parse().unwrap());
         let ifc = &mut h.ifaces[dev as usize];
         let primary = !ifc.addrs.iter().any(|b| b.prefix == prefix && in_subnet(addr, b.addr, prefix));
         ifc.addrs.push(IfAddr { addr, prefix, scope });
+        ifc.conf.mark_all();
         if primary && prefix < 32 && ifc.kind != IfKind::Loopback {
             let dst = Ipv4Addr::from(u32::from(addr) & prefix_mask(prefix));
             h.routes.push(Route {

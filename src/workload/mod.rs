@@ -2,10 +2,12 @@
 //!
 //! Clients open TCP connections to a virtual service (SYN, SYN-ACK, ACK, request,
 //! response, FIN both ways, so IPVS sees every state change) or send UDP requests; servers
-//! answer. The TCP model keeps real sequence numbers and flags and retransmits SYNs
-//! (1 s, doubling, `tcp_syn_retries`=6); it does not model loss recovery of data, windows
-//! or congestion control. Applications never know the forwarding mode.
+//! answer. The TCP model keeps real sequence numbers and flags, acknowledges data as Linux
+//! does (quick ACKs on a new connection, delayed ACKs on an interactive one: [`ack`]) and
+//! retransmits SYNs (1 s, doubling, `tcp_syn_retries`=6); it does not model loss recovery
+//! of data, windows or congestion control. Applications never know the forwarding mode.
 
+pub mod ack;
 pub mod arrival;
 pub mod dist;
 
@@ -143,13 +145,16 @@ pub struct Tcb {
     pub generation: u32,
     /// Maximum segment size: 1460 on a 1500-byte path, lowered by ICMP fragmentation needed.
     pub mss: u16,
-    /// First sequence number of the request (client side), for retransmission.
+    /// First sequence number of the request: client, the one it sends (for
+    /// retransmission); server, the one it is receiving.
     pub req_seq: u32,
     pub is_client: bool,
     /// Client: this connection's request size. Server: a request is being served.
     pub req_len: u16,
     /// Client: requests still to send after the current one.
     pub left: u16,
+    /// When this socket acknowledges what it receives (quick, delayed, pingpong).
+    pub ack: ack::Ack,
 }
 
 /// Key of a connected socket: (protocol, local address, local port, remote address, remote port).

@@ -19,7 +19,7 @@ const SMALL: &str = r#"Sweep(
     seeds: 2,
     vary: [
         Mode([("nat", "bottleneck-nat"), ("dr", "bottleneck-dr")]),
-        Rate([4000, 20000]),
+        Rate([4000, 16000]),
     ],
     x: "rate",
     series: "mode",
@@ -69,7 +69,7 @@ fn nat_director_saturates_before_dr() {
             "NAT costs the director more per connection"
         );
     }
-    for (nat, dr) in at("nat", "20000").iter().zip(at("dr", "20000")) {
+    for (nat, dr) in at("nat", "16000").iter().zip(at("dr", "16000")) {
         assert!(nat.director_cpu.unwrap() > 0.95, "NAT director saturated: {:?}", nat.director_cpu);
         assert!(dr.director_cpu.unwrap() < 0.95, "DR director not saturated: {:?}", dr.director_cpu);
         assert!(nat.summary.drops.get("backlog_full").copied().unwrap_or(0) > 0);

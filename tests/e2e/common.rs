@@ -17,6 +17,12 @@ pub fn run(name: &str) -> Run {
     run_loaded(&l)
 }
 
+/// Runs a scenario given as RON text (`origin` names it in errors).
+pub fn run_text(origin: &str, text: &str) -> Run {
+    let l = lvsim::scenario::parse(origin, text).unwrap_or_else(|e| panic!("{}", e.render()));
+    run_loaded(&l)
+}
+
 fn run_loaded(l: &lvsim::scenario::Loaded) -> Run {
     let mut engine = l.build().unwrap_or_else(|e| panic!("{}", e.render()));
     let rec = Rc::new(RefCell::new(VecRecorder::default()));
