@@ -680,3 +680,80 @@ pub fn kernel_diff(
     }
     Ok(rows.iter().all(crate::lab::diff::Row::agrees))
 }
+
+/// Options of `lvsim kernel-diff --sched`.
+#[derive(Clone, Copy, Debug)]
+pub struct SchedDiff {
+    /// Scripts per scheduler.
+    pub scripts: usize,
+    pub seed: u64,
+    pub json: bool,
+}
+
+/// `lvsim kernel-diff --sched`: random scheduler scripts on lvsim and in the kernel VM (one
+/// boot per scheduler), pick lists compared. With `replay`, the scripts and the kernel's
+/// picks come from `DIR/NAME.kernel.txt` (a kept output or a fixture), not the generator.
+pub fn kernel_diff_sched(
+    names: &[String],
+    o: &SchedDiff,
+    harness: Option<&Path>,
+    keep: Option<&Path>,
+    replay: Option<&Path>,
+) -> Result<bool, String> {
+    use crate::lab::sched;
+    let names: Vec<String> = if names.is_empty() {
+        sched::SCHEDULERS.iter().map(ToString::to_string).collect()
+    } else {
+        for n in names {
+            if !sched::SCHEDULERS.contains(&n.as_str()) {
+                return Err(format!(
+                    "error: no scheduler {n:?} in Linux 6.1\n  help: one of {}\n",
+                    sched::SCHEDULERS.join(", ")
+                ));
+            }
+        }
+        names.to_vec()
+    };
+    let harness = if replay.is_some() { None } else { Some(crate::lab::vm::harness_dir(harness)?) };
+    if !o.json {
+        print!("{}", sched::table_head());
+    }
+    let mut rows = Vec::new();
+    for name in &names {
+        let output = match (replay, &harness) {
+            (Some(dir), _) => {
+                let p = dir.join(format!("{name}.kernel.txt"));
+                std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}\n", p.display()))?
+            }
+            (None, Some(h)) => {
+                let batch = sched::batch(name, o.seed, o.scripts);
+                let script = sched::lab(name, o.seed, &batch);
+                let started = std::time::Instant::now();
+                let me = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}\n"))?;
+                let output = crate::lab::vm::run(h, &me, &script, sched::timeout(batch.len()))?;
+                eprintln!("{name}: {} scripts in the VM in {:.0} s", batch.len(), started.elapsed().as_secs_f64());
+                if let Some(dir) = keep {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}\n", dir.display()))?;
+                    let _ = std::fs::write(dir.join(format!("{name}.lab.sh")), &script);
+                    let _ = std::fs::write(dir.join(format!("{name}.kernel.txt")), &output);
+                }
+                output
+            }
+            (None, None) => return Err("error: no kernel harness\n".into()),
+        };
+        let runs = sched::parse_output(&output);
+        if runs.is_empty() {
+            return Err(format!("error: {name}: the kernel's output holds no script\n{output}"));
+        }
+        let row = sched::row(name, &sched::compare(&runs));
+        if !o.json {
+            print!("{}", sched::table_line(&row));
+            let _ = io::stdout().flush();
+        }
+        rows.push(row);
+    }
+    if o.json {
+        println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+    }
+    Ok(rows.iter().all(|r| r.agree == r.scripts))
+}

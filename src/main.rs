@@ -159,9 +159,14 @@ enum Cmd {
     /// Run scenarios on lvsim and as labs on the real kernel (kernel/run.sh: Linux 6.1 under
     /// QEMU), and compare frames per segment, who served each connection, ARP caches,
     /// routes and the ipvsadm tables. Exit status 1 when an aspect differs.
+    ///
+    /// With --sched: random scheduler scripts instead (connects, closes, weight and threshold
+    /// edits, server additions and deletions, persistence, sh/mh flags), each run by
+    /// `lvsim sched --script` and as real connections in the VM (one boot per scheduler);
+    /// the pick lists are compared. NAMES are schedulers (default: all 13 of Linux 6.1).
     KernelDiff {
-        /// Embedded scenario names or .ron paths.
-        #[arg(required_unless_present_any = ["arp", "all"])]
+        /// Embedded scenario names or .ron paths; with --sched, scheduler names.
+        #[arg(required_unless_present_any = ["arp", "all", "sched"], value_name = "SCENARIOS|NAMES")]
         scenarios: Vec<String>,
         /// Every embedded scenario the suite runs (load scenarios with more than 50
         /// connections are listed as skipped, with the reason).
@@ -170,6 +175,13 @@ enum Cmd {
         /// Also the ARP matrix: arp_ignore 0-8 x arp_announce 0-2 x VIP on lo or eth0.
         #[arg(long)]
         arp: bool,
+        /// Compare schedulers' picks instead of scenarios.
+        #[arg(long, conflicts_with_all = ["all", "arp", "markdown"])]
+        sched: bool,
+        /// With --sched: scripts per scheduler.
+        #[arg(long, default_value_t = 20, requires = "sched")]
+        scripts: usize,
+        /// The scenario's seed; with --sched, the scripts' seed (default 1).
         #[arg(long)]
         seed: Option<u64>,
         /// The harness directory (default: ./kernel).
@@ -182,7 +194,7 @@ enum Cmd {
         #[arg(long, value_name = "LANG", value_parser = ["en", "zh"])]
         markdown: Option<String>,
         /// Keep each lab script and the kernel's raw output in DIR (as NAME.lab.sh and
-        /// NAME.kernel.txt).
+        /// NAME.kernel.txt; NAME is the scheduler with --sched).
         #[arg(long, value_name = "DIR")]
         keep: Option<PathBuf>,
         /// Compare with kernel outputs kept earlier (DIR/NAME.kernel.txt) instead of
@@ -254,6 +266,16 @@ enum AgentCmd {
         /// T:PORT,... (seconds after t0, source port).
         #[arg(long)]
         plan: String,
+    },
+    /// Drive one `lvsim sched --script` case on this kernel: real TCP connections from the
+    /// script's addresses and ports, ipvsadm in the director's namespace; prints the picks
+    /// read from ipvsadm -Lnc as `lvsim sched --script` prints them.
+    Sched {
+        #[arg(long, value_name = "FILE")]
+        script: PathBuf,
+        /// The director's network namespace (default: this one).
+        #[arg(long, value_name = "NS")]
+        director: Option<String>,
     },
     /// Sleep until t0 + AT seconds.
     Wait {
@@ -408,7 +430,15 @@ fn main() -> ExitCode {
         Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
         Some(Cmd::Sweep { sweep, out, threads }) => cli::sweep(&sweep, &out, threads),
         Some(Cmd::Lab { scenario, out, seed }) => cli::lab(&scenario, seed, out.as_deref()),
-        Some(Cmd::KernelDiff { mut scenarios, all, arp, seed, harness, json, markdown, keep, replay }) => {
+        Some(Cmd::KernelDiff { scenarios, sched: true, scripts, seed, harness, json, keep, replay, .. }) => {
+            let opts = cli::SchedDiff { scripts, seed: seed.unwrap_or(1), json };
+            match cli::kernel_diff_sched(&scenarios, &opts, harness.as_deref(), keep.as_deref(), replay.as_deref()) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::FAILURE,
+                Err(e) => Err(e),
+            }
+        }
+        Some(Cmd::KernelDiff { mut scenarios, all, arp, seed, harness, json, markdown, keep, replay, .. }) => {
             if all {
                 for (name, r) in lvsim::lab::suite() {
                     match r {
@@ -458,6 +488,7 @@ fn agent(cmd: AgentCmd) -> Result<(), String> {
                 end,
             })
         }
+        AgentCmd::Sched { script, director } => lvsim::lab::agent_sched::run(&script, director.as_deref()),
         AgentCmd::Wait { t0, at } => {
             agent::wait_until(t0, at);
             Ok(())

@@ -17,9 +17,11 @@
 //! the same format).
 
 pub mod agent;
+pub mod agent_sched;
 pub mod arp;
 pub mod decode;
 pub mod diff;
+pub mod sched;
 pub mod vm;
 
 use crate::engine::{Capture, Engine};

@@ -8,6 +8,7 @@ mod dr;
 mod errors;
 mod exercises;
 mod hooks;
+mod kernel_sched;
 mod listings;
 mod nat;
 mod scenarios;
