@@ -74,7 +74,7 @@ pub fn serve(name: &str, tcp: &[u16], udp: &[SocketAddrV4], response: u16) -> Re
         let s = UdpSocket::bind(addr).map_err(|e| format!("bind udp {addr}: {e}"))?;
         let body = response_body(name, response);
         threads.push(thread::spawn(move || {
-            let mut buf = [0u8; 65536];
+            let mut buf = vec![0u8; 65536];
             while let Ok((_, from)) = s.recv_from(&mut buf) {
                 let _ = s.send_to(&body, from);
             }

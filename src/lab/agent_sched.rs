@@ -255,7 +255,9 @@ pub fn run(path: &std::path::Path, ns: Option<&str>) -> Result<(), String> {
                 }
             }
             Event::Close { conn } => {
-                let Some((c, v, open)) = conns.get_mut(conn) else { return Err(format!("events[{i}]: no connect {conn}\n")) };
+                let Some((c, v, open)) = conns.get_mut(conn) else {
+                    return Err(format!("events[{i}]: no connect {conn}\n"));
+                };
                 let (c, v) = (*c, *v);
                 let Some((s, dest)) = open.take() else { continue };
                 drop(s);

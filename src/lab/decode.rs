@@ -240,8 +240,6 @@ mod tests {
         // lvsim's first DR SYN, emitted as bytes and read back: the fields are those
         // `tcpdump -e -n` shows for the same frame in the kernel lab
         // (`172.16.0.10.47726 > 10.0.0.100.80: Flags [S] ... length 0`), in our order.
-        let l = crate::scenario::load("dr").unwrap();
-        let mut e = l.build().unwrap();
         struct C(std::rc::Rc<std::cell::RefCell<PcapWriter<Vec<u8>>>>);
         impl crate::engine::Capture for C {
             fn frame(&mut self, seg: u16, t: crate::sim::SimTime, f: &crate::packet::Frame) {
@@ -250,6 +248,8 @@ mod tests {
                 }
             }
         }
+        let l = crate::scenario::load("dr").unwrap();
+        let mut e = l.build().unwrap();
         let w = std::rc::Rc::new(std::cell::RefCell::new(PcapWriter::new(Vec::new()).unwrap()));
         e.set_capture(Box::new(C(w.clone())));
         e.run();

@@ -293,16 +293,48 @@ pub fn table(rows: &[Row]) -> String {
     let mut s = String::new();
     let w = rows.iter().map(|r| r.scenario.len()).max().unwrap_or(8).max(8);
     let a = rows.iter().map(|r| r.aspect.len()).max().unwrap_or(6).max(6);
-    s.push_str(&format!("{:<w$}  {:<a$}  result\n", "scenario", "aspect"));
+    let _ = writeln!(s, "{:<w$}  {:<a$}  result", "scenario", "aspect");
     for r in rows {
         match &r.differ {
-            None => s.push_str(&format!("{:<w$}  {:<a$}  agree\n", r.scenario, r.aspect)),
+            None => {
+                let _ = writeln!(s, "{:<w$}  {:<a$}  agree", r.scenario, r.aspect);
+            }
             Some((l, k)) => {
-                s.push_str(&format!("{:<w$}  {:<a$}  DIFFER\n", r.scenario, r.aspect));
-                s.push_str(&format!("{:<w$}  {:<a$}    lvsim:  {l}\n", "", ""));
-                s.push_str(&format!("{:<w$}  {:<a$}    kernel: {k}\n", "", ""));
+                let _ = writeln!(s, "{:<w$}  {:<a$}  DIFFER", r.scenario, r.aspect);
+                let _ = writeln!(s, "{:<w$}  {:<a$}    lvsim:  {l}", "", "");
+                let _ = writeln!(s, "{:<w$}  {:<a$}    kernel: {k}", "", "");
             }
         }
+    }
+    s
+}
+
+/// The agreement table for docs/real-lab.md (generated, never typed): one line per
+/// scenario with how many aspects agree and which differ. `zh` gives the Chinese header.
+pub fn markdown(rows: &[Row], zh: bool) -> String {
+    let mut s = String::new();
+    if zh {
+        s.push_str("| 场景 | 比较项 | 一致 | 不一致的比较项 |\n|---|---:|---:|---|\n");
+    } else {
+        s.push_str("| scenario | aspects | agree | differing aspects |\n|---|---:|---:|---|\n");
+    }
+    let mut names: Vec<&str> = rows.iter().map(|r| r.scenario.as_str()).collect();
+    names.dedup();
+    let (mut all, mut ok) = (0, 0);
+    for n in &names {
+        let mine: Vec<&Row> = rows.iter().filter(|r| r.scenario == *n).collect();
+        let agree = mine.iter().filter(|r| r.agrees()).count();
+        let differ: Vec<String> = mine.iter().filter(|r| !r.agrees()).map(|r| format!("`{}`", r.aspect)).collect();
+        all += mine.len();
+        ok += agree;
+        let _ = writeln!(s, "| `{n}` | {} | {agree} | {} |", mine.len(), differ.join(", "));
+    }
+    let full = names.iter().filter(|n| rows.iter().filter(|r| r.scenario == **n).all(Row::agrees)).count();
+    if zh {
+        let _ = writeln!(s, "\n{} 个场景中 {full} 个完全一致；{all} 个比较项中 {ok} 个一致。", names.len());
+    } else {
+        let _ =
+            writeln!(s, "\n{full} of {} scenarios agree on every aspect; {ok} of {all} aspects agree.", names.len());
     }
     s
 }
@@ -336,34 +368,4 @@ mod tests {
         assert_eq!(first_diff(&a, &b), Some(("#2: y".into(), "(nothing)".into())));
         assert_eq!(first_diff(&a, &a), None);
     }
-}
-
-/// The agreement table for docs/real-lab.md (generated, never typed): one line per
-/// scenario with how many aspects agree and which differ. `zh` gives the Chinese header.
-pub fn markdown(rows: &[Row], zh: bool) -> String {
-    let mut s = String::new();
-    if zh {
-        s.push_str("| 场景 | 比较项 | 一致 | 不一致的比较项 |\n|---|---:|---:|---|\n");
-    } else {
-        s.push_str("| scenario | aspects | agree | differing aspects |\n|---|---:|---:|---|\n");
-    }
-    let mut names: Vec<&str> = rows.iter().map(|r| r.scenario.as_str()).collect();
-    names.dedup();
-    let (mut all, mut ok) = (0, 0);
-    for n in &names {
-        let mine: Vec<&Row> = rows.iter().filter(|r| r.scenario == *n).collect();
-        let agree = mine.iter().filter(|r| r.agrees()).count();
-        let differ: Vec<String> = mine.iter().filter(|r| !r.agrees()).map(|r| format!("`{}`", r.aspect)).collect();
-        all += mine.len();
-        ok += agree;
-        let _ = writeln!(s, "| `{n}` | {} | {agree} | {} |", mine.len(), differ.join(", "));
-    }
-    let full = names.iter().filter(|n| rows.iter().filter(|r| r.scenario == **n).all(Row::agrees)).count();
-    if zh {
-        let _ = writeln!(s, "\n{} 个场景中 {full} 个完全一致；{all} 个比较项中 {ok} 个一致。", names.len());
-    } else {
-        let _ =
-            writeln!(s, "\n{full} of {} scenarios agree on every aspect; {ok} of {all} aspects agree.", names.len());
-    }
-    s
 }

@@ -376,8 +376,10 @@ pub fn lab(sched: &str, seed: u64, scripts: &[(String, Script)]) -> String {
     let _ = writeln!(w, "LVSIM=${{LVSIM:-$here/lvsim}}; [ -x \"$LVSIM\" ] || LVSIM=lvsim");
     let _ = writeln!(w, "export LD_LIBRARY_PATH=\"$here${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}}\"");
     let _ = writeln!(w, "OUT=${{OUT:-$(mktemp -d /tmp/lvsim-sched.XXXXXX)}}; mkdir -p \"$OUT\"");
-    let _ =
-        writeln!(w, "[ \"$(id -u)\" = 0 ] || {{ echo 'lvsim sched lab: run as root (it creates namespaces)' >&2; exit 1; }}");
+    let _ = writeln!(
+        w,
+        "[ \"$(id -u)\" = 0 ] || {{ echo 'lvsim sched lab: run as root (it creates namespaces)' >&2; exit 1; }}"
+    );
     let _ = writeln!(w, "nsx() {{ _n=$1; shift; ip netns exec \"$_n\" \"$@\"; }}");
     let rs_names: Vec<String> = (0..n_rs).map(|i| format!("lvs-rs{}", 11 + i)).collect();
     let _ = writeln!(
@@ -480,9 +482,8 @@ pub fn parse_output(text: &str) -> Vec<KernelRun> {
                 other.push(b.to_string());
             }
         }
-        let picks = picks.unwrap_or_else(|| {
-            Err(if other.is_empty() { "no picks printed".to_string() } else { other.join(" / ") })
-        });
+        let picks = picks
+            .unwrap_or_else(|| Err(if other.is_empty() { "no picks printed".to_string() } else { other.join(" / ") }));
         runs.push(KernelRun { name: name.to_string(), script: script.unwrap_or_default(), picks, notes });
     }
     runs
@@ -610,7 +611,10 @@ mod tests {
                             // Never one whose server (as lvsim picked it) is deleted now.
                             if let Some(srv) = picks[conn] {
                                 let a = addrs[srv];
-                                assert!(addrs.iter().zip(&present).any(|(b, p)| *b == a && *p), "{s} {i}: close {conn}");
+                                assert!(
+                                    addrs.iter().zip(&present).any(|(b, p)| *b == a && *p),
+                                    "{s} {i}: close {conn}"
+                                );
                             }
                         }
                         Event::SetWeight { server, .. } => assert!(present[server]),
@@ -654,7 +658,11 @@ mod tests {
         assert!(has(&|e| matches!(e, Event::EditServer { .. })));
         assert!(has(&|e| matches!(e, Event::AddServer { .. })));
         assert!(has(&|e| matches!(e, Event::DelServer { .. })));
-        assert!(all.iter().any(|s| s.events.iter().any(|e| matches!(e, Event::AddServer { addr, .. } if s.servers.iter().any(|v| v.addr == *addr)))));
+        assert!(all.iter().any(|s| {
+            s.events
+                .iter()
+                .any(|e| matches!(e, Event::AddServer { addr, .. } if s.servers.iter().any(|v| v.addr == *addr)))
+        }));
         assert!(all.iter().any(|s| s.persistence.is_some_and(|p| p.netmask.is_some())));
         assert!(all.iter().any(|s| s.persistence.is_some_and(|p| p.netmask.is_none())));
         assert!(all.iter().any(|s| s.servers.iter().any(|v| v.x > 0)));

@@ -1,6 +1,7 @@
 //! Runs a lab script in the project's QEMU harness (`kernel/run.sh`: Debian's Linux 6.1
 //! with IPVS, booted for one lab) and returns the lab's output.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,7 +23,7 @@ pub fn harness_dir(given: Option<&Path>) -> Result<PathBuf, String> {
 /// process.
 fn agent_binary(tmp: &Path, me: &Path) -> Result<PathBuf, String> {
     let out = tmp.join("lvsim");
-    let stripped = Command::new("strip").arg("-o").arg(&out).arg(&me).status().is_ok_and(|s| s.success());
+    let stripped = Command::new("strip").arg("-o").arg(&out).arg(me).status().is_ok_and(|s| s.success());
     if !stripped {
         std::fs::copy(me, &out).map_err(|e| format!("copying {}: {e}\n", me.display()))?;
     }
@@ -79,9 +80,10 @@ pub fn run_many(
         if script.contains("LVSIM_CASE_EOF") {
             return Err(format!("lab {name}: its script contains the driver's heredoc marker\n"));
         }
-        driver.push_str(&format!(
+        let _ = write!(
+            driver,
             "cat > /tmp/case{i}.sh <<'LVSIM_CASE_EOF'\n{script}LVSIM_CASE_EOF\necho '@@@@ case {name}'\nOUT=/tmp/out{i} sh /tmp/case{i}.sh\necho '@@@@ done'\n"
-        ));
+        );
     }
     let out = run(harness, lvsim, &driver, timeout)?;
     let mut res = Vec::new();

@@ -214,7 +214,9 @@ fn bridge_floods_the_newest_port_first_so_the_last_host_wins_the_arp_race() {
     let r = run("dr-no-arp-fix");
     let replies: Vec<Value> = r
         .frames("router", Stage::Rx)
-        .filter(|s| field(s, "arp.opcode") == Some(Value::Num(2)) && field(s, "arp.src.proto_ipv4") == Some(ip("10.0.0.100")))
+        .filter(|s| {
+            field(s, "arp.opcode") == Some(Value::Num(2)) && field(s, "arp.src.proto_ipv4") == Some(ip("10.0.0.100"))
+        })
         .filter_map(|s| field(s, "arp.src.hw_mac"))
         .collect();
     let mac = |h: &str| Value::Mac(r.host(h).ifaces[1].mac);
@@ -241,11 +243,12 @@ fn time_exceeded_for_a_syn_aborts_the_connect_at_once() {
     //   203.0.113.10.51661 > 10.0.0.100.80: Flags [S], seq 1472333768
     let r = run("dr-other-segment");
     let c = &r.engine.metrics.clients[0];
-    assert_eq!((c.started, c.unreachable, c.timed_out, c.completed), (4, 4, 0, 0), "each connect failed once, as unreachable");
-    let syns = r
-        .frames("client1", Stage::Tx)
-        .filter(|s| field(s, "tcp.flags") == Some(Value::Hex16(0x0002)))
-        .count();
+    assert_eq!(
+        (c.started, c.unreachable, c.timed_out, c.completed),
+        (4, 4, 0, 0),
+        "each connect failed once, as unreachable"
+    );
+    let syns = r.frames("client1", Stage::Tx).filter(|s| field(s, "tcp.flags") == Some(Value::Hex16(0x0002))).count();
     assert_eq!(syns, 4, "one SYN per connection, no retransmission");
     let errors = r.frames("client1", Stage::Rx).filter(|s| field(s, "icmp.type") == Some(Value::Num(11))).count();
     assert_eq!(errors, 4, "one time exceeded per connection");
