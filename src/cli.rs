@@ -627,7 +627,15 @@ pub fn kernel_diff(
     replay: Option<&Path>,
 ) -> Result<bool, String> {
     let harness = if replay.is_some() { None } else { Some(crate::lab::vm::harness_dir(harness)?) };
-    let mut loaded = names.iter().map(|n| load(n)).collect::<Result<Vec<_>, _>>()?;
+    // A name of an ARP matrix case (`arp-i1-a2-lo`) selects that case alone.
+    let arp_cases = crate::lab::arp::cases();
+    let mut loaded = names
+        .iter()
+        .map(|n| match arp_cases.iter().find(|(name, _)| name == n) {
+            Some((name, src)) => scenario::parse(&format!("{name}.ron"), src).map_err(|e| e.render()),
+            None => load(n),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     if arp {
         for (name, src) in crate::lab::arp::cases() {
             loaded.push(scenario::parse(&format!("{name}.ron"), &src).map_err(|e| e.render())?);

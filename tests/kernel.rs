@@ -18,7 +18,17 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 /// (scenario, aspect) pairs that differ, and why. Keep in step with docs/real-lab.md.
-const KNOWN: &[(&str, &str, &str)] = &[];
+const KNOWN: &[(&str, &str, &str)] = &[
+    // The kernel's director relays the real server's ICMP error about a tunnelled packet
+    // to the client (ip_vs_in_icmp); lvsim does not relay it yet.
+    ("tun-tunl0-down", "frames lan", "ICMP relay of tunnelled packets (ip_vs_in_icmp) not simulated"),
+    ("tun-tunl0-down", "frames wan", "ICMP relay of tunnelled packets (ip_vs_in_icmp) not simulated"),
+    ("tun-tunl0-down", "served", "the client gets ICMP 3/3 from the VIP in the kernel, nothing in lvsim"),
+    ("tun-tunl0-down", "neigh router", "the router forwarded that ICMP, so its entry for the client is DELAY"),
+    // Under software emulation `ipvsadm -e` at 150 ms finished after the 200 ms connection
+    // started: the kept run says nothing about order there (its other aspects agree).
+    ("dr-quiesce", "timing", "the VM ran the at: command late"),
+];
 
 /// The suite and the ARP matrix; `arp_every` keeps every n-th ARP case (the live test
 /// takes a fixed third of them, to stay within CI's 20 minutes of VM time).
