@@ -7,7 +7,7 @@
 //! `ipvs::script::run` must give the same pick lists: the expected values were not
 //! written by hand or by lvsim, so agreement means lvsim schedules as the kernel does.
 
-use lvsim::lab::sched::{SCHEDULERS, compare, parse_output, show};
+use lvsim::lab::sched::{SCHEDULERS, batch, compare, lab, parse_output, show, timeout};
 use std::path::Path;
 
 fn fixture(name: &str) -> String {
@@ -75,4 +75,23 @@ fn the_kernel_uses_the_totalconns_overhead() {
     assert_eq!(lvsim::ipvs::script::run(&runs[0].script).unwrap(), kernel);
     let classic = runs[0].script.replace("\"overhead\":\"totalconns\"", "\"overhead\":\"inactconns\"");
     assert_ne!(lvsim::ipvs::script::run(&classic).unwrap(), kernel);
+}
+
+#[test]
+#[ignore = "boots the kernel VM (bash kernel/setup.sh first); about 1 min a scheduler"]
+fn live_kernel_sched() {
+    // Fresh scripts (seed 2, not the fixtures' seed 1) through the whole pipeline: the lab,
+    // the VM, `lvsim agent sched`, the parse and the comparison. Every script must come back
+    // from the kernel with picks, and they must agree with lvsim's.
+    let harness = lvsim::lab::vm::harness_dir(None).unwrap();
+    let lvsim_bin = Path::new(env!("CARGO_BIN_EXE_lvsim"));
+    for name in ["rr", "wrr", "wlc", "lblcr", "sh", "mh"] {
+        let scripts = batch(name, 2, 3);
+        let out = lvsim::lab::vm::run(&harness, lvsim_bin, &lab(name, 2, &scripts), timeout(scripts.len())).unwrap();
+        let runs = parse_output(&out);
+        assert_eq!(runs.len(), scripts.len(), "{name}: {out}");
+        for o in compare(&runs) {
+            assert!(o.agrees(), "{}: lvsim {} kernel {}", o.name, show(&o.lvsim), show(&o.kernel));
+        }
+    }
 }
