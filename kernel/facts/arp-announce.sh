@@ -9,7 +9,7 @@
 # ARP state carries over. The client makes one connection; the real server's SYN-ACK
 # (source VIP) is the packet queued while it resolves 10.0.0.1, and the capture
 # shows the "who-has 10.0.0.1 tell X" it broadcasts (X = the sender IP).
-#   cd /work/shared/kernel-vm && ./run.sh /work/wt-facts/kernel/facts/arp-announce.sh 90
+#   bash kernel/run.sh kernel/facts/arp-announce.sh 90
 set -eu
 
 nsx() { _n="$1"; shift; ip netns exec "$_n" "$@"; }

@@ -19,7 +19,7 @@
 # Last, for comparison, net.ipv4.neigh.default.locktime (neighbour parameters get the
 # same "set" marking; neigh.default exists only in the initial namespace, so this
 # part uses two veth pairs there): written before / after ip addr add.
-#   cd /work/shared/kernel-vm && ./run.sh /work/wt-facts/kernel/facts/conf-default.sh 90
+#   bash kernel/run.sh kernel/facts/conf-default.sh 90
 set -eu
 
 nsx() { _n="$1"; shift; ip netns exec "$_n" "$@"; }

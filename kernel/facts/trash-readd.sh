@@ -12,7 +12,7 @@
 #           re-added: does a server without entries also come back with its counters?
 # --stats is read 2.2 s after the last change (the 2-second estimator folds the
 # per-CPU counters in).
-#   cd /work/shared/kernel-vm && ./run.sh /work/wt-facts/kernel/facts/trash-readd.sh 120
+#   bash kernel/run.sh kernel/facts/trash-readd.sh 120
 set -eu
 VIP=10.0.0.100
 VIP2=10.0.0.101

@@ -2,8 +2,8 @@
 # Fact 1: wrr with weights 4,3,2 (rs1, rs2, rs3 added in that order with
 # ipvsadm -a), 18 connections that each close at once (busybox wget), LVS-DR.
 # Shows the real kernel's pick order: rs3 rs2 rs1 rs1 rs2 rs1 rs3 rs2 rs1, twice.
-# Copied from /work/shared/kernel-vm/examples/sched.sh with the one case fixed.
-#   cd /work/shared/kernel-vm && ./run.sh /work/wt-facts/kernel/facts/wrr-432.sh 120
+# Adapted from the reference scheduler lab, with the one case fixed.
+#   bash kernel/run.sh kernel/facts/wrr-432.sh 120
 set -eu
 
 nsx() { _n="$1"; shift; ip netns exec "$_n" "$@"; }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # TCP ACK lab for lvsim, run inside the kernel-vm (Linux 6.1):
-#   cd /work/shared/kernel-vm && LAB_FILES=/tmp/tcplab ./run.sh /work/wt-tcp/kernel/tcp/acks.sh 120
+#   bash kernel/run.sh kernel/tcp/acks.sh 120 /tmp/tcplab
 # (tcplab = kernel/tcp/tcplab.rs, built with
 #   rustc -O --edition 2021 -C target-feature=+crt-static -C strip=symbols -o /tmp/tcplab tcplab.rs)
 #
