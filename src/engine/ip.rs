@@ -221,7 +221,7 @@ impl Engine {
     }
 
     /// INPUT: IPVS (LOCAL_IN 99) and rules in priority order, then local delivery.
-    fn local_in(&mut self, h: HostId, iif: IfIndex, mut pkt: Packet) -> Outcome {
+    pub(super) fn local_in(&mut self, h: HostId, iif: IfIndex, mut pkt: Packet) -> Outcome {
         match self.nf_hook(h, HookPoint::Input, iif, &mut pkt) {
             Hooked::Accept => self.local_deliver(h, iif, pkt),
             Hooked::Drop(r) => Outcome::Dropped(r),
@@ -674,7 +674,10 @@ impl Engine {
                     pkt.ip.dst
                 );
                 self.metrics.hosts[h as usize].ip_packets += 1;
-                let _ = self.local_in(h, lo, pkt);
+                // loopback_xmit hands the packet to netif_rx: it is received in a later
+                // softirq, never inside the sender's own call (which may still be using
+                // its socket).
+                self.schedule_in(SimDuration::ZERO, Event::Loopback { host: h, pkt });
                 true
             }
             Lookup::Unreachable => {

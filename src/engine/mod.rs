@@ -57,6 +57,10 @@ pub enum Event {
     ServiceDone { app: AppId, job: crate::workload::Job },
     /// Batch runs: sample the counters for the time series.
     Sample,
+    /// A packet a host sent to one of its own addresses reaches its stack over `lo`
+    /// (`loopback_xmit` → `netif_rx`: queued to the backlog and received in the next
+    /// softirq, after the sender's code path has returned).
+    Loopback { host: HostId, pkt: crate::packet::Packet },
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -272,6 +276,9 @@ impl Engine {
             Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
             Event::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
             Event::TcpDelack { tcb } => self.tcp_delack(tcb),
+            Event::Loopback { host, pkt } => {
+                let _ = self.local_in(host, 0, pkt);
+            }
         }
         Some(t)
     }

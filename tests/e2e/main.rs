@@ -10,6 +10,7 @@ mod exercises;
 mod hooks;
 mod kernel_sched;
 mod listings;
+mod local_tcp;
 mod nat;
 mod scenarios;
 mod schedulers;
