@@ -69,13 +69,13 @@ impl SimDuration {
         }
         let int: u64 =
             if int.is_empty() { 0 } else { int.parse().map_err(|_| format!("a number, found \"{num}\""))? };
-        let mut ns =
-            int.checked_mul(scale).ok_or_else(|| format!("a duration that fits in 584 years, found \"{s}\""))?;
+        let too_long = || format!("a duration that fits in 584 years (2^64 ns), found \"{s}\"");
+        let mut ns = int.checked_mul(scale).ok_or_else(too_long)?;
         let mut place = scale;
         for c in frac.chars() {
             let d = c.to_digit(10).ok_or_else(|| format!("a number, found \"{num}\""))? as u64;
             place /= 10;
-            ns += d * place;
+            ns = ns.checked_add(d * place).ok_or_else(too_long)?;
         }
         Ok(SimDuration(ns))
     }
@@ -151,6 +151,17 @@ mod tests {
         assert_eq!(SimDuration::parse("0.001ms"), Ok(SimDuration::from_nanos(1000)));
         assert!(SimDuration::parse("10 parsecs").is_err());
         assert!(SimDuration::parse("s").is_err());
+    }
+
+    #[test]
+    fn overflowing_durations_are_refused_not_wrapped() {
+        // u64::MAX ns is 18446744073.709551615 s: the integer part alone fits, so only the
+        // fraction pushes "18446744073.9s" over; it used to wrap to 0.19 s.
+        assert_eq!(SimDuration::parse("18446744073.709551615s"), Ok(SimDuration(u64::MAX)));
+        assert!(SimDuration::parse("18446744073.709551616s").is_err());
+        assert!(SimDuration::parse("18446744073.9s").is_err());
+        assert!(SimDuration::parse("18446744074s").is_err());
+        assert!(SimDuration::parse("99999999999999999999ns").is_err());
     }
 
     #[test]
