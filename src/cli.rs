@@ -403,7 +403,7 @@ pub mod exercise {
 
     /// The student named in `exercise.txt` next to the submission, or on the sheet.
     fn meta_student(dir: &Path) -> Option<String> {
-        let text = std::fs::read_to_string(dir.join("exercise.txt")).ok()?;
+        let text = ex::submission::read(dir, &dir.join("exercise.txt")).ok()?;
         text.lines()
             .find_map(|l| l.split_once('=').filter(|(k, _)| k.trim() == "student").map(|(_, v)| v.trim().to_string()))
     }
@@ -421,7 +421,7 @@ pub mod exercise {
         } else {
             (path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf), path.to_path_buf())
         };
-        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}\n", file.display()))?;
+        let text = ex::submission::read(&dir, &file).map_err(|e| e + "\n")?;
         let origin = file.display().to_string();
         let keys: Vec<&str> = src.raw.questions.iter().map(|q| q.key.as_str()).collect();
         let sheet =

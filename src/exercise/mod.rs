@@ -12,6 +12,7 @@
 pub mod answer;
 pub mod grade;
 pub mod schema;
+pub mod submission;
 pub mod text;
 pub mod variant;
 

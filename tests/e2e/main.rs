@@ -14,4 +14,5 @@ mod local_tcp;
 mod nat;
 mod scenarios;
 mod schedulers;
+mod submissions;
 mod tun;
