@@ -34,7 +34,7 @@ pub fn read(folder: &Path, file: &Path) -> Result<String, String> {
     };
     let meta = std::fs::metadata(&target).map_err(|e| format!("cannot read {shown}: {e}"))?;
     if !meta.is_file() {
-        let what = kind(&meta.file_type());
+        let what = kind(meta.file_type());
         return Err(format!("cannot read {shown}: it is {what}, not a regular file (submit the file itself)"));
     }
     if meta.len() > MAX_BYTES {
@@ -53,7 +53,7 @@ pub fn read(folder: &Path, file: &Path) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| format!("cannot read {shown}: not UTF-8 text ({e})"))
 }
 
-fn kind(t: &std::fs::FileType) -> &'static str {
+fn kind(t: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
