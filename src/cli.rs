@@ -488,6 +488,10 @@ pub mod exercise {
     }
 }
 
+/// The most time-series bins `lvsim run --bin` keeps (a 1 ns bin over 1 s would be 10⁹
+/// rows of every CSV, 2 GB of counters).
+pub const MAX_BINS: u64 = 100_000;
+
 /// `lvsim run SCENARIO --out DIR`: runs to the end with tracing off; writes summary.json,
 /// CSV tables and charts into `out`; prints a short table.
 pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Result<(), String> {
@@ -501,6 +505,17 @@ pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Resu
         ),
         None => None,
     };
+    if let (Some(b), Ok(d)) = (bin, crate::sim::SimDuration::parse(&l.scenario.duration)) {
+        let bins = d.as_nanos().div_ceil(b.as_nanos());
+        if bins > MAX_BINS {
+            return Err(format!(
+                "--bin: {} gives {bins} bins over the {} run; at most {MAX_BINS} are kept (each is a row of every CSV)\n  help: use --bin {} or longer\n",
+                bin.map(|b| b.to_string()).unwrap_or_default(),
+                l.scenario.duration,
+                crate::sim::SimDuration::from_nanos(d.as_nanos().div_ceil(MAX_BINS)),
+            ));
+        }
+    }
     let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render())?;
     let paths = crate::batch::write_run(&run, out).map_err(|e| format!("{e}\n"))?;
     print!("{}", crate::batch::output::table(&run));

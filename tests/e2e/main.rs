@@ -7,6 +7,7 @@ mod determinism;
 mod dr;
 mod errors;
 mod exercises;
+mod guards;
 mod hooks;
 mod kernel_sched;
 mod listings;
