@@ -107,6 +107,42 @@ impl Scheduler for Wrr {
                 stop = last;
             }
             pos = None;
+            self.skip_empty_levels(dests, &mut last_pass, &mut stop, restarted, last);
+        }
+    }
+}
+
+impl Wrr {
+    /// Jumps `cw` over the levels at which a full pass would take nobody, straight to the
+    /// highest level some non-OVERLOAD server reaches (at least 1). The kernel walks them
+    /// one pass per level, which with a weight of 2^31 behind an upper threshold is
+    /// billions of passes for one pick; the jump gives the same pick, cursor and `cw`.
+    /// Only levels above `di` are skipped, so the last-pass and `stop` logic sees the
+    /// same levels as the kernel's loop.
+    fn skip_empty_levels(
+        &mut self,
+        dests: &[Dest],
+        last_pass: &mut bool,
+        stop: &mut Option<usize>,
+        restarted: bool,
+        last: Option<usize>,
+    ) {
+        if self.cw <= self.di {
+            return;
+        }
+        let reach = dests.iter().filter(|d| !d.overloaded).map(|d| i64::from(d.weight)).max().unwrap_or(0).max(1);
+        if self.cw <= reach {
+            return;
+        }
+        // cw ≡ 1 (mod di) always, so the levels are cw, cw − di, ..., and the first one
+        // at or below `reach` is still ≥ 1.
+        let target = self.cw - (self.cw - reach + self.di - 1) / self.di * self.di;
+        if target >= 1 {
+            self.cw = target;
+            *last_pass = self.cw <= self.di;
+            if *last_pass && restarted && last.is_some() {
+                *stop = last;
+            }
         }
     }
 }
@@ -115,6 +151,86 @@ impl Scheduler for Wrr {
 mod tests {
     use super::*;
     use crate::schedulers::testutil::{ctx, dests};
+    use proptest::prelude::*;
+
+    /// `ip_vs_wrr_schedule` exactly as the kernel writes it (one pass per level), the
+    /// reference that the level skipping must agree with.
+    fn kernel_schedule(s: &mut Wrr, dests: &[Dest]) -> Option<usize> {
+        if s.mw == 0 {
+            return None;
+        }
+        let last = s.cl.and_then(|id| dests.iter().position(|d| d.id == id));
+        let mut pos = last;
+        let mut stop: Option<usize> = None;
+        let mut last_pass = false;
+        let mut restarted = false;
+        loop {
+            let from = pos.map_or(0, |p| p + 1);
+            for (i, d) in dests.iter().enumerate().skip(from) {
+                if !d.overloaded && i64::from(d.weight) >= s.cw {
+                    s.cl = Some(d.id);
+                    return Some(i);
+                }
+                if stop == Some(i) {
+                    s.cl = Some(d.id);
+                    return None;
+                }
+            }
+            s.cw -= s.di;
+            if s.cw <= 0 {
+                s.cw = s.mw;
+                if last_pass || last.is_none() {
+                    s.cl = None;
+                    return None;
+                }
+                restarted = true;
+            }
+            last_pass = s.cw <= s.di;
+            if last_pass && restarted && last.is_some() {
+                stop = last;
+            }
+            pos = None;
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn skipping_levels_picks_as_the_kernel_loop(
+            weights in proptest::collection::vec(0u32..300, 1..6),
+            overload in proptest::collection::vec(proptest::collection::vec(any::<bool>(), 6), 1..12),
+            scale in 1u32..40,
+        ) {
+            // Weights scaled by a common factor exercise di > 1; the OVERLOAD flags change
+            // between picks as an upper threshold would. Both sides start from the same state.
+            let mut d = dests(&weights.iter().map(|w| w * scale).collect::<Vec<_>>());
+            let mut fast = Wrr::default();
+            fast.init_service(&d);
+            let mut slow = fast.clone();
+            for flags in &overload {
+                for (x, &o) in d.iter_mut().zip(flags) {
+                    x.overloaded = o;
+                }
+                for _ in 0..3 {
+                    prop_assert_eq!(fast.schedule(&d, &ctx()), kernel_schedule(&mut slow, &d));
+                    prop_assert_eq!(fast.mark(), slow.mark());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_huge_weight_behind_its_threshold_is_one_step() {
+        // A has weight 2^31 − 1 and is OVERLOAD, B has 1: the kernel's loop would walk
+        // 2^31 levels to reach cw = 1 (issue 16 measured 4.4 s a pick). B is picked and cw
+        // is 1, as the loop would leave it.
+        let mut d = dests(&[i32::MAX as u32, 1]);
+        let mut s = Wrr::default();
+        s.init_service(&d);
+        // The list is in reverse order of adding: d[1] is A.
+        d[1].overloaded = true;
+        assert_eq!(picks(&mut s, &d, 3), [B, B, B]);
+        assert_eq!(s.mark(), (B, i64::from(i32::MAX), 1, 1));
+    }
 
     /// `n` picks as ids ("-" for none).
     fn picks(s: &mut Wrr, d: &[Dest], n: usize) -> Vec<Option<u32>> {
