@@ -10,7 +10,7 @@ use crate::trace::{self, Recorder, Step};
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 fn load(name: &str) -> Result<Loaded, String> {
@@ -525,8 +525,22 @@ pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Resu
 
 /// `lvsim sweep SWEEP --out DIR`: runs every point on `threads` threads (0: all cores)
 /// with a progress bar on stderr (only on a terminal); writes points.csv and charts.
-pub fn sweep(name: &str, out: &Path, threads: usize) -> Result<(), String> {
+pub fn sweep(name: &str, out: &Path, threads: usize, shard: Option<crate::batch::shard::Shard>) -> Result<(), String> {
     use std::io::IsTerminal;
+    if let Some(shard) = shard {
+        let part = crate::batch::shard::run(name, shard, threads, &|| {})?;
+        let file = crate::batch::shard::write(&part, out)?;
+        println!(
+            "slice {}/{}: points {}..{} of {}; wrote {}",
+            shard.k,
+            shard.n,
+            part.first,
+            part.first + part.results.len(),
+            part.total,
+            file.display()
+        );
+        return Ok(());
+    }
     let sw = crate::batch::sweep::load(name).map_err(|e| e.render())?;
     let n = sw.points.len() as u64;
     let bar =
@@ -541,9 +555,27 @@ pub fn sweep(name: &str, out: &Path, threads: usize) -> Result<(), String> {
     let results = crate::batch::sweep::run_with(&sw, threads, &|| bar.inc(1)).map_err(|e| e.render())?;
     bar.finish_and_clear();
     let wall = t0.elapsed().as_secs_f64();
-    let paths = crate::batch::sweep::write(&sw, &results, out).map_err(|e| format!("{e}\n"))?;
+    let how = format!("{} points in {wall:.1} s", results.len());
+    sweep_report(&sw, &results, out, &how)
+}
+
+/// `lvsim sweep merge SLICES... --out DIR`: the unsharded sweep's files from its slices.
+pub fn sweep_merge(slices: &[PathBuf], out: &Path) -> Result<(), String> {
+    let (sw, results) = crate::batch::shard::merge(slices).map_err(|e| e + "\n")?;
+    let how = format!("{} points merged from {} slice paths", results.len(), slices.len());
+    sweep_report(&sw, &results, out, &how)
+}
+
+/// Writes a finished sweep's files and prints its table.
+fn sweep_report(
+    sw: &crate::batch::sweep::Sweep,
+    results: &[crate::batch::sweep::PointResult],
+    out: &Path,
+    how: &str,
+) -> Result<(), String> {
+    let paths = crate::batch::sweep::write(sw, results, out).map_err(|e| format!("{e}\n"))?;
     let mut stdout = io::stdout().lock();
-    let _ = writeln!(stdout, "{} — {}: {} points in {wall:.1} s", sw.name, sw.spec.about, results.len());
+    let _ = writeln!(stdout, "{} — {}: {how}", sw.name, sw.spec.about);
     let names: Vec<&str> = sw.spec.vary.iter().map(crate::batch::sweep::Param::name).collect();
     let _ = writeln!(
         stdout,
@@ -556,7 +588,7 @@ pub fn sweep(name: &str, out: &Path, threads: usize) -> Result<(), String> {
         "dir cpu",
         "max/mean"
     );
-    for r in &results {
+    for r in results {
         let params: Vec<&str> = r.params.iter().map(|(_, v)| v.as_str()).collect();
         let c = &r.summary.clients;
         let _ = writeln!(

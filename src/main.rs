@@ -135,14 +135,22 @@ enum Cmd {
     },
     /// Run a parameter sweep (an embedded sweep name or a sweep .ron file) on all cores;
     /// write points.csv and charts across points into DIR.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Sweep {
-        sweep: String,
+        #[command(subcommand)]
+        action: Option<SweepCmd>,
+        #[arg(required = true)]
+        sweep: Option<String>,
         /// Output directory (created if missing).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
+        #[arg(long, value_name = "DIR", required = true)]
+        out: Option<PathBuf>,
         /// Worker threads (default 0: all cores). Results do not depend on it.
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Run only slice K of N (points total·(K−1)/N up to total·K/N) and write
+        /// DIR/shard-K-of-N.json for `lvsim sweep merge` (see docs/scale-out.md).
+        #[arg(long, value_name = "K/N")]
+        shard: Option<lvsim::batch::shard::Shard>,
     },
     /// Write the scenario as a POSIX sh script that builds it on a real Linux host
     /// (namespaces, bridges, veths with the scenario's MACs, the run: commands as written,
@@ -226,6 +234,20 @@ enum Cmd {
         /// (60 for the reference figure), with 1 thread and then all cores.
         #[arg(long, value_name = "SECS")]
         sweep: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SweepCmd {
+    /// Join the slices written by `lvsim sweep SPEC --shard K/N` (directories or
+    /// shard-K-of-N.json files) into the files the unsharded sweep writes, byte for byte.
+    /// Refuses slices of different sweeps or lvsim versions, and missing or repeated slices.
+    Merge {
+        #[arg(required = true, value_name = "DIR")]
+        slices: Vec<PathBuf>,
+        /// Output directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
 }
 
@@ -428,7 +450,11 @@ fn main() -> ExitCode {
             Err("lvsim sched: give either --script CASE.json or the compare subcommand\n".to_string())
         }
         Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
-        Some(Cmd::Sweep { sweep, out, threads }) => cli::sweep(&sweep, &out, threads),
+        Some(Cmd::Sweep { action: Some(SweepCmd::Merge { slices, out }), .. }) => cli::sweep_merge(&slices, &out),
+        Some(Cmd::Sweep { sweep: Some(sweep), out: Some(out), threads, shard, .. }) => {
+            cli::sweep(&sweep, &out, threads, shard)
+        }
+        Some(Cmd::Sweep { .. }) => unreachable!("clap requires SWEEP and --out without a subcommand"),
         Some(Cmd::Lab { scenario, out, seed }) => cli::lab(&scenario, seed, out.as_deref()),
         Some(Cmd::KernelDiff { scenarios, sched: true, scripts, seed, harness, json, keep, replay, .. }) => {
             let opts = cli::SchedDiff { scripts, seed: seed.unwrap_or(1), json };

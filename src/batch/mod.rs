@@ -10,6 +10,7 @@
 
 pub mod charts;
 pub mod output;
+pub mod shard;
 pub mod sweep;
 
 use crate::engine::Engine;
@@ -18,7 +19,7 @@ use crate::metrics::{FrameTotals, Histogram, fairness};
 use crate::scenario::{Loaded, ScenarioError};
 use crate::sim::SimDuration;
 use crate::workload::App;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Rounds to 4 decimals, so summaries read well and snapshot stably.
@@ -27,7 +28,7 @@ fn r4(x: f64) -> f64 {
 }
 
 /// What a run came to. Field order is the JSON order (`summary.json`).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub scenario: String,
     pub seed: u64,
@@ -46,7 +47,7 @@ pub struct Summary {
 }
 
 /// All clients together.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ClientSummary {
     /// Connections (TCP) or requests (UDP) started.
     pub started: u64,
@@ -64,7 +65,7 @@ pub struct ClientSummary {
     pub latency_ms: LatencySummary,
 }
 
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct LatencySummary {
     pub mean: Option<f64>,
     pub p50: Option<f64>,
@@ -87,7 +88,7 @@ impl LatencySummary {
 }
 
 /// One server application (a real server).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ServerSummary {
     /// The host's name (`host:port` when it runs several servers).
     pub name: String,
@@ -101,7 +102,7 @@ pub struct ServerSummary {
     pub weight_share: f64,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct FairnessSummary {
     /// Jain's index of the served counts (1 = all equal).
     pub jain: Option<f64>,
@@ -114,7 +115,7 @@ pub struct FairnessSummary {
 }
 
 /// One host.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct HostSummary {
     pub name: String,
     pub role: String,

@@ -153,7 +153,7 @@ pub struct Point {
 }
 
 /// The result of one point.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct PointResult {
     /// (parameter name, value label), in `vary` order.
     pub params: Vec<(String, String)>,
@@ -166,7 +166,7 @@ pub struct PointResult {
     pub director_link: f64,
 }
 
-fn load_sweep_text(name_or_path: &str) -> Result<(String, String), ScenarioError> {
+pub(crate) fn load_sweep_text(name_or_path: &str) -> Result<(String, String), ScenarioError> {
     if let Some((n, src)) = EMBEDDED.iter().find(|(n, _)| *n == name_or_path) {
         return Ok((format!("embedded:{n}"), (*src).to_string()));
     }

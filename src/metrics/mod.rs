@@ -42,7 +42,7 @@ pub struct SegCounters {
 
 /// What happened to every frame: `sent + replicated = delivered + forwarded + dropped +
 /// in flight` must hold at every instant.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FrameTotals {
     pub sent: u64,
     pub replicated: u64,

@@ -15,5 +15,6 @@ mod local_tcp;
 mod nat;
 mod scenarios;
 mod schedulers;
+mod shards;
 mod submissions;
 mod tun;
