@@ -265,14 +265,7 @@ impl Engine {
             Event::ConnTimers { host } => self.conn_timers_due(host),
             Event::ClientNext { app } => self.client_next(app),
             Event::Command { index } => self.run_command(index as usize),
-            Event::Estimate => {
-                for h in &mut self.hosts {
-                    if let Some(v) = h.ipvs.as_deref_mut() {
-                        v.estimate();
-                    }
-                }
-                self.schedule_in(ESTIMATOR_PERIOD, Event::Estimate);
-            }
+            Event::Estimate => self.estimation_timer(t),
             Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
             Event::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
             Event::TcpDelack { tcb } => self.tcp_delack(tcb),
@@ -281,6 +274,38 @@ impl Engine {
             }
         }
         Some(t)
+    }
+
+    /// `estimation_timer`: samples every IPVS estimator, and re-arms for the next multiple
+    /// of 2 s. When every estimator has settled (averages 0, counters unchanged), the
+    /// samples until some event moves a counter are no-ops, so the timer is re-armed for
+    /// the first multiple of 2 s after the next event instead (none if the agenda is
+    /// empty): an idle run costs nothing per 2 s. The skipped samples would have changed
+    /// nothing, and no event can be scheduled before the next one runs, so the result is
+    /// the same as sampling every 2 s.
+    fn estimation_timer(&mut self, now: SimTime) {
+        let mut settled = true;
+        for h in &mut self.hosts {
+            if let Some(v) = h.ipvs.as_deref_mut() {
+                v.estimate();
+                settled &= v
+                    .services
+                    .iter()
+                    .all(|s| s.est.settled(&s.stats) && s.dests.iter().all(|d| d.est.settled(&d.stats)));
+            }
+        }
+        let period = ESTIMATOR_PERIOD.as_nanos();
+        let next = if settled {
+            self.agenda.peek_time().map(|t| {
+                let grid = t.as_nanos().div_ceil(period).saturating_mul(period);
+                SimTime(if grid <= now.as_nanos() { now.as_nanos().saturating_add(period) } else { grid })
+            })
+        } else {
+            Some(now + ESTIMATOR_PERIOD)
+        };
+        if let Some(at) = next {
+            self.schedule(at, Event::Estimate);
+        }
     }
 
     /// Runs every event up to and including time `t` (and not past the end).

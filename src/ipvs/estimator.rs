@@ -74,6 +74,15 @@ impl RateEstimator {
         ewma(&mut self.outbps, delta(s.outbytes, &mut self.last_outbytes, 4));
     }
 
+    /// Whether every average is 0 and the counters have not moved since the last sample:
+    /// then every further sample is a no-op until a counter moves, so the engine may skip
+    /// them (an idle director costs nothing per 2 s).
+    pub fn settled(&self, s: &Stats) -> bool {
+        (self.cps | self.inpps | self.outpps | self.inbps | self.outbps) == 0
+            && (self.last_conns, self.last_inpkts, self.last_outpkts, self.last_inbytes, self.last_outbytes)
+                == (s.conns, s.inpkts, s.outpkts, s.inbytes, s.outbytes)
+    }
+
     /// `ip_vs_read_estimator`: the averages unscaled, rounded.
     pub fn rates(&self) -> Rates {
         Rates {

@@ -1,6 +1,7 @@
 //! Resource guards (issue 16): inputs that would allocate without bound get a clear
 //! error and exit status 1 instead of an abort.
 
+use lvsim::sim::SimDuration;
 use std::process::Command;
 
 #[test]
@@ -17,4 +18,50 @@ fn a_bin_that_gives_too_many_rows_is_refused() {
     let o = run("10us");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The DR scenario with a second burst of clients after a long idle gap.
+fn dr_with_gap(duration: &str) -> lvsim::scenario::Loaded {
+    let text = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "dr").unwrap().1;
+    let text = text.replace("duration: \"1s\"", &format!("duration: \"{duration}\"")).replace(
+        "count: 4, every: \"100ms\"),",
+        "count: 4, every: \"100ms\"),\n        Client(host: \"client1\", proto: tcp, to: \"10.0.0.100:80\", count: 3, every: \"1s\", start: \"5000s\"),",
+    );
+    lvsim::scenario::parse("dr-gap.ron", &text).unwrap()
+}
+
+/// Every IPVS estimator's averages (scaled, as `ipvsadm -Ln --rate` reads them).
+fn rates(e: &lvsim::engine::Engine) -> Vec<lvsim::ipvs::Rates> {
+    e.hosts
+        .iter()
+        .filter_map(|h| h.ipvs.as_deref())
+        .flat_map(|v| &v.services)
+        .flat_map(|s| std::iter::once(s.est.rates()).chain(s.dests.iter().map(|d| d.est.rates())))
+        .collect()
+}
+
+#[test]
+fn an_idle_stretch_costs_no_events_and_changes_no_rate() {
+    // Oracle: sampling the time series every 1 s keeps an event within 1 s at all times,
+    // so the estimator runs at every multiple of 2 s as the kernel's timer does. Without
+    // sampling, the settled estimator sleeps through the 5000 s gap. The rates after
+    // the second burst (which moves them away from 0 again) must be the same.
+    let l = dr_with_gap("5010s");
+    let mut every = l.build().unwrap();
+    every.enable_sampling(SimDuration::from_secs(1));
+    every.run();
+    let mut lazy = l.build().unwrap();
+    lazy.run();
+    assert!(rates(&lazy).iter().any(|r| r.cps > 0 || r.inpps > 0), "the second burst moved the rates");
+    assert_eq!(rates(&lazy), rates(&every));
+    // ~2,500 estimator runs fill the gap in the oracle; the lazy run needs a few dozen
+    // around the bursts (the averages decay to 0 within ~60 samples).
+    assert!(every.metrics.events - lazy.metrics.events > 2_000, "{} vs {}", every.metrics.events, lazy.metrics.events);
+    // And a run of 10^8 s that is idle after 1 s costs what a 1 s run costs plus the decay.
+    let text = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "dr").unwrap().1;
+    let long =
+        lvsim::scenario::parse("dr-long.ron", &text.replace("duration: \"1s\"", "duration: \"100000000s\"")).unwrap();
+    let mut e = long.build().unwrap();
+    e.run();
+    assert!(e.metrics.events < 2_000, "{} events", e.metrics.events);
 }
