@@ -1,7 +1,7 @@
 //! Sockets and applications: TCP and UDP clients and servers, ICMP echo and errors.
 
 use super::{Engine, Event, Outcome, trace};
-use crate::ipvs::Proto;
+use crate::packet::Proto;
 use crate::packet::{IcmpRepr, IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, TcpRepr, UdpRepr, icmp::unreach};
 use crate::sim::SimDuration;
 use crate::stack::DropReason;

@@ -20,19 +20,11 @@ pub mod twos;
 pub mod wlc;
 pub mod wrr;
 
-use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
+use crate::ipvs::ipvsadm::{Sched, SchedFlags};
+pub use crate::ipvs::types::Overhead;
+use crate::ipvs::types::{Dest, DestId};
 use std::fmt::Debug;
 use std::net::Ipv4Addr;
-
-/// How a server's load is counted (`ip_vs_dest_conn_overhead`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Overhead {
-    /// `activeconns·256 + inactconns`: every kernel before the 2026 change (the default).
-    #[default]
-    Inactconns,
-    /// `activeconns·256 + totalconns`: 6.1.183 and later.
-    Totalconns,
-}
 
 /// What a scheduler may look at in the packet that opens a connection.
 #[derive(Clone, Copy, Debug)]
@@ -115,20 +107,11 @@ pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     })
 }
 
-/// Makes a `twos` service consume these values instead of its random stream (for
-/// `lvsim sched --script`'s `random`).
-pub fn feed_random(svc: &mut crate::ipvs::Service, values: Vec<u32>) -> Result<(), String> {
-    if svc.sched_name != Sched::Twos {
-        return Err(format!("the service uses {}, not twos", svc.sched_name.name()));
-    }
-    svc.sched = Box::new(twos::Twos::with_values(values));
-    svc.sched.init_service(&svc.dests);
-    Ok(())
-}
-
 #[cfg(test)]
 pub(crate) mod testutil {
-    use crate::ipvs::{Dest, Fwd, Stats};
+    use crate::ipvs::estimator::{RateEstimator, Stats};
+    use crate::ipvs::ipvsadm::Fwd;
+    use crate::ipvs::types::Dest;
     use std::net::Ipv4Addr;
 
     /// Servers with the given weights, given in `ipvsadm -a` order; returned in list
@@ -151,7 +134,7 @@ pub(crate) mod testutil {
                 overloaded: false,
                 available: true,
                 stats: Stats::default(),
-                est: crate::ipvs::RateEstimator::default(),
+                est: RateEstimator::default(),
                 idle_start: None,
             })
             .collect();
