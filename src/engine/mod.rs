@@ -175,6 +175,7 @@ impl Engine {
         }
         e.agenda.schedule(SimTime::ZERO + ESTIMATOR_PERIOD, Event::Estimate).expect("future");
         for h in 0..e.hosts.len() {
+            e.seed_ipvs(h as HostId);
             // An `ipvsadm -d` among the hosts' commands armed the trash timer.
             e.arm_ipvs_timers(h as HostId);
         }
@@ -486,6 +487,7 @@ impl Engine {
         let (_, h, cmd) = self.timed[index].clone();
         let result = crate::scenario::build::apply(&mut self.hosts[h as usize], &cmd);
         self.hosts[h as usize].refresh();
+        self.seed_ipvs(h);
         self.arm_ipvs_timers(h);
         match result {
             Ok(()) => {
@@ -502,6 +504,13 @@ impl Engine {
                     "command failed: {cmd}: expected {expected}, found {found}"
                 );
             }
+        }
+    }
+
+    /// Gives host `h`'s IPVS (if it has one yet) the run's seed, for its schedulers' streams.
+    fn seed_ipvs(&mut self, h: HostId) {
+        if let Some(v) = self.hosts[h as usize].ipvs.as_deref_mut() {
+            v.seed = self.seed;
         }
     }
 
@@ -522,6 +531,30 @@ mod tests {
     fn event_stays_small() {
         // The agenda copies events; a frame is a Copy value and must stay small.
         assert!(std::mem::size_of::<super::Event>() <= 128, "{}", std::mem::size_of::<super::Event>());
+    }
+
+    // twos draws from the run's seed: dr.ron with `-s twos` and 40 connections to two equal
+    // servers picks the same servers in the same order under one seed, and other ones under
+    // another (40 picks agreeing by chance: 2^-40). Before the seed reached the director,
+    // every run drew from seed 0, so the two seeds agreed: this test failed.
+    #[test]
+    fn twos_draws_from_the_run_seed() {
+        let src = include_str!("../../scenarios/dr.ron")
+            .replace("-s rr", "-s twos")
+            .replace("count: 4, every: \"100ms\"", "count: 40, every: \"10ms\"");
+        assert!(src.contains("-s twos") && src.contains("count: 40"), "dr.ron changed shape");
+        let picks = |seed: u64| {
+            let mut e = crate::scenario::parse("dr-twos.ron", &src).unwrap().build_with_seed(seed).unwrap();
+            e.run();
+            let v = e.hosts.iter().find_map(|h| h.ipvs.as_deref()).expect("a director");
+            let mut conns: Vec<_> = v.live_conns().map(|(_, c)| (c.created, c.key.cport, c.daddr)).collect();
+            conns.sort();
+            conns.into_iter().map(|(.., d)| d).collect::<Vec<_>>()
+        };
+        let one = picks(1);
+        assert_eq!(one.len(), 40);
+        assert_eq!(one, picks(1));
+        assert_ne!(one, picks(2));
     }
 
     // A fork taken mid-run and run to the end ends in the same state as the original run

@@ -116,11 +116,6 @@ impl Ipvs {
         self.conns[id as usize].as_mut().expect("live connection")
     }
 
-    /// The controlling template of an entry, if any.
-    pub fn template_of(&self, c: &Conn) -> Option<&Conn> {
-        c.template.and_then(|t| self.conns[t as usize].as_ref())
-    }
-
     /// The timers to arm since the last call, oldest request first. The engine calls this
     /// after every [`Ipvs::in_hook`] and [`Ipvs::out_hook`] (nothing else queues) and arms
     /// `ConnTimer { conn, generation }` at `at` for each. Empty most of the time (a new
@@ -230,15 +225,6 @@ impl Ipvs {
             return TimerFired::Rearmed(c.expires);
         }
         TimerFired::Expired(self.remove_conn(id).expect("live connection"))
-    }
-
-    /// [`Ipvs::fire_timer`] in the older shape: when to arm the timer again, or `None`
-    /// (expired, or a stale event).
-    pub fn conn_timer(&mut self, id: u32, generation: u32, now: SimTime) -> Option<SimTime> {
-        match self.fire_timer(id, generation, now) {
-            TimerFired::Later(at) | TimerFired::Rearmed(at) => Some(at),
-            TimerFired::Stale | TimerFired::Expired(_) => None,
-        }
     }
 
     /// Expires entry `id` at once (`ip_vs_conn_expire_now`), as `lvsim sched --script`'s

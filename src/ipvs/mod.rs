@@ -18,7 +18,7 @@
 //! turning ESTABLISHED into CLOSE) and when an entry is created, a timer request is
 //! queued. The engine drains the queue with [`Ipvs::take_timers`] after every
 //! [`Ipvs::in_hook`] and [`Ipvs::out_hook`] and arms an event per request; when an event
-//! fires it calls [`Ipvs::fire_timer`] (or [`Ipvs::conn_timer`]), which expires the entry,
+//! fires it calls [`Ipvs::fire_timer`], which expires the entry,
 //! says when to look again (the timer is lazy), re-arms a template that still controls
 //! entries for 60 s, or says the event is stale (an earlier request replaced it).
 
@@ -119,6 +119,9 @@ pub struct Ipvs {
     expired_now: Option<Conn>,
     pub timeouts: Timeouts,
     pub conf: VsConf,
+    /// The run's seed: schedulers that draw random numbers (twos) draw from its streams.
+    /// The engine sets it; 0 outside a run (`lvsim sched`).
+    pub seed: u64,
     next_dest_id: DestId,
     /// Generation of the trash timer: bumped each time a deletion (re)arms it, so an
     /// event of an earlier arming is recognised as stale.
@@ -252,6 +255,7 @@ impl Ipvs {
             dport: key.vport,
             overhead: self.conf.overhead,
             now,
+            seed: self.seed,
         }
     }
 

@@ -133,6 +133,7 @@ impl Ipvs {
                 *self = Ipvs {
                     timeouts: self.timeouts,
                     conf: self.conf,
+                    seed: self.seed,
                     next_dest_id: self.next_dest_id,
                     conns: vec![None; n],
                     generations,

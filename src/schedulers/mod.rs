@@ -36,6 +36,8 @@ pub struct SchedCtx {
     pub overhead: Overhead,
     /// The packet's arrival time (lblc/lblcr stamp their cache entries with it).
     pub now: crate::sim::SimTime,
+    /// The run's seed (twos draws from `sim::rng::stream(seed, "twos")`).
+    pub seed: u64,
 }
 
 /// The kernel's `struct ip_vs_scheduler` callbacks.
@@ -86,8 +88,8 @@ pub fn available(d: &Dest) -> bool {
     d.weight > 0 && !d.overloaded
 }
 
-/// Makes the scheduler `-s name` selects. Deterministic: twos draws from a fixed stream
-/// (`sim::rng::stream(0, "twos")`); the engine may later pass a per-service stream.
+/// Makes the scheduler `-s name` selects. Deterministic: twos draws from the run's seed
+/// stream (`sim::rng::stream(ctx.seed, "twos")`, see [`SchedCtx::seed`]).
 pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     Ok(match s {
         Sched::Rr => Box::new(rr::Rr::default()),
@@ -103,7 +105,7 @@ pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
         Sched::Mh => Box::new(mh::Mh::new(flags.mh_fallback, flags.mh_port)),
         Sched::Fo => Box::new(fo::Fo),
         Sched::Ovf => Box::new(ovf::Ovf),
-        Sched::Twos => Box::new(twos::Twos::new(crate::sim::rng::stream(0, "twos"))),
+        Sched::Twos => Box::new(twos::Twos::new()),
     })
 }
 
@@ -150,6 +152,7 @@ pub(crate) mod testutil {
             dport: 80,
             overhead: super::Overhead::Inactconns,
             now: crate::sim::SimTime::ZERO,
+            seed: 0,
         }
     }
 }
@@ -216,7 +219,7 @@ mod props {
 
         #[test]
         fn same_inputs_same_picks(d in arb_dests()) {
-            // Deterministic, twos included (fixed stream in `new`).
+            // Deterministic, twos included (the run's seed stream, seed 0 here).
             for s in SCHEDS {
                 prop_assert_eq!(run(s, d.clone(), 24).0, run(s, d.clone(), 24).0);
             }
