@@ -18,6 +18,7 @@ mod sock;
 
 use crate::metrics::Metrics;
 use crate::packet::Frame;
+use crate::sim::slots::Slots;
 use crate::sim::{Agenda, SimDuration, SimTime};
 use crate::stack::{DropReason, Host};
 use crate::topology::{HostId, IfIndex, Network, SegId};
@@ -89,6 +90,9 @@ pub struct World {
     pub cpus: Vec<Option<crate::topology::Cpu>>,
 }
 
+/// The engine: the whole simulation state, plus where its output goes. `Clone` copies the
+/// state and leaves the output behind (see [`Detached`]): [`Engine::fork`].
+#[derive(Clone)]
 pub struct Engine {
     pub agenda: Agenda<Event>,
     pub net: Network,
@@ -97,15 +101,14 @@ pub struct Engine {
     pub apps: Vec<App>,
     pub client_names: Vec<String>,
     timed: Vec<(SimTime, HostId, crate::scenario::command::Command)>,
-    pub tcbs: Vec<Option<Tcb>>,
-    tcb_free: Vec<u32>,
-    tcb_generations: Vec<u32>,
+    /// TCP control blocks by socket id (the slot).
+    pub tcbs: Slots<Tcb>,
     host_rngs: Vec<ChaCha8Rng>,
     pub metrics: Metrics,
     pub end: SimTime,
     pub seed: u64,
-    recorder: Option<Box<dyn Recorder>>,
-    capture: Option<Box<dyn Capture>>,
+    recorder: Detached<Box<dyn Recorder>>,
+    capture: Detached<Box<dyn Capture>>,
     tracing: bool,
     steps: u64,
     /// Per host: its CPU capacity model (`None`: infinite capacity).
@@ -114,6 +117,16 @@ pub struct Engine {
     pub series: Option<crate::metrics::series::Series>,
     /// Per host: its IPVS connection timers.
     conn_timers: Vec<ConnTimers>,
+}
+
+/// An output of the run (the trace recorder, the capture): not simulation state, so a copy
+/// of the engine has none.
+struct Detached<T>(Option<T>);
+
+impl<T> Clone for Detached<T> {
+    fn clone(&self) -> Self {
+        Detached(None)
+    }
 }
 
 /// One host's IPVS connection timers, out of the agenda: a connection entry lives for
@@ -155,15 +168,13 @@ impl Engine {
             apps: world.apps,
             client_names: world.client_names,
             timed: world.timed,
-            tcbs: Vec::new(),
-            tcb_free: Vec::new(),
-            tcb_generations: Vec::new(),
+            tcbs: Slots::default(),
             host_rngs: world.host_rngs,
             metrics,
             end: world.end,
             seed: world.seed,
-            recorder: None,
-            capture: None,
+            recorder: Detached(None),
+            capture: Detached(None),
             tracing: false,
             steps: 0,
             conn_timers: vec![ConnTimers::default(); n_hosts],
@@ -195,12 +206,12 @@ impl Engine {
 
     /// Attaches a trace recorder: from now on every step is recorded with its reason.
     pub fn set_recorder(&mut self, r: Box<dyn Recorder>) {
-        self.recorder = Some(r);
+        self.recorder = Detached(Some(r));
         self.tracing = true;
     }
 
     pub fn set_capture(&mut self, c: Box<dyn Capture>) {
-        self.capture = Some(c);
+        self.capture = Detached(Some(c));
     }
 
     pub fn now(&self) -> SimTime {
@@ -211,29 +222,7 @@ impl Engine {
     /// capture: running the copy on gives what the original would (the TUI's snapshots).
     #[must_use]
     pub fn fork(&self) -> Engine {
-        Engine {
-            agenda: self.agenda.clone(),
-            net: self.net.clone(),
-            hosts: self.hosts.clone(),
-            sockets: self.sockets.clone(),
-            apps: self.apps.clone(),
-            client_names: self.client_names.clone(),
-            timed: self.timed.clone(),
-            tcbs: self.tcbs.clone(),
-            tcb_free: self.tcb_free.clone(),
-            tcb_generations: self.tcb_generations.clone(),
-            host_rngs: self.host_rngs.clone(),
-            metrics: self.metrics.clone(),
-            cpus: self.cpus.clone(),
-            series: self.series.clone(),
-            conn_timers: self.conn_timers.clone(),
-            end: self.end,
-            seed: self.seed,
-            recorder: None,
-            capture: None,
-            tracing: false,
-            steps: self.steps,
-        }
+        Engine { tracing: false, ..self.clone() }
     }
 
     pub fn names(&self) -> Names {
@@ -355,7 +344,7 @@ impl Engine {
     ) {
         let step = Step { index: self.steps, time: self.now(), host, iface, stage, action, subject, reason };
         self.steps += 1;
-        if let Some(r) = self.recorder.as_mut() {
+        if let Some(r) = self.recorder.0.as_mut() {
             r.record(step);
         }
     }
@@ -432,7 +421,7 @@ impl Engine {
     /// The switch of segment `seg` forwards a frame that came in on `in_port`.
     fn switch_in(&mut self, seg: SegId, in_port: u16, frame: &Frame) {
         let now = self.now();
-        if let Some(c) = self.capture.as_mut() {
+        if let Some(c) = self.capture.0.as_mut() {
             c.frame(seg, now, frame);
         }
         let sc = &mut self.metrics.segments[seg as usize];

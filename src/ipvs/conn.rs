@@ -2,6 +2,7 @@
 //! and their timers (see the module documentation of [`crate::ipvs`]).
 
 use super::{DestId, Fwd, Ipvs, Proto, State};
+use crate::sim::slots::Key;
 use crate::sim::{SimDuration, SimTime};
 use rustc_hash::FxHashMap;
 use std::net::Ipv4Addr;
@@ -103,17 +104,17 @@ pub enum TimerFired {
 
 impl Ipvs {
     pub fn conn(&self, id: u32) -> &Conn {
-        self.conns[id as usize].as_ref().expect("live connection")
+        self.conns.at(id).expect("live connection")
     }
 
     /// The entry in slot `id` if it is still the one of that `generation` (not expired,
     /// and the slot not reused since): how a holder of an old handle checks it.
     pub fn conn_if_current(&self, id: u32, generation: u32) -> Option<&Conn> {
-        self.conns.get(id as usize)?.as_ref().filter(|c| c.generation == generation)
+        self.conns.get(Key { index: id, generation })
     }
 
     pub(super) fn conn_mut(&mut self, id: u32) -> &mut Conn {
-        self.conns[id as usize].as_mut().expect("live connection")
+        self.conns.at_mut(id).expect("live connection")
     }
 
     /// The timers to arm since the last call, oldest request first. The engine calls this
@@ -152,16 +153,8 @@ impl Ipvs {
             s.stats.conns += 1;
         }
         let state = if proto == Proto::Udp && !is_template { State::Udp } else { State::None };
-        let id = if let Some(slot) = self.free.pop() {
-            slot
-        } else {
-            self.conns.push(None);
-            self.generations.push(0);
-            (self.conns.len() - 1) as u32
-        };
-        self.generations[id as usize] += 1;
         let timeout = self.timeouts.of(state);
-        self.conns[id as usize] = Some(Conn {
+        let id = self.conns.insert_with(|slot| Conn {
             key,
             proto,
             daddr,
@@ -172,7 +165,7 @@ impl Ipvs {
             dest,
             expires: now + timeout,
             nooutput: fwd != Fwd::Nat,
-            generation: self.generations[id as usize],
+            generation: slot.generation,
             created: now,
             template: None,
             is_template,
@@ -180,7 +173,8 @@ impl Ipvs {
             n_control: 0,
             timeout,
             timer_at: SimTime::MAX,
-        });
+        })
+        .index;
         if is_template {
             self.tmpl_index.insert(key, id);
         } else {
@@ -207,10 +201,10 @@ impl Ipvs {
 
     /// The entry's timer fired (`ip_vs_conn_expire`), lazily: see [`TimerFired`].
     pub fn fire_timer(&mut self, id: u32, generation: u32, now: SimTime) -> TimerFired {
-        let Some(Some(c)) = self.conns.get_mut(id as usize) else {
+        let Some(c) = self.conns.get_mut(Key { index: id, generation }) else {
             return TimerFired::Stale;
         };
-        if c.generation != generation || now < c.timer_at {
+        if now < c.timer_at {
             return TimerFired::Stale;
         }
         if now < c.expires {
@@ -237,8 +231,7 @@ impl Ipvs {
     /// unhashed, its template told, its server's counters and OVERLOAD updated, and a
     /// trashed server freed once nothing references it. Returns the entry as it was.
     pub(super) fn remove_conn(&mut self, id: u32) -> Option<Conn> {
-        let c = self.conns[id as usize].take()?;
-        self.free.push(id);
+        let c = self.conns.remove_at(id)?;
         // Guarded: a rescheduled SYN's new entry may already hold the same key.
         let unhash = |m: &mut FxHashMap<ConnKey, u32>, k: ConnKey| {
             if m.get(&k) == Some(&id) {
@@ -263,7 +256,7 @@ impl Ipvs {
             }
             // ip_vs_control_del
             if let Some(t) = c.template
-                && let Some(t) = self.conns[t as usize].as_mut()
+                && let Some(t) = self.conns.at_mut(t)
             {
                 t.n_control -= 1;
             }
@@ -285,6 +278,7 @@ impl Ipvs {
 
     /// Live entries and templates in slot order.
     pub fn live_conns(&self) -> impl Iterator<Item = (u32, &Conn)> {
-        self.conns.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (i as u32, c)))
+        self.conns.iter().map(|(k, c)| (k.index, c))
     }
 }
+

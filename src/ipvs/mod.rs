@@ -48,6 +48,7 @@ pub use types::{Dest, DestId, Overhead};
 
 use crate::packet::{L4, Packet, TcpFlags};
 use crate::schedulers::SchedCtx;
+use crate::sim::slots::Slots;
 use crate::sim::{SimDuration, SimTime};
 use conn::OutKey;
 use rustc_hash::FxHashMap;
@@ -104,15 +105,12 @@ impl Default for VsConf {
 #[derive(Clone, Debug, Default)]
 pub struct Ipvs {
     pub services: Vec<Service>,
-    /// Entries and templates by slot; `None` = free slot.
-    pub conns: Vec<Option<Conn>>,
-    free: Vec<u32>,
+    /// Entries and templates by slot (the slot is the `u32` id every index and event uses).
+    pub conns: Slots<Conn>,
     index: FxHashMap<ConnKey, u32>,
     out_index: FxHashMap<OutKey, u32>,
     /// Valid persistence templates by their key (`ip_vs_ct_in_get`).
     tmpl_index: FxHashMap<ConnKey, u32>,
-    /// Generation of each slot, bumped on reuse, so a stale timer is recognised.
-    generations: Vec<u32>,
     /// Timers to arm, in the order they were asked for ([`Ipvs::take_timers`]).
     timers: Vec<TimerReq>,
     /// The entry the last `in_hook` expired at once ([`Ipvs::expired_now`]).
@@ -352,7 +350,7 @@ impl Ipvs {
         };
         if assure
             && let Some(t) = template
-            && let Some(t) = self.conns[t as usize].as_mut()
+            && let Some(t) = self.conns.at_mut(t)
         {
             t.state = State::Assured;
         }

@@ -113,13 +113,13 @@ impl Ipvs {
                 let i = self.service_of(*a)?;
                 // lvsim flushes the service's entries and templates with it (the kernel
                 // moves its servers to the trash and lets the entries run out).
-                for slot in 0..self.conns.len() as u32 {
-                    if self.conns[slot as usize].is_some_and(|c| c.svc == i) {
+                for slot in 0..self.conns.capacity() as u32 {
+                    if self.conns.at(slot).is_some_and(|c| c.svc == i) {
                         self.remove_conn(slot);
                     }
                 }
                 self.services.remove(i);
-                for c in self.conns.iter_mut().flatten() {
+                for c in self.conns.values_mut() {
                     if c.svc > i {
                         c.svc -= 1;
                     }
@@ -128,16 +128,14 @@ impl Ipvs {
             IpvsadmCmd::Clear => {
                 // Slot generations survive, so timers armed before the clear stay stale; the
                 // trash timer's too (an armed one finds the trash empty and stops).
-                let generations = std::mem::take(&mut self.generations);
-                let n = self.conns.len();
+                let mut conns = std::mem::take(&mut self.conns);
+                conns.clear();
                 *self = Ipvs {
                     timeouts: self.timeouts,
                     conf: self.conf,
                     seed: self.seed,
                     next_dest_id: self.next_dest_id,
-                    conns: vec![None; n],
-                    generations,
-                    free: (0..n as u32).rev().collect(),
+                    conns,
                     trash_generation: self.trash_generation,
                     trash_arm: self.trash_arm,
                     ..Ipvs::default()
@@ -248,14 +246,14 @@ impl Ipvs {
     /// every entry whose server is unavailable and that controls nothing is deleted, and
     /// its template as soon as that controls nothing either.
     pub(super) fn flush_nodest(&mut self) {
-        for slot in 0..self.conns.len() as u32 {
-            let Some(c) = self.conns[slot as usize] else { continue };
+        for slot in 0..self.conns.capacity() as u32 {
+            let Some(&c) = self.conns.at(slot) else { continue };
             if c.n_control > 0 || self.dest_of(&c).available {
                 continue;
             }
             self.remove_conn(slot);
             if let Some(t) = c.template
-                && self.conns[t as usize].is_some_and(|t| t.n_control == 0)
+                && self.conns.at(t).is_some_and(|t| t.n_control == 0)
             {
                 self.remove_conn(t);
             }

@@ -98,13 +98,13 @@ fn check_table(v: &Ipvs) {
             assert_eq!(c.n_control, 0);
             assert_eq!(v.index.get(&c.key), Some(&id), "entry {id} is hashed under its key");
             if let Some(t) = c.template {
-                let t = v.conns[t as usize].as_ref().expect("the controlling template lives");
+                let t = v.conns.at(t).expect("the controlling template lives");
                 assert!(t.is_template && t.dest == c.dest && t.svc == c.svc);
             }
         }
     }
     for (k, &id) in v.index.iter().chain(&v.tmpl_index) {
-        let c = v.conns[id as usize].as_ref().expect("index points at a live entry");
+        let c = v.conns.at(id).expect("index points at a live entry");
         assert_eq!(c.key, *k);
     }
     let nat = v.live_conns().filter(|(_, c)| !c.is_template && c.fwd == Fwd::Nat).count();
