@@ -187,9 +187,9 @@ impl Engine {
         e.agenda.schedule(SimTime::ZERO + ESTIMATOR_PERIOD, Event::Estimate).expect("future");
         for h in 0..e.hosts.len() {
             e.seed_ipvs(h as HostId);
-            // An `ipvsadm -d` among the hosts' commands armed the trash timer.
-            e.arm_ipvs_timers(h as HostId);
         }
+        // An `ipvsadm -d` among the hosts' commands armed the trash timer.
+        e.drain_ipvs_timers();
         for (i, (t, _, _)) in e.timed.iter().enumerate() {
             e.agenda.schedule(*t, Event::Command { index: i as u32 }).expect("command times are not negative");
         }
@@ -263,6 +263,7 @@ impl Engine {
             Event::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
             Event::TcpDelack { tcb } => self.tcp_delack(tcb),
         }
+        self.drain_ipvs_timers();
         Some(t)
     }
 
@@ -477,7 +478,6 @@ impl Engine {
         let result = crate::scenario::build::apply(&mut self.hosts[h as usize], &cmd);
         self.hosts[h as usize].refresh();
         self.seed_ipvs(h);
-        self.arm_ipvs_timers(h);
         match result {
             Ok(()) => {
                 trace!(self, h, None, Stage::Timer, Action::Info, None, "command: {cmd}");
@@ -492,6 +492,16 @@ impl Engine {
                     None,
                     "command failed: {cmd}: expected {expected}, found {found}"
                 );
+            }
+        }
+    }
+
+    /// Arms every timer any host's IPVS asked for: called once after every event (and at
+    /// the start), so no code path that calls into IPVS can forget it.
+    fn drain_ipvs_timers(&mut self) {
+        for h in 0..self.hosts.len() {
+            if self.hosts[h].ipvs.as_deref().is_some_and(crate::ipvs::Ipvs::has_pending_timers) {
+                self.arm_ipvs_timers(h as HostId);
             }
         }
     }

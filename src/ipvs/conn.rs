@@ -125,6 +125,11 @@ impl Ipvs {
         std::mem::take(&mut self.timers)
     }
 
+    /// Timers to arm are waiting ([`Ipvs::take_timers`], [`Ipvs::take_trash_timer`]).
+    pub fn has_pending_timers(&self) -> bool {
+        !self.timers.is_empty() || self.trash_arm
+    }
+
     /// `ip_vs_conn_new` + `ip_vs_bind_dest`: a new entry (inactive, NONE; UDP) or template
     /// (NONE, counted in PersistConn) on server `dest` of `svc`, hashed. Its timer is armed
     /// by the caller's first [`Ipvs::set_expires`].
@@ -154,27 +159,29 @@ impl Ipvs {
         }
         let state = if proto == Proto::Udp && !is_template { State::Udp } else { State::None };
         let timeout = self.timeouts.of(state);
-        let id = self.conns.insert_with(|slot| Conn {
-            key,
-            proto,
-            daddr,
-            dport,
-            fwd,
-            state,
-            svc,
-            dest,
-            expires: now + timeout,
-            nooutput: fwd != Fwd::Nat,
-            generation: slot.generation,
-            created: now,
-            template: None,
-            is_template,
-            by_template: false,
-            n_control: 0,
-            timeout,
-            timer_at: SimTime::MAX,
-        })
-        .index;
+        let id = self
+            .conns
+            .insert_with(|slot| Conn {
+                key,
+                proto,
+                daddr,
+                dport,
+                fwd,
+                state,
+                svc,
+                dest,
+                expires: now + timeout,
+                nooutput: fwd != Fwd::Nat,
+                generation: slot.generation,
+                created: now,
+                template: None,
+                is_template,
+                by_template: false,
+                n_control: 0,
+                timeout,
+                timer_at: SimTime::MAX,
+            })
+            .index;
         if is_template {
             self.tmpl_index.insert(key, id);
         } else {
@@ -281,4 +288,3 @@ impl Ipvs {
         self.conns.iter().map(|(k, c)| (k.index, c))
     }
 }
-
