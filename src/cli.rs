@@ -100,13 +100,18 @@ pub fn trace(
 pub fn check(files: &[String]) -> Result<(), String> {
     let mut failed = String::new();
     for f in files {
-        match scenario::load(f).and_then(|l| l.build().map(|_| l)) {
-            Ok(l) => println!(
-                "ok: {f}: {} hosts, {} segments — {}",
-                l.scenario.hosts.len(),
-                l.scenario.segments.len(),
-                l.scenario.about
-            ),
+        match scenario::load(f).and_then(|l| l.build().map(|e| (l, e))) {
+            Ok((l, e)) => {
+                println!(
+                    "ok: {f}: {} hosts, {} segments — {}",
+                    l.scenario.hosts.len(),
+                    l.scenario.segments.len(),
+                    l.scenario.about
+                );
+                for w in crate::engine::check::unreachable_next_hops(&e.net, &e.hosts) {
+                    println!("  warning: {}", crate::engine::check::Display { w, net: &e.net, hosts: &e.hosts });
+                }
+            }
             Err(e) => failed.push_str(&e.render()),
         }
     }

@@ -13,6 +13,7 @@
 //! when a recorder is attached.
 
 mod capacity;
+pub mod check;
 mod ip;
 mod sock;
 

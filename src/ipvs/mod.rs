@@ -5,7 +5,8 @@
 //!
 //! # The connection table (spec b)
 //!
-//! [`Ipvs::conns`] holds normal entries and persistence templates (`-p`), one slot each.
+//! [`Ipvs::conns`] holds normal entries and persistence templates (`-p`), one slot each
+//! of a generational slot table ([`crate::sim::slots`]).
 //! A normal entry is found by (protocol, CIP, cport, VIP, vport); a template by
 //! (protocol, masked CIP, 0, VIP, vport) in an index of its own (`ip_vs_ct_in_get`). Each
 //! entry points to its controlling template ([`Conn::template`]) and a template counts
@@ -16,8 +17,8 @@
 //! Each entry has one armed timer event at [`Conn::timer_at`] (≤ [`Conn::expires`]).
 //! Packets only move `expires`; when they move it *earlier* than the armed event (a RST
 //! turning ESTABLISHED into CLOSE) and when an entry is created, a timer request is
-//! queued. The engine drains the queue with [`Ipvs::take_timers`] after every
-//! [`Ipvs::in_hook`] and [`Ipvs::out_hook`] and arms an event per request; when an event
+//! queued. The engine drains the queue with [`Ipvs::take_timers`] after every event (so
+//! after every [`Ipvs::in_hook`] and [`Ipvs::out_hook`]) and arms a timer per request; when one
 //! fires it calls [`Ipvs::fire_timer`], which expires the entry,
 //! says when to look again (the timer is lazy), re-arms a template that still controls
 //! entries for 60 s, or says the event is stale (an earlier request replaced it).
