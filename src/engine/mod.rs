@@ -92,7 +92,7 @@ pub struct World {
 }
 
 /// The engine: the whole simulation state, plus where its output goes. `Clone` copies the
-/// state and leaves the output behind (see [`Detached`]): [`Engine::fork`].
+/// state and leaves the output behind (a `Detached` field: none in a copy): [`Engine::fork`].
 #[derive(Clone)]
 pub struct Engine {
     pub agenda: Agenda<Event>,

@@ -65,7 +65,7 @@ pub struct Conn {
     pub by_template: bool,
     /// `cp->n_control`: entries this template controls.
     pub n_control: u32,
-    /// `cp->timeout`: a normal entry's is its state's ([`Timeouts::of`]); a template's is
+    /// `cp->timeout`: a normal entry's is its state's ([`super::Timeouts::of`]); a template's is
     /// the service's persistence timeout, [`TEMPLATE_REARM`] once re-armed.
     pub timeout: SimDuration,
     /// When the entry's armed timer event fires; events at other times are stale.

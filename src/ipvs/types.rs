@@ -40,7 +40,7 @@ pub struct Dest {
     /// `IP_VS_DEST_F_AVAILABLE`: in its service's list; false once deleted (in the trash).
     pub available: bool,
     pub stats: Stats,
-    /// Rates for `ipvsadm -Ln --rate`, sampled by [`Ipvs::estimate`].
+    /// Rates for `ipvsadm -Ln --rate`, sampled by [`super::Ipvs::estimate`].
     pub est: RateEstimator,
     /// In the trash: when a run of the trash timer first found it unreferenced
     /// (`dest->idle_start`); `None` until then, and for a listed server.

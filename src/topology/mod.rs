@@ -16,7 +16,7 @@ use crate::packet::MacAddr;
 use rustc_hash::FxHashMap;
 use std::net::Ipv4Addr;
 
-/// Index of a host in [`Network::hosts`].
+/// Index of a host, in the scenario's order (the engine's `hosts`).
 pub type HostId = u16;
 /// Index of a segment in [`Network::segments`].
 pub type SegId = u16;
