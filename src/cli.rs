@@ -100,13 +100,18 @@ pub fn trace(
 pub fn check(files: &[String]) -> Result<(), String> {
     let mut failed = String::new();
     for f in files {
-        match scenario::load(f).and_then(|l| l.build().map(|_| l)) {
-            Ok(l) => println!(
-                "ok: {f}: {} hosts, {} segments — {}",
-                l.scenario.hosts.len(),
-                l.scenario.segments.len(),
-                l.scenario.about
-            ),
+        match scenario::load(f).and_then(|l| l.build().map(|e| (l, e))) {
+            Ok((l, e)) => {
+                println!(
+                    "ok: {f}: {} hosts, {} segments — {}",
+                    l.scenario.hosts.len(),
+                    l.scenario.segments.len(),
+                    l.scenario.about
+                );
+                for w in crate::engine::check::unreachable_next_hops(&e.net, &e.hosts) {
+                    println!("  warning: {}", crate::engine::check::Display { w, net: &e.net, hosts: &e.hosts });
+                }
+            }
             Err(e) => failed.push_str(&e.render()),
         }
     }
@@ -458,9 +463,42 @@ pub mod exercise {
         if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
     }
 
-    /// `lvsim exercise grade ID DIR --csv`: one row per student sub-directory. The
+    /// One student's grade, as `lvsim exercise grade` lists it.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct GradeRow {
+        pub student: String,
+        pub score: String,
+        pub max: f64,
+        pub percent: f64,
+        pub full: bool,
+        /// The items not passed (or the error that stopped grading), `; `-separated.
+        pub failed: String,
+    }
+
+    /// The rows as CSV (`--csv`: a header, then one line per student), or as an aligned
+    /// table for reading.
+    pub fn grade_listing(rows: &[GradeRow], csv: bool) -> String {
+        let mut o = String::new();
+        if csv {
+            o.push_str("student,score,max,percent,full,failed\n");
+            for r in rows {
+                let (score, max, pct, full) = (&r.score, r.max, r.percent, r.full);
+                let _ = writeln!(o, "{},{score},{max},{pct:.0},{full},{}", csv_field(&r.student), csv_field(&r.failed));
+            }
+            return o;
+        }
+        let w = rows.iter().map(|r| r.student.chars().count()).chain([7]).max().unwrap_or(7);
+        let _ = writeln!(o, "{:<w$}  {:>9}  {:>4}  failed", "student", "score", "%");
+        for r in rows {
+            let score = format!("{}/{}", r.score, r.max);
+            let _ = writeln!(o, "{:<w$}  {score:>9}  {:>4.0}  {}", r.student, r.percent, r.failed);
+        }
+        o
+    }
+
+    /// `lvsim exercise grade ID DIR [--csv]`: one row per student sub-directory. The
     /// directory name is the student's name (it decides the variant).
-    pub fn grade_all(id: &str, dir: &Path, lang: Option<&str>) -> Result<(), String> {
+    pub fn grade_all(id: &str, dir: &Path, lang: Option<&str>, csv: bool) -> Result<(), String> {
         let lang = lang_of(lang)?;
         let src = load(id)?;
         let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -470,7 +508,7 @@ pub mod exercise {
             .filter(|p| p.is_dir())
             .collect();
         subs.sort();
-        let mut o = String::from("student,score,max,percent,full,failed\n");
+        let mut rows = Vec::new();
         for p in subs {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let (score, max, full, failed) = match grade_path(&src, &p, Some(&name), lang) {
@@ -480,11 +518,54 @@ pub mod exercise {
                 }
                 Err(e) => ("0".to_string(), 0.0, false, e.lines().next().unwrap_or("").to_string()),
             };
-            let pct = if max > 0.0 { 100.0 * score.parse::<f64>().unwrap_or(0.0) / max } else { 0.0 };
-            let _ = writeln!(o, "{},{score},{max},{pct:.0},{full},{}", csv_field(&name), csv_field(&failed));
+            let percent = if max > 0.0 { 100.0 * score.parse::<f64>().unwrap_or(0.0) / max } else { 0.0 };
+            rows.push(GradeRow { student: name, score, max, percent, full, failed });
         }
-        print!("{o}");
+        print!("{}", grade_listing(&rows, csv));
         Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        // The same two students in both forms: the CSV carries each field between commas
+        // (a name with a comma quoted, RFC 4180), the table the same values in columns.
+        // 3 of 4 points is 75 % (hand computed), printed without decimals in both.
+        #[test]
+        fn grade_listing_csv_and_table() {
+            let rows = [
+                GradeRow {
+                    student: "ann".into(),
+                    score: "4".into(),
+                    max: 4.0,
+                    percent: 100.0,
+                    full: true,
+                    failed: String::new(),
+                },
+                GradeRow {
+                    student: "li, bo".into(),
+                    score: "3".into(),
+                    max: 4.0,
+                    percent: 75.0,
+                    full: false,
+                    failed: "rs2 weight".into(),
+                },
+            ];
+            let csv = grade_listing(&rows, true);
+            let lines: Vec<&str> = csv.lines().collect();
+            assert_eq!(
+                lines,
+                ["student,score,max,percent,full,failed", "ann,4,4,100,true,", "\"li, bo\",3,4,75,false,rs2 weight"]
+            );
+            let table = grade_listing(&rows, false);
+            let cols: Vec<Vec<&str>> = table
+                .lines()
+                .skip(1)
+                .map(|l| l.split("  ").filter(|c| !c.trim().is_empty()).map(str::trim).collect())
+                .collect();
+            assert_eq!(cols, [vec!["ann", "4/4", "100"], vec!["li, bo", "3/4", "75", "rs2 weight"]]);
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! |---|---|
 //! | [`sim`] | virtual time, the agenda, seeded random streams |
 //! | [`packet`] | modeled frames (Ethernet, ARP, IPv4/IPIP, TCP, UDP, ICMP), Wireshark field names, pcap bytes |
-//! | [`topology`] | hosts, segments, links, the petgraph graph |
+//! | [`topology`] | hosts, segments, links and the ports joining them |
 //! | [`stack`] | one host's IPv4 stack: routing, neighbour/ARP, sysctls, netfilter hook chains |
 //! | [`ipvs`] | virtual services, real servers, the connection table, `ipvsadm` syntax and listings |
 //! | [`schedulers`] | one file per IPVS scheduler |

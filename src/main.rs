@@ -360,7 +360,7 @@ enum ExerciseCmd {
     Grade {
         id: String,
         submissions: PathBuf,
-        /// CSV output (the only format for now).
+        /// CSV output (one row per student, for a spreadsheet); without it, a table to read.
         #[arg(long)]
         csv: bool,
         #[arg(long, value_name = "zh|en")]
@@ -422,8 +422,8 @@ fn main() -> ExitCode {
             ExerciseCmd::Check { id, path, student, lang, show_answers } => {
                 cli::exercise::check(&id, path.as_deref(), student.as_deref(), lang.as_deref(), show_answers)
             }
-            ExerciseCmd::Grade { id, submissions, csv: _, lang } => {
-                cli::exercise::grade_all(&id, &submissions, lang.as_deref())
+            ExerciseCmd::Grade { id, submissions, csv, lang } => {
+                cli::exercise::grade_all(&id, &submissions, lang.as_deref(), csv)
             }
         },
         Some(Cmd::List) => cli::list(),

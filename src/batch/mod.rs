@@ -203,8 +203,7 @@ fn collect(name: &str, seed: u64, e: &Engine) -> Run {
         .collect();
     let served: Vec<u64> = m.served.clone();
     let weights: Vec<u32> = server_apps.iter().map(|(h, p)| weight_of(e, *h, *p)).collect();
-    let total: u64 = served.iter().sum();
-    let wtotal: u64 = weights.iter().map(|w| u64::from(*w)).sum();
+    let spread = fairness::Spread::of(&served, &weights);
     let servers = server_apps
         .iter()
         .enumerate()
@@ -214,18 +213,17 @@ fn collect(name: &str, seed: u64, e: &Engine) -> Run {
             ServerSummary {
                 name: if several { format!("{host}:{p}") } else { host.clone() },
                 served: served[i],
-                share: if total == 0 { 0.0 } else { r4(served[i] as f64 / total as f64) },
+                share: r4(spread.share[i]),
                 weight: weights[i],
-                weight_share: if wtotal == 0 { 0.0 } else { r4(f64::from(weights[i]) / wtotal as f64) },
+                weight_share: r4(spread.weight_share[i]),
             }
         })
         .collect();
-    let xs: Vec<f64> = served.iter().map(|x| *x as f64).collect();
     let fairness = FairnessSummary {
-        jain: fairness::jain(&xs).map(r4),
-        weighted_jain: fairness::weighted_jain(&served, &weights).map(r4),
-        max_over_mean: fairness::max_over_mean(&served).map(r4),
-        weight_share_error: r4(fairness::weight_share_error(&served, &weights)),
+        jain: spread.jain.map(r4),
+        weighted_jain: spread.weighted_jain.map(r4),
+        max_over_mean: spread.max_over_mean.map(r4),
+        weight_share_error: r4(spread.weight_share_error),
     };
     let mut host_bandwidth = vec![0u64; e.hosts.len()];
     for s in &e.net.segments {

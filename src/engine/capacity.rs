@@ -95,7 +95,7 @@ impl Engine {
         check: crate::workload::ack::Check,
     ) -> Outcome {
         let now = self.now();
-        let t = self.tcbs[id as usize].expect("live tcb");
+        let t = self.tcb(id);
         if t.req_len > 0 {
             // A retransmitted request while the first copy is still being served.
             trace!(
@@ -113,7 +113,7 @@ impl Engine {
         }
         match self.admit(t.app, Job::Tcp { tcb: id, generation: t.generation }) {
             admit @ (Admit::Started | Admit::Waiting) => {
-                self.tcbs[id as usize].as_mut().expect("live").req_len = 1;
+                self.tcb_mut(id).req_len = 1;
                 trace!(
                     self,
                     h,
@@ -185,11 +185,11 @@ impl Engine {
         let h = s.host;
         match job {
             Job::Tcp { tcb, generation } => {
-                if let Some(t) = self.tcbs[tcb as usize]
+                if let Some(t) = self.tcbs.at(tcb).copied()
                     && t.generation == generation
                 {
                     self.metrics.served[stats] += 1;
-                    self.tcbs[tcb as usize].as_mut().expect("live").req_len = 0;
+                    self.tcb_mut(tcb).req_len = 0;
                     trace!(
                         self,
                         h,
@@ -228,7 +228,7 @@ impl Engine {
         if let Some(next) = svc.waiting.pop_front()
             && self.admit(app, next) == Admit::Started
             && let Job::Tcp { tcb, generation } = next
-            && self.tcbs[tcb as usize].is_some_and(|t| t.generation == generation)
+            && self.tcbs.at(tcb).is_some_and(|t| t.generation == generation)
         {
             // The worker reads the request it takes.
             self.tcp_app_read(tcb);
@@ -248,7 +248,7 @@ impl Engine {
 
     /// Sends a RST from a server socket and frees it.
     fn tcp_send_rst(&mut self, id: u32, seq: u32) {
-        if let Some(t) = self.tcbs[id as usize].as_mut() {
+        if let Some(t) = self.tcbs.at_mut(id) {
             t.snd_nxt = seq;
         }
         self.tcp_send(id, TcpFlags::RST | TcpFlags::ACK, 0);

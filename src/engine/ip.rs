@@ -257,7 +257,6 @@ impl Engine {
                 old.state.name()
             );
         }
-        self.arm_ipvs_timers(h);
         match verdict {
             InVerdict::Accept { why } => {
                 if is_vip {
@@ -434,7 +433,6 @@ impl Engine {
         let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
         let found = ipvs.out_hook(pkt, now);
         let st = found.map(|c| ipvs.conn(c).state);
-        self.arm_ipvs_timers(h);
         if let Some(st) = st {
             trace!(
                 self,
@@ -1197,7 +1195,6 @@ impl Engine {
                 );
             }
         }
-        self.arm_ipvs_timers(h);
     }
 }
 

@@ -13,11 +13,13 @@
 //! when a recorder is attached.
 
 mod capacity;
+pub mod check;
 mod ip;
 mod sock;
 
 use crate::metrics::Metrics;
 use crate::packet::Frame;
+use crate::sim::slots::Slots;
 use crate::sim::{Agenda, SimDuration, SimTime};
 use crate::stack::{DropReason, Host};
 use crate::topology::{HostId, IfIndex, Network, SegId};
@@ -93,6 +95,9 @@ pub struct World {
     pub cpus: Vec<Option<crate::topology::Cpu>>,
 }
 
+/// The engine: the whole simulation state, plus where its output goes. `Clone` copies the
+/// state and leaves the output behind (a `Detached` field: none in a copy): [`Engine::fork`].
+#[derive(Clone)]
 pub struct Engine {
     pub agenda: Agenda<Event>,
     pub net: Network,
@@ -101,15 +106,14 @@ pub struct Engine {
     pub apps: Vec<App>,
     pub client_names: Vec<String>,
     timed: Vec<(SimTime, HostId, crate::scenario::command::Command)>,
-    pub tcbs: Vec<Option<Tcb>>,
-    tcb_free: Vec<u32>,
-    tcb_generations: Vec<u32>,
+    /// TCP control blocks by socket id (the slot).
+    pub tcbs: Slots<Tcb>,
     host_rngs: Vec<ChaCha8Rng>,
     pub metrics: Metrics,
     pub end: SimTime,
     pub seed: u64,
-    recorder: Option<Box<dyn Recorder>>,
-    capture: Option<Box<dyn Capture>>,
+    recorder: Detached<Box<dyn Recorder>>,
+    capture: Detached<Box<dyn Capture>>,
     tracing: bool,
     steps: u64,
     /// Per host: its CPU capacity model (`None`: infinite capacity).
@@ -118,6 +122,16 @@ pub struct Engine {
     pub series: Option<crate::metrics::series::Series>,
     /// Per host: its IPVS connection timers.
     conn_timers: Vec<ConnTimers>,
+}
+
+/// An output of the run (the trace recorder, the capture): not simulation state, so a copy
+/// of the engine has none.
+struct Detached<T>(Option<T>);
+
+impl<T> Clone for Detached<T> {
+    fn clone(&self) -> Self {
+        Detached(None)
+    }
 }
 
 /// One host's IPVS connection timers, out of the agenda: a connection entry lives for
@@ -159,15 +173,13 @@ impl Engine {
             apps: world.apps,
             client_names: world.client_names,
             timed: world.timed,
-            tcbs: Vec::new(),
-            tcb_free: Vec::new(),
-            tcb_generations: Vec::new(),
+            tcbs: Slots::default(),
             host_rngs: world.host_rngs,
             metrics,
             end: world.end,
             seed: world.seed,
-            recorder: None,
-            capture: None,
+            recorder: Detached(None),
+            capture: Detached(None),
             tracing: false,
             steps: 0,
             conn_timers: vec![ConnTimers::default(); n_hosts],
@@ -179,9 +191,10 @@ impl Engine {
         }
         e.agenda.schedule(SimTime::ZERO + ESTIMATOR_PERIOD, Event::Estimate).expect("future");
         for h in 0..e.hosts.len() {
-            // An `ipvsadm -d` among the hosts' commands armed the trash timer.
-            e.arm_ipvs_timers(h as HostId);
+            e.seed_ipvs(h as HostId);
         }
+        // An `ipvsadm -d` among the hosts' commands armed the trash timer.
+        e.drain_ipvs_timers();
         for (i, (t, _, _)) in e.timed.iter().enumerate() {
             e.agenda.schedule(*t, Event::Command { index: i as u32 }).expect("command times are not negative");
         }
@@ -198,12 +211,12 @@ impl Engine {
 
     /// Attaches a trace recorder: from now on every step is recorded with its reason.
     pub fn set_recorder(&mut self, r: Box<dyn Recorder>) {
-        self.recorder = Some(r);
+        self.recorder = Detached(Some(r));
         self.tracing = true;
     }
 
     pub fn set_capture(&mut self, c: Box<dyn Capture>) {
-        self.capture = Some(c);
+        self.capture = Detached(Some(c));
     }
 
     pub fn now(&self) -> SimTime {
@@ -214,29 +227,7 @@ impl Engine {
     /// capture: running the copy on gives what the original would (the TUI's snapshots).
     #[must_use]
     pub fn fork(&self) -> Engine {
-        Engine {
-            agenda: self.agenda.clone(),
-            net: self.net.clone(),
-            hosts: self.hosts.clone(),
-            sockets: self.sockets.clone(),
-            apps: self.apps.clone(),
-            client_names: self.client_names.clone(),
-            timed: self.timed.clone(),
-            tcbs: self.tcbs.clone(),
-            tcb_free: self.tcb_free.clone(),
-            tcb_generations: self.tcb_generations.clone(),
-            host_rngs: self.host_rngs.clone(),
-            metrics: self.metrics.clone(),
-            cpus: self.cpus.clone(),
-            series: self.series.clone(),
-            conn_timers: self.conn_timers.clone(),
-            end: self.end,
-            seed: self.seed,
-            recorder: None,
-            capture: None,
-            tracing: false,
-            steps: self.steps,
-        }
+        Engine { tracing: false, ..self.clone() }
     }
 
     pub fn names(&self) -> Names {
@@ -273,6 +264,7 @@ impl Engine {
                 let _ = self.local_in(host, 0, pkt);
             }
         }
+        self.drain_ipvs_timers();
         Some(t)
     }
 
@@ -386,7 +378,7 @@ impl Engine {
     ) {
         let step = Step { index: self.steps, time: self.now(), host, iface, stage, action, subject, reason };
         self.steps += 1;
-        if let Some(r) = self.recorder.as_mut() {
+        if let Some(r) = self.recorder.0.as_mut() {
             r.record(step);
         }
     }
@@ -463,7 +455,7 @@ impl Engine {
     /// The switch of segment `seg` forwards a frame that came in on `in_port`.
     fn switch_in(&mut self, seg: SegId, in_port: u16, frame: &Frame) {
         let now = self.now();
-        if let Some(c) = self.capture.as_mut() {
+        if let Some(c) = self.capture.0.as_mut() {
             c.frame(seg, now, frame);
         }
         let sc = &mut self.metrics.segments[seg as usize];
@@ -518,7 +510,7 @@ impl Engine {
         let (_, h, cmd) = self.timed[index].clone();
         let result = crate::scenario::build::apply(&mut self.hosts[h as usize], &cmd);
         self.hosts[h as usize].refresh();
-        self.arm_ipvs_timers(h);
+        self.seed_ipvs(h);
         match result {
             Ok(()) => {
                 trace!(self, h, None, Stage::Timer, Action::Info, None, "command: {cmd}");
@@ -534,6 +526,23 @@ impl Engine {
                     "command failed: {cmd}: expected {expected}, found {found}"
                 );
             }
+        }
+    }
+
+    /// Arms every timer any host's IPVS asked for: called once after every event (and at
+    /// the start), so no code path that calls into IPVS can forget it.
+    fn drain_ipvs_timers(&mut self) {
+        for h in 0..self.hosts.len() {
+            if self.hosts[h].ipvs.as_deref().is_some_and(crate::ipvs::Ipvs::has_pending_timers) {
+                self.arm_ipvs_timers(h as HostId);
+            }
+        }
+    }
+
+    /// Gives host `h`'s IPVS (if it has one yet) the run's seed, for its schedulers' streams.
+    fn seed_ipvs(&mut self, h: HostId) {
+        if let Some(v) = self.hosts[h as usize].ipvs.as_deref_mut() {
+            v.seed = self.seed;
         }
     }
 
@@ -554,6 +563,30 @@ mod tests {
     fn event_stays_small() {
         // The agenda copies events; a frame is a Copy value and must stay small.
         assert!(std::mem::size_of::<super::Event>() <= 128, "{}", std::mem::size_of::<super::Event>());
+    }
+
+    // twos draws from the run's seed: dr.ron with `-s twos` and 40 connections to two equal
+    // servers picks the same servers in the same order under one seed, and other ones under
+    // another (40 picks agreeing by chance: 2^-40). Before the seed reached the director,
+    // every run drew from seed 0, so the two seeds agreed: this test failed.
+    #[test]
+    fn twos_draws_from_the_run_seed() {
+        let src = include_str!("../../scenarios/dr.ron")
+            .replace("-s rr", "-s twos")
+            .replace("count: 4, every: \"100ms\"", "count: 40, every: \"10ms\"");
+        assert!(src.contains("-s twos") && src.contains("count: 40"), "dr.ron changed shape");
+        let picks = |seed: u64| {
+            let mut e = crate::scenario::parse("dr-twos.ron", &src).unwrap().build_with_seed(seed).unwrap();
+            e.run();
+            let v = e.hosts.iter().find_map(|h| h.ipvs.as_deref()).expect("a director");
+            let mut conns: Vec<_> = v.live_conns().map(|(_, c)| (c.created, c.key.cport, c.daddr)).collect();
+            conns.sort();
+            conns.into_iter().map(|(.., d)| d).collect::<Vec<_>>()
+        };
+        let one = picks(1);
+        assert_eq!(one.len(), 40);
+        assert_eq!(one, picks(1));
+        assert_ne!(one, picks(2));
     }
 
     // A fork taken mid-run and run to the end ends in the same state as the original run

@@ -1,7 +1,7 @@
 //! Sockets and applications: TCP and UDP clients and servers, ICMP echo and errors.
 
 use super::{Engine, Event, Outcome, trace};
-use crate::ipvs::Proto;
+use crate::packet::Proto;
 use crate::packet::{IcmpRepr, IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, TcpRepr, UdpRepr, icmp::unreach};
 use crate::sim::SimDuration;
 use crate::stack::DropReason;
@@ -50,30 +50,29 @@ impl Engine {
     // ----- TCP -----
 
     fn tcb_alloc(&mut self, t: Tcb) -> u32 {
-        let id = if let Some(s) = self.tcb_free.pop() {
-            s
-        } else {
-            self.tcbs.push(None);
-            self.tcb_generations.push(0);
-            (self.tcbs.len() - 1) as u32
-        };
-        self.tcb_generations[id as usize] += 1;
-        self.tcbs[id as usize] = Some(Tcb { generation: self.tcb_generations[id as usize], ..t });
+        let id = self.tcbs.insert_with(|k| Tcb { generation: k.generation, ..t }).index;
         self.sockets[t.host as usize].tcp.insert((TCP, t.local.0, t.local.1, t.remote.0, t.remote.1), id);
         id
     }
 
     pub(super) fn tcb_free_slot(&mut self, id: u32) {
-        if let Some(t) = self.tcbs[id as usize].take() {
+        if let Some(t) = self.tcbs.remove_at(id) {
             self.sockets[t.host as usize].tcp.remove(&(TCP, t.local.0, t.local.1, t.remote.0, t.remote.1));
-            self.tcb_generations[id as usize] += 1;
-            self.tcb_free.push(id);
         }
+    }
+
+    /// The control block of socket `id`, which the caller knows is open.
+    pub(super) fn tcb(&self, id: u32) -> Tcb {
+        *self.tcbs.at(id).expect("live tcb")
+    }
+
+    pub(super) fn tcb_mut(&mut self, id: u32) -> &mut Tcb {
+        self.tcbs.at_mut(id).expect("live tcb")
     }
 
     /// Sends a segment from a TCB.
     pub(super) fn tcp_send(&mut self, id: u32, flags: TcpFlags, len: u16) -> bool {
-        let t = self.tcbs[id as usize].expect("live tcb");
+        let t = self.tcb(id);
         let h = t.host;
         let ident = self.hosts[h as usize].next_ident();
         let seg = TcpRepr {
@@ -86,7 +85,7 @@ impl Engine {
             payload_len: len,
         };
         let now = self.now();
-        let tcb = self.tcbs[id as usize].as_mut().expect("live tcb");
+        let tcb = self.tcb_mut(id);
         let advance = u32::from(len) + u32::from(flags.syn()) + u32::from(flags.fin());
         if flags.syn() {
             tcb.snd_nxt = tcb.iss.wrapping_add(1);
@@ -108,7 +107,7 @@ impl Engine {
 
     /// Sends `len` bytes in segments of at most one MSS; the last one is pushed (PSH).
     pub(super) fn tcp_send_data(&mut self, id: u32, len: u16) {
-        let mss = self.tcbs[id as usize].expect("live tcb").mss;
+        let mss = self.tcb(id).mss;
         let mut left = len;
         while left > mss {
             self.tcp_send(id, TcpFlags::ACK, mss);
@@ -120,7 +119,7 @@ impl Engine {
     /// Sends (or resends) the client's request from its first byte and arms the
     /// retransmission timer (`TCP_RTO_MIN`, doubling).
     fn send_request(&mut self, id: u32, len: u16, again: bool) {
-        let tcb = self.tcbs[id as usize].as_mut().expect("live tcb");
+        let tcb = self.tcb_mut(id);
         if again {
             tcb.snd_nxt = tcb.req_seq;
         } else {
@@ -217,7 +216,7 @@ impl Engine {
     fn tcp_rcv_sock(&mut self, h: HostId, iif: IfIndex, pkt: &Packet, id: u32) -> Outcome {
         let L4::Tcp(seg) = pkt.l4 else { unreachable!("tcp_rcv gets TCP") };
         let now = self.now();
-        let t = self.tcbs[id as usize].expect("live tcb");
+        let t = self.tcb(id);
         if seg.flags.rst() {
             trace!(
                 self,
@@ -237,7 +236,7 @@ impl Engine {
             }
             return Outcome::Delivered;
         }
-        let tcb = self.tcbs[id as usize].as_mut().expect("live tcb");
+        let tcb = self.tcb_mut(id);
         let data_len = u32::from(seg.payload_len);
         // The sender pushes (PSH) the last segment of each request and response: the
         // application reads the message then.
@@ -473,7 +472,7 @@ impl Engine {
     /// The application takes a request that waited for a worker (`tcp_cleanup_rbuf`):
     /// ACK now if the kernel would.
     pub(super) fn tcp_app_read(&mut self, id: u32) {
-        if let Some(t) = self.tcbs[id as usize]
+        if let Some(t) = self.tcbs.at(id).copied()
             && let Some(why) = t.ack.app_read(t.rcv_nxt)
         {
             trace!(
@@ -495,7 +494,7 @@ impl Engine {
     /// Puts socket `id`'s delayed-ACK timer on the agenda, unless an event at or before
     /// it already waits (that one re-arms it when it fires).
     fn tcp_arm_delack(&mut self, id: u32) {
-        let Some(tcb) = self.tcbs[id as usize].as_mut() else { return };
+        let Some(tcb) = self.tcbs.at_mut(id) else { return };
         let Some(due) = tcb.ack.timer else { return };
         if tcb.ack.armed.is_some_and(|a| a <= due) {
             return;
@@ -509,7 +508,7 @@ impl Engine {
     /// nothing but re-arm.
     pub(super) fn tcp_delack(&mut self, id: u32) {
         let now = self.now();
-        let Some(tcb) = self.tcbs[id as usize].as_mut() else { return };
+        let Some(tcb) = self.tcbs.at_mut(id) else { return };
         if tcb.ack.armed == Some(now) {
             tcb.ack.armed = None;
         }
@@ -550,7 +549,7 @@ impl Engine {
     }
 
     fn client_failed(&mut self, id: u32, why: Failure) {
-        let t = self.tcbs[id as usize].expect("live tcb");
+        let t = self.tcb(id);
         let s = self.client_stats(t.app);
         let cs = &mut self.metrics.clients[s];
         match why {
@@ -563,7 +562,7 @@ impl Engine {
     }
 
     pub(super) fn tcp_retrans(&mut self, id: u32, generation: u32) {
-        let Some(t) = self.tcbs[id as usize] else { return };
+        let Some(t) = self.tcbs.at(id).copied() else { return };
         if t.generation != generation {
             return;
         }
@@ -585,7 +584,7 @@ impl Engine {
                     self.client_failed(id, Failure::TimedOut);
                     return;
                 }
-                let tcb = self.tcbs[id as usize].as_mut().expect("live");
+                let tcb = self.tcb_mut(id);
                 tcb.retries += 1;
                 let retries = tcb.retries;
                 trace!(
@@ -623,7 +622,7 @@ impl Engine {
                     self.client_failed(id, Failure::TimedOut);
                     return;
                 }
-                self.tcbs[id as usize].as_mut().expect("live").retries += 1;
+                self.tcb_mut(id).retries += 1;
                 let request = t.req_len;
                 trace!(
                     self,
@@ -743,7 +742,7 @@ impl Engine {
                 if q.protocol == IpProtocol::Tcp {
                     let key = (TCP, q.src, quote.src_port(), q.dst, quote.dst_port());
                     if let Some(&id) = self.sockets[h as usize].tcp.get(&key) {
-                        let t = self.tcbs[id as usize].expect("live");
+                        let t = self.tcb(id);
                         if let IcmpRepr::DstUnreachable { code: unreach::FRAG_NEEDED, mtu, .. } = m {
                             // tcp_v4_mtu_reduced: lower the path MTU and resend what was too big.
                             let mss = mtu.saturating_sub(40).max(536);
@@ -766,7 +765,7 @@ impl Engine {
                             );
                             self.sockets[h as usize].pmtu.insert(q.dst, mtu);
                             if mss < t.mss {
-                                self.tcbs[id as usize].as_mut().expect("live").mss = mss;
+                                self.tcb_mut(id).mss = mss;
                                 if t.is_client && t.state == TcpState::Established {
                                     self.send_request(id, t.req_len, true);
                                 }
@@ -940,7 +939,7 @@ impl Engine {
                     dst.1
                 );
                 if self.tcp_send(id, TcpFlags::SYN, 0) {
-                    let generation = self.tcbs[id as usize].expect("live").generation;
+                    let generation = self.tcb(id).generation;
                     self.schedule_in(
                         SimDuration::from_nanos(TCP_RTO_INIT_NS),
                         Event::TcpRetrans { tcb: id, generation },

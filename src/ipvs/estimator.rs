@@ -14,7 +14,30 @@
 //! (`ip_vs_read_estimator`) rounds to the nearest unit: `(x + 0x1FF) >> 10` and
 //! `(x + 0xF) >> 5` (halves round down).
 
-use super::Stats;
+use super::state::Dir;
+
+/// Packet and byte counters (`ipvsadm -Ln --stats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub conns: u64,
+    pub inpkts: u64,
+    pub outpkts: u64,
+    pub inbytes: u64,
+    pub outbytes: u64,
+}
+
+impl Stats {
+    /// One packet of `bytes` in direction `dir` (Output = server → client).
+    pub(super) fn count(&mut self, dir: Dir, bytes: u64) {
+        if dir == Dir::Output {
+            self.outpkts += 1;
+            self.outbytes += bytes;
+        } else {
+            self.inpkts += 1;
+            self.inbytes += bytes;
+        }
+    }
+}
 
 /// Decoded rates, as `ip_vs_read_estimator` returns them (per second).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

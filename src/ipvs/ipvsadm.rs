@@ -33,22 +33,9 @@ pub const MAX_WEIGHT: u32 = 65_535;
 pub const MAX_THRESHOLD: u32 = 2_147_483_647;
 
 /// Transport protocol of a virtual service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Proto {
-    Tcp,
-    Udp,
-}
+pub use crate::packet::Proto;
 
 impl Proto {
-    /// As in listings: `TCP`, `UDP`.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Tcp => "TCP",
-            Self::Udp => "UDP",
-        }
-    }
-
     /// The ipvsadm option: `-t`, `-u`.
     #[must_use]
     pub fn flag(self) -> &'static str {

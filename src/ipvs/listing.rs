@@ -976,7 +976,7 @@ mod tests {
     fn connections_listing_unchanged() {
         // -Lnc (spec d.5): no version header, fixed columns, expire in mm:ss.
         let mut v = Ipvs::default();
-        v.conns.push(Some(Conn {
+        v.conns.insert(Conn {
             key: crate::ipvs::ConnKey {
                 proto: 6,
                 caddr: ip("192.0.2.7"),
@@ -1001,7 +1001,7 @@ mod tests {
             n_control: 0,
             timeout: crate::sim::SimDuration::from_secs(900),
             timer_at: SimTime(898_500_000_000),
-        }));
+        });
         assert_eq!(
             run(&v, "-Lnc").unwrap(),
             "IPVS connection entries\n\

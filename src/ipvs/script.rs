@@ -278,7 +278,7 @@ pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
         if sched != Sched::Twos {
             return Err(err("random", "only the twos scheduler uses random values"));
         }
-        crate::schedulers::feed_random(&mut ipvs.services[0], values.clone()).map_err(|e| err("random", e))?;
+        super::feed_random(&mut ipvs.services[0], values.clone()).map_err(|e| err("random", e))?;
     }
 
     let mut picks = Vec::new();

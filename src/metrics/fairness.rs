@@ -26,24 +26,48 @@ pub fn max_over_mean(counts: &[u64]) -> Option<f64> {
     (sum > 0).then(|| *max as f64 / (sum as f64 / n))
 }
 
-/// Each server's share of the connections minus its share of the total weight.
-pub fn share_errors(counts: &[u64], weights: &[u32]) -> Vec<f64> {
+/// Each count's share of the total (0 for all when the total is 0).
+pub fn shares(counts: &[u64]) -> Vec<f64> {
     let total: u64 = counts.iter().sum();
-    let wtotal: u64 = weights.iter().map(|w| u64::from(*w)).sum();
-    counts
-        .iter()
-        .zip(weights)
-        .map(|(c, w)| {
-            let share = if total == 0 { 0.0 } else { *c as f64 / total as f64 };
-            let wshare = if wtotal == 0 { 0.0 } else { f64::from(*w) / wtotal as f64 };
-            share - wshare
-        })
-        .collect()
+    counts.iter().map(|c| if total == 0 { 0.0 } else { *c as f64 / total as f64 }).collect()
 }
 
-/// The largest absolute share error: the weight-share error of the spread.
-pub fn weight_share_error(counts: &[u64], weights: &[u32]) -> f64 {
-    share_errors(counts, weights).iter().fold(0.0, |m, e| m.max(e.abs()))
+/// Each weight's share of the total weight (0 for all when the total is 0).
+pub fn weight_shares(weights: &[u32]) -> Vec<f64> {
+    let wtotal: u64 = weights.iter().map(|w| u64::from(*w)).sum();
+    weights.iter().map(|w| if wtotal == 0 { 0.0 } else { f64::from(*w) / wtotal as f64 }).collect()
+}
+
+/// How connections spread over servers of given weights: every figure of this module at
+/// once, unrounded (what `lvsim batch`'s summary and `lvsim sched --compare` print).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spread {
+    /// Each server's share of the connections.
+    pub share: Vec<f64>,
+    /// Each server's share of the total weight.
+    pub weight_share: Vec<f64>,
+    pub jain: Option<f64>,
+    pub weighted_jain: Option<f64>,
+    pub max_over_mean: Option<f64>,
+    /// The largest |share − weight share|.
+    pub weight_share_error: f64,
+}
+
+impl Spread {
+    pub fn of(counts: &[u64], weights: &[u32]) -> Spread {
+        let share = shares(counts);
+        let weight_share = weight_shares(weights);
+        let weight_share_error = share.iter().zip(&weight_share).fold(0.0, |m: f64, (s, w)| m.max((s - w).abs()));
+        let loads: Vec<f64> = counts.iter().map(|c| *c as f64).collect();
+        Spread {
+            jain: jain(&loads),
+            weighted_jain: weighted_jain(counts, weights),
+            max_over_mean: max_over_mean(counts),
+            weight_share_error,
+            share,
+            weight_share,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -62,9 +86,15 @@ mod tests {
     fn weights() {
         // 3:1 weights served 30:10 is perfectly fair per weight, with no share error.
         assert_eq!(weighted_jain(&[30, 10], &[3, 1]), Some(1.0));
-        assert!(weight_share_error(&[30, 10], &[3, 1]).abs() < 1e-12);
-        // Served 20:20 instead, each is 25 points off its weight share.
-        assert!((weight_share_error(&[20, 20], &[3, 1]) - 0.25).abs() < 1e-12);
+        let fair = Spread::of(&[30, 10], &[3, 1]);
+        assert_eq!((fair.share, fair.weight_share), (vec![0.75, 0.25], vec![0.75, 0.25]));
+        assert!(fair.weight_share_error.abs() < 1e-12);
+        // Served 20:20 instead, each is 25 points off its weight share (3/4 − 1/2).
+        let even = Spread::of(&[20, 20], &[3, 1]);
+        assert!((even.weight_share_error - 0.25).abs() < 1e-12);
         assert_eq!(max_over_mean(&[30, 10]), Some(1.5));
+        // No load and no weight: every share 0, not NaN.
+        let none = Spread::of(&[0, 0], &[0, 0]);
+        assert_eq!((none.share, none.weight_share, none.jain), (vec![0.0, 0.0], vec![0.0, 0.0], None));
     }
 }

@@ -32,6 +32,37 @@ impl Protocol {
     }
 }
 
+/// A transport protocol that has ports: what a socket, a virtual service or a connection
+/// entry is keyed by (`IPPROTO_TCP`, `IPPROTO_UDP`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    /// The IP protocol number: 6, 17.
+    #[must_use]
+    pub const fn value(self) -> u8 {
+        self.ip().value()
+    }
+
+    /// As in listings: `TCP`, `UDP`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        self.ip().name()
+    }
+
+    /// The IP header's protocol.
+    #[must_use]
+    pub const fn ip(self) -> Protocol {
+        match self {
+            Proto::Tcp => Protocol::Tcp,
+            Proto::Udp => Protocol::Udp,
+        }
+    }
+}
+
 /// An IPv4 header. The total length is not stored: it follows from what the header carries
 /// (see [`super::Packet::ip_total_len`]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

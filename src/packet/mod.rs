@@ -24,7 +24,7 @@ pub use arp::Repr as ArpRepr;
 pub use ethernet::{Address as MacAddr, Repr as EthRepr};
 pub use fields::Value;
 pub use icmp::Repr as IcmpRepr;
-pub use ipv4::{Protocol as IpProtocol, Repr as Ipv4Repr};
+pub use ipv4::{Proto, Protocol as IpProtocol, Repr as Ipv4Repr};
 pub use tcp::{Flags as TcpFlags, Repr as TcpRepr};
 pub use udp::Repr as UdpRepr;
 

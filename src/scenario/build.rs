@@ -105,7 +105,6 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
             return Err(cx.err(hpos, &hs.name, "a unique host name", format!("\"{}\" twice", hs.name), None));
         }
         let id = hi as HostId;
-        net.add_host(id);
         let mut host = Host::new(&hs.name);
         for (ifname, seg) in &hs.ifaces {
             let Some(sid) = net.segment_by_name(seg) else {

@@ -79,21 +79,15 @@ pub fn compare(w: &Workload, scheds: &[Sched]) -> Result<Vec<Row>, String> {
                     _ => refused += 1,
                 }
             }
-            let total: u64 = per_server.iter().sum();
-            let wtotal: u64 = w.weights.iter().map(|x| u64::from(*x)).sum();
-            let loads: Vec<f64> = per_server.iter().map(|c| *c as f64).collect();
+            let f = fairness::Spread::of(&per_server, &w.weights);
             Ok(Row {
                 scheduler: s.name().to_string(),
-                share: per_server.iter().map(|c| if total == 0 { 0.0 } else { *c as f64 / total as f64 }).collect(),
-                weight_share: w
-                    .weights
-                    .iter()
-                    .map(|x| if wtotal == 0 { 0.0 } else { f64::from(*x) / wtotal as f64 })
-                    .collect(),
-                jain: fairness::jain(&loads),
-                weighted_jain: fairness::weighted_jain(&per_server, &w.weights),
-                max_over_mean: fairness::max_over_mean(&per_server),
-                weight_share_error: fairness::weight_share_error(&per_server, &w.weights),
+                share: f.share,
+                weight_share: f.weight_share,
+                jain: f.jain,
+                weighted_jain: f.weighted_jain,
+                max_over_mean: f.max_over_mean,
+                weight_share_error: f.weight_share_error,
                 per_server,
                 refused,
             })

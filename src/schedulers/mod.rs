@@ -20,19 +20,11 @@ pub mod twos;
 pub mod wlc;
 pub mod wrr;
 
-use crate::ipvs::{Dest, DestId, Sched, ipvsadm::SchedFlags};
+use crate::ipvs::ipvsadm::{Sched, SchedFlags};
+pub use crate::ipvs::types::Overhead;
+use crate::ipvs::types::{Dest, DestId};
 use std::fmt::Debug;
 use std::net::Ipv4Addr;
-
-/// How a server's load is counted (`ip_vs_dest_conn_overhead`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Overhead {
-    /// `activeconns·256 + inactconns`: every kernel before the 2026 change (the default).
-    #[default]
-    Inactconns,
-    /// `activeconns·256 + totalconns`: 6.1.183 and later.
-    Totalconns,
-}
 
 /// What a scheduler may look at in the packet that opens a connection.
 #[derive(Clone, Copy, Debug)]
@@ -44,6 +36,8 @@ pub struct SchedCtx {
     pub overhead: Overhead,
     /// The packet's arrival time (lblc/lblcr stamp their cache entries with it).
     pub now: crate::sim::SimTime,
+    /// The run's seed (twos draws from `sim::rng::stream(seed, "twos")`).
+    pub seed: u64,
 }
 
 /// The kernel's `struct ip_vs_scheduler` callbacks.
@@ -94,8 +88,8 @@ pub fn available(d: &Dest) -> bool {
     d.weight > 0 && !d.overloaded
 }
 
-/// Makes the scheduler `-s name` selects. Deterministic: twos draws from a fixed stream
-/// (`sim::rng::stream(0, "twos")`); the engine may later pass a per-service stream.
+/// Makes the scheduler `-s name` selects. Deterministic: twos draws from the run's seed
+/// stream (`sim::rng::stream(ctx.seed, "twos")`, see [`SchedCtx::seed`]).
 pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
     Ok(match s {
         Sched::Rr => Box::new(rr::Rr::default()),
@@ -111,24 +105,15 @@ pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
         Sched::Mh => Box::new(mh::Mh::new(flags.mh_fallback, flags.mh_port)),
         Sched::Fo => Box::new(fo::Fo),
         Sched::Ovf => Box::new(ovf::Ovf),
-        Sched::Twos => Box::new(twos::Twos::new(crate::sim::rng::stream(0, "twos"))),
+        Sched::Twos => Box::new(twos::Twos::new()),
     })
-}
-
-/// Makes a `twos` service consume these values instead of its random stream (for
-/// `lvsim sched --script`'s `random`).
-pub fn feed_random(svc: &mut crate::ipvs::Service, values: Vec<u32>) -> Result<(), String> {
-    if svc.sched_name != Sched::Twos {
-        return Err(format!("the service uses {}, not twos", svc.sched_name.name()));
-    }
-    svc.sched = Box::new(twos::Twos::with_values(values));
-    svc.sched.init_service(&svc.dests);
-    Ok(())
 }
 
 #[cfg(test)]
 pub(crate) mod testutil {
-    use crate::ipvs::{Dest, Fwd, Stats};
+    use crate::ipvs::estimator::{RateEstimator, Stats};
+    use crate::ipvs::ipvsadm::Fwd;
+    use crate::ipvs::types::Dest;
     use std::net::Ipv4Addr;
 
     /// Servers with the given weights, given in `ipvsadm -a` order; returned in list
@@ -151,7 +136,7 @@ pub(crate) mod testutil {
                 overloaded: false,
                 available: true,
                 stats: Stats::default(),
-                est: crate::ipvs::RateEstimator::default(),
+                est: RateEstimator::default(),
                 idle_start: None,
             })
             .collect();
@@ -167,6 +152,7 @@ pub(crate) mod testutil {
             dport: 80,
             overhead: super::Overhead::Inactconns,
             now: crate::sim::SimTime::ZERO,
+            seed: 0,
         }
     }
 }
@@ -233,7 +219,7 @@ mod props {
 
         #[test]
         fn same_inputs_same_picks(d in arb_dests()) {
-            // Deterministic, twos included (fixed stream in `new`).
+            // Deterministic, twos included (the run's seed stream, seed 0 here).
             for s in SCHEDS {
                 prop_assert_eq!(run(s, d.clone(), 24).0, run(s, d.clone(), 24).0);
             }

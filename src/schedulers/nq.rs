@@ -6,7 +6,7 @@
 
 use super::sed::{heavier, sed_overhead};
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::Dest;
+use crate::ipvs::types::Dest;
 
 #[derive(Clone, Debug, Default)]
 pub struct Nq;

@@ -5,7 +5,7 @@
 //! server with weight > 0 and no OVERLOAD. Weights other than 0 are ignored.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::{Dest, DestId};
+use crate::ipvs::types::{Dest, DestId};
 
 #[derive(Clone, Debug, Default)]
 pub struct Rr {

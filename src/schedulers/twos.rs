@@ -5,13 +5,16 @@
 //! which r ≤ 0 is the choice. Choice 2 wins only if `w2·overhead1 > w1·overhead2`.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::Dest;
+use crate::ipvs::types::Dest;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 /// Where the two random numbers of a pick come from.
 #[derive(Clone, Debug)]
 enum Source {
+    /// `get_random_u32_below` on the stream of the run's seed ([`SchedCtx::seed`]), drawn at
+    /// the first pick: a service is made before the run's seed reaches its director.
+    Run,
     /// `get_random_u32_below` on a seeded stream.
     Rng(Box<ChaCha8Rng>),
     /// Given values, consumed two per pick in order (cycling when used up), each taken
@@ -24,10 +27,23 @@ pub struct Twos {
     src: Source,
 }
 
+impl Default for Twos {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The name of twos's stream under the run's seed ([`crate::sim::rng::stream`]).
+pub const STREAM: &str = "twos";
+
 impl Twos {
-    /// Draws from `rng`. `schedulers::new` seeds it from a fixed stream; the engine may
-    /// later pass a per-service stream instead.
-    pub fn new(rng: ChaCha8Rng) -> Self {
+    /// Draws from the run's stream, `stream(ctx.seed, "twos")`, from its first pick on.
+    pub fn new() -> Self {
+        Self { src: Source::Run }
+    }
+
+    /// Draws from `rng`.
+    pub fn with_rng(rng: ChaCha8Rng) -> Self {
         Self { src: Source::Rng(Box::new(rng)) }
     }
 
@@ -38,8 +54,12 @@ impl Twos {
     }
 
     /// A number in `[0, total)`, `total` ≥ 1.
-    fn below(&mut self, total: u32) -> u32 {
+    fn below(&mut self, total: u32, seed: u64) -> u32 {
+        if matches!(self.src, Source::Run) {
+            self.src = Source::Rng(Box::new(crate::sim::rng::stream(seed, STREAM)));
+        }
         match &mut self.src {
+            Source::Run => unreachable!("replaced just above"),
             Source::Rng(rng) => below(rng, total),
             Source::Values { values, next } => {
                 if values.is_empty() {
@@ -79,8 +99,8 @@ impl Scheduler for Twos {
         let sum: u64 = dests.iter().filter(|d| available(d)).map(|d| u64::from(d.weight)).sum();
         // The kernel sums in an `int`; weights large enough to overflow it are not simulated.
         let total = u32::try_from(sum + 1).unwrap_or(u32::MAX);
-        let mut r1 = i64::from(self.below(total));
-        let mut r2 = i64::from(self.below(total));
+        let mut r1 = i64::from(self.below(total, ctx.seed));
+        let mut r2 = i64::from(self.below(total, ctx.seed));
         let (mut c1, mut c2) = (None, None);
         for (i, d) in dests.iter().enumerate() {
             if !available(d) {
@@ -168,13 +188,36 @@ mod tests {
         // A2 B1 (list B, A), total 4 → B 2/4, A 2/4.
         let d = dests(&[2, 1]);
         let run = || {
-            let mut s = Twos::new(crate::sim::rng::stream(7, "twos"));
+            let mut s = Twos::with_rng(crate::sim::rng::stream(7, "twos"));
             (0..9000).map(|_| pick(&mut s, &d).unwrap()).collect::<Vec<_>>()
         };
         let a = run();
         assert_eq!(a, run());
         let b = a.iter().filter(|&&id| id == 1).count();
         assert!((4200..4800).contains(&b), "B got {b} of 9000");
+    }
+
+    #[test]
+    fn draws_from_the_run_seed() {
+        // A fresh `Twos::new()` takes its numbers from `stream(ctx.seed, "twos")`: the same
+        // picks as a scheduler given that stream by hand (computed independently of
+        // `ctx.seed`'s plumbing), the same picks for the same seed, and other picks for
+        // another seed. Ten equal servers and 64 picks: two seeds agreeing on all 64 by
+        // chance is (1/10)^64-unlikely, so "different" proves the seed is used.
+        let d = dests(&[1; 10]);
+        let run = |seed: u64| {
+            let mut s = Twos::new();
+            let c = SchedCtx { seed, ..ctx() };
+            (0..64).map(|_| s.schedule(&d, &c)).collect::<Vec<_>>()
+        };
+        let by_hand = |seed: u64| {
+            let mut s = Twos::with_rng(crate::sim::rng::stream(seed, STREAM));
+            (0..64).map(|_| s.schedule(&d, &ctx())).collect::<Vec<_>>()
+        };
+        assert_eq!(run(1), run(1));
+        assert_eq!(run(1), by_hand(1));
+        assert_eq!(run(2), by_hand(2));
+        assert_ne!(run(1), run(2));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod agenda;
 pub mod rng;
+pub mod slots;
 pub mod time;
 
 pub use agenda::{Agenda, InThePast};

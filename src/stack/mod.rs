@@ -294,20 +294,6 @@ impl Host {
         self.ip_ident = self.ip_ident.wrapping_add(1);
         id
     }
-
-    /// `ip route` listing lines.
-    pub fn route_lines(&self) -> Vec<String> {
-        self.routes.iter().map(|r| route::RouteDisplay(r, &self.ifaces[r.dev as usize].name).to_string()).collect()
-    }
-
-    /// `ip neigh` listing lines.
-    pub fn neigh_lines(&self) -> Vec<String> {
-        self.neigh
-            .entries
-            .iter()
-            .map(|e| neigh::EntryDisplay(e, &self.ifaces[e.iface as usize].name).to_string())
-            .collect()
-    }
 }
 
 /// Builders for unit tests: a host's interfaces, addresses and routes pushed directly, the

@@ -1,4 +1,4 @@
-//! Hosts, interfaces and L2 segments, and the graph that joins them.
+//! Hosts, interfaces and L2 segments, and the ports that join them.
 //!
 //! A segment is one switch; each Ethernet interface attached to it is a port with a
 //! full-duplex link of its own (latency, bandwidth, a FIFO queue with tail drop in each
@@ -13,11 +13,10 @@ pub use cpu::Cpu;
 pub use link::{Link, LinkParams};
 
 use crate::packet::MacAddr;
-use petgraph::stable_graph::{NodeIndex, StableUnGraph};
 use rustc_hash::FxHashMap;
 use std::net::Ipv4Addr;
 
-/// Index of a host in [`Network::hosts`].
+/// Index of a host, in the scenario's order (the engine's `hosts`).
 pub type HostId = u16;
 /// Index of a segment in [`Network::segments`].
 pub type SegId = u16;
@@ -98,29 +97,16 @@ impl Segment {
     }
 }
 
-/// Node weights of the topology graph.
-#[derive(Clone, Debug)]
-pub enum Node {
-    Host(HostId),
-    Segment(SegId),
-}
-
-/// The static picture: hosts, segments and the graph joining them. Host state (addresses,
-/// routes, caches) lives in [`crate::stack::Host`].
+/// The static picture: segments and their ports, each port an interface of a host. A
+/// bipartite graph of hosts and segments, held as each segment's port list (and each
+/// interface's `port`): every walk the simulator makes is one hop, a segment's ports.
+/// Host state (addresses, routes, caches) lives in [`crate::stack::Host`].
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     pub segments: Vec<Segment>,
-    pub graph: StableUnGraph<Node, IfIndex>,
-    pub host_nodes: Vec<NodeIndex>,
-    pub segment_nodes: Vec<NodeIndex>,
 }
 
 impl Network {
-    pub fn add_host(&mut self, id: HostId) {
-        let n = self.graph.add_node(Node::Host(id));
-        self.host_nodes.push(n);
-    }
-
     pub fn add_segment(&mut self, name: &str, params: LinkParams, learning: bool) -> SegId {
         let id = self.segments.len() as SegId;
         self.segments.push(Segment {
@@ -130,8 +116,6 @@ impl Network {
             fdb: FxHashMap::default(),
             params,
         });
-        let n = self.graph.add_node(Node::Segment(id));
-        self.segment_nodes.push(n);
         id
     }
 
@@ -139,7 +123,6 @@ impl Network {
     pub fn attach(&mut self, seg: SegId, host: HostId, iface: IfIndex, mac: MacAddr, link: LinkParams) -> u16 {
         let s = &mut self.segments[seg as usize];
         s.ports.push(Port { host, iface, mac, link: Link::new(link) });
-        self.graph.add_edge(self.host_nodes[host as usize], self.segment_nodes[seg as usize], iface);
         (s.ports.len() - 1) as u16
     }
 

@@ -14,7 +14,7 @@ pub mod dist;
 pub use arrival::Arrival;
 pub use dist::Dist;
 
-use crate::ipvs::Proto;
+use crate::packet::Proto;
 use crate::sim::SimTime;
 use crate::topology::HostId;
 use rand_chacha::ChaCha8Rng;

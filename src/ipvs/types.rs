@@ -1,0 +1,104 @@
+//! The value types the schedulers see: a real server ([`Dest`]), its identity and how its
+//! load is counted. A leaf of `ipvs`: it imports no other part of IPVS but the ipvsadm
+//! value types and the counters, so `schedulers/*` can depend on it while `ipvs` depends
+//! on `schedulers`.
+
+use super::estimator::{RateEstimator, Stats};
+use super::ipvsadm::Fwd;
+use crate::sim::SimTime;
+use std::net::Ipv4Addr;
+
+/// How a server's load is counted (`ip_vs_dest_conn_overhead`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Overhead {
+    /// `activeconns·256 + inactconns`: every kernel before the 2026 change (the default).
+    #[default]
+    Inactconns,
+    /// `activeconns·256 + totalconns`: 6.1.183 and later.
+    Totalconns,
+}
+
+/// A stable identity of a real server (survives list changes, unlike its position).
+pub type DestId = u32;
+
+/// A real server of a service (`struct ip_vs_dest`).
+#[derive(Clone, Debug)]
+pub struct Dest {
+    pub id: DestId,
+    pub addr: Ipv4Addr,
+    pub port: u16,
+    pub fwd: Fwd,
+    pub weight: u32,
+    pub u_threshold: u32,
+    pub l_threshold: u32,
+    pub activeconns: u32,
+    pub inactconns: u32,
+    /// Templates bound to this server (PersistConn).
+    pub persistconns: u32,
+    /// `IP_VS_DEST_F_OVERLOAD`.
+    pub overloaded: bool,
+    /// `IP_VS_DEST_F_AVAILABLE`: in its service's list; false once deleted (in the trash).
+    pub available: bool,
+    pub stats: Stats,
+    /// Rates for `ipvsadm -Ln --rate`, sampled by [`super::Ipvs::estimate`].
+    pub est: RateEstimator,
+    /// In the trash: when a run of the trash timer first found it unreferenced
+    /// (`dest->idle_start`); `None` until then, and for a listed server.
+    pub idle_start: Option<SimTime>,
+}
+
+impl Dest {
+    /// `ip_vs_dest_conn_overhead`.
+    pub fn overhead(&self, mode: Overhead) -> u64 {
+        let a = self.activeconns as u64;
+        let i = self.inactconns as u64;
+        match mode {
+            Overhead::Inactconns => a * 256 + i,
+            Overhead::Totalconns => a * 256 + a + i,
+        }
+    }
+
+    /// `ip_vs_dest_totalconns`: normal entries, templates excluded (what `-x`/`-y` count).
+    pub fn totalconns(&self) -> u32 {
+        self.activeconns + self.inactconns
+    }
+
+    /// The count below which OVERLOAD is cleared: `-y`, or `u − ⌊u/4⌋` when `-y` is 0 (the
+    /// kernel's `totalconns·4 < u·3` says the same for integers).
+    pub fn lower_threshold(&self) -> u32 {
+        if self.l_threshold > 0 { self.l_threshold } else { self.u_threshold - self.u_threshold / 4 }
+    }
+
+    /// Entries and templates still bound to this server (what keeps it in the trash).
+    pub(super) fn refs(&self) -> u32 {
+        self.activeconns + self.inactconns + self.persistconns
+    }
+
+    /// `ip_vs_bind_dest`: an entry was bound; the flag can only be set here.
+    pub(super) fn overload_on_bind(&mut self) {
+        if self.u_threshold != 0 && self.totalconns() >= self.u_threshold {
+            self.overloaded = true;
+        }
+    }
+
+    /// `ip_vs_unbind_dest`: an entry went; the flag can only be cleared here.
+    pub(super) fn overload_on_unbind(&mut self) {
+        if self.u_threshold == 0 || self.totalconns() < self.lower_threshold() {
+            self.overloaded = false;
+        }
+    }
+
+    /// `__ip_vs_dest_update_overload`: an add or edit re-evaluates the flag at once
+    /// *(2026 change, 6.1.183 and later; older kernels only cleared it when `-x` was 0 or
+    /// raised)*.
+    pub(super) fn update_overload(&mut self) {
+        let conns = self.totalconns();
+        if self.u_threshold == 0 {
+            self.overloaded = false;
+        } else if conns >= self.u_threshold {
+            self.overloaded = true;
+        } else if conns < self.lower_threshold() {
+            self.overloaded = false;
+        }
+    }
+}
