@@ -464,7 +464,7 @@ pub mod exercise {
     }
 
     /// One student's grade, as `lvsim exercise grade` lists it.
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
     pub struct GradeRow {
         pub student: String,
         pub score: String,
@@ -498,7 +498,14 @@ pub mod exercise {
 
     /// `lvsim exercise grade ID DIR [--csv]`: one row per student sub-directory. The
     /// directory name is the student's name (it decides the variant).
-    pub fn grade_all(id: &str, dir: &Path, lang: Option<&str>, csv: bool) -> Result<(), String> {
+    pub fn grade_all(
+        id: &str,
+        dir: &Path,
+        lang: Option<&str>,
+        csv: bool,
+        shard: Option<(crate::batch::shard::Shard, &Path)>,
+    ) -> Result<(), String> {
+        use crate::batch::shard::{Header, fnv1a};
         let lang = lang_of(lang)?;
         let src = load(id)?;
         let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -508,9 +515,20 @@ pub mod exercise {
             .filter(|p| p.is_dir())
             .collect();
         subs.sort();
+        let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // A slice is a range of the sorted class list; the hash names the exercise, the
+        // language of the feedback and the whole class, so slices of another class or
+        // exercise are not joined.
+        let header = shard.map(|(s, _)| {
+            let class: Vec<String> = subs.iter().map(|p| name_of(p)).collect();
+            Header::new(fnv1a(&format!("{id}\n{lang:?}\n{}", class.join("\n"))), s, subs.len())
+        });
+        if let Some((s, _)) = shard {
+            subs = subs.drain(s.range(subs.len())).collect();
+        }
         let mut rows = Vec::new();
         for p in subs {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = name_of(&p);
             let (score, max, full, failed) = match grade_path(&src, &p, Some(&name), lang) {
                 Ok(r) => {
                     let failed: Vec<String> = r.items.iter().filter(|i| !i.ok()).map(|i| i.label.clone()).collect();
@@ -521,6 +539,51 @@ pub mod exercise {
             let percent = if max > 0.0 { 100.0 * score.parse::<f64>().unwrap_or(0.0) / max } else { 0.0 };
             rows.push(GradeRow { student: name, score, max, percent, full, failed });
         }
+        if let (Some(header), Some((s, out))) = (header, shard) {
+            let slice = GradeSlice { header, exercise: id.to_string(), rows };
+            std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}\n", out.display()))?;
+            let f = out.join(format!("grade-{}-of-{}.json", s.k, s.n));
+            let json = serde_json::to_vec(&slice).map_err(|e| e.to_string())?;
+            std::fs::write(&f, json).map_err(|e| format!("writing {}: {e}\n", f.display()))?;
+            println!(
+                "slice {}/{}: students {}..{} of {}; wrote {}",
+                s.k,
+                s.n,
+                slice.header.first,
+                slice.header.first + slice.rows.len(),
+                slice.header.total,
+                f.display()
+            );
+            return Ok(());
+        }
+        print!("{}", grade_listing(&rows, csv));
+        Ok(())
+    }
+
+    /// A slice of a class's grades (`lvsim exercise grade ... --shard K/N --out DIR`).
+    #[derive(Debug, serde::Serialize, serde::Deserialize)]
+    pub struct GradeSlice {
+        #[serde(flatten)]
+        pub header: crate::batch::shard::Header,
+        pub exercise: String,
+        pub rows: Vec<GradeRow>,
+    }
+
+    /// `lvsim exercise merge SLICES... [--csv]`: the listing `grade` prints for the whole
+    /// class, from its slices (checked as sweep slices are: one class, one version, every
+    /// slice once).
+    pub fn grade_merge(paths: &[PathBuf], csv: bool) -> Result<(), String> {
+        use crate::batch::shard;
+        let files = shard::slice_files(paths, "grade").map_err(|e| e + "\n")?;
+        let slices: Vec<(PathBuf, GradeSlice)> = files
+            .into_iter()
+            .map(|f| shard::read_slice(&f).map(|s| (f, s)))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e + "\n")?;
+        let view: Vec<(&Path, &shard::Header, usize)> =
+            slices.iter().map(|(f, s)| (f.as_path(), &s.header, s.rows.len())).collect();
+        let order = shard::check(&view).map_err(|e| e + "\n")?;
+        let rows: Vec<GradeRow> = order.iter().flat_map(|&i| slices[i].1.rows.iter().cloned()).collect();
         print!("{}", grade_listing(&rows, csv));
         Ok(())
     }
@@ -615,9 +678,9 @@ pub fn sweep(name: &str, out: &Path, threads: usize, shard: Option<crate::batch:
             "slice {}/{}: points {}..{} of {}; wrote {}",
             shard.k,
             shard.n,
-            part.first,
-            part.first + part.results.len(),
-            part.total,
+            part.header.first,
+            part.header.first + part.results.len(),
+            part.header.total,
             file.display()
         );
         return Ok(());

@@ -365,6 +365,23 @@ enum ExerciseCmd {
         csv: bool,
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
+        /// Grade only slice K of N of the class (sorted by name) and write
+        /// DIR/grade-K-of-N.json for `lvsim exercise merge` (see docs/scale-out.md).
+        #[arg(long, value_name = "K/N", requires = "out")]
+        shard: Option<lvsim::batch::shard::Shard>,
+        /// Where a slice is written (with --shard).
+        #[arg(long, value_name = "DIR", requires = "shard")]
+        out: Option<PathBuf>,
+    },
+    /// Join the slices written by `lvsim exercise grade ... --shard K/N --out DIR` into the
+    /// listing `grade` prints for the whole class; refuses slices of another class,
+    /// exercise or lvsim version, and missing or repeated slices.
+    Merge {
+        #[arg(required = true, value_name = "DIR")]
+        slices: Vec<PathBuf>,
+        /// CSV output.
+        #[arg(long)]
+        csv: bool,
     },
 }
 
@@ -422,9 +439,10 @@ fn main() -> ExitCode {
             ExerciseCmd::Check { id, path, student, lang, show_answers } => {
                 cli::exercise::check(&id, path.as_deref(), student.as_deref(), lang.as_deref(), show_answers)
             }
-            ExerciseCmd::Grade { id, submissions, csv, lang } => {
-                cli::exercise::grade_all(&id, &submissions, lang.as_deref(), csv)
+            ExerciseCmd::Grade { id, submissions, csv, lang, shard, out } => {
+                cli::exercise::grade_all(&id, &submissions, lang.as_deref(), csv, shard.zip(out.as_deref()))
             }
+            ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
         },
         Some(Cmd::List) => cli::list(),
         Some(Cmd::Trace { scenario, json, pcap, seed, filter }) => {

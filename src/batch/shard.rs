@@ -53,25 +53,48 @@ impl Shard {
     }
 }
 
-/// One slice's results and what the merge checks them by.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Part {
+/// What every slice file starts with, and what a merge checks slices by.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Header {
     pub format: u32,
     /// The lvsim version that ran it (`CARGO_PKG_VERSION`).
     pub version: String,
-    /// Where the sweep came from (a path or `embedded:NAME`) and its text.
-    pub origin: String,
-    pub text: String,
-    /// FNV-1a 64 of `text`, in hex.
+    /// FNV-1a 64, in hex, of what was cut into slices (the sweep text; the exercise and
+    /// its students), so slices of different jobs are not joined.
     pub hash: String,
     pub shard: Shard,
-    /// Points in the whole sweep, and the first index of this slice.
+    /// Items in the whole job, and the first index of this slice.
     pub total: usize,
     pub first: usize,
+}
+
+impl Header {
+    /// The header of slice `shard` of `total` items of the job hashed as `hash`.
+    pub fn new(hash: String, shard: Shard, total: usize) -> Header {
+        Header {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            hash,
+            shard,
+            total,
+            first: shard.range(total).start,
+        }
+    }
+}
+
+/// One sweep slice: its header, the sweep (where it came from and its text) and the
+/// results of its points.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Part {
+    #[serde(flatten)]
+    pub header: Header,
+    pub origin: String,
+    pub text: String,
     pub results: Vec<PointResult>,
 }
 
-fn fnv1a(text: &str) -> String {
+/// FNV-1a 64 of `text`, as 16 hex digits.
+pub fn fnv1a(text: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         h ^= u64::from(b);
@@ -85,125 +108,152 @@ pub fn run(name_or_path: &str, shard: Shard, threads: usize, progress: &(dyn Fn(
     let (origin, text) = sweep::load_sweep_text(name_or_path).map_err(|e| e.render())?;
     let mut sw = sweep::parse(&origin, &text).map_err(|e| e.render())?;
     let total = sw.points.len();
-    let range = shard.range(total);
-    let first = range.start;
-    sw.points = sw.points.drain(range).collect();
+    sw.points = sw.points.drain(shard.range(total)).collect();
     let results = sweep::run_with(&sw, threads, progress).map_err(|e| e.render())?;
-    Ok(Part {
-        format: FORMAT,
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        hash: fnv1a(&text),
-        origin,
-        text,
-        shard,
-        total,
-        first,
-        results,
-    })
+    Ok(Part { header: Header::new(fnv1a(&text), shard, total), origin, text, results })
 }
 
 /// Writes the slice into `dir` (created if missing); returns the file.
 pub fn write(part: &Part, dir: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    let p = dir.join(part.shard.file_name());
+    let p = dir.join(part.header.shard.file_name());
     let json = serde_json::to_vec(part).map_err(|e| e.to_string())?;
     std::fs::write(&p, json).map_err(|e| format!("writing {}: {e}", p.display()))?;
     Ok(p)
 }
 
-/// Reads every `shard-*.json` in `dirs` (each a directory or a slice file), checks that
-/// they are the N slices of one sweep run by this lvsim, and returns the sweep and its
-/// results in point order.
-pub fn merge(dirs: &[PathBuf]) -> Result<(Sweep, Vec<PointResult>), String> {
+/// The slice files named by `paths`: each a slice file, or a directory whose files
+/// named `PREFIX-*.json` are taken.
+pub fn slice_files(paths: &[PathBuf], prefix: &str) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
-    for d in dirs {
+    for d in paths {
         if d.is_dir() {
             let mut here: Vec<PathBuf> = std::fs::read_dir(d)
                 .map_err(|e| format!("reading {}: {e}", d.display()))?
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("shard-")))
+                .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&format!("{prefix}-"))))
                 .filter(|p| p.extension().is_some_and(|x| x == "json"))
                 .collect();
             here.sort();
             if here.is_empty() {
-                return Err(format!("{}: no shard-K-of-N.json in it (written by lvsim sweep --shard)", d.display()));
+                return Err(format!("{}: no {prefix}-K-of-N.json in it", d.display()));
             }
             files.extend(here);
         } else {
             files.push(d.clone());
         }
     }
-    let mut parts: Vec<(PathBuf, Part)> = Vec::new();
-    for f in files {
-        let bytes = std::fs::read(&f).map_err(|e| format!("reading {}: {e}", f.display()))?;
-        let part: Part = serde_json::from_slice(&bytes).map_err(|e| {
-            format!("{}: not a sweep slice ({e}); it should be written by lvsim sweep --shard", f.display())
-        })?;
-        parts.push((f, part));
+    if files.is_empty() {
+        return Err("no slices given".into());
     }
-    let Some((f0, p0)) = parts.first() else {
-        return Err("sweep merge: no slices given".into());
+    Ok(files)
+}
+
+/// Reads a slice file as `T`, or says which file is not a slice.
+pub fn read_slice<T: serde::de::DeserializeOwned>(f: &Path) -> Result<T, String> {
+    let bytes = std::fs::read(f).map_err(|e| format!("reading {}: {e}", f.display()))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a slice of this kind ({e})", f.display()))
+}
+
+/// Checks that `slices` (file, header, number of items it holds) are the N slices of
+/// one job run by this lvsim: same format, version, job hash and N; every slice once;
+/// each holding exactly the items of its range. Returns the slice order (indices into
+/// `slices` by K).
+pub fn check(slices: &[(&Path, &Header, usize)]) -> Result<Vec<usize>, String> {
+    let Some(&(f0, h0, _)) = slices.first() else {
+        return Err("no slices given".into());
     };
-    for (f, p) in &parts {
-        let differs = |what: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display| {
-            format!(
-                "{} and {}: {what} differ ({a} vs {b}); every slice must come from one sweep run",
-                f0.display(),
-                f.display()
-            )
-        };
-        if p.format != FORMAT {
-            return Err(format!("{}: slice format {} (this lvsim reads {FORMAT})", f.display(), p.format));
+    for &(f, h, len) in slices {
+        if h.format != FORMAT {
+            return Err(format!("{}: slice format {} (this lvsim reads {FORMAT})", f.display(), h.format));
         }
-        if p.version != env!("CARGO_PKG_VERSION") {
+        if h.version != env!("CARGO_PKG_VERSION") {
             return Err(format!(
                 "{}: written by lvsim {}, this is lvsim {}; merge with the version that ran the slices",
                 f.display(),
-                p.version,
+                h.version,
                 env!("CARGO_PKG_VERSION")
             ));
         }
-        if p.hash != fnv1a(&p.text) {
-            return Err(format!("{}: the sweep text does not match its hash (edited by hand?)", f.display()));
-        }
-        if p.hash != p0.hash {
-            return Err(differs("the sweep files", &p0.hash, &p.hash));
-        }
-        if p.shard.n != p0.shard.n {
-            return Err(differs("the slice counts N", &p0.shard.n, &p.shard.n));
-        }
-        let want = p.shard.range(p.total);
-        if p.total != p0.total || p.first != want.start || p.results.len() != want.len() {
+        if h.hash != h0.hash {
             return Err(format!(
-                "{}: slice {}/{} should hold points {}..{} of {}, it holds {} from {}",
+                "{} and {} are slices of different jobs (hash {} vs {}); every slice must come from one run",
+                f0.display(),
                 f.display(),
-                p.shard.k,
-                p.shard.n,
+                h0.hash,
+                h.hash
+            ));
+        }
+        if h.shard.n != h0.shard.n || h.total != h0.total {
+            return Err(format!(
+                "{} and {}: cut differently ({}/{} of {} vs {}/{} of {})",
+                f0.display(),
+                f.display(),
+                h0.shard.k,
+                h0.shard.n,
+                h0.total,
+                h.shard.k,
+                h.shard.n,
+                h.total
+            ));
+        }
+        let want = h.shard.range(h.total);
+        if h.first != want.start || len != want.len() {
+            return Err(format!(
+                "{}: slice {}/{} should hold items {}..{} of {}, it holds {} from {}",
+                f.display(),
+                h.shard.k,
+                h.shard.n,
                 want.start,
                 want.end,
-                p0.total,
-                p.results.len(),
-                p.first
+                h.total,
+                len,
+                h.first
             ));
         }
     }
-    let n = p0.shard.n;
-    let mut by_k: Vec<Option<&Path>> = vec![None; n];
-    for (f, p) in &parts {
-        if let Some(other) = by_k[p.shard.k - 1] {
-            return Err(format!("slice {}/{n} is given twice: {} and {}", p.shard.k, other.display(), f.display()));
+    let n = h0.shard.n;
+    let mut by_k: Vec<Option<usize>> = vec![None; n];
+    for (i, &(f, h, _)) in slices.iter().enumerate() {
+        if let Some(other) = by_k[h.shard.k - 1] {
+            return Err(format!(
+                "slice {}/{n} is given twice: {} and {}",
+                h.shard.k,
+                slices[other].0.display(),
+                f.display()
+            ));
         }
-        by_k[p.shard.k - 1] = Some(f);
+        by_k[h.shard.k - 1] = Some(i);
     }
     let missing: Vec<String> =
-        by_k.iter().enumerate().filter(|(_, f)| f.is_none()).map(|(k, _)| format!("{}/{n}", k + 1)).collect();
+        by_k.iter().enumerate().filter(|(_, i)| i.is_none()).map(|(k, _)| format!("{}/{n}", k + 1)).collect();
     if !missing.is_empty() {
-        return Err(format!("missing slices: {} (run lvsim sweep --shard K/{n} for each)", missing.join(", ")));
+        return Err(format!("missing slices: {} (run each with --shard K/{n})", missing.join(", ")));
     }
+    Ok(by_k.into_iter().flatten().collect())
+}
+
+/// Reads the sweep slices in `paths` (directories or `shard-K-of-N.json` files), checks
+/// them ([`check`], and each sweep text against its hash) and returns the sweep and its
+/// results in point order.
+pub fn merge(paths: &[PathBuf]) -> Result<(Sweep, Vec<PointResult>), String> {
+    let files = slice_files(paths, "shard")?;
+    let mut parts: Vec<(PathBuf, Part)> = Vec::new();
+    for f in files {
+        let part: Part = read_slice(&f)?;
+        if part.header.hash != fnv1a(&part.text) {
+            return Err(format!("{}: the sweep text does not match its hash (edited by hand?)", f.display()));
+        }
+        parts.push((f, part));
+    }
+    let view: Vec<(&Path, &Header, usize)> =
+        parts.iter().map(|(f, p)| (f.as_path(), &p.header, p.results.len())).collect();
+    let order = check(&view)?;
+    let (_, p0) = &parts[order[0]];
     let sw = sweep::parse(&p0.origin, &p0.text).map_err(|e| e.render())?;
-    parts.sort_by_key(|(_, p)| p.shard.k);
-    let results: Vec<PointResult> = parts.into_iter().flat_map(|(_, p)| p.results).collect();
+    let mut slots: Vec<Option<Part>> = parts.into_iter().map(|(_, p)| Some(p)).collect();
+    let results = order.into_iter().filter_map(|i| slots[i].take()).flat_map(|p| p.results).collect();
     Ok((sw, results))
 }
 

@@ -104,3 +104,47 @@ fn merged_slices_are_the_unsharded_sweep_byte_for_byte() {
     assert_eq!(files(&merged), want, "slices from the sbatch script");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_class_graded_in_slices_is_the_class_graded_at_once() {
+    // Five students (variants differ by name); one slice per machine, joined: the same
+    // CSV and the same table, byte for byte, for 1, 2 and 3 slices. 3 slices of 5 hold
+    // 1, 2 and 2 students.
+    let root = std::env::temp_dir().join(format!("lvsim-grade-shards-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let class = root.join("class");
+    for s in ["ann", "ben", "cai", "dan", "eve"] {
+        ok(&lvsim(&["exercise", "start", "terms-roles", "--student", s, "--lang", "en", "--dir"], &[&class.join(s)]));
+    }
+    let grade = |extra: &[&str]| {
+        let mut args = vec!["exercise", "grade", "terms-roles", class.to_str().unwrap(), "--lang", "en"];
+        args.extend(extra);
+        lvsim(&args, &[])
+    };
+    for csv in [true, false] {
+        let flag: &[&str] = if csv { &["--csv"] } else { &[] };
+        let whole = grade(flag);
+        ok(&whole);
+        for n in 1..=3 {
+            let dir = root.join(format!("n{n}"));
+            for k in 1..=n {
+                ok(&grade(&["--shard", &format!("{k}/{n}"), "--out", dir.to_str().unwrap()]));
+            }
+            let mut args = vec!["exercise", "merge", dir.to_str().unwrap()];
+            args.extend(flag);
+            let merged = lvsim(&args, &[]);
+            ok(&merged);
+            assert_eq!(String::from_utf8_lossy(&merged.stdout), String::from_utf8_lossy(&whole.stdout), "{n} slices");
+        }
+    }
+    // A slice missing, and a slice of another class (one student more), are refused.
+    std::fs::remove_file(root.join("n3/grade-2-of-3.json")).unwrap();
+    assert_eq!(lvsim(&["exercise", "merge"], &[&root.join("n3")]).status.code(), Some(1));
+    ok(&lvsim(
+        &["exercise", "start", "terms-roles", "--student", "fay", "--lang", "en", "--dir"],
+        &[&class.join("fay")],
+    ));
+    ok(&grade(&["--shard", "2/3", "--out", root.join("n3").to_str().unwrap()]));
+    assert_eq!(lvsim(&["exercise", "merge"], &[&root.join("n3")]).status.code(), Some(1));
+    let _ = std::fs::remove_dir_all(&root);
+}
