@@ -84,7 +84,7 @@ pub struct World {
     pub end: SimTime,
     pub seed: u64,
     /// Commands to run during the simulation: (time, host, command).
-    pub timed: Vec<(SimTime, HostId, crate::scenario::command::Command)>,
+    pub timed: Vec<(SimTime, HostId, crate::cmdline::Command)>,
     /// Per host: its CPU capacity model (`None`: infinite capacity).
     pub cpus: Vec<Option<crate::topology::Cpu>>,
 }
@@ -96,7 +96,7 @@ pub struct Engine {
     pub sockets: Vec<Sockets>,
     pub apps: Vec<App>,
     pub client_names: Vec<String>,
-    timed: Vec<(SimTime, HostId, crate::scenario::command::Command)>,
+    timed: Vec<(SimTime, HostId, crate::cmdline::Command)>,
     pub tcbs: Vec<Option<Tcb>>,
     tcb_free: Vec<u32>,
     tcb_generations: Vec<u32>,
@@ -484,7 +484,7 @@ impl Engine {
     /// Runs a timed configuration command on its host.
     fn run_command(&mut self, index: usize) {
         let (_, h, cmd) = self.timed[index].clone();
-        let result = crate::scenario::build::apply(&mut self.hosts[h as usize], &cmd);
+        let result = crate::stack::config::apply(&mut self.hosts[h as usize], &cmd);
         self.hosts[h as usize].refresh();
         self.arm_ipvs_timers(h);
         match result {

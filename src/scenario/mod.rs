@@ -4,7 +4,6 @@
 //! admin would type; [`command`] parses them and [`build`] applies them.
 
 pub mod build;
-pub mod command;
 pub mod error;
 pub mod expect;
 pub(crate) mod locate;
