@@ -13,7 +13,7 @@
 //! | `ip neigh add 10.0.0.1 lladdr 02:00:00:00:00:01 dev eth0 [nud ..]`, `arp -s ..` | [`Command::NeighAdd`] |
 //! | `sysctl -w net.ipv4.conf.all.arp_ignore=1`, `echo 1 > /proc/sys/net/ipv4/ip_forward` | [`Command::Sysctl`] |
 //! | `modprobe ipip` | [`Command::Modprobe`] |
-//! | `ipvsadm -A -t 10.0.0.100:80 -s rr` (see [`crate::ipvs::ipvsadm`]) | [`Command::Ipvsadm`] |
+//! | `ipvsadm -A -t 10.0.0.100:80 -s rr` (see [`ipvsadm`]) | [`Command::Ipvsadm`] |
 //! | `arptables -A INPUT -d 10.0.0.100 -j DROP` | [`Command::Arptables`] |
 //!
 //! iproute2 abbreviations work as they do in `ip` (`ip a add`, `ip r del`, `ip n add`).
@@ -37,6 +37,7 @@ mod ip;
 pub mod ipvsadm;
 mod lex;
 mod netfilter;
+mod pattern;
 mod sysctl;
 #[cfg(test)]
 mod tests;
@@ -51,6 +52,7 @@ pub use ip::validate_dev;
 pub use ipvsadm::IpvsadmCmd;
 pub use lex::{CmdError, END_OF_COMMAND, closest, did_you_mean, parse_ipv4, quote, sub_span};
 pub use netfilter::{ArpChain, ArpRule, ArpTarget, IptChain, IptRule};
+pub use pattern::Pattern;
 pub use sysctl::{ConfDev, ConfName, NeighName, SysctlKey, VsName};
 
 // ───────────────────────────── the command ─────────────────────────────
@@ -180,6 +182,29 @@ impl Nud {
 
     pub const fn is_static(self) -> bool {
         matches!(self, Nud::Permanent | Nud::Noarp)
+    }
+}
+
+impl Command {
+    /// The program that runs it, as [`Display`](fmt::Display) writes it: `ip`, `arp`,
+    /// `sysctl` (also for `echo ... > /proc/sys/...`), `modprobe`, `ipvsadm`, `arptables`,
+    /// `iptables`.
+    #[must_use]
+    pub fn program(&self) -> &'static str {
+        match self {
+            Self::NeighAdd { dev: None, nud: Nud::Permanent | Nud::Stale, .. } => "arp",
+            Self::AddrAdd { .. }
+            | Self::AddrDel { .. }
+            | Self::LinkSet { .. }
+            | Self::RouteAdd { .. }
+            | Self::RouteDel { .. }
+            | Self::NeighAdd { .. } => "ip",
+            Self::Sysctl { .. } => "sysctl",
+            Self::Modprobe { .. } => "modprobe",
+            Self::Ipvsadm(_) => "ipvsadm",
+            Self::Arptables(_) => "arptables",
+            Self::Iptables(_) => "iptables",
+        }
     }
 }
 
