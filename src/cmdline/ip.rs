@@ -98,8 +98,9 @@ pub(super) fn parse_mtu(t: &Tok) -> Result<u32, CmdError> {
 }
 // ───────────────────────────── ip ─────────────────────────────
 
-#[derive(Clone, Copy)]
-pub(super) enum IpObj {
+/// The `ip` objects lvsim models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpObj {
     Addr,
     Link,
     Route,
@@ -145,8 +146,14 @@ pub(super) const IP_OBJECTS: &[(&str, Option<IpObj>)] = &[
 ];
 pub(super) const IP_OBJECT_EXPECTED: &str = "an ip object: addr, link, route or neigh";
 
+/// The modeled object `word` names as iproute2 reads it (the first object of its table
+/// that starts with `word`); `None` for an object lvsim does not model or no object.
+pub fn ip_object(word: &str) -> Option<IpObj> {
+    IP_OBJECTS.iter().find(|(full, _)| iproute_matches(word, full)).and_then(|&(_, obj)| obj)
+}
+
 /// iproute2's `matches()`: `word` is a non-empty prefix of `full`.
-pub(super) fn iproute_matches(word: &str, full: &str) -> bool {
+pub fn iproute_matches(word: &str, full: &str) -> bool {
     !word.is_empty() && full.starts_with(word)
 }
 

@@ -123,6 +123,20 @@ impl SchedFlags {
     pub fn is_empty(self) -> bool {
         self == Self::default()
     }
+
+    /// Sets the flag `-b` names `name` (`sh-fallback`, `sh-port`, `mh-fallback`, `mh-port`),
+    /// without checking it against a scheduler; `false` for any other name.
+    pub fn set(&mut self, name: &str) -> bool {
+        let bit = match name {
+            "sh-fallback" => &mut self.sh_fallback,
+            "sh-port" => &mut self.sh_port,
+            "mh-fallback" => &mut self.mh_fallback,
+            "mh-port" => &mut self.mh_port,
+            _ => return false,
+        };
+        *bit = true;
+        true
+    }
 }
 
 impl fmt::Display for SchedFlags {

@@ -48,7 +48,7 @@ use lex::{Args, Tok, tokenize};
 use netfilter::{parse_arptables, parse_iptables};
 use sysctl::{parse_echo, parse_sysctl};
 
-pub use ip::validate_dev;
+pub use ip::{IpObj, ip_object, iproute_matches, validate_dev};
 pub use ipvsadm::IpvsadmCmd;
 pub use lex::{CmdError, END_OF_COMMAND, closest, did_you_mean, parse_ipv4, quote, sub_span};
 pub use netfilter::{ArpChain, ArpRule, ArpTarget, IptChain, IptRule};

@@ -44,17 +44,7 @@ pub enum ShowError {
     UnknownOption { found: String },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Object {
-    Addr,
-    Route,
-    Neigh,
-}
-
-/// iproute2's `matches(word, full)`: `word` is a non-empty prefix of `full`.
-fn matches(word: &str, full: &str) -> bool {
-    !word.is_empty() && full.starts_with(word)
-}
+use crate::cmdline::{IpObj as Object, ip_object, iproute_matches as matches};
 
 /// Runs `ip [-4] [-br] addr|route|neigh [show] [dev NAME]` on `host` and returns what
 /// iproute2 prints. An optional leading word `ip` is skipped; objects and `show`/`list`
@@ -77,16 +67,11 @@ pub fn show(host: &Host, args: &[String]) -> Result<String, ShowError> {
     let Some(word) = rest.first() else {
         return Err(ShowError::NoObject);
     };
-    // In iproute2's table order: "address" before "addrlabel", "route" before "rule",
-    // "neighbor" and "neighbour".
-    let object = if matches(word, "address") {
-        Object::Addr
-    } else if matches(word, "route") {
-        Object::Route
-    } else if matches(word, "neighbor") || matches(word, "neighbour") {
-        Object::Neigh
-    } else {
-        return Err(ShowError::UnknownObject { found: word.clone() });
+    // The command parser's object table, in iproute2's order ("address" before
+    // "addrlabel", "route" before "rule"); `ip link` has no listing here.
+    let object = match ip_object(word) {
+        Some(o @ (Object::Addr | Object::Route | Object::Neigh)) => o,
+        Some(Object::Link) | None => return Err(ShowError::UnknownObject { found: word.clone() }),
     };
     rest = &rest[1..];
     if let Some(w) = rest.first() {
@@ -100,7 +85,8 @@ pub fn show(host: &Host, args: &[String]) -> Result<String, ShowError> {
         Object::Addr if brief => addr_brief(host, dev),
         Object::Addr => addr(host, dev),
         Object::Route => route(host, dev),
-        Object::Neigh => neigh(host, dev),
+        // `Link` was refused with the unknown objects above.
+        Object::Neigh | Object::Link => neigh(host, dev),
     })
 }
 
