@@ -35,6 +35,7 @@ use crate::packet::MacAddr;
 
 mod ip;
 pub mod ipvsadm;
+pub mod ipvsadm_list;
 mod lex;
 mod netfilter;
 mod pattern;
