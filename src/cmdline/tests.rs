@@ -577,9 +577,44 @@ proptest! {
     }
 
     #[test]
+    fn whatever_parses_prints_back_to_itself(cmd in soup()) {
+        // The other direction: any spelling that parses (abbreviations, bundled and long
+        // options, `echo > /proc/sys`) prints a canonical line that parses to the same value.
+        if let Ok(c) = parse(&cmd) {
+            let line = c.to_string();
+            prop_assert_eq!(parse(&line), Ok(c), "{} -> {}", cmd, line);
+        }
+    }
+
+    #[test]
     fn display_round_trips(c in command()) {
         // The canonical line of any representable command parses back to the same value.
         let line = c.to_string();
         prop_assert_eq!(parse(&line), Ok(c), "{}", line);
+    }
+}
+
+#[test]
+fn other_spellings_print_back_to_the_same_command() {
+    // Abbreviated, bundled, long-option, slashed and /proc spellings an admin types: each
+    // prints a canonical line, and that line parses to the same typed command.
+    for text in [
+        "ip a add 10.0.0.1/24 dev eth0",
+        "ip address replace 10.0.0.100/32 dev lo label lo:0",
+        "ip r add default via 10.0.0.1",
+        "ip n add 10.0.0.1 lladdr 02:00:00:00:00:01 dev eth0 nud reachable",
+        "ip link set eth0 mtu 1400 up",
+        "sudo ipvsadm -At 10.0.0.100:80 --scheduler=rr -p",
+        "ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -gw3",
+        "echo 1 > /proc/sys/net/ipv4/ip_forward",
+        "sysctl net/ipv4/conf/all/arp_ignore=1",
+        "arp -s 10.0.0.1 02:00:00:00:00:01 temp",
+        "iptables -t filter -I INPUT 2 -p tcp --dport 80 -j DROP",
+        "arptables -A OUTPUT -s 10.0.0.100 -j mangle --mangle-ip-s 10.0.0.11",
+        "modprobe ip-vs",
+    ] {
+        let c = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let line = c.to_string();
+        assert_eq!(parse(&line), Ok(c), "{text} -> {line}");
     }
 }
