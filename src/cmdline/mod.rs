@@ -34,6 +34,7 @@ use std::ops::Range;
 use crate::packet::MacAddr;
 
 mod ip;
+pub mod ip_show;
 pub mod ipvsadm;
 pub mod ipvsadm_list;
 mod lex;
