@@ -277,3 +277,19 @@ fn require_and_forbid_match_commands_not_text() {
     assert!(!forbid.ok(), "the echo write escaped forbid:\n{}", r.render(Lang::En, true));
     assert!(others.iter().all(grade::Item::ok), "{}", r.render(Lang::En, true));
 }
+
+#[test]
+fn a_bad_require_or_forbid_pattern_points_at_its_word() {
+    // Entries are read by the command parser when the exercise loads, so a misspelled key
+    // is an error at file:line:col of the wrong word (the key after `sysctl `), found by
+    // hand here from the text, not from the error.
+    let src = exercise::EMBEDDED.iter().find(|(n, _)| *n == "fix-dr-arptables").unwrap().1;
+    let good = "\"sysctl net.ipv4.conf.*.arp_ignore\"";
+    assert!(src.contains(good));
+    let text = src.replacen(good, "\"sysctl net.ipv4.conf.*.arp_ignor\"", 1);
+    let at = text.find("\"sysctl net.ipv4.conf.*.arp_ignor\"").unwrap() + "\"sysctl ".len();
+    let line = text[..at].matches('\n').count() + 1;
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    let e = render_err("bad.ron", &text);
+    assert!(e.contains(&format!("bad.ron:{line}:{col}")), "expected bad.ron:{line}:{col} in:\n{e}");
+}
