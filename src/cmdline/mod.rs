@@ -1,4 +1,13 @@
-//! One line of host configuration, parsed into a typed [`Command`].
+//! Every Linux command lvsim reads, parsed once into a typed value. This module is a leaf:
+//! it imports only `packet` (for `MacAddr` and `prefix_mask`); the model, the scenario
+//! loader, sweeps, grading and the front ends import it, never the reverse.
+//!
+//! * [`parse`]: one line of host configuration into a [`Command`] (below);
+//! * [`ipvsadm_list::parse_list`]: `ipvsadm -L|-S ...` listings (`lvsim ipvsadm`);
+//! * [`ip_show::parse_show`]: `ip addr|route|neigh show ...` listings (`lvsim ip`);
+//! * [`Pattern`]: exercise `require`/`forbid` entries, matched against parsed commands.
+//!
+//! Each has a `Display` that writes it back as an admin would type it.
 //!
 //! A scenario configures each host with the commands an admin types on a real machine, so a
 //! working scenario is also a recipe for real hosts. [`parse`] reads one such line:
