@@ -36,6 +36,7 @@ pub mod batch;
 pub mod bench;
 pub mod capture;
 pub mod cli;
+pub mod cmdline;
 pub mod engine;
 pub mod exercise;
 pub mod ipvs;

@@ -21,6 +21,8 @@
 //! `base: "scenario"` is required unless `Mode` names the scenarios.
 
 use super::{Run, Summary, charts, output::num};
+use crate::cmdline::{self, Command};
+use crate::ipvs::ipvsadm::{IpvsadmCmd, Sched, SchedFlags};
 use crate::scenario::locate::Locator;
 use crate::scenario::{self, Loaded, ScenarioError};
 use crate::sim::SimDuration;
@@ -352,29 +354,30 @@ fn parse_weights(s: &str) -> Option<Vec<u32>> {
     v.filter(|v| !v.is_empty())
 }
 
-/// Replaces the value after `flag` in a command, or appends `flag value`.
-fn set_flag(cmd: &str, flags: &[&str], value: Option<&str>) -> String {
-    let mut toks: Vec<String> = cmd.split_whitespace().map(str::to_string).collect();
-    if let Some(i) = toks.iter().position(|t| flags.contains(&t.as_str())) {
-        // `-p` takes an optional value: remove it only when it is a number.
-        let has_value = toks.get(i + 1).is_some_and(|v| !v.starts_with('-'));
-        toks.drain(i..if has_value { i + 2 } else { i + 1 });
+/// Edits every `ipvsadm` command of `run` that `edit` changes, as a typed command: a line
+/// is parsed by the one command parser (so `sudo ipvsadm -At VIP:80 --scheduler=rr` is
+/// seen as well as `ipvsadm -A -t VIP:80 -s rr`) and written back in its canonical form
+/// only when `edit` changed it. Lines that do not parse are left for the scenario's
+/// loader to report. Returns how many commands `edit` matched.
+fn edit_ipvsadm(run: &mut [String], mut edit: impl FnMut(&mut IpvsadmCmd) -> bool) -> usize {
+    let mut matched = 0;
+    for line in run {
+        if let Ok(Command::Ipvsadm(mut cmd)) = cmdline::parse(line) {
+            let before = cmd;
+            if edit(&mut cmd) {
+                matched += 1;
+                if cmd != before {
+                    *line = Command::Ipvsadm(cmd).to_string();
+                }
+            }
+        }
     }
-    if let Some(v) = value {
-        toks.push(flags[0].to_string());
-        toks.push(v.to_string());
-    }
-    toks.join(" ")
+    matched
 }
 
-fn is_service_cmd(c: &str) -> bool {
-    let t: Vec<&str> = c.split_whitespace().take(2).collect();
-    t.first() == Some(&"ipvsadm") && matches!(t.get(1), Some(&("-A" | "--add-service" | "-E" | "--edit-service")))
-}
-
-fn is_server_cmd(c: &str) -> bool {
-    let t: Vec<&str> = c.split_whitespace().take(2).collect();
-    t.first() == Some(&"ipvsadm") && matches!(t.get(1), Some(&("-a" | "--add-server")))
+/// Is `line` an `ipvsadm -a` (add a real server)?
+fn is_add_server(line: &str) -> bool {
+    matches!(cmdline::parse(line), Ok(Command::Ipvsadm(IpvsadmCmd::AddServer(_))))
 }
 
 /// Applies value `i` of `p` to the scenario. The error says what was expected.
@@ -428,22 +431,28 @@ fn apply(l: &mut Loaded, p: &Param, i: usize) -> Result<(), String> {
             }
         }
         Param::Scheduler(v) => {
-            let mut any = false;
+            let sched: Sched = v[i].parse().map_err(|e: crate::ipvs::ipvsadm::UnknownScheduler| e.to_string())?;
+            let mut any = 0;
             for h in &mut sc.hosts {
-                for c in &mut h.run {
-                    if is_service_cmd(c) {
-                        *c = set_flag(c, &["-s", "--scheduler"], Some(&v[i]));
-                        any = true;
+                any += edit_ipvsadm(&mut h.run, |c| match c {
+                    IpvsadmCmd::AddService(o) | IpvsadmCmd::EditService(o) => {
+                        if o.scheduler != sched {
+                            // `-b` flags belong to the scheduler they were written for.
+                            o.scheduler = sched;
+                            o.flags = SchedFlags::default();
+                        }
+                        true
                     }
-                }
+                    _ => false,
+                });
             }
-            if !any {
+            if any == 0 {
                 return Err("a scenario with an `ipvsadm -A` service".into());
             }
         }
         Param::Servers(v) => {
             for h in &mut sc.hosts {
-                let have = h.run.iter().filter(|c| is_server_cmd(c)).count();
+                let have = h.run.iter().filter(|c| is_add_server(c)).count();
                 if have == 0 {
                     continue;
                 }
@@ -452,7 +461,7 @@ fn apply(l: &mut Loaded, p: &Param, i: usize) -> Result<(), String> {
                 }
                 let mut seen = 0;
                 h.run.retain(|c| {
-                    if is_server_cmd(c) {
+                    if is_add_server(c) {
                         seen += 1;
                         seen <= v[i]
                     } else {
@@ -465,24 +474,27 @@ fn apply(l: &mut Loaded, p: &Param, i: usize) -> Result<(), String> {
             let w = parse_weights(&v[i]).expect("checked when parsed");
             for h in &mut sc.hosts {
                 let mut k = 0;
-                for c in &mut h.run {
-                    if is_server_cmd(c) {
-                        if let Some(x) = w.get(k) {
-                            *c = set_flag(c, &["-w", "--weight"], Some(&x.to_string()));
+                edit_ipvsadm(&mut h.run, |c| match c {
+                    IpvsadmCmd::AddServer(o) => {
+                        if let Some(&x) = w.get(k) {
+                            o.weight = x;
                         }
                         k += 1;
+                        true
                     }
-                }
+                    _ => false,
+                });
             }
         }
         Param::Persistence(v) => {
             for h in &mut sc.hosts {
-                for c in &mut h.run {
-                    if is_service_cmd(c) {
-                        let t = v[i].to_string();
-                        *c = set_flag(c, &["-p", "--persistent"], (v[i] > 0).then_some(t.as_str()));
+                edit_ipvsadm(&mut h.run, |c| match c {
+                    IpvsadmCmd::AddService(o) | IpvsadmCmd::EditService(o) => {
+                        o.persistent = (v[i] > 0).then_some(v[i]);
+                        true
                     }
-                }
+                    _ => false,
+                });
             }
         }
     }
@@ -757,12 +769,40 @@ pub fn write(sweep: &Sweep, results: &[PointResult], dir: &Path) -> Result<Vec<P
 mod tests {
     use super::*;
 
+    fn edited(lines: &[&str], p: &Param) -> Result<Vec<String>, String> {
+        let mut run: Vec<String> = lines.iter().map(|l| (*l).to_string()).collect();
+        let mut l = scenario::parse("test.ron", crate::scenario::EMBEDDED[0].1).unwrap();
+        l.scenario.hosts.truncate(1);
+        l.scenario.hosts[0].run = std::mem::take(&mut run);
+        apply(&mut l, p, 0)?;
+        Ok(l.scenario.hosts.remove(0).run)
+    }
+
+    fn parsed(line: &str) -> IpvsadmCmd {
+        match cmdline::parse(line).unwrap() {
+            Command::Ipvsadm(c) => c,
+            other => panic!("{other}"),
+        }
+    }
+
     #[test]
-    fn flags_are_replaced_or_added() {
-        // The scheduler and weight knobs rewrite exactly the flag they own, wherever it is.
-        assert_eq!(set_flag("ipvsadm -A -t 1.2.3.4:80 -s rr", &["-s"], Some("wlc")), "ipvsadm -A -t 1.2.3.4:80 -s wlc");
-        assert_eq!(set_flag("ipvsadm -A -t 1.2.3.4:80", &["-s"], Some("sh")), "ipvsadm -A -t 1.2.3.4:80 -s sh");
-        assert_eq!(set_flag("ipvsadm -A -t 1.2.3.4:80 -p 300 -s rr", &["-p"], None), "ipvsadm -A -t 1.2.3.4:80 -s rr");
-        assert_eq!(set_flag("ipvsadm -A -t 1.2.3.4:80 -p", &["-p"], Some("60")), "ipvsadm -A -t 1.2.3.4:80 -p 60");
+    fn knobs_edit_the_typed_command_however_it_is_spelled() {
+        // The old text editor split on whitespace and looked for `ipvsadm -A` and `-s`, so
+        // `sudo`, a bundled `-At` and `--scheduler=rr` escaped it: the sweep silently ran
+        // rr at every point. The expected commands are written by hand: the same service
+        // with only the knob's field changed.
+        let line = "sudo ipvsadm -At 10.0.0.100:80 --scheduler=rr -p 60";
+        let got = edited(&[line], &Param::Scheduler(vec!["wlc".into()])).unwrap();
+        assert_eq!(parsed(&got[0]), parsed("ipvsadm -A -t 10.0.0.100:80 -s wlc -p 60"));
+        let got = edited(&[line], &Param::Persistence(vec![0])).unwrap();
+        assert_eq!(parsed(&got[0]), parsed("ipvsadm -A -t 10.0.0.100:80 -s rr"));
+        let servers =
+            ["ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -g", "sudo ipvsadm -at 10.0.0.100:80 -r 10.0.0.12 --weight=5"];
+        let got = edited(&servers, &Param::Weights(vec!["3,2".into()])).unwrap();
+        assert_eq!(parsed(&got[0]), parsed("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -g -w 3"));
+        assert_eq!(parsed(&got[1]), parsed("ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.12 -g -w 2"));
+        // Other commands, and an unchanged one, keep their text exactly.
+        let keep = ["ip addr add 10.0.0.100/32 dev lo", "ipvsadm -A -t 10.0.0.100:80 -s wlc"];
+        assert_eq!(edited(&keep, &Param::Scheduler(vec!["wlc".into()])).unwrap(), keep);
     }
 }

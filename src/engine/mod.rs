@@ -90,7 +90,7 @@ pub struct World {
     pub end: SimTime,
     pub seed: u64,
     /// Commands to run during the simulation: (time, host, command).
-    pub timed: Vec<(SimTime, HostId, crate::scenario::command::Command)>,
+    pub timed: Vec<(SimTime, HostId, crate::cmdline::Command)>,
     /// Per host: its CPU capacity model (`None`: infinite capacity).
     pub cpus: Vec<Option<crate::topology::Cpu>>,
 }
@@ -105,7 +105,7 @@ pub struct Engine {
     pub sockets: Vec<Sockets>,
     pub apps: Vec<App>,
     pub client_names: Vec<String>,
-    timed: Vec<(SimTime, HostId, crate::scenario::command::Command)>,
+    timed: Vec<(SimTime, HostId, crate::cmdline::Command)>,
     /// TCP control blocks by socket id (the slot).
     pub tcbs: Slots<Tcb>,
     host_rngs: Vec<ChaCha8Rng>,
@@ -508,7 +508,7 @@ impl Engine {
     /// Runs a timed configuration command on its host.
     fn run_command(&mut self, index: usize) {
         let (_, h, cmd) = self.timed[index].clone();
-        let result = crate::scenario::build::apply(&mut self.hosts[h as usize], &cmd);
+        let result = crate::stack::config::apply(&mut self.hosts[h as usize], &cmd);
         self.hosts[h as usize].refresh();
         self.seed_ipvs(h);
         match result {

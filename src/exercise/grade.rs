@@ -9,6 +9,7 @@ use super::answer::{self, Ctx, Run, Value};
 use super::schema::{Kind, Question};
 use super::text::{self as t, Lang, ui};
 use super::{ExerciseError, Instance};
+use crate::cmdline::{self, Command, Pattern};
 use crate::scenario::{self, ScenarioError};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -373,15 +374,20 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
             expected: None,
         });
     }
-    let all_cmds: String = after
+    // Require/forbid match typed commands (see `cmdline::Pattern`), never text: a comment
+    // or an `echo` that mentions a setting does not count as using it.
+    let cmds: Vec<Command> = after
         .values()
         .flatten()
         .chain(student.loaded.scenario.at.iter().map(|a| &a.run))
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("\n");
+        .filter_map(|c| cmdline::parse(c).ok())
+        .collect();
     if !fix.require.is_empty() {
-        let missing: Vec<&String> = fix.require.iter().filter(|r| !all_cmds.contains(r.as_str())).collect();
+        let missing: Vec<&String> = patterns(inst, &fix.require)?
+            .into_iter()
+            .filter(|(_, p)| !cmds.iter().any(|c| p.matches(c)))
+            .map(|(t, _)| t)
+            .collect();
         items.push(Item {
             label: format!("{} ({})", ui(lang, t::REQUIRED), fix.require.join(", ")),
             points: if missing.is_empty() { 1.0 } else { 0.0 },
@@ -390,15 +396,33 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
         });
     }
     if !fix.forbid.is_empty() {
-        let used: Vec<&String> = fix.forbid.iter().filter(|r| all_cmds.contains(r.as_str())).collect();
+        let forbid = patterns(inst, &fix.forbid)?;
+        let used: Vec<String> =
+            cmds.iter().filter(|c| forbid.iter().any(|(_, p)| p.matches(c))).map(ToString::to_string).collect();
         items.push(Item {
             label: format!("{} ({})", ui(lang, t::FORBIDDEN), fix.forbid.join(", ")),
             points: if used.is_empty() { 1.0 } else { 0.0 },
-            feedback: used.iter().map(|m| (*m).clone()).collect(),
+            feedback: used,
             expected: None,
         });
     }
     Ok(report(inst, items, lang))
+}
+
+/// An exercise's `require`/`forbid` entries with the variant's values filled in, parsed
+/// as command patterns; a bad entry is the exercise author's error, located in the entry.
+fn patterns<'a>(inst: &Instance, list: &'a [String]) -> Result<Vec<(&'a String, Pattern)>, ExerciseError> {
+    list.iter()
+        .map(|entry| {
+            let text = inst.variant.apply(entry);
+            Pattern::parse(&text).map(|p| (entry, p)).map_err(|e| {
+                ExerciseError::other(
+                    format!("{}: a require/forbid entry is not a command pattern:\n{}", inst.ex.id, e.render(&text)),
+                    Some("write a program name (`arptables`), `sysctl KEY` or a whole command".into()),
+                )
+            })
+        })
+        .collect()
 }
 
 /// The check of an expectation, as a label.

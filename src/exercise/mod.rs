@@ -214,6 +214,23 @@ impl Source {
                 }
             }
         }
+        // require/forbid entries are command patterns: a bad one points at its word.
+        for entry in ex.fix.iter().flat_map(|f| f.require.iter().chain(&f.forbid)) {
+            if let Err(e) = crate::cmdline::Pattern::parse(&v.apply(entry)) {
+                let lit = Locator::new(&self.text).find_after(0, entry).map(|l| (l.start, l.end));
+                let (ls, le) = lit.unwrap_or((0, 0));
+                // Placeholders change the text's length: then the whole entry is pointed at.
+                let (st, en) = if entry.contains('{') {
+                    (ls, le)
+                } else {
+                    ((ls + e.span.start).min(le), (ls + e.span.end).min(le).max((ls + e.span.start).min(le)))
+                };
+                let hint = e.hint.unwrap_or_else(|| {
+                    "write a program name (`arptables`), `sysctl KEY` or a whole command".to_owned()
+                });
+                return Err(ScenarioError::at(&self.origin, &self.text, st, en, e.expected, e.found, Some(hint)).into());
+            }
+        }
         if let Some(schema::ScenarioRef::Base(b)) = &ex.scenario
             && !b.contains('{')
             && !BASES.iter().any(|(n, _)| n == b)

@@ -354,10 +354,12 @@ pub struct Fix {
     /// Only these hosts' commands may change (empty: any).
     #[serde(default)]
     pub only: Vec<String>,
-    /// Each of these strings must appear in the fixed file's commands ("use arptables").
+    /// Command patterns (`cmdline::Pattern`) some command of the fixed file must match
+    /// (`arptables`: "use arptables").
     #[serde(default)]
     pub require: Vec<String>,
-    /// None of these strings may appear in the fixed file's commands.
+    /// Command patterns no command of the fixed file may match
+    /// (`sysctl net.ipv4.conf.*.arp_ignore`).
     #[serde(default)]
     pub forbid: Vec<String>,
     #[serde(default)]

@@ -7,6 +7,7 @@
 //! lvsim resolves no names, so every listing is numeric, with or without `-n`.
 
 use super::{Dest, Fwd, Ipvs, Proto, Service, ServiceAddr};
+pub use crate::cmdline::ipvsadm_list::{ListCmd, ListError, Opt, parse_list};
 use crate::sim::SimTime;
 use std::cmp::Ordering;
 use std::fmt::Write as _;
@@ -345,268 +346,19 @@ pub fn list_conns(v: &Ipvs, now: SimTime) -> String {
     o
 }
 
-/// What [`list`] accepts, for error messages.
-const LISTING_OPTIONS: &str = "-L|-l|--list, -S|--save, -n|--numeric, -c|--connection, -t|--tcp-service VIP[:PORT], \
-     -u|--udp-service VIP[:PORT], --stats, --rate, --thresholds, --persistent-conn, --tun-info, --timeout, \
-     --daemon, --exact|-X, --nosort, --sort";
-
-/// A listing command line lvsim cannot answer.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ListError {
-    /// Not an option ipvsadm has (or not one a listing can take).
-    #[error("unknown option {found:?}: expected one of {LISTING_OPTIONS}")]
-    UnknownOption { found: String },
-    /// The first option must be the command, as ipvsadm requires.
-    #[error("expected the command first (-L, -l, --list, -S or --save), found {found:?}")]
-    NoCommand { found: String },
-    /// A configuration command, or a feature lvsim does not model.
-    #[error("{found:?}: {why}")]
-    NotListing { found: String, why: &'static str },
-    /// An option that takes a value came last.
-    #[error("{option} needs a value: expected {expected}, found the end of the arguments")]
-    MissingValue { option: String, expected: &'static str },
-    /// `-t`/`-u` with something that is not `ADDR[:PORT]`.
-    #[error("illegal virtual server address[:port] specified: expected a numeric IPv4 ADDR[:PORT], found {found:?}")]
-    BadService { found: String },
-    /// ipvsadm's own refusal, in its words (`multiple commands specified`, option conflicts).
-    #[error("{0}")]
-    Ipvsadm(String),
-    /// `-L -t VIP:PORT` for a service that does not exist (ipvsadm's message).
-    #[error("No such service")]
-    NoSuchService,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Command {
-    List,
-    Save,
-}
-
-impl Command {
-    const fn name(self) -> &'static str {
-        match self {
-            Command::List => "list",
-            Command::Save => "save",
-        }
-    }
-}
-
-/// The listing options, in the order of ipvsadm's `optnames` (which decides which of two
-/// conflicting options an error names first).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Opt {
-    Numeric,
-    Connection,
-    Service,
-    Timeout,
-    Daemon,
-    Stats,
-    Rate,
-    Thresholds,
-    PersistentConn,
-    NoSort,
-    Exact,
-    TunInfo,
-}
-
-impl Opt {
-    const fn name(self) -> &'static str {
-        match self {
-            Opt::Numeric => "numeric",
-            Opt::Connection => "connection",
-            Opt::Service => "service-address",
-            Opt::Timeout => "timeout",
-            Opt::Daemon => "daemon",
-            Opt::Stats => "stats",
-            Opt::Rate => "rate",
-            Opt::Thresholds => "thresholds",
-            Opt::PersistentConn => "persistent-conn",
-            Opt::NoSort => "nosort",
-            Opt::Exact => "exact",
-            Opt::TunInfo => "tun-info",
-        }
-    }
-
-    /// `commands_v_options` for LIST: `-c`, a service, `--timeout` and `--daemon` are
-    /// exclusive ('1'); the rest optional.
-    const fn exclusive_in_list(self) -> bool {
-        matches!(self, Opt::Connection | Opt::Service | Opt::Timeout | Opt::Daemon)
-    }
-}
-
-/// One parsed argument.
-enum Item {
-    Cmd(Command),
-    Opt(Opt),
-    /// `--sort`: accepted and ignored, as ipvsadm does.
-    Nothing,
-}
-
-/// A short option: the item, and the service protocol when it takes a `VIP[:PORT]`.
-fn short(c: char) -> Result<(Item, Option<Proto>), ListError> {
-    Ok(match c {
-        'L' | 'l' => (Item::Cmd(Command::List), None),
-        'S' => (Item::Cmd(Command::Save), None),
-        'n' => (Item::Opt(Opt::Numeric), None),
-        'c' => (Item::Opt(Opt::Connection), None),
-        'X' => (Item::Opt(Opt::Exact), None),
-        't' => (Item::Opt(Opt::Service), Some(Proto::Tcp)),
-        'u' => (Item::Opt(Opt::Service), Some(Proto::Udp)),
-        _ => return Err(unknown_or_unsupported(&format!("-{c}"))),
-    })
-}
-
-fn long(name: &str) -> Result<(Item, Option<Proto>), ListError> {
-    Ok(match name {
-        "list" => (Item::Cmd(Command::List), None),
-        "save" => (Item::Cmd(Command::Save), None),
-        "numeric" => (Item::Opt(Opt::Numeric), None),
-        "connection" => (Item::Opt(Opt::Connection), None),
-        "tcp-service" => (Item::Opt(Opt::Service), Some(Proto::Tcp)),
-        "udp-service" => (Item::Opt(Opt::Service), Some(Proto::Udp)),
-        "stats" => (Item::Opt(Opt::Stats), None),
-        "rate" => (Item::Opt(Opt::Rate), None),
-        "thresholds" => (Item::Opt(Opt::Thresholds), None),
-        "persistent-conn" => (Item::Opt(Opt::PersistentConn), None),
-        "tun-info" => (Item::Opt(Opt::TunInfo), None),
-        "timeout" => (Item::Opt(Opt::Timeout), None),
-        "daemon" => (Item::Opt(Opt::Daemon), None),
-        "exact" => (Item::Opt(Opt::Exact), None),
-        "nosort" => (Item::Opt(Opt::NoSort), None),
-        "sort" => (Item::Nothing, None),
-        _ => return Err(unknown_or_unsupported(&format!("--{name}"))),
-    })
-}
-
-/// Options ipvsadm has that a listing here cannot take, with the reason.
-fn unknown_or_unsupported(found: &str) -> ListError {
-    let why = match found {
-        "-A" | "-E" | "-D" | "-C" | "-a" | "-e" | "-d" | "-R" | "-Z" | "--add-service" | "--edit-service"
-        | "--delete-service" | "--clear" | "--add-server" | "--edit-server" | "--delete-server" | "--restore"
-        | "--zero" | "--set" => {
-            "configures IPVS; here ipvsadm only lists (put configuration in the scenario's `run:` commands)"
-        }
-        "-f" | "--fwmark-service" | "-6" | "--ipv6" | "--sctp-service" => {
-            "lvsim models TCP and UDP services on IPv4 only (-t, -u)"
-        }
-        "--start-daemon" | "--stop-daemon" => "lvsim has no connection sync daemon",
-        "-h" | "--help" | "-v" | "--version" => "not a listing",
-        _ => return ListError::UnknownOption { found: found.to_string() },
-    };
-    ListError::NotListing { found: found.to_string(), why }
-}
-
-/// `ADDR[:PORT]` as `parse_service` reads it: no port means port 0.
-fn parse_service(proto: Proto, text: &str) -> Result<ServiceAddr, ListError> {
-    let bad = || ListError::BadService { found: text.to_string() };
-    let (addr, port) = match text.rsplit_once(':') {
-        Some((a, p)) => (a, p.parse::<u16>().map_err(|_| bad())?),
-        None => (text, 0),
-    };
-    let addr = addr.parse::<Ipv4Addr>().map_err(|_| bad())?;
-    Ok(ServiceAddr { proto, addr, port })
-}
-
 /// Runs an `ipvsadm` listing command line against `ipvs` at time `now` and returns what
-/// ipvsadm would print.
-///
-/// Accepts `-L`/`-l`/`--list` or `-S`/`--save` first (an optional leading word `ipvsadm`
-/// is skipped), then `-n`/`--numeric`, `-c`/`--connection`, `-t`/`-u` (or
-/// `--tcp-service`/`--udp-service`) `VIP[:PORT]`, `--stats`, `--rate`, `--thresholds`,
-/// `--persistent-conn`, `--tun-info`, `--timeout`, `--daemon`, `--exact`/`-X`, `--nosort`,
-/// `--sort`; short options bundle (`-Lnc`, `-Ln`, `-Lnt10.0.0.100:80`), long ones take
-/// `--opt=value` or `--opt value`. No arguments at all is `ipvsadm` alone: the full
-/// listing. ipvsadm's rules apply: one command, each option once, `-c`, a service,
-/// `--timeout` and `--daemon` exclude each other, and `-S` takes only `-n`.
+/// ipvsadm would print; the words are parsed by [`parse_list`] (see there for what is
+/// accepted).
 ///
 /// Without `-n` lvsim still prints addresses and ports as numbers: there is no DNS or
 /// services database to turn them into names.
 pub fn list(ipvs: &Ipvs, now: SimTime, args: &[String]) -> Result<String, ListError> {
-    let args = match args.first() {
-        Some(a) if a == "ipvsadm" => &args[1..],
-        _ => args,
-    };
-    if args.is_empty() {
-        return Ok(list_all(ipvs, Format::default()));
-    }
-    let mut cmd: Option<Command> = None;
-    let mut opts: Vec<Opt> = Vec::new();
-    let mut svc: Option<ServiceAddr> = None;
-    let mut i = 0;
-    let mut first = true;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        // (item, the service protocol if it takes a value, the value if attached, label)
-        let mut parsed: Vec<(Item, Option<Proto>, Option<String>, String)> = Vec::new();
-        if let Some(body) = arg.strip_prefix("--") {
-            if body.is_empty() {
-                return Err(ListError::Ipvsadm(format!("unexpected argument {arg}")));
-            }
-            let (name, value) = match body.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (body, None),
-            };
-            let (item, takes) = long(name)?;
-            if takes.is_none() && value.is_some() {
-                return Err(ListError::Ipvsadm(format!("--{name}: option does not take an argument")));
-            }
-            parsed.push((item, takes, value, format!("--{name}")));
-        } else if let Some(body) = arg.strip_prefix('-').filter(|b| !b.is_empty()) {
-            for (pos, c) in body.char_indices() {
-                let (item, takes) = short(c)?;
-                if takes.is_some() {
-                    let rest = &body[pos + c.len_utf8()..];
-                    let value = (!rest.is_empty()).then(|| rest.to_string());
-                    parsed.push((item, takes, value, format!("-{c}")));
-                    break;
-                }
-                parsed.push((item, None, None, format!("-{c}")));
-            }
-        } else {
-            if first {
-                return Err(ListError::NoCommand { found: arg.clone() });
-            }
-            return Err(ListError::Ipvsadm(format!("unexpected argument {arg}")));
-        }
-        for (item, takes, value, label) in parsed {
-            if first && !matches!(item, Item::Cmd(_)) {
-                return Err(ListError::NoCommand { found: label });
-            }
-            first = false;
-            match item {
-                Item::Cmd(c) => {
-                    if cmd.is_some() {
-                        return Err(ListError::Ipvsadm("multiple commands specified".into()));
-                    }
-                    cmd = Some(c);
-                }
-                Item::Opt(o) => {
-                    if opts.contains(&o) {
-                        return Err(ListError::Ipvsadm(format!("multiple '{}' options specified", o.name())));
-                    }
-                    opts.push(o);
-                    if let Some(proto) = takes {
-                        let text = if let Some(v) = value {
-                            v
-                        } else {
-                            let v = args.get(i).ok_or_else(|| ListError::MissingValue {
-                                option: label.clone(),
-                                expected: "a virtual service VIP[:PORT]",
-                            })?;
-                            i += 1;
-                            v.clone()
-                        };
-                        svc = Some(parse_service(proto, &text)?);
-                    }
-                }
-                Item::Nothing => {}
-            }
-        }
-    }
-    let cmd = cmd.expect("the first item is a command");
-    check_options(cmd, &opts)?;
-    let has = |o: Opt| opts.contains(&o);
+    run(ipvs, now, &parse_list(args)?)
+}
+
+/// What ipvsadm prints for the listing `c`.
+pub fn run(ipvs: &Ipvs, now: SimTime, c: &ListCmd) -> Result<String, ListError> {
+    let has = |o: Opt| c.has(o);
     let f = Format {
         stats: has(Opt::Stats),
         rate: has(Opt::Rate),
@@ -615,19 +367,14 @@ pub fn list(ipvs: &Ipvs, now: SimTime, args: &[String]) -> Result<String, ListEr
         tun_info: has(Opt::TunInfo),
         nosort: has(Opt::NoSort),
         exact: has(Opt::Exact),
-        rule: cmd == Command::Save,
+        rule: c.save,
     };
-    if cmd == Command::Save {
+    if c.save {
         return Ok(list_all(ipvs, f));
-    }
-    if (has(Opt::Connection) || has(Opt::Timeout) || has(Opt::Daemon))
-        && (f.stats || f.persistent_conn || f.rate || f.thresholds)
-    {
-        return Err(ListError::Ipvsadm("options conflicts in the list command".into()));
     }
     Ok(if has(Opt::Connection) {
         list_conns(ipvs, now)
-    } else if let Some(s) = svc {
+    } else if let Some(s) = c.svc {
         list_service(ipvs, s, f)?
     } else if has(Opt::Timeout) {
         list_timeout(ipvs)
@@ -637,31 +384,6 @@ pub fn list(ipvs: &Ipvs, now: SimTime, args: &[String]) -> Result<String, ListEr
     } else {
         list_all(ipvs, f)
     })
-}
-
-/// `generic_opt_check` for the list and save commands, with ipvsadm's messages.
-fn check_options(cmd: Command, opts: &[Opt]) -> Result<(), ListError> {
-    let mut sorted = opts.to_vec();
-    sorted.sort_unstable();
-    let mut exclusive: Option<Opt> = None;
-    for o in sorted {
-        let illegal = cmd == Command::Save && o != Opt::Numeric;
-        if illegal {
-            return Err(ListError::Ipvsadm(format!("Illegal '{}' option with the '{}' command", o.name(), cmd.name())));
-        }
-        if cmd == Command::List && o.exclusive_in_list() {
-            if let Some(first) = exclusive {
-                return Err(ListError::Ipvsadm(format!(
-                    "The option '{}' conflicts with the '{}' option in the '{}' command",
-                    o.name(),
-                    first.name(),
-                    cmd.name()
-                )));
-            }
-            exclusive = Some(o);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

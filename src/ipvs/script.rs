@@ -19,36 +19,37 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::net::Ipv4Addr;
 
-#[derive(Clone, Debug, Deserialize)]
+/// A script: the JSON document `run` reads, or a value built directly (`lvsim sched compare`).
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Script {
-    scheduler: String,
-    servers: Vec<ServerSpec>,
-    events: Vec<serde_json::Value>,
+pub struct Script {
+    pub scheduler: String,
+    pub servers: Vec<ServerSpec>,
+    pub events: Vec<serde_json::Value>,
     #[serde(default)]
-    sched_flags: Vec<String>,
+    pub sched_flags: Vec<String>,
     #[serde(default)]
-    persistence: Option<Persistence>,
+    pub persistence: Option<Persistence>,
     #[serde(default)]
-    overhead: Option<String>,
+    pub overhead: Option<String>,
     #[serde(default)]
-    build: Option<String>,
+    pub build: Option<String>,
     #[serde(default = "none_f64")]
-    inactive_timeout: Option<f64>,
+    pub inactive_timeout: Option<f64>,
     #[serde(default = "none_f64")]
-    udp_timeout: Option<f64>,
+    pub udp_timeout: Option<f64>,
     #[serde(default)]
-    lblc_expiration: Option<f64>,
+    pub lblc_expiration: Option<f64>,
     #[serde(default)]
-    lblcr_expiration: Option<f64>,
+    pub lblcr_expiration: Option<f64>,
     #[serde(default)]
-    expire_quiescent_template: Option<bool>,
+    pub expire_quiescent_template: Option<bool>,
     #[serde(default)]
-    expire_nodest_conn: Option<bool>,
+    pub expire_nodest_conn: Option<bool>,
     #[serde(default)]
-    closed_conn_reuse: Option<String>,
+    pub closed_conn_reuse: Option<String>,
     #[serde(default)]
-    random: Option<Vec<u32>>,
+    pub random: Option<Vec<u32>>,
 }
 
 const fn none_f64() -> Option<f64> {
@@ -57,15 +58,15 @@ const fn none_f64() -> Option<f64> {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ServerSpec {
-    addr: Ipv4Addr,
-    port: u16,
+pub struct ServerSpec {
+    pub addr: Ipv4Addr,
+    pub port: u16,
     #[serde(default = "one")]
-    weight: u32,
+    pub weight: u32,
     #[serde(default)]
-    x: u32,
+    pub x: u32,
     #[serde(default)]
-    y: u32,
+    pub y: u32,
 }
 
 const fn one() -> u32 {
@@ -74,7 +75,7 @@ const fn one() -> u32 {
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Persistence {
+pub struct Persistence {
     timeout: u32,
     #[serde(default = "all_ones")]
     netmask: Ipv4Addr,
@@ -188,23 +189,22 @@ struct Opened {
 pub fn run(json: &str) -> Result<Vec<Option<usize>>, ScriptError> {
     let s: Script =
         serde_json::from_str(json).map_err(|e| err(format!("line {}, column {}", e.line(), e.column()), e))?;
+    run_script(&s)
+}
+
+/// Runs a script and returns the picks: one per connect.
+pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
     let sched: Sched = s.scheduler.parse().map_err(|_| {
         let names: Vec<_> = Sched::ALL.iter().map(|x| x.name()).collect();
         err("scheduler", format!("expected one of {}, found \"{}\"", names.join(", "), s.scheduler))
     })?;
     let mut flags = super::ipvsadm::SchedFlags::default();
     for (i, f) in s.sched_flags.iter().enumerate() {
-        match f.as_str() {
-            "sh-fallback" => flags.sh_fallback = true,
-            "sh-port" => flags.sh_port = true,
-            "mh-fallback" => flags.mh_fallback = true,
-            "mh-port" => flags.mh_port = true,
-            other => {
-                return Err(err(
-                    format!("sched_flags[{i}]"),
-                    format!("expected sh-fallback, sh-port, mh-fallback or mh-port, found \"{other}\""),
-                ));
-            }
+        if !flags.set(f) {
+            return Err(err(
+                format!("sched_flags[{i}]"),
+                format!("expected sh-fallback, sh-port, mh-fallback or mh-port, found \"{f}\""),
+            ));
         }
     }
     for (name, v) in [("lblc_expiration", s.lblc_expiration), ("lblcr_expiration", s.lblcr_expiration)] {

@@ -82,5 +82,10 @@ pub struct Repr {
 /// Header length on the wire (IHL 5, no options).
 pub const HEADER_LEN: usize = 20;
 
+/// The netmask of a prefix length, as a host-order u32 (lengths above 32 read as 32).
+pub const fn prefix_mask(prefix: u8) -> u32 {
+    if prefix == 0 { 0 } else { u32::MAX << (32 - if prefix > 32 { 32 } else { prefix as u32 }) }
+}
+
 /// Linux's default TTL (`net.ipv4.ip_default_ttl`).
 pub const DEFAULT_TTL: u8 = 64;

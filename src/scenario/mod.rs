@@ -1,10 +1,10 @@
 //! Scenarios: the RON format, loading (embedded names or paths), validation with clear
 //! errors (file, line, column, what was expected, what was found, a hint), and building
 //! a ready-to-run [`Engine`]. Host configuration is written as the Linux commands an
-//! admin would type; [`command`] parses them and [`build`] applies them.
+//! admin would type; [`crate::cmdline`] parses them, [`build`] builds the world and
+//! [`crate::stack::config::apply`] applies them.
 
 pub mod build;
-pub mod command;
 pub mod error;
 pub mod expect;
 pub(crate) mod locate;

@@ -8,10 +8,12 @@
 //! [`crate::ipvs::script`], that is through the real IPVS code.
 
 use crate::ipvs::Sched;
+use crate::ipvs::script::{Script, ServerSpec};
 use crate::metrics::fairness;
 use serde::Serialize;
 use serde_json::json;
 use std::fmt::Write as _;
+use std::net::Ipv4Addr;
 
 /// The workload of a comparison.
 #[derive(Clone, Debug)]
@@ -42,13 +44,13 @@ fn client_addr(i: u32) -> String {
     format!("198.18.{}.{}", i / 250, 1 + i % 250)
 }
 
-/// The script of `w` for `sched`.
-pub fn script(w: &Workload, sched: Sched) -> serde_json::Value {
-    let servers: Vec<_> = w
-        .weights
-        .iter()
-        .enumerate()
-        .map(|(i, wt)| json!({"addr": format!("10.0.0.{}", 11 + i), "port": 80, "weight": wt}))
+/// The script of `w` for `sched`, as a value: no JSON text is written or read back.
+pub fn script(w: &Workload, sched: Sched) -> Script {
+    // 10.0.0.11, 10.0.0.12, ... (past .255 the count runs on into 10.0.1.0).
+    let first = u32::from(Ipv4Addr::new(10, 0, 0, 11));
+    let servers = (first..)
+        .zip(&w.weights)
+        .map(|(a, &weight)| ServerSpec { addr: Ipv4Addr::from(a), port: 80, weight, x: 0, y: 0 })
         .collect();
     let mut events = Vec::new();
     for k in 0..w.connections {
@@ -60,8 +62,8 @@ pub fn script(w: &Workload, sched: Sched) -> serde_json::Value {
     }
     // sh-* flags go to sh, mh-* to mh (ipvsadm refuses them for other schedulers).
     let prefix = format!("{}-", sched.name());
-    let flags: Vec<&String> = w.sched_flags.iter().filter(|f| f.starts_with(&prefix)).collect();
-    json!({"scheduler": sched.name(), "servers": servers, "events": events, "sched_flags": flags})
+    let sched_flags = w.sched_flags.iter().filter(|f| f.starts_with(&prefix)).cloned().collect();
+    Script { scheduler: sched.name().to_string(), servers, events, sched_flags, ..Script::default() }
 }
 
 /// Runs the workload through each scheduler.
@@ -69,8 +71,7 @@ pub fn compare(w: &Workload, scheds: &[Sched]) -> Result<Vec<Row>, String> {
     scheds
         .iter()
         .map(|s| {
-            let picks =
-                crate::ipvs::script::run(&script(w, *s).to_string()).map_err(|e| format!("{}: {e}", s.name()))?;
+            let picks = crate::ipvs::script::run_script(&script(w, *s)).map_err(|e| format!("{}: {e}", s.name()))?;
             let mut per_server = vec![0u64; w.weights.len()];
             let mut refused = 0;
             for p in picks {

@@ -4,8 +4,8 @@
 //! order and the first DROP or ACCEPT ends the walk; mangle rewrites and goes on to
 //! accept, as the arptables mangle target's default verdict does.
 
+pub use crate::cmdline::{ArpChain, ArpRule, ArpTarget};
 use crate::packet::ArpRepr;
-pub use crate::scenario::command::{ArpChain, ArpRule, ArpTarget};
 
 /// A chain's decision about one ARP packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

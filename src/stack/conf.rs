@@ -2,21 +2,8 @@
 
 use crate::sim::SimDuration;
 
-/// Leaves of `net.ipv4.conf.{all,default,DEV}` that lvsim models (ip-sysctl.rst; see the
-/// spec, section e). The parser's names and ranges are in `scenario::command`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ConfName {
-    ArpIgnore,
-    ArpAnnounce,
-    ArpFilter,
-    ArpAccept,
-    RpFilter,
-    AcceptLocal,
-    Forwarding,
-    SendRedirects,
-    RouteLocalnet,
-    DropGratuitousArp,
-}
+/// Leaves of `net.ipv4.conf.{all,default,DEV}`: a value type shared with the command parser.
+pub use crate::cmdline::ConfName;
 
 /// How a write to a setting reaches the devices: the `proc_handler` the kernel's
 /// `devinet_sysctl` table gives it (`net/ipv4/devinet.c`).

@@ -70,7 +70,7 @@ pub type Rule = std::rc::Rc<dyn Fn(&Packet) -> Option<Verdict>>;
 
 /// An `iptables` filter rule's verdict for `p` (matching the outer header, as the
 /// kernel does for a tunnelled packet): the target when every match holds, else `None`.
-pub fn ipt_match(r: &crate::scenario::command::IptRule, p: &Packet) -> Option<Verdict> {
+pub fn ipt_match(r: &crate::cmdline::IptRule, p: &Packet) -> Option<Verdict> {
     let ip = p.outer();
     let in_net = |a: std::net::Ipv4Addr, (net, len): (std::net::Ipv4Addr, u8)| crate::topology::in_subnet(a, net, len);
     let proto = if p.tunnel.is_some() { 4 } else { p.l4.protocol().value() };

@@ -5,23 +5,8 @@ use crate::packet::MacAddr;
 use crate::topology::{IfKind, SegId, in_subnet};
 use std::net::Ipv4Addr;
 
-/// Address scope (`ip addr add ... scope host|link|global`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Scope {
-    Global,
-    Link,
-    Host,
-}
-
-impl Scope {
-    pub const fn name(self) -> &'static str {
-        match self {
-            Scope::Global => "global",
-            Scope::Link => "link",
-            Scope::Host => "host",
-        }
-    }
-}
+/// Address scope: a value type shared with the command parser.
+pub use crate::cmdline::Scope;
 
 /// One address on an interface (`ip addr add ADDR/PREFIX dev DEV`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

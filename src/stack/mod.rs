@@ -5,6 +5,7 @@
 
 pub mod arptables;
 pub mod conf;
+pub mod config;
 pub mod hooks;
 pub mod iface;
 pub mod neigh;

@@ -13,40 +13,8 @@ use crate::topology::{IfIndex, IfKind};
 use std::fmt;
 use std::net::Ipv4Addr;
 
-/// NUD states, as `ip neigh` prints them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Nud {
-    Incomplete,
-    Reachable,
-    Stale,
-    Delay,
-    Probe,
-    Failed,
-    Permanent,
-    Noarp,
-}
-
-impl Nud {
-    pub const fn name(self) -> &'static str {
-        match self {
-            Nud::Incomplete => "INCOMPLETE",
-            Nud::Reachable => "REACHABLE",
-            Nud::Stale => "STALE",
-            Nud::Delay => "DELAY",
-            Nud::Probe => "PROBE",
-            Nud::Failed => "FAILED",
-            Nud::Permanent => "PERMANENT",
-            Nud::Noarp => "NOARP",
-        }
-    }
-    /// `NUD_VALID`: the entry has a usable MAC.
-    pub const fn is_valid(self) -> bool {
-        !matches!(self, Nud::Incomplete | Nud::Failed)
-    }
-    pub const fn is_static(self) -> bool {
-        matches!(self, Nud::Permanent | Nud::Noarp)
-    }
-}
+/// NUD states: a value type shared with the command parser.
+pub use crate::cmdline::Nud;
 
 #[derive(Clone, Debug)]
 pub struct Entry {

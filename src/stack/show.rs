@@ -16,108 +16,30 @@ use super::neigh::Nud;
 use crate::topology::IfKind;
 use std::fmt::Write as _;
 
-/// `ip` arguments lvsim cannot answer.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ShowError {
-    /// No object at all.
-    #[error("expected an object: addr|a|address, route|r or neigh|n|neighbour|neighbor, found nothing")]
-    NoObject,
-    /// The object (first word) is not one lvsim shows.
-    #[error("unknown object {found:?}: expected addr|a|address, route|r or neigh|n|neighbour|neighbor")]
-    UnknownObject { found: String },
-    /// Not `show`/`list`: a command that changes state (`add`, `del`, `flush`...) or a typo.
-    #[error(
-        "{found:?}: expected show (or list); lvsim only shows state here, changes belong in the scenario's `run:` commands"
-    )]
-    NotShow { found: String },
-    /// An argument after `show` that is not a filter lvsim knows.
-    #[error("unexpected argument {found:?}: expected {expected}")]
-    Unexpected { found: String, expected: &'static str },
-    /// `dev` came last.
-    #[error("{option} needs a value: expected an interface name, found the end of the arguments")]
-    MissingValue { option: String },
-    /// iproute2's own message for a device that does not exist.
-    #[error("Device \"{0}\" does not exist.")]
-    NoSuchDevice(String),
-    /// An option before the object that lvsim does not model.
-    #[error("unknown option {found:?}: expected -4, -br or -brief")]
-    UnknownOption { found: String },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Object {
-    Addr,
-    Route,
-    Neigh,
-}
-
-/// iproute2's `matches(word, full)`: `word` is a non-empty prefix of `full`.
-fn matches(word: &str, full: &str) -> bool {
-    !word.is_empty() && full.starts_with(word)
-}
+use crate::cmdline::IpObj;
+pub use crate::cmdline::ip_show::{IpShow, ShowError, parse_show};
 
 /// Runs `ip [-4] [-br] addr|route|neigh [show] [dev NAME]` on `host` and returns what
 /// iproute2 prints. An optional leading word `ip` is skipped; objects and `show`/`list`
 /// may be abbreviated as iproute2 allows (`a`, `r`, `n`, `sh`). `-br` (brief) applies to
 /// `addr`.
 pub fn show(host: &Host, args: &[String]) -> Result<String, ShowError> {
-    let mut rest = match args.first() {
-        Some(a) if a == "ip" => &args[1..],
-        _ => args,
-    };
-    let mut brief = false;
-    while let Some(opt) = rest.first().filter(|a| a.starts_with('-')) {
-        match opt.as_str() {
-            "-4" => {}
-            "-br" | "-brief" => brief = true,
-            _ => return Err(ShowError::UnknownOption { found: opt.clone() }),
-        }
-        rest = &rest[1..];
-    }
-    let Some(word) = rest.first() else {
-        return Err(ShowError::NoObject);
-    };
-    // In iproute2's table order: "address" before "addrlabel", "route" before "rule",
-    // "neighbor" and "neighbour".
-    let object = if matches(word, "address") {
-        Object::Addr
-    } else if matches(word, "route") {
-        Object::Route
-    } else if matches(word, "neighbor") || matches(word, "neighbour") {
-        Object::Neigh
-    } else {
-        return Err(ShowError::UnknownObject { found: word.clone() });
-    };
-    rest = &rest[1..];
-    if let Some(w) = rest.first() {
-        if !(matches(w, "show") || matches(w, "list") || matches(w, "lst")) {
-            return Err(ShowError::NotShow { found: w.clone() });
-        }
-        rest = &rest[1..];
-    }
-    let dev = parse_dev(host, object, rest)?;
-    Ok(match object {
-        Object::Addr if brief => addr_brief(host, dev),
-        Object::Addr => addr(host, dev),
-        Object::Route => route(host, dev),
-        Object::Neigh => neigh(host, dev),
-    })
+    run(host, &parse_show(args)?)
 }
 
-/// The optional `dev NAME` filter (`ip addr show` also takes a bare `NAME`).
-fn parse_dev(host: &Host, object: Object, rest: &[String]) -> Result<Option<usize>, ShowError> {
-    let expected = if object == Object::Addr { "dev NAME or NAME" } else { "dev NAME" };
-    let name = match rest {
-        [] => return Ok(None),
-        [d] if d == "dev" => return Err(ShowError::MissingValue { option: "dev".into() }),
-        [d, name] if d == "dev" => name,
-        [name] if object == Object::Addr => name,
-        [first, ..] => {
-            let found = if first == "dev" { rest[2].clone() } else { first.clone() };
-            return Err(ShowError::Unexpected { found, expected });
-        }
+/// What iproute2 prints for the listing `c` on `host`.
+pub fn run(host: &Host, c: &IpShow) -> Result<String, ShowError> {
+    let dev = match &c.dev {
+        None => None,
+        Some(name) => Some(host.iface_by_name(name).ok_or_else(|| ShowError::NoSuchDevice(name.clone()))? as usize),
     };
-    host.iface_by_name(name).map(|i| Some(i as usize)).ok_or_else(|| ShowError::NoSuchDevice(name.clone()))
+    Ok(match c.object {
+        IpObj::Addr if c.brief => addr_brief(host, dev),
+        IpObj::Addr => addr(host, dev),
+        IpObj::Route => route(host, dev),
+        // `parse_show` never gives `Link`: there is no `ip link` listing.
+        IpObj::Neigh | IpObj::Link => neigh(host, dev),
+    })
 }
 
 /// `<FLAGS>`, the qdisc (when certain) and the operational state of an interface.

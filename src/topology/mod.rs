@@ -153,10 +153,7 @@ pub const fn in_subnet(addr: Ipv4Addr, net: Ipv4Addr, prefix: u8) -> bool {
     (u32::from_be_bytes(addr.octets()) & mask) == (u32::from_be_bytes(net.octets()) & mask)
 }
 
-/// The netmask of a prefix length, as a host-order u32.
-pub const fn prefix_mask(prefix: u8) -> u32 {
-    if prefix == 0 { 0 } else { u32::MAX << (32 - prefix as u32) }
-}
+pub use crate::packet::ipv4::prefix_mask;
 
 #[cfg(test)]
 mod tests {

@@ -408,24 +408,8 @@ fn suggest(word: &str) -> String {
         .chain(ALIASES.iter().map(|(n, _)| *n))
         .chain(METAS.iter().map(|(n, _)| *n))
         .chain(Frame::protocol_names().iter().copied());
-    let best = names.min_by_key(|n| (distance(word, n), *n)).unwrap_or("ip.dst");
+    let best = names.min_by_key(|n| (strsim::levenshtein(word, n), *n)).unwrap_or("ip.dst");
     format!("did you mean `{best}`? Fields are Wireshark's: ip.src, ip.dst, eth.dst, tcp.flags, arp.opcode...")
-}
-
-/// Levenshtein distance.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for j in 0..b.len() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != b[j])).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 fn literal(text: &str) -> Literal {

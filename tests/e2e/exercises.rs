@@ -253,3 +253,43 @@ fn cli_check_and_grade() {
     assert!(rows[2].starts_with("ben,") && rows[2].contains(",false,"), "{csv}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn require_and_forbid_match_commands_not_text() {
+    // `forbid` used to be a substring test, so a comment that only names arp_ignore failed
+    // a correct fix. Entries are now command patterns matched against parsed commands:
+    // (1) the reference fix with a comment naming arp_ignore keeps full marks, since a
+    //     comment is no command; (2) the fix plus an arp_ignore write spelled
+    //     `echo 1 > /proc/sys/.../eth0/arp_ignore` loses the forbid item (the last item)
+    //     and nothing else: the forbidden `sysctl net.ipv4.conf.*.arp_ignore` is the same
+    //     setting whatever the spelling and device.
+    let inst = exercise::load("fix-dr-arptables").unwrap().instance(Some("alice")).unwrap();
+    let sol = inst.solution_text.clone().unwrap();
+    let at = sol.find("\"arptables -A INPUT").expect("the solution drops requests for the VIP");
+    let end = at + 1 + sol[at + 1..].find('"').unwrap();
+    let commented = format!("{} # instead of arp_ignore and arp_announce{}", &sol[..end], &sol[end..]);
+    let r = grade::grade_fix(&inst, "fixed.ron", &commented, Lang::En).unwrap();
+    assert!(r.full(), "a comment counted as a command:\n{}", r.render(Lang::En, true));
+
+    let spelled = format!("{}\",\n\"echo 1 > /proc/sys/net/ipv4/conf/eth0/arp_ignore{}", &sol[..end], &sol[end..]);
+    let r = grade::grade_fix(&inst, "fixed.ron", &spelled, Lang::En).unwrap();
+    let (forbid, others) = r.items.split_last().unwrap();
+    assert!(!forbid.ok(), "the echo write escaped forbid:\n{}", r.render(Lang::En, true));
+    assert!(others.iter().all(grade::Item::ok), "{}", r.render(Lang::En, true));
+}
+
+#[test]
+fn a_bad_require_or_forbid_pattern_points_at_its_word() {
+    // Entries are read by the command parser when the exercise loads, so a misspelled key
+    // is an error at file:line:col of the wrong word (the key after `sysctl `), found by
+    // hand here from the text, not from the error.
+    let src = exercise::EMBEDDED.iter().find(|(n, _)| *n == "fix-dr-arptables").unwrap().1;
+    let good = "\"sysctl net.ipv4.conf.*.arp_ignore\"";
+    assert!(src.contains(good));
+    let text = src.replacen(good, "\"sysctl net.ipv4.conf.*.arp_ignor\"", 1);
+    let at = text.find("\"sysctl net.ipv4.conf.*.arp_ignor\"").unwrap() + "\"sysctl ".len();
+    let line = text[..at].matches('\n').count() + 1;
+    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    let e = render_err("bad.ron", &text);
+    assert!(e.contains(&format!("bad.ron:{line}:{col}")), "expected bad.ron:{line}:{col} in:\n{e}");
+}
