@@ -84,22 +84,34 @@ pub struct Mh {
     fallback: bool,
     /// `-b mh-port`.
     port: bool,
+    /// The servers changed since the table was populated. The table depends only on the
+    /// list and the last weights at the latest change, so it is populated when the next
+    /// pick needs it: adding 10,000 servers one by one populates it once, not 10,000
+    /// times (the kernel repopulates on every change, which gives the same table).
+    stale: bool,
 }
 
 impl Mh {
     pub fn new(fallback: bool, port: bool) -> Self {
-        Mh { lookup: vec![None; TAB_SIZE as usize], last_weight: BTreeMap::new(), fallback, port }
+        Mh { lookup: vec![None; TAB_SIZE as usize], last_weight: BTreeMap::new(), fallback, port, stale: false }
     }
 
-    /// `ip_vs_mh_dest_changed`: last weights, gcd, shift, permutations, population.
-    fn rebuild(&mut self, dests: &[Dest]) {
-        self.last_weight.retain(|id, _| dests.iter().any(|d| d.id == *id));
+    /// `ip_vs_mh_dest_changed`, first half: each server's last non-zero weight.
+    fn note_weights(&mut self, dests: &[Dest]) {
+        let present: std::collections::BTreeSet<DestId> = dests.iter().map(|d| d.id).collect();
+        self.last_weight.retain(|id, _| present.contains(id));
         for d in dests {
             let lw = self.last_weight.entry(d.id).or_insert(0);
             if d.weight > 0 {
                 *lw = d.weight;
             }
         }
+        self.stale = true;
+    }
+
+    /// `ip_vs_mh_dest_changed`, second half: gcd, shift, permutations, population.
+    fn rebuild(&mut self, dests: &[Dest]) {
+        self.stale = false;
         let lws: Vec<u32> = dests.iter().map(|d| self.last_weight[&d.id]).collect();
         let g = lws.iter().filter(|&&w| w > 0).fold(0, |g, &w| if g > 0 { gcd(w, g) } else { w });
         self.lookup.fill(None);
@@ -153,10 +165,13 @@ impl Scheduler for Mh {
     }
 
     fn changed(&mut self, dests: &[Dest]) {
-        self.rebuild(dests);
+        self.note_weights(dests);
     }
 
     fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
+        if self.stale {
+            self.rebuild(dests);
+        }
         let port = if self.port { ctx.sport } else { 0 };
         let saddr = u32::from(ctx.saddr);
         let ihash = hashkey(saddr, port, KEY1, 0) % TAB_SIZE;
@@ -270,10 +285,12 @@ mod tests {
         let d = dests(weights);
         let mut s = Mh::new(fallback, port);
         s.init_service(&d);
+        s.rebuild(&d);
         (s, d)
     }
 
     fn slots_of(s: &Mh, id: DestId) -> usize {
+        assert!(!s.stale, "populate the table first (a pick does)");
         s.lookup.iter().filter(|x| **x == Some(id)).count()
     }
 
@@ -309,6 +326,7 @@ mod tests {
             let before = s.lookup.clone();
             d[p].weight = 0;
             s.upd_dest(&d, d[p].id);
+            s.rebuild(&d);
             assert_eq!(s.lookup, before);
             let got = s.schedule(&d, &ctx());
             if fallback {
@@ -317,6 +335,37 @@ mod tests {
                 assert_eq!(got, None);
             }
         }
+    }
+
+    #[test]
+    fn populating_at_the_next_pick_gives_the_kernels_table() {
+        // The kernel repopulates after every change; here only the pick after the last
+        // change does. Adds, weight-0 edits (last_weight keeps the old weight) and deletes
+        // in between: after each step both tables, and 200 clients' picks, are the same.
+        let all = dests(&[3, 1, 2, 5, 4]);
+        let (mut lazy, mut eager) = (Mh::new(true, false), Mh::new(true, false));
+        let mut d: Vec<Dest> = Vec::new();
+        let mut step = |d: &[Dest], lazy: &mut Mh, eager: &mut Mh| {
+            lazy.changed(d);
+            eager.changed(d);
+            eager.rebuild(d);
+            for c in 0..200u32 {
+                let mut x = ctx();
+                x.saddr = std::net::Ipv4Addr::from(0xc000_0200 + c);
+                assert_eq!(lazy.schedule(d, &x), eager.schedule(d, &x));
+            }
+            assert_eq!(lazy.lookup, eager.lookup);
+        };
+        for x in all {
+            d.insert(0, x);
+            step(&d, &mut lazy, &mut eager);
+        }
+        d[1].weight = 0;
+        step(&d, &mut lazy, &mut eager);
+        d.remove(3);
+        step(&d, &mut lazy, &mut eager);
+        d[1].weight = 7;
+        step(&d, &mut lazy, &mut eager);
     }
 
     #[test]
