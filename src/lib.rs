@@ -50,4 +50,5 @@ pub mod stack;
 pub mod topology;
 pub mod trace;
 pub mod tui;
+pub mod why;
 pub mod workload;

@@ -5,9 +5,9 @@
 use super::{Engine, Event, Outcome, trace};
 use crate::packet::{IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, UdpRepr};
 use crate::sim::SimDuration;
-use crate::stack::DropReason;
 use crate::topology::{HostId, IfIndex};
 use crate::trace::{Action, Stage, Subject};
+use crate::why::{DropReason, Why};
 use crate::workload::{App, AppId, Job};
 
 /// What became of a job offered to a server.
@@ -42,9 +42,10 @@ impl Engine {
                 Stage::Rx,
                 Action::Drop(DropReason::BacklogFull),
                 Subject::frame(frame),
-                "drop: CPU backlog full ({} frames waiting, netdev_max_backlog={})",
-                self.cpus[h as usize].map_or(0, |c| c.queued(now)),
-                self.cpus[h as usize].map_or(0, |c| c.backlog)
+                Why::BacklogFull {
+                    queued: self.cpus[h as usize].map_or(0, |c| c.queued(now)),
+                    backlog: self.cpus[h as usize].map_or(0, |c| c.backlog)
+                }
             );
             self.count_outcome(h, Outcome::Dropped(DropReason::BacklogFull));
         }
@@ -105,8 +106,7 @@ impl Engine {
                 Stage::Socket,
                 Action::Deliver,
                 Subject::packet(pkt),
-                "tcp: request already queued: {}",
-                super::sock::ack_note(now, check, None, None)
+                Why::TcpRequestQueued { ack: super::sock::ack_note(now, check, None, None) }
             );
             self.tcp_ack_now(id, check, None);
             return Outcome::Delivered;
@@ -121,10 +121,11 @@ impl Engine {
                     Stage::Socket,
                     Action::Deliver,
                     Subject::packet(pkt),
-                    "tcp: request for the server on port {}: {}; {}",
-                    t.local.1,
-                    if admit == Admit::Started { "a worker takes it" } else { "queued for a worker" },
-                    super::sock::ack_note(now, check, None, None)
+                    Why::TcpRequestAdmit {
+                        port: t.local.1,
+                        started: admit == Admit::Started,
+                        ack: super::sock::ack_note(now, check, None, None)
+                    }
                 );
                 self.tcp_ack_now(id, check, None);
                 if admit == Admit::Started {
@@ -140,7 +141,7 @@ impl Engine {
                     Stage::Socket,
                     Action::Drop(DropReason::ListenOverflow),
                     Subject::packet(pkt),
-                    "tcp: server queue full (workers busy, queue at its limit): answering RST"
+                    Why::TcpListenOverflow {}
                 );
                 let L4::Tcp(seg) = pkt.l4 else { unreachable!("tcp") };
                 self.tcp_send_rst(id, seg.ack);
@@ -161,19 +162,11 @@ impl Engine {
                 Stage::Socket,
                 Action::Drop(DropReason::ListenOverflow),
                 Subject::packet(pkt),
-                "udp: server queue full: request dropped"
+                Why::UdpListenOverflow {}
             );
             Outcome::Dropped(DropReason::ListenOverflow)
         } else {
-            trace!(
-                self,
-                h,
-                Some(iif),
-                Stage::Socket,
-                Action::Deliver,
-                Subject::packet(pkt),
-                "udp: request queued for a worker"
-            );
+            trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::UdpQueued {});
             Outcome::Delivered
         }
     }
@@ -197,7 +190,7 @@ impl Engine {
                         Stage::Socket,
                         Action::Info,
                         None,
-                        "app: request served: sending a {response}-byte response"
+                        Why::AppServed { response: u32::from(response) }
                     );
                     self.tcp_send_data(tcb, response);
                 }

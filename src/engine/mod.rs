@@ -19,9 +19,10 @@ mod sock;
 use crate::metrics::Metrics;
 use crate::packet::Frame;
 use crate::sim::{Agenda, SimDuration, SimTime};
-use crate::stack::{DropReason, Host};
+use crate::stack::Host;
 use crate::topology::{HostId, IfIndex, Network, SegId};
 use crate::trace::{Action, Names, Recorder, Stage, Step, Subject};
+use crate::why::{DropReason, Seg, Why};
 use crate::workload::{App, AppId, Sockets, Tcb};
 use rand_chacha::ChaCha8Rng;
 
@@ -130,12 +131,12 @@ struct ConnTimers {
     armed: Option<SimTime>,
 }
 
-/// Records a trace step if tracing is on; the reason is formatted only then.
+/// Records a trace step if tracing is on; the [`Why`](crate::why::Why) is built only then.
 macro_rules! trace {
-    ($e:expr, $host:expr, $iface:expr, $stage:expr, $action:expr, $subject:expr, $($fmt:tt)+) => {
+    ($e:expr, $host:expr, $iface:expr, $stage:expr, $action:expr, $subject:expr, $why:expr) => {
         if $e.tracing {
-            let reason = format!($($fmt)+);
-            $e.emit_step($host, $iface, $stage, $action, $subject, reason);
+            let why = $why;
+            $e.emit_step($host, $iface, $stage, $action, $subject, why);
         }
     };
 }
@@ -239,6 +240,7 @@ impl Engine {
         Names {
             hosts: self.hosts.iter().map(|h| h.name.clone()).collect(),
             ifaces: self.hosts.iter().map(|h| h.ifaces.iter().map(|i| i.name.clone()).collect()).collect(),
+            segments: self.net.segments.iter().map(|s| s.name.clone()).collect(),
         }
     }
 
@@ -350,9 +352,9 @@ impl Engine {
         stage: Stage,
         action: Action,
         subject: Option<Subject>,
-        reason: String,
+        why: crate::why::Why,
     ) {
-        let step = Step { index: self.steps, time: self.now(), host, iface, stage, action, subject, reason };
+        let step = Step { index: self.steps, time: self.now(), host, iface, stage, action, subject, why };
         self.steps += 1;
         if let Some(r) = self.recorder.as_mut() {
             r.record(step);
@@ -392,7 +394,7 @@ impl Engine {
                 Stage::Tx,
                 Action::Drop(DropReason::IfaceDown),
                 Subject::frame(frame),
-                "drop: interface is not plugged into a segment"
+                Why::NotPlugged {}
             );
             self.metrics.frames.dropped += 1;
             self.metrics.drop(Some(h), DropReason::IfaceDown);
@@ -409,8 +411,7 @@ impl Engine {
                 Stage::Tx,
                 Action::Send,
                 Subject::frame(frame),
-                "link: onto segment {}",
-                self.net.segments[seg as usize].name
+                Why::LinkSend { segment: Seg(seg) }
             );
             self.schedule(at, Event::SwitchIn { seg, port, frame: *frame });
         } else {
@@ -421,7 +422,7 @@ impl Engine {
                 Stage::Tx,
                 Action::Drop(DropReason::TxQueueFull),
                 Subject::frame(frame),
-                "drop: link queue full (tail drop)"
+                Why::TxQueueFull {}
             );
             self.metrics.frames.dropped += 1;
             self.metrics.drop(Some(h), DropReason::TxQueueFull);
@@ -489,7 +490,7 @@ impl Engine {
         self.arm_ipvs_timers(h);
         match result {
             Ok(()) => {
-                trace!(self, h, None, Stage::Timer, Action::Info, None, "command: {cmd}");
+                trace!(self, h, None, Stage::Timer, Action::Info, None, Why::Command { cmd: cmd.to_string().into() });
             }
             Err((expected, found, _)) => {
                 trace!(
@@ -499,7 +500,11 @@ impl Engine {
                     Stage::Timer,
                     Action::Info,
                     None,
-                    "command failed: {cmd}: expected {expected}, found {found}"
+                    Why::CommandFailed {
+                        cmd: cmd.to_string().into(),
+                        expected: expected.as_str().into(),
+                        found: found.as_str().into()
+                    }
                 );
             }
         }

@@ -276,7 +276,10 @@ pub fn compute(cx: &Ctx, src: &Source) -> Result<Value, ExerciseError> {
         Source::StageOf { host, reason } => {
             let r = cx.run()?;
             let h = r.host(host)? as crate::topology::HostId;
-            let s = r.steps.iter().find(|s| s.host == h && s.reason.contains(reason.as_str()));
+            let s = r
+                .steps
+                .iter()
+                .find(|s| s.host == h && s.reason(&r.names, crate::lang::Lang::En).contains(reason.as_str()));
             Value::Word(s.map_or("none", |s| s.stage.name()).to_string())
         }
         Source::Mode(_) => {
@@ -380,7 +383,7 @@ pub fn excerpt(cx: &Ctx) -> Result<Vec<String>, ExerciseError> {
         if x.frame.as_ref().is_some_and(|f| !summary.contains(f.as_str())) {
             continue;
         }
-        if x.reason.as_ref().is_some_and(|f| !s.reason.contains(f.as_str())) {
+        if x.reason.as_ref().is_some_and(|f| !s.reason(&r.names, crate::lang::Lang::En).contains(f.as_str())) {
             continue;
         }
         if !x.actions.is_empty() && !x.actions.iter().any(|a| a == s.action.name()) {
@@ -409,7 +412,7 @@ pub fn excerpt(cx: &Ctx) -> Result<Vec<String>, ExerciseError> {
         }
         if x.reasons {
             line.push_str(" | ");
-            line.push_str(&s.reason);
+            line.push_str(&s.reason(&r.names, crate::lang::Lang::En));
         }
         out.push(line.trim_end().to_string());
         if out.len() >= x.max {

@@ -229,7 +229,10 @@ fn check_one(
             let h = host.as_deref().map(|n| host_id(cx, e, n)).transpose()?;
             let n = steps
                 .iter()
-                .filter(|s| h.is_none_or(|h| s.host as usize == h) && s.reason.contains(text.as_str()))
+                .filter(|s| {
+                    h.is_none_or(|h| s.host as usize == h)
+                        && s.reason(names, crate::lang::Lang::En).contains(text.as_str())
+                })
                 .count();
             let at = host.as_deref().map_or(String::new(), |h| format!(" at {h}"));
             counted(format!("trace{at} contains \"{text}\""), n as u64, *min, *max)

@@ -24,7 +24,7 @@ pub fn line(step: &Step, names: &Names) -> String {
         let _ = write!(o, ",\"drop_reason\":\"{}\"", r.key());
     }
     o.push_str(",\"reason\":");
-    push_str(&mut o, &step.reason);
+    push_str(&mut o, &step.reason(names, crate::lang::Lang::En));
     if let Some(sub) = &step.subject {
         o.push_str(",\"summary\":");
         push_str(&mut o, &sub.frame.to_string());
