@@ -898,15 +898,16 @@ impl Engine {
                 trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, Why::ArpIgnored { detail: why });
             }
             ArpDecision::Refused(why) => {
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Arp,
-                    Action::Deliver,
-                    subj,
-                    Why::ArpRefused { target: tip, detail: why }
-                );
+                trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, {
+                    // The sysctl that refused: arp_filter's reasons name it, the rest are arp_ignore's.
+                    let filter = why.starts_with("arp_filter");
+                    Why::ArpRefused {
+                        target: tip,
+                        sysctl: if filter { "arp_filter" } else { "arp_ignore" },
+                        value: if filter { 1 } else { ignore },
+                        detail: why,
+                    }
+                });
             }
             ArpDecision::Reply { cache_sender } => {
                 let mac = host.ifaces[iif as usize].mac;

@@ -683,6 +683,40 @@ mod tests {
         (0..steps.len()).filter(|&i| f.matches(&steps[i], names)).collect()
     }
 
+    // `why == ipvs.schedule && why.sched == rr` picks exactly the steps whose typed reason
+    // is an rr scheduling decision (checked on the enum, not on words); the dr scenario's
+    // client opens four connections, so there are four. `why.server == 10.0.0.12` picks
+    // those of them that went to rs2; rr alternates, newest (rs2) first: two.
+    #[test]
+    fn why_key_and_fields() {
+        use crate::why::Why;
+        let (steps, names) = run("dr");
+        let got = hits("why == ipvs.schedule && why.sched == rr", &steps, &names);
+        let want: Vec<usize> =
+            (0..steps.len()).filter(|&i| matches!(steps[i].why, Why::IpvsSchedule { sched: "rr", .. })).collect();
+        assert_eq!(want.len(), 4);
+        assert_eq!(got, want);
+        assert_eq!(hits("why == ipvs.schedule && why.server == 10.0.0.12", &steps, &names).len(), 2);
+        assert_eq!(hits("why.server == 10.0.0.0/24 && why == ipvs.schedule", &steps, &names), want);
+        // A family by prefix, and a numeric field.
+        assert!(hits("why contains ipvs.", &steps, &names).len() > want.len());
+        assert_eq!(hits("why.weight >= 1 && why == ipvs.schedule", &steps, &names), want);
+        assert!(hits("why.weight > 1", &steps, &names).is_empty(), "dr's real servers have weight 1");
+    }
+
+    // Unknown reason keys and fields are errors at their column, naming the closest one.
+    #[test]
+    fn why_errors_suggest() {
+        let e = Filter::parse("why == ipvs.schedul").unwrap_err();
+        assert_eq!(e.col, 8);
+        assert!(e.hint.as_deref().is_some_and(|h| h.contains("`ipvs.schedule`")), "{e}");
+        let e = Filter::parse("why.shced == rr").unwrap_err();
+        assert_eq!(e.col, 1);
+        assert!(e.hint.as_deref().is_some_and(|h| h.contains("`why.sched`")), "{e}");
+        assert!(Filter::parse("why").is_err());
+        assert!(Filter::parse("why < 3").is_err());
+    }
+
     // The example filter picks exactly the steps an independent check picks: the
     // director's INPUT steps whose frame has destination the VIP; and there are some.
     #[test]

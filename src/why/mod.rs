@@ -424,7 +424,7 @@ whys! {
     /// ARP ignored the packet.
     ArpIgnored "arp.ignored" { detail: &'static str },
     /// A who-has for our address not answered.
-    ArpRefused "arp.refused" { target: Ipv4Addr, detail: &'static str },
+    ArpRefused "arp.refused" { target: Ipv4Addr, sysctl: &'static str, value: u8, detail: &'static str },
     /// A who-has answered.
     ArpReply "arp.reply" {
         target: Ipv4Addr, mac: MacAddr, arp_ignore: u8, scope: ArpScope,
@@ -753,7 +753,7 @@ impl Why {
                 write!(s, "arptables: {} rule {rule} drops it", if *input { "INPUT" } else { "OUTPUT" })
             }
             Why::ArpIgnored { detail } => write!(s, "arp: ignored ({detail})"),
-            Why::ArpRefused { target, detail } => write!(s, "arp: who-has {target} not answered: {detail}"),
+            Why::ArpRefused { target, detail, .. } => write!(s, "arp: who-has {target} not answered: {detail}"),
             Why::ArpReply { target, mac, arp_ignore, scope, iface, other_iface, other_arp_ignore } => {
                 let _ = write!(
                     s,

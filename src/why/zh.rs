@@ -15,6 +15,19 @@ fn detail(s: &str) -> &str {
         "target is multicast or loopback" => "目标地址是组播或环回地址",
         "gratuitous ARP and drop_gratuitous_arp=1" => "免费 ARP 且 drop_gratuitous_arp=1",
         "sender 0.0.0.0: never cached" => "发送方为 0.0.0.0：从不缓存",
+        "arp_ignore=1: target address is not on the receiving interface" => "arp_ignore=1：目标地址不在接收网卡上",
+        "arp_ignore=2: target not on the receiving interface in a subnet with the sender" => {
+            "arp_ignore=2：目标地址不在接收网卡上与发送方同一子网的地址中"
+        }
+        "arp_ignore=3: target address has scope host" => "arp_ignore=3：目标地址的 scope 为 host",
+        "arp_ignore=8: never reply" => "arp_ignore=8：从不应答",
+        "arp_filter=1: the route back to the sender leaves by another interface" => {
+            "arp_filter=1：回到发送方的路由从另一块网卡出去"
+        }
+        "arp_filter=1: the sender is a local address (its route leaves by lo)" => {
+            "arp_filter=1：发送方是本地地址（路由经 lo 出去）"
+        }
+        "arp_filter=1: no route back to the sender" => "arp_filter=1：没有回到发送方的路由",
         "static entry never changes" => "静态条目从不改变",
         "another MAC within locktime: kept the old one" => "locktime 内出现另一个 MAC：保留旧的",
         "same MAC: state kept" => "MAC 相同：状态不变",
@@ -189,7 +202,7 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
             write!(s, "arptables：{} 规则 {rule} 丢弃它", if *input { "INPUT" } else { "OUTPUT" })
         }
         Why::ArpIgnored { detail: d } => write!(s, "arp：忽略（{}）", detail(d)),
-        Why::ArpRefused { target, detail: d } => write!(s, "arp：who-has {target} 不应答：{}", detail(d)),
+        Why::ArpRefused { target, detail: d, .. } => write!(s, "arp：who-has {target} 不应答：{}", detail(d)),
         Why::ArpReply { target, mac, arp_ignore, scope, iface, other_iface, other_arp_ignore } => {
             let _ = write!(
                 s,
