@@ -3,6 +3,7 @@
 
 use super::{Engine, Event, Outcome, trace};
 use crate::ipvs::{Fwd, InVerdict, TimerFired};
+use crate::metrics::Fate;
 use crate::packet::{
     ArpRepr, EthRepr, Frame, IcmpRepr, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, Payload, arp, ethernet::EtherType,
     icmp::unreach,
@@ -481,7 +482,7 @@ impl Engine {
                     Subject::packet(&pkt),
                     Why::IpvsLocalServer { server: c.daddr }
                 );
-                self.metrics.drop(Some(h), DropReason::NoRoute);
+                self.metrics.drop(Some(h), DropReason::NoRoute, Fate::Late);
                 return;
             }
             Lookup::Unreachable => {
@@ -494,7 +495,7 @@ impl Engine {
                     Subject::packet(&pkt),
                     Why::IpvsNoRoute { server: c.daddr }
                 );
-                self.metrics.drop(Some(h), DropReason::NoRoute);
+                self.metrics.drop(Some(h), DropReason::NoRoute, Fate::Late);
                 return;
             }
         };
@@ -509,7 +510,7 @@ impl Engine {
                 Why::IpvsTtlExceeded { server: c.daddr, src: pkt.ip.src }
             );
             self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
-            self.metrics.drop(Some(h), DropReason::TtlExceeded);
+            self.metrics.drop(Some(h), DropReason::TtlExceeded, Fate::Late);
             return;
         }
         pkt.ip.ttl -= 1;
@@ -530,7 +531,7 @@ impl Engine {
                 Why::IpvsFragNeeded { size, mtu: u32::from(mtu), tun: c.fwd == Fwd::Tun, src: pkt.ip.src }
             );
             self.icmp_unreach(h, &pkt, unreach::FRAG_NEEDED, mtu);
-            self.metrics.drop(Some(h), DropReason::FragNeeded);
+            self.metrics.drop(Some(h), DropReason::FragNeeded, Fate::Late);
             return;
         }
         match c.fwd {
@@ -602,7 +603,7 @@ impl Engine {
             }
         }
         if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, oif, &mut pkt) {
-            self.metrics.drop(Some(h), r);
+            self.metrics.drop(Some(h), r, Fate::Late);
             return;
         }
         self.postrouting(h, oif, nexthop, pkt);
@@ -641,7 +642,7 @@ impl Engine {
                     Subject::packet(&pkt),
                     Why::RouteUnreachable { dst: pkt.ip.dst }
                 );
-                self.metrics.drop(Some(h), DropReason::NoRoute);
+                self.metrics.drop(Some(h), DropReason::NoRoute, Fate::Late);
                 false
             }
             Lookup::Unicast { route, nexthop } => {
@@ -650,7 +651,7 @@ impl Engine {
                 }
                 self.metrics.hosts[h as usize].ip_packets += 1;
                 if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, route.dev, &mut pkt) {
-                    self.metrics.drop(Some(h), r);
+                    self.metrics.drop(Some(h), r, Fate::Late);
                     return true;
                 }
                 trace!(
@@ -671,7 +672,7 @@ impl Engine {
     /// POSTROUTING, then the neighbour layer.
     fn postrouting(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, mut pkt: Packet) {
         if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Postrouting, oif, &mut pkt) {
-            self.metrics.drop(Some(h), r);
+            self.metrics.drop(Some(h), r, Fate::Late);
             return;
         }
         self.neigh_output(h, oif, nexthop, &pkt);
@@ -713,7 +714,7 @@ impl Engine {
             Output::QueuedDroppedOldest => {
                 self.metrics.neigh_queue.queued += 1;
                 self.metrics.neigh_queue.dropped += 1;
-                self.metrics.drop(Some(h), DropReason::NeighQueueFull);
+                self.metrics.drop(Some(h), DropReason::NeighQueueFull, Fate::Late);
                 if let Some(old) = dropped {
                     trace!(
                         self,
@@ -813,7 +814,7 @@ impl Engine {
                         Subject::frame(&frame),
                         Why::ArptablesDrop { input: false, rule: n }
                     );
-                    self.metrics.drop(Some(h), DropReason::HookDrop);
+                    self.metrics.drop(Some(h), DropReason::HookDrop, Fate::Late);
                     return;
                 }
             }
@@ -843,7 +844,7 @@ impl Engine {
                     (self.hosts[h as usize].neigh.entries[e].ip, self.hosts[h as usize].neigh.entries[e].iface);
                 for p in queue {
                     self.metrics.neigh_queue.dropped += 1;
-                    self.metrics.drop(Some(h), DropReason::NeighFailed);
+                    self.metrics.drop(Some(h), DropReason::NeighFailed, Fate::Late);
                     trace!(
                         self,
                         h,

@@ -16,7 +16,7 @@ mod capacity;
 mod ip;
 mod sock;
 
-use crate::metrics::Metrics;
+use crate::metrics::{Fate, Metrics};
 use crate::packet::Frame;
 use crate::sim::{Agenda, SimDuration, SimTime};
 use crate::stack::Host;
@@ -372,11 +372,7 @@ impl Engine {
                 hc.forwarded += 1;
                 self.metrics.frames.forwarded += 1;
             }
-            Outcome::Dropped(r) => {
-                hc.dropped += 1;
-                self.metrics.frames.dropped += 1;
-                self.metrics.drop(Some(h), r);
-            }
+            Outcome::Dropped(r) => self.metrics.drop(Some(h), r, Fate::Frame),
         }
     }
 
@@ -396,8 +392,7 @@ impl Engine {
                 Subject::frame(frame),
                 Why::NotPlugged {}
             );
-            self.metrics.frames.dropped += 1;
-            self.metrics.drop(Some(h), DropReason::IfaceDown);
+            self.metrics.drop(Some(h), DropReason::IfaceDown, Fate::Frame);
             return;
         };
         let now = self.now();
@@ -424,8 +419,7 @@ impl Engine {
                 Subject::frame(frame),
                 Why::TxQueueFull {}
             );
-            self.metrics.frames.dropped += 1;
-            self.metrics.drop(Some(h), DropReason::TxQueueFull);
+            self.metrics.drop(Some(h), DropReason::TxQueueFull, Fate::Frame);
         }
     }
 
@@ -470,15 +464,13 @@ impl Engine {
         let total = copies + dropped;
         if total == 0 {
             // Nobody to send it to (the destination sits behind the port it came from).
-            self.metrics.frames.dropped += 1;
-            self.metrics.drop(None, DropReason::OtherHost);
+            self.metrics.drop(None, DropReason::OtherHost, Fate::Frame);
             return;
         }
         self.metrics.frames.replicated += total - 1;
         self.metrics.segments[seg as usize].flooded += total - 1;
-        self.metrics.frames.dropped += dropped;
         for _ in 0..dropped {
-            self.metrics.drop(None, DropReason::TxQueueFull);
+            self.metrics.drop(None, DropReason::TxQueueFull, Fate::Frame);
         }
     }
 
