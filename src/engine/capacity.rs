@@ -2,7 +2,8 @@
 //! time, workers and queue, closed-loop clients, and the periodic sampling of counters
 //! that batch runs turn into time series. None of it runs unless a scenario asks for it.
 
-use super::{Engine, Event, Outcome, trace};
+use super::{Engine, Event, Outcome, drop_step, trace};
+use crate::metrics::Fate;
 use crate::packet::{IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, UdpRepr};
 use crate::sim::SimDuration;
 use crate::topology::{HostId, IfIndex};
@@ -35,19 +36,19 @@ impl Engine {
             self.schedule(done, Event::Softirq { host: h, iface: i, frame: *frame });
         } else {
             self.metrics.hosts[h as usize].rx += 1;
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Rx,
-                Action::Drop(DropReason::BacklogFull),
+                DropReason::BacklogFull,
+                Fate::Frame,
                 Subject::frame(frame),
                 Why::BacklogFull {
                     queued: self.cpus[h as usize].map_or(0, |c| c.queued(now)),
                     backlog: self.cpus[h as usize].map_or(0, |c| c.backlog)
                 }
             );
-            self.count_outcome(h, Outcome::Dropped(DropReason::BacklogFull));
         }
     }
 
@@ -134,12 +135,13 @@ impl Engine {
                 Outcome::Delivered
             }
             Admit::Refused => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Socket,
-                    Action::Drop(DropReason::ListenOverflow),
+                    DropReason::ListenOverflow,
+                    Fate::Frame,
                     Subject::packet(pkt),
                     Why::TcpListenOverflow {}
                 );
@@ -155,12 +157,13 @@ impl Engine {
         let L4::Udp(u) = pkt.l4 else { unreachable!("udp") };
         let job = Job::Udp { local: (pkt.ip.dst, u.dst_port), remote: (pkt.ip.src, u.src_port) };
         if self.admit(app, job) == Admit::Refused {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Socket,
-                Action::Drop(DropReason::ListenOverflow),
+                DropReason::ListenOverflow,
+                Fate::Frame,
                 Subject::packet(pkt),
                 Why::UdpListenOverflow {}
             );

@@ -1,7 +1,7 @@
 //! The IPv4 path of a host: receive, ARP, routing, local delivery, forwarding, IPVS
 //! transmit, output, neighbour resolution, ICMP errors.
 
-use super::{Engine, Event, Outcome, trace};
+use super::{Engine, Event, Outcome, drop_step, trace};
 use crate::ipvs::{Fwd, InVerdict, TimerFired};
 use crate::metrics::Fate;
 use crate::packet::{
@@ -24,23 +24,25 @@ impl Engine {
         self.metrics.hosts[h as usize].rx += 1;
         let ifc = &self.hosts[h as usize].ifaces[i as usize];
         let outcome = if !ifc.up {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Rx,
-                Action::Drop(DropReason::IfaceDown),
+                DropReason::IfaceDown,
+                Fate::Frame,
                 Subject::frame(frame),
                 Why::IfaceDown { iface: If(i) }
             );
             Outcome::Dropped(DropReason::IfaceDown)
         } else if frame.eth.dst != ifc.mac && !frame.eth.dst.is_broadcast() {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Rx,
-                Action::Drop(DropReason::OtherHost),
+                DropReason::OtherHost,
+                Fate::Frame,
                 Subject::frame(frame),
                 Why::OtherHost { dst: frame.eth.dst, mac: self.hosts[h as usize].ifaces[i as usize].mac }
             );
@@ -106,12 +108,17 @@ impl Engine {
                     }
                     Some(Verdict::Stolen) => Hooked::Stolen,
                     Some(Verdict::Drop) => {
-                        trace!(
+                        drop_step!(
                             self,
                             h,
                             Some(iif),
                             stage,
-                            Action::Drop(DropReason::HookDrop),
+                            DropReason::HookDrop,
+                            if matches!(point, HookPoint::Output | HookPoint::Postrouting) {
+                                Fate::Late
+                            } else {
+                                Fate::Frame
+                            },
                             Subject::packet(pkt),
                             Why::HookDrop { hook: point.name(), rule: name.as_str().into() }
                         );
@@ -140,12 +147,13 @@ impl Engine {
         let decision = host.lookup(dst);
         let local = matches!(decision, Lookup::Local { .. });
         if !local && !host.conf(iif).forwarding() {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Routing,
-                Action::Drop(DropReason::IpForwardOff),
+                DropReason::IpForwardOff,
+                Fate::Frame,
                 Subject::packet(&pkt),
                 Why::IpForwardOff { dst }
             );
@@ -160,7 +168,7 @@ impl Engine {
                 SourceError::Martian => (DropReason::Martian, Why::Martian { src }),
                 SourceError::RpFilter { mode } => (DropReason::RpFilter, Why::RpFilter { mode, src, iface: If(iif) }),
             };
-            trace!(self, h, Some(iif), Stage::Routing, Action::Drop(r), Subject::packet(&pkt), why);
+            drop_step!(self, h, Some(iif), Stage::Routing, r, Fate::Frame, Subject::packet(&pkt), why);
             return Outcome::Dropped(r);
         }
         match decision {
@@ -177,12 +185,13 @@ impl Engine {
                 self.local_in(h, iif, pkt)
             }
             Lookup::Unreachable => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Routing,
-                    Action::Drop(DropReason::NoRoute),
+                    DropReason::NoRoute,
+                    Fate::Frame,
                     Subject::packet(&pkt),
                     Why::NoRoute { dst, src }
                 );
@@ -263,12 +272,13 @@ impl Engine {
                 Hooked::Stolen
             }
             InVerdict::NoDest => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Input,
-                    Action::Drop(DropReason::IpvsNoDest),
+                    DropReason::IpvsNoDest,
+                    Fate::Frame,
                     Subject::packet(&pkt),
                     Why::IpvsNoDest { vip: pkt.ip.dst, vport: pkt.l4.ports().map_or(0, |p| p.1), client: pkt.ip.src }
                 );
@@ -276,12 +286,13 @@ impl Engine {
                 Hooked::Drop(DropReason::IpvsNoDest)
             }
             InVerdict::DestGone => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Input,
-                    Action::Drop(DropReason::IpvsDestGone),
+                    DropReason::IpvsDestGone,
+                    Fate::Frame,
                     Subject::packet(&pkt),
                     Why::IpvsDestGone {}
                 );
@@ -296,12 +307,13 @@ impl Engine {
             let host = &self.hosts[h as usize];
             return match host.ifaces.iter().position(|i| i.kind == IfKind::Tunnel) {
                 None => {
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(iif),
                         Stage::Input,
-                        Action::Drop(DropReason::NoTunnel),
+                        DropReason::NoTunnel,
+                        Fate::Frame,
                         Subject::packet(&pkt),
                         Why::NoTunl0 { src: outer.src }
                     );
@@ -309,12 +321,13 @@ impl Engine {
                     Outcome::Dropped(DropReason::NoTunnel)
                 }
                 Some(t) if !host.ifaces[t].up => {
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(iif),
                         Stage::Input,
-                        Action::Drop(DropReason::NoTunnel),
+                        DropReason::NoTunnel,
+                        Fate::Frame,
                         Subject::packet(&pkt),
                         Why::Tunl0Down { src: outer.src }
                     );
@@ -354,12 +367,13 @@ impl Engine {
         route_mtu: Option<u16>,
     ) -> Outcome {
         if pkt.outer().ttl <= 1 {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Forward,
-                Action::Drop(DropReason::TtlExceeded),
+                DropReason::TtlExceeded,
+                Fate::Frame,
                 Subject::packet(&pkt),
                 Why::TtlExceeded { src: pkt.outer().src }
             );
@@ -369,12 +383,13 @@ impl Engine {
         pkt.outer_mut().ttl -= 1;
         let mtu = route_mtu.unwrap_or(self.hosts[h as usize].ifaces[oif as usize].mtu);
         if pkt.outer().dont_frag && pkt.ip_total_len() > mtu as usize {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Forward,
-                Action::Drop(DropReason::FragNeeded),
+                DropReason::FragNeeded,
+                Fate::Frame,
                 Subject::packet(&pkt),
                 Why::FragNeeded { size: pkt.ip_total_len(), mtu: u32::from(mtu), src: pkt.outer().src }
             );
@@ -473,44 +488,44 @@ impl Engine {
         let (route, nexthop) = match host.lookup(c.daddr) {
             Lookup::Unicast { route, nexthop } => (route, nexthop),
             Lookup::Local { .. } => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Output,
-                    Action::Drop(DropReason::NoRoute),
+                    DropReason::NoRoute,
+                    Fate::Late,
                     Subject::packet(&pkt),
                     Why::IpvsLocalServer { server: c.daddr }
                 );
-                self.metrics.drop(Some(h), DropReason::NoRoute, Fate::Late);
                 return;
             }
             Lookup::Unreachable => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Output,
-                    Action::Drop(DropReason::NoRoute),
+                    DropReason::NoRoute,
+                    Fate::Late,
                     Subject::packet(&pkt),
                     Why::IpvsNoRoute { server: c.daddr }
                 );
-                self.metrics.drop(Some(h), DropReason::NoRoute, Fate::Late);
                 return;
             }
         };
         if pkt.ip.ttl <= 1 {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Output,
-                Action::Drop(DropReason::TtlExceeded),
+                DropReason::TtlExceeded,
+                Fate::Late,
                 Subject::packet(&pkt),
                 Why::IpvsTtlExceeded { server: c.daddr, src: pkt.ip.src }
             );
             self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
-            self.metrics.drop(Some(h), DropReason::TtlExceeded, Fate::Late);
             return;
         }
         pkt.ip.ttl -= 1;
@@ -521,17 +536,17 @@ impl Engine {
         let mtu = if c.fwd == Fwd::Tun { route_mtu.saturating_sub(20) } else { route_mtu };
         let size = pkt.ip_total_len();
         if pkt.ip.dont_frag && size > mtu as usize {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(oif),
                 Stage::Output,
-                Action::Drop(DropReason::FragNeeded),
+                DropReason::FragNeeded,
+                Fate::Late,
                 Subject::packet(&pkt),
                 Why::IpvsFragNeeded { size, mtu: u32::from(mtu), tun: c.fwd == Fwd::Tun, src: pkt.ip.src }
             );
             self.icmp_unreach(h, &pkt, unreach::FRAG_NEEDED, mtu);
-            self.metrics.drop(Some(h), DropReason::FragNeeded, Fate::Late);
             return;
         }
         match c.fwd {
@@ -602,8 +617,7 @@ impl Engine {
                 );
             }
         }
-        if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, oif, &mut pkt) {
-            self.metrics.drop(Some(h), r, Fate::Late);
+        if let Hooked::Drop(_) = self.nf_hook(h, HookPoint::Output, oif, &mut pkt) {
             return;
         }
         self.postrouting(h, oif, nexthop, pkt);
@@ -633,16 +647,16 @@ impl Engine {
                 true
             }
             Lookup::Unreachable => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     None,
                     Stage::Output,
-                    Action::Drop(DropReason::NoRoute),
+                    DropReason::NoRoute,
+                    Fate::Late,
                     Subject::packet(&pkt),
                     Why::RouteUnreachable { dst: pkt.ip.dst }
                 );
-                self.metrics.drop(Some(h), DropReason::NoRoute, Fate::Late);
                 false
             }
             Lookup::Unicast { route, nexthop } => {
@@ -650,8 +664,7 @@ impl Engine {
                     pkt.ip.src = route::select_src(&host.ifaces, &route, nexthop).unwrap_or(Ipv4Addr::UNSPECIFIED);
                 }
                 self.metrics.hosts[h as usize].ip_packets += 1;
-                if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, route.dev, &mut pkt) {
-                    self.metrics.drop(Some(h), r, Fate::Late);
+                if let Hooked::Drop(_) = self.nf_hook(h, HookPoint::Output, route.dev, &mut pkt) {
                     return true;
                 }
                 trace!(
@@ -671,8 +684,7 @@ impl Engine {
 
     /// POSTROUTING, then the neighbour layer.
     fn postrouting(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, mut pkt: Packet) {
-        if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Postrouting, oif, &mut pkt) {
-            self.metrics.drop(Some(h), r, Fate::Late);
+        if let Hooked::Drop(_) = self.nf_hook(h, HookPoint::Postrouting, oif, &mut pkt) {
             return;
         }
         self.neigh_output(h, oif, nexthop, &pkt);
@@ -714,14 +726,14 @@ impl Engine {
             Output::QueuedDroppedOldest => {
                 self.metrics.neigh_queue.queued += 1;
                 self.metrics.neigh_queue.dropped += 1;
-                self.metrics.drop(Some(h), DropReason::NeighQueueFull, Fate::Late);
                 if let Some(old) = dropped {
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(oif),
                         Stage::Neigh,
-                        Action::Drop(DropReason::NeighQueueFull),
+                        DropReason::NeighQueueFull,
+                        Fate::Late,
                         Subject::packet(&old),
                         Why::NeighQueueFull { nexthop }
                     );
@@ -805,16 +817,16 @@ impl Engine {
                     );
                 }
                 ArpVerdict::Drop(n) => {
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(oif),
                         Stage::Arp,
-                        Action::Drop(DropReason::HookDrop),
+                        DropReason::HookDrop,
+                        Fate::Late,
                         Subject::frame(&frame),
                         Why::ArptablesDrop { input: false, rule: n }
                     );
-                    self.metrics.drop(Some(h), DropReason::HookDrop, Fate::Late);
                     return;
                 }
             }
@@ -844,13 +856,13 @@ impl Engine {
                     (self.hosts[h as usize].neigh.entries[e].ip, self.hosts[h as usize].neigh.entries[e].iface);
                 for p in queue {
                     self.metrics.neigh_queue.dropped += 1;
-                    self.metrics.drop(Some(h), DropReason::NeighFailed, Fate::Late);
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(oif),
                         Stage::Neigh,
-                        Action::Drop(DropReason::NeighFailed),
+                        DropReason::NeighFailed,
+                        Fate::Late,
                         Subject::packet(&p),
                         Why::NeighFailed {
                             ip,
@@ -871,12 +883,13 @@ impl Engine {
             let mut a = *a;
             if let ArpVerdict::Drop(n) = self.hosts[h as usize].arptables.run(ArpChain::Input, &mut a) {
                 let subj = Subject::frame(&Frame { eth: *eth, payload: Payload::Arp(a) });
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Arp,
-                    Action::Drop(DropReason::HookDrop),
+                    DropReason::HookDrop,
+                    Fate::Frame,
                     subj,
                     Why::ArptablesDrop { input: true, rule: n }
                 );

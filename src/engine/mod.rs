@@ -142,6 +142,19 @@ macro_rules! trace {
 }
 pub(crate) use trace;
 
+/// Drops a frame or packet: records the step with its [`Why`](crate::why::Why) if tracing
+/// is on, and counts it, once, in [`Metrics::drop`] with its place in the frame accounting
+/// ([`Fate`]). Every drop of a host goes through here; an `Outcome::Dropped` or
+/// `Hooked::Drop` returned afterwards only tells the caller, it is not counted again.
+macro_rules! drop_step {
+    ($e:expr, $host:expr, $iface:expr, $stage:expr, $reason:expr, $fate:expr, $subject:expr, $why:expr) => {{
+        let reason = $reason;
+        trace!($e, $host, $iface, $stage, crate::trace::Action::Drop(reason), $subject, $why);
+        $e.metrics.drop(Some($host), reason, $fate);
+    }};
+}
+pub(crate) use drop_step;
+
 impl Engine {
     pub fn new(world: World) -> Self {
         let mut metrics = Metrics::new(world.hosts.len(), world.net.segments.len());
@@ -372,7 +385,8 @@ impl Engine {
                 hc.forwarded += 1;
                 self.metrics.frames.forwarded += 1;
             }
-            Outcome::Dropped(r) => self.metrics.drop(Some(h), r, Fate::Frame),
+            // Counted where it happened, by `drop_step!`.
+            Outcome::Dropped(_) => {}
         }
     }
 
@@ -383,16 +397,16 @@ impl Engine {
         hc.tx += 1;
         hc.tx_bytes += frame.link_bytes() as u64;
         let Some((seg, port)) = self.hosts[h as usize].ifaces[i as usize].port else {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Tx,
-                Action::Drop(DropReason::IfaceDown),
+                DropReason::IfaceDown,
+                Fate::Frame,
                 Subject::frame(frame),
                 Why::NotPlugged {}
             );
-            self.metrics.drop(Some(h), DropReason::IfaceDown, Fate::Frame);
             return;
         };
         let now = self.now();
@@ -410,16 +424,16 @@ impl Engine {
             );
             self.schedule(at, Event::SwitchIn { seg, port, frame: *frame });
         } else {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Tx,
-                Action::Drop(DropReason::TxQueueFull),
+                DropReason::TxQueueFull,
+                Fate::Frame,
                 Subject::frame(frame),
                 Why::TxQueueFull {}
             );
-            self.metrics.drop(Some(h), DropReason::TxQueueFull, Fate::Frame);
         }
     }
 

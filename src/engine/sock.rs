@@ -1,7 +1,8 @@
 //! Sockets and applications: TCP and UDP clients and servers, ICMP echo and errors.
 
-use super::{Engine, Event, Outcome, trace};
+use super::{Engine, Event, Outcome, drop_step, trace};
 use crate::ipvs::Proto;
+use crate::metrics::Fate;
 use crate::packet::{IcmpRepr, IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, TcpRepr, UdpRepr, icmp::unreach};
 use crate::sim::SimDuration;
 use crate::topology::{HostId, IfIndex};
@@ -202,12 +203,13 @@ impl Engine {
                 self.tcp_send(id, TcpFlags::SYN | TcpFlags::ACK, 0);
                 return Outcome::Delivered;
             }
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Socket,
-                Action::Drop(DropReason::NoSocket),
+                DropReason::NoSocket,
+                Fate::Frame,
                 Subject::packet(pkt),
                 Why::TcpNoSocket { addr: pkt.ip.dst, port: seg.dst_port, rst: seg.flags.rst() }
             );
@@ -426,12 +428,13 @@ impl Engine {
                 trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::TcpAck {});
             }
             _ => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Socket,
-                    Action::Drop(DropReason::TcpState),
+                    DropReason::TcpState,
+                    Fate::Frame,
                     Subject::packet(pkt),
                     Why::TcpBadState { flags: seg.flags, state: tcp_state_name(t.state) }
                 );
@@ -666,12 +669,13 @@ impl Engine {
                 return Outcome::Delivered;
             }
         }
-        trace!(
+        drop_step!(
             self,
             h,
             Some(iif),
             Stage::Socket,
-            Action::Drop(DropReason::NoSocket),
+            DropReason::NoSocket,
+            Fate::Frame,
             Subject::packet(pkt),
             Why::UdpNoSocket { port: u.dst_port, src: pkt.ip.src }
         );
@@ -791,24 +795,26 @@ impl Engine {
                     );
                     return Outcome::Delivered;
                 }
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Socket,
-                    Action::Drop(DropReason::IcmpIgnored),
+                    DropReason::IcmpIgnored,
+                    Fate::Frame,
                     Subject::packet(pkt),
                     Why::IcmpNoSocket {}
                 );
                 Outcome::Dropped(DropReason::IcmpIgnored)
             }
             IcmpRepr::EchoReply { .. } => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Socket,
-                    Action::Drop(DropReason::IcmpIgnored),
+                    DropReason::IcmpIgnored,
+                    Fate::Frame,
                     Subject::packet(pkt),
                     Why::IcmpEchoReply {}
                 );
