@@ -927,3 +927,48 @@ impl Why {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::VecRecorder;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    // Keys are what filters, scenarios and exercises name: each must be unique and
+    // lowercase dotted/snake_case, or two kinds of decision could not be told apart.
+    #[test]
+    fn keys_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, fields) in Why::KEYS {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_'), "{k}");
+            let mut names = std::collections::HashSet::new();
+            assert!(fields.iter().all(|f| names.insert(*f)), "{k}: a field twice");
+        }
+    }
+
+    // Over every step of every embedded scenario: the key and the field names a step
+    // reports are those the table of keys lists (so `why.FIELD` validation and
+    // did-you-mean see exactly what steps carry), and the Chinese sentence is not the
+    // English one (every kind of reason that occurs has its own Chinese rendering).
+    #[test]
+    fn steps_agree_with_the_key_table_and_render_in_both_languages() {
+        for (name, _) in crate::scenario::EMBEDDED {
+            let l = crate::scenario::load(name).unwrap();
+            let mut e = l.build().unwrap();
+            let rec = Rc::new(RefCell::new(VecRecorder::default()));
+            e.set_recorder(Box::new(rec.clone()));
+            e.run();
+            let names = e.names();
+            for s in &rec.borrow().steps {
+                let listed = Why::field_names(s.why.key()).expect("key listed");
+                let mut got = Vec::new();
+                s.why.fields(&mut |n, _| got.push(n));
+                assert_eq!(got, listed, "{name}: {}", s.why.key());
+                let (en, zh) = (s.reason(&names, Lang::En), s.reason(&names, Lang::Zh));
+                assert_ne!(en, zh, "{name}: {} has no Chinese sentence", s.why.key());
+            }
+        }
+    }
+}
