@@ -16,7 +16,7 @@
 use super::locate::Locator;
 use super::{Loaded, ScenarioError};
 use crate::engine::Engine;
-use crate::stack::DropReason;
+use crate::why::DropReason;
 use crate::trace::filter::Filter;
 use crate::trace::{Names, VecRecorder};
 use serde::Deserialize;
