@@ -37,6 +37,7 @@ struct Printer {
     out: BufWriter<io::Stdout>,
     names: trace::Names,
     json: bool,
+    lang: crate::lang::Lang,
     filter: Option<trace::filter::Filter>,
 }
 
@@ -45,8 +46,11 @@ impl Recorder for Printer {
         if self.filter.as_ref().is_some_and(|f| !f.matches(&step, &self.names)) {
             return;
         }
-        let line =
-            if self.json { trace::json::line(&step, &self.names) } else { trace::text::line(&step, &self.names) };
+        let line = if self.json {
+            trace::json::line(&step, &self.names)
+        } else {
+            trace::text::line(&step, &self.names, self.lang)
+        };
         let _ = writeln!(self.out, "{line}");
     }
 }
@@ -58,6 +62,7 @@ pub fn trace(
     pcap: Option<&Path>,
     seed: Option<u64>,
     filter: Option<&str>,
+    lang: crate::lang::Lang,
 ) -> Result<(), String> {
     let filter = filter
         .map(trace::filter::Filter::parse)
@@ -83,7 +88,7 @@ pub fn trace(
         let _ = writeln!(out, "{}", trace::text::header());
     }
     let _ = out.flush();
-    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json, filter }));
+    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json, lang, filter }));
     engine.run();
     if let Some(c) = capture {
         drop(engine);

@@ -51,4 +51,5 @@ pub mod stack;
 pub mod topology;
 pub mod trace;
 pub mod tui;
+pub mod why;
 pub mod workload;

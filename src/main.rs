@@ -39,6 +39,9 @@ enum Cmd {
         /// host, hook, kind (e.g. 'ip.dst == 10.0.0.100 && hook == INPUT', 'arp', 'drop').
         #[arg(long, value_name = "EXPR")]
         filter: Option<String>,
+        /// The language of the reasons (`why` column): en or zh (default: from the locale).
+        #[arg(long, value_enum)]
+        lang: Option<lvsim::lang::Lang>,
     },
     /// Step through a scenario in the terminal: the topology, every step with its frame
     /// fields and what changed since the previous hop, the hook stages, the tables at that
@@ -421,7 +424,7 @@ fn main() -> ExitCode {
         None if std::io::stdout().is_terminal() => {
             lvsim::tui::run(lvsim::scenario::DEFAULT, None, lvsim::lang::Lang::from_env())
         }
-        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None),
+        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lvsim::lang::Lang::from_env()),
         Some(Cmd::Tui { exercise: Some(id), student, seed, lang, .. }) => {
             lvsim::exercise::scenario_for(&id, student.as_deref())
                 .map_err(|e| e.render())
@@ -445,9 +448,14 @@ fn main() -> ExitCode {
             ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
         },
         Some(Cmd::List) => cli::list(),
-        Some(Cmd::Trace { scenario, json, pcap, seed, filter }) => {
-            cli::trace(&scenario, json, pcap.as_deref(), seed, filter.as_deref())
-        }
+        Some(Cmd::Trace { scenario, json, pcap, seed, filter, lang }) => cli::trace(
+            &scenario,
+            json,
+            pcap.as_deref(),
+            seed,
+            filter.as_deref(),
+            lang.unwrap_or_else(lvsim::lang::Lang::from_env),
+        ),
         Some(Cmd::Check { files }) => cli::check(&files),
         Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios),
         Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {

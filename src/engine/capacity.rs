@@ -2,12 +2,13 @@
 //! time, workers and queue, closed-loop clients, and the periodic sampling of counters
 //! that batch runs turn into time series. None of it runs unless a scenario asks for it.
 
-use super::{Engine, Event, Outcome, trace};
+use super::{Engine, Event, Outcome, drop_step, trace};
+use crate::metrics::Fate;
 use crate::packet::{IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, UdpRepr};
 use crate::sim::SimDuration;
-use crate::stack::DropReason;
 use crate::topology::{HostId, IfIndex};
 use crate::trace::{Action, Stage, Subject};
+use crate::why::{DropReason, Why};
 use crate::workload::{App, AppId, Job};
 
 /// What became of a job offered to a server.
@@ -35,18 +36,19 @@ impl Engine {
             self.schedule(done, Event::Softirq { host: h, iface: i, frame: *frame });
         } else {
             self.metrics.hosts[h as usize].rx += 1;
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Rx,
-                Action::Drop(DropReason::BacklogFull),
+                DropReason::BacklogFull,
+                Fate::Frame,
                 Subject::frame(frame),
-                "drop: CPU backlog full ({} frames waiting, netdev_max_backlog={})",
-                self.cpus[h as usize].map_or(0, |c| c.queued(now)),
-                self.cpus[h as usize].map_or(0, |c| c.backlog)
+                Why::BacklogFull {
+                    queued: self.cpus[h as usize].map_or(0, |c| c.queued(now)),
+                    backlog: self.cpus[h as usize].map_or(0, |c| c.backlog)
+                }
             );
-            self.count_outcome(h, Outcome::Dropped(DropReason::BacklogFull));
         }
     }
 
@@ -105,8 +107,7 @@ impl Engine {
                 Stage::Socket,
                 Action::Deliver,
                 Subject::packet(pkt),
-                "tcp: request already queued: {}",
-                super::sock::ack_note(now, check, None, None)
+                Why::TcpRequestQueued { ack: super::sock::ack_note(now, check, None, None) }
             );
             self.tcp_ack_now(id, check, None);
             return Outcome::Delivered;
@@ -121,10 +122,11 @@ impl Engine {
                     Stage::Socket,
                     Action::Deliver,
                     Subject::packet(pkt),
-                    "tcp: request for the server on port {}: {}; {}",
-                    t.local.1,
-                    if admit == Admit::Started { "a worker takes it" } else { "queued for a worker" },
-                    super::sock::ack_note(now, check, None, None)
+                    Why::TcpRequestAdmit {
+                        port: t.local.1,
+                        started: admit == Admit::Started,
+                        ack: super::sock::ack_note(now, check, None, None)
+                    }
                 );
                 self.tcp_ack_now(id, check, None);
                 if admit == Admit::Started {
@@ -133,14 +135,15 @@ impl Engine {
                 Outcome::Delivered
             }
             Admit::Refused => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Socket,
-                    Action::Drop(DropReason::ListenOverflow),
+                    DropReason::ListenOverflow,
+                    Fate::Frame,
                     Subject::packet(pkt),
-                    "tcp: server queue full (workers busy, queue at its limit): answering RST"
+                    Why::TcpListenOverflow {}
                 );
                 let L4::Tcp(seg) = pkt.l4 else { unreachable!("tcp") };
                 self.tcp_send_rst(id, seg.ack);
@@ -154,26 +157,19 @@ impl Engine {
         let L4::Udp(u) = pkt.l4 else { unreachable!("udp") };
         let job = Job::Udp { local: (pkt.ip.dst, u.dst_port), remote: (pkt.ip.src, u.src_port) };
         if self.admit(app, job) == Admit::Refused {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Socket,
-                Action::Drop(DropReason::ListenOverflow),
+                DropReason::ListenOverflow,
+                Fate::Frame,
                 Subject::packet(pkt),
-                "udp: server queue full: request dropped"
+                Why::UdpListenOverflow {}
             );
             Outcome::Dropped(DropReason::ListenOverflow)
         } else {
-            trace!(
-                self,
-                h,
-                Some(iif),
-                Stage::Socket,
-                Action::Deliver,
-                Subject::packet(pkt),
-                "udp: request queued for a worker"
-            );
+            trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::UdpQueued {});
             Outcome::Delivered
         }
     }
@@ -197,7 +193,7 @@ impl Engine {
                         Stage::Socket,
                         Action::Info,
                         None,
-                        "app: request served: sending a {response}-byte response"
+                        Why::AppServed { response: u32::from(response) }
                     );
                     self.tcp_send_data(tcb, response);
                 }

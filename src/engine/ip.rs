@@ -1,8 +1,9 @@
 //! The IPv4 path of a host: receive, ARP, routing, local delivery, forwarding, IPVS
 //! transmit, output, neighbour resolution, ICMP errors.
 
-use super::{Engine, Event, Outcome, trace};
+use super::{Engine, Event, Outcome, drop_step, trace};
 use crate::ipvs::{Fwd, InVerdict, TimerFired};
+use crate::metrics::Fate;
 use crate::packet::{
     ArpRepr, EthRepr, Frame, IcmpRepr, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, Payload, arp, ethernet::EtherType,
     icmp::unreach,
@@ -11,9 +12,10 @@ use crate::sim::SimDuration;
 use crate::stack::arptables::{ArpChain, ArpVerdict};
 use crate::stack::neigh::{self, ArpDecision, Nud, Output, TimerAction, Update};
 use crate::stack::route::{self, Lookup, SourceError};
-use crate::stack::{DropReason, HookFn, HookPoint, Hooked, Verdict};
+use crate::stack::{HookFn, HookPoint, Hooked, Verdict};
 use crate::topology::{HostId, IfIndex, IfKind};
 use crate::trace::{Action, Stage, Subject};
+use crate::why::{ArpHeard, ArpScope, DropReason, If, SourceCheck, Why};
 use std::net::Ipv4Addr;
 
 impl Engine {
@@ -22,28 +24,27 @@ impl Engine {
         self.metrics.hosts[h as usize].rx += 1;
         let ifc = &self.hosts[h as usize].ifaces[i as usize];
         let outcome = if !ifc.up {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Rx,
-                Action::Drop(DropReason::IfaceDown),
+                DropReason::IfaceDown,
+                Fate::Frame,
                 Subject::frame(frame),
-                "drop: {} is down",
-                self.hosts[h as usize].ifaces[i as usize].name
+                Why::IfaceDown { iface: If(i) }
             );
             Outcome::Dropped(DropReason::IfaceDown)
         } else if frame.eth.dst != ifc.mac && !frame.eth.dst.is_broadcast() {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Rx,
-                Action::Drop(DropReason::OtherHost),
+                DropReason::OtherHost,
+                Fate::Frame,
                 Subject::frame(frame),
-                "drop: eth.dst {} is not this interface's MAC {} (PACKET_OTHERHOST)",
-                frame.eth.dst,
-                self.hosts[h as usize].ifaces[i as usize].mac
+                Why::OtherHost { dst: frame.eth.dst, mac: self.hosts[h as usize].ifaces[i as usize].mac }
             );
             Outcome::Dropped(DropReason::OtherHost)
         } else {
@@ -54,9 +55,7 @@ impl Engine {
                 Stage::Rx,
                 Action::Recv,
                 Subject::frame(frame),
-                "l2: {} frame for {}",
-                if frame.eth.dst.is_broadcast() { "broadcast" } else { "unicast" },
-                self.hosts[h as usize].ifaces[i as usize].name
+                Why::L2Recv { broadcast: frame.eth.dst.is_broadcast(), iface: If(i) }
             );
             match &frame.payload {
                 Payload::Arp(a) => self.arp_rcv(h, i, &frame.eth, a),
@@ -109,15 +108,19 @@ impl Engine {
                     }
                     Some(Verdict::Stolen) => Hooked::Stolen,
                     Some(Verdict::Drop) => {
-                        trace!(
+                        drop_step!(
                             self,
                             h,
                             Some(iif),
                             stage,
-                            Action::Drop(DropReason::HookDrop),
+                            DropReason::HookDrop,
+                            if matches!(point, HookPoint::Output | HookPoint::Postrouting) {
+                                Fate::Late
+                            } else {
+                                Fate::Frame
+                            },
                             Subject::packet(pkt),
-                            "drop: {} rule {name}",
-                            point.name()
+                            Why::HookDrop { hook: point.name(), rule: name.as_str().into() }
                         );
                         Hooked::Drop(DropReason::HookDrop)
                     }
@@ -144,15 +147,15 @@ impl Engine {
         let decision = host.lookup(dst);
         let local = matches!(decision, Lookup::Local { .. });
         if !local && !host.conf(iif).forwarding() {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Routing,
-                Action::Drop(DropReason::IpForwardOff),
+                DropReason::IpForwardOff,
+                Fate::Frame,
                 Subject::packet(&pkt),
-                "drop: {dst} is not a local address and ip_forward=0 on {} (the host does not route)",
-                self.hosts[h as usize].name
+                Why::IpForwardOff { dst }
             );
             return Outcome::Dropped(DropReason::IpForwardOff);
         }
@@ -162,18 +165,10 @@ impl Engine {
         };
         if let Err(e) = host.validate_source_to(src, iif, oif) {
             let (r, why) = match e {
-                SourceError::Martian => {
-                    (DropReason::Martian, format!("martian source: {src} is this host's own address (accept_local=0)"))
-                }
-                SourceError::RpFilter { mode } => (
-                    DropReason::RpFilter,
-                    format!(
-                        "rp_filter={mode}: the route back to {src} does not use {}",
-                        self.hosts[h as usize].ifaces[iif as usize].name
-                    ),
-                ),
+                SourceError::Martian => (DropReason::Martian, Why::Martian { src }),
+                SourceError::RpFilter { mode } => (DropReason::RpFilter, Why::RpFilter { mode, src, iface: If(iif) }),
             };
-            trace!(self, h, Some(iif), Stage::Routing, Action::Drop(r), Subject::packet(&pkt), "drop: {why}");
+            drop_step!(self, h, Some(iif), Stage::Routing, r, Fate::Frame, Subject::packet(&pkt), why);
             return Outcome::Dropped(r);
         }
         match decision {
@@ -185,20 +180,20 @@ impl Engine {
                     Stage::Routing,
                     Action::Pass,
                     Subject::packet(&pkt),
-                    "route: {dst} is local (on {}) → INPUT",
-                    self.hosts[h as usize].ifaces[iface as usize].name
+                    Why::RouteLocal { dst, iface: If(iface) }
                 );
                 self.local_in(h, iif, pkt)
             }
             Lookup::Unreachable => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Routing,
-                    Action::Drop(DropReason::NoRoute),
+                    DropReason::NoRoute,
+                    Fate::Frame,
                     Subject::packet(&pkt),
-                    "drop: no route to {dst}; ICMP network unreachable to {src}"
+                    Why::NoRoute { dst, src }
                 );
                 self.icmp_unreach(h, &pkt, unreach::NET, 0);
                 Outcome::Dropped(DropReason::NoRoute)
@@ -211,9 +206,7 @@ impl Engine {
                     Stage::Routing,
                     Action::Pass,
                     Subject::packet(&pkt),
-                    "route: forward {dst} {} dev {} → FORWARD",
-                    route.via.map_or_else(|| "directly".to_string(), |v| format!("via {v}")),
-                    self.hosts[h as usize].ifaces[route.dev as usize].name
+                    Why::RouteForward { dst, via: route.via, dev: If(route.dev) }
                 );
                 self.ip_forward(h, iif, pkt, route.dev, nexthop, route.mtu)
             }
@@ -249,12 +242,13 @@ impl Engine {
                 Stage::Input,
                 Action::Info,
                 Subject::packet(&pkt),
-                "ipvs: old entry {}:{} -> {}:{} ({}) expired at once to let this SYN be scheduled again",
-                old.key.caddr,
-                old.key.cport,
-                old.daddr,
-                old.dport,
-                old.state.name()
+                Why::IpvsExpiredAtOnce {
+                    client: old.key.caddr,
+                    cport: old.key.cport,
+                    server: old.daddr,
+                    port: old.dport,
+                    state: old.state.name()
+                }
             );
         }
         match verdict {
@@ -267,7 +261,7 @@ impl Engine {
                         Stage::Input,
                         Action::Pass,
                         Subject::packet(&pkt),
-                        "ipvs: {why} → local stack"
+                        Why::IpvsAccept { detail: why }
                     );
                 }
                 Hooked::Accept
@@ -277,30 +271,29 @@ impl Engine {
                 Hooked::Stolen
             }
             InVerdict::NoDest => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Input,
-                    Action::Drop(DropReason::IpvsNoDest),
+                    DropReason::IpvsNoDest,
+                    Fate::Frame,
                     Subject::packet(&pkt),
-                    "ipvs: no real server available for {}:{}; ICMP port unreachable to {}",
-                    pkt.ip.dst,
-                    pkt.l4.ports().map_or(0, |p| p.1),
-                    pkt.ip.src
+                    Why::IpvsNoDest { vip: pkt.ip.dst, vport: pkt.l4.ports().map_or(0, |p| p.1), client: pkt.ip.src }
                 );
                 self.icmp_unreach(h, &pkt, unreach::PORT, 0);
                 Hooked::Drop(DropReason::IpvsNoDest)
             }
             InVerdict::DestGone => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Input,
-                    Action::Drop(DropReason::IpvsDestGone),
+                    DropReason::IpvsDestGone,
+                    Fate::Frame,
                     Subject::packet(&pkt),
-                    "ipvs: the connection's real server was deleted (expire_nodest_conn=0): drop"
+                    Why::IpvsDestGone {}
                 );
                 Hooked::Drop(DropReason::IpvsDestGone)
             }
@@ -313,29 +306,29 @@ impl Engine {
             let host = &self.hosts[h as usize];
             return match host.ifaces.iter().position(|i| i.kind == IfKind::Tunnel) {
                 None => {
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(iif),
                         Stage::Input,
-                        Action::Drop(DropReason::NoTunnel),
+                        DropReason::NoTunnel,
+                        Fate::Frame,
                         Subject::packet(&pkt),
-                        "drop: IPIP (ip.proto 4) but no tunl0 (ipip module not loaded); ICMP protocol unreachable to {}",
-                        outer.src
+                        Why::NoTunl0 { src: outer.src }
                     );
                     self.icmp_unreach(h, &pkt, unreach::PROTOCOL, 0);
                     Outcome::Dropped(DropReason::NoTunnel)
                 }
                 Some(t) if !host.ifaces[t].up => {
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(iif),
                         Stage::Input,
-                        Action::Drop(DropReason::NoTunnel),
+                        DropReason::NoTunnel,
+                        Fate::Frame,
                         Subject::packet(&pkt),
-                        "drop: IPIP packet but tunl0 is down; ICMP port unreachable to {}",
-                        outer.src
+                        Why::Tunl0Down { src: outer.src }
                     );
                     self.icmp_unreach(h, &pkt, unreach::PORT, 0);
                     Outcome::Dropped(DropReason::NoTunnel)
@@ -349,9 +342,7 @@ impl Engine {
                         Stage::Input,
                         Action::Rewrite,
                         Subject::packet(&inner),
-                        "ipip: decapsulated on tunl0 (outer {} > {} removed); inner packet re-enters PREROUTING",
-                        outer.src,
-                        outer.dst
+                        Why::IpipDecap { outer_src: outer.src, outer_dst: outer.dst }
                     );
                     self.ip_rcv(h, t as IfIndex, inner)
                 }
@@ -375,15 +366,15 @@ impl Engine {
         route_mtu: Option<u16>,
     ) -> Outcome {
         if pkt.outer().ttl <= 1 {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Forward,
-                Action::Drop(DropReason::TtlExceeded),
+                DropReason::TtlExceeded,
+                Fate::Frame,
                 Subject::packet(&pkt),
-                "drop: TTL exceeded; ICMP time exceeded to {}",
-                pkt.outer().src
+                Why::TtlExceeded { src: pkt.outer().src }
             );
             self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
             return Outcome::Dropped(DropReason::TtlExceeded);
@@ -391,16 +382,15 @@ impl Engine {
         pkt.outer_mut().ttl -= 1;
         let mtu = route_mtu.unwrap_or(self.hosts[h as usize].ifaces[oif as usize].mtu);
         if pkt.outer().dont_frag && pkt.ip_total_len() > mtu as usize {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Forward,
-                Action::Drop(DropReason::FragNeeded),
+                DropReason::FragNeeded,
+                Fate::Frame,
                 Subject::packet(&pkt),
-                "drop: {} bytes with DF > MTU {mtu}; ICMP fragmentation needed (mtu {mtu}) to {}",
-                pkt.ip_total_len(),
-                pkt.outer().src
+                Why::FragNeeded { size: pkt.ip_total_len(), mtu: u32::from(mtu), src: pkt.outer().src }
             );
             self.icmp_unreach(h, &pkt, unreach::FRAG_NEEDED, mtu);
             return Outcome::Dropped(DropReason::FragNeeded);
@@ -412,10 +402,7 @@ impl Engine {
             Stage::Forward,
             Action::Pass,
             Subject::packet(&pkt),
-            "forward: ttl {} → {}, out {} to next hop {nexthop}",
-            pkt.outer().ttl + 1,
-            pkt.outer().ttl,
-            self.hosts[h as usize].ifaces[oif as usize].name
+            Why::Forward { ttl: pkt.outer().ttl, oif: If(oif), nexthop }
         );
         match self.nf_hook(h, HookPoint::Forward, iif, &mut pkt) {
             Hooked::Accept => {}
@@ -441,14 +428,15 @@ impl Engine {
                 Stage::Forward,
                 Action::Rewrite,
                 Subject::packet(pkt),
-                "ipvs: NAT reply of conn {}:{} → source {}:{} rewritten to VIP {}:{} (state {})",
-                pkt.ip.dst,
-                pkt.l4.ports().map_or(0, |p| p.1),
-                before.ip.src,
-                before.l4.ports().map_or(0, |p| p.0),
-                pkt.ip.src,
-                pkt.l4.ports().map_or(0, |p| p.0),
-                st.name()
+                Why::IpvsNatReply {
+                    client: pkt.ip.dst,
+                    cport: pkt.l4.ports().map_or(0, |p| p.1),
+                    server: before.ip.src,
+                    port: before.l4.ports().map_or(0, |p| p.0),
+                    vip: pkt.ip.src,
+                    vport: pkt.l4.ports().map_or(0, |p| p.0),
+                    state: st.name()
+                }
             );
         }
     }
@@ -470,19 +458,18 @@ impl Engine {
                 Stage::Input,
                 Action::Schedule,
                 Subject::packet(&pkt),
-                "ipvs: new conn {}:{} -> {}:{}, {} {}:{} (weight {dest_weight}, {})",
-                c.key.caddr,
-                c.key.cport,
-                c.key.vaddr,
-                c.key.vport,
-                if c.by_template {
-                    "persistence template (scheduler not asked) →".to_string()
-                } else {
-                    format!("{sched} picked")
-                },
-                c.daddr,
-                c.dport,
-                c.fwd.name()
+                Why::IpvsSchedule {
+                    client: c.key.caddr,
+                    cport: c.key.cport,
+                    vip: c.key.vaddr,
+                    vport: c.key.vport,
+                    sched,
+                    template: c.by_template,
+                    server: c.daddr,
+                    port: c.dport,
+                    weight: dest_weight,
+                    fwd: c.fwd.name()
+                }
             );
         } else {
             trace!(
@@ -492,59 +479,51 @@ impl Engine {
                 Stage::Input,
                 Action::Pass,
                 Subject::packet(&pkt),
-                "ipvs: existing conn → {}:{} ({}), state {}",
-                c.daddr,
-                c.dport,
-                c.fwd.name(),
-                c.state.name()
+                Why::IpvsExisting { server: c.daddr, port: c.dport, fwd: c.fwd.name(), state: c.state.name() }
             );
         }
         let host = &self.hosts[h as usize];
         let (route, nexthop) = match host.lookup(c.daddr) {
             Lookup::Unicast { route, nexthop } => (route, nexthop),
             Lookup::Local { .. } => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Output,
-                    Action::Drop(DropReason::NoRoute),
+                    DropReason::NoRoute,
+                    Fate::Late,
                     Subject::packet(&pkt),
-                    "ipvs: real server {} is this host itself (local real servers are not simulated)",
-                    c.daddr
+                    Why::IpvsLocalServer { server: c.daddr }
                 );
-                self.metrics.drop(Some(h), DropReason::NoRoute);
                 return;
             }
             Lookup::Unreachable => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Output,
-                    Action::Drop(DropReason::NoRoute),
+                    DropReason::NoRoute,
+                    Fate::Late,
                     Subject::packet(&pkt),
-                    "ipvs: no route to real server {}",
-                    c.daddr
+                    Why::IpvsNoRoute { server: c.daddr }
                 );
-                self.metrics.drop(Some(h), DropReason::NoRoute);
                 return;
             }
         };
         if pkt.ip.ttl <= 1 {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Output,
-                Action::Drop(DropReason::TtlExceeded),
+                DropReason::TtlExceeded,
+                Fate::Late,
                 Subject::packet(&pkt),
-                "ipvs: TTL exceeded on the way to real server {}; ICMP time exceeded to {}",
-                c.daddr,
-                pkt.ip.src
+                Why::IpvsTtlExceeded { server: c.daddr, src: pkt.ip.src }
             );
             self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
-            self.metrics.drop(Some(h), DropReason::TtlExceeded);
             return;
         }
         pkt.ip.ttl -= 1;
@@ -555,19 +534,17 @@ impl Engine {
         let mtu = if c.fwd == Fwd::Tun { route_mtu.saturating_sub(20) } else { route_mtu };
         let size = pkt.ip_total_len();
         if pkt.ip.dont_frag && size > mtu as usize {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(oif),
                 Stage::Output,
-                Action::Drop(DropReason::FragNeeded),
+                DropReason::FragNeeded,
+                Fate::Late,
                 Subject::packet(&pkt),
-                "ipvs: {size} bytes with DF > usable MTU {mtu}{}; ICMP fragmentation needed (mtu {mtu}) to {}",
-                if c.fwd == Fwd::Tun { " (route MTU − 20 for the IPIP header)" } else { "" },
-                pkt.ip.src
+                Why::IpvsFragNeeded { size, mtu: u32::from(mtu), tun: c.fwd == Fwd::Tun, src: pkt.ip.src }
             );
             self.icmp_unreach(h, &pkt, unreach::FRAG_NEEDED, mtu);
-            self.metrics.drop(Some(h), DropReason::FragNeeded);
             return;
         }
         match c.fwd {
@@ -581,12 +558,14 @@ impl Engine {
                     Stage::Output,
                     Action::Rewrite,
                     Subject::packet(&pkt),
-                    "ipvs: NAT (masquerading): ip.dst {} → {}, port {} → {}; ttl−1; re-routed via {nexthop} dev {}",
-                    c.key.vaddr,
-                    c.daddr,
-                    c.key.vport,
-                    c.dport,
-                    self.hosts[h as usize].ifaces[oif as usize].name
+                    Why::IpvsNat {
+                        vip: c.key.vaddr,
+                        server: c.daddr,
+                        vport: c.key.vport,
+                        port: c.dport,
+                        nexthop,
+                        oif: If(oif)
+                    }
                 );
             }
             Fwd::Dr if nexthop != c.daddr => {
@@ -597,9 +576,7 @@ impl Engine {
                     Stage::Output,
                     Action::Rewrite,
                     Subject::packet(&pkt),
-                    "ipvs: DR, but real server {} is not on a segment of this director: the frame goes to gateway {nexthop} with ip.dst still {} — DR needs the real server on a directly connected segment",
-                    c.daddr,
-                    pkt.ip.dst
+                    Why::IpvsDrOffLink { server: c.daddr, nexthop, dst: pkt.ip.dst }
                 );
             }
             Fwd::Dr => {
@@ -610,10 +587,7 @@ impl Engine {
                     Stage::Output,
                     Action::Rewrite,
                     Subject::packet(&pkt),
-                    "ipvs: DR (gatewaying): IP header unchanged (ip.dst stays {}), ttl−1; route to RIP {} as next hop, dev {}",
-                    pkt.ip.dst,
-                    c.daddr,
-                    self.hosts[h as usize].ifaces[oif as usize].name
+                    Why::IpvsDr { dst: pkt.ip.dst, server: c.daddr, oif: If(oif) }
                 );
             }
             Fwd::Tun => {
@@ -637,15 +611,11 @@ impl Engine {
                     Stage::Output,
                     Action::Rewrite,
                     Subject::packet(&pkt),
-                    "ipvs: TUN (ipip): outer header {src} > {} added (ip.proto 4, ttl and DF copied), inner {} > {} untouched",
-                    c.daddr,
-                    pkt.ip.src,
-                    pkt.ip.dst
+                    Why::IpvsTun { src, server: c.daddr, inner_src: pkt.ip.src, inner_dst: pkt.ip.dst }
                 );
             }
         }
-        if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, oif, &mut pkt) {
-            self.metrics.drop(Some(h), r);
+        if let Hooked::Drop(_) = self.nf_hook(h, HookPoint::Output, oif, &mut pkt) {
             return;
         }
         self.postrouting(h, oif, nexthop, pkt);
@@ -668,8 +638,7 @@ impl Engine {
                     Stage::Output,
                     Action::Pass,
                     Subject::packet(&pkt),
-                    "route: {} is local: delivered over lo",
-                    pkt.ip.dst
+                    Why::RouteLo { dst: pkt.ip.dst }
                 );
                 self.metrics.hosts[h as usize].ip_packets += 1;
                 // loopback_xmit hands the packet to netif_rx: it is received in a later
@@ -679,17 +648,16 @@ impl Engine {
                 true
             }
             Lookup::Unreachable => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     None,
                     Stage::Output,
-                    Action::Drop(DropReason::NoRoute),
+                    DropReason::NoRoute,
+                    Fate::Late,
                     Subject::packet(&pkt),
-                    "route: no route to {} (ENETUNREACH)",
-                    pkt.ip.dst
+                    Why::RouteUnreachable { dst: pkt.ip.dst }
                 );
-                self.metrics.drop(Some(h), DropReason::NoRoute);
                 false
             }
             Lookup::Unicast { route, nexthop } => {
@@ -697,8 +665,7 @@ impl Engine {
                     pkt.ip.src = route::select_src(&host.ifaces, &route, nexthop).unwrap_or(Ipv4Addr::UNSPECIFIED);
                 }
                 self.metrics.hosts[h as usize].ip_packets += 1;
-                if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Output, route.dev, &mut pkt) {
-                    self.metrics.drop(Some(h), r);
+                if let Hooked::Drop(_) = self.nf_hook(h, HookPoint::Output, route.dev, &mut pkt) {
                     return true;
                 }
                 trace!(
@@ -708,9 +675,7 @@ impl Engine {
                     Stage::Output,
                     Action::Pass,
                     Subject::packet(&pkt),
-                    "route: {} via {nexthop} dev {}",
-                    pkt.ip.dst,
-                    self.hosts[h as usize].ifaces[route.dev as usize].name
+                    Why::RouteOutput { dst: pkt.ip.dst, nexthop, dev: If(route.dev) }
                 );
                 self.postrouting(h, route.dev, nexthop, pkt);
                 true
@@ -720,8 +685,7 @@ impl Engine {
 
     /// POSTROUTING, then the neighbour layer.
     fn postrouting(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, mut pkt: Packet) {
-        if let Hooked::Drop(r) = self.nf_hook(h, HookPoint::Postrouting, oif, &mut pkt) {
-            self.metrics.drop(Some(h), r);
+        if let Hooked::Drop(_) = self.nf_hook(h, HookPoint::Postrouting, oif, &mut pkt) {
             return;
         }
         self.neigh_output(h, oif, nexthop, &pkt);
@@ -750,8 +714,7 @@ impl Engine {
                     Stage::Neigh,
                     Action::Queue,
                     Subject::packet(pkt),
-                    "neigh: {nexthop} not resolved: packet queued{}",
-                    if solicit { ", sending who-has" } else { "" }
+                    Why::NeighQueued { nexthop, solicit }
                 );
                 if solicit {
                     self.hosts[h as usize].neigh.entries[entry].probes = 1;
@@ -764,16 +727,16 @@ impl Engine {
             Output::QueuedDroppedOldest => {
                 self.metrics.neigh_queue.queued += 1;
                 self.metrics.neigh_queue.dropped += 1;
-                self.metrics.drop(Some(h), DropReason::NeighQueueFull);
                 if let Some(old) = dropped {
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(oif),
                         Stage::Neigh,
-                        Action::Drop(DropReason::NeighQueueFull),
+                        DropReason::NeighQueueFull,
+                        Fate::Late,
                         Subject::packet(&old),
-                        "neigh: queue for {nexthop} full: oldest packet dropped"
+                        Why::NeighQueueFull { nexthop }
                     );
                 }
             }
@@ -791,7 +754,7 @@ impl Engine {
             Stage::Postrouting,
             Action::Pass,
             Subject::frame(&frame),
-            "neigh: next hop {nexthop} is-at {dst}: eth.src {src} eth.dst {dst}"
+            Why::NeighResolved { nexthop, src, dst }
         );
         self.link_tx(h, oif, &frame);
     }
@@ -823,9 +786,13 @@ impl Engine {
             Stage::Neigh,
             Action::Send,
             Subject::frame(&frame),
-            "neigh: {} who-has {target} tell {sip} (arp_announce={announce}{})",
-            if broadcast { "broadcast" } else { "unicast probe" },
-            if queued_src == Some(sip) && announce != 2 { ": sender = queued packet's source" } else { "" }
+            Why::NeighSolicit {
+                broadcast,
+                target,
+                sip,
+                arp_announce: announce,
+                from_queued: queued_src == Some(sip) && announce != 2
+            }
         );
         self.arp_out(h, oif, frame);
     }
@@ -847,20 +814,20 @@ impl Engine {
                         Stage::Arp,
                         Action::Rewrite,
                         Subject::frame(&frame),
-                        "arptables: OUTPUT rule {n} mangles the sender IP {before} → {after}"
+                        Why::ArptablesMangle { rule: n, before, after }
                     );
                 }
                 ArpVerdict::Drop(n) => {
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(oif),
                         Stage::Arp,
-                        Action::Drop(DropReason::HookDrop),
+                        DropReason::HookDrop,
+                        Fate::Late,
                         Subject::frame(&frame),
-                        "arptables: OUTPUT rule {n} drops it"
+                        Why::ArptablesDrop { input: false, rule: n }
                     );
-                    self.metrics.drop(Some(h), DropReason::HookDrop);
                     return;
                 }
             }
@@ -890,17 +857,19 @@ impl Engine {
                     (self.hosts[h as usize].neigh.entries[e].ip, self.hosts[h as usize].neigh.entries[e].iface);
                 for p in queue {
                     self.metrics.neigh_queue.dropped += 1;
-                    self.metrics.drop(Some(h), DropReason::NeighFailed);
-                    trace!(
+                    drop_step!(
                         self,
                         h,
                         Some(oif),
                         Stage::Neigh,
-                        Action::Drop(DropReason::NeighFailed),
+                        DropReason::NeighFailed,
+                        Fate::Late,
                         Subject::packet(&p),
-                        "neigh: no ARP reply from {ip} after {} requests: FAILED; ICMP host unreachable to {}",
-                        self.hosts[h as usize].neigh.params.mcast_solicit,
-                        p.outer().src
+                        Why::NeighFailed {
+                            ip,
+                            probes: self.hosts[h as usize].neigh.params.mcast_solicit,
+                            src: p.outer().src
+                        }
                     );
                     self.icmp_unreach(h, &p, unreach::HOST, 0);
                 }
@@ -915,14 +884,15 @@ impl Engine {
             let mut a = *a;
             if let ArpVerdict::Drop(n) = self.hosts[h as usize].arptables.run(ArpChain::Input, &mut a) {
                 let subj = Subject::frame(&Frame { eth: *eth, payload: Payload::Arp(a) });
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Arp,
-                    Action::Drop(DropReason::HookDrop),
+                    DropReason::HookDrop,
+                    Fate::Frame,
                     subj,
-                    "arptables: INPUT rule {n} drops it"
+                    Why::ArptablesDrop { input: true, rule: n }
                 );
                 return Outcome::Dropped(DropReason::HookDrop);
             }
@@ -940,10 +910,19 @@ impl Engine {
         let subj = Subject::frame(&Frame { eth: *eth, payload: Payload::Arp(*a) });
         match neigh::arp_process_decision(host, iif, a, to_host, now) {
             ArpDecision::Drop(why) => {
-                trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, "arp: ignored ({why})");
+                trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, Why::ArpIgnored { detail: why });
             }
             ArpDecision::Refused(why) => {
-                trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, "arp: who-has {tip} not answered: {why}");
+                trace!(self, h, Some(iif), Stage::Arp, Action::Deliver, subj, {
+                    // The sysctl that refused: arp_filter's reasons name it, the rest are arp_ignore's.
+                    let filter = why.starts_with("arp_filter");
+                    Why::ArpRefused {
+                        target: tip,
+                        sysctl: if filter { "arp_filter" } else { "arp_ignore" },
+                        value: if filter { 1 } else { ignore },
+                        detail: why,
+                    }
+                });
             }
             ArpDecision::Reply { cache_sender } => {
                 let mac = host.ifaces[iif as usize].mac;
@@ -959,30 +938,25 @@ impl Engine {
                     eth: EthRepr { src: mac, dst: a.sender_mac, ethertype: EtherType::Arp },
                     payload: Payload::Arp(reply),
                 };
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Arp,
-                    Action::Send,
-                    Subject::frame(&frame),
-                    "arp: {} answers who-has {tip}: is-at {mac} (arp_ignore={ignore}{}{})",
-                    self.hosts[h as usize].name,
-                    match (on_iface, ignore) {
-                        (_, 3) => ", the address has scope global (not host), which arp_ignore=3 answers",
-                        (true, _) => "",
-                        (false, _) => ", address is on another interface: weak host model",
-                    },
-                    self.ignored_setting_note(h, iif, ignore)
-                );
+                trace!(self, h, Some(iif), Stage::Arp, Action::Send, Subject::frame(&frame), {
+                    let other = self.ignored_setting(h, iif, ignore);
+                    Why::ArpReply {
+                        target: tip,
+                        mac,
+                        arp_ignore: ignore,
+                        scope: match (on_iface, ignore) {
+                            (_, 3) => ArpScope::ScopeGlobal,
+                            (true, _) => ArpScope::OnIface,
+                            (false, _) => ArpScope::OtherIface,
+                        },
+                        iface: If(iif),
+                        other_iface: other.map(|o| If(o.0)),
+                        other_arp_ignore: other.map_or(0, |o| o.1),
+                    }
+                });
                 if cache_sender {
                     let (e, u) = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
-                    self.after_update(
-                        h,
-                        e,
-                        u,
-                        "request for our address cached the sender (neigh_event_ns, no locktime)",
-                    );
+                    self.after_update(h, e, u, ArpHeard::ForUs);
                 }
                 self.arp_out(h, iif, frame);
             }
@@ -994,19 +968,21 @@ impl Engine {
                     Stage::Arp,
                     Action::Deliver,
                     subj,
-                    "arp: {}no entry for {sip}: nothing cached (arp_accept={})",
-                    input_route.map_or(String::new(), |e| format!("not answered ({}); ", source_error_text(e, sip))),
-                    self.hosts[h as usize].conf(iif).arp_accept()
+                    Why::ArpNotCached {
+                        sip,
+                        refused: input_route.map(source_check),
+                        arp_accept: self.hosts[h as usize].conf(iif).arp_accept()
+                    }
                 );
             }
             ArpDecision::Update { update, input_route } => {
                 let what = match (a.operation, input_route) {
-                    (_, Some(e)) => format!("request not answered ({})", source_error_text(e, sip)),
-                    (arp::Operation::Reply, None) => "reply".to_string(),
-                    (arp::Operation::Request, None) => "request heard".to_string(),
+                    (_, Some(e)) => ArpHeard::Refused(source_check(e)),
+                    (arp::Operation::Reply, None) => ArpHeard::Reply,
+                    (arp::Operation::Request, None) => ArpHeard::Request,
                 };
                 if let Some((e, u)) = self.hosts[h as usize].neigh.arp_update(iif, sip, a.sender_mac, update, now) {
-                    self.after_update(h, e, u, &what);
+                    self.after_update(h, e, u, what);
                 }
             }
         }
@@ -1014,23 +990,17 @@ impl Engine {
 
     /// When tracing: a note if arp_ignore is set higher on another interface (typically lo)
     /// than the value that counts, max(all, receiving interface).
-    fn ignored_setting_note(&self, h: HostId, iif: IfIndex, effective: u8) -> String {
-        let host = &self.hosts[h as usize];
-        host.ifaces
+    fn ignored_setting(&self, h: HostId, iif: IfIndex, effective: u8) -> Option<(IfIndex, u8)> {
+        self.hosts[h as usize]
+            .ifaces
             .iter()
             .enumerate()
             .find(|(i, f)| *i != iif as usize && f.conf.arp_ignore > effective)
-            .map(|(_, f)| {
-                format!(
-                    "; {} has arp_ignore={}, but only max(all, {}) counts for a request arriving on {}",
-                    f.name, f.conf.arp_ignore, host.ifaces[iif as usize].name, host.ifaces[iif as usize].name
-                )
-            })
-            .unwrap_or_default()
+            .map(|(i, f)| (i as IfIndex, f.conf.arp_ignore))
     }
 
     /// Traces a neighbour update and sends packets it released.
-    fn after_update(&mut self, h: HostId, e: usize, u: Update, what: &str) {
+    fn after_update(&mut self, h: HostId, e: usize, u: Update, what: ArpHeard) {
         let entry = &self.hosts[h as usize].neigh.entries[e];
         let (ip, mac, oif, state) = (entry.ip, entry.mac, entry.iface, entry.state);
         match u {
@@ -1042,9 +1012,13 @@ impl Engine {
                     Stage::Arp,
                     Action::Info,
                     None,
-                    "arp: {what} from {ip}: {why} (entry stays {} {})",
-                    self.hosts[h as usize].neigh.entries[e].mac,
-                    state.name()
+                    Why::ArpKept {
+                        what,
+                        ip,
+                        detail: why,
+                        mac: self.hosts[h as usize].neigh.entries[e].mac,
+                        state: state.name()
+                    }
                 );
             }
             Update::Changed => {
@@ -1055,8 +1029,7 @@ impl Engine {
                     Stage::Arp,
                     Action::Info,
                     None,
-                    "arp: cache {ip} → {mac} {} ({what})",
-                    state.name()
+                    Why::ArpCache { ip, mac, state: state.name(), what, released: 0 }
                 );
                 if state == Nud::Reachable {
                     let generation = self.hosts[h as usize].neigh.entries[e].generation;
@@ -1072,13 +1045,7 @@ impl Engine {
                     Stage::Arp,
                     Action::Info,
                     None,
-                    "arp: cache {ip} → {mac} {} ({what}){}",
-                    state.name(),
-                    if queue.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; {} queued packet(s) released", queue.len())
-                    }
+                    Why::ArpCache { ip, mac, state: state.name(), what, released: queue.len() }
                 );
                 if state == Nud::Reachable {
                     let generation = self.hosts[h as usize].neigh.entries[e].generation;
@@ -1144,9 +1111,7 @@ impl Engine {
                 Stage::Timer,
                 Action::Info,
                 None,
-                "ipvs: deleted real server {addr}:{port} of {}:{} freed from the trash",
-                svc.addr,
-                svc.port
+                Why::IpvsTrashFreed { server: *addr, port: *port, vip: svc.addr, vport: svc.port }
             );
         }
         if run.again {
@@ -1164,19 +1129,10 @@ impl Engine {
             TimerFired::Stale => {}
             TimerFired::Later(at) => self.arm_conn_timer(h, at, conn, generation),
             TimerFired::Rearmed(at) => {
-                trace!(
-                    self,
-                    h,
-                    None,
-                    Stage::Timer,
-                    Action::Info,
-                    None,
-                    "ipvs: persistence template still controls connections: re-armed for 60 s"
-                );
+                trace!(self, h, None, Stage::Timer, Action::Info, None, Why::IpvsTemplateRearmed {});
                 self.arm_conn_timer(h, at, conn, generation);
             }
             TimerFired::Expired(c) => {
-                let what = if c.is_template { "persistence template" } else { "conn" };
                 trace!(
                     self,
                     h,
@@ -1184,14 +1140,16 @@ impl Engine {
                     Stage::Timer,
                     Action::Info,
                     None,
-                    "ipvs: {what} {}:{} -> {}:{} -> {}:{} expired in {}",
-                    c.key.caddr,
-                    c.key.cport,
-                    c.key.vaddr,
-                    c.key.vport,
-                    c.daddr,
-                    c.dport,
-                    c.state.name()
+                    Why::IpvsExpired {
+                        template: c.is_template,
+                        client: c.key.caddr,
+                        cport: c.key.cport,
+                        vip: c.key.vaddr,
+                        vport: c.key.vport,
+                        server: c.daddr,
+                        port: c.dport,
+                        state: c.state.name()
+                    }
                 );
             }
         }
@@ -1199,9 +1157,9 @@ impl Engine {
 }
 
 /// Words for a failed source validation.
-fn source_error_text(e: SourceError, src: Ipv4Addr) -> String {
+const fn source_check(e: SourceError) -> SourceCheck {
     match e {
-        SourceError::Martian => format!("martian source: {src} is this host's own address"),
-        SourceError::RpFilter { mode } => format!("rp_filter={mode} rejects {src}"),
+        SourceError::Martian => SourceCheck::Martian,
+        SourceError::RpFilter { mode } => SourceCheck::RpFilter(mode),
     }
 }

@@ -17,13 +17,14 @@ pub mod check;
 mod ip;
 mod sock;
 
-use crate::metrics::Metrics;
+use crate::metrics::{Fate, Metrics};
 use crate::packet::Frame;
 use crate::sim::slots::Slots;
 use crate::sim::{Agenda, SimDuration, SimTime};
-use crate::stack::{DropReason, Host};
+use crate::stack::Host;
 use crate::topology::{HostId, IfIndex, Network, SegId};
 use crate::trace::{Action, Names, Recorder, Stage, Step, Subject};
+use crate::why::{DropReason, Seg, Why};
 use crate::workload::{App, AppId, Sockets, Tcb};
 use rand_chacha::ChaCha8Rng;
 
@@ -148,16 +149,29 @@ struct ConnTimers {
     armed: Option<SimTime>,
 }
 
-/// Records a trace step if tracing is on; the reason is formatted only then.
+/// Records a trace step if tracing is on; the [`Why`](crate::why::Why) is built only then.
 macro_rules! trace {
-    ($e:expr, $host:expr, $iface:expr, $stage:expr, $action:expr, $subject:expr, $($fmt:tt)+) => {
+    ($e:expr, $host:expr, $iface:expr, $stage:expr, $action:expr, $subject:expr, $why:expr) => {
         if $e.tracing {
-            let reason = format!($($fmt)+);
-            $e.emit_step($host, $iface, $stage, $action, $subject, reason);
+            let why = $why;
+            $e.emit_step($host, $iface, $stage, $action, $subject, why);
         }
     };
 }
 pub(crate) use trace;
+
+/// Drops a frame or packet: records the step with its [`Why`](crate::why::Why) if tracing
+/// is on, and counts it, once, in [`Metrics::drop`] with its place in the frame accounting
+/// ([`Fate`]). Every drop of a host goes through here; an `Outcome::Dropped` or
+/// `Hooked::Drop` returned afterwards only tells the caller, it is not counted again.
+macro_rules! drop_step {
+    ($e:expr, $host:expr, $iface:expr, $stage:expr, $reason:expr, $fate:expr, $subject:expr, $why:expr) => {{
+        let reason = $reason;
+        trace!($e, $host, $iface, $stage, crate::trace::Action::Drop(reason), $subject, $why);
+        $e.metrics.drop(Some($host), reason, $fate);
+    }};
+}
+pub(crate) use drop_step;
 
 impl Engine {
     pub fn new(world: World) -> Self {
@@ -234,6 +248,7 @@ impl Engine {
         Names {
             hosts: self.hosts.iter().map(|h| h.name.clone()).collect(),
             ifaces: self.hosts.iter().map(|h| h.ifaces.iter().map(|i| i.name.clone()).collect()).collect(),
+            segments: self.net.segments.iter().map(|s| s.name.clone()).collect(),
         }
     }
 
@@ -374,9 +389,9 @@ impl Engine {
         stage: Stage,
         action: Action,
         subject: Option<Subject>,
-        reason: String,
+        why: crate::why::Why,
     ) {
-        let step = Step { index: self.steps, time: self.now(), host, iface, stage, action, subject, reason };
+        let step = Step { index: self.steps, time: self.now(), host, iface, stage, action, subject, why };
         self.steps += 1;
         if let Some(r) = self.recorder.0.as_mut() {
             r.record(step);
@@ -394,11 +409,8 @@ impl Engine {
                 hc.forwarded += 1;
                 self.metrics.frames.forwarded += 1;
             }
-            Outcome::Dropped(r) => {
-                hc.dropped += 1;
-                self.metrics.frames.dropped += 1;
-                self.metrics.drop(Some(h), r);
-            }
+            // Counted where it happened, by `drop_step!`.
+            Outcome::Dropped(_) => {}
         }
     }
 
@@ -409,17 +421,16 @@ impl Engine {
         hc.tx += 1;
         hc.tx_bytes += frame.link_bytes() as u64;
         let Some((seg, port)) = self.hosts[h as usize].ifaces[i as usize].port else {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Tx,
-                Action::Drop(DropReason::IfaceDown),
+                DropReason::IfaceDown,
+                Fate::Frame,
                 Subject::frame(frame),
-                "drop: interface is not plugged into a segment"
+                Why::NotPlugged {}
             );
-            self.metrics.frames.dropped += 1;
-            self.metrics.drop(Some(h), DropReason::IfaceDown);
             return;
         };
         let now = self.now();
@@ -433,22 +444,20 @@ impl Engine {
                 Stage::Tx,
                 Action::Send,
                 Subject::frame(frame),
-                "link: onto segment {}",
-                self.net.segments[seg as usize].name
+                Why::LinkSend { segment: Seg(seg) }
             );
             self.schedule(at, Event::SwitchIn { seg, port, frame: *frame });
         } else {
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(i),
                 Stage::Tx,
-                Action::Drop(DropReason::TxQueueFull),
+                DropReason::TxQueueFull,
+                Fate::Frame,
                 Subject::frame(frame),
-                "drop: link queue full (tail drop)"
+                Why::TxQueueFull {}
             );
-            self.metrics.frames.dropped += 1;
-            self.metrics.drop(Some(h), DropReason::TxQueueFull);
         }
     }
 
@@ -493,15 +502,13 @@ impl Engine {
         let total = copies + dropped;
         if total == 0 {
             // Nobody to send it to (the destination sits behind the port it came from).
-            self.metrics.frames.dropped += 1;
-            self.metrics.drop(None, DropReason::OtherHost);
+            self.metrics.drop(None, DropReason::OtherHost, Fate::Frame);
             return;
         }
         self.metrics.frames.replicated += total - 1;
         self.metrics.segments[seg as usize].flooded += total - 1;
-        self.metrics.frames.dropped += dropped;
         for _ in 0..dropped {
-            self.metrics.drop(None, DropReason::TxQueueFull);
+            self.metrics.drop(None, DropReason::TxQueueFull, Fate::Frame);
         }
     }
 
@@ -513,7 +520,7 @@ impl Engine {
         self.seed_ipvs(h);
         match result {
             Ok(()) => {
-                trace!(self, h, None, Stage::Timer, Action::Info, None, "command: {cmd}");
+                trace!(self, h, None, Stage::Timer, Action::Info, None, Why::Command { cmd: cmd.to_string().into() });
             }
             Err((expected, found, _)) => {
                 trace!(
@@ -523,7 +530,11 @@ impl Engine {
                     Stage::Timer,
                     Action::Info,
                     None,
-                    "command failed: {cmd}: expected {expected}, found {found}"
+                    Why::CommandFailed {
+                        cmd: cmd.to_string().into(),
+                        expected: expected.as_str().into(),
+                        found: found.as_str().into()
+                    }
                 );
             }
         }

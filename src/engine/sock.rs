@@ -1,12 +1,13 @@
 //! Sockets and applications: TCP and UDP clients and servers, ICMP echo and errors.
 
-use super::{Engine, Event, Outcome, trace};
+use super::{Engine, Event, Outcome, drop_step, trace};
+use crate::metrics::Fate;
 use crate::packet::Proto;
 use crate::packet::{IcmpRepr, IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, TcpRepr, UdpRepr, icmp::unreach};
 use crate::sim::SimDuration;
-use crate::stack::DropReason;
 use crate::topology::{HostId, IfIndex};
 use crate::trace::{Action, Stage, Subject};
+use crate::why::{DropReason, Why};
 use crate::workload::ack::{Ack, Check, Read, TCP_RCV_WND};
 use crate::workload::{
     App, AppId, DEFAULT_MSS, EPHEMERAL_HIGH, EPHEMERAL_LOW, TCP_RETRIES2, TCP_RTO_INIT_NS, TCP_RTO_MAX_NS,
@@ -44,6 +45,17 @@ enum Failure {
     Refused,
     Unreachable,
     TimedOut,
+}
+
+impl Failure {
+    /// As `Debug` prints it (the trace's wording).
+    const fn name(self) -> &'static str {
+        match self {
+            Failure::Refused => "Refused",
+            Failure::Unreachable => "Unreachable",
+            Failure::TimedOut => "TimedOut",
+        }
+    }
 }
 
 impl Engine {
@@ -180,27 +192,25 @@ impl Engine {
                     Stage::Socket,
                     Action::Deliver,
                     Subject::packet(pkt),
-                    "tcp: SYN for listener on port {}: new socket {}:{} ⇄ {}:{} SYN_RECV, answering SYN-ACK",
-                    seg.dst_port,
-                    pkt.ip.dst,
-                    seg.dst_port,
-                    pkt.ip.src,
-                    seg.src_port
+                    Why::TcpSynListener {
+                        port: seg.dst_port,
+                        local: pkt.ip.dst,
+                        remote: pkt.ip.src,
+                        rport: seg.src_port
+                    }
                 );
                 self.tcp_send(id, TcpFlags::SYN | TcpFlags::ACK, 0);
                 return Outcome::Delivered;
             }
-            trace!(
+            drop_step!(
                 self,
                 h,
                 Some(iif),
                 Stage::Socket,
-                Action::Drop(DropReason::NoSocket),
+                DropReason::NoSocket,
+                Fate::Frame,
                 Subject::packet(pkt),
-                "tcp: no socket for {}:{}{}",
-                pkt.ip.dst,
-                seg.dst_port,
-                if seg.flags.rst() { "" } else { ": answering RST" }
+                Why::TcpNoSocket { addr: pkt.ip.dst, port: seg.dst_port, rst: seg.flags.rst() }
             );
             self.reply_rst(h, pkt, &seg);
             return Outcome::Dropped(DropReason::NoSocket);
@@ -225,9 +235,7 @@ impl Engine {
                 Stage::Socket,
                 Action::Deliver,
                 Subject::packet(pkt),
-                "tcp: connection reset by {}:{}",
-                pkt.ip.src,
-                seg.src_port
+                Why::TcpReset { addr: pkt.ip.src, port: seg.src_port }
             );
             if t.is_client {
                 self.client_failed(id, Failure::Refused);
@@ -259,8 +267,7 @@ impl Engine {
                     Stage::Socket,
                     Action::Deliver,
                     Subject::packet(pkt),
-                    "tcp: SYN-ACK: connection ESTABLISHED after {}; sending ACK and a {request}-byte request",
-                    now.since(t.started)
+                    Why::TcpEstablished { after: now.since(t.started), request: u32::from(request) }
                 );
                 self.tcp_send(id, TcpFlags::ACK, 0);
                 self.send_request(id, request, false);
@@ -281,9 +288,7 @@ impl Engine {
                         Stage::Socket,
                         Action::Deliver,
                         Subject::packet(pkt),
-                        "tcp: response received: {}; sending the next request ({} more after it)",
-                        ack_note(now, check, read, Some("the request")),
-                        t.left - 1
+                        Why::TcpResponseNext { ack: ack_note(now, check, read, Some("the request")), left: t.left - 1 }
                     );
                     self.tcp_ack_now(id, check, read);
                     self.send_request(id, t.req_len, false);
@@ -301,8 +306,7 @@ impl Engine {
                         Stage::Socket,
                         Action::Deliver,
                         Subject::packet(pkt),
-                        "tcp: response received {latency} after the SYN: {}; closing (FIN)",
-                        ack_note(now, check, read, Some("the FIN"))
+                        Why::TcpResponseClose { latency, ack: ack_note(now, check, read, Some("the FIN")) }
                     );
                     self.tcp_ack_now(id, check, read);
                     self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
@@ -315,23 +319,14 @@ impl Engine {
                         Stage::Socket,
                         Action::Deliver,
                         Subject::packet(pkt),
-                        "tcp: {data_len} bytes of the response: {}",
-                        ack_note(now, check, None, None)
+                        Why::TcpResponsePart { len: data_len, ack: ack_note(now, check, None, None) }
                     );
                     self.tcp_ack_now(id, check, None);
                 }
             }
             (TcpState::FinWait1, true) if seg.flags.fin() => {
                 tcb.rcv_nxt = seg.seq.wrapping_add(u32::from(seg.payload_len) + 1);
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Socket,
-                    Action::Deliver,
-                    Subject::packet(pkt),
-                    "tcp: server's FIN: last ACK, socket to TIME_WAIT (not modeled further)"
-                );
+                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::TcpServerFin {});
                 self.tcp_send(id, TcpFlags::ACK, 0);
                 self.tcb_free_slot(id);
             }
@@ -355,14 +350,14 @@ impl Engine {
                 let check = tcb.ack.snd_check(now);
                 let read = if pushed && !check.is_now() { tcb.ack.app_read(tcb.rcv_nxt) } else { None };
                 // The request's size: from where it started (req_seq) to its pushed end.
-                let what = if dup {
-                    "a request already received (the client resent it)".to_string()
+                let len = if dup {
+                    0
                 } else if pushed {
                     let len = tcb.rcv_nxt.wrapping_sub(tcb.req_seq);
                     tcb.req_seq = tcb.rcv_nxt;
-                    format!("{len}-byte request")
+                    len
                 } else {
-                    format!("{data_len} bytes of a request")
+                    data_len
                 };
                 if !pushed {
                     trace!(
@@ -372,9 +367,7 @@ impl Engine {
                         Stage::Socket,
                         Action::Deliver,
                         Subject::packet(pkt),
-                        "tcp: {what} for the server on port {}: {}",
-                        t.local.1,
-                        ack_note(now, check, None, None)
+                        Why::TcpServerData { dup, pushed, len, port: t.local.1, ack: ack_note(now, check, None, None) }
                     );
                     self.tcp_ack_now(id, check, None);
                     return Outcome::Delivered;
@@ -391,9 +384,14 @@ impl Engine {
                     Stage::Socket,
                     Action::Deliver,
                     Subject::packet(pkt),
-                    "tcp: {what} for the server on port {}: {}; sending a {response}-byte response",
-                    t.local.1,
-                    ack_note(now, check, read, Some("the response"))
+                    Why::TcpServerRequest {
+                        dup,
+                        pushed,
+                        len,
+                        port: t.local.1,
+                        ack: ack_note(now, check, read, Some("the response")),
+                        response: u32::from(response)
+                    }
                 );
                 self.tcp_ack_now(id, check, read);
                 self.tcp_send_data(id, response);
@@ -408,7 +406,7 @@ impl Engine {
                     Stage::Socket,
                     Action::Deliver,
                     Subject::packet(pkt),
-                    "tcp: handshake ACK: ESTABLISHED"
+                    Why::TcpHandshakeAck {}
                 );
             }
             (TcpState::Established | TcpState::SynRecv, false) if seg.flags.fin() => {
@@ -417,44 +415,27 @@ impl Engine {
                 // tcp_fin: CLOSE_WAIT, in pingpong mode, so the ACK waits for our own FIN.
                 tcb.ack.fin_recv();
                 let check = tcb.ack.snd_check(now);
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Socket,
-                    Action::Deliver,
-                    Subject::packet(pkt),
-                    "tcp: client's FIN: CLOSE_WAIT delays the ACK, the server closes at once and its FIN carries it (LAST_ACK)"
-                );
+                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::TcpClientFin {});
                 self.tcp_ack_now(id, check, None);
                 self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
             }
             (TcpState::LastAck, false) if seg.flags.ack() => {
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Socket,
-                    Action::Deliver,
-                    Subject::packet(pkt),
-                    "tcp: last ACK: socket closed"
-                );
+                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::TcpLastAck {});
                 self.tcb_free_slot(id);
             }
             (TcpState::Established, _) if data_len == 0 && !seg.flags.fin() => {
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), "tcp: ACK");
+                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::TcpAck {});
             }
             _ => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Socket,
-                    Action::Drop(DropReason::TcpState),
+                    DropReason::TcpState,
+                    Fate::Frame,
                     Subject::packet(pkt),
-                    "tcp: segment [{}] does not fit socket state {:?}: ignored",
-                    seg.flags,
-                    t.state
+                    Why::TcpBadState { flags: seg.flags, state: tcp_state_name(t.state) }
                 );
                 return Outcome::Dropped(DropReason::TcpState);
             }
@@ -482,10 +463,7 @@ impl Engine {
                 Stage::Socket,
                 Action::Info,
                 None,
-                "app: a worker reads the request from {}:{}: {}",
-                t.remote.0,
-                t.remote.1,
-                read_note(why)
+                Why::AppRead { addr: t.remote.0, port: t.remote.1, read: read_ack(why) }
             );
             self.tcp_send(id, TcpFlags::ACK, 0);
         }
@@ -523,13 +501,14 @@ impl Engine {
                     Stage::Socket,
                     Action::Info,
                     None,
-                    "tcp: delayed-ACK timer of {}:{} ⇄ {}:{} ({} after the data): sending the ACK{}",
-                    t.local.0,
-                    t.local.1,
-                    t.remote.0,
-                    t.remote.1,
-                    t.ack.ato,
-                    if pingpong { " and leaving pingpong mode" } else { "" }
+                    Why::TcpDelayedAck {
+                        local: t.local.0,
+                        lport: t.local.1,
+                        remote: t.remote.0,
+                        rport: t.remote.1,
+                        ato: t.ack.ato,
+                        pingpong
+                    }
                 );
                 self.tcp_send(id, TcpFlags::ACK, 0);
             }
@@ -576,10 +555,7 @@ impl Engine {
                         Stage::Socket,
                         Action::Info,
                         None,
-                        "tcp: connect to {}:{} timed out after {} SYN retransmissions",
-                        t.remote.0,
-                        t.remote.1,
-                        t.retries
+                        Why::TcpConnectTimeout { addr: t.remote.0, port: t.remote.1, retries: u32::from(t.retries) }
                     );
                     self.client_failed(id, Failure::TimedOut);
                     return;
@@ -594,10 +570,7 @@ impl Engine {
                     Stage::Socket,
                     Action::Info,
                     None,
-                    "tcp: no SYN-ACK from {}:{}: retransmitting SYN (try {})",
-                    t.remote.0,
-                    t.remote.1,
-                    retries + 1
+                    Why::TcpSynRetry { addr: t.remote.0, port: t.remote.1, attempt: u32::from(retries) + 1 }
                 );
                 self.tcp_send(id, TcpFlags::SYN, 0);
                 self.schedule_in(
@@ -614,10 +587,7 @@ impl Engine {
                         Stage::Socket,
                         Action::Info,
                         None,
-                        "tcp: no answer from {}:{} after {} retransmissions of the request: connection timed out",
-                        t.remote.0,
-                        t.remote.1,
-                        t.retries
+                        Why::TcpRequestTimeout { addr: t.remote.0, port: t.remote.1, retries: u32::from(t.retries) }
                     );
                     self.client_failed(id, Failure::TimedOut);
                     return;
@@ -631,11 +601,12 @@ impl Engine {
                     Stage::Socket,
                     Action::Info,
                     None,
-                    "tcp: no answer to the request from {}:{}: retransmitting it (try {}, mss {})",
-                    t.remote.0,
-                    t.remote.1,
-                    t.retries + 2,
-                    t.mss
+                    Why::TcpRequestRetry {
+                        addr: t.remote.0,
+                        port: t.remote.1,
+                        attempt: u32::from(t.retries) + 2,
+                        mss: u32::from(t.mss)
+                    }
                 );
                 self.send_request(id, request, true);
             }
@@ -660,9 +631,7 @@ impl Engine {
                 Stage::Socket,
                 Action::Deliver,
                 Subject::packet(pkt),
-                "udp: request for the server on port {}: reply of {response} bytes from {}",
-                u.dst_port,
-                pkt.ip.dst
+                Why::UdpRequest { port: u.dst_port, response: u32::from(response), addr: pkt.ip.dst }
             );
             let ident = self.hosts[h as usize].next_ident();
             let mut ip = ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Udp, ident);
@@ -694,21 +663,20 @@ impl Engine {
                     Stage::Socket,
                     Action::Deliver,
                     Subject::packet(pkt),
-                    "udp: reply {latency} after the request"
+                    Why::UdpReply { latency }
                 );
                 return Outcome::Delivered;
             }
         }
-        trace!(
+        drop_step!(
             self,
             h,
             Some(iif),
             Stage::Socket,
-            Action::Drop(DropReason::NoSocket),
+            DropReason::NoSocket,
+            Fate::Frame,
             Subject::packet(pkt),
-            "udp: no socket on port {}: ICMP port unreachable to {}",
-            u.dst_port,
-            pkt.ip.src
+            Why::UdpNoSocket { port: u.dst_port, src: pkt.ip.src }
         );
         self.icmp_unreach(h, pkt, unreach::PORT, 0);
         Outcome::Dropped(DropReason::NoSocket)
@@ -720,15 +688,7 @@ impl Engine {
         let L4::Icmp(m) = pkt.l4 else { unreachable!("icmp_rcv gets ICMP") };
         match m {
             IcmpRepr::EchoRequest { ident, seq, data_len } => {
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Socket,
-                    Action::Deliver,
-                    Subject::packet(pkt),
-                    "icmp: echo request: answering"
-                );
+                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::IcmpEcho {});
                 let id = self.hosts[h as usize].next_ident();
                 let ip = ip_header(pkt.ip.dst, pkt.ip.src, IpProtocol::Icmp, id);
                 self.local_out(
@@ -753,14 +713,13 @@ impl Engine {
                                 Stage::Socket,
                                 Action::Deliver,
                                 Subject::packet(pkt),
-                                "icmp: fragmentation needed for {}:{}: path MTU {mtu}, MSS {} → {mss}{}",
-                                q.dst,
-                                quote.dst_port(),
-                                t.mss,
-                                if t.is_client && t.state == TcpState::Established {
-                                    "; resending the request"
-                                } else {
-                                    ""
+                                Why::IcmpFragNeeded {
+                                    dst: q.dst,
+                                    port: quote.dst_port(),
+                                    mtu: u32::from(mtu),
+                                    old_mss: u32::from(t.mss),
+                                    mss: u32::from(mss),
+                                    resend: t.is_client && t.state == TcpState::Established
                                 }
                             );
                             self.sockets[h as usize].pmtu.insert(q.dst, mtu);
@@ -795,10 +754,7 @@ impl Engine {
                                 Stage::Socket,
                                 Action::Deliver,
                                 Subject::packet(pkt),
-                                "icmp: error for connection to {}:{}: connect fails ({:?})",
-                                q.dst,
-                                quote.dst_port(),
-                                why
+                                Why::IcmpConnectFails { dst: q.dst, port: quote.dst_port(), failure: why.name() }
                             );
                             self.client_failed(id, why);
                             return Outcome::Delivered;
@@ -810,9 +766,7 @@ impl Engine {
                             Stage::Socket,
                             Action::Deliver,
                             Subject::packet(pkt),
-                            "icmp: error for connection to {}:{} noted (soft error)",
-                            q.dst,
-                            quote.dst_port()
+                            Why::IcmpSoftError { dst: q.dst, port: quote.dst_port() }
                         );
                         return Outcome::Delivered;
                     }
@@ -836,32 +790,32 @@ impl Engine {
                         Stage::Socket,
                         Action::Deliver,
                         Subject::packet(pkt),
-                        "icmp: error for UDP request to {}:{}: request failed",
-                        q.dst,
-                        quote.dst_port()
+                        Why::IcmpUdpFailed { dst: q.dst, port: quote.dst_port() }
                     );
                     return Outcome::Delivered;
                 }
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Socket,
-                    Action::Drop(DropReason::IcmpIgnored),
+                    DropReason::IcmpIgnored,
+                    Fate::Frame,
                     Subject::packet(pkt),
-                    "icmp: error about a packet with no matching socket: ignored"
+                    Why::IcmpNoSocket {}
                 );
                 Outcome::Dropped(DropReason::IcmpIgnored)
             }
             IcmpRepr::EchoReply { .. } => {
-                trace!(
+                drop_step!(
                     self,
                     h,
                     Some(iif),
                     Stage::Socket,
-                    Action::Drop(DropReason::IcmpIgnored),
+                    DropReason::IcmpIgnored,
+                    Fate::Frame,
                     Subject::packet(pkt),
-                    "icmp: echo reply (no ping running)"
+                    Why::IcmpEchoReply {}
                 );
                 Outcome::Dropped(DropReason::IcmpIgnored)
             }
@@ -934,9 +888,7 @@ impl Engine {
                     Stage::Socket,
                     Action::Info,
                     None,
-                    "app: connect({}:{}) from {local}:{port}: sending SYN",
-                    dst.0,
-                    dst.1
+                    Why::AppConnect { dst: dst.0, dport: dst.1, local, port }
                 );
                 if self.tcp_send(id, TcpFlags::SYN, 0) {
                     let generation = self.tcb(id).generation;
@@ -967,9 +919,7 @@ impl Engine {
                     Stage::Socket,
                     Action::Info,
                     None,
-                    "app: UDP request to {}:{} from port {port}",
-                    dst.0,
-                    dst.1
+                    Why::AppUdp { dst: dst.0, dport: dst.1, port }
                 );
                 if !self.local_out(h, p) {
                     if let App::Client(c) = &mut self.apps[app as usize] {
@@ -987,30 +937,38 @@ impl Engine {
 
 /// How a received segment is acknowledged, for the trace: `carrier` is the segment the
 /// application sends next, which carries a delayed ACK.
-pub(super) fn ack_note(now: crate::sim::SimTime, check: Check, read: Option<Read>, carrier: Option<&str>) -> String {
+pub(super) fn ack_note(
+    now: crate::sim::SimTime,
+    check: Check,
+    read: Option<Read>,
+    carrier: Option<&'static str>,
+) -> crate::why::Ack {
+    use crate::why::Ack as A;
     match (check, read) {
-        (Check::Quick { quick }, _) => {
-            format!("ACK at once (quick ACK mode, {} more quick ACKs)", quick - 1)
-        }
-        (Check::TimerDue, _) => "ACK at once (the delayed-ACK timer was due)".to_string(),
-        (Check::Delayed { .. }, Some(why)) => read_note(why),
-        (Check::Delayed { due, pingpong }, None) => {
-            let why = if pingpong { "interactive socket (pingpong): ACK delayed" } else { "ACK delayed" };
-            match carrier {
-                Some(c) => format!("{why}, {c} carries it"),
-                None => format!("{why} (timer {})", due.since(now)),
-            }
-        }
+        (Check::Quick { quick }, _) => A::Quick { more: u32::from(quick) - 1 },
+        (Check::TimerDue, _) => A::TimerDue,
+        (Check::Delayed { .. }, Some(why)) => A::Read(read_ack(why)),
+        (Check::Delayed { due, pingpong }, None) => A::Delayed { pingpong, carrier, timer: due.since(now) },
     }
 }
 
 /// Why the ACK leaves when the application reads (`tcp_cleanup_rbuf`).
-fn read_note(why: Read) -> String {
+const fn read_ack(why: Read) -> crate::why::ReadAck {
     match why {
-        Read::MoreThanOneMss => "ACK as the application reads it (more than one MSS unacknowledged)",
-        Read::Pushed => "ACK as the application reads it (end of a write, socket not interactive)",
+        Read::MoreThanOneMss => crate::why::ReadAck::MoreThanOneMss,
+        Read::Pushed => crate::why::ReadAck::Pushed,
     }
-    .to_string()
+}
+
+/// A socket state as `Debug` prints it (the trace's wording).
+const fn tcp_state_name(s: TcpState) -> &'static str {
+    match s {
+        TcpState::SynSent => "SynSent",
+        TcpState::SynRecv => "SynRecv",
+        TcpState::Established => "Established",
+        TcpState::FinWait1 => "FinWait1",
+        TcpState::LastAck => "LastAck",
+    }
 }
 
 /// Whole connections against the kernel's: each test runs one client and one server on a

@@ -273,10 +273,11 @@ pub fn compute(cx: &Ctx, src: &Source) -> Result<Value, ExerciseError> {
                 None => Value::Word("none".into()),
             }
         }
-        Source::StageOf { host, reason } => {
+        Source::StageOf { host, why } => {
             let r = cx.run()?;
             let h = r.host(host)? as crate::topology::HostId;
-            let s = r.steps.iter().find(|s| s.host == h && s.reason.contains(reason.as_str()));
+            let f = why_filter(why)?;
+            let s = r.steps.iter().find(|s| s.host == h && f.matches(s, &r.names));
             Value::Word(s.map_or("none", |s| s.stage.name()).to_string())
         }
         Source::Mode(_) => {
@@ -363,10 +364,22 @@ pub fn compute(cx: &Ctx, src: &Source) -> Result<Value, ExerciseError> {
     })
 }
 
+/// A `why` filter of an exercise (`why == ipvs.schedule`), or an error saying where it
+/// is wrong.
+fn why_filter(src: &str) -> Result<crate::trace::filter::Filter, ExerciseError> {
+    crate::trace::filter::Filter::parse(src).map_err(|e| {
+        ExerciseError::other(
+            format!("the trace filter `{src}`: {e}"),
+            Some("match the typed reason: why == ipvs.schedule, why.sched == rr (see docs/tui.md)".into()),
+        )
+    })
+}
+
 /// The trace excerpt of a trace-reading exercise, one line per step.
 pub fn excerpt(cx: &Ctx) -> Result<Vec<String>, ExerciseError> {
     let Some(x) = &cx.inst.ex.excerpt else { return Ok(Vec::new()) };
     let r = cx.run()?;
+    let why = x.why.as_deref().map(why_filter).transpose()?;
     let mut out = Vec::new();
     for s in &r.steps {
         let host = r.names.host(s.host);
@@ -380,7 +393,7 @@ pub fn excerpt(cx: &Ctx) -> Result<Vec<String>, ExerciseError> {
         if x.frame.as_ref().is_some_and(|f| !summary.contains(f.as_str())) {
             continue;
         }
-        if x.reason.as_ref().is_some_and(|f| !s.reason.contains(f.as_str())) {
+        if why.as_ref().is_some_and(|f| !f.matches(s, &r.names)) {
             continue;
         }
         if !x.actions.is_empty() && !x.actions.iter().any(|a| a == s.action.name()) {
@@ -409,7 +422,7 @@ pub fn excerpt(cx: &Ctx) -> Result<Vec<String>, ExerciseError> {
         }
         if x.reasons {
             line.push_str(" | ");
-            line.push_str(&s.reason);
+            line.push_str(&s.reason(&r.names, crate::lang::Lang::En));
         }
         out.push(line.trim_end().to_string());
         if out.len() >= x.max {

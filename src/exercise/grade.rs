@@ -436,7 +436,7 @@ fn describe(x: &crate::scenario::expect::Expect) -> String {
         E::Served { host, .. } => format!("{host}: served"),
         E::Neigh { host, ip, .. } => format!("{host}: neigh {ip}"),
         E::Dropped { host, reason, .. } => format!("{host}: dropped {reason}"),
-        E::Saw { text, .. } => format!("trace contains \"{text}\""),
+        E::Saw { filter, .. } => format!("trace matching `{}`", filter.as_deref().unwrap_or_default()),
     }
 }
 

@@ -172,9 +172,10 @@ pub struct Excerpt {
     /// Only steps whose frame summary contains this.
     #[serde(default)]
     pub frame: Option<String>,
-    /// Only steps whose reason contains this.
+    /// Only steps matching this trace filter on their typed reason
+    /// (`why == ipvs.schedule`, `why.sched == rr`: see docs/tui.md, "Filters").
     #[serde(default)]
-    pub reason: Option<String>,
+    pub why: Option<String>,
     /// Only these actions (`send`, `recv`, `drop`, `schedule`, `rewrite`, `info`...).
     #[serde(default)]
     pub actions: Vec<String>,
@@ -263,8 +264,9 @@ pub enum Source {
         nth: usize,
         field: String,
     },
-    /// The stage of the first step at `host` whose reason contains `reason`.
-    StageOf { host: String, reason: String },
+    /// The stage of the first step at `host` matching the trace filter `why`
+    /// (`why == ipvs.schedule`: the reason's kind and fields, never its wording).
+    StageOf { host: String, why: String },
     /// The forwarding method of the first real server on `host` (`nat`, `dr`, `tun`).
     Mode(String),
     /// The scheduler of the first virtual service on `host`.

@@ -7,7 +7,7 @@ pub mod series;
 
 pub use histogram::Histogram;
 
-use crate::stack::DropReason;
+use crate::why::DropReason;
 
 /// Per-host frame counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -20,7 +20,8 @@ pub struct HostCounters {
     pub delivered: u64,
     /// Received frames routed on (forwarding or IPVS transmit).
     pub forwarded: u64,
-    /// Received frames dropped here.
+    /// Frames and packets dropped here, for any reason (the sum of this host's drops by
+    /// reason).
     pub dropped: u64,
     /// Packets through this host's IP stack (received IP packets + packets it sent):
     /// one "packet-hop" each.
@@ -40,15 +41,32 @@ pub struct SegCounters {
     pub flooded: u64,
 }
 
-/// What happened to every frame: `sent + replicated = delivered + forwarded + dropped +
-/// in flight` must hold at every instant.
+/// What happened to every frame: `sent + replicated + late = delivered + forwarded +
+/// dropped + in flight` must hold at every instant, and `dropped` is the sum of the drops
+/// by reason.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FrameTotals {
     pub sent: u64,
     pub replicated: u64,
     pub delivered: u64,
     pub forwarded: u64,
+    /// Every drop, whatever the reason (`Metrics::drop`).
     pub dropped: u64,
+    /// Drops of packets that were not a frame waiting for its fate: packets this host
+    /// originated, or whose received frame was already counted as forwarded (an IPVS
+    /// transmit that fails, a packet that dies in the neighbour queue).
+    pub late: u64,
+}
+
+/// Where a dropped packet stood in the frame accounting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// A frame counted in `sent` or `replicated` whose fate was not counted yet: a received
+    /// frame, a frame on a link or in a switch.
+    Frame,
+    /// A packet whose frame was already counted (forwarded), or that never was one
+    /// (originated here): counted in `late` too, so the frame balance stays exact.
+    Late,
 }
 
 /// Packets waiting for ARP: `queued = released + dropped + still queued`.
@@ -98,11 +116,17 @@ impl Metrics {
         }
     }
 
-    /// Counts a drop, at `host` when a host dropped it.
-    pub fn drop(&mut self, host: Option<crate::topology::HostId>, reason: DropReason) {
+    /// Counts a drop, at `host` when a host dropped it: the one place drops are counted, so
+    /// `frames.dropped`, the drops by reason and the hosts' `dropped` always agree.
+    pub fn drop(&mut self, host: Option<crate::topology::HostId>, reason: DropReason, fate: Fate) {
         self.drops[reason as usize] += 1;
+        self.frames.dropped += 1;
+        if fate == Fate::Late {
+            self.frames.late += 1;
+        }
         if let Some(h) = host {
             self.host_drops[h as usize][reason as usize] += 1;
+            self.hosts[h as usize].dropped += 1;
         }
     }
 

@@ -6,16 +6,19 @@
 //!     Completed(client: "client1", min: 4),
 //!     Neigh(host: "router", ip: "10.0.0.100", mac_of: "rs1"),
 //!     Dropped(host: "rs1", reason: "rp_filter", min: 1),
-//!     Saw(host: "director", text: "rr picked", max: 0),
+//!     Saw(host: "director", filter: "why == ipvs.schedule && why.sched == rr", max: 0),
 //! ]
 //! ```
-//! `min`/`max` bound a count; with neither, at least one is expected.
+//! `min`/`max` bound a count; with neither, at least one is expected. `Saw` counts trace
+//! steps matching a [filter](crate::trace::filter) — typed reasons (`why == KEY`,
+//! `why.FIELD == VALUE`), never the wording of the sentence.
 
 use super::locate::Locator;
 use super::{Loaded, ScenarioError};
 use crate::engine::Engine;
-use crate::stack::DropReason;
+use crate::trace::filter::Filter;
 use crate::trace::{Names, VecRecorder};
+use crate::why::DropReason;
 use serde::Deserialize;
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
@@ -84,11 +87,16 @@ pub enum Expect {
         #[serde(default)]
         max: Option<u64>,
     },
-    /// Trace steps (at `host`, if given) whose reason contains `text`.
+    /// Trace steps (at `host`, if given) matching the trace filter `filter`
+    /// (`why == ipvs.schedule && why.sched == rr`). `text` is the old substring search,
+    /// refused with a hint.
     Saw {
         #[serde(default)]
         host: Option<String>,
-        text: String,
+        #[serde(default)]
+        filter: Option<String>,
+        #[serde(default)]
+        text: Option<String>,
         #[serde(default)]
         min: Option<u64>,
         #[serde(default)]
@@ -163,6 +171,30 @@ pub fn check_all(
     expects.iter().map(|x| check_one(&cx, engine, &names, steps, x)).collect()
 }
 
+/// The filter of a `Saw`: parsed, or a located error (an old `text:` gets the new form).
+fn saw_filter(cx: &Ctx, filter: Option<&str>, text: Option<&str>) -> Result<Filter, ScenarioError> {
+    if let Some(t) = text {
+        return Err(cx.err(
+            t,
+            "a `filter:` on the trace's typed reasons",
+            Some(
+                "`Saw(text: ...)` matched the wording of a sentence and is gone; write \
+                 Saw(host: \"director\", filter: \"why == ipvs.schedule && why.sched == rr\"): \
+                 `why == KEY` and `why.FIELD == VALUE` (see docs/tui.md, Filters)"
+                    .into(),
+            ),
+        ));
+    }
+    let Some(f) = filter else {
+        return Err(cx.err(
+            "Saw(",
+            "`filter:` in Saw",
+            Some("for example: Saw(host: \"director\", filter: \"why == ipvs.schedule\")".into()),
+        ));
+    };
+    Filter::parse(f).map_err(|e| cx.err(f, "a trace filter", Some(e.to_string())))
+}
+
 fn host_id(cx: &Ctx, e: &Engine, name: &str) -> Result<usize, ScenarioError> {
     e.hosts.iter().position(|h| h.name == name).ok_or_else(|| {
         let all: Vec<_> = e.hosts.iter().map(|h| h.name.as_str()).collect();
@@ -225,14 +257,12 @@ fn check_one(
             })?;
             counted(format!("{host}: dropped {reason}"), m.host_drops[h][*r as usize], *min, *max)
         }
-        Expect::Saw { host, text, min, max } => {
+        Expect::Saw { host, filter, text, min, max } => {
             let h = host.as_deref().map(|n| host_id(cx, e, n)).transpose()?;
-            let n = steps
-                .iter()
-                .filter(|s| h.is_none_or(|h| s.host as usize == h) && s.reason.contains(text.as_str()))
-                .count();
+            let f = saw_filter(cx, filter.as_deref(), text.as_deref())?;
+            let n = steps.iter().filter(|s| h.is_none_or(|h| s.host as usize == h) && f.matches(s, names)).count();
             let at = host.as_deref().map_or(String::new(), |h| format!(" at {h}"));
-            counted(format!("trace{at} contains \"{text}\""), n as u64, *min, *max)
+            counted(format!("trace{at} matching `{}`", filter.as_deref().unwrap_or_default()), n as u64, *min, *max)
         }
         Expect::Neigh { host, ip, mac_of, state } => {
             let h = host_id(cx, e, host)?;

@@ -345,7 +345,7 @@ mod tests {
         let all = dests(&[3, 1, 2, 5, 4]);
         let (mut lazy, mut eager) = (Mh::new(true, false), Mh::new(true, false));
         let mut d: Vec<Dest> = Vec::new();
-        let mut step = |d: &[Dest], lazy: &mut Mh, eager: &mut Mh| {
+        let step = |d: &[Dest], lazy: &mut Mh, eager: &mut Mh| {
             lazy.changed(d);
             eager.changed(d);
             eager.rebuild(d);

@@ -6,7 +6,7 @@
 //! or      := and  (("||" | "or")  and)*
 //! and     := unary (("&&" | "and") unary)*
 //! unary   := ("!" | "not") unary | "(" expr ")" | test
-//! test    := NAME [OP VALUE] | "TEXT"
+//! test    := NAME [OP VALUE] | "TEXT" | why OP KEY | why.FIELD [OP VALUE]
 //! OP      := == | != | < | <= | > | >= | contains
 //! ```
 //!
@@ -18,7 +18,14 @@
 //! `ip.addr` also looks at the inner header of an IPIP packet (Wireshark sees both headers
 //! as `ip`). A NAME alone tests presence (`tcp.flags`, `arp`) or the action (`drop`). An IP
 //! value may be a subnet (`ip.src == 10.0.0.0/24`). A quoted `"TEXT"`, or a bare word that
-//! is none of the above, searches the host name, stage and reason (case-insensitive).
+//! is none of the above, searches the host name, stage and reason (its English and Chinese
+//! sentences, case-insensitive).
+//!
+//! `why == KEY` tests the kind of the step's reason ([`Why::key`](crate::why::Why::key):
+//! `ipvs.schedule`, `drop.no_route`, `arp.reply`...; `why contains ipvs.` matches a family)
+//! and `why.FIELD OP VALUE` one of its typed fields (`why.sched == rr`, `why.server ==
+//! 10.0.0.12`, `why.weight >= 2`); `why.FIELD` alone tests that the reason has that field.
+//! Unknown keys and fields are errors with the closest known name.
 //!
 //! ```
 //! use lvsim::trace::filter::Filter;
@@ -61,6 +68,16 @@ enum Test {
     },
     Action(&'static str),
     Text(String),
+    /// The kind of the step's [`Why`](crate::why::Why).
+    WhyKey {
+        op: Op,
+        key: String,
+    },
+    /// A field of the step's [`Why`](crate::why::Why).
+    WhyField {
+        name: &'static str,
+        cmp: Option<(Op, Literal)>,
+    },
 }
 
 /// A frame field, or one of Wireshark's either-side aliases.
@@ -348,6 +365,22 @@ impl Parser {
 
     fn test(&mut self, word: &str, col: usize) -> Result<Test, FilterError> {
         let lower = word.to_ascii_lowercase();
+        if lower == "why" {
+            return self.why_key(col);
+        }
+        if let Some(field) = lower.strip_prefix("why.") {
+            let all = why_field_names();
+            let Some(&name) = all.iter().find(|&&n| n == field) else {
+                let best = closest(field, all.iter().copied());
+                return Err(err(
+                    col,
+                    "a field of a reason (why.FIELD)",
+                    format!("`{word}`"),
+                    Some(format!("did you mean `why.{best}`? Each reason's fields are in docs/trace.md")),
+                ));
+            };
+            return Ok(Test::WhyField { name, cmp: self.cmp(word)? });
+        }
         if let Some(&name) = Frame::field_names().iter().find(|&&n| n == lower) {
             return Ok(Test::Field { name: FieldName::One(name), cmp: self.cmp(word)? });
         }
@@ -387,6 +420,58 @@ impl Parser {
         }
         Ok(Test::Text(lower))
     }
+}
+
+impl Parser {
+    /// `why OP KEY`: the key must be a known one for `==` and `!=`.
+    fn why_key(&mut self, col: usize) -> Result<Test, FilterError> {
+        let Some(Tok::Op(op)) = self.peek().cloned() else {
+            return Err(err(
+                self.col(),
+                "`==`, `!=` or `contains` after `why`",
+                self.found(),
+                Some("for example: why == ipvs.schedule".into()),
+            ));
+        };
+        self.pos += 1;
+        let kcol = self.col();
+        let Some(Tok::Word(key) | Tok::Quoted(key)) = self.peek().cloned() else {
+            return Err(err(
+                kcol,
+                format!("a reason key after `why {}`", op_name(op)),
+                self.found(),
+                Some("for example: why == ipvs.schedule".into()),
+            ));
+        };
+        self.pos += 1;
+        let key = key.to_ascii_lowercase();
+        if matches!(op, Op::Eq | Op::Ne) && !crate::why::Why::KEYS.iter().any(|(k, _)| *k == key) {
+            let best = closest(&key, crate::why::Why::KEYS.iter().map(|(k, _)| *k));
+            return Err(err(kcol, "a reason key", format!("`{key}`"), Some(format!("did you mean `{best}`?"))));
+        }
+        if !matches!(op, Op::Eq | Op::Ne | Op::Contains) {
+            return Err(err(
+                col,
+                "`==`, `!=` or `contains` after `why`",
+                format!("`{}`", op_name(op)),
+                Some("reason keys are names, not numbers".into()),
+            ));
+        }
+        Ok(Test::WhyKey { op, key })
+    }
+}
+
+/// Every field name of every reason, sorted, without repeats.
+fn why_field_names() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = crate::why::Why::KEYS.iter().flat_map(|(_, f)| f.iter().copied()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The name of `names` closest to `word`.
+fn closest<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> &'a str {
+    names.min_by_key(|n| (strsim::levenshtein(word, n), *n)).unwrap_or("")
 }
 
 fn meta_example(m: Meta) -> &'static str {
@@ -475,6 +560,11 @@ fn test(t: &Test, s: &Step, names: &Names) -> bool {
         Test::Protocol(p) => frame_of(s).is_some_and(|f| f.has_protocol(p)),
         Test::Action(a) => s.action.name() == *a,
         Test::Text(t) => text_hit(s, names, t),
+        Test::WhyKey { op, key } => compare_text(s.why.key(), *op, key),
+        Test::WhyField { name, cmp } => s
+            .why
+            .field(name)
+            .is_some_and(|v| cmp.as_ref().is_none_or(|(op, lit)| compare_why(v, *op, lit, names, s.host))),
         Test::Meta { name, cmp } => {
             let Some((op, lit)) = cmp else { return false };
             let value: String = match name {
@@ -482,7 +572,7 @@ fn test(t: &Test, s: &Step, names: &Names) -> bool {
                 Meta::Stage => s.stage.name().to_string(),
                 Meta::Iface => names.iface(s.host, s.iface).to_string(),
                 Meta::Kind => s.action.name().to_string(),
-                Meta::Reason => s.reason.clone(),
+                Meta::Reason => s.reason(names, crate::lang::Lang::En),
                 Meta::Time => {
                     let secs = s.time.as_nanos() as f64 / 1e9;
                     return lit.num.is_some_and(|n| compare_num(secs, *op, n));
@@ -494,7 +584,9 @@ fn test(t: &Test, s: &Step, names: &Names) -> bool {
 }
 
 fn text_hit(s: &Step, names: &Names, needle: &str) -> bool {
-    [names.host(s.host), s.stage.name(), s.reason.as_str()].iter().any(|h| h.to_lowercase().contains(needle))
+    let en = s.reason(names, crate::lang::Lang::En);
+    let zh = s.reason(names, crate::lang::Lang::Zh);
+    [names.host(s.host), s.stage.name(), en.as_str(), zh.as_str()].iter().any(|h| h.to_lowercase().contains(needle))
 }
 
 fn compare_text(value: &str, op: Op, lit: &str) -> bool {
@@ -519,6 +611,20 @@ fn compare_num(v: f64, op: Op, n: f64) -> bool {
         Op::Gt => v > n,
         Op::Ge => v >= n,
         Op::Contains => false,
+    }
+}
+
+fn compare_why(v: crate::why::Value<'_>, op: Op, lit: &Literal, names: &Names, host: crate::topology::HostId) -> bool {
+    use crate::why::Value as W;
+    match v {
+        W::Addr(a) => compare_value(Value::Ip(a), op, lit),
+        W::Num(_) | W::Bool(_) | W::Dur(_) if op != Op::Contains => {
+            v.number().zip(lit.num).is_some_and(|(x, n)| compare_num(x, op, n))
+                || matches!(op, Op::Eq | Op::Ne)
+                    && lit.num.is_none()
+                    && compare_text(&v.text(names, host), op, &lit.text)
+        }
+        _ => compare_text(&v.text(names, host), op, &lit.text),
     }
 }
 
@@ -559,6 +665,40 @@ mod tests {
     fn hits(f: &str, steps: &[Step], names: &Names) -> Vec<usize> {
         let f = Filter::parse(f).unwrap();
         (0..steps.len()).filter(|&i| f.matches(&steps[i], names)).collect()
+    }
+
+    // `why == ipvs.schedule && why.sched == rr` picks exactly the steps whose typed reason
+    // is an rr scheduling decision (checked on the enum, not on words); the dr scenario's
+    // client opens four connections, so there are four. `why.server == 10.0.0.12` picks
+    // those of them that went to rs2; rr alternates, newest (rs2) first: two.
+    #[test]
+    fn why_key_and_fields() {
+        use crate::why::Why;
+        let (steps, names) = run("dr");
+        let got = hits("why == ipvs.schedule && why.sched == rr", &steps, &names);
+        let want: Vec<usize> =
+            (0..steps.len()).filter(|&i| matches!(steps[i].why, Why::IpvsSchedule { sched: "rr", .. })).collect();
+        assert_eq!(want.len(), 4);
+        assert_eq!(got, want);
+        assert_eq!(hits("why == ipvs.schedule && why.server == 10.0.0.12", &steps, &names).len(), 2);
+        assert_eq!(hits("why.server == 10.0.0.0/24 && why == ipvs.schedule", &steps, &names), want);
+        // A family by prefix, and a numeric field.
+        assert!(hits("why contains ipvs.", &steps, &names).len() > want.len());
+        assert_eq!(hits("why.weight >= 1 && why == ipvs.schedule", &steps, &names), want);
+        assert!(hits("why.weight > 1", &steps, &names).is_empty(), "dr's real servers have weight 1");
+    }
+
+    // Unknown reason keys and fields are errors at their column, naming the closest one.
+    #[test]
+    fn why_errors_suggest() {
+        let e = Filter::parse("why == ipvs.schedul").unwrap_err();
+        assert_eq!(e.col, 8);
+        assert!(e.hint.as_deref().is_some_and(|h| h.contains("`ipvs.schedule`")), "{e}");
+        let e = Filter::parse("why.shced == rr").unwrap_err();
+        assert_eq!(e.col, 1);
+        assert!(e.hint.as_deref().is_some_and(|h| h.contains("`why.sched`")), "{e}");
+        assert!(Filter::parse("why").is_err());
+        assert!(Filter::parse("why < 3").is_err());
     }
 
     // The issue's example filter picks exactly the steps an independent check picks: the
@@ -656,7 +796,10 @@ mod tests {
         let (steps, names) = run("dr");
         let got = hits("rs2", &steps, &names);
         let want: Vec<usize> = (0..steps.len())
-            .filter(|&i| names.host(steps[i].host).contains("rs2") || steps[i].reason.contains("rs2"))
+            .filter(|&i| {
+                names.host(steps[i].host).contains("rs2")
+                    || steps[i].reason(&names, crate::lang::Lang::En).contains("rs2")
+            })
             .collect();
         assert_eq!(got, want);
     }

@@ -1,7 +1,10 @@
 //! JSON Lines: one object per step, keys in a fixed order, frame fields under their
-//! Wireshark names (`eth.src`, `ip.dst`, `inner.ip.dst`, `tcp.flags`...).
+//! Wireshark names (`eth.src`, `ip.dst`, `inner.ip.dst`, `tcp.flags`...). `reason` is the
+//! English sentence; `why` the same reason as data: its `key` (`ipvs.schedule`) and its
+//! fields (`"sched":"rr"`, `"server":"10.0.0.12"`), as `why.FIELD` filters see them.
 
 use super::{Action, Names, Step};
+use crate::why::Value;
 use std::fmt::Write as _;
 
 fn push_str(out: &mut String, s: &str) {
@@ -24,7 +27,23 @@ pub fn line(step: &Step, names: &Names) -> String {
         let _ = write!(o, ",\"drop_reason\":\"{}\"", r.key());
     }
     o.push_str(",\"reason\":");
-    push_str(&mut o, &step.reason);
+    push_str(&mut o, &step.reason(names, crate::lang::Lang::En));
+    o.push_str(",\"why\":{\"key\":");
+    push_str(&mut o, step.why.key());
+    step.why.fields(&mut |name, v| {
+        let _ = write!(o, ",\"{name}\":");
+        match v {
+            Value::Num(n) => {
+                let _ = write!(o, "{n}");
+            }
+            Value::Bool(b) => {
+                let _ = write!(o, "{b}");
+            }
+            Value::None => o.push_str("null"),
+            other => push_str(&mut o, &other.text(names, step.host)),
+        }
+    });
+    o.push('}');
     if let Some(sub) = &step.subject {
         o.push_str(",\"summary\":");
         push_str(&mut o, &sub.frame.to_string());
@@ -40,4 +59,37 @@ pub fn line(step: &Step, names: &Names) -> String {
     }
     o.push('}');
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::trace::VecRecorder;
+    use crate::why::Why;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    // Each JSON line carries the step's typed reason: its key, and for a scheduling step
+    // the scheduler as a string and the weight as a number, read back from the JSON and
+    // compared with the step's `Why` itself (the dr scenario: rr, weight 1, 4 picks).
+    #[test]
+    fn why_object_matches_the_step() {
+        let l = crate::scenario::load("dr").unwrap();
+        let mut e = l.build().unwrap();
+        let rec = Rc::new(RefCell::new(VecRecorder::default()));
+        e.set_recorder(Box::new(rec.clone()));
+        e.run();
+        let names = e.names();
+        let mut picks = 0;
+        for s in &rec.borrow().steps {
+            let v: serde_json::Value = serde_json::from_str(&super::line(s, &names)).unwrap();
+            assert_eq!(v["why"]["key"], s.why.key());
+            if let Why::IpvsSchedule { sched, weight, server, .. } = &s.why {
+                assert_eq!(v["why"]["sched"], *sched);
+                assert_eq!(v["why"]["weight"], u64::from(*weight));
+                assert_eq!(v["why"]["server"], server.to_string());
+                picks += 1;
+            }
+        }
+        assert_eq!(picks, 4);
+    }
 }

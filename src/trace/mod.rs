@@ -7,10 +7,11 @@ pub mod filter;
 pub mod json;
 pub mod text;
 
+use crate::lang::Lang;
 use crate::packet::{Frame, Packet};
 use crate::sim::SimTime;
-use crate::stack::DropReason;
-use crate::topology::{HostId, IfIndex};
+use crate::topology::{HostId, IfIndex, SegId};
+use crate::why::{DropReason, Why};
 
 /// Where in a host's path a step happens: the netfilter hook, or the layer around it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -128,7 +129,15 @@ pub struct Step {
     pub stage: Stage,
     pub action: Action,
     pub subject: Option<Subject>,
-    pub reason: String,
+    /// Why it happened, as typed data ([`Step::reason`] renders it).
+    pub why: Why,
+}
+
+impl Step {
+    /// The sentence saying why, in `lang`.
+    pub fn reason(&self, names: &Names, lang: Lang) -> String {
+        self.why.render(names, self.host, lang)
+    }
 }
 
 /// Host and interface names, for printing steps.
@@ -136,6 +145,7 @@ pub struct Step {
 pub struct Names {
     pub hosts: Vec<String>,
     pub ifaces: Vec<Vec<String>>,
+    pub segments: Vec<String>,
 }
 
 impl Names {
@@ -144,6 +154,18 @@ impl Names {
     }
     pub fn iface(&self, h: HostId, i: Option<IfIndex>) -> &str {
         i.map_or("-", |i| self.ifaces[h as usize][i as usize].as_str())
+    }
+}
+
+impl crate::why::Namer for Names {
+    fn host(&self, h: HostId) -> &str {
+        Names::host(self, h)
+    }
+    fn iface(&self, h: HostId, i: Option<IfIndex>) -> &str {
+        Names::iface(self, h, i)
+    }
+    fn segment(&self, s: SegId) -> &str {
+        self.segments.get(s as usize).map_or("?", String::as_str)
     }
 }
 

@@ -6,10 +6,11 @@
 //! ```
 
 use super::{Names, Step};
+use crate::lang::Lang;
 use std::fmt::Write as _;
 
-/// Formats one step as a line (no newline).
-pub fn line(step: &Step, names: &Names) -> String {
+/// Formats one step as a line (no newline), its reason in `lang`.
+pub fn line(step: &Step, names: &Names, lang: Lang) -> String {
     let mut s = String::with_capacity(160);
     let what = match &step.subject {
         Some(sub) => sub.frame.to_string(),
@@ -23,7 +24,7 @@ pub fn line(step: &Step, names: &Names) -> String {
         names.iface(step.host, step.iface),
         step.stage.name(),
         what,
-        step.reason
+        step.reason(names, lang)
     );
     s
 }

@@ -62,16 +62,28 @@ pub fn assert_conserved(e: &Engine) {
     let f = e.metrics.frames;
     let in_flight = e.frames_in_flight();
     assert_eq!(
-        f.sent + f.replicated,
+        f.sent + f.replicated + f.late,
         f.delivered + f.forwarded + f.dropped + in_flight,
-        "frames: sent {} + replicated {} != delivered {} + forwarded {} + dropped {} + in flight {}",
+        "frames: sent {} + replicated {} + late {} != delivered {} + forwarded {} + dropped {} + in flight {}",
         f.sent,
         f.replicated,
+        f.late,
         f.delivered,
         f.forwarded,
         f.dropped,
         in_flight
     );
+    // Every drop is counted once: the total, the sum by reason, and the hosts' counters
+    // (plus the switches', which have no host) are three views of the same drops.
+    let m = &e.metrics;
+    let by_reason: u64 = m.drops.iter().sum();
+    assert_eq!(f.dropped, by_reason, "frames.dropped vs drops by reason");
+    let at_hosts: u64 = m.host_drops.iter().flatten().sum();
+    for (h, hc) in m.hosts.iter().enumerate() {
+        assert_eq!(hc.dropped, m.host_drops[h].iter().sum::<u64>(), "host {h}: dropped vs its drops by reason");
+    }
+    assert_eq!(m.hosts.iter().map(|h| h.dropped).sum::<u64>(), at_hosts);
+    assert!(at_hosts <= by_reason, "switch drops are the rest");
     let q = e.metrics.neigh_queue;
     assert_eq!(q.queued, q.released + q.dropped + e.packets_queued(), "neighbour queue: {q:?}");
 }

@@ -56,8 +56,12 @@ fn rr_alternates_newest_first() {
     let picks: Vec<&str> = r
         .steps
         .iter()
-        .filter(|s| s.reason.contains("rr picked"))
-        .map(|s| if s.reason.contains("10.0.0.12:80") { "rs2" } else { "rs1" })
+        .filter_map(|s| match s.why {
+            lvsim::why::Why::IpvsSchedule { sched: "rr", server, port: 80, .. } => {
+                Some(if server == std::net::Ipv4Addr::new(10, 0, 0, 12) { "rs2" } else { "rs1" })
+            }
+            _ => None,
+        })
         .collect();
     assert_eq!(picks, ["rs2", "rs1", "rs2", "rs1"]);
 }

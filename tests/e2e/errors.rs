@@ -67,3 +67,39 @@ fn unknown_segment() {
     let e = error_of(&dr_with("{\"eth0\": \"wan\"}", "{\"eth0\": \"internet\"}"));
     insta::assert_snapshot!(e);
 }
+
+fn verify_error_of(text: &str) -> String {
+    let l = lvsim::scenario::parse("bad.ron", text).unwrap_or_else(|e| panic!("{}", e.render()));
+    match lvsim::scenario::expect::verify(&l) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.render(),
+    }
+}
+
+/// How many lines of `text` come before `needle` (its line is this + 1).
+fn line_of(text: &str, needle: &str) -> usize {
+    text[..text.find(needle).unwrap()].matches('\n').count()
+}
+
+#[test]
+fn saw_text_is_refused_with_the_new_form() {
+    // `Saw(text: ...)` matched the wording of a sentence; it is refused at the old text's
+    // line (found by searching the source independently), and the hint shows `filter:`.
+    let old = "Saw(host: \"rs1\", text: \"not answered\")";
+    let src = dr_with("Saw(host: \"director\", filter:", &format!("{old},\n        Saw(host: \"director\", filter:"));
+    let e = verify_error_of(&src);
+    let line = line_of(&src, "text: \"not answered\"") + 1;
+    assert!(e.contains(&format!("bad.ron:{line}:")), "{e}");
+    assert!(e.contains("filter: \\\"why == ipvs.schedule") || e.contains("filter: \"why == ipvs.schedule"), "{e}");
+}
+
+#[test]
+fn saw_unknown_reason_key_is_located() {
+    // A misspelt reason key in a Saw filter is an error at that filter's line, with the
+    // closest key offered.
+    let src = dr_with("why == ipvs.schedule && why.template", "why == ipvs.schedul && why.template");
+    let e = verify_error_of(&src);
+    let line = line_of(&src, "why == ipvs.schedul &&") + 1;
+    assert!(e.contains(&format!("bad.ron:{line}:")), "{e}");
+    assert!(e.contains("`ipvs.schedule`"), "{e}");
+}

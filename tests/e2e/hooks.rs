@@ -4,6 +4,7 @@ use lvsim::packet::{L4, Packet};
 use lvsim::stack::hooks::priority;
 use lvsim::stack::{HookFn, HookPoint, Verdict};
 use lvsim::trace::{Action, VecRecorder};
+use lvsim::why::Why;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -33,10 +34,10 @@ fn run_with_rule(host: &str, point: HookPoint) -> (lvsim::engine::Engine, Vec<lv
 #[test]
 fn filter_input_runs_before_ipvs() {
     // If the chain were not ordered by priority, IPVS (99) would schedule the SYN before
-    // the filter rule (0) could drop it. No "rr picked" step may appear.
+    // the filter rule (0) could drop it. No scheduling step may appear.
     let (e, steps) = run_with_rule("director", HookPoint::Input);
-    assert!(steps.iter().any(|s| s.reason == "drop: INPUT rule drop-80"));
-    assert!(!steps.iter().any(|s| s.reason.contains("rr picked")), "IPVS ran before the filter rule");
+    assert!(steps.iter().any(|s| matches!(&s.why, Why::HookDrop { hook: "INPUT", rule } if &**rule == "drop-80")));
+    assert!(!steps.iter().any(|s| matches!(s.why, Why::IpvsSchedule { .. })), "IPVS ran before the filter rule");
     assert!(e.metrics.drops_by_reason().any(|(r, n)| r.key() == "hook_drop" && n >= 4));
     assert_eq!(e.metrics.clients[0].completed, 0);
     crate::common::assert_conserved(&e);
@@ -48,7 +49,8 @@ fn forward_drop_on_the_router_stops_requests_there() {
     // receives no TCP frame at all.
     let (e, steps) = run_with_rule("router", HookPoint::Forward);
     let names = e.names();
-    assert!(steps.iter().any(|s| matches!(s.action, Action::Drop(_)) && s.reason == "drop: FORWARD rule drop-80"));
+    assert!(steps.iter().any(|s| matches!(s.action, Action::Drop(_))
+        && matches!(&s.why, Why::HookDrop { hook: "FORWARD", rule } if &**rule == "drop-80")));
     assert!(!steps.iter().any(|s| names.host(s.host) == "director"
         && s.action == Action::Recv
         && s.subject.is_some_and(|x| x.frame.field("tcp.dstport").is_some())));

@@ -54,7 +54,7 @@ pub fn render(f: &mut Screen, area: Rect, app: &App) {
     let old = before.map(|sub| fields(&sub)).unwrap_or_default();
     let fields = s.subject.map(|sub| fields(&sub)).unwrap_or_default();
 
-    let mut head = vec![Line::from(vec![Span::raw(t.why).bold(), Span::raw(s.reason.clone())])];
+    let mut head = vec![Line::from(vec![Span::raw(t.why).bold(), Span::raw(s.reason(&app.names, app.lang))])];
     head.push(match prev {
         Some(p) => {
             let q = &app.steps[p];

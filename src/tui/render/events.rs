@@ -70,7 +70,7 @@ fn row(app: &App, i: usize) -> Row<'_> {
     let mark = if app.hits(i).is_some() { "●" } else { " " };
     let what = match &s.subject {
         Some(sub) => sub.frame.to_string(),
-        None => format!("({}) {}", s.action.name(), s.reason),
+        None => format!("({}) {}", s.action.name(), s.reason(&app.names, app.lang)),
     };
     Row::new([
         format!("{mark}{:>11}", s.time.to_string()),

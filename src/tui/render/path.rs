@@ -68,7 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                         s.stage.name()
                     )),
                     verdict,
-                    Span::raw(format!(" {}", s.reason)),
+                    Span::raw(format!(" {}", s.reason(&app.names, app.lang))),
                 ]);
                 if Some(j) == current { line.style(Style::new().bold()) } else { line }
             })
