@@ -238,7 +238,7 @@ pub fn sched_script(path: &str) -> Result<(), String> {
 
 /// `lvsim sched compare`.
 pub fn sched_compare(
-    w: &crate::schedulers::compare::Workload,
+    w: &crate::ipvs::compare::Workload,
     names: &[String],
     csv: bool,
     json: bool,
@@ -263,13 +263,13 @@ pub fn sched_compare(
     if w.weights.is_empty() {
         return Err("--weights: expected at least one weight\n".into());
     }
-    let rows = crate::schedulers::compare::compare(w, &scheds).map_err(|e| format!("{e}\n"))?;
+    let rows = crate::ipvs::compare::compare(w, &scheds).map_err(|e| format!("{e}\n"))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&rows).expect("rows serialize"));
     } else if csv {
-        print!("{}", crate::schedulers::compare::csv(w, &rows));
+        print!("{}", crate::ipvs::compare::csv(w, &rows));
     } else {
-        print!("{}", crate::schedulers::compare::table(w, &rows));
+        print!("{}", crate::ipvs::compare::table(w, &rows));
     }
     Ok(())
 }

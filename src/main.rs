@@ -467,7 +467,7 @@ fn main() -> ExitCode {
             script: None,
             cmd: Some(SchedCmd::Compare { weights, clients, connections, length, schedulers, flags, csv, json }),
         }) => cli::sched_compare(
-            &lvsim::schedulers::compare::Workload { weights, clients, connections, length, sched_flags: flags },
+            &lvsim::ipvs::compare::Workload { weights, clients, connections, length, sched_flags: flags },
             &schedulers,
             csv,
             json,

@@ -31,6 +31,7 @@
 //! and its timers), this file (the hooks: lookup, scheduling, per-packet accounting),
 //! `state.rs` (TCP state table and timeouts), `estimator.rs` (counters and rates).
 
+pub mod compare;
 mod conn;
 pub mod estimator;
 pub mod ipvsadm;

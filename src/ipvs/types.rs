@@ -4,7 +4,7 @@
 //! on `schedulers`.
 
 use super::estimator::{RateEstimator, Stats};
-use super::ipvsadm::Fwd;
+use crate::cmdline::ipvsadm::Fwd;
 use crate::sim::SimTime;
 use std::net::Ipv4Addr;
 

@@ -4,7 +4,6 @@
 //! Every scheduler sees the real servers in kernel list order (newest first) and returns
 //! a position in that list, or `None` when no server is available.
 
-pub mod compare;
 pub mod dh;
 pub mod fo;
 pub mod lblc;
@@ -20,7 +19,7 @@ pub mod twos;
 pub mod wlc;
 pub mod wrr;
 
-use crate::ipvs::ipvsadm::{Sched, SchedFlags};
+use crate::cmdline::ipvsadm::{Sched, SchedFlags};
 pub use crate::ipvs::types::Overhead;
 use crate::ipvs::types::{Dest, DestId};
 use std::fmt::Debug;

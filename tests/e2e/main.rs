@@ -16,5 +16,6 @@ mod nat;
 mod scenarios;
 mod schedulers;
 mod shards;
+mod structure;
 mod submissions;
 mod tun;
