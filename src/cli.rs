@@ -244,6 +244,13 @@ pub fn sched_compare(
     json: bool,
 ) -> Result<(), String> {
     use crate::ipvs::Sched;
+    for f in &w.sched_flags {
+        if !crate::cmdline::ipvsadm::SchedFlags::default().set(f) {
+            return Err(format!(
+                "--flags: expected a scheduler flag (sh-fallback, sh-port, mh-fallback, mh-port), found \"{f}\"\n"
+            ));
+        }
+    }
     let scheds: Vec<Sched> = if names.is_empty() {
         Sched::ALL
             .iter()

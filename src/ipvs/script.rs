@@ -256,7 +256,19 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
         flags: if sched == Sched::Wlc && bulk { super::ipvsadm::SchedFlags::default() } else { flags },
         one_packet: false,
     };
-    let apply = |ipvs: &mut Ipvs, cmd: IpvsadmCmd, at: &str| ipvs.apply(&cmd).map_err(|e| err(at, e));
+    let apply = |ipvs: &mut Ipvs, cmd: IpvsadmCmd, at: &str| {
+        // The limits ipvsadm's parser enforces on the same values in a scenario.
+        if let IpvsadmCmd::AddServer(o) | IpvsadmCmd::EditServer(o) = &cmd {
+            use crate::cmdline::ipvsadm::{MAX_THRESHOLD, MAX_WEIGHT};
+            if o.weight > MAX_WEIGHT {
+                return Err(err(at, format!("weight {} is over ipvsadm's limit of {MAX_WEIGHT}", o.weight)));
+            }
+            if o.u_threshold > MAX_THRESHOLD || o.l_threshold > MAX_THRESHOLD {
+                return Err(err(at, format!("a threshold over ipvsadm's limit of {MAX_THRESHOLD}")));
+            }
+        }
+        ipvs.apply(&cmd).map_err(|e| err(at, e))
+    };
     // Bulk: servers first under another scheduler, then `ipvsadm -E -s X` binds X to all.
     let placeholder = if sched == Sched::Rr { Sched::Wlc } else { Sched::Rr };
     apply(&mut ipvs, IpvsadmCmd::AddService(opts(if bulk { placeholder } else { sched })), "scheduler")?;
@@ -447,6 +459,21 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    #[test]
+    fn weights_over_ipvsadm_s_limit_are_refused() {
+        // ipvsadm refuses -w 65536 and more (a scenario's `run:` line does too); a script
+        // went past it silently. 65535 itself is accepted.
+        for (w, ok) in [(65_535, true), (65_536, false), (70_000, false)] {
+            let text = format!(r#"{{"scheduler":"wrr","servers":[{}],"events":[]}}"#, servers(&[w]));
+            assert_eq!(run(&text).is_ok(), ok, "weight {w}");
+        }
+        let set = format!(
+            r#"{{"scheduler":"wrr","servers":[{}],"events":[{{"op":"set_weight","server":0,"weight":65536}}]}}"#,
+            servers(&[1])
+        );
+        assert!(run(&set).is_err());
     }
 
     fn servers(weights: &[u32]) -> String {

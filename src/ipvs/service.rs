@@ -147,6 +147,12 @@ impl Ipvs {
                 if s.dests.iter().any(|d| d.addr == o.addr && d.port == o.port) {
                     return Err(IpvsError("Destination already exists".into()));
                 }
+                // ip_vs_new_dest: the address must be unicast or local (inet_addr_type);
+                // 0.0.0.0/8, 255.255.255.255 and multicast are -EINVAL.
+                let bad = o.addr.octets()[0] == 0 || o.addr.is_broadcast() || o.addr.is_multicast();
+                if bad && !s.trash.iter().any(|d| d.addr == o.addr && d.port == o.port) {
+                    return Err(IpvsError("Invalid argument".into()));
+                }
                 // ip_vs_trash_get_dest: a deleted server still in the trash comes back with
                 // its counters, statistics and entries.
                 let mut d = if let Some(p) = s.trash.iter().position(|d| d.addr == o.addr && d.port == o.port) {

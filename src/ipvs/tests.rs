@@ -837,3 +837,17 @@ mod random {
         }
     }
 }
+
+#[test]
+fn a_real_server_must_be_a_unicast_address() {
+    // ip_vs_new_dest: inet_addr_type() must be RTN_UNICAST or RTN_LOCAL. 0.0.0.0/8 and
+    // 255.255.255.255 are RTN_BROADCAST, 224.0.0.0/4 RTN_MULTICAST: -EINVAL, nothing added.
+    let mut v = Ipvs::default();
+    v.apply(&cmd("-A -t 10.0.0.100:80 -s rr")).unwrap();
+    for bad in ["0.0.0.0", "0.1.2.3", "255.255.255.255", "224.0.0.1", "239.1.1.1"] {
+        assert!(v.apply(&cmd(&format!("-a -t 10.0.0.100:80 -r {bad} -g"))).is_err(), "{bad}");
+    }
+    assert!(v.services[0].dests.is_empty());
+    v.apply(&cmd("-a -t 10.0.0.100:80 -r 10.0.0.11 -g")).unwrap();
+    assert_eq!(v.services[0].dests.len(), 1);
+}

@@ -60,6 +60,11 @@ fn parse_sockaddr(s: &str) -> Option<(Ipv4Addr, u16)> {
     Some((a.parse().ok()?, p.parse().ok()?))
 }
 
+/// The most closed-loop users a client may have (each is a live connection).
+pub const MAX_USERS: u32 = 1_000_000;
+/// The highest Poisson rate, per second: a mean gap of 100 ns.
+pub const MAX_RATE: f64 = 1e7;
+
 /// Builds the world for `l` with master seed `seed`.
 pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
     let cx = Ctx { l, loc: Locator::new(&l.source) };
@@ -84,6 +89,16 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
             })?;
         }
         if let Some(m) = s.mtu {
+            // `ip link set DEV mtu N` below ETH_MIN_MTU: "mtu less than device minimum".
+            if m < 68 {
+                return Err(cx.err(
+                    at,
+                    "mtu",
+                    "an MTU of at least 68 (the IPv4 minimum, ETH_MIN_MTU)",
+                    format!("mtu: {m}"),
+                    Some("Ethernet's usual MTU is 1500".into()),
+                ));
+            }
             p.mtu = m;
         }
         if let Some(q) = s.queue_bytes {
@@ -115,6 +130,22 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                     Some(format!("segments are declared in `segments:`: {}", names.join(", "))),
                 ));
             };
+            // dev_valid_name (net/core/dev.c): 1 to 15 bytes (IFNAMSIZ − 1), not "." or
+            // "..", no '/', ':' or white space.
+            if ifname.is_empty()
+                || ifname.len() > 15
+                || ifname == "."
+                || ifname == ".."
+                || ifname.contains(|c: char| c == '/' || c == ':' || c.is_whitespace())
+            {
+                return Err(cx.err(
+                    hpos,
+                    ifname,
+                    "an interface name the kernel accepts: 1 to 15 characters, no '/', ':' or spaces",
+                    format!("\"{ifname}\""),
+                    Some("such as eth0, eth1, ens3".into()),
+                ));
+            }
             if ifname == "lo" || ifname == "tunl0" {
                 return Err(cx.err(
                     hpos,
@@ -281,11 +312,41 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                         Some("open loop: `rate`/`every`; closed loop: `users` and `think`".into()),
                     ));
                 }
+                if let Some(u) = *users
+                    && !(1..=MAX_USERS).contains(&u)
+                {
+                    return Err(cx.err(
+                        apos,
+                        to,
+                        format!("`users` from 1 to {MAX_USERS}"),
+                        format!("users: {u}"),
+                        Some("each user is one connection at a time; for more load use `rate`".into()),
+                    ));
+                }
                 let arrival = match (every, rate) {
-                    (Some(e), None) => Arrival::Every(
-                        SimDuration::parse(e)
-                            .map_err(|m| cx.err(apos, e, "an interval like \"100ms\"", format!("\"{e}\""), Some(m)))?,
-                    ),
+                    (Some(e), None) => {
+                        let gap = SimDuration::parse(e)
+                            .map_err(|m| cx.err(apos, e, "an interval like \"100ms\"", format!("\"{e}\""), Some(m)))?;
+                        if gap == SimDuration::ZERO && count.is_none() {
+                            return Err(cx.err(
+                                apos,
+                                e,
+                                "an interval > 0, or a `count` (connections 0 s apart never end)",
+                                format!("every: \"{e}\" without count"),
+                                Some("every: \"1ms\", or count: 10 for ten at once".into()),
+                            ));
+                        }
+                        Arrival::Every(gap)
+                    }
+                    (None, Some(r)) if *r > MAX_RATE && r.is_finite() => {
+                        return Err(cx.err(
+                            apos,
+                            to,
+                            format!("a rate up to {MAX_RATE:e} connections per second"),
+                            format!("rate: {r:e}"),
+                            Some("gaps below 1 ns cannot be simulated (time is integer nanoseconds)".into()),
+                        ));
+                    }
                     (None, Some(r)) if *r > 0.0 && r.is_finite() => Arrival::Poisson(*r),
                     (None, None) => Arrival::Every(SimDuration::from_millis(100)),
                     _ => {

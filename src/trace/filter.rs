@@ -275,7 +275,14 @@ struct Parser {
     toks: Vec<(usize, Tok)>,
     pos: usize,
     end_col: usize,
+    /// `(` and `!` open around the current position.
+    depth: usize,
 }
+
+/// The deepest nesting of `(` and `!` a filter may have, and the most tokens: the parser
+/// and the evaluator recurse, so a filter 10,000 levels deep would overflow the stack.
+pub const MAX_DEPTH: usize = 100;
+pub const MAX_TOKENS: usize = 1000;
 
 impl Parser {
     fn peek(&self) -> Option<&Tok> {
@@ -310,6 +317,24 @@ impl Parser {
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
         let col = self.col();
+        if matches!(self.peek(), Some(Tok::Not | Tok::Open)) {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(err(
+                    col,
+                    format!("at most {MAX_DEPTH} nested `(` or `!`"),
+                    "deeper nesting".to_string(),
+                    Some("write the test without the extra parentheses".into()),
+                ));
+            }
+            let e = self.unary_nested(col);
+            self.depth -= 1;
+            return e;
+        }
+        self.unary_nested(col)
+    }
+
+    fn unary_nested(&mut self, col: usize) -> Result<Expr, FilterError> {
         match self.peek().cloned() {
             Some(Tok::Not) => {
                 self.pos += 1;
@@ -360,7 +385,21 @@ impl Parser {
             ));
         };
         self.pos += 1;
-        Ok(Some((op, literal(&text))))
+        let lit = literal(&text);
+        // An address field compared with something that is no address or subnet would
+        // silently match nothing (`ip.dst == banana`, `ip.dst == 10.0.0.300`).
+        let lower = name.to_ascii_lowercase();
+        let address =
+            ["ip.src", "ip.dst", "ip.addr"].iter().any(|f| lower.ends_with(f)) || lower.contains("proto_ipv4");
+        if address && lit.net.is_none() && !matches!(op, Op::Contains) {
+            return Err(err(
+                col,
+                format!("an IPv4 address or subnet after `{name} {}`", op_name(op)),
+                format!("`{text}`"),
+                Some(format!("for example: {name} {} 10.0.0.100 or 10.0.0.0/24", op_name(op))),
+            ));
+        }
+        Ok(Some((op, lit)))
     }
 
     fn test(&mut self, word: &str, col: usize) -> Result<Test, FilterError> {
@@ -513,7 +552,15 @@ impl Filter {
     pub fn parse(src: &str) -> Result<Filter, FilterError> {
         let toks = lex(src)?;
         let end_col = src.chars().count() + 1;
-        let mut p = Parser { toks, pos: 0, end_col };
+        if toks.len() > MAX_TOKENS {
+            return Err(err(
+                toks[MAX_TOKENS].0,
+                format!("a filter of at most {MAX_TOKENS} words and operators"),
+                format!("{} of them", toks.len()),
+                None,
+            ));
+        }
+        let mut p = Parser { toks, pos: 0, end_col, depth: 0 };
         let expr = p.or()?;
         if p.pos < p.toks.len() {
             return Err(err(p.col(), "`&&`, `||` or the end", p.found(), Some("join tests with && or ||".into())));
@@ -772,6 +819,21 @@ mod tests {
     }
 
     // Errors point at the column of the problem and say what was expected.
+    #[test]
+    fn deep_or_long_filters_are_refused_not_a_stack_overflow() {
+        // 10,000 nested parentheses recursed 10,000 levels and overflowed the stack.
+        let deep = format!("{}tcp{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(Filter::parse(&deep).is_err());
+        let nots = format!("{}tcp", "!".repeat(10_000));
+        assert!(Filter::parse(&nots).is_err());
+        let long = vec!["tcp"; 5_000].join(" && ");
+        assert!(Filter::parse(&long).is_err());
+        // At the limits they parse.
+        let ok = format!("{}tcp{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert!(Filter::parse(&ok).is_ok());
+        assert!(Filter::parse(&vec!["tcp"; 500].join(" && ")).is_ok());
+    }
+
     #[test]
     fn errors_say_where_and_what() {
         let e = Filter::parse("ip.dts == 1.2.3.4").unwrap_err();

@@ -65,3 +65,60 @@ fn an_idle_stretch_costs_no_events_and_changes_no_rate() {
     e.run();
     assert!(e.metrics.events < 2_000, "{} events", e.metrics.events);
 }
+
+/// The dr scenario with `from` replaced by `to`; the error it gives, and the 1-based
+/// line of `to` in the edited text (found here, not by the code under test).
+fn refused(from: &str, to: &str) -> (usize, usize) {
+    let src = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "dr").unwrap().1;
+    assert!(src.contains(from), "test setup: {from:?} not in dr.ron");
+    let text = src.replacen(from, to, 1);
+    let want = text[..text.find(to).unwrap()].lines().count();
+    let e = lvsim::scenario::parse("bad.ron", &text).and_then(|l| l.build().map(|_| ())).unwrap_err();
+    match e {
+        lvsim::scenario::ScenarioError::At { line, .. } => (line, want),
+        other @ lvsim::scenario::ScenarioError::Io { .. } => panic!("not located: {other}"),
+    }
+}
+
+#[test]
+fn values_that_cannot_be_simulated_are_located_errors() {
+    // Each of these used to hang (no time passes between arrivals), allocate gigabytes
+    // (4294967295 users, each a connection slot), or simulate nonsense (an MTU of 0, an
+    // interface name the kernel refuses). Each is now an error on the line written.
+    let client = "count: 4, every: \"100ms\"";
+    for (from, to) in [
+        (client, "every: \"0ms\""),
+        (client, "rate: 1e300"),
+        (client, "users: 4294967295"),
+        (client, "users: 0"),
+        ("Segment(name: \"lan\", latency: \"10us\")", "Segment(name: \"lan\", latency: \"10us\", mtu: 0)"),
+        (
+            "{\"eth0\": \"lan\"}, run: [\n            \"ip addr add 10.0.0.2/24",
+            "{\"eth 0\": \"lan\"}, run: [\n            \"ip addr add 10.0.0.2/24",
+        ),
+        (
+            "{\"eth0\": \"lan\"}, run: [\n            \"ip addr add 10.0.0.2/24",
+            "{\"averyveryverylongname\": \"lan\"}, run: [\n            \"ip addr add 10.0.0.2/24",
+        ),
+    ] {
+        let (line, want) = refused(from, to);
+        assert_eq!(line, want, "{to}");
+    }
+    // The limits themselves are accepted: 1 user, and every 0 ms with a count (a burst).
+    let src = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "dr").unwrap().1;
+    for ok in ["users: 1", "count: 4, every: \"0ms\"", "rate: 1e7, count: 4"] {
+        let text = src.replacen(client, ok, 1);
+        assert!(lvsim::scenario::parse("ok.ron", &text).and_then(|l| l.build().map(|_| ())).is_ok(), "{ok}");
+    }
+}
+
+#[test]
+fn bad_cli_values_exit_1() {
+    // Each used to print a result and exit 0 (an unknown flag ignored) or to be accepted.
+    let bin = env!("CARGO_BIN_EXE_lvsim");
+    let code = |args: &[&str]| Command::new(bin).args(args).output().unwrap().status.code();
+    assert_eq!(code(&["sched", "compare", "--flags", "nosuch"]), Some(1));
+    assert_eq!(code(&["sched", "compare", "--flags", "sh-port", "--connections", "20"]), Some(0));
+    assert_eq!(code(&["trace", "dr", "--filter", "ip.dst == banana"]), Some(1));
+    assert_eq!(code(&["trace", "dr", "--filter", "ip.dst == 10.0.0.300"]), Some(1));
+}

@@ -5,6 +5,7 @@
 //! layer list, and the list of arrows in the architecture page is the one read here.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Top to bottom. A module may import modules of its own layer or below, never above;
@@ -140,15 +141,15 @@ fn imports(me: &[String], code: &str) -> Vec<Vec<String>> {
             let rest = &code[at..];
             let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).unwrap_or(rest.len());
             let segs: Vec<&str> = rest[..end].split("::").filter(|s| !s.is_empty()).collect();
-            let mut path: Vec<String> = if start != "super::" {
-                Vec::new()
-            } else {
+            let mut path: Vec<String> = if start == "super::" {
                 // `super` is the parent of the file's module. (Inside an inline
                 // `mod tests` it is the file's own module; such paths resolve to no
                 // top-level module and are dropped by the caller.)
                 let mut p = me.to_vec();
                 p.pop();
                 p
+            } else {
+                Vec::new()
             };
             let mut segs = segs.into_iter().skip(1).peekable();
             while segs.peek() == Some(&"super") {
@@ -228,8 +229,8 @@ pub fn arrow_table() -> String {
     let mut out = String::new();
     for (layer, modules) in LAYERS {
         for m in *modules {
-            let to = by_from.get(*m).map(|v| v.join(", ")).unwrap_or_else(|| "—".into());
-            out.push_str(&format!("| {layer} | `{m}` | {to} |\n"));
+            let to = by_from.get(*m).map_or_else(|| "—".into(), |v| v.join(", "));
+            let _ = writeln!(out, "| {layer} | `{m}` | {to} |");
         }
     }
     out
