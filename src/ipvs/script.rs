@@ -225,7 +225,8 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
     };
     ipvs.conf.expire_quiescent_template = s.expire_quiescent_template.unwrap_or(false);
     ipvs.conf.expire_nodest_conn = s.expire_nodest_conn.unwrap_or(false);
-    let forever = SimDuration::from_nanos(1 << 62);
+    // Past the last representable instant: the timer never fires (times are < 2^64 ns).
+    let forever = SimDuration::from_nanos(u64::MAX);
     let inactive = s.inactive_timeout.map_or(forever, secs);
     ipvs.timeouts.script = Some((forever, inactive));
     ipvs.timeouts.udp = s.udp_timeout.map_or(forever, secs);
@@ -309,6 +310,13 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
                     format!("expected a time ≥ {last_t} (non-decreasing seconds), found {t}"),
                 ));
             }
+            // Time is u64 nanoseconds: 18,446,744,073 s (584 years) is the end of it.
+            if t * 1e9 >= u64::MAX as f64 {
+                return Err(err(
+                    format!("{at}.t"),
+                    format!("expected a time under 18446744073 s (584 years), found {t}"),
+                ));
+            }
             last_t = t;
             now = SimTime::ZERO + secs(t);
         }
@@ -332,8 +340,41 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
                 break;
             }
             timers.pop();
-            if let TimerFired::Later(t) | TimerFired::Rearmed(t) = ipvs.fire_timer(conn, generation, when) {
-                timers.push(Reverse((t, conn, generation)));
+            match ipvs.fire_timer(conn, generation, when) {
+                TimerFired::Later(t) => timers.push(Reverse((t, conn, generation))),
+                TimerFired::Rearmed(t) => {
+                    // A template that still controls entries re-arms every period until
+                    // something else happens: nothing can before the next other timer,
+                    // the trash timer or `now`. Its fires until then change nothing but
+                    // the time, so jump to the last one (a `tick` to t = 10^15 would
+                    // otherwise fire it 10^13 times).
+                    let period = t.since(when).as_nanos();
+                    let before = timers.peek().map(|&Reverse((w, ..))| w.as_nanos());
+                    let trash_at = trash.map(|(w, _)| w.as_nanos());
+                    let last_ok =
+                        |f: u64| f <= now.as_nanos() && before.is_none_or(|w| f < w) && trash_at.is_none_or(|w| f <= w);
+                    let mut j = 0u64;
+                    if period > 0 && last_ok(t.as_nanos()) {
+                        // The largest j with t + j·period still before the horizon.
+                        let horizon = [Some(now.as_nanos()), before.map(|w| w - 1), trash_at]
+                            .into_iter()
+                            .flatten()
+                            .min()
+                            .unwrap_or(0);
+                        j = (horizon - t.as_nanos()) / period;
+                    }
+                    if j >= 1 {
+                        let f = SimTime(t.as_nanos() + j * period);
+                        debug_assert!(last_ok(f.as_nanos()));
+                        // The fire at f is a Rearmed like each skipped one.
+                        if let TimerFired::Rearmed(next) = ipvs.fire_timer(conn, generation, f) {
+                            timers.push(Reverse((next, conn, generation)));
+                        }
+                    } else {
+                        timers.push(Reverse((t, conn, generation)));
+                    }
+                }
+                _ => {}
             }
         }
         let dest_index = |ipvs: &Ipvs, slot: u32, servers: &[(Ipv4Addr, u16, u32, u32, u32)]| {
@@ -459,6 +500,51 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join(",")
+    }
+
+    #[test]
+    fn a_template_kept_for_centuries_is_one_step_and_exact() {
+        // A persistent connection that stays open keeps its template re-arming every
+        // 60 s. Ticking 500 years in one go (2.6·10^8 re-arms if walked) must give what
+        // ticking there in 1000 steps gives (each step walks at most a few re-arms): the
+        // same client stays on its server while the connection is open, and after both
+        // entries expire the template ends 60 s later and rr moves the client on.
+        let end = 500.0 * 365.0 * 86_400.0;
+        let script = |ticks: usize| {
+            let conn = |t: f64, p: u16| {
+                format!(r#"{{"op":"connect","t":{t},"client":"192.0.2.7","cport":{p},"vip":"10.0.0.100","vport":80}}"#)
+            };
+            let mut ev = vec![conn(0.0, 1000)];
+            for k in 1..=ticks {
+                ev.push(format!(r#"{{"op":"tick","t":{}}}"#, end * k as f64 / ticks as f64));
+            }
+            ev.push(conn(end + 1.0, 1001));
+            ev.push(format!(r#"{{"op":"expire","t":{},"conn":0}}"#, end + 2.0));
+            ev.push(format!(r#"{{"op":"expire","t":{},"conn":1}}"#, end + 2.0));
+            ev.push(format!(r#"{{"op":"tick","t":{}}}"#, end + 500.0));
+            ev.push(conn(end + 501.0, 1002));
+            format!(
+                r#"{{"scheduler":"rr","servers":[{}],"persistence":{{"timeout":360}},"events":[{}]}}"#,
+                servers(&[1, 1]),
+                ev.join(",")
+            )
+        };
+        let once = run(&script(1)).unwrap();
+        assert_eq!(once, run(&script(1000)).unwrap());
+        let picks: Vec<usize> = once.into_iter().flatten().collect();
+        assert_eq!(picks.len(), 3);
+        assert_eq!(picks[0], picks[1], "the template held the client");
+        assert_ne!(picks[1], picks[2], "rr moved on after the template ended");
+    }
+
+    #[test]
+    fn times_past_584_years_are_refused() {
+        let t = |t: &str| {
+            format!(r#"{{"scheduler":"rr","servers":[{}],"events":[{{"op":"tick","t":{t}}}]}}"#, servers(&[1]))
+        };
+        assert!(run(&t("18446744073")).is_ok());
+        assert!(run(&t("18446744074")).is_err());
+        assert!(run(&t("1e300")).is_err());
     }
 
     #[test]
