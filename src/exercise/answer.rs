@@ -170,6 +170,9 @@ fn fwd_name(f: Fwd) -> &'static str {
 }
 
 /// The picks of a scheduling script: server index per connection (`None` = refused).
+/// The most connections a scheduling source may ask for: client ports 1024..=65535.
+pub const MAX_PICKS: u32 = 64_512;
+
 pub fn picks(s: &SchedSpec) -> Result<Vec<Option<usize>>, ExerciseError> {
     let bad = |what: &str, v: &str| ExerciseError::other(format!("expected {what}, found \"{v}\""), None);
     let weights: Vec<u32> =
@@ -180,6 +183,13 @@ pub fn picks(s: &SchedSpec) -> Result<Vec<Option<usize>>, ExerciseError> {
         .map(|(i, w)| serde_json::json!({"addr": format!("10.0.0.{}", 11 + i), "port": 80, "weight": w}))
         .collect();
     let clients: Vec<String> = if s.clients.is_empty() { vec!["203.0.113.10".into()] } else { s.clients.clone() };
+    // Each connection has its own client port 1024 + k.
+    if s.connections > MAX_PICKS {
+        return Err(ExerciseError::other(
+            format!("expected at most {MAX_PICKS} connections (one client port each), found {}", s.connections),
+            Some("a scheduling question needs a few dozen connections".into()),
+        ));
+    }
     let mut events = Vec::new();
     for k in 0..s.connections {
         if s.length > 0 && k >= s.length {
@@ -478,4 +488,22 @@ fn saturation(sweep: &str, series: &str, below: f64) -> Result<Value, ExerciseEr
         .iter()
         .find(|(_, started, completed)| (*completed as f64) < below * (*started as f64))
         .map_or_else(|| Value::Word("none".to_string()), |(x, ..)| Value::Number(*x)))
+}
+
+#[cfg(test)]
+mod picks_tests {
+    use super::*;
+
+    fn spec(connections: u32) -> SchedSpec {
+        ron::from_str(&format!(r#"(scheduler: "rr", weights: ["1", "1"], connections: {connections})"#)).unwrap()
+    }
+
+    #[test]
+    fn a_huge_number_of_connections_is_an_error_not_gigabytes() {
+        // 10^8 connections built 10^8 JSON events before failing on client port 1024 + k.
+        assert!(picks(&spec(100_000_000)).is_err());
+        assert!(picks(&spec(MAX_PICKS + 1)).is_err());
+        // A small count still answers, one pick per connection.
+        assert_eq!(picks(&spec(4)).unwrap().len(), 4);
+    }
 }

@@ -135,6 +135,9 @@ pub fn placeholders(text: &str) -> Vec<Placeholder> {
     out
 }
 
+/// The longest text placeholder expansion may produce (1 MiB).
+pub const MAX_EXPANDED: usize = 1 << 20;
+
 impl Variant {
     /// `text` with every known placeholder replaced (values' own placeholders too, up to
     /// depth 4). Unknown placeholders are left as they are; [`Variant::unknown`] finds them.
@@ -169,6 +172,11 @@ impl Variant {
                 }
             }
             out.push_str(&cur[last..]);
+            // A value that names itself (or a cycle of values) grows geometrically with
+            // each round: stop at MAX_EXPANDED bytes, leaving the rest unexpanded.
+            if out.len() > MAX_EXPANDED {
+                break;
+            }
             cur = out;
         }
         cur
@@ -194,6 +202,17 @@ mod tests {
         let b = draw("x", Some("bob"), &[]);
         assert_ne!(a.vars, b.vars);
         assert_ne!(draw("y", Some("alice"), &[]).vars, a.vars);
+    }
+
+    #[test]
+    fn self_naming_values_stop_growing() {
+        // {a} is 100 copies of itself: four rounds would make 10^8 copies (400 MB). The
+        // expansion stops once the text passes MAX_EXPANDED, within one round's growth.
+        let mut v = Variant::default();
+        v.vars.insert("a".into(), "{a}".repeat(100));
+        let out = v.apply("{a}");
+        assert!(out.len() <= MAX_EXPANDED, "{} bytes", out.len());
+        assert!(out.len() > 3 * 100 * 100 - 1, "the rounds under the limit were done");
     }
 
     #[test]
