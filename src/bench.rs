@@ -194,3 +194,65 @@ pub fn run_sweep(secs: u64, threads: &[usize]) -> Result<SweepReport, ScenarioEr
         peak_rss_kib: peak_rss_kib(),
     })
 }
+
+/// Memory of the director's connection table: `conns` SYNs from distinct clients through
+/// one DR service with two real servers (`ip_vs_in_hook`), every entry kept alive (no
+/// timer runs), then the process's peak resident memory.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ConnsReport {
+    pub conns: u64,
+    /// Entries live in the table at the end.
+    pub live: u64,
+    pub peak_rss_kib: Option<u64>,
+    /// Peak RSS divided by the live entries, in bytes (includes the program itself).
+    pub bytes_per_conn: Option<f64>,
+}
+
+/// Builds the table of [`ConnsReport`].
+pub fn conns(n: u64) -> Result<ConnsReport, String> {
+    use crate::cmdline::{Command, parse};
+    use crate::packet::{IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, TcpRepr};
+    use std::net::Ipv4Addr;
+    let mut ipvs = crate::ipvs::Ipvs::default();
+    for line in [
+        "ipvsadm -A -t 10.0.0.100:80 -s rr",
+        "ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.11 -g",
+        "ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.12 -g",
+    ] {
+        let Ok(Command::Ipvsadm(c)) = parse(line) else { return Err(format!("bench: cannot parse {line}")) };
+        ipvs.apply(&c).map_err(|e| format!("bench: {line}: {e}"))?;
+    }
+    let now = crate::sim::SimTime::ZERO;
+    for i in 0..n {
+        // Distinct (client, port) pairs: 2^32 addresses × 50,000 ports is plenty.
+        let client = Ipv4Addr::from(0x0a00_0000u32.wrapping_add((i / 50_000) as u32 + (1 << 16)));
+        let port = 10_000 + (i % 50_000) as u16;
+        let l4 = L4::Tcp(TcpRepr {
+            src_port: port,
+            dst_port: 80,
+            seq: 1,
+            ack: 0,
+            flags: TcpFlags::SYN,
+            window: 64240,
+            payload_len: 0,
+        });
+        let ip = Ipv4Repr {
+            src: client,
+            dst: Ipv4Addr::new(10, 0, 0, 100),
+            protocol: IpProtocol::Tcp,
+            ttl: 64,
+            ident: 0,
+            dont_frag: true,
+            tos: 0,
+        };
+        let _ = ipvs.in_hook(&Packet { tunnel: None, ip, l4 }, now);
+    }
+    let live = ipvs.live_conns().count() as u64;
+    let peak = peak_rss_kib();
+    Ok(ConnsReport {
+        conns: n,
+        live,
+        peak_rss_kib: peak,
+        bytes_per_conn: peak.filter(|_| live > 0).map(|k| k as f64 * 1024.0 / live as f64),
+    })
+}

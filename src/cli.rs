@@ -763,6 +763,22 @@ fn sweep_report(
     Ok(())
 }
 
+/// `lvsim bench --conns N`: the connection table's memory.
+pub fn bench_conns(n: u64, json: bool) -> Result<(), String> {
+    let r = crate::bench::conns(n)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r).map_err(|e| e.to_string())?);
+    } else {
+        println!(
+            "{} live director connections: peak RSS {} MiB, {} bytes per connection",
+            r.live,
+            r.peak_rss_kib.map_or_else(|| "-".into(), |k| (k / 1024).to_string()),
+            r.bytes_per_conn.map_or_else(|| "-".into(), |b| format!("{b:.0}"))
+        );
+    }
+    Ok(())
+}
+
 /// `lvsim bench --sweep SECS`: the 8-point bottleneck sweep with 1 thread, then with
 /// every core; wall times, speed-up, and whether both gave the same points.
 pub fn bench_sweep(secs: u64, json: bool) -> Result<(), String> {

@@ -237,6 +237,10 @@ enum Cmd {
         /// (60 for the reference figure), with 1 thread and then all cores.
         #[arg(long, value_name = "SECS")]
         sweep: Option<u64>,
+        /// Instead: memory of the director's connection table with N live entries (the
+        /// reference figure uses 1,000,000): peak RSS and bytes per connection.
+        #[arg(long, value_name = "N", conflicts_with_all = ["sweep", "tui"])]
+        conns: Option<u64>,
     },
 }
 
@@ -511,6 +515,7 @@ fn main() -> ExitCode {
             }
         }
         Some(Cmd::Agent { cmd }) => agent(cmd),
+        Some(Cmd::Bench { conns: Some(n), json, .. }) => cli::bench_conns(n, json),
         Some(Cmd::Bench { tui: true, json, .. }) => cli::bench_tui(json),
         Some(Cmd::Bench { sweep: Some(secs), json, .. }) => cli::bench_sweep(secs, json),
         Some(Cmd::Bench { requests, runs, json, .. }) => cli::bench(requests, runs, json),
