@@ -747,3 +747,56 @@ fn known_aborts_still_abort() {
         "users: 4294967295 no longer aborts: remove it from KNOWN_ABORTS and docs/robustness.md"
     );
 }
+
+/// A small sample through the binary itself (what a student types): argument vectors
+/// drawn from valid and invalid values for each subcommand. Each must exit 0, 1 (a
+/// rejection) or 2 (clap's usage error), never 101 (a panic) or a signal, within 10 s.
+#[test]
+fn cli_binary_sample() {
+    const VALUES: &[&str] =
+        &["0", "1", "-1", "65536", "4294967296", "1e300", "x", "", "18446744073.9s", "150ms", "0ms", "10.0.0.300"];
+    let templates: &[&[&str]] = &[
+        &["trace", "dr", "--filter", "@"],
+        &["trace", "@", "--seed", "@"],
+        &["check", "@"],
+        &["ipvsadm", "dr", "--at", "@", "--", "-Ln", "@"],
+        &["ip", "nat", "@", "--at", "@", "--", "@", "show"],
+        &["sched", "compare", "--weights", "@", "--connections", "100", "--flags", "@"],
+        &["sched", "compare", "--clients", "@", "--length", "@", "--connections", "50"],
+        &["sched", "compare", "--schedulers", "@", "--connections", "50"],
+        &["sched", "--script", "@"],
+        &["exercise", "show", "@", "--student", "@"],
+    ];
+    let mut rng = ChaCha8Rng::seed_from_u64(16);
+    let mut bad = Vec::new();
+    for k in 0..40 {
+        let args: Vec<String> = templates[k % templates.len()]
+            .iter()
+            .map(|a| if *a == "@" { pick(&mut rng, VALUES).to_string() } else { (*a).to_string() })
+            .collect();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lvsim"))
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn lvsim");
+        let t = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break Some(s);
+            }
+            if t.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        match status.map(|s| s.code()) {
+            Some(Some(0..=2)) => {}
+            Some(code) => bad.push(format!("lvsim {args:?}: exit {code:?}")),
+            None => bad.push(format!("lvsim {args:?}: over 10 s")),
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
