@@ -2,7 +2,8 @@
 //! transmit, output, neighbour resolution, ICMP errors.
 
 use super::{Engine, Event, Outcome, drop_step, trace};
-use crate::ipvs::{Fwd, InVerdict, TimerFired};
+use crate::ipvs::xmit::{self, OutRoute, Xmit};
+use crate::ipvs::{InVerdict, TimerFired};
 use crate::metrics::Fate;
 use crate::packet::{
     ArpRepr, EthRepr, Frame, IcmpRepr, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, Payload, arp, ethernet::EtherType,
@@ -443,7 +444,7 @@ impl Engine {
 
     /// IPVS transmit (`ip_vs_nat_xmit`, `ip_vs_dr_xmit`, `ip_vs_tunnel_xmit`): re-route to
     /// the real server, TTL−1, MTU check, then OUTPUT, POSTROUTING and the neighbour layer.
-    fn ipvs_xmit(&mut self, h: HostId, iif: IfIndex, conn: u32, new: bool, mut pkt: Packet) {
+    fn ipvs_xmit(&mut self, h: HostId, iif: IfIndex, conn: u32, new: bool, pkt: Packet) {
         let (c, sched, dest_weight) = {
             let ipvs = self.hosts[h as usize].ipvs.as_ref().expect("director");
             let c = *ipvs.conn(conn);
@@ -482,139 +483,32 @@ impl Engine {
                 Why::IpvsExisting { server: c.daddr, port: c.dport, fwd: c.fwd.name(), state: c.state.name() }
             );
         }
-        let host = &self.hosts[h as usize];
-        let (route, nexthop) = match host.lookup(c.daddr) {
-            Lookup::Unicast { route, nexthop } => (route, nexthop),
-            Lookup::Local { .. } => {
-                drop_step!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Output,
-                    DropReason::NoRoute,
-                    Fate::Late,
-                    Subject::packet(&pkt),
-                    Why::IpvsLocalServer { server: c.daddr }
-                );
-                return;
+        let host = &mut self.hosts[h as usize];
+        let route = match host.lookup(c.daddr) {
+            Lookup::Unicast { route, nexthop } => OutRoute::Unicast {
+                oif: route.dev,
+                nexthop,
+                mtu: route.mtu.unwrap_or(host.ifaces[route.dev as usize].mtu),
+                src: route::select_src(&host.ifaces, &route, nexthop).unwrap_or(Ipv4Addr::UNSPECIFIED),
+            },
+            Lookup::Local { .. } => OutRoute::Local,
+            Lookup::Unreachable => OutRoute::Unreachable,
+        };
+        let pmtu_disc = host.ipvs.as_ref().is_some_and(|v| v.conf.pmtu_disc);
+        let (mut pkt, oif, nexthop) = match xmit::xmit(&c, route, pmtu_disc, pkt, || host.next_ident()) {
+            Xmit::Send { pkt, oif, nexthop, why } => {
+                trace!(self, h, Some(oif), Stage::Output, Action::Rewrite, Subject::packet(&pkt), why);
+                (pkt, oif, nexthop)
             }
-            Lookup::Unreachable => {
-                drop_step!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Output,
-                    DropReason::NoRoute,
-                    Fate::Late,
-                    Subject::packet(&pkt),
-                    Why::IpvsNoRoute { server: c.daddr }
-                );
+            Xmit::Drop { pkt, oif, reason, why, icmp } => {
+                let at = Some(oif.unwrap_or(iif));
+                drop_step!(self, h, at, Stage::Output, reason, Fate::Late, Subject::packet(&pkt), why);
+                if let Some(msg) = icmp {
+                    self.icmp_error(h, &pkt, msg);
+                }
                 return;
             }
         };
-        if pkt.ip.ttl <= 1 {
-            drop_step!(
-                self,
-                h,
-                Some(iif),
-                Stage::Output,
-                DropReason::TtlExceeded,
-                Fate::Late,
-                Subject::packet(&pkt),
-                Why::IpvsTtlExceeded { server: c.daddr, src: pkt.ip.src }
-            );
-            self.icmp_error(h, &pkt, IcmpRepr::TimeExceeded { code: 0, quote: pkt.quote() });
-            return;
-        }
-        pkt.ip.ttl -= 1;
-        let oif = route.dev;
-        // ensure_mtu_is_adequate runs before any header is added: for TUN the usable MTU is
-        // the route's minus the 20-byte outer header.
-        let route_mtu = route.mtu.unwrap_or(self.hosts[h as usize].ifaces[oif as usize].mtu);
-        let mtu = if c.fwd == Fwd::Tun { route_mtu.saturating_sub(20) } else { route_mtu };
-        let size = pkt.ip_total_len();
-        if pkt.ip.dont_frag && size > mtu as usize {
-            drop_step!(
-                self,
-                h,
-                Some(oif),
-                Stage::Output,
-                DropReason::FragNeeded,
-                Fate::Late,
-                Subject::packet(&pkt),
-                Why::IpvsFragNeeded { size, mtu: u32::from(mtu), tun: c.fwd == Fwd::Tun, src: pkt.ip.src }
-            );
-            self.icmp_unreach(h, &pkt, unreach::FRAG_NEEDED, mtu);
-            return;
-        }
-        match c.fwd {
-            Fwd::Nat => {
-                pkt.ip.dst = c.daddr;
-                pkt.l4.set_dst_port(c.dport);
-                trace!(
-                    self,
-                    h,
-                    Some(oif),
-                    Stage::Output,
-                    Action::Rewrite,
-                    Subject::packet(&pkt),
-                    Why::IpvsNat {
-                        vip: c.key.vaddr,
-                        server: c.daddr,
-                        vport: c.key.vport,
-                        port: c.dport,
-                        nexthop,
-                        oif: If(oif)
-                    }
-                );
-            }
-            Fwd::Dr if nexthop != c.daddr => {
-                trace!(
-                    self,
-                    h,
-                    Some(oif),
-                    Stage::Output,
-                    Action::Rewrite,
-                    Subject::packet(&pkt),
-                    Why::IpvsDrOffLink { server: c.daddr, nexthop, dst: pkt.ip.dst }
-                );
-            }
-            Fwd::Dr => {
-                trace!(
-                    self,
-                    h,
-                    Some(oif),
-                    Stage::Output,
-                    Action::Rewrite,
-                    Subject::packet(&pkt),
-                    Why::IpvsDr { dst: pkt.ip.dst, server: c.daddr, oif: If(oif) }
-                );
-            }
-            Fwd::Tun => {
-                let host = &mut self.hosts[h as usize];
-                let src = route::select_src(&host.ifaces, &route, nexthop).unwrap_or(Ipv4Addr::UNSPECIFIED);
-                let ident = host.next_ident();
-                let df = self.hosts[h as usize].ipvs.as_ref().is_some_and(|v| v.conf.pmtu_disc) && pkt.ip.dont_frag;
-                pkt.tunnel = Some(Ipv4Repr {
-                    src,
-                    dst: c.daddr,
-                    protocol: IpProtocol::Ipip,
-                    ttl: pkt.ip.ttl,
-                    ident,
-                    dont_frag: df,
-                    tos: pkt.ip.tos,
-                });
-                trace!(
-                    self,
-                    h,
-                    Some(oif),
-                    Stage::Output,
-                    Action::Rewrite,
-                    Subject::packet(&pkt),
-                    Why::IpvsTun { src, server: c.daddr, inner_src: pkt.ip.src, inner_dst: pkt.ip.dst }
-                );
-            }
-        }
         if let Hooked::Drop(_) = self.nf_hook(h, HookPoint::Output, oif, &mut pkt) {
             return;
         }
