@@ -29,7 +29,8 @@
 //! `types.rs` (what schedulers see: [`Dest`], [`Overhead`]; a leaf), `service.rs`
 //! (services, servers, the trash, `ipvsadm` commands), `conn.rs` (the connection table
 //! and its timers), this file (the hooks: lookup, scheduling, per-packet accounting),
-//! `state.rs` (TCP state table and timeouts), `estimator.rs` (counters and rates).
+//! `xmit.rs` (the NAT/DR/TUN transmit as a decision), `state.rs` (TCP state table and
+//! timeouts), `estimator.rs` (counters and rates).
 
 pub mod compare;
 mod conn;
