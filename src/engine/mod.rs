@@ -12,6 +12,7 @@
 //! [`crate::stack`], [`crate::ipvs`] and [`crate::schedulers`]. Reasons are formatted only
 //! when a recorder is attached.
 
+mod arp;
 mod capacity;
 pub mod check;
 mod ip;

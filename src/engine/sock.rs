@@ -9,6 +9,7 @@ use crate::topology::{HostId, IfIndex};
 use crate::trace::{Action, Stage, Subject};
 use crate::why::{DropReason, Why};
 use crate::workload::ack::{Ack, Check, Read, TCP_RCV_WND};
+use crate::workload::tcp::{self, TcpAction};
 use crate::workload::{
     App, AppId, DEFAULT_MSS, EPHEMERAL_HIGH, EPHEMERAL_LOW, TCP_RETRIES2, TCP_RTO_INIT_NS, TCP_RTO_MAX_NS,
     TCP_RTO_MIN_NS, TCP_SYN_RETRIES, Tcb, TcpState,
@@ -226,207 +227,89 @@ impl Engine {
     fn tcp_rcv_sock(&mut self, h: HostId, iif: IfIndex, pkt: &Packet, id: u32) -> Outcome {
         let L4::Tcp(seg) = pkt.l4 else { unreachable!("tcp_rcv gets TCP") };
         let now = self.now();
+        // The control block before the segment (what the trace reports); the decision
+        // updates the live one.
         let t = self.tcb(id);
-        if seg.flags.rst() {
-            trace!(
-                self,
-                h,
-                Some(iif),
-                Stage::Socket,
-                Action::Deliver,
-                Subject::packet(pkt),
-                Why::TcpReset { addr: pkt.ip.src, port: seg.src_port }
-            );
-            if t.is_client {
-                self.client_failed(id, Failure::Refused);
-            } else {
-                self.tcb_free_slot(id);
-            }
-            return Outcome::Delivered;
-        }
-        let tcb = self.tcb_mut(id);
-        let data_len = u32::from(seg.payload_len);
-        // The sender pushes (PSH) the last segment of each request and response: the
-        // application reads the message then.
-        let pushed = seg.flags.contains(TcpFlags::PSH);
-        match (t.state, t.is_client) {
-            (TcpState::SynSent, true) if seg.flags.syn() && seg.flags.ack() => {
-                tcb.rcv_nxt = seg.seq.wrapping_add(1);
-                tcb.state = TcpState::Established;
-                tcb.generation += 1;
-                tcb.ack = Ack::new(tcb.rcv_nxt);
-                // The SYN's round trip is the first RTT sample, unless it was resent (Karn).
-                if t.retries == 0 {
-                    tcb.ack.srtt = now.since(t.started);
+        let action = tcp::on_segment(self.tcb_mut(id), &seg, now);
+        let deliver = |e: &mut Self, why: Why| {
+            trace!(e, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), why);
+        };
+        match action {
+            TcpAction::Reset => {
+                deliver(self, Why::TcpReset { addr: pkt.ip.src, port: seg.src_port });
+                if t.is_client {
+                    self.client_failed(id, Failure::Refused);
+                } else {
+                    self.tcb_free_slot(id);
                 }
-                let request = t.req_len;
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Socket,
-                    Action::Deliver,
-                    Subject::packet(pkt),
-                    Why::TcpEstablished { after: now.since(t.started), request: u32::from(request) }
-                );
+            }
+            TcpAction::Established { after, request } => {
+                deliver(self, Why::TcpEstablished { after, request: u32::from(request) });
                 self.tcp_send(id, TcpFlags::ACK, 0);
                 self.send_request(id, request, false);
             }
-            (TcpState::Established, true) if data_len > 0 => {
-                tcb.rcv_nxt = tcb.rcv_nxt.wrapping_add(data_len + u32::from(seg.flags.fin()));
-                tcb.ack.data_recv(now, seg.payload_len, seg.flags);
-                let check = tcb.ack.snd_check(now);
-                let read = if pushed && !check.is_now() { tcb.ack.app_read(tcb.rcv_nxt) } else { None };
-                if pushed && t.left > 0 {
-                    // Keep-alive: the next request on the same connection.
-                    tcb.left -= 1;
-                    tcb.retries = 0;
-                    trace!(
-                        self,
-                        h,
-                        Some(iif),
-                        Stage::Socket,
-                        Action::Deliver,
-                        Subject::packet(pkt),
-                        Why::TcpResponseNext { ack: ack_note(now, check, read, Some("the request")), left: t.left - 1 }
-                    );
-                    self.tcp_ack_now(id, check, read);
-                    self.send_request(id, t.req_len, false);
-                } else if pushed {
-                    tcb.state = TcpState::FinWait1;
-                    let latency = now.since(t.started);
-                    let stats = self.client_stats(t.app);
-                    let cs = &mut self.metrics.clients[stats];
-                    cs.completed += 1;
-                    cs.latency.record(latency.as_nanos());
-                    trace!(
-                        self,
-                        h,
-                        Some(iif),
-                        Stage::Socket,
-                        Action::Deliver,
-                        Subject::packet(pkt),
-                        Why::TcpResponseClose { latency, ack: ack_note(now, check, read, Some("the FIN")) }
-                    );
-                    self.tcp_ack_now(id, check, read);
-                    self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
-                    self.client_finished(t.app);
-                } else {
-                    trace!(
-                        self,
-                        h,
-                        Some(iif),
-                        Stage::Socket,
-                        Action::Deliver,
-                        Subject::packet(pkt),
-                        Why::TcpResponsePart { len: data_len, ack: ack_note(now, check, None, None) }
-                    );
-                    self.tcp_ack_now(id, check, None);
-                }
+            TcpAction::ResponseNext { check, read, left } => {
+                deliver(self, Why::TcpResponseNext { ack: ack_note(now, check, read, Some("the request")), left });
+                self.tcp_ack_now(id, check, read);
+                self.send_request(id, t.req_len, false);
             }
-            (TcpState::FinWait1, true) if seg.flags.fin() => {
-                tcb.rcv_nxt = seg.seq.wrapping_add(u32::from(seg.payload_len) + 1);
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::TcpServerFin {});
+            TcpAction::ResponseClose { check, read } => {
+                let latency = now.since(t.started);
+                let stats = self.client_stats(t.app);
+                let cs = &mut self.metrics.clients[stats];
+                cs.completed += 1;
+                cs.latency.record(latency.as_nanos());
+                deliver(self, Why::TcpResponseClose { latency, ack: ack_note(now, check, read, Some("the FIN")) });
+                self.tcp_ack_now(id, check, read);
+                self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
+                self.client_finished(t.app);
+            }
+            TcpAction::ResponsePart { len, check } => {
+                deliver(self, Why::TcpResponsePart { len, ack: ack_note(now, check, None, None) });
+                self.tcp_ack_now(id, check, None);
+            }
+            TcpAction::ServerFin => {
+                deliver(self, Why::TcpServerFin {});
                 self.tcp_send(id, TcpFlags::ACK, 0);
                 self.tcb_free_slot(id);
             }
-            (TcpState::SynRecv | TcpState::Established, false) if data_len > 0 => {
-                if t.state == TcpState::SynRecv {
-                    tcb.ack.srtt = now.since(t.started);
-                }
-                tcb.state = TcpState::Established;
-                let end = seg.seq.wrapping_add(data_len);
-                // Data already received: the client resent its request (the response was
-                // lost or late).
-                let dup = seg.seq != tcb.rcv_nxt && tcb.rcv_nxt.wrapping_sub(end).cast_signed() >= 0;
-                if dup {
-                    // tcp_data_queue: "A retransmit, 2nd most common case. Force an
-                    // immediate ack."
-                    tcb.ack.enter_quickack_mode();
-                } else {
-                    tcb.rcv_nxt = end;
-                    tcb.ack.data_recv(now, seg.payload_len, seg.flags);
-                }
-                let check = tcb.ack.snd_check(now);
-                let read = if pushed && !check.is_now() { tcb.ack.app_read(tcb.rcv_nxt) } else { None };
-                // The request's size: from where it started (req_seq) to its pushed end.
-                let len = if dup {
-                    0
-                } else if pushed {
-                    let len = tcb.rcv_nxt.wrapping_sub(tcb.req_seq);
-                    tcb.req_seq = tcb.rcv_nxt;
-                    len
-                } else {
-                    data_len
-                };
-                if !pushed {
-                    trace!(
-                        self,
-                        h,
-                        Some(iif),
-                        Stage::Socket,
-                        Action::Deliver,
-                        Subject::packet(pkt),
-                        Why::TcpServerData { dup, pushed, len, port: t.local.1, ack: ack_note(now, check, None, None) }
-                    );
-                    self.tcp_ack_now(id, check, None);
-                    return Outcome::Delivered;
-                }
+            TcpAction::RequestPart { dup, len, check } => {
+                let ack = ack_note(now, check, None, None);
+                deliver(self, Why::TcpServerData { dup, pushed: false, len, port: t.local.1, ack });
+                self.tcp_ack_now(id, check, None);
+            }
+            TcpAction::Request { dup, len, check, read } => {
                 if self.server_has_service(t.app) {
                     return self.tcp_request_queued(h, iif, pkt, id, check);
                 }
                 let (response, stats) = self.server_response(t.app);
                 self.metrics.served[stats] += 1;
-                trace!(
+                deliver(
                     self,
-                    h,
-                    Some(iif),
-                    Stage::Socket,
-                    Action::Deliver,
-                    Subject::packet(pkt),
                     Why::TcpServerRequest {
                         dup,
-                        pushed,
+                        pushed: true,
                         len,
                         port: t.local.1,
                         ack: ack_note(now, check, read, Some("the response")),
-                        response: u32::from(response)
-                    }
+                        response: u32::from(response),
+                    },
                 );
                 self.tcp_ack_now(id, check, read);
                 self.tcp_send_data(id, response);
             }
-            (TcpState::SynRecv, false) if seg.flags.ack() && !seg.flags.fin() => {
-                tcb.state = TcpState::Established;
-                tcb.ack.srtt = now.since(t.started);
-                trace!(
-                    self,
-                    h,
-                    Some(iif),
-                    Stage::Socket,
-                    Action::Deliver,
-                    Subject::packet(pkt),
-                    Why::TcpHandshakeAck {}
-                );
-            }
-            (TcpState::Established | TcpState::SynRecv, false) if seg.flags.fin() => {
-                tcb.rcv_nxt = seg.seq.wrapping_add(1);
-                tcb.state = TcpState::LastAck;
-                // tcp_fin: CLOSE_WAIT, in pingpong mode, so the ACK waits for our own FIN.
-                tcb.ack.fin_recv();
-                let check = tcb.ack.snd_check(now);
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::TcpClientFin {});
+            TcpAction::HandshakeAck => deliver(self, Why::TcpHandshakeAck {}),
+            TcpAction::ClientFin { check } => {
+                deliver(self, Why::TcpClientFin {});
                 self.tcp_ack_now(id, check, None);
                 self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
             }
-            (TcpState::LastAck, false) if seg.flags.ack() => {
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::TcpLastAck {});
+            TcpAction::LastAck => {
+                deliver(self, Why::TcpLastAck {});
                 self.tcb_free_slot(id);
             }
-            (TcpState::Established, _) if data_len == 0 && !seg.flags.fin() => {
-                trace!(self, h, Some(iif), Stage::Socket, Action::Deliver, Subject::packet(pkt), Why::TcpAck {});
-            }
-            _ => {
+            TcpAction::Ack => deliver(self, Why::TcpAck {}),
+            TcpAction::BadState => {
                 drop_step!(
                     self,
                     h,

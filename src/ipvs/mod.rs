@@ -1,7 +1,7 @@
 //! The director: virtual services, real servers, the connection table and the decisions
 //! of `ip_vs_in_hook` (LOCAL_IN 99) and `ip_vs_out_hook` (FORWARD 100). The transmit
-//! itself (re-route, TTL, MTU, OUTPUT, POSTROUTING, neighbour) is the engine's: this
-//! module says what to send where, the stack sends it.
+//! (`xmit.rs`: TTL, MTU, the NAT/DR/TUN rewrite) is a decision too: this module says
+//! what to send where, the engine carries it out (OUTPUT, POSTROUTING, neighbour).
 //!
 //! # The connection table (spec b)
 //!
@@ -29,7 +29,8 @@
 //! `types.rs` (what schedulers see: [`Dest`], [`Overhead`]; a leaf), `service.rs`
 //! (services, servers, the trash, `ipvsadm` commands), `conn.rs` (the connection table
 //! and its timers), this file (the hooks: lookup, scheduling, per-packet accounting),
-//! `state.rs` (TCP state table and timeouts), `estimator.rs` (counters and rates).
+//! `xmit.rs` (the NAT/DR/TUN transmit as a decision), `state.rs` (TCP state table and
+//! timeouts), `estimator.rs` (counters and rates).
 
 pub mod compare;
 mod conn;
@@ -40,6 +41,7 @@ pub mod script;
 mod service;
 pub mod state;
 pub mod types;
+pub mod xmit;
 
 pub use conn::{Conn, ConnKey, TEMPLATE_REARM, TimerFired, TimerReq};
 pub use estimator::{RateEstimator, Rates, Stats};

@@ -2,14 +2,16 @@
 //!
 //! Clients open TCP connections to a virtual service (SYN, SYN-ACK, ACK, request,
 //! response, FIN both ways, so IPVS sees every state change) or send UDP requests; servers
-//! answer. The TCP model keeps real sequence numbers and flags, acknowledges data as Linux
-//! does (quick ACKs on a new connection, delayed ACKs on an interactive one: [`ack`]) and
-//! retransmits SYNs (1 s, doubling, `tcp_syn_retries`=6); it does not model loss recovery
-//! of data, windows or congestion control. Applications never know the forwarding mode.
+//! answer. The TCP model keeps real sequence numbers and flags, moves through its states
+//! as [`tcp::on_segment`] decides, acknowledges data as Linux does (quick ACKs on a new
+//! connection, delayed ACKs on an interactive one: [`ack`]) and retransmits SYNs (1 s,
+//! doubling, `tcp_syn_retries`=6); it does not model loss recovery of data, windows or
+//! congestion control. Applications never know the forwarding mode.
 
 pub mod ack;
 pub mod arrival;
 pub mod dist;
+pub mod tcp;
 
 pub use arrival::Arrival;
 pub use dist::Dist;
