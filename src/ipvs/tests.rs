@@ -16,16 +16,12 @@ fn secs(s: u64) -> SimTime {
     SimTime(s * 1_000_000_000)
 }
 
-/// An `ipvsadm ...` line (without the program name) as the parser sees it.
+/// An `ipvsadm ...` line (without the program name), through the one command parser.
 fn cmd(line: &str) -> IpvsadmCmd {
-    let mut words = Vec::new();
-    let mut pos = 0;
-    for w in line.split_whitespace() {
-        let start = line[pos..].find(w).unwrap() + pos;
-        words.push((w, start..start + w.len()));
-        pos = start + w.len();
+    match crate::cmdline::parse(&format!("ipvsadm {line}")) {
+        Ok(crate::cmdline::Command::Ipvsadm(c)) => c,
+        other => panic!("not an ipvsadm command: {line}: {other:?}"),
     }
-    ipvsadm::parse(&words, line.len()).unwrap()
 }
 
 fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, protocol: IpProtocol) -> Ipv4Repr {
