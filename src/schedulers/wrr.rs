@@ -71,6 +71,14 @@ impl Scheduler for Wrr {
     }
 
     fn schedule(&mut self, dests: &[Dest], _ctx: &SchedCtx) -> Option<usize> {
+        self.pick(dests, true)
+    }
+}
+
+impl Wrr {
+    /// `ip_vs_wrr_schedule`; with `skip`, levels nobody reaches are jumped over
+    /// ([`Wrr::skip_empty_levels`]), without it the kernel's loop is walked pass by pass.
+    fn pick(&mut self, dests: &[Dest], skip: bool) -> Option<usize> {
         if self.mw == 0 {
             return None;
         }
@@ -107,12 +115,12 @@ impl Scheduler for Wrr {
                 stop = last;
             }
             pos = None;
-            self.skip_empty_levels(dests, &mut last_pass, &mut stop, restarted, last);
+            if skip {
+                self.skip_empty_levels(dests, &mut last_pass, &mut stop, restarted, last);
+            }
         }
     }
-}
 
-impl Wrr {
     /// Jumps `cw` over the levels at which a full pass would take nobody, straight to the
     /// highest level some non-OVERLOAD server reaches (at least 1). The kernel walks them
     /// one pass per level, which with a weight of 2^31 behind an upper threshold is
@@ -153,44 +161,10 @@ mod tests {
     use crate::schedulers::testutil::{ctx, dests};
     use proptest::prelude::*;
 
-    /// `ip_vs_wrr_schedule` exactly as the kernel writes it (one pass per level), the
+    /// `ip_vs_wrr_schedule` exactly as the kernel walks it (one pass per level), the
     /// reference that the level skipping must agree with.
     fn kernel_schedule(s: &mut Wrr, dests: &[Dest]) -> Option<usize> {
-        if s.mw == 0 {
-            return None;
-        }
-        let last = s.cl.and_then(|id| dests.iter().position(|d| d.id == id));
-        let mut pos = last;
-        let mut stop: Option<usize> = None;
-        let mut last_pass = false;
-        let mut restarted = false;
-        loop {
-            let from = pos.map_or(0, |p| p + 1);
-            for (i, d) in dests.iter().enumerate().skip(from) {
-                if !d.overloaded && i64::from(d.weight) >= s.cw {
-                    s.cl = Some(d.id);
-                    return Some(i);
-                }
-                if stop == Some(i) {
-                    s.cl = Some(d.id);
-                    return None;
-                }
-            }
-            s.cw -= s.di;
-            if s.cw <= 0 {
-                s.cw = s.mw;
-                if last_pass || last.is_none() {
-                    s.cl = None;
-                    return None;
-                }
-                restarted = true;
-            }
-            last_pass = s.cw <= s.di;
-            if last_pass && restarted && last.is_some() {
-                stop = last;
-            }
-            pos = None;
-        }
+        s.pick(dests, false)
     }
 
     proptest! {

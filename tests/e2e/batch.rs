@@ -1,6 +1,7 @@
 //! Batch runs and sweeps: summaries, CSV columns, charts, determinism across threads,
 //! the capacity model (NAT saturates before DR), and sweep file errors.
 use crate::common::assert_conserved;
+use crate::common::files;
 use lvsim::batch::{self, sweep};
 use lvsim::sim::{SimDuration, SimTime};
 use std::fmt::Write as _;
@@ -24,18 +25,6 @@ const SMALL: &str = r#"Sweep(
     x: "rate",
     series: "mode",
 )"#;
-
-fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|f| {
-            let p = f.unwrap().path();
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
-        })
-        .collect();
-    v.sort();
-    v
-}
 
 #[test]
 fn sweep_output_is_the_same_with_1_and_2_threads() {

@@ -87,3 +87,17 @@ pub fn assert_conserved(e: &Engine) {
     let q = e.metrics.neigh_queue;
     assert_eq!(q.queued, q.released + q.dropped + e.packets_queued(), "neighbour queue: {q:?}");
 }
+
+/// Every file of `dir` (not recursive), name and bytes, sorted by name: two output
+/// directories compare equal only if every byte of every file does.
+pub fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|f| {
+            let p = f.unwrap().path();
+            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
+        })
+        .collect();
+    v.sort();
+    v
+}

@@ -2,6 +2,7 @@
 //! (`lvsim sweep merge`) give the unsharded sweep's files byte for byte, and the merge
 //! refuses slices that do not make one whole sweep.
 
+use crate::common::files;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -20,18 +21,6 @@ const SWEEP: &str = r#"Sweep(
 
 fn lvsim(args: &[&str], paths: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lvsim")).args(args).args(paths).output().unwrap()
-}
-
-fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut v: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|f| {
-            let p = f.unwrap().path();
-            (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap())
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn ok(o: &Output) {
