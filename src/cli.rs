@@ -244,6 +244,9 @@ pub fn sched_compare(
     json: bool,
 ) -> Result<(), String> {
     use crate::ipvs::Sched;
+    if w.clients == 0 || w.weights.is_empty() {
+        return Err("--clients and --weights: expected at least one client and one server\n".into());
+    }
     for f in &w.sched_flags {
         if !crate::cmdline::ipvsadm::SchedFlags::default().set(f) {
             return Err(format!(

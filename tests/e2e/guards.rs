@@ -118,6 +118,7 @@ fn bad_cli_values_exit_1() {
     let bin = env!("CARGO_BIN_EXE_lvsim");
     let code = |args: &[&str]| Command::new(bin).args(args).output().unwrap().status.code();
     assert_eq!(code(&["sched", "compare", "--flags", "nosuch"]), Some(1));
+    assert_eq!(code(&["sched", "compare", "--clients", "0", "--connections", "50"]), Some(1));
     assert_eq!(code(&["sched", "compare", "--flags", "sh-port", "--connections", "20"]), Some(0));
     assert_eq!(code(&["trace", "dr", "--filter", "ip.dst == banana"]), Some(1));
     assert_eq!(code(&["trace", "dr", "--filter", "ip.dst == 10.0.0.300"]), Some(1));
