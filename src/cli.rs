@@ -105,7 +105,12 @@ pub fn trace(
 pub fn check(files: &[String]) -> Result<(), String> {
     let mut failed = String::new();
     for f in files {
-        match scenario::load(f).and_then(|l| l.build().map(|e| (l, e))) {
+        // Expectations are resolved against the built, not yet run, world: unknown host
+        // or client names and bad filters are errors here as they are in `verify`.
+        let built = scenario::load(f)
+            .and_then(|l| l.build().map(|e| (l, e)))
+            .and_then(|(l, e)| scenario::expect::check_all(&l, &e, &[], &l.scenario.expect).map(|_| (l, e)));
+        match built {
             Ok((l, e)) => {
                 println!(
                     "ok: {f}: {} hosts, {} segments — {}",

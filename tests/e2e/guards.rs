@@ -141,3 +141,25 @@ fn memory_of_a_million_live_connections() {
     println!("peak RSS with 1,000,000 live connections: {} MiB", kib / 1024);
     assert!(kib < 256 * 1024, "{} MiB", kib / 1024);
 }
+
+#[test]
+fn check_resolves_expectations_as_verify_does() {
+    // An expectation naming a host that does not exist, or a filter that does not parse,
+    // used to pass `check` and fail only in `verify`.
+    let bin = env!("CARGO_BIN_EXE_lvsim");
+    let src = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "dr").unwrap().1;
+    let dir = std::env::temp_dir().join(format!("lvsim-check-expect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let code = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        Command::new(bin).arg("check").arg(&p).output().unwrap().status.code()
+    };
+    assert_eq!(code("ok.ron", src), Some(0));
+    assert_eq!(code("host.ron", &src.replacen("Served(host: \"rs1\"", "Served(host: \"rs9\"", 1)), Some(1));
+    let saw = src.find("Saw(").map(|i| &src[i..]).unwrap();
+    let filter_at = saw.find("filter: \"").unwrap() + "filter: \"".len();
+    let bad = format!("{}ip.dts == 1.2.3.4 && {}", &src[..src.len() - saw.len() + filter_at], &saw[filter_at..]);
+    assert_eq!(code("filter.ron", &bad), Some(1));
+    let _ = std::fs::remove_dir_all(&dir);
+}
