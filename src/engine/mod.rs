@@ -124,6 +124,9 @@ pub struct Engine {
     pub series: Option<crate::metrics::series::Series>,
     /// Per host: its IPVS connection timers.
     conn_timers: Vec<ConnTimers>,
+    /// The hosts that have IPVS (the directors), so the per-event timer drain looks at
+    /// them only, not at every host.
+    ipvs_hosts: Vec<HostId>,
 }
 
 /// An output of the run (the trace recorder, the capture): not simulation state, so a copy
@@ -198,6 +201,7 @@ impl Engine {
             tracing: false,
             steps: 0,
             conn_timers: vec![ConnTimers::default(); n_hosts],
+            ipvs_hosts: Vec::new(),
             cpus: world.cpus,
             series: None,
         };
@@ -544,17 +548,23 @@ impl Engine {
     /// Arms every timer any host's IPVS asked for: called once after every event (and at
     /// the start), so no code path that calls into IPVS can forget it.
     fn drain_ipvs_timers(&mut self) {
-        for h in 0..self.hosts.len() {
-            if self.hosts[h].ipvs.as_deref().is_some_and(crate::ipvs::Ipvs::has_pending_timers) {
-                self.arm_ipvs_timers(h as HostId);
+        for i in 0..self.ipvs_hosts.len() {
+            let h = self.ipvs_hosts[i];
+            if self.hosts[h as usize].ipvs.as_deref().is_some_and(crate::ipvs::Ipvs::has_pending_timers) {
+                self.arm_ipvs_timers(h);
             }
         }
     }
 
-    /// Gives host `h`'s IPVS (if it has one yet) the run's seed, for its schedulers' streams.
+    /// Gives host `h`'s IPVS (if it has one yet) the run's seed, for its schedulers'
+    /// streams, and lists `h` among the hosts whose IPVS timers are drained.
     fn seed_ipvs(&mut self, h: HostId) {
         if let Some(v) = self.hosts[h as usize].ipvs.as_deref_mut() {
             v.seed = self.seed;
+            // Kept in host order: timers are armed in that order, as before.
+            if let Err(at) = self.ipvs_hosts.binary_search(&h) {
+                self.ipvs_hosts.insert(at, h);
+            }
         }
     }
 
