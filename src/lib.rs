@@ -37,6 +37,7 @@ pub mod bench;
 pub mod capture;
 pub mod cli;
 pub mod cmdline;
+pub mod dest;
 pub mod engine;
 pub mod exercise;
 pub mod ipvs;

@@ -34,14 +34,15 @@
 
 pub mod compare;
 mod conn;
-pub mod estimator;
 pub mod ipvsadm;
 pub mod listing;
 pub mod script;
 mod service;
-pub mod state;
-pub mod types;
 pub mod xmit;
+
+pub use crate::dest as types;
+/// The leaf the schedulers see (servers, counters, the TCP state table), at its old paths.
+pub use crate::dest::{estimator, state};
 
 pub use conn::{Conn, ConnKey, TEMPLATE_REARM, TimerFired, TimerReq};
 pub use estimator::{RateEstimator, Rates, Stats};

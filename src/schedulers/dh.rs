@@ -5,7 +5,7 @@
 //! that server is returned unless it has weight 0 or OVERLOAD, then none (no fallback).
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::{Dest, DestId};
+use crate::dest::{Dest, DestId};
 
 /// `CONFIG_IP_VS_DH_TAB_BITS`.
 const TAB_BITS: u32 = 8;

@@ -4,7 +4,7 @@
 //! first in list order among equals; weight 0 never. Connection counts are ignored.
 
 use super::{SchedCtx, Scheduler};
-use crate::ipvs::types::Dest;
+use crate::dest::Dest;
 
 #[derive(Clone, Debug, Default)]
 pub struct Fo;

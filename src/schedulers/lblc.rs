@@ -9,7 +9,7 @@
 //! when the scheduler is next called.
 
 use super::{SchedCtx, Scheduler, wlc::Wlc};
-use crate::ipvs::types::{Dest, DestId};
+use crate::dest::{Dest, DestId};
 use crate::sim::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;

@@ -11,7 +11,7 @@
 
 use super::lblc::{EXPIRATION, MAX_ENTRIES, lblc_overloaded};
 use super::{Overhead, SchedCtx, Scheduler, wlc::Wlc};
-use crate::ipvs::types::{Dest, DestId};
+use crate::dest::{Dest, DestId};
 use crate::sim::SimTime;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;

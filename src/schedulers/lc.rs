@@ -5,7 +5,7 @@
 //! order wins ties. Weights other than 0 are ignored.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::Dest;
+use crate::dest::Dest;
 
 #[derive(Clone, Debug, Default)]
 pub struct Lc;

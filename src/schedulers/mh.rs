@@ -6,7 +6,7 @@
 //! weight 0 or OVERLOAD there gives none, or with `mh-fallback` the kernel's rehash scan.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::{Dest, DestId};
+use crate::dest::{Dest, DestId};
 use std::collections::BTreeMap;
 
 /// `primes[CONFIG_IP_VS_MH_TAB_INDEX - 8]` with the default index 12.

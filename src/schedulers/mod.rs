@@ -20,8 +20,8 @@ pub mod wlc;
 pub mod wrr;
 
 use crate::cmdline::ipvsadm::{Sched, SchedFlags};
-pub use crate::ipvs::types::Overhead;
-use crate::ipvs::types::{Dest, DestId};
+pub use crate::dest::Overhead;
+use crate::dest::{Dest, DestId};
 use std::fmt::Debug;
 use std::net::Ipv4Addr;
 
@@ -110,9 +110,9 @@ pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
 
 #[cfg(test)]
 pub(crate) mod testutil {
-    use crate::ipvs::estimator::{RateEstimator, Stats};
-    use crate::ipvs::ipvsadm::Fwd;
-    use crate::ipvs::types::Dest;
+    use crate::cmdline::ipvsadm::Fwd;
+    use crate::dest::Dest;
+    use crate::dest::estimator::{RateEstimator, Stats};
     use std::net::Ipv4Addr;
 
     /// Servers with the given weights, given in `ipvsadm -a` order; returned in list

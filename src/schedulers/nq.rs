@@ -6,7 +6,7 @@
 
 use super::sed::{heavier, sed_overhead};
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::Dest;
+use crate::dest::Dest;
 
 #[derive(Clone, Debug, Default)]
 pub struct Nq;

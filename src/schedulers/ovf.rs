@@ -5,7 +5,7 @@
 //! active connections before traffic overflows to the next.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::Dest;
+use crate::dest::Dest;
 
 #[derive(Clone, Debug, Default)]
 pub struct Ovf;

@@ -5,7 +5,7 @@
 //! server with weight > 0 and no OVERLOAD. Weights other than 0 are ignored.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::{Dest, DestId};
+use crate::dest::{Dest, DestId};
 
 #[derive(Clone, Debug, Default)]
 pub struct Rr {

@@ -5,7 +5,7 @@
 //! when `(a_cand+1)·w(d) > (a_d+1)·w(cand)`. Strict, so ties keep the earlier server.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::Dest;
+use crate::dest::Dest;
 
 #[derive(Clone, Debug, Default)]
 pub struct Sed;

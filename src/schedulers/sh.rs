@@ -7,7 +7,7 @@
 
 use super::dh::hash_32;
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::{Dest, DestId};
+use crate::dest::{Dest, DestId};
 
 /// `CONFIG_IP_VS_SH_TAB_BITS`.
 const TAB_BITS: u32 = 8;

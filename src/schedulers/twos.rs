@@ -5,7 +5,7 @@
 //! which r ≤ 0 is the choice. Choice 2 wins only if `w2·overhead1 > w1·overhead2`.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::Dest;
+use crate::dest::Dest;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 

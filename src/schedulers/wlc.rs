@@ -5,7 +5,7 @@
 //! with overhead = activeconns·256 + inactconns. Strict, so ties keep the earlier server.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::ipvs::types::Dest;
+use crate::dest::Dest;
 
 #[derive(Clone, Debug, Default)]
 pub struct Wlc;

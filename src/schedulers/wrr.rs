@@ -5,7 +5,7 @@
 //! list cw drops by `di` (gcd of the weights) and wraps from 1 back to `mw` (max weight).
 
 use super::{SchedCtx, Scheduler};
-use crate::ipvs::types::{Dest, DestId};
+use crate::dest::{Dest, DestId};
 
 /// `struct ip_vs_wrr_mark`.
 #[derive(Clone, Debug, Default)]

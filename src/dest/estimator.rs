@@ -28,7 +28,7 @@ pub struct Stats {
 
 impl Stats {
     /// One packet of `bytes` in direction `dir` (Output = server → client).
-    pub(super) fn count(&mut self, dir: Dir, bytes: u64) {
+    pub(crate) fn count(&mut self, dir: Dir, bytes: u64) {
         if dir == Dir::Output {
             self.outpkts += 1;
             self.outbytes += bytes;

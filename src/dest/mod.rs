@@ -1,11 +1,16 @@
 //! The value types the schedulers see: a real server ([`Dest`]), its identity and how its
-//! load is counted. A leaf of `ipvs`: it imports no other part of IPVS but the ipvsadm
-//! value types and the counters, so `schedulers/*` can depend on it while `ipvs` depends
-//! on `schedulers`.
+//! load is counted, with its counters ([`estimator`]) and the TCP state table ([`state`]).
+//! A leaf below both `ipvs` and `schedulers` (it imports only the ipvsadm value types
+//! and `sim`), so `ipvs` → `schedulers` → `dest` has no cycle, file by file or folder by
+//! folder. `ipvs` re-exports it at its old paths (`ipvs::types`, `ipvs::estimator`,
+//! `ipvs::state`).
 
-use super::estimator::{RateEstimator, Stats};
+pub mod estimator;
+pub mod state;
+
 use crate::cmdline::ipvsadm::Fwd;
 use crate::sim::SimTime;
+use estimator::{RateEstimator, Stats};
 use std::net::Ipv4Addr;
 
 /// How a server's load is counted (`ip_vs_dest_conn_overhead`).
@@ -70,19 +75,19 @@ impl Dest {
     }
 
     /// Entries and templates still bound to this server (what keeps it in the trash).
-    pub(super) fn refs(&self) -> u32 {
+    pub(crate) fn refs(&self) -> u32 {
         self.activeconns + self.inactconns + self.persistconns
     }
 
     /// `ip_vs_bind_dest`: an entry was bound; the flag can only be set here.
-    pub(super) fn overload_on_bind(&mut self) {
+    pub(crate) fn overload_on_bind(&mut self) {
         if self.u_threshold != 0 && self.totalconns() >= self.u_threshold {
             self.overloaded = true;
         }
     }
 
     /// `ip_vs_unbind_dest`: an entry went; the flag can only be cleared here.
-    pub(super) fn overload_on_unbind(&mut self) {
+    pub(crate) fn overload_on_unbind(&mut self) {
         if self.u_threshold == 0 || self.totalconns() < self.lower_threshold() {
             self.overloaded = false;
         }
@@ -91,7 +96,7 @@ impl Dest {
     /// `__ip_vs_dest_update_overload`: an add or edit re-evaluates the flag at once
     /// *(2026 change, 6.1.183 and later; older kernels only cleared it when `-x` was 0 or
     /// raised)*.
-    pub(super) fn update_overload(&mut self) {
+    pub(crate) fn update_overload(&mut self) {
         let conns = self.totalconns();
         if self.u_threshold == 0 {
             self.overloaded = false;
