@@ -309,6 +309,11 @@ pub fn bench(requests: u64, runs: usize, json: bool) -> Result<(), String> {
         r.packet_hops_per_sec, r.best_packet_hops_per_sec
     );
     println!("                                      (ns-3 on this workload: 214,000/s; target 4,000,000/s)");
+    if !r.cpu_secs.is_empty() {
+        let cpus: Vec<String> = r.cpu_secs.iter().map(|c| format!("{c:.3}")).collect();
+        println!("  CPU time per run     {} s", cpus.join(", "));
+        println!("  packet-hops/CPU s    {:>14.0}   median run by CPU time", r.cpu_packet_hops_per_sec);
+    }
     match r.peak_rss_kib {
         Some(k) => println!("  peak memory (VmHWM)  {:>11.1} MiB", k as f64 / 1024.0),
         None => println!("  peak memory          unknown (no /proc/self/status)"),
