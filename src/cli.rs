@@ -117,12 +117,11 @@ pub fn check(files: &[String], deny_warnings: bool, lang: crate::lang::Lang) -> 
             .and_then(|(l, e)| scenario::expect::check_all(&l, &e, &[], &l.scenario.expect).map(|_| (l, e)));
         match built {
             Ok((l, e)) => {
-                println!(
-                    "ok: {f}: {} hosts, {} segments — {}",
-                    l.scenario.hosts.len(),
-                    l.scenario.segments.len(),
-                    l.scenario.about
-                );
+                let (hosts, segments, about) = (l.scenario.hosts.len(), l.scenario.segments.len(), &l.scenario.about);
+                match lang {
+                    crate::lang::Lang::En => println!("ok: {f}: {hosts} hosts, {segments} segments — {about}"),
+                    crate::lang::Lang::Zh => println!("通过：{f}：{hosts} 台主机，{segments} 个网段 — {about}"),
+                }
                 for w in crate::engine::check::warnings(&e.net, &e.hosts) {
                     let r = w.render(&e.net, &e.hosts, lang);
                     match lang {
@@ -158,14 +157,21 @@ pub fn verify(names: &[String], all: bool, lang: crate::lang::Lang) -> Result<()
         let checks = scenario::expect::verify(&l).map_err(|e| e.render())?;
         println!("{name}: {}", l.scenario.about);
         if checks.is_empty() {
-            println!("  (no expectations)");
+            match lang {
+                crate::lang::Lang::En => println!("  (no expectations)"),
+                crate::lang::Lang::Zh => println!("  （没有预期）"),
+            }
         }
         for c in &checks {
             println!("  {c}");
         }
         failed += checks.iter().filter(|c| !c.ok).count();
     }
-    if failed == 0 { Ok(()) } else { Err(format!("{failed} expectation(s) not met\n")) }
+    match (failed, lang) {
+        (0, _) => Ok(()),
+        (_, crate::lang::Lang::En) => Err(format!("{failed} expectation(s) not met\n")),
+        (_, crate::lang::Lang::Zh) => Err(format!("有 {failed} 条预期未满足\n")),
+    }
 }
 
 /// One scenario's line of `lvsim verify --all`.

@@ -65,12 +65,14 @@ pub enum Warning {
     /// director's address, arptables INPUT does not drop it), and no other host of that
     /// segment holds a PERMANENT entry for the VIP.
     ArpAnswersVip { rs: RealServer, iface: IfIndex, arp_ignore: u8 },
-    /// Same real servers and segment: its ARP request for its default gateway, sent while
-    /// a reply from the VIP waits, carries the VIP as sender IP (`arp_announce`, then
-    /// arptables OUTPUT), so the gateway's cache entry for the VIP gets its MAC.
+    /// Same real servers and segment: its ARP request for its default gateway (not the
+    /// director, which delivers the VIP locally and never uses an entry for it), sent while a reply from the VIP
+    /// waits, carries the VIP as sender IP (`arp_announce`, then arptables OUTPUT), so the
+    /// gateway's cache entry for the VIP gets its MAC.
     ArpAnnouncesVip { rs: RealServer, iface: IfIndex, gateway: Ipv4Addr, arp_announce: u8 },
-    /// A `-m` real server whose default route is not via an address of the director (or
-    /// which has none): its replies do not pass the director and keep the RIP as source.
+    /// A `-m` real server with no route via an address of the director (its default route
+    /// goes elsewhere, or it has none): its replies do not pass the director and keep the
+    /// RIP as source.
     NatGatewayNotDirector { rs: RealServer, gateway: Option<Ipv4Addr> },
     /// The director's interface toward a `-m` real server (where its replies come in) does
     /// not forward (`ip_forward=0`): the replies are dropped before IPVS un-NATs them at
@@ -150,11 +152,13 @@ fn real_server(net: &Network, hosts: &[Host], rs: RealServer, no_forward: &mut V
     let (director, host) = (&hosts[rs.director as usize], &hosts[rs.host as usize]);
     let vip = rs.service.addr;
     let has_vip = host.ifaces.iter().any(|i| i.has_addr(vip));
+    let is_director = |g: &Ipv4Addr| director.ifaces.iter().any(|i| i.has_addr(*g));
     let gateway = host.routes.iter().find(|r| r.prefix == 0).and_then(|r| r.via);
-    let gw_is_director = gateway.filter(|g| director.ifaces.iter().any(|i| i.has_addr(*g)));
+    let gw_is_director = gateway.filter(is_director);
     match rs.fwd {
         Fwd::Nat => {
-            if gw_is_director.is_none() {
+            // A more specific route via the director may be how the clients are reached.
+            if !host.routes.iter().any(|r| r.via.as_ref().is_some_and(is_director)) {
                 out.push(Warning::NatGatewayNotDirector { rs, gateway });
             }
             if let Lookup::Unicast { route, .. } = director.lookup(rs.rip)
@@ -209,7 +213,7 @@ fn arp(net: &Network, hosts: &[Host], rs: RealServer, out: &mut Vec<Warning>) {
     }
     let Some(dif) = director.ifaces.iter().find(|i| i.has_addr(vip) && i.port.is_some()) else { return };
     let Some((seg, _)) = dif.port else { return };
-    let Some(iif) = host.ifaces.iter().position(|i| i.port.is_some_and(|(s, _)| s == seg)) else { return };
+    let Some(iif) = host.ifaces.iter().position(|i| i.up && i.port.is_some_and(|(s, _)| s == seg)) else { return };
     let iif = iif as IfIndex;
     // A PERMANENT entry for the VIP on another host of the segment is the fix made there.
     let pinned = net.segments[seg as usize].ports.iter().any(|p| {
@@ -229,7 +233,10 @@ fn arp(net: &Network, hosts: &[Host], rs: RealServer, out: &mut Vec<Warning>) {
         out.push(Warning::ArpAnswersVip { rs, iface: iif, arp_ignore: conf.arp_ignore() });
     }
     let default = host.routes.iter().find(|r| r.prefix == 0 && r.dev == iif);
-    if let Some(&route::Route { via: Some(gw), .. }) = default {
+    // The director delivers the VIP locally: an entry for it in its cache is never used.
+    if let Some(&route::Route { via: Some(gw), .. }) = default
+        && !director.ifaces.iter().any(|i| i.has_addr(gw))
+    {
         let src = neigh::announce_src(&host.ifaces, iif, gw, Some(vip), conf.arp_announce(), conf.route_localnet());
         if src == Some(vip) {
             let mut a = request(vip, gw);

@@ -186,3 +186,54 @@ fn warnings_fail_check_only_with_deny_warnings() {
     assert_eq!(code(&["nat-wrong-gateway", "--deny-warnings"]), Some(1));
     assert_eq!(code(&["dr", "--deny-warnings"]), Some(0));
 }
+
+#[test]
+fn warnings_carry_the_values_that_decided_them() {
+    // The values are read off the files: nat-wrong-gateway's real servers route via
+    // 10.0.0.1 (the router); dr-other-segment's director reaches 172.16.0.11 via 10.0.0.1;
+    // dr-arp-announce-missing leaves arp_announce at 0 and routes via 10.0.0.1 on eth0;
+    // tun-rp-filter sets all.rp_filter=1 (tunl0's 0, so 1 is effective); the director of
+    // nat-no-ip-forward reaches 192.168.10.0/24 through eth1.
+    let ip = |s: &str| s.parse::<std::net::Ipv4Addr>().unwrap();
+    let of = |name: &str| {
+        let e = lvsim::scenario::load(name).unwrap().build().unwrap();
+        let w = warnings(&e.net, &e.hosts);
+        (e, w)
+    };
+    let (_, w) = of("nat-wrong-gateway");
+    assert!(
+        w.iter().all(|w| matches!(w, Warning::NatGatewayNotDirector { gateway: Some(g), .. } if *g == ip("10.0.0.1")))
+    );
+    let (_, w) = of("dr-other-segment");
+    assert!(
+        matches!(w[..], [Warning::DrNotOnLink { rs, via }] if via == ip("10.0.0.1") && rs.rip == ip("172.16.0.11"))
+    );
+    let (e, w) = of("dr-arp-announce-missing");
+    assert!(w.iter().all(|w| matches!(w, Warning::ArpAnnouncesVip { rs, iface, gateway, arp_announce: 0 }
+        if *gateway == ip("10.0.0.1") && e.hosts[rs.host as usize].ifaces[*iface as usize].name == "eth0")));
+    let (_, w) = of("tun-rp-filter");
+    assert!(w.iter().all(|w| matches!(w, Warning::TunRpFilter { rp_filter: 1, .. })));
+    let (e, w) = of("nat-no-ip-forward");
+    assert!(
+        matches!(w[..], [Warning::NatNoForward { rs, iface }] if e.hosts[rs.director as usize].ifaces[iface as usize].name == "eth1")
+    );
+}
+
+#[test]
+fn the_exceptions_written_on_the_rules_hold() {
+    // nat.ron with rs1's default route replaced by a route to the client network
+    // 203.0.113.0/24 via the director: replies to client1 pass the director, so no
+    // nat_gateway_not_director (the rule asks for no route via the director at all).
+    let src = embedded("nat");
+    let at = src.find("Host(name: \"rs1\"").unwrap();
+    let (head, tail) = src.split_at(at);
+    let tail =
+        tail.replacen("ip route add default via 192.168.10.1", "ip route add 203.0.113.0/24 via 192.168.10.1", 1);
+    let l = lvsim::scenario::parse("nat-specific-route.ron", &format!("{head}{tail}")).unwrap();
+    assert_eq!(kinds(&l), []);
+    // dr-rs-gateway-director without arp_announce=2: the real servers' gateway is the
+    // director, which delivers the VIP locally, so announcing the VIP to it misleads no
+    // one; only the two dr_reply_via_director remain.
+    let l = with("dr-rs-gateway-director", "\"sysctl -w net.ipv4.conf.all.arp_announce=2\",", "");
+    assert_eq!(kinds(&l), [("dr_reply_via_director", "rs1".to_string()), ("dr_reply_via_director", "rs2".to_string())]);
+}
