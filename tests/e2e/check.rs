@@ -38,11 +38,11 @@ fn each_embedded_scenario_gets_exactly_its_warnings() {
     };
     let director = |k: &'static str| vec![(k, "director".to_string())];
     let expected: Vec<(&str, Vec<(&str, String)>)> = vec![
-        // The working set-ups: DR with both sysctls on `all` and the VIP on lo; NAT whose
-        // real servers route via 192.168.10.1 (the director) with ip_forward=1; TUN with
-        // the VIP on tunl0, tunl0 up, rp_filter 0 on all and tunl0.
+        // DR with both sysctls on `all`, the VIP on lo, gateway the router 10.0.0.1.
         ("dr", vec![]),
+        // NAT whose real servers route via 192.168.10.1 (the director), ip_forward=1.
         ("nat", vec![]),
+        // TUN with the VIP on tunl0, tunl0 up, rp_filter 0 on all and tunl0.
         ("tun", vec![]),
         // arp_ignore=1 with the VIP on lo: no answer for it on eth0. arp_announce left at
         // 0: the SYN-ACK (source VIP) waits for ARP of 10.0.0.1, so the request's sender
@@ -62,6 +62,7 @@ fn each_embedded_scenario_gets_exactly_its_warnings() {
         // rs1 has the VIP on lo and its sysctls; it is not on the VIP's segment (lan), so
         // no ARP rule applies.
         ("dr-other-segment", director("dr_not_on_link")),
+        // dr's hosts with -p 360 on the service.
         ("dr-persistence", vec![]),
         // The `at:` weight change is no configuration mistake.
         ("dr-quiesce", vec![]),
@@ -71,10 +72,10 @@ fn each_embedded_scenario_gets_exactly_its_warnings() {
         ("nat-no-ip-forward", director("nat_no_forward")),
         // -m real servers whose default route is via 10.0.0.1, the router.
         ("nat-wrong-gateway", both("nat_gateway_not_director")),
-        // Path MTU discovery works (tun-mtu); a firewall dropping ICMP on the router is a
-        // policy of a host that is not part of the LVS set-up (tun-mtu-blackhole): the
-        // rules see nothing wrong in either.
+        // tun's set-up; the large requests are handled by path MTU discovery.
         ("tun-mtu", vec![]),
+        // tun's set-up plus a firewall on the router dropping ICMP: a policy of a host
+        // outside the LVS set-up, which no rule looks at.
         ("tun-mtu-blackhole", vec![]),
         // tunl0 up but without the VIP, and no VIP anywhere else.
         ("tun-no-vip", both("vip_missing")),
@@ -82,16 +83,23 @@ fn each_embedded_scenario_gets_exactly_its_warnings() {
         ("tun-rp-filter", both("tun_rp_filter")),
         // The VIP is on tunl0 but `ip link set tunl0 up` is missing.
         ("tun-tunl0-down", both("tunl0_down")),
-        // The capacity and scheduling labs are built on the working dr/nat/tun set-ups
-        // (bottleneck-tun's real servers are on lan with the VIP on tunl0 and
-        // arp_ignore=1, so they do not answer for it on eth0).
+        // nat's set-up with four real servers on priv, gateway 192.168.10.1, ip_forward=1.
         ("bottleneck-nat", vec![]),
+        // dr's set-up with four real servers.
         ("bottleneck-dr", vec![]),
+        // Real servers on lan (the VIP's segment) with the VIP on tunl0 and
+        // arp_ignore=1, arp_announce=2: they neither answer for the VIP on eth0 nor
+        // announce it; tunl0 up, rp_filter 0.
         ("bottleneck-tun", vec![]),
+        // dr's set-up with three real servers (wlc 4:2:1).
         ("fairness", vec![]),
+        // dr's set-up with four real servers (sh).
         ("sh-skew", vec![]),
+        // dr's set-up with three real servers (rr -p 300).
         ("persistence", vec![]),
+        // bottleneck-nat with a slower director.
         ("saturation-nat", vec![]),
+        // bottleneck-dr with a slower director.
         ("saturation-dr", vec![]),
     ];
     // The list covers every embedded scenario, so a new one must be read and added here.
