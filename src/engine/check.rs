@@ -79,6 +79,7 @@ pub enum Warning {
     /// FORWARD. Reported once per director and interface.
     NatNoForward { rs: RealServer, iface: IfIndex },
     /// A `-i` real server whose `tunl0` is down or missing: the IPIP packets are dropped.
+    /// (The VIP may be on `tunl0` or `lo`: the decapsulated packet only needs it local.)
     Tunl0Down { rs: RealServer, exists: bool },
     /// A `-i` real server with strict `rp_filter` (effective value 1) on `tunl0` and a
     /// default route through another interface: every decapsulated request fails the

@@ -244,4 +244,11 @@ fn the_exceptions_written_on_the_rules_hold() {
     // one; only the two dr_reply_via_director remain.
     let l = with("dr-rs-gateway-director", "\"sysctl -w net.ipv4.conf.all.arp_announce=2\",", "");
     assert_eq!(kinds(&l), [("dr_reply_via_director", "rs1".to_string()), ("dr_reply_via_director", "rs2".to_string())]);
+    // tun.ron with the VIP on lo instead of tunl0 (tunl0 still up): the decapsulated
+    // packet only needs the VIP to be a local address, and the run serves all four
+    // connections (its expect: list passes), so no warning: the TUN rules ask for tunl0
+    // up and the VIP somewhere, not the VIP on tunl0.
+    let l = with("tun", "10.0.0.100/32 dev tunl0", "10.0.0.100/32 dev lo");
+    assert_eq!(kinds(&l), []);
+    assert!(lvsim::scenario::expect::verify(&l).unwrap().iter().all(|c| c.ok));
 }
