@@ -39,11 +39,14 @@ struct Printer {
     json: bool,
     lang: crate::lang::Lang,
     filter: Option<trace::filter::Filter>,
+    /// Standard output was closed (`lvsim trace | head`): the run goes on to its end,
+    /// so pcap files are still complete, but nothing more is formatted.
+    closed: bool,
 }
 
 impl Recorder for Printer {
     fn record(&mut self, step: Step) {
-        if self.filter.as_ref().is_some_and(|f| !f.matches(&step, &self.names)) {
+        if self.closed || self.filter.as_ref().is_some_and(|f| !f.matches(&step, &self.names)) {
             return;
         }
         let line = if self.json {
@@ -51,7 +54,7 @@ impl Recorder for Printer {
         } else {
             trace::text::line(&step, &self.names, self.lang)
         };
-        let _ = writeln!(self.out, "{line}");
+        self.closed = writeln!(self.out, "{line}").is_err();
     }
 }
 
@@ -88,7 +91,7 @@ pub fn trace(
         let _ = writeln!(out, "{}", trace::text::header());
     }
     let _ = out.flush();
-    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json, lang, filter }));
+    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json, lang, filter, closed: false }));
     engine.run();
     if let Some(c) = capture {
         drop(engine);
@@ -101,9 +104,11 @@ pub fn trace(
     Ok(())
 }
 
-/// `lvsim check`.
-pub fn check(files: &[String]) -> Result<(), String> {
+/// `lvsim check`: errors fail it; warnings (`engine::check`) are printed with a hint and
+/// fail it only with `deny_warnings`.
+pub fn check(files: &[String], deny_warnings: bool, lang: crate::lang::Lang) -> Result<(), String> {
     let mut failed = String::new();
+    let mut warned = 0;
     for f in files {
         // Expectations are resolved against the built, not yet run, world: unknown host
         // or client names and bad filters are errors here as they are in `verify`.
@@ -112,38 +117,112 @@ pub fn check(files: &[String]) -> Result<(), String> {
             .and_then(|(l, e)| scenario::expect::check_all(&l, &e, &[], &l.scenario.expect).map(|_| (l, e)));
         match built {
             Ok((l, e)) => {
-                println!(
-                    "ok: {f}: {} hosts, {} segments — {}",
-                    l.scenario.hosts.len(),
-                    l.scenario.segments.len(),
-                    l.scenario.about
-                );
-                for w in crate::engine::check::unreachable_next_hops(&e.net, &e.hosts) {
-                    println!("  warning: {}", crate::engine::check::Display { w, net: &e.net, hosts: &e.hosts });
+                let (hosts, segments, about) = (l.scenario.hosts.len(), l.scenario.segments.len(), &l.scenario.about);
+                match lang {
+                    crate::lang::Lang::En => println!("ok: {f}: {hosts} hosts, {segments} segments — {about}"),
+                    crate::lang::Lang::Zh => println!("通过：{f}：{hosts} 台主机，{segments} 个网段 — {about}"),
+                }
+                for w in crate::engine::check::warnings(&e.net, &e.hosts) {
+                    let r = w.render(&e.net, &e.hosts, lang);
+                    match lang {
+                        crate::lang::Lang::En => println!("  warning: {}\n    hint: {}", r.text, r.hint),
+                        crate::lang::Lang::Zh => println!("  警告：{}\n    提示：{}", r.text, r.hint),
+                    }
+                    warned += 1;
                 }
             }
             Err(e) => failed.push_str(&e.render()),
         }
     }
+    if deny_warnings && warned > 0 {
+        let _ = match lang {
+            crate::lang::Lang::En => {
+                writeln!(failed, "error: {warned} warning(s), and --deny-warnings makes them errors")
+            }
+            crate::lang::Lang::Zh => writeln!(failed, "错误：{warned} 条警告，--deny-warnings 把警告视为错误"),
+        };
+    }
     if failed.is_empty() { Ok(()) } else { Err(failed) }
 }
 
-/// `lvsim verify`: runs each scenario and checks its expectations.
-pub fn verify(names: &[String]) -> Result<(), String> {
+/// `lvsim verify`: runs each scenario and checks its expectations. With `all`, every
+/// embedded scenario, one summary line each (failed expectations listed under it).
+pub fn verify(names: &[String], all: bool, lang: crate::lang::Lang) -> Result<(), String> {
+    if all {
+        return verify_list(scenario::EMBEDDED, lang);
+    }
     let mut failed = 0;
     for name in names {
         let l = load(name)?;
         let checks = scenario::expect::verify(&l).map_err(|e| e.render())?;
         println!("{name}: {}", l.scenario.about);
         if checks.is_empty() {
-            println!("  (no expectations)");
+            match lang {
+                crate::lang::Lang::En => println!("  (no expectations)"),
+                crate::lang::Lang::Zh => println!("  （没有预期）"),
+            }
         }
         for c in &checks {
             println!("  {c}");
         }
         failed += checks.iter().filter(|c| !c.ok).count();
     }
-    if failed == 0 { Ok(()) } else { Err(format!("{failed} expectation(s) not met\n")) }
+    match (failed, lang) {
+        (0, _) => Ok(()),
+        (_, crate::lang::Lang::En) => Err(format!("{failed} expectation(s) not met\n")),
+        (_, crate::lang::Lang::Zh) => Err(format!("有 {failed} 条预期未满足\n")),
+    }
+}
+
+/// One scenario's line of `lvsim verify --all`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifySummary {
+    pub name: String,
+    /// Expectations met, of `total`.
+    pub met: usize,
+    pub total: usize,
+    /// The failed checks, as `verify` prints them.
+    pub failed: Vec<String>,
+}
+
+/// Runs each `(name, source)` scenario and checks its expectations.
+pub fn verify_summaries(list: &[(&str, &str)]) -> Result<Vec<VerifySummary>, String> {
+    list.iter()
+        .map(|(name, src)| {
+            let l = scenario::parse(&format!("embedded:{name}"), src).map_err(|e| e.render())?;
+            let checks = scenario::expect::verify(&l).map_err(|e| e.render())?;
+            Ok(VerifySummary {
+                name: (*name).to_string(),
+                met: checks.iter().filter(|c| c.ok).count(),
+                total: checks.len(),
+                failed: checks.iter().filter(|c| !c.ok).map(ToString::to_string).collect(),
+            })
+        })
+        .collect()
+}
+
+/// `lvsim verify --all` over `list` (the embedded scenarios): a summary line per
+/// scenario, the failed checks under it; an error when any failed.
+pub fn verify_list(list: &[(&str, &str)], lang: crate::lang::Lang) -> Result<(), String> {
+    use crate::lang::Lang;
+    let all = verify_summaries(list)?;
+    for s in &all {
+        let (ok, met, total) = (if s.met == s.total { "ok  " } else { "FAIL" }, s.met, s.total);
+        match lang {
+            Lang::En => println!("{ok} {:<24} {met}/{total} expectations met", s.name),
+            Lang::Zh => println!("{ok} {:<24} 满足 {met}/{total} 条预期", s.name),
+        }
+        for c in &s.failed {
+            println!("       {c}");
+        }
+    }
+    let failed: Vec<&str> = all.iter().filter(|s| s.met < s.total).map(|s| s.name.as_str()).collect();
+    let n = all.len();
+    match (failed.is_empty(), lang) {
+        (true, _) => Ok(()),
+        (false, Lang::En) => Err(format!("{} of {n} scenarios failed: {}\n", failed.len(), failed.join(", "))),
+        (false, Lang::Zh) => Err(format!("{n} 个场景中有 {} 个未通过：{}\n", failed.len(), failed.join("、"))),
+    }
 }
 
 /// Builds scenario `name` and runs it to `at` (a duration like "150ms"), or to its end.

@@ -69,24 +69,35 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ExerciseCmd,
     },
-    /// Validate scenario files: clear errors and exit status 1 when one is wrong.
+    /// Validate scenario files: clear errors and exit status 1 when one is wrong; warnings
+    /// (with a hint) for set-ups that are legal but cannot work as meant.
     Check {
+        /// Scenario files (.ron) or embedded scenario names.
         #[arg(required = true)]
         files: Vec<String>,
+        /// Warnings fail the check too (exit status 1).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Run scenarios and check their `expect:` list: what a student should observe.
     Verify {
-        #[arg(required = true)]
+        /// Embedded scenario names or paths to .ron files.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
         scenarios: Vec<String>,
+        /// Verify every embedded scenario: one summary line each; exit status 1 if any fails.
+        #[arg(long)]
+        all: bool,
     },
     /// Run a scenario and print the director's ipvsadm listings: `-Ln` and `-Lnc` by
     /// default, or the listing asked for after `--` (`-- -Ln --stats`, `-- -S -n`).
     Ipvsadm {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
         #[arg(default_value = lvsim::scenario::DEFAULT)]
         scenario: String,
         /// Stop at this simulated time (e.g. "150ms") instead of the end.
         #[arg(long)]
         at: Option<String>,
+        /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
         /// The director to list, when several hosts run IPVS.
@@ -106,6 +117,7 @@ enum Cmd {
         /// Stop at this simulated time (e.g. "150ms") instead of the end.
         #[arg(long)]
         at: Option<String>,
+        /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
         /// iproute2's arguments: [-br] addr|route|neigh [show] [dev NAME].
@@ -142,6 +154,7 @@ enum Cmd {
     Sweep {
         #[command(subcommand)]
         action: Option<SweepCmd>,
+        /// An embedded sweep name (see `lvsim list`) or a path to a sweep .ron file.
         #[arg(required = true)]
         sweep: Option<String>,
         /// Output directory (created if missing).
@@ -159,11 +172,13 @@ enum Cmd {
     /// (namespaces, bridges, veths with the scenario's MACs, the run: commands as written,
     /// lvsim's connections replayed, the at: commands at their offsets, captures and tables).
     Lab {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
         scenario: String,
         /// Write DIR/lab.sh and a copy of this binary (the lab's client and server) instead of
         /// printing the script.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
     },
@@ -250,6 +265,7 @@ enum SweepCmd {
     /// shard-K-of-N.json files) into the files the unsharded sweep writes, byte for byte.
     /// Refuses slices of different sweeps or lvsim versions, and missing or repeated slices.
     Merge {
+        /// The slices: directories or shard-K-of-N.json files.
         #[arg(required = true, value_name = "DIR")]
         slices: Vec<PathBuf>,
         /// Output directory (created if missing).
@@ -265,8 +281,10 @@ enum AgentCmd {
         /// The name put at the start of every response (the serving host).
         #[arg(long)]
         name: String,
+        /// A TCP port to listen on (any address); repeat for several.
         #[arg(long, value_name = "PORT")]
         tcp: Vec<u16>,
+        /// A UDP address to answer on; repeat for several.
         #[arg(long, value_name = "ADDR:PORT")]
         udp: Vec<std::net::SocketAddrV4>,
         /// Response size in bytes.
@@ -281,12 +299,16 @@ enum AgentCmd {
         /// Seconds after t0 when the lab ends: connections still waiting then fail.
         #[arg(long)]
         end: f64,
+        /// The protocol of the connections or requests.
         #[arg(long, value_parser = ["tcp", "udp"])]
         proto: String,
+        /// The service to connect to (the VIP and port).
         #[arg(long, value_name = "ADDR:PORT")]
         to: std::net::SocketAddrV4,
+        /// Request size in bytes.
         #[arg(long, default_value_t = 100)]
         request: u16,
+        /// Response size in bytes.
         #[arg(long, default_value_t = 1000)]
         response: u16,
         /// Requests per TCP connection.
@@ -300,6 +322,7 @@ enum AgentCmd {
     /// script's addresses and ports, ipvsadm in the director's namespace; prints the picks
     /// read from ipvsadm -Lnc as `lvsim sched --script` prints them.
     Sched {
+        /// The `lvsim sched --script` case (JSON).
         #[arg(long, value_name = "FILE")]
         script: PathBuf,
         /// The director's network namespace (default: this one).
@@ -308,13 +331,16 @@ enum AgentCmd {
     },
     /// Sleep until t0 + AT seconds.
     Wait {
+        /// The lab's time 0, in seconds since the epoch (`lvsim agent now`).
         #[arg(long)]
         t0: f64,
+        /// Seconds after t0.
         #[arg(long)]
         at: f64,
     },
     /// Print the time now (+ PLUS seconds), in seconds since the epoch.
     Now {
+        /// Seconds to add.
         #[arg(long, default_value_t = 0.0)]
         plus: f64,
     },
@@ -324,12 +350,15 @@ enum AgentCmd {
 enum ExerciseCmd {
     /// The exercises: id, kind, topics, title.
     List {
+        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
     },
     /// An exercise's task, questions and hint (for a student's variant with --student).
     Show {
+        /// The exercise id (see `lvsim exercise list`).
         id: String,
+        /// The student whose variant to show.
         #[arg(long, value_name = "NAME")]
         student: Option<String>,
         /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
@@ -338,6 +367,7 @@ enum ExerciseCmd {
     },
     /// Write the starting files: answers.txt (questions as comments) or scenario.ron to fix.
     Start {
+        /// The exercise id (see `lvsim exercise list`).
         id: String,
         /// The student's name: it decides the variant (addresses, weights, orders).
         #[arg(long, value_name = "NAME")]
@@ -345,18 +375,21 @@ enum ExerciseCmd {
         /// Where to write (default: ./ID).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
     },
     /// Grade an answer: a directory written by `start`, an answers.txt or a scenario .ron.
     /// Exit status 0 only when fully correct.
     Check {
+        /// The exercise id (see `lvsim exercise list`).
         id: String,
         /// Default: ./ID.
         path: Option<PathBuf>,
         /// Grade this student's variant (default: the name written by `start`).
         #[arg(long, value_name = "NAME")]
         student: Option<String>,
+        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
         /// Also print the expected answers (teacher's key).
@@ -365,11 +398,14 @@ enum ExerciseCmd {
     },
     /// Grade every student's sub-directory of SUBMISSIONS (named after the student): one CSV row each.
     Grade {
+        /// The exercise id (see `lvsim exercise list`).
         id: String,
+        /// The directory holding one sub-directory per student.
         submissions: PathBuf,
         /// CSV output (one row per student, for a spreadsheet); without it, a table to read.
         #[arg(long)]
         csv: bool,
+        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
         /// Grade only slice K of N of the class (sorted by name) and write
@@ -384,6 +420,7 @@ enum ExerciseCmd {
     /// listing `grade` prints for the whole class; refuses slices of another class,
     /// exercise or lvsim version, and missing or repeated slices.
     Merge {
+        /// The slices: directories or grade-K-of-N.json files.
         #[arg(required = true, value_name = "DIR")]
         slices: Vec<PathBuf>,
         /// CSV output.
@@ -414,14 +451,17 @@ enum SchedCmd {
         /// Scheduler flags (sh-port, sh-fallback, mh-port, mh-fallback).
         #[arg(long, value_delimiter = ',')]
         flags: Vec<String>,
+        /// Print the table as CSV.
         #[arg(long)]
         csv: bool,
+        /// Print the table as JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let args = Args::parse();
     let result = match args.command {
         // The TUI needs a terminal; in pipes, tests and CI print the trace as before.
@@ -460,8 +500,8 @@ fn main() -> ExitCode {
             filter.as_deref(),
             lang.unwrap_or_else(lvsim::lang::Lang::from_env),
         ),
-        Some(Cmd::Check { files }) => cli::check(&files),
-        Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios),
+        Some(Cmd::Check { files, deny_warnings }) => cli::check(&files, deny_warnings, lvsim::lang::Lang::from_env()),
+        Some(Cmd::Verify { scenarios, all }) => cli::verify(&scenarios, all, lvsim::lang::Lang::from_env()),
         Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {
             cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args)
         }
@@ -529,6 +569,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// `lvsim run … | head`: once `head` has read its lines the pipe is closed. Rust ignores
+/// SIGPIPE, so the next `println!` fails with EPIPE and std panics ("failed printing to
+/// stdout: Broken pipe"); a closed standard output means the reader has all it wanted,
+/// so that one panic ends the program quietly with status 0, as `head` expects. Every
+/// other panic (and a full disk, which is not EPIPE) keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        // std's words (library/std/src/io/stdio.rs, `print_to`) around the io::Error of EPIPE.
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn agent(cmd: AgentCmd) -> Result<(), String> {
     use lvsim::lab::agent;
     match cmd {
@@ -556,5 +618,38 @@ fn agent(cmd: AgentCmd) -> Result<(), String> {
             println!("{:.6}", now + plus);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+    use clap::CommandFactory;
+
+    // `lvsim help X` and `--help` must explain every subcommand and option: walk clap's
+    // tree (every subcommand at every depth, every argument of each, positional ones
+    // included) and list each one without a help text. clap's own `--help`/`--version`
+    // and `help` subcommand are generated with their text, so they pass.
+    #[test]
+    fn every_subcommand_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", a.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let p = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                    missing.push(p.clone());
+                }
+                walk(sub, &p, missing);
+            }
+        }
+        let mut cmd = Args::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "lvsim", &mut missing);
+        assert!(missing.is_empty(), "without help text:\n{}", missing.join("\n"));
     }
 }

@@ -565,7 +565,9 @@ impl Case {
 /// trace recorder attached as `trace` and the TUI do.
 fn drive(l: &lvsim::scenario::Loaded) -> &'static str {
     let Ok(mut e) = l.build() else { return "scenario: rejected by build" };
-    let _ = lvsim::engine::check::unreachable_next_hops(&e.net, &e.hosts);
+    for w in lvsim::engine::check::warnings(&e.net, &e.hosts) {
+        let _ = w.render(&e.net, &e.hosts, lvsim::lang::Lang::Zh);
+    }
     let rec = Rc::new(RefCell::new(VecRecorder::default()));
     e.set_recorder(Box::new(rec));
     for _ in 0..STEPS {

@@ -1,6 +1,8 @@
 //! End-to-end tests: one binary, a module per forwarding mode and per property.
 
 mod batch;
+mod check;
+mod cli;
 mod common;
 mod conservation;
 mod determinism;
