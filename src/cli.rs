@@ -423,9 +423,12 @@ pub mod exercise {
         Ok(())
     }
 
-    /// The seed of `student`'s variant: the course key's when there is one, else the one
-    /// `start --key` recorded in the folder (a student checking without the key), else
-    /// none (the open variant).
+    /// The seed of `student`'s variant. For a new folder (`meta` none): the course key's,
+    /// or none (the open variant) without a key. For a folder: the open variant when it
+    /// records no `variant` (started without the key: what its student worked on, and
+    /// `grade` flags it); else the key's when there is one (a copied or edited line
+    /// changes nothing, and is flagged); else the seed it records (a student checking
+    /// without the key).
     fn seed_for(
         id: &str,
         student: Option<&str>,
@@ -433,11 +436,14 @@ pub mod exercise {
         meta: Option<&grade::Sheet>,
     ) -> Option<u64> {
         let student = student?;
-        if let Some(k) = key {
-            return Some(k.variant_seed(id, student));
+        match (key, meta) {
+            (_, Some(m)) if m.variant.is_none() => None,
+            (Some(k), _) => Some(k.variant_seed(id, student)),
+            (None, Some(m)) => (m.student.as_deref() == Some(student))
+                .then(|| m.variant.as_deref().and_then(ex::key::parse_seed))
+                .flatten(),
+            (None, None) => None,
         }
-        let m = meta?;
-        (m.student.as_deref() == Some(student)).then(|| m.variant.as_deref().and_then(ex::key::parse_seed)).flatten()
     }
 
     /// `lvsim exercise show ID`. The hint is for after a wrong attempt (`check` shows it),

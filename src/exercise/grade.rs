@@ -108,8 +108,6 @@ pub struct Reveal {
 impl Reveal {
     /// What the teacher sees with `--show-answers`.
     pub const ALL: Reveal = Reveal { answers: true, explanation: true };
-    /// What a student sees before the deadline.
-    pub const STUDENT: Reveal = Reveal { answers: false, explanation: false };
 }
 
 /// The result of grading one submission.

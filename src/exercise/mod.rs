@@ -349,9 +349,16 @@ impl Instance {
     }
 }
 
-/// The scenario of exercise `id` for `student` (its variant), as the TUI opens it.
+/// The scenario of exercise `id` for `student` (its variant), as the TUI opens it: the
+/// course's salted variant when `LVSIM_COURSE_KEY` names the key file, else the open one.
 pub fn scenario_for(id: &str, student: Option<&str>) -> Result<Loaded, ExerciseError> {
-    load(id)?.instance(student)?.scenario()
+    let src = load(id)?;
+    let key = match std::env::var_os(key::ENV).filter(|v| !v.is_empty()) {
+        Some(p) => Some(key::CourseKey::load(std::path::Path::new(&p))?),
+        None => None,
+    };
+    let seed = student.zip(key.as_ref()).map(|(s, k)| k.variant_seed(&src.raw.id, s));
+    src.instance_seeded(student, seed)?.scenario()
 }
 
 #[cfg(test)]

@@ -461,6 +461,8 @@ fn grade_flags_what_the_teacher_must_look_at() {
     //   the variant line, the copy);
     // - dan started without the key and wrote student = ann: 2 flags (name, no key);
     // - bob started without --student: 1 flag (the default variant);
+    // - fay started without the key and answered her open variant right: graded on
+    //   that variant (the one she worked on), full marks, 1 flag (no key);
     // - eve's sheet does not parse: score 0 out of the real maximum (one point per
     //   question: 6 for terms-roles), the located error kept in the error column.
     // Flags are counted, not read: the wording is the program's.
@@ -481,6 +483,7 @@ fn grade_flags_what_the_teacher_must_look_at() {
     start(Some("carl"), "class/carl", true);
     start(Some("dan"), "class/dan", false);
     start(None, "class/bob", true);
+    start(Some("fay"), "class/fay", false);
     std::fs::create_dir_all(d.join("class/eve")).unwrap();
     std::fs::write(d.join("class/eve/answers.txt"), "role1 VIP\n").unwrap();
     let src = exercise::load("terms-roles").unwrap();
@@ -489,6 +492,9 @@ fn grade_flags_what_the_teacher_must_look_at() {
     let filled = fill(&std::fs::read_to_string(&sheet).unwrap(), &grade::reference_sheet(&ann).unwrap());
     std::fs::write(&sheet, &filled).unwrap();
     std::fs::write(d.join("class/carl/answers.txt"), &filled).unwrap();
+    let fay = d.join("class/fay/answers.txt");
+    let open = grade::reference_sheet(&src.instance(Some("fay")).unwrap()).unwrap();
+    std::fs::write(&fay, fill(&std::fs::read_to_string(&fay).unwrap(), &open)).unwrap();
     let dan = d.join("class/dan/answers.txt");
     std::fs::write(&dan, std::fs::read_to_string(&dan).unwrap().replace("student = dan", "student = ann")).unwrap();
 
@@ -498,12 +504,17 @@ fn grade_flags_what_the_teacher_must_look_at() {
     let rows = csv_rows(&out);
     let by = |n: &str| rows.iter().find(|r| r[0] == n).unwrap_or_else(|| panic!("{n} missing:\n{out}"));
     let nflags = |n: &str| by(n)[6].split("; ").filter(|f| !f.is_empty()).count();
-    assert_eq!(by("ann")[4], "true");
-    assert_eq!([nflags("ann"), nflags("carl"), nflags("dan"), nflags("bob"), nflags("eve")], [1, 3, 2, 1, 0], "{out}");
+    assert_eq!((by("ann")[4].as_str(), by("fay")[4].as_str()), ("true", "true"));
+    assert_eq!(
+        [nflags("ann"), nflags("carl"), nflags("dan"), nflags("bob"), nflags("fay"), nflags("eve")],
+        [1, 3, 2, 1, 1, 0],
+        "{out}"
+    );
     assert!(by("ann")[6].contains("carl") && by("carl")[6].contains("ann"), "the copy names the other student");
     let eve = by("eve");
     assert_eq!((eve[1].as_str(), eve[2].as_str()), ("0", src.raw.questions.len().to_string().as_str()));
-    assert!(eve[7].contains("answers.txt:1:1"), "{}", eve[7]);
+    // The failed column holds the line that locates the error, not miette's code line.
+    assert!(eve[7].contains("answers.txt:1:1") && eve[5].contains("answers.txt:1:1"), "{eve:?}");
     // Every row's maximum is the exercise's, whether it parsed or not.
     assert!(rows.iter().all(|r| r[2] == eve[2]), "{out}");
     let _ = std::fs::remove_dir_all(&d);
