@@ -668,7 +668,7 @@ pub mod exercise {
             }
             for &i in group {
                 let others: Vec<&str> = group.iter().filter(|&&j| j != i).map(|&j| rows[j].student.as_str()).collect();
-                let flag = format!("{}{}", t::ui(lang, t::FLAG_SAME), others.join(", "));
+                let flag = format!("{}{}", t::ui(lang, t::FLAG_SAME), others.join(t::ui(lang, (", ", "、"))));
                 let r = &mut rows[i];
                 r.flags = if r.flags.is_empty() { flag } else { format!("{}; {flag}", r.flags) };
             }
