@@ -397,6 +397,20 @@ fn the_course_key_salts_variants_and_keeps_answers_for_the_teacher() {
     for v in right.answers.values() {
         assert!(out.contains(v.as_str()), "{v} missing:\n{out}");
     }
+    // LVSIM_COURSE_KEY naming the file does what --key does.
+    let env = std::process::Command::new(env!("CARGO_BIN_EXE_lvsim"))
+        .args(["exercise", "check", "--show-answers", "--lang", "en"])
+        .current_dir(d.join("ann"))
+        .env(exercise::key::ENV, d.join("course.key"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&env.stdout), out);
+    // `show` gives the hint (the exercise file's text) to the teacher only: a student
+    // gets it from `check` after a wrong attempt.
+    let hint = keyed.ex.hint.en.trim();
+    let show = ["exercise", "show", "terms-roles", "--student", "ann", "--lang", "en"];
+    assert!(!lvsim_in(&d, &show).1.contains(hint));
+    assert!(lvsim_in(&d, &[&show[..], &["--key", "course.key"]].concat()).1.contains(hint));
     let _ = std::fs::remove_dir_all(&d);
 }
 
