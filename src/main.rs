@@ -354,7 +354,8 @@ enum ExerciseCmd {
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
     },
-    /// An exercise's task, questions and hint (for a student's variant with --student).
+    /// An exercise's task and questions (for a student's variant with --student; the hint
+    /// with the course key).
     Show {
         /// The exercise id (see `lvsim exercise list`).
         id: String,
@@ -364,8 +365,12 @@ enum ExerciseCmd {
         /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
+        /// The course key file (default: $LVSIM_COURSE_KEY).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
     },
     /// Write the starting files: answers.txt (questions as comments) or scenario.ron to fix.
+    /// Files already there are kept (exit 1) unless --force.
     Start {
         /// The exercise id (see `lvsim exercise list`).
         id: String,
@@ -378,13 +383,19 @@ enum ExerciseCmd {
         /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
+        /// Overwrite starting files already there (the work in them is lost).
+        #[arg(long)]
+        force: bool,
+        /// The course key file (default: $LVSIM_COURSE_KEY): records the student's salted variant.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
     },
     /// Grade an answer: a directory written by `start`, an answers.txt or a scenario .ron.
     /// Exit status 0 only when fully correct.
     Check {
-        /// The exercise id (see `lvsim exercise list`).
-        id: String,
-        /// Default: ./ID.
+        /// The exercise id (default: the exercise named by exercise.txt or answers.txt in the current folder).
+        id: Option<String>,
+        /// Default: ./ID (the current folder when ID is not given).
         path: Option<PathBuf>,
         /// Grade this student's variant (default: the name written by `start`).
         #[arg(long, value_name = "NAME")]
@@ -392,9 +403,12 @@ enum ExerciseCmd {
         /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
-        /// Also print the expected answers (teacher's key).
+        /// Also print the expected answers (needs the course key).
         #[arg(long)]
         show_answers: bool,
+        /// The course key file (default: $LVSIM_COURSE_KEY): the teacher's view.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
     },
     /// Grade every student's sub-directory of SUBMISSIONS (named after the student): one CSV row each.
     Grade {
@@ -415,6 +429,14 @@ enum ExerciseCmd {
         /// Where a slice is written (with --shard).
         #[arg(long, value_name = "DIR", requires = "shard")]
         out: Option<PathBuf>,
+        /// The course key file (default: $LVSIM_COURSE_KEY): grades the salted variants.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// The teacher's course key: `key new` writes one.
+    Key {
+        #[command(subcommand)]
+        cmd: KeyCmd,
     },
     /// Join the slices written by `lvsim exercise grade ... --shard K/N --out DIR` into the
     /// listing `grade` prints for the whole class; refuses slices of another class,
@@ -426,6 +448,16 @@ enum ExerciseCmd {
         /// CSV output.
         #[arg(long)]
         csv: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCmd {
+    /// Write a new random course key (256 bits from the OS); never overwrites a file.
+    New {
+        /// The key file to create (default: print it).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -479,16 +511,29 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Exercise { cmd }) => match cmd {
             ExerciseCmd::List { lang } => cli::exercise::list(lang.as_deref()),
-            ExerciseCmd::Show { id, student, lang } => cli::exercise::show(&id, student.as_deref(), lang.as_deref()),
-            ExerciseCmd::Start { id, student, dir, lang } => {
-                cli::exercise::start(&id, student.as_deref(), dir.as_deref(), lang.as_deref())
+            ExerciseCmd::Show { id, student, lang, key } => {
+                cli::exercise::show(&id, student.as_deref(), lang.as_deref(), key.as_deref())
             }
-            ExerciseCmd::Check { id, path, student, lang, show_answers } => {
-                cli::exercise::check(&id, path.as_deref(), student.as_deref(), lang.as_deref(), show_answers)
+            ExerciseCmd::Start { id, student, dir, lang, force, key } => {
+                cli::exercise::start(&id, student.as_deref(), dir.as_deref(), lang.as_deref(), force, key.as_deref())
             }
-            ExerciseCmd::Grade { id, submissions, csv, lang, shard, out } => {
-                cli::exercise::grade_all(&id, &submissions, lang.as_deref(), csv, shard.zip(out.as_deref()))
-            }
+            ExerciseCmd::Check { id, path, student, lang, show_answers, key } => cli::exercise::check(
+                id.as_deref(),
+                path.as_deref(),
+                student.as_deref(),
+                lang.as_deref(),
+                show_answers,
+                key.as_deref(),
+            ),
+            ExerciseCmd::Grade { id, submissions, csv, lang, shard, out, key } => cli::exercise::grade_all(
+                &id,
+                &submissions,
+                lang.as_deref(),
+                csv,
+                shard.zip(out.as_deref()),
+                key.as_deref(),
+            ),
+            ExerciseCmd::Key { cmd: KeyCmd::New { out } } => cli::exercise::key_new(out.as_deref()),
             ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
         },
         Some(Cmd::List) => cli::list(),
