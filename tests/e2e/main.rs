@@ -4,6 +4,7 @@ mod batch;
 mod common;
 mod conservation;
 mod determinism;
+mod docs;
 mod dr;
 mod errors;
 mod exercises;
