@@ -100,7 +100,6 @@ fn no_link_in_any_markdown_file_leaves_the_repository() {
 }
 
 #[test]
-#[ignore = "README.zh.md is being written"]
 fn every_page_for_students_has_an_english_and_a_chinese_version() {
     // The course is taught in Chinese and the code is written in English: a page that
     // exists in one language only leaves one group of readers without it. Pairing by
@@ -123,7 +122,6 @@ fn every_page_for_students_has_an_english_and_a_chinese_version() {
 }
 
 #[test]
-#[ignore = "zh pages being completed"]
 fn no_chinese_page_sends_the_reader_to_the_english_one() {
     // A Chinese page that says "see the English version" for its examples is not
     // complete. The phrases are the ones such pages used ("…见英文版", "以英文页为准"):
@@ -214,4 +212,53 @@ fn the_scenario_format_pages_name_every_sysctl_scheduler_and_drop_reason_lvsim_k
         let missing: Vec<&String> = names.iter().filter(|n| !text.contains(n.as_str())).collect();
         assert!(missing.is_empty(), "{page} does not name {missing:?}");
     }
+}
+
+/// A page's shape: the level of each heading, and the number of code blocks and tables,
+/// outside code blocks.
+fn shape(text: &str) -> (Vec<usize>, usize, usize) {
+    let (mut heads, mut blocks, mut tables, mut fenced) = (Vec::new(), 0, 0, false);
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with("```") {
+            fenced = !fenced;
+            blocks += usize::from(fenced);
+        } else if !fenced && line.starts_with('#') {
+            heads.push(line.bytes().take_while(|&b| b == b'#').count());
+        } else if !fenced && (t.starts_with("|-") || t.starts_with("|:-")) {
+            tables += 1;
+        }
+    }
+    (heads, blocks, tables)
+}
+
+#[test]
+fn each_chinese_page_has_the_sections_examples_and_tables_of_its_english_twin() {
+    // A translation that leaves out a section, an output block or a table is not complete,
+    // whatever its words say. The headings' levels in order, the number of code blocks
+    // (commands and real outputs) and the number of tables are language-independent, so
+    // equal shapes mean nothing was left out; a difference names the page.
+    let root = root();
+    let mut files = vec![root.join("README.md")];
+    markdown_files(&root.join("docs"), &mut files);
+    let mut bad = Vec::new();
+    for en in files.iter().filter(|f| !f.to_string_lossy().ends_with(".zh.md") && !f.ends_with("docs/architecture.md"))
+    {
+        let zh = en.with_extension("zh.md");
+        let (a, b) = (std::fs::read_to_string(en).unwrap(), std::fs::read_to_string(&zh).unwrap_or_default());
+        let (sa, sb) = (shape(&a), shape(&b));
+        if sa != sb {
+            bad.push(format!(
+                "{}: headings {:?} / {:?}, code blocks {} / {}, tables {} / {}",
+                en.strip_prefix(&root).unwrap().display(),
+                sa.0,
+                sb.0,
+                sa.1,
+                sb.1,
+                sa.2,
+                sb.2
+            ));
+        }
+    }
+    assert!(bad.is_empty(), "Chinese pages that differ from their English twin (en / zh):\n{}", bad.join("\n"));
 }
