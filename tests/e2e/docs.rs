@@ -114,8 +114,17 @@ fn every_page_for_students_has_an_english_and_a_chinese_version() {
     for f in &files {
         let name = f.to_string_lossy().into_owned();
         let twin = name.strip_suffix(".zh.md").map_or_else(|| name.replace(".md", ".zh.md"), |s| format!("{s}.md"));
-        if !name.ends_with("docs/architecture.md") && !Path::new(&twin).exists() {
-            missing.push(format!("{name} has no {twin}"));
+        if name.ends_with("docs/architecture.md") {
+            continue;
+        }
+        // The reader finds the other language from the top of the page: a link to the twin.
+        let twin_name = Path::new(&twin).file_name().unwrap().to_string_lossy().into_owned();
+        match std::fs::read_to_string(&twin) {
+            Err(_) => missing.push(format!("{name} has no {twin}")),
+            Ok(_) if !std::fs::read_to_string(f).unwrap().contains(&format!("]({twin_name})")) => {
+                missing.push(format!("{name} does not link {twin_name}"));
+            }
+            Ok(_) => {}
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
@@ -261,4 +270,25 @@ fn each_chinese_page_has_the_sections_examples_and_tables_of_its_english_twin() 
         }
     }
     assert!(bad.is_empty(), "Chinese pages that differ from their English twin (en / zh):\n{}", bad.join("\n"));
+}
+
+#[test]
+fn the_trace_pages_list_every_reason_with_its_fields() {
+    // `Why::KEYS` is the code's own list of reason kinds and field names (the filter
+    // language resolves `why == KEY` and `why.FIELD` against it, and its error hint sends
+    // the reader to docs/trace.md). Each key must have a row in both languages naming
+    // every field, so a reason added to the code without a line in the reference fails.
+    use lvsim::why::Why;
+    for page in ["docs/trace.md", "docs/trace.zh.md"] {
+        let text = std::fs::read_to_string(root().join(page)).unwrap();
+        for (key, fields) in Why::KEYS {
+            let row = text
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{key}` |")))
+                .unwrap_or_else(|| panic!("{page} has no row for {key}"));
+            for f in *fields {
+                assert!(row.contains(&format!("`{f}`")), "{page}: the row of {key} does not name its field {f}");
+            }
+        }
+    }
 }
