@@ -171,7 +171,7 @@ fn scenario_blocks(text: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_scenario_format_pages_examples_pass_lvsim_check() {
+fn the_scenario_format_pages_examples_pass_lvsim_check_and_verify() {
     // Each complete example is written to a file and given to the real `lvsim check`,
     // the command the page tells students to run: exit status 0 means it parsed, every
     // command line was accepted and the world was built. The English and Chinese pages
@@ -187,14 +187,19 @@ fn the_scenario_format_pages_examples_pass_lvsim_check() {
         for (i, b) in blocks.iter().enumerate() {
             let file = dir.join(format!("{}-{i}.ron", page.replace(['/', '.'], "_")));
             std::fs::write(&file, b).unwrap();
-            let out = Command::new(env!("CARGO_BIN_EXE_lvsim")).arg("check").arg(&file).output().unwrap();
-            assert!(
-                out.status.success(),
-                "{page}, example {}: lvsim check failed:\n{}{}\n{b}",
-                i + 1,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            // An example that states what a student should observe is also run: `lvsim verify`
+            // exits 0 only if every `expect:` entry holds, so the page's claims are true.
+            let commands: &[&str] = if b.contains("expect:") { &["check", "verify"] } else { &["check"] };
+            for cmd in commands {
+                let out = Command::new(env!("CARGO_BIN_EXE_lvsim")).arg(cmd).arg(&file).output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{page}, example {}: lvsim {cmd} failed:\n{}{}\n{b}",
+                    i + 1,
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
