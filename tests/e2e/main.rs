@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod conservation;
 mod determinism;
+mod docs;
 mod dr;
 mod errors;
 mod exercises;
