@@ -218,11 +218,23 @@ pub fn ipvsadm(
     Ok(())
 }
 
-/// `lvsim ip`: one host's `ip addr`, `ip route` or `ip neigh` after running.
-pub fn ip(name: &str, host: &str, at: Option<&str>, seed: Option<u64>, args: &[String]) -> Result<(), String> {
+/// `lvsim ip`: one host's `ip addr`, `ip route` or `ip neigh` after running; `ip neigh`
+/// lines end in `# HOST` (whose the MAC is) unless `exact`.
+pub fn ip(
+    name: &str,
+    host: &str,
+    at: Option<&str>,
+    seed: Option<u64>,
+    exact: bool,
+    args: &[String],
+) -> Result<(), String> {
     let (engine, _) = run_at(name, at, seed)?;
     let h = host_named(&engine.hosts, host, name)?;
-    let text = show::show(h, args).map_err(|e| format!("ip: {e}\n"))?;
+    let names = engine.names();
+    let owner = |m| names.mac_owner(m);
+    let c = show::parse_show(args).map_err(|e| format!("ip: {e}\n"))?;
+    let text =
+        show::run_named(h, &c, (!exact).then_some(&owner as show::Owner<'_>)).map_err(|e| format!("ip: {e}\n"))?;
     print!("{text}");
     Ok(())
 }

@@ -108,6 +108,10 @@ enum Cmd {
         at: Option<String>,
         #[arg(long)]
         seed: Option<u64>,
+        /// Print exactly what iproute2 prints: no `# HOST` column naming whose each MAC
+        /// is in `ip neigh` (so the output can be diffed with the real `ip neigh`).
+        #[arg(long)]
+        exact: bool,
         /// iproute2's arguments: [-br] addr|route|neigh [show] [dev NAME].
         #[arg(last = true, required = true, value_name = "IP ARGS")]
         args: Vec<String>,
@@ -465,7 +469,9 @@ fn main() -> ExitCode {
         Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {
             cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args)
         }
-        Some(Cmd::Ip { scenario, host, at, seed, args }) => cli::ip(&scenario, &host, at.as_deref(), seed, &args),
+        Some(Cmd::Ip { scenario, host, at, seed, exact, args }) => {
+            cli::ip(&scenario, &host, at.as_deref(), seed, exact, &args)
+        }
         Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script),
         Some(Cmd::Sched {
             script: None,

@@ -13,6 +13,7 @@
 use super::Host;
 use super::iface::{Iface, Scope};
 use super::neigh::Nud;
+use crate::packet::MacAddr;
 use crate::topology::IfKind;
 use std::fmt::Write as _;
 
@@ -27,8 +28,17 @@ pub fn show(host: &Host, args: &[String]) -> Result<String, ShowError> {
     run(host, &parse_show(args)?)
 }
 
+/// Whose a MAC is (a host's name), for the `# rs1` column of `ip neigh`.
+pub type Owner<'a> = &'a dyn Fn(MacAddr) -> Option<&'a str>;
+
 /// What iproute2 prints for the listing `c` on `host`.
 pub fn run(host: &Host, c: &IpShow) -> Result<String, ShowError> {
+    run_named(host, c, None)
+}
+
+/// As [`run`]; with `owner`, each `ip neigh` line whose MAC belongs to a known host
+/// gains a trailing `# rs1` column (iproute2's text before it is unchanged).
+pub fn run_named(host: &Host, c: &IpShow, owner: Option<Owner<'_>>) -> Result<String, ShowError> {
     let dev = match &c.dev {
         None => None,
         Some(name) => Some(host.iface_by_name(name).ok_or_else(|| ShowError::NoSuchDevice(name.clone()))? as usize),
@@ -38,7 +48,7 @@ pub fn run(host: &Host, c: &IpShow) -> Result<String, ShowError> {
         IpObj::Addr => addr(host, dev),
         IpObj::Route => route(host, dev),
         // `parse_show` never gives `Link`: there is no `ip link` listing.
-        IpObj::Neigh | IpObj::Link => neigh(host, dev),
+        IpObj::Neigh | IpObj::Link => neigh(host, dev, owner),
     })
 }
 
@@ -171,16 +181,27 @@ fn without_dev(line: &str, name: &str) -> String {
 }
 
 /// `ip neigh show`: every entry except NOARP ones (iproute2's default filter), in table
-/// order. With `dev`, the `dev NAME` part is left out, as iproute2 does.
-fn neigh(host: &Host, dev: Option<usize>) -> String {
-    let mut o = String::new();
+/// order. With `dev`, the `dev NAME` part is left out, as iproute2 does. With `owner`,
+/// lines with a known MAC end in a `# HOST` column, aligned.
+fn neigh(host: &Host, dev: Option<usize>, owner: Option<Owner<'_>>) -> String {
+    let mut lines = Vec::new();
     for e in &host.neigh.entries {
         if e.state == Nud::Noarp || dev.is_some_and(|d| d != e.iface as usize) {
             continue;
         }
         let name = &host.ifaces[e.iface as usize].name;
         let line = super::neigh::EntryDisplay(e, name).to_string();
-        let _ = writeln!(o, "{}", if dev.is_some() { without_dev(&line, name) } else { line });
+        let line = if dev.is_some() { without_dev(&line, name) } else { line };
+        let whose = owner.filter(|_| e.state.is_valid()).and_then(|f| f(e.mac));
+        lines.push((line, whose));
+    }
+    let width = lines.iter().filter(|(_, w)| w.is_some()).map(|(l, _)| l.len()).max().unwrap_or(0);
+    let mut o = String::new();
+    for (line, whose) in lines {
+        let _ = match whose {
+            Some(w) => writeln!(o, "{line:<width$}  # {w}"),
+            None => writeln!(o, "{line}"),
+        };
     }
     o
 }
@@ -338,6 +359,16 @@ mod tests {
             run(&h, "n show dev eth0").unwrap(),
             "10.0.0.1 lladdr 02:00:00:00:01:02 REACHABLE\n10.0.0.9  INCOMPLETE\n"
         );
+        // With an owner: iproute2's line unchanged, then `  # HOST`; the INCOMPLETE
+        // entry has no MAC, so no owner; a MAC no host has gets no column either.
+        let c = parse_show(&["neigh".into()]).unwrap();
+        let owner = |m: MacAddr| (m == MacAddr([2, 0, 0, 0, 1, 2])).then_some("router");
+        assert_eq!(
+            run_named(&h, &c, Some(&owner)).unwrap(),
+            "10.0.0.1 dev eth0 lladdr 02:00:00:00:01:02 REACHABLE  # router\n10.0.0.9 dev eth0  INCOMPLETE\n"
+        );
+        let nobody = |_: MacAddr| None;
+        assert_eq!(run_named(&h, &c, Some(&nobody)).unwrap(), run(&h, "neigh").unwrap());
     }
 
     #[test]
