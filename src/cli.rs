@@ -39,10 +39,13 @@ struct Printer {
     json: bool,
     lang: crate::lang::Lang,
     filter: Option<trace::filter::Filter>,
+    /// ARP cache changes of the whole run (filtered out or not), for the summary.
+    arp: trace::summary::ArpWatch,
 }
 
 impl Recorder for Printer {
     fn record(&mut self, step: Step) {
+        self.arp.see(&step);
         if self.filter.as_ref().is_some_and(|f| !f.matches(&step, &self.names)) {
             return;
         }
@@ -63,6 +66,7 @@ pub fn trace(
     seed: Option<u64>,
     filter: Option<&str>,
     lang: crate::lang::Lang,
+    summary: bool,
 ) -> Result<(), String> {
     let filter = filter
         .map(trace::filter::Filter::parse)
@@ -88,8 +92,17 @@ pub fn trace(
         let _ = writeln!(out, "{}", trace::text::header());
     }
     let _ = out.flush();
-    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json, lang, filter }));
+    let arp = trace::summary::ArpWatch::default();
+    let printer = Rc::new(RefCell::new(Printer { out, names: engine.names(), json, lang, filter, arp }));
+    engine.set_recorder(Box::new(printer.clone()));
     engine.run();
+    // The summary: text output only (JSON Lines stay one step per line).
+    if summary && !json {
+        let p = &mut *printer.borrow_mut();
+        let s = trace::summary::Summary::new(&engine.metrics, &engine.apps, &p.arp);
+        let _ = write!(p.out, "{}", s.render(&p.names, lang));
+    }
+    let _ = printer.borrow_mut().out.flush();
     if let Some(c) = capture {
         drop(engine);
         let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();

@@ -42,6 +42,10 @@ enum Cmd {
         /// The language of the reasons (`why` column): en or zh (default: from the locale).
         #[arg(long, value_enum)]
         lang: Option<lvsim::lang::Lang>,
+        /// Leave out the summary the text trace ends with (served per server, drops by
+        /// host and reason, ARP cache changes).
+        #[arg(long)]
+        no_summary: bool,
     },
     /// Step through a scenario in the terminal: the topology, every step with its frame
     /// fields and what changed since the previous hop, the hook stages, the tables at that
@@ -432,7 +436,7 @@ fn main() -> ExitCode {
         None if std::io::stdout().is_terminal() => {
             lvsim::tui::run(lvsim::scenario::DEFAULT, None, lvsim::lang::Lang::from_env())
         }
-        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lvsim::lang::Lang::from_env()),
+        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lvsim::lang::Lang::from_env(), true),
         Some(Cmd::Tui { exercise: Some(id), student, seed, lang, .. }) => {
             lvsim::exercise::scenario_for(&id, student.as_deref())
                 .map_err(|e| e.render())
@@ -456,13 +460,14 @@ fn main() -> ExitCode {
             ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
         },
         Some(Cmd::List) => cli::list(),
-        Some(Cmd::Trace { scenario, json, pcap, seed, filter, lang }) => cli::trace(
+        Some(Cmd::Trace { scenario, json, pcap, seed, filter, lang, no_summary }) => cli::trace(
             &scenario,
             json,
             pcap.as_deref(),
             seed,
             filter.as_deref(),
             lang.unwrap_or_else(lvsim::lang::Lang::from_env),
+            !no_summary,
         ),
         Some(Cmd::Check { files }) => cli::check(&files),
         Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios),

@@ -5,6 +5,7 @@
 
 pub mod filter;
 pub mod json;
+pub mod summary;
 pub mod text;
 
 use crate::lang::Lang;
