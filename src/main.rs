@@ -101,7 +101,7 @@ enum Cmd {
         #[arg(last = true, value_name = "IPVSADM ARGS")]
         args: Vec<String>,
     },
-    /// Run a scenario and print one host's `ip addr`, `ip route` or `ip neigh`.
+    /// Run a scenario and print one host's `ip addr`, `ip link`, `ip route` or `ip neigh`.
     Ip {
         /// An embedded scenario name or a path to a .ron file.
         scenario: String,
@@ -116,7 +116,7 @@ enum Cmd {
         /// is in `ip neigh` (so the output can be diffed with the real `ip neigh`).
         #[arg(long)]
         exact: bool,
-        /// iproute2's arguments: [-br] addr|route|neigh [show] [dev NAME].
+        /// iproute2's arguments: [-4] [-br] addr|link|route|neigh [show] [dev NAME].
         #[arg(last = true, required = true, value_name = "IP ARGS")]
         args: Vec<String>,
     },
