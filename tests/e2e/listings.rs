@@ -171,6 +171,7 @@ fn ip_listings() {
     insta::assert_snapshot!("dr_router_neigh_named", whole(named.unwrap()));
     let tun = run_at("tun", "1s");
     insta::assert_snapshot!("tun_rs1_addr", whole(ip(&tun, "rs1", "a")));
+    insta::assert_snapshot!("tun_rs1_link", whole(ip(&tun, "rs1", "link")));
     insta::assert_snapshot!("tun_router_route", whole(ip(&tun, "router", "r")));
 }
 
