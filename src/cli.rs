@@ -42,10 +42,13 @@ struct Printer {
     /// Standard output was closed (`lvsim trace | head`): the run goes on to its end,
     /// so pcap files are still complete, but nothing more is formatted.
     closed: bool,
+    /// ARP cache changes of the whole run (filtered out or not), for the summary.
+    arp: trace::summary::ArpWatch,
 }
 
 impl Recorder for Printer {
     fn record(&mut self, step: Step) {
+        self.arp.see(&step);
         if self.closed || self.filter.as_ref().is_some_and(|f| !f.matches(&step, &self.names)) {
             return;
         }
@@ -66,6 +69,7 @@ pub fn trace(
     seed: Option<u64>,
     filter: Option<&str>,
     lang: crate::lang::Lang,
+    summary: bool,
 ) -> Result<(), String> {
     let filter = filter
         .map(trace::filter::Filter::parse)
@@ -91,8 +95,17 @@ pub fn trace(
         let _ = writeln!(out, "{}", trace::text::header());
     }
     let _ = out.flush();
-    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json, lang, filter, closed: false }));
+    let arp = trace::summary::ArpWatch::default();
+    let printer = Rc::new(RefCell::new(Printer { out, names: engine.names(), json, lang, filter, closed: false, arp }));
+    engine.set_recorder(Box::new(printer.clone()));
     engine.run();
+    // The summary: text output only (JSON Lines stay one step per line).
+    if summary && !json && !printer.borrow().closed {
+        let p = &mut *printer.borrow_mut();
+        let s = trace::summary::Summary::new(&engine.metrics, &engine.apps, &p.arp);
+        let _ = write!(p.out, "{}", s.render(&p.names, lang));
+    }
+    let _ = printer.borrow_mut().out.flush();
     if let Some(c) = capture {
         drop(engine);
         let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();
@@ -297,11 +310,23 @@ pub fn ipvsadm(
     Ok(())
 }
 
-/// `lvsim ip`: one host's `ip addr`, `ip route` or `ip neigh` after running.
-pub fn ip(name: &str, host: &str, at: Option<&str>, seed: Option<u64>, args: &[String]) -> Result<(), String> {
+/// `lvsim ip`: one host's `ip addr`, `ip route` or `ip neigh` after running; `ip neigh`
+/// lines end in `# HOST` (whose the MAC is) unless `exact`.
+pub fn ip(
+    name: &str,
+    host: &str,
+    at: Option<&str>,
+    seed: Option<u64>,
+    exact: bool,
+    args: &[String],
+) -> Result<(), String> {
     let (engine, _) = run_at(name, at, seed)?;
     let h = host_named(&engine.hosts, host, name)?;
-    let text = show::show(h, args).map_err(|e| format!("ip: {e}\n"))?;
+    let names = engine.names();
+    let owner = |m| names.mac_owner(m);
+    let c = show::parse_show(args).map_err(|e| format!("ip: {e}\n"))?;
+    let text =
+        show::run_named(h, &c, (!exact).then_some(&owner as show::Owner<'_>)).map_err(|e| format!("ip: {e}\n"))?;
     print!("{text}");
     Ok(())
 }

@@ -42,6 +42,10 @@ enum Cmd {
         /// The language of the reasons (`why` column): en or zh (default: from the locale).
         #[arg(long, value_enum)]
         lang: Option<lvsim::lang::Lang>,
+        /// Leave out the summary the text trace ends with (served per server, drops by
+        /// host and reason, ARP cache changes).
+        #[arg(long)]
+        no_summary: bool,
     },
     /// Step through a scenario in the terminal: the topology, every step with its frame
     /// fields and what changed since the previous hop, the hook stages, the tables at that
@@ -108,7 +112,7 @@ enum Cmd {
         #[arg(last = true, value_name = "IPVSADM ARGS")]
         args: Vec<String>,
     },
-    /// Run a scenario and print one host's `ip addr`, `ip route` or `ip neigh`.
+    /// Run a scenario and print one host's `ip addr`, `ip link`, `ip route` or `ip neigh`.
     Ip {
         /// An embedded scenario name or a path to a .ron file.
         scenario: String,
@@ -120,7 +124,11 @@ enum Cmd {
         /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
-        /// iproute2's arguments: [-br] addr|route|neigh [show] [dev NAME].
+        /// Print exactly what iproute2 prints: no `# HOST` column naming whose each MAC
+        /// is in `ip neigh` (so the output can be diffed with the real `ip neigh`).
+        #[arg(long)]
+        exact: bool,
+        /// iproute2's arguments: [-4] [-br] addr|link|route|neigh [show] [dev NAME].
         #[arg(last = true, required = true, value_name = "IP ARGS")]
         args: Vec<String>,
     },
@@ -500,7 +508,7 @@ fn main() -> ExitCode {
         None if std::io::stdout().is_terminal() => {
             lvsim::tui::run(lvsim::scenario::DEFAULT, None, lvsim::lang::Lang::from_env())
         }
-        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lvsim::lang::Lang::from_env()),
+        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lvsim::lang::Lang::from_env(), true),
         Some(Cmd::Tui { exercise: Some(id), student, seed, lang, .. }) => {
             lvsim::exercise::scenario_for(&id, student.as_deref())
                 .map_err(|e| e.render())
@@ -537,20 +545,23 @@ fn main() -> ExitCode {
             ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
         },
         Some(Cmd::List) => cli::list(),
-        Some(Cmd::Trace { scenario, json, pcap, seed, filter, lang }) => cli::trace(
+        Some(Cmd::Trace { scenario, json, pcap, seed, filter, lang, no_summary }) => cli::trace(
             &scenario,
             json,
             pcap.as_deref(),
             seed,
             filter.as_deref(),
             lang.unwrap_or_else(lvsim::lang::Lang::from_env),
+            !no_summary,
         ),
         Some(Cmd::Check { files, deny_warnings }) => cli::check(&files, deny_warnings, lvsim::lang::Lang::from_env()),
         Some(Cmd::Verify { scenarios, all }) => cli::verify(&scenarios, all, lvsim::lang::Lang::from_env()),
         Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {
             cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args)
         }
-        Some(Cmd::Ip { scenario, host, at, seed, args }) => cli::ip(&scenario, &host, at.as_deref(), seed, &args),
+        Some(Cmd::Ip { scenario, host, at, seed, exact, args }) => {
+            cli::ip(&scenario, &host, at.as_deref(), seed, exact, &args)
+        }
         Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script),
         Some(Cmd::Sched {
             script: None,

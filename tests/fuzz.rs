@@ -553,7 +553,7 @@ impl Case {
                 let r = if *ipvsadm {
                     lvsim::cli::ipvsadm(scenario, at.as_deref(), None, None, args)
                 } else {
-                    lvsim::cli::ip(scenario, host, at.as_deref(), None, args)
+                    lvsim::cli::ip(scenario, host, at.as_deref(), None, false, args)
                 };
                 if r.is_ok() { "cli: ok" } else { "cli: rejected" }
             }
