@@ -271,7 +271,7 @@ pub fn conns(n: u64) -> Result<ConnsReport, String> {
             dont_frag: true,
             tos: 0,
         };
-        let _ = ipvs.in_hook(&Packet { tunnel: None, ip, l4 }, now);
+        let _ = ipvs.in_hook(&Packet { tunnel: None, ip, l4 }, 0, now);
     }
     let live = ipvs.live_conns().count() as u64;
     let peak = peak_rss_kib();

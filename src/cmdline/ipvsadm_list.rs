@@ -207,9 +207,10 @@ fn unknown_or_unsupported(found: &str) -> ListError {
         | "--zero" | "--set" => {
             "configures IPVS; here ipvsadm only lists (put configuration in the scenario's `run:` commands)"
         }
-        "-f" | "--fwmark-service" | "-6" | "--ipv6" | "--sctp-service" => {
-            "lvsim models TCP and UDP services on IPv4 only (-t, -u)"
+        "-f" | "--fwmark-service" => {
+            "lvsim lists one service by -t or -u; fwmark services show in the full listing (-Ln)"
         }
+        "-6" | "--ipv6" | "--sctp-service" => "lvsim models TCP and UDP services on IPv4 only (-t, -u)",
         "--start-daemon" | "--stop-daemon" => "lvsim has no connection sync daemon",
         "-h" | "--help" | "-v" | "--version" => "not a listing",
         _ => return ListError::UnknownOption { found: found.to_string() },
@@ -225,7 +226,7 @@ fn parse_service(proto: Proto, text: &str) -> Result<ServiceAddr, ListError> {
         None => (text, 0),
     };
     let addr = addr.parse::<Ipv4Addr>().map_err(|_| bad())?;
-    Ok(ServiceAddr { proto, addr, port })
+    Ok(ServiceAddr::new(proto, addr, port))
 }
 
 /// Parses the words of an `ipvsadm` listing command line (argv, not a line to lex).
@@ -394,7 +395,7 @@ mod tests {
             0..=4,
         );
         let svc = prop::option::of((any::<bool>(), any::<u32>(), any::<u16>()).prop_map(|(udp, a, port)| {
-            ServiceAddr { proto: if udp { Proto::Udp } else { Proto::Tcp }, addr: Ipv4Addr::from(a), port }
+            ServiceAddr::new(if udp { Proto::Udp } else { Proto::Tcp }, Ipv4Addr::from(a), port)
         }));
         (any::<bool>(), opts, svc)
             .prop_map(|(save, opts, svc)| ListCmd { save, opts, svc })
@@ -417,7 +418,7 @@ mod tests {
         for text in ["-Lnc", "ipvsadm -L -n -c", "--list --connection --numeric", "-l -c -n"] {
             assert_eq!(parse_list(&words(text)), Ok(want.clone()), "{text}");
         }
-        let svc = ServiceAddr { proto: Proto::Tcp, addr: Ipv4Addr::new(10, 0, 0, 100), port: 80 };
+        let svc = ServiceAddr::new(Proto::Tcp, Ipv4Addr::new(10, 0, 0, 100), 80);
         for text in ["-Lnt10.0.0.100:80", "-L -n --tcp-service=10.0.0.100:80", "-Ln -t 10.0.0.100:80"] {
             let got = parse_list(&words(text)).unwrap();
             assert_eq!((got.svc, got.opts), (Some(svc), vec![Opt::Numeric]), "{text}");

@@ -22,7 +22,7 @@ fn at(cmd: &str) -> &str {
 fn dr_real_server_recipe() {
     // Each line of the canonical DR recipe yields exactly the typed command with the defaults
     // the real tools apply (scope global on lo, -g with weight 1, -m keeping the given port).
-    let svc = ServiceAddr { proto: Proto::Tcp, addr: ip("10.0.0.100"), port: 80 };
+    let svc = ServiceAddr::new(Proto::Tcp, ip("10.0.0.100"), 80);
     let expect = [
         (
             "ip addr add 10.0.0.100/32 dev lo",

@@ -230,7 +230,7 @@ impl Engine {
         }
         let now = self.now();
         let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
-        let verdict = ipvs.in_hook(&pkt, now);
+        let verdict = ipvs.in_hook(&pkt, 0, now);
         let is_vip = ipvs.is_vip(pkt.ip.dst);
         if self.tracing
             && let Some(old) = self.hosts[h as usize].ipvs.as_ref().and_then(|v| v.expired_now()).copied()

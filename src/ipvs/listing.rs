@@ -22,11 +22,16 @@ fn cmp_addr(a: Ipv4Addr, b: Ipv4Addr) -> Ordering {
     u32::from(a).wrapping_sub(u32::from(b)).cast_signed().cmp(&0)
 }
 
-/// `ipvs_cmp_services` (IPv4, no fwmark): protocol (TCP 6 before UDP 17), address with
-/// the quirk above, port.
+/// `ipvs_cmp_services` (IPv4): fwmark first (`svc1->fwmark - svc2->fwmark`, the same
+/// unsigned-difference quirk, so services without a mark come first and fwmark services
+/// last), then protocol (TCP 6 before UDP 17), address with the quirk above, port.
 fn cmp_services(a: &Service, b: &Service) -> Ordering {
-    proto_num(a.addr.proto)
-        .cmp(&proto_num(b.addr.proto))
+    a.addr
+        .fwmark
+        .wrapping_sub(b.addr.fwmark)
+        .cast_signed()
+        .cmp(&0)
+        .then_with(|| proto_num(a.addr.proto).cmp(&proto_num(b.addr.proto)))
         .then_with(|| cmp_addr(a.addr.addr, b.addr.addr))
         .then(a.addr.port.cmp(&b.addr.port))
 }
@@ -157,8 +162,12 @@ fn title(o: &mut String, f: Format) {
 /// `print_service_entry`: the service line, then one line per real server.
 fn service_entry(o: &mut String, s: &Service, f: Format) {
     let vname = format!("{}:{}", s.addr.addr, s.addr.port);
-    // `"%-4s %s"`, cut at 33 characters (a numeric IPv4 name never reaches that).
-    let svc_name = if f.rule {
+    // `"%-4s %s"`, cut at 33 characters (a numeric IPv4 name never reaches that); a fwmark
+    // service is `"FWM  %d"` (`"-f %d"` in rules), the mark printed signed.
+    let svc_name = if s.addr.fwmark != 0 {
+        let m = s.addr.fwmark.cast_signed();
+        if f.rule { format!("-f {m}") } else { format!("FWM  {m}") }
+    } else if f.rule {
         format!("{} {vname}", s.addr.proto.flag())
     } else {
         let mut n = format!("{:<4} {vname}", proto_name(s.addr.proto));
@@ -296,7 +305,7 @@ pub fn list_all(v: &Ipvs, f: Format) -> String {
 
 /// `list_service`: one service (`ipvsadm -Ln -t VIP:PORT`), titles but no version header.
 pub fn list_service(v: &Ipvs, svc: ServiceAddr, f: Format) -> Result<String, ListError> {
-    let i = v.find_service(svc.proto, svc.addr, svc.port).ok_or(ListError::NoSuchService)?;
+    let i = v.find_service(svc).ok_or(ListError::NoSuchService)?;
     let mut o = String::new();
     title(&mut o, f);
     service_entry(&mut o, &v.services[i], f);
@@ -334,7 +343,7 @@ pub fn list_conns(v: &Ipvs, now: SimTime) -> String {
         let _ = writeln!(
             o,
             "{:<3} {:<6} {:<11} {:<18} {:<18} {}:{}",
-            proto_name(c.proto),
+            if c.key.proto == super::IPPROTO_IP { "IP" } else { proto_name(c.proto) },
             expire,
             c.state.name(),
             src,
@@ -425,7 +434,7 @@ mod tests {
 
     /// A service as listings see it; `dests` in kernel list order (newest first).
     fn service(proto: Proto, addr: &str, port: u16, sched: Sched, dests: Vec<Dest>) -> Service {
-        let svc = ServiceAddr { proto, addr: ip(addr), port };
+        let svc = ServiceAddr::new(proto, ip(addr), port);
         let opts = ServiceOpts {
             svc,
             scheduler: sched,
@@ -495,6 +504,38 @@ mod tests {
                     UDP  10.0.0.100:53 sh (sh-fallback,sh-port)\n  \
                     -> 10.0.0.11:53                 Tunnel  1      0          3         \n";
         assert_eq!(run(&spec_d3(), "-Ln").unwrap(), want);
+    }
+
+    #[test]
+    fn fwmark_services_list_last_as_fwm() {
+        // ipvsadm's print_service_entry: `sprintf(svc_name, "FWM  %d", se->fwmark)` ("-f %d"
+        // for -S), and ipvs_cmp_services compares fwmark first, so the fwmark service (added
+        // first here) lists after the -t one; its -g server has port 0 (the service port).
+        let mut v = Ipvs::default();
+        for line in [
+            "-A -f 1 -s lblc -p 300",
+            "-a -f 1 -r 10.0.0.11 -g -w 1",
+            "-A -t 10.0.0.100:80 -s rr",
+            "-a -t 10.0.0.100:80 -r 10.0.0.12 -g -w 1",
+        ] {
+            match crate::cmdline::parse(&format!("ipvsadm {line}")) {
+                Ok(crate::cmdline::Command::Ipvsadm(c)) => v.apply(&c).unwrap(),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        let want = "IP Virtual Server version 1.2.1 (size=4096)\n\
+                    Prot LocalAddress:Port Scheduler Flags\n  \
+                    -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n\
+                    TCP  10.0.0.100:80 rr\n  \
+                    -> 10.0.0.12:80                 Route   1      0          0         \n\
+                    FWM  1 lblc persistent 300\n  \
+                    -> 10.0.0.11:0                  Route   1      0          0         \n";
+        assert_eq!(run(&v, "-Ln").unwrap(), want);
+        let save = "-A -t 10.0.0.100:80 -s rr\n\
+                    -a -t 10.0.0.100:80 -r 10.0.0.12:80 -g -w 1\n\
+                    -A -f 1 -s lblc -p 300\n\
+                    -a -f 1 -r 10.0.0.11:0 -g -w 1\n";
+        assert_eq!(run(&v, "-S -n").unwrap(), save);
     }
 
     #[test]

@@ -63,6 +63,8 @@ use std::net::Ipv4Addr;
 const FTPPORT: u16 = 21;
 /// The FTP data port: a packet from client port 20 is never scheduled (`FTPDATA`).
 const FTPDATA: u16 = 20;
+/// `IPPROTO_IP`: the protocol of a fwmark service's persistence templates.
+pub const IPPROTO_IP: u8 = 0;
 /// The ports an invalidated template is rehashed with (`ip_vs_check_template`).
 const INVALID_PORT: u16 = 0xffff;
 
@@ -140,10 +142,11 @@ pub struct Ipvs {
 pub struct IpvsError(pub String);
 
 impl Ipvs {
-    /// `ip_vs_in_hook` for a packet addressed to this host (after routing said local).
+    /// `ip_vs_in_hook` for a packet addressed to this host (after routing said local), whose
+    /// `skb->mark` is `mark` (set by `iptables -t mangle ... -j MARK`; 0 when unmarked).
     /// Updates the entry's state and timer; the caller transmits on `Xmit`. May queue
     /// timers ([`Ipvs::take_timers`]).
-    pub fn in_hook(&mut self, pkt: &Packet, now: SimTime) -> InVerdict {
+    pub fn in_hook(&mut self, pkt: &Packet, mark: u32, now: SimTime) -> InVerdict {
         let Some((proto, sport, dport, flags)) = classify(pkt) else {
             return InVerdict::Accept { why: "not TCP or UDP" };
         };
@@ -177,7 +180,7 @@ impl Ipvs {
             self.account(id, pkt, flags, Dir::Input, now);
             InVerdict::Xmit { conn: id, new: false }
         } else {
-            self.try_to_schedule(pkt, key, proto, flags, now)
+            self.try_to_schedule(pkt, mark, key, proto, flags, now)
         };
         if let Some(old) = expire_now {
             self.expired_now = self.remove_conn(old);
@@ -212,12 +215,13 @@ impl Ipvs {
     fn try_to_schedule(
         &mut self,
         pkt: &Packet,
+        mark: u32,
         key: ConnKey,
         proto: Proto,
         flags: Option<TcpFlags>,
         now: SimTime,
     ) -> InVerdict {
-        let Some(svc) = self.lookup_service(proto, key.vaddr, key.vport) else {
+        let Some(svc) = self.lookup_service(mark, proto, key.vaddr, key.vport) else {
             return InVerdict::Accept { why: "no virtual service for this address and port" };
         };
         if let Some(f) = flags
@@ -231,8 +235,8 @@ impl Ipvs {
         let s = &self.services[svc];
         let id = if s.persistent.is_some() {
             self.sched_persist(svc, key, now)
-        } else if s.addr.port != key.vport {
-            // A non-persistent service only takes its own port.
+        } else if s.addr.fwmark == 0 && s.addr.port != key.vport {
+            // A non-persistent service only takes its own port (a fwmark service any).
             None
         } else {
             let ctx = self.sched_ctx(key, now);
@@ -268,14 +272,7 @@ impl Ipvs {
         let s = &self.services[svc];
         let snet = Ipv4Addr::from(u32::from(key.caddr) & u32::from(s.netmask));
         let own_port = key.vport == s.addr.port && s.addr.port != FTPPORT;
-        // Port-0 and FTP services key their templates with vport 0.
-        let tkey = ConnKey {
-            proto: key.proto,
-            caddr: snet,
-            cport: 0,
-            vaddr: key.vaddr,
-            vport: if own_port { key.vport } else { 0 },
-        };
+        let tkey = template_key(s.addr, key, snet);
         // In the kernel a port-0 and an FTP service of one VIP would share templates; lvsim
         // keeps each service to its own (the other's template is then no longer hashed).
         let found = self.tmpl_index.get(&tkey).copied().filter(|&t| self.conn(t).svc == svc);
@@ -391,6 +388,18 @@ impl Ipvs {
         self.account(id, pkt, flags, Dir::Output, now);
         Some(id)
     }
+}
+
+/// The key of a persistence template (`ip_vs_sched_persist` in `ip_vs_core.c`): for a fwmark
+/// service `(IPPROTO_IP, masked CIP, 0, fwmark, 0)`, the mark standing in the address, so
+/// every protocol and port of the mark share one template (http and https stick together);
+/// else `(protocol, masked CIP, 0, VIP, vport)`, with vport 0 for a port-0 or an FTP service.
+fn template_key(svc: ServiceAddr, key: ConnKey, snet: Ipv4Addr) -> ConnKey {
+    if svc.fwmark != 0 {
+        return ConnKey { proto: IPPROTO_IP, caddr: snet, cport: 0, vaddr: Ipv4Addr::from(svc.fwmark), vport: 0 };
+    }
+    let own_port = key.vport == svc.port && svc.port != FTPPORT;
+    ConnKey { proto: key.proto, caddr: snet, cport: 0, vaddr: key.vaddr, vport: if own_port { key.vport } else { 0 } }
 }
 
 /// (protocol, source port, destination port, TCP flags) of a TCP or UDP packet.

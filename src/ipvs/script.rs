@@ -243,7 +243,7 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
     });
     let (vip, vport, proto) = first_vip.unwrap_or((Ipv4Addr::new(10, 0, 0, 100), 80, "tcp".to_string()));
     let proto = if proto == "udp" { Proto::Udp } else { Proto::Tcp };
-    let svc = ServiceAddr { proto, addr: vip, port: vport };
+    let svc = ServiceAddr::new(proto, vip, vport);
     let bulk = match s.build.as_deref() {
         None | Some("incremental") => false,
         Some("bulk") => true,
@@ -417,7 +417,7 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
                     ));
                 }
                 let pkt = packet(client, cport, v, vp, pr, TcpFlags::SYN);
-                let slot = match ipvs.in_hook(&pkt, now) {
+                let slot = match ipvs.in_hook(&pkt, 0, now) {
                     InVerdict::Xmit { conn, .. } => Some(conn),
                     InVerdict::NoDest | InVerdict::DestGone => None,
                     InVerdict::Accept { why } => {
@@ -434,7 +434,7 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
                 let live = o.entry.is_some_and(|(slot, g)| ipvs.conn_if_current(slot, g).is_some());
                 if let (true, L4::Tcp(mut t)) = (live, o.pkt.l4) {
                     t.flags = TcpFlags::FIN | TcpFlags::ACK;
-                    let _ = ipvs.in_hook(&Packet { l4: L4::Tcp(t), ..o.pkt }, now);
+                    let _ = ipvs.in_hook(&Packet { l4: L4::Tcp(t), ..o.pkt }, 0, now);
                 }
             }
             Op::Expire { conn, .. } => {

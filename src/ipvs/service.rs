@@ -58,20 +58,30 @@ pub struct TrashRun {
 }
 
 impl Ipvs {
-    /// The service `(proto, addr, port)` exactly (what `ipvsadm` commands name).
-    pub fn find_service(&self, proto: Proto, addr: Ipv4Addr, port: u16) -> Option<usize> {
-        self.services.iter().position(|s| s.addr.proto == proto && s.addr.addr == addr && s.addr.port == port)
+    /// The service `a` exactly (what `ipvsadm` commands name): a fwmark service by its mark,
+    /// another by (protocol, address, port).
+    pub fn find_service(&self, a: ServiceAddr) -> Option<usize> {
+        self.services.iter().position(|s| match a.fwmark {
+            0 => s.addr.fwmark == 0 && (s.addr.proto, s.addr.addr, s.addr.port) == (a.proto, a.addr, a.port),
+            m => s.addr.fwmark == m,
+        })
     }
 
-    /// The service a packet to `addr:port` belongs to (`ip_vs_service_find`): the exact
-    /// one, else the address's port-0 (all ports) service. The FTP data fallback to a
-    /// port-21 service is not simulated.
-    pub fn lookup_service(&self, proto: Proto, addr: Ipv4Addr, port: u16) -> Option<usize> {
-        self.find_service(proto, addr, port).or_else(|| self.find_service(proto, addr, 0))
+    /// The service a packet to `addr:port` carrying firewall mark `mark` belongs to
+    /// (`ip_vs_service_find` in `ip_vs_ctl.c`): with a non-zero mark the fwmark table first
+    /// (`__ip_vs_svc_fwm_find`, any protocol), then the exact (protocol, address, port), else
+    /// the address's port-0 (all ports) service. The FTP data fallback to a port-21 service
+    /// is not simulated.
+    pub fn lookup_service(&self, mark: u32, proto: Proto, addr: Ipv4Addr, port: u16) -> Option<usize> {
+        (mark != 0)
+            .then(|| self.find_service(ServiceAddr::fwmark(mark)))
+            .flatten()
+            .or_else(|| self.find_service(ServiceAddr::new(proto, addr, port)))
+            .or_else(|| self.find_service(ServiceAddr::new(proto, addr, 0)))
     }
 
     pub(super) fn service_of(&self, a: ServiceAddr) -> Result<usize, IpvsError> {
-        self.find_service(a.proto, a.addr, a.port).ok_or_else(|| IpvsError("No such service".into()))
+        self.find_service(a).ok_or_else(|| IpvsError("No such service".into()))
     }
 
     /// Applies one configuration command, with the kernel's callbacks to the scheduler.
@@ -79,7 +89,7 @@ impl Ipvs {
     pub fn apply(&mut self, cmd: &IpvsadmCmd) -> Result<(), IpvsError> {
         match cmd {
             IpvsadmCmd::AddService(o) => {
-                if self.find_service(o.svc.proto, o.svc.addr, o.svc.port).is_some() {
+                if self.find_service(o.svc).is_some() {
                     return Err(IpvsError("Service already exists".into()));
                 }
                 let mut sched = schedulers::new(o.scheduler, o.flags).map_err(IpvsError)?;
@@ -263,9 +273,9 @@ impl Ipvs {
         }
     }
 
-    /// Is `addr` the address of a virtual service?
+    /// Is `addr` the address of a virtual service (fwmark services have none)?
     pub fn is_vip(&self, addr: Ipv4Addr) -> bool {
-        self.services.iter().any(|s| s.addr.addr == addr)
+        self.services.iter().any(|s| s.addr.fwmark == 0 && s.addr.addr == addr)
     }
 
     /// The entry's real server, in its service's list or in the trash.

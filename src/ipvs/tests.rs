@@ -163,7 +163,12 @@ impl Lab {
     }
 
     fn send(&mut self, p: Packet) -> InVerdict {
-        let r = self.v.in_hook(&p, self.now);
+        self.send_marked(p, 0)
+    }
+
+    /// Sends a packet whose `skb->mark` is `mark`.
+    fn send_marked(&mut self, p: Packet, mark: u32) -> InVerdict {
+        let r = self.v.in_hook(&p, mark, self.now);
         self.drain();
         self.check();
         r
@@ -171,7 +176,12 @@ impl Lab {
 
     /// Sends and returns the server the entry goes to.
     fn to(&mut self, p: Packet) -> Ipv4Addr {
-        match self.send(p) {
+        self.marked_to(p, 0)
+    }
+
+    /// Sends a packet marked `mark` and returns the server its entry goes to.
+    fn marked_to(&mut self, p: Packet, mark: u32) -> Ipv4Addr {
+        match self.send_marked(p, mark) {
             InVerdict::Xmit { conn, .. } => self.v.conn(conn).daddr,
             other => panic!("not transmitted: {other:?}"),
         }
@@ -682,7 +692,7 @@ fn port_0_service_templates_have_vport_0() {
 fn an_earlier_expiry_queues_a_new_timer() {
     let mut l = Lab::new(&[&format!("-A -t {VIP}:80 -s rr"), &format!("-a -t {VIP}:80 -r {A} -g")]);
     let c = ("192.0.2.7", 1000);
-    let Some(InVerdict::Xmit { conn, .. }) = Some(l.v.in_hook(&tcp(c, (VIP, 80), F::SYN), l.now)) else {
+    let Some(InVerdict::Xmit { conn, .. }) = Some(l.v.in_hook(&tcp(c, (VIP, 80), F::SYN), 0, l.now)) else {
         unreachable!()
     };
     let g = l.v.conn(conn).generation;
@@ -885,4 +895,57 @@ fn the_server_list_keeps_kernel_order_and_adding_is_not_quadratic() {
     let d = &big.services[0].dests;
     assert_eq!(d.len(), 100_000);
     assert_eq!((d[0].addr, d[99_999].addr), (Ipv4Addr::from(0x0a01_0000 + 99_999), Ipv4Addr::from(0x0a01_0000)));
+}
+
+#[test]
+fn fwmark_table_is_searched_first_when_the_packet_is_marked() {
+    // ip_vs_service_find (ip_vs_ctl.c): `if (fwmark) { svc = __ip_vs_svc_fwm_find(...); if (svc)
+    // goto out; }`, then the <protocol, addr, port> table, then port 0. So a marked packet to
+    // a VIP that also has a -t service goes to the fwmark service; an unmarked one, or one
+    // with a mark no service has, to the -t service; a UDP packet with the mark too
+    // (__ip_vs_svc_fwm_find compares only the mark and the family).
+    let v = Lab::new(&[
+        "-A -t 10.0.0.100:80 -s rr",
+        "-a -t 10.0.0.100:80 -r 10.0.0.11 -g",
+        "-A -f 1 -s rr",
+        "-a -f 1 -r 10.0.0.12 -g",
+    ])
+    .v;
+    let (tcp_svc, fwm_svc) = (0, 1);
+    assert_eq!(v.lookup_service(1, Proto::Tcp, ip(VIP), 80), Some(fwm_svc));
+    assert_eq!(v.lookup_service(0, Proto::Tcp, ip(VIP), 80), Some(tcp_svc));
+    assert_eq!(v.lookup_service(2, Proto::Tcp, ip(VIP), 80), Some(tcp_svc));
+    assert_eq!(v.lookup_service(1, Proto::Udp, ip("192.0.2.200"), 53), Some(fwm_svc));
+    assert_eq!(v.lookup_service(0, Proto::Udp, ip("192.0.2.200"), 53), None);
+    // ipvsadm names a fwmark service by its mark alone (-D -f 1 finds it).
+    assert_eq!(v.find_service(ServiceAddr::fwmark(1)), Some(fwm_svc));
+}
+
+#[test]
+fn fwmark_template_key_joins_ports_and_protocols() {
+    // ip_vs_sched_persist (ip_vs_core.c): for a fwmark service the template is
+    // ip_vs_conn_fill_param(IPPROTO_IP, &snet, 0, &fwmark, 0), the mark standing in the
+    // virtual address. So one client's http (80) and https (443) connections, to any
+    // destination address, find the same template and the same server, whatever rr says.
+    let mut l = Lab::new(&[
+        "-A -f 1 -s rr -p 300",
+        "-a -f 1 -r 10.0.0.11 -g",
+        "-a -f 1 -r 10.0.0.12 -g",
+        "-a -f 1 -r 10.0.0.13 -g",
+    ]);
+    let c = "192.0.2.7";
+    let first = l.marked_to(tcp((c, 40001), (VIP, 80), F::SYN), 1);
+    assert_eq!(l.marked_to(tcp((c, 40002), (VIP, 443), F::SYN), 1), first);
+    assert_eq!(l.marked_to(tcp((c, 40003), ("10.0.0.101", 443), F::SYN), 1), first);
+    let templates: Vec<ConnKey> = l.v.live_conns().filter(|(_, c)| c.is_template).map(|(_, c)| c.key).collect();
+    let expected = ConnKey { proto: 0, caddr: ip(c), cport: 0, vaddr: Ipv4Addr::new(0, 0, 0, 1), vport: 0 };
+    assert_eq!(templates, [expected]);
+    // The entries keep the packet's own address and port (the server port is 0: -g copies
+    // the service port), so each connection is still found by its 5-tuple.
+    let ports: Vec<u16> = l.v.live_conns().filter(|(_, c)| !c.is_template).map(|(_, c)| c.dport).collect();
+    assert_eq!(ports.len(), 3);
+    assert!(ports.contains(&80) && ports.contains(&443));
+    // rr moves on after each pick: a second client gets another server, so the first
+    // client's three connections stayed together through the template, not by chance.
+    assert_ne!(l.marked_to(tcp(("192.0.2.8", 40001), (VIP, 443), F::SYN), 1), first);
 }
