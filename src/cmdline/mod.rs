@@ -62,7 +62,7 @@ use sysctl::{parse_echo, parse_sysctl};
 pub use ip::{IpObj, ip_object, iproute_matches, validate_dev};
 pub use ipvsadm::IpvsadmCmd;
 pub use lex::{CmdError, END_OF_COMMAND, closest, did_you_mean, parse_ipv4, quote, sub_span};
-pub use netfilter::{ArpChain, ArpRule, ArpTarget, IptChain, IptRule};
+pub use netfilter::{ArpChain, ArpRule, ArpTarget, IptChain, IptRule, IptTable, IptTarget, Ports};
 pub use pattern::Pattern;
 pub use sysctl::{ConfDev, ConfName, NeighName, SysctlKey, VsName};
 
@@ -295,9 +295,10 @@ impl fmt::Display for Command {
                 }
             }
             Self::Iptables(r) => {
+                f.write_str(if r.table == IptTable::Mangle { "iptables -t mangle" } else { "iptables" })?;
                 match r.insert {
-                    None => write!(f, "iptables -A {}", r.chain.name())?,
-                    Some(n) => write!(f, "iptables -I {} {n}", r.chain.name())?,
+                    None => write!(f, " -A {}", r.chain.name())?,
+                    Some(n) => write!(f, " -I {} {n}", r.chain.name())?,
                 }
                 if let Some(p) = r.proto {
                     write!(
@@ -319,10 +320,20 @@ impl fmt::Display for Command {
                 if let Some(p) = r.sport {
                     write!(f, " --sport {p}")?;
                 }
-                if let Some(p) = r.dport {
-                    write!(f, " --dport {p}")?;
+                match r.dports.as_ref().map(Ports::as_slice) {
+                    Some([p]) => write!(f, " --dport {p}")?,
+                    Some(ps) => {
+                        let list: Vec<String> = ps.iter().map(u16::to_string).collect();
+                        write!(f, " -m multiport --dports {}", list.join(","))?;
+                    }
+                    None => {}
                 }
-                f.write_str(if r.drop { " -j DROP" } else { " -j ACCEPT" })
+                match r.target {
+                    IptTarget::Drop => f.write_str(" -j DROP"),
+                    IptTarget::Accept => f.write_str(" -j ACCEPT"),
+                    // As `iptables -S` prints every MARK rule.
+                    IptTarget::Mark { mark, mask } => write!(f, " -j MARK --set-xmark {mark:#x}/{mask:#x}"),
+                }
             }
         }
     }

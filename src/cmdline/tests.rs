@@ -260,6 +260,40 @@ fn iptables_forms() {
 }
 
 #[test]
+fn iptables_mark_rules() {
+    // libxt_MARK's mark_tg_parse: --set-mark V[/M] stores mark V, mask V|M (default M all
+    // ones, so the old mark is replaced); --set-xmark V/M stores V, M; --or-mark V is V, V;
+    // --and-mark V is 0, !V; --xor-mark V is V, 0. mark_tg then computes (old & !mask) ^ mark.
+    let rule = |line: &str| match parse(line) {
+        Ok(Command::Iptables(r)) => r,
+        other => panic!("{line}: {other:?}"),
+    };
+    let pre = "iptables -t mangle -A PREROUTING -p tcp -m multiport --dports 80,443 -j MARK";
+    let r = rule(&format!("{pre} --set-mark 1"));
+    assert_eq!((r.table, r.chain), (IptTable::Mangle, IptChain::Prerouting));
+    assert_eq!(r.dports.unwrap().as_slice(), [80, 443]);
+    assert_eq!(r.target, IptTarget::Mark { mark: 1, mask: u32::MAX });
+    assert_eq!(rule(&format!("{pre} --set-mark 0x1/0x3")).target, IptTarget::Mark { mark: 1, mask: 3 });
+    assert_eq!(rule(&format!("{pre} --set-xmark 0x4/0x6")).target, IptTarget::Mark { mark: 4, mask: 6 });
+    assert_eq!(rule(&format!("{pre} --or-mark 2")).target, IptTarget::Mark { mark: 2, mask: 2 });
+    assert_eq!(rule(&format!("{pre} --and-mark 2")).target, IptTarget::Mark { mark: 0, mask: !2 });
+    // Errors point at the offending word.
+    let at = |line: &str| {
+        let e = parse(line).unwrap_err();
+        line[e.span].to_string()
+    };
+    assert_eq!(at("iptables -A PREROUTING -j MARK --set-mark 1"), "PREROUTING");
+    assert_eq!(at("iptables -A INPUT -j MARK --set-mark 1"), "MARK");
+    assert_eq!(at("iptables -t nat -A PREROUTING -j DNAT"), "nat");
+    assert_eq!(at("iptables -t mangle -A POSTROUTING -j MARK --set-mark 1"), "POSTROUTING");
+    assert_eq!(at("iptables -t mangle -A PREROUTING -p tcp --dports 80,443 -j ACCEPT"), "--dports");
+    assert_eq!(at("iptables -t mangle -A PREROUTING -p tcp -m multiport --dports 80,x -j ACCEPT"), "80,x");
+    assert_eq!(at("iptables -t mangle -A PREROUTING --set-mark 1 -j MARK"), "--set-mark");
+    assert_eq!(at("iptables -t mangle -A PREROUTING -j MARK --set-mark 1/x"), "1/x");
+    assert!(parse("iptables -t mangle -A PREROUTING -j MARK").unwrap_err().expected.contains("--set-mark"));
+}
+
+#[test]
 fn display_is_canonical() {
     // Display normalises abbreviations and defaults, and prints the real command line.
     for (input, canonical) in [
@@ -610,6 +644,10 @@ fn other_spellings_print_back_to_the_same_command() {
         "sysctl net/ipv4/conf/all/arp_ignore=1",
         "arp -s 10.0.0.1 02:00:00:00:00:01 temp",
         "iptables -t filter -I INPUT 2 -p tcp --dport 80 -j DROP",
+        "iptables -t mangle -A PREROUTING -d 10.0.0.100 -p tcp -m multiport --dports 80,443 -j MARK --set-mark 1",
+        "iptables -t mangle -I OUTPUT -d 198.51.100.0/24 -p tcp --dport 80 -j MARK --set-xmark 0x2/0xff",
+        "ipvsadm -A -f 1 -s lblc -p 300",
+        "ipvsadm -a -f 1 -r 10.0.0.11 -g -w 2",
         "arptables -A OUTPUT -s 10.0.0.100 -j mangle --mangle-ip-s 10.0.0.11",
         "modprobe ip-vs",
     ] {

@@ -140,6 +140,9 @@ pub fn warnings(net: &Network, hosts: &[Host]) -> Vec<Warning> {
                 if h == d {
                     continue; // a local real server: IPVS refuses it at run time with its own reason
                 }
+                if s.addr.fwmark != 0 {
+                    continue; // a fwmark service has no VIP: which addresses its mark covers is the iptables rules' business
+                }
                 let rs = RealServer { director, service, rip, fwd: dest.fwd, host: h as HostId };
                 real_server(net, hosts, rs, &mut no_forward, &mut out);
             }

@@ -100,6 +100,27 @@ impl Engine {
                     Hooked::Accept
                 }
                 HookFn::IpvsIn | HookFn::IpvsOut => Hooked::Accept,
+                HookFn::Mark { name, rule } => {
+                    if let crate::cmdline::IptTarget::Mark { mark, mask } = rule.target
+                        && crate::stack::hooks::ipt_matches(rule, pkt)
+                    {
+                        let rule = name.clone();
+                        let host = &mut self.hosts[h as usize];
+                        let old = host.skb_mark;
+                        host.skb_mark = (old & !mask) ^ mark;
+                        let new = host.skb_mark;
+                        trace!(
+                            self,
+                            h,
+                            Some(iif),
+                            stage,
+                            Action::Info,
+                            Subject::packet(pkt),
+                            Why::MarkSet { old, new, rule }
+                        );
+                    }
+                    Hooked::Accept
+                }
                 HookFn::Rule { name, rule } => match rule(pkt) {
                     None => Hooked::Accept,
                     Some(Verdict::Accept) => {
@@ -136,6 +157,8 @@ impl Engine {
     /// `ip_rcv`: PREROUTING, then the routing decision.
     pub(super) fn ip_rcv(&mut self, h: HostId, iif: IfIndex, mut pkt: Packet) -> Outcome {
         self.metrics.hosts[h as usize].ip_packets += 1;
+        // A packet from the wire carries no mark.
+        self.hosts[h as usize].skb_mark = 0;
         match self.nf_hook(h, HookPoint::Prerouting, iif, &mut pkt) {
             Hooked::Accept => {}
             Hooked::Drop(r) => return Outcome::Dropped(r),
@@ -229,8 +252,9 @@ impl Engine {
             return Hooked::Accept;
         }
         let now = self.now();
+        let mark = self.hosts[h as usize].skb_mark;
         let ipvs = self.hosts[h as usize].ipvs.as_mut().expect("IPVS hook implies IPVS");
-        let verdict = ipvs.in_hook(&pkt, 0, now);
+        let verdict = ipvs.in_hook(&pkt, mark, now);
         let is_vip = ipvs.is_vip(pkt.ip.dst);
         if self.tracing
             && let Some(old) = self.hosts[h as usize].ipvs.as_ref().and_then(|v| v.expired_now()).copied()
@@ -517,6 +541,8 @@ impl Engine {
     /// `ip_local_out` for a packet this host originates. `src` unspecified = choose by route.
     /// Returns false when there is no route (the application sees `ENETUNREACH`).
     pub(super) fn local_out(&mut self, h: HostId, mut pkt: Packet) -> bool {
+        // A new packet: no mark until a mangle OUTPUT rule sets one.
+        self.hosts[h as usize].skb_mark = 0;
         let host = &self.hosts[h as usize];
         match host.lookup(pkt.ip.dst) {
             Lookup::Local { .. } => {

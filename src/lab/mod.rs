@@ -648,11 +648,19 @@ impl Case {
 /// of wall time faithfully, not thousands).
 pub const MAX_CONNS: usize = 50;
 
+/// Embedded scenarios added since the last recorded kernel run (`tests/kernel`): out of the
+/// suite until a `lvsim kernel-diff --keep` run records them (and the guest has what they
+/// need: iptables' mangle table and MARK target for the fwmark ones).
+pub const AWAITING_KERNEL_RUN: &[&str] = &["fwmark-http-https"];
+
 /// Embedded scenarios and whether each is in the kernel suite (`Err`: why not).
 pub fn suite() -> Vec<(&'static str, Result<(), String>)> {
     crate::scenario::EMBEDDED
         .iter()
         .map(|(name, _)| {
+            if AWAITING_KERNEL_RUN.contains(name) {
+                return (*name, Err("no kernel run recorded yet (tests/kernel)".to_owned()));
+            }
             let r = crate::scenario::load(name).map_err(|e| e.render()).and_then(|l| {
                 let (p, _) = plan(&l, l.scenario.seed)?;
                 let n: usize = p.clients.iter().map(|c| c.starts.len()).sum();

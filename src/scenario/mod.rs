@@ -200,6 +200,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("persistence", include_str!("../../scenarios/persistence.ron")),
     ("saturation-nat", include_str!("../../scenarios/saturation-nat.ron")),
     ("saturation-dr", include_str!("../../scenarios/saturation-dr.ron")),
+    ("fwmark-http-https", include_str!("../../scenarios/fwmark-http-https.ron")),
 ];
 
 /// The scenario `cargo run` opens.

@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 
 use super::hooks::priority;
 use super::{ConfTable, HookFn, HookPoint, Host, IfAddr, Iface, Route};
-use crate::cmdline::{Command, ConfDev, ConfName, IptChain, NeighName, SysctlKey, VsName};
+use crate::cmdline::{Command, ConfDev, ConfName, IptChain, IptTable, IptTarget, NeighName, SysctlKey, VsName};
 use crate::ipvs::{Ipvs, IpvsadmCmd};
 use crate::sim::{SimDuration, SimTime};
 use crate::topology::{IfIndex, IfKind, in_subnet, prefix_mask};
@@ -236,13 +236,20 @@ pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
         Command::Iptables(rule) => {
             let r = *rule;
             let point = match r.chain {
+                IptChain::Prerouting => HookPoint::Prerouting,
                 IptChain::Input => HookPoint::Input,
                 IptChain::Forward => HookPoint::Forward,
                 IptChain::Output => HookPoint::Output,
             };
             let name = c.to_string();
-            let func = HookFn::Rule { name, rule: std::rc::Rc::new(move |p| super::hooks::ipt_match(&r, p)) };
-            host.hooks.insert(point, priority::FILTER, r.insert, func);
+            let (prio, func) = match (r.table, r.target) {
+                (_, IptTarget::Mark { .. }) => (priority::MANGLE, HookFn::Mark { name: name.into(), rule: r }),
+                (table, _) => (
+                    if table == IptTable::Mangle { priority::MANGLE } else { priority::FILTER },
+                    HookFn::Rule { name, rule: std::rc::Rc::new(move |p| super::hooks::ipt_match(&r, p)) },
+                ),
+            };
+            host.hooks.insert(point, prio, r.insert, func);
         }
     }
     Ok(())

@@ -42,6 +42,8 @@ pub enum Verdict {
 
 /// Kernel priorities (`include/uapi/linux/netfilter_ipv4.h`) and IPVS's (`ip_vs_ops4`).
 pub mod priority {
+    /// `NF_IP_PRI_MANGLE`: the mangle table, where `-j MARK` sets `skb->mark`.
+    pub const MANGLE: i32 = -150;
     pub const NAT_DST: i32 = -100;
     pub const FILTER: i32 = 0;
     pub const NAT_SRC: i32 = 100;
@@ -68,19 +70,30 @@ pub enum Hooked {
 /// table), as an iptables ACCEPT does.
 pub type Rule = std::rc::Rc<dyn Fn(&Packet) -> Option<Verdict>>;
 
-/// An `iptables` filter rule's verdict for `p` (matching the outer header, as the
-/// kernel does for a tunnelled packet): the target when every match holds, else `None`.
-pub fn ipt_match(r: &crate::cmdline::IptRule, p: &Packet) -> Option<Verdict> {
+/// Whether every match of an `iptables` rule holds for `p` (the outer header, as the kernel
+/// matches a tunnelled packet).
+pub fn ipt_matches(r: &crate::cmdline::IptRule, p: &Packet) -> bool {
     let ip = p.outer();
     let in_net = |a: std::net::Ipv4Addr, (net, len): (std::net::Ipv4Addr, u8)| crate::topology::in_subnet(a, net, len);
     let proto = if p.tunnel.is_some() { 4 } else { p.l4.protocol().value() };
     let ports = if p.tunnel.is_some() { None } else { p.l4.ports() };
-    let matches = r.proto.is_none_or(|x| x == proto)
+    r.proto.is_none_or(|x| x == proto)
         && r.src.is_none_or(|n| in_net(ip.src, n))
         && r.dst.is_none_or(|n| in_net(ip.dst, n))
         && r.sport.is_none_or(|x| ports.is_some_and(|(s, _)| s == x))
-        && r.dport.is_none_or(|x| ports.is_some_and(|(_, d)| d == x));
-    matches.then_some(if r.drop { Verdict::Drop } else { Verdict::Accept })
+        && r.dports.is_none_or(|x| ports.is_some_and(|(_, d)| x.contains(d)))
+}
+
+/// An `iptables` DROP/ACCEPT rule's verdict for `p`: the target when every match holds,
+/// else `None`. A MARK rule has no verdict (`XT_CONTINUE`): it runs as [`HookFn::Mark`].
+pub fn ipt_match(r: &crate::cmdline::IptRule, p: &Packet) -> Option<Verdict> {
+    use crate::cmdline::IptTarget;
+    let v = match r.target {
+        IptTarget::Drop => Verdict::Drop,
+        IptTarget::Accept => Verdict::Accept,
+        IptTarget::Mark { .. } => return None,
+    };
+    ipt_matches(r, p).then_some(v)
 }
 
 /// What runs at a hook entry.
@@ -92,6 +105,9 @@ pub enum HookFn {
     IpvsOut,
     /// A filter rule, named for the trace.
     Rule { name: String, rule: Rule },
+    /// A mangle `-j MARK` rule: when it matches, `skb->mark = (skb->mark & !mask) ^ mark`
+    /// (`mark_tg`), and the walk continues.
+    Mark { name: std::sync::Arc<str>, rule: crate::cmdline::IptRule },
 }
 
 impl fmt::Debug for HookFn {
@@ -100,6 +116,7 @@ impl fmt::Debug for HookFn {
             HookFn::IpvsIn => f.write_str("ip_vs_in_hook"),
             HookFn::IpvsOut => f.write_str("ip_vs_out_hook"),
             HookFn::Rule { name, .. } => write!(f, "rule {name}"),
+            HookFn::Mark { name, .. } => write!(f, "rule {name}"),
         }
     }
 }

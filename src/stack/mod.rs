@@ -45,6 +45,11 @@ pub struct Host {
     pub ipvs: Option<Box<Ipvs>>,
     /// Next `ip.id` for packets this host originates.
     pub ip_ident: u16,
+    /// `skb->mark` of the packet this host's stack is handling now: 0 when a packet arrives
+    /// from the wire (`ip_rcv`) or is originated (`ip_local_out`), set by mangle `-j MARK`
+    /// rules, read by IPVS (`ip_vs_service_find`). A packet is handled to its end before the
+    /// next one starts, so one field per host is the packet's own; it never leaves the host.
+    pub skb_mark: u32,
 }
 
 /// The table a `net.ipv4.conf.TABLE.NAME` write goes to.
@@ -84,6 +89,7 @@ impl Host {
             arptables: arptables::Arptables::default(),
             ipvs: None,
             ip_ident: 1,
+            skb_mark: 0,
         };
         h.refresh();
         h

@@ -362,6 +362,8 @@ whys! {
     // ----- netfilter -----
     /// A netfilter rule dropped the packet.
     HookDrop "hook.drop" { hook: &'static str, rule: Arc<str> },
+    /// A mangle `-j MARK` rule matched: `skb->mark` went from `old` to `new` (`mark_tg`).
+    MarkSet "hook.mark" { old: u32, new: u32, rule: Arc<str> },
 
     // ----- routing -----
     /// Not local and forwarding is off.
@@ -657,6 +659,7 @@ impl Why {
                 write!(s, "drop: CPU backlog full ({queued} frames waiting, netdev_max_backlog={backlog})")
             }
             Why::HookDrop { hook, rule } => write!(s, "drop: {hook} rule {rule}"),
+            Why::MarkSet { old, new, rule } => write!(s, "mangle: skb->mark {old:#x} → {new:#x} by rule {rule}"),
             Why::IpForwardOff { dst } => write!(
                 s,
                 "drop: {dst} is not a local address and ip_forward=0 on {} (the host does not route)",

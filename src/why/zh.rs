@@ -84,6 +84,7 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
             write!(s, "丢弃：CPU backlog 已满（{queued} 帧等待中，netdev_max_backlog={backlog}）")
         }
         Why::HookDrop { hook, rule } => write!(s, "丢弃：{hook} 规则 {rule}"),
+        Why::MarkSet { old, new, rule } => write!(s, "mangle：规则 {rule} 把 skb->mark 从 {old:#x} 改为 {new:#x}"),
         Why::IpForwardOff { dst } => {
             write!(s, "丢弃：{dst} 不是本地地址，且 {} 上 ip_forward=0（主机不转发）", c.host())
         }
