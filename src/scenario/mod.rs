@@ -201,6 +201,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("saturation-nat", include_str!("../../scenarios/saturation-nat.ron")),
     ("saturation-dr", include_str!("../../scenarios/saturation-dr.ron")),
     ("fwmark-http-https", include_str!("../../scenarios/fwmark-http-https.ron")),
+    ("cache-cluster-lblc", include_str!("../../scenarios/cache-cluster-lblc.ron")),
 ];
 
 /// The scenario `cargo run` opens.
