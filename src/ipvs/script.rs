@@ -50,6 +50,18 @@ pub struct Script {
     pub closed_conn_reuse: Option<String>,
     #[serde(default)]
     pub random: Option<Vec<u32>>,
+    /// `{"fwmark": N}`: the service is `ipvsadm -A -f N`, and every connect's packet carries
+    /// mark N (as if an iptables mangle rule marked it), so connects may name any address,
+    /// port and protocol. Without it the service is the first connect's address and port.
+    #[serde(default)]
+    pub service: Option<ServiceSpec>,
+}
+
+/// The script's virtual service when it is not the first connect's `-t`/`-u` one.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    pub fwmark: u32,
 }
 
 const fn none_f64() -> Option<f64> {
@@ -243,7 +255,14 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
     });
     let (vip, vport, proto) = first_vip.unwrap_or((Ipv4Addr::new(10, 0, 0, 100), 80, "tcp".to_string()));
     let proto = if proto == "udp" { Proto::Udp } else { Proto::Tcp };
-    let svc = ServiceAddr::new(proto, vip, vport);
+    let mark = match s.service {
+        Some(ServiceSpec { fwmark: 0 }) => {
+            return Err(err("service.fwmark", "expected a firewall mark from 1 to 4294967295, found 0"));
+        }
+        Some(ServiceSpec { fwmark }) => fwmark,
+        None => 0,
+    };
+    let svc = if mark == 0 { ServiceAddr::new(proto, vip, vport) } else { ServiceAddr::fwmark(mark) };
     let bulk = match s.build.as_deref() {
         None | Some("incremental") => false,
         Some("bulk") => true,
@@ -405,7 +424,7 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
                     "udp" => Proto::Udp,
                     o => return Err(err(format!("{at}.proto"), format!("expected \"tcp\" or \"udp\", found \"{o}\""))),
                 };
-                if (v, vp, pr) != (svc.addr, svc.port, svc.proto) {
+                if mark == 0 && (v, vp, pr) != (svc.addr, svc.port, svc.proto) {
                     return Err(err(
                         &at,
                         format!(
@@ -417,7 +436,7 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
                     ));
                 }
                 let pkt = packet(client, cport, v, vp, pr, TcpFlags::SYN);
-                let slot = match ipvs.in_hook(&pkt, 0, now) {
+                let slot = match ipvs.in_hook(&pkt, mark, now) {
                     InVerdict::Xmit { conn, .. } => Some(conn),
                     InVerdict::NoDest | InVerdict::DestGone => None,
                     InVerdict::Accept { why } => {
@@ -434,7 +453,7 @@ pub fn run_script(s: &Script) -> Result<Vec<Option<usize>>, ScriptError> {
                 let live = o.entry.is_some_and(|(slot, g)| ipvs.conn_if_current(slot, g).is_some());
                 if let (true, L4::Tcp(mut t)) = (live, o.pkt.l4) {
                     t.flags = TcpFlags::FIN | TcpFlags::ACK;
-                    let _ = ipvs.in_hook(&Packet { l4: L4::Tcp(t), ..o.pkt }, 0, now);
+                    let _ = ipvs.in_hook(&Packet { l4: L4::Tcp(t), ..o.pkt }, mark, now);
                 }
             }
             Op::Expire { conn, .. } => {
@@ -576,6 +595,42 @@ mod tests {
         // Three servers added in order: rr serves the newest (index 2) first, then 1, 0.
         let j = format!(r#"{{"scheduler":"rr","servers":[{}],"events":[{}]}}"#, servers(&[1, 1, 1]), connects(4));
         assert_eq!(run(&j).unwrap(), [Some(2), Some(1), Some(0), Some(2)]);
+    }
+
+    #[test]
+    fn fwmark_service_takes_any_address_port_and_protocol() {
+        // "service": {"fwmark": 1} makes the service `-A -f 1`, every connect marked 1, so
+        // ip_vs_service_find finds it for any destination (__ip_vs_svc_fwm_find). dh hashes
+        // the destination address only (ip_vs_dh_hashkey(af, &iph->daddr)), so the same
+        // address gets the same server whatever its port or protocol, and UDP works too.
+        let c = |client: &str, vip: &str, vport: u16, proto: &str| {
+            format!(
+                r#"{{"op":"connect","client":"{client}","cport":1,"vip":"{vip}","vport":{vport},"proto":"{proto}"}}"#
+            )
+        };
+        let events = [
+            c("192.0.2.7", "198.51.100.10", 80, "tcp"),
+            c("192.0.2.8", "198.51.100.10", 443, "tcp"),
+            c("192.0.2.9", "198.51.100.10", 53, "udp"),
+            c("192.0.2.7", "198.51.100.20", 80, "tcp"),
+        ];
+        let j = format!(
+            r#"{{"scheduler":"dh","service":{{"fwmark":1}},"servers":[{}],"events":[{}]}}"#,
+            servers(&[1, 1, 1]),
+            events.join(",")
+        );
+        let picks = run(&j).unwrap();
+        assert!(picks.iter().all(Option::is_some), "the fwmark service takes every connect: {picks:?}");
+        assert_eq!(picks[0], picks[1]);
+        assert_eq!(picks[0], picks[2]);
+        // A script without the fwmark still refuses a second port or address.
+        let plain = format!(r#"{{"scheduler":"dh","servers":[{}],"events":[{}]}}"#, servers(&[1]), events[0]);
+        assert!(run(&plain).is_ok());
+        let other = format!(r#"{{"scheduler":"dh","servers":[{}],"events":[{}]}}"#, servers(&[1]), events.join(","));
+        assert!(run(&other).is_err());
+        let zero =
+            format!(r#"{{"scheduler":"dh","service":{{"fwmark":0}},"servers":[{}],"events":[]}}"#, servers(&[1]));
+        assert!(run(&zero).is_err());
     }
 
     #[test]
