@@ -56,3 +56,31 @@ fn forward_drop_on_the_router_stops_requests_there() {
         && s.subject.is_some_and(|x| x.frame.field("tcp.dstport").is_some())));
     crate::common::assert_conserved(&e);
 }
+
+/// Runs fwmark-http-https with its mangle rule moved from the director to `host`.
+fn fwmark_with_mark_rule_on(host: &str) -> Vec<lvsim::trace::Step> {
+    let src = lvsim::scenario::EMBEDDED.iter().find(|(n, _)| *n == "fwmark-http-https").unwrap().1;
+    let rule = "\"iptables -t mangle -A PREROUTING -d 10.0.0.100/32 -p tcp -m multiport --dports 80,443 -j MARK --set-mark 1\",";
+    assert!(src.contains(rule), "the scenario's mangle rule");
+    let anchor = format!("Host(name: \"{host}\", ifaces: {{\"eth0\": \"wan\", \"eth1\": \"lan\"}}, run: [");
+    assert!(src.contains(&anchor), "the {host} host");
+    let moved = src.replacen(rule, "", 1).replacen(&anchor, &format!("{anchor}\n            {rule}"), 1);
+    let l = lvsim::scenario::parse("moved.ron", &moved).unwrap_or_else(|e| panic!("{}", e.render()));
+    let mut e = l.build().unwrap();
+    let rec = Rc::new(RefCell::new(VecRecorder::default()));
+    e.set_recorder(Box::new(rec.clone()));
+    e.run();
+    std::mem::take(&mut rec.borrow_mut().steps)
+}
+
+#[test]
+fn a_mark_does_not_cross_the_wire() {
+    // skb->mark is a field of the kernel's packet buffer, not of any header: a packet
+    // marked on the router arrives at the director with mark 0 (ip_rcv of a new skb), so
+    // __ip_vs_svc_fwm_find is not even tried and no -t service exists for 10.0.0.100:80:
+    // the router marks, the director schedules nothing.
+    let steps = fwmark_with_mark_rule_on("router");
+    let router_marks = steps.iter().filter(|s| matches!(&s.why, Why::MarkSet { new: 1, .. })).count();
+    assert!(router_marks >= 8, "the router marks the 8 SYNs at least: {router_marks}");
+    assert!(!steps.iter().any(|s| matches!(s.why, Why::IpvsSchedule { .. })), "a mark crossed the wire");
+}
