@@ -163,28 +163,37 @@ enum Item {
     Nothing,
 }
 
-/// A short option: the item, and the service protocol when it takes a `VIP[:PORT]`.
-fn short(c: char) -> Result<(Item, Option<Proto>), ListError> {
+/// How a service option names its service: `-t`/`-u VIP[:PORT]` or `-f MARK`.
+#[derive(Clone, Copy)]
+enum SvcOpt {
+    Proto(Proto),
+    Fwmark,
+}
+
+/// A short option: the item, and how it names a service when it takes one.
+fn short(c: char) -> Result<(Item, Option<SvcOpt>), ListError> {
     Ok(match c {
         'L' | 'l' => (Item::Cmd(Command::List), None),
         'S' => (Item::Cmd(Command::Save), None),
         'n' => (Item::Opt(Opt::Numeric), None),
         'c' => (Item::Opt(Opt::Connection), None),
         'X' => (Item::Opt(Opt::Exact), None),
-        't' => (Item::Opt(Opt::Service), Some(Proto::Tcp)),
-        'u' => (Item::Opt(Opt::Service), Some(Proto::Udp)),
+        't' => (Item::Opt(Opt::Service), Some(SvcOpt::Proto(Proto::Tcp))),
+        'u' => (Item::Opt(Opt::Service), Some(SvcOpt::Proto(Proto::Udp))),
+        'f' => (Item::Opt(Opt::Service), Some(SvcOpt::Fwmark)),
         _ => return Err(unknown_or_unsupported(&format!("-{c}"))),
     })
 }
 
-fn long(name: &str) -> Result<(Item, Option<Proto>), ListError> {
+fn long(name: &str) -> Result<(Item, Option<SvcOpt>), ListError> {
     Ok(match name {
         "list" => (Item::Cmd(Command::List), None),
         "save" => (Item::Cmd(Command::Save), None),
         "numeric" => (Item::Opt(Opt::Numeric), None),
         "connection" => (Item::Opt(Opt::Connection), None),
-        "tcp-service" => (Item::Opt(Opt::Service), Some(Proto::Tcp)),
-        "udp-service" => (Item::Opt(Opt::Service), Some(Proto::Udp)),
+        "tcp-service" => (Item::Opt(Opt::Service), Some(SvcOpt::Proto(Proto::Tcp))),
+        "udp-service" => (Item::Opt(Opt::Service), Some(SvcOpt::Proto(Proto::Udp))),
+        "fwmark-service" => (Item::Opt(Opt::Service), Some(SvcOpt::Fwmark)),
         "stats" => (Item::Opt(Opt::Stats), None),
         "rate" => (Item::Opt(Opt::Rate), None),
         "thresholds" => (Item::Opt(Opt::Thresholds), None),
@@ -259,7 +268,7 @@ pub fn parse_list(args: &[String]) -> Result<ListCmd, ListError> {
         let arg = &args[i];
         i += 1;
         // (item, the service protocol if it takes a value, the value if attached, label)
-        let mut parsed: Vec<(Item, Option<Proto>, Option<String>, String)> = Vec::new();
+        let mut parsed: Vec<(Item, Option<SvcOpt>, Option<String>, String)> = Vec::new();
         if let Some(body) = arg.strip_prefix("--") {
             if body.is_empty() {
                 return Err(ListError::Ipvsadm(format!("unexpected argument {arg}")));
@@ -318,7 +327,14 @@ pub fn parse_list(args: &[String]) -> Result<ListCmd, ListError> {
                             i += 1;
                             v.clone()
                         };
-                        svc = Some(parse_service(proto, &text)?);
+                        svc = Some(match proto {
+                            SvcOpt::Proto(p) => parse_service(p, &text)?,
+                            // parse_fwmark: 1 to 4294967295.
+                            SvcOpt::Fwmark => match text.parse::<u32>() {
+                                Ok(m) if m > 0 => ServiceAddr::fwmark(m),
+                                _ => return Err(ListError::BadService { found: text }),
+                            },
+                        });
                     }
                 }
                 Item::Nothing => {}

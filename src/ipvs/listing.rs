@@ -536,6 +536,13 @@ mod tests {
                     -A -f 1 -s lblc -p 300\n\
                     -a -f 1 -r 10.0.0.11:0 -g -w 1\n";
         assert_eq!(run(&v, "-S -n").unwrap(), save);
+        // `-Ln -f 1` lists that service alone, with the two title lines and no version line.
+        let one = "Prot LocalAddress:Port Scheduler Flags\n  \
+                   -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n\
+                   FWM  1 lblc persistent 300\n  \
+                   -> 10.0.0.11:0                  Route   1      0          0         \n";
+        assert_eq!(run(&v, "-Ln -f 1").unwrap(), one);
+        assert!(run(&v, "-Ln -f 2").is_err(), "No such service");
     }
 
     #[test]
