@@ -3,6 +3,7 @@
 
 use crate::capture::PcapCapture;
 use crate::ipvs::listing;
+use crate::lang::Lang;
 use crate::scenario::{self, Loaded};
 use crate::sim::SimTime;
 use crate::stack::{Host, show};
@@ -13,16 +14,18 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+pub mod help;
+
 fn load(name: &str) -> Result<Loaded, String> {
     scenario::load(name).map_err(|e| e.render())
 }
 
 /// `lvsim list`.
-pub fn list() -> Result<(), String> {
+pub fn list(lang: Lang) -> Result<(), String> {
     let mut out = io::stdout().lock();
     for (name, _) in scenario::EMBEDDED {
         let l = load(name)?;
-        let _ = writeln!(out, "{name:<24} {}", l.scenario.about);
+        let _ = writeln!(out, "{name:<24} {}", l.scenario.about.get(lang));
     }
     let _ = writeln!(out, "\nsweeps (lvsim sweep NAME --out DIR):");
     for (name, _) in crate::batch::sweep::EMBEDDED {
@@ -84,7 +87,7 @@ pub fn trace(
     };
     let mut out = BufWriter::new(io::stdout());
     if !json {
-        let _ = writeln!(out, "# {} — {}", l.name, l.scenario.about);
+        let _ = writeln!(out, "# {} — {}", l.name, l.scenario.about.get(lang));
         let _ = writeln!(out, "{}", trace::text::header());
     }
     let _ = out.flush();
@@ -357,7 +360,7 @@ pub mod exercise {
 
     fn lang_of(lang: Option<&str>) -> Result<Lang, String> {
         match lang {
-            None => Ok(Lang::from_env()),
+            None => Ok(Lang::default()),
             Some(l) => Lang::parse(l).ok_or_else(|| format!("--lang: expected zh or en, found \"{l}\"\n")),
         }
     }

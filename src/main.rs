@@ -1,7 +1,8 @@
 //! The `lvsim` command line. Parsing only: every command calls into the library.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use lvsim::cli;
+use lvsim::lang::Lang;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +16,10 @@ use std::process::ExitCode;
 struct Args {
     #[command(subcommand)]
     command: Option<Cmd>,
+    /// Language of everything lvsim writes for people: en or zh (default: from LC_ALL,
+    /// LC_MESSAGES, then LANG; zh_CN.UTF-8 and the like give zh).
+    #[arg(long, global = true, value_enum, ignore_case = true)]
+    lang: Option<Lang>,
 }
 
 #[derive(Subcommand)]
@@ -39,9 +44,6 @@ enum Cmd {
         /// host, hook, kind (e.g. 'ip.dst == 10.0.0.100 && hook == INPUT', 'arp', 'drop').
         #[arg(long, value_name = "EXPR")]
         filter: Option<String>,
-        /// The language of the reasons (`why` column): en or zh (default: from the locale).
-        #[arg(long, value_enum)]
-        lang: Option<lvsim::lang::Lang>,
     },
     /// Step through a scenario in the terminal: the topology, every step with its frame
     /// fields and what changed since the previous hop, the hook stages, the tables at that
@@ -54,9 +56,6 @@ enum Cmd {
         /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Language of the interface (default: from LC_ALL / LC_MESSAGES / LANG).
-        #[arg(long, value_enum)]
-        lang: Option<lvsim::lang::Lang>,
         /// Open this exercise's scenario instead (see `lvsim exercise list`).
         #[arg(long, value_name = "ID")]
         exercise: Option<String>,
@@ -71,22 +70,26 @@ enum Cmd {
     },
     /// Validate scenario files: clear errors and exit status 1 when one is wrong.
     Check {
+        /// Scenarios to check: embedded names or .ron paths.
         #[arg(required = true)]
         files: Vec<String>,
     },
     /// Run scenarios and check their `expect:` list: what a student should observe.
     Verify {
+        /// Scenarios to verify: embedded names or .ron paths.
         #[arg(required = true)]
         scenarios: Vec<String>,
     },
     /// Run a scenario and print the director's ipvsadm listings: `-Ln` and `-Lnc` by
     /// default, or the listing asked for after `--` (`-- -Ln --stats`, `-- -S -n`).
     Ipvsadm {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
         #[arg(default_value = lvsim::scenario::DEFAULT)]
         scenario: String,
         /// Stop at this simulated time (e.g. "150ms") instead of the end.
         #[arg(long)]
         at: Option<String>,
+        /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
         /// The director to list, when several hosts run IPVS.
@@ -106,6 +109,7 @@ enum Cmd {
         /// Stop at this simulated time (e.g. "150ms") instead of the end.
         #[arg(long)]
         at: Option<String>,
+        /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
         /// iproute2's arguments: [-br] addr|route|neigh [show] [dev NAME].
@@ -142,6 +146,7 @@ enum Cmd {
     Sweep {
         #[command(subcommand)]
         action: Option<SweepCmd>,
+        /// An embedded sweep name (see `lvsim list`) or a path to a sweep .ron file.
         #[arg(required = true)]
         sweep: Option<String>,
         /// Output directory (created if missing).
@@ -159,11 +164,13 @@ enum Cmd {
     /// (namespaces, bridges, veths with the scenario's MACs, the run: commands as written,
     /// lvsim's connections replayed, the at: commands at their offsets, captures and tables).
     Lab {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
         scenario: String,
         /// Write DIR/lab.sh and a copy of this binary (the lab's client and server) instead of
         /// printing the script.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
     },
@@ -250,6 +257,7 @@ enum SweepCmd {
     /// shard-K-of-N.json files) into the files the unsharded sweep writes, byte for byte.
     /// Refuses slices of different sweeps or lvsim versions, and missing or repeated slices.
     Merge {
+        /// The slices: directories or shard-K-of-N.json files.
         #[arg(required = true, value_name = "DIR")]
         slices: Vec<PathBuf>,
         /// Output directory (created if missing).
@@ -265,8 +273,10 @@ enum AgentCmd {
         /// The name put at the start of every response (the serving host).
         #[arg(long)]
         name: String,
+        /// A TCP port to listen on (repeatable).
         #[arg(long, value_name = "PORT")]
         tcp: Vec<u16>,
+        /// A UDP address and port to listen on (repeatable).
         #[arg(long, value_name = "ADDR:PORT")]
         udp: Vec<std::net::SocketAddrV4>,
         /// Response size in bytes.
@@ -281,12 +291,16 @@ enum AgentCmd {
         /// Seconds after t0 when the lab ends: connections still waiting then fail.
         #[arg(long)]
         end: f64,
+        /// The protocol: tcp or udp.
         #[arg(long, value_parser = ["tcp", "udp"])]
         proto: String,
+        /// The destination address and port (VIP:PORT).
         #[arg(long, value_name = "ADDR:PORT")]
         to: std::net::SocketAddrV4,
+        /// Request size in bytes.
         #[arg(long, default_value_t = 100)]
         request: u16,
+        /// Response size in bytes.
         #[arg(long, default_value_t = 1000)]
         response: u16,
         /// Requests per TCP connection.
@@ -300,6 +314,7 @@ enum AgentCmd {
     /// script's addresses and ports, ipvsadm in the director's namespace; prints the picks
     /// read from ipvsadm -Lnc as `lvsim sched --script` prints them.
     Sched {
+        /// The script (a `lvsim sched --script` case).
         #[arg(long, value_name = "FILE")]
         script: PathBuf,
         /// The director's network namespace (default: this one).
@@ -308,13 +323,16 @@ enum AgentCmd {
     },
     /// Sleep until t0 + AT seconds.
     Wait {
+        /// The lab's time 0, in seconds since the epoch.
         #[arg(long)]
         t0: f64,
+        /// Seconds after t0.
         #[arg(long)]
         at: f64,
     },
     /// Print the time now (+ PLUS seconds), in seconds since the epoch.
     Now {
+        /// Seconds to add.
         #[arg(long, default_value_t = 0.0)]
         plus: f64,
     },
@@ -323,21 +341,18 @@ enum AgentCmd {
 #[derive(Subcommand)]
 enum ExerciseCmd {
     /// The exercises: id, kind, topics, title.
-    List {
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
-    },
+    List,
     /// An exercise's task, questions and hint (for a student's variant with --student).
     Show {
+        /// The exercise's id (see `lvsim exercise list`).
         id: String,
+        /// The student whose variant to show.
         #[arg(long, value_name = "NAME")]
         student: Option<String>,
-        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
     },
     /// Write the starting files: answers.txt (questions as comments) or scenario.ron to fix.
     Start {
+        /// The exercise's id (see `lvsim exercise list`).
         id: String,
         /// The student's name: it decides the variant (addresses, weights, orders).
         #[arg(long, value_name = "NAME")]
@@ -345,33 +360,30 @@ enum ExerciseCmd {
         /// Where to write (default: ./ID).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
     },
     /// Grade an answer: a directory written by `start`, an answers.txt or a scenario .ron.
     /// Exit status 0 only when fully correct.
     Check {
+        /// The exercise's id (see `lvsim exercise list`).
         id: String,
         /// Default: ./ID.
         path: Option<PathBuf>,
         /// Grade this student's variant (default: the name written by `start`).
         #[arg(long, value_name = "NAME")]
         student: Option<String>,
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
         /// Also print the expected answers (teacher's key).
         #[arg(long)]
         show_answers: bool,
     },
     /// Grade every student's sub-directory of SUBMISSIONS (named after the student): one CSV row each.
     Grade {
+        /// The exercise's id (see `lvsim exercise list`).
         id: String,
+        /// The class's directory: one sub-directory per student.
         submissions: PathBuf,
         /// CSV output (one row per student, for a spreadsheet); without it, a table to read.
         #[arg(long)]
         csv: bool,
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
         /// Grade only slice K of N of the class (sorted by name) and write
         /// DIR/grade-K-of-N.json for `lvsim exercise merge` (see docs/scale-out.md).
         #[arg(long, value_name = "K/N", requires = "out")]
@@ -384,6 +396,7 @@ enum ExerciseCmd {
     /// listing `grade` prints for the whole class; refuses slices of another class,
     /// exercise or lvsim version, and missing or repeated slices.
     Merge {
+        /// The slices' directories.
         #[arg(required = true, value_name = "DIR")]
         slices: Vec<PathBuf>,
         /// CSV output.
@@ -414,52 +427,55 @@ enum SchedCmd {
         /// Scheduler flags (sh-port, sh-fallback, mh-port, mh-fallback).
         #[arg(long, value_delimiter = ',')]
         flags: Vec<String>,
+        /// Print CSV.
         #[arg(long)]
         csv: bool,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    // The locale is read here and only here; everything below is handed the language.
+    let env_lang = Lang::from_locale(|k| std::env::var(k).ok());
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Help and clap's own messages are drawn before `--lang` is parsed: look for it first.
+    let help_lang = lang_in_args(&argv).unwrap_or(env_lang);
+    let matches = lvsim::cli::help::localize(Args::command(), help_lang).get_matches_from(argv);
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let lang = args.lang.unwrap_or(env_lang);
     let result = match args.command {
         // The TUI needs a terminal; in pipes, tests and CI print the trace as before.
-        None if std::io::stdout().is_terminal() => {
-            lvsim::tui::run(lvsim::scenario::DEFAULT, None, lvsim::lang::Lang::from_env())
-        }
-        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lvsim::lang::Lang::from_env()),
-        Some(Cmd::Tui { exercise: Some(id), student, seed, lang, .. }) => {
+        None if std::io::stdout().is_terminal() => lvsim::tui::run(lvsim::scenario::DEFAULT, None, lang),
+        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lang),
+        Some(Cmd::Tui { exercise: Some(id), student, seed, .. }) => {
             lvsim::exercise::scenario_for(&id, student.as_deref())
                 .map_err(|e| e.render())
-                .and_then(|l| lvsim::tui::run_loaded(l, seed, lang.unwrap_or_else(lvsim::lang::Lang::from_env)))
+                .and_then(|l| lvsim::tui::run_loaded(l, seed, lang))
         }
-        Some(Cmd::Tui { scenario, seed, lang, .. }) => {
-            lvsim::tui::run(&scenario, seed, lang.unwrap_or_else(lvsim::lang::Lang::from_env))
+        Some(Cmd::Tui { scenario, seed, .. }) => lvsim::tui::run(&scenario, seed, lang),
+        Some(Cmd::Exercise { cmd }) => {
+            let lang = Some(lang.code());
+            match cmd {
+                ExerciseCmd::List => cli::exercise::list(lang),
+                ExerciseCmd::Show { id, student } => cli::exercise::show(&id, student.as_deref(), lang),
+                ExerciseCmd::Start { id, student, dir } => {
+                    cli::exercise::start(&id, student.as_deref(), dir.as_deref(), lang)
+                }
+                ExerciseCmd::Check { id, path, student, show_answers } => {
+                    cli::exercise::check(&id, path.as_deref(), student.as_deref(), lang, show_answers)
+                }
+                ExerciseCmd::Grade { id, submissions, csv, shard, out } => {
+                    cli::exercise::grade_all(&id, &submissions, lang, csv, shard.zip(out.as_deref()))
+                }
+                ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
+            }
         }
-        Some(Cmd::Exercise { cmd }) => match cmd {
-            ExerciseCmd::List { lang } => cli::exercise::list(lang.as_deref()),
-            ExerciseCmd::Show { id, student, lang } => cli::exercise::show(&id, student.as_deref(), lang.as_deref()),
-            ExerciseCmd::Start { id, student, dir, lang } => {
-                cli::exercise::start(&id, student.as_deref(), dir.as_deref(), lang.as_deref())
-            }
-            ExerciseCmd::Check { id, path, student, lang, show_answers } => {
-                cli::exercise::check(&id, path.as_deref(), student.as_deref(), lang.as_deref(), show_answers)
-            }
-            ExerciseCmd::Grade { id, submissions, csv, lang, shard, out } => {
-                cli::exercise::grade_all(&id, &submissions, lang.as_deref(), csv, shard.zip(out.as_deref()))
-            }
-            ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
-        },
-        Some(Cmd::List) => cli::list(),
-        Some(Cmd::Trace { scenario, json, pcap, seed, filter, lang }) => cli::trace(
-            &scenario,
-            json,
-            pcap.as_deref(),
-            seed,
-            filter.as_deref(),
-            lang.unwrap_or_else(lvsim::lang::Lang::from_env),
-        ),
+        Some(Cmd::List) => cli::list(lang),
+        Some(Cmd::Trace { scenario, json, pcap, seed, filter }) => {
+            cli::trace(&scenario, json, pcap.as_deref(), seed, filter.as_deref(), lang)
+        }
         Some(Cmd::Check { files }) => cli::check(&files),
         Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios),
         Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {
@@ -529,6 +545,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// The value of the last `--lang X` or `--lang=X` before a bare `--` (after it come
+/// ipvsadm's or ip's own arguments), if it names a language.
+fn lang_in_args(argv: &[std::ffi::OsString]) -> Option<Lang> {
+    let args: Vec<&str> = argv.iter().skip(1).map(|a| a.to_str().unwrap_or("")).take_while(|a| *a != "--").collect();
+    let mut found = None;
+    for (i, a) in args.iter().enumerate() {
+        let v = match a.strip_prefix("--lang") {
+            Some("") => args.get(i + 1).copied(),
+            Some(v) => v.strip_prefix('='),
+            None => None,
+        };
+        found = v.and_then(Lang::parse).or(found);
+    }
+    found
+}
+
 fn agent(cmd: AgentCmd) -> Result<(), String> {
     use lvsim::lab::agent;
     match cmd {
@@ -556,5 +588,106 @@ fn agent(cmd: AgentCmd) -> Result<(), String> {
             println!("{:.6}", now + plus);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(cmd: &clap::Command, path: &str, f: &mut dyn FnMut(&str, &clap::Command)) {
+        f(path, cmd);
+        // clap's own `help` subcommands take no options.
+        for s in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            all(s, &format!("{path} {}", s.get_name()), f);
+        }
+    }
+
+    // `--lang` is one global option: clap propagates it to every subcommand (so `lvsim X
+    // --lang zh` parses for every X), and no subcommand defines a `lang` of its own
+    // (clap would refuse two arguments with one id when it builds the tree).
+    #[test]
+    fn every_subcommand_takes_the_global_lang() {
+        let mut cmd = Args::command();
+        cmd.build();
+        all(&cmd, "lvsim", &mut |path, c| {
+            let langs: Vec<_> = c.get_arguments().filter(|a| a.get_long() == Some("lang")).collect();
+            assert_eq!(langs.len(), 1, "{path}");
+            assert!(langs[0].is_global_set(), "{path}: its own --lang");
+        });
+    }
+
+    // Before and after the subcommand, spelled as a code or a word: the same language.
+    #[test]
+    fn lang_parses_anywhere() {
+        for argv in [
+            &["lvsim", "--lang", "zh", "list"][..],
+            &["lvsim", "list", "--lang", "zh"],
+            &["lvsim", "exercise", "show", "x", "--lang=Chinese"],
+        ] {
+            assert_eq!(Args::try_parse_from(argv).unwrap().lang, Some(Lang::Zh), "{argv:?}");
+        }
+        assert_eq!(Args::try_parse_from(["lvsim", "list"]).unwrap().lang, None);
+        assert!(Args::try_parse_from(["lvsim", "list", "--lang", "fr"]).is_err());
+    }
+
+    // The look-ahead for help: the last `--lang` wins, as clap's own parse would; one
+    // after `--` is ipvsadm's or ip's argument, not ours; an unknown word is ignored
+    // (clap reports it).
+    #[test]
+    fn lang_seen_before_parsing() {
+        let v = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(lang_in_args(&v(&["lvsim", "--lang", "zh", "help", "run"])), Some(Lang::Zh));
+        assert_eq!(lang_in_args(&v(&["lvsim", "run", "--lang=zh", "--lang", "en"])), Some(Lang::En));
+        assert_eq!(lang_in_args(&v(&["lvsim", "ipvsadm", "dr", "--", "--lang", "zh"])), None);
+        assert_eq!(lang_in_args(&v(&["lvsim", "run", "--lang", "fr"])), None);
+    }
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::*;
+    use lvsim::cli::help::{ZH, entries};
+
+    // Every about and every argument of the command tree has its English (a doc comment)
+    // and exactly one Chinese entry in the table, and the table has nothing else (a stale
+    // entry would mean an option renamed without its Chinese). The tree is walked from
+    // clap itself, so an option added later without both texts fails here.
+    #[test]
+    fn every_about_and_argument_has_english_and_chinese() {
+        let mut all = Vec::new();
+        entries(&Args::command(), "", &mut all);
+        let mut missing = Vec::new();
+        for (path, id, en) in &all {
+            if en.as_deref().is_none_or(str::is_empty) {
+                missing.push(format!("English: lvsim {path} {id}"));
+            }
+            let n = ZH.iter().filter(|(p, a, _)| p == path && a == id).count();
+            if n != 1 {
+                missing.push(format!("Chinese ({n} entries): (\"{path}\", \"{id}\", ...)"));
+            }
+        }
+        for (p, a, _) in ZH {
+            if !all.iter().any(|(path, id, _)| path == p && id == a) {
+                missing.push(format!("stale Chinese entry: (\"{p}\", \"{a}\")"));
+            }
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+
+    // In zh the rendered help of a subcommand carries the table's Chinese for its about
+    // and for each of its options, and none of the English: checked on `run`, whose
+    // texts are looked up in the table, not copied here.
+    #[test]
+    fn zh_help_shows_the_table() {
+        let mut cmd = lvsim::cli::help::localize(Args::command(), Lang::Zh);
+        let help = cmd.find_subcommand_mut("run").unwrap().render_help().to_string();
+        for (p, _, zh) in ZH.iter().filter(|(p, _, _)| *p == "run") {
+            assert!(help.contains(zh), "{p}: {zh} not in\n{help}");
+        }
+        let mut en = Args::command();
+        let en_help = en.find_subcommand_mut("run").unwrap().render_help().to_string();
+        let about = Args::command().find_subcommand("run").unwrap().get_about().unwrap().to_string();
+        assert!(en_help.contains(&about) && !help.contains(&about));
     }
 }

@@ -159,7 +159,7 @@ impl App {
         let names = engine.names();
         drop(engine);
         let steps = std::mem::take(&mut rec.borrow_mut().steps);
-        let title = format!("{} — {}", l.name, l.scenario.about);
+        let title = format!("{} — {}", l.name, l.scenario.about.get(lang));
         let visible = (0..steps.len()).collect();
         Ok(App {
             source: l,
