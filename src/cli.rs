@@ -17,17 +17,25 @@ use std::rc::Rc;
 pub mod help;
 
 fn load(name: &str) -> Result<Loaded, String> {
-    scenario::load(name).map_err(|e| e.render())
+    load_in(name, Lang::En)
+}
+
+fn load_in(name: &str, lang: Lang) -> Result<Loaded, String> {
+    scenario::load(name).map_err(|e| e.render_in(lang))
 }
 
 /// `lvsim list`.
 pub fn list(lang: Lang) -> Result<(), String> {
     let mut out = io::stdout().lock();
     for (name, _) in scenario::EMBEDDED {
-        let l = load(name)?;
+        let l = load_in(name, lang)?;
         let _ = writeln!(out, "{name:<24} {}", l.scenario.about.get(lang));
     }
-    let _ = writeln!(out, "\nsweeps (lvsim sweep NAME --out DIR):");
+    let _ = writeln!(
+        out,
+        "\n{}",
+        lang.pick("sweeps (lvsim sweep NAME --out DIR):", "参数扫描（lvsim sweep NAME --out DIR）：")
+    );
     for (name, _) in crate::batch::sweep::EMBEDDED {
         let s = crate::batch::sweep::load(name).map_err(|e| e.render())?;
         let _ = writeln!(out, "{name:<24} {}", s.spec.about);
@@ -70,9 +78,9 @@ pub fn trace(
     let filter = filter
         .map(trace::filter::Filter::parse)
         .transpose()
-        .map_err(|e| format!("error: --filter {:?}: {e}\n", filter.unwrap_or_default()))?;
-    let l = load(name)?;
-    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
+        .map_err(|e| format!("{} --filter {:?}: {e}\n", lang.pick("error:", "错误："), filter.unwrap_or_default()))?;
+    let l = load_in(name, lang)?;
+    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render_in(lang))?;
     let capture = match pcap {
         Some(dir) => {
             let names: Vec<String> = engine.net.segments.iter().map(|s| s.name.clone()).collect();
@@ -105,7 +113,7 @@ pub fn trace(
 }
 
 /// `lvsim check`.
-pub fn check(files: &[String]) -> Result<(), String> {
+pub fn check(files: &[String], lang: Lang) -> Result<(), String> {
     let mut failed = String::new();
     for f in files {
         // Expectations are resolved against the built, not yet run, world: unknown host
@@ -115,48 +123,62 @@ pub fn check(files: &[String]) -> Result<(), String> {
             .and_then(|(l, e)| scenario::expect::check_all(&l, &e, &[], &l.scenario.expect).map(|_| (l, e)));
         match built {
             Ok((l, e)) => {
-                println!(
-                    "ok: {f}: {} hosts, {} segments — {}",
-                    l.scenario.hosts.len(),
-                    l.scenario.segments.len(),
-                    l.scenario.about
-                );
+                let (hosts, segments) = (l.scenario.hosts.len(), l.scenario.segments.len());
+                let about = l.scenario.about.get(lang);
+                match lang {
+                    Lang::En => println!("ok: {f}: {hosts} hosts, {segments} segments — {about}"),
+                    Lang::Zh => println!("通过：{f}：{hosts} 台主机，{segments} 个网段 — {about}"),
+                }
                 for w in crate::engine::check::unreachable_next_hops(&e.net, &e.hosts) {
-                    println!("  warning: {}", crate::engine::check::Display { w, net: &e.net, hosts: &e.hosts });
+                    let w = crate::engine::check::Display { w, net: &e.net, hosts: &e.hosts };
+                    println!("  {}{w}", lang.pick("warning: ", "警告："));
                 }
             }
-            Err(e) => failed.push_str(&e.render()),
+            Err(e) => failed.push_str(&e.render_in(lang)),
         }
     }
     if failed.is_empty() { Ok(()) } else { Err(failed) }
 }
 
 /// `lvsim verify`: runs each scenario and checks its expectations.
-pub fn verify(names: &[String]) -> Result<(), String> {
+pub fn verify(names: &[String], lang: Lang) -> Result<(), String> {
     let mut failed = 0;
     for name in names {
-        let l = load(name)?;
-        let checks = scenario::expect::verify(&l).map_err(|e| e.render())?;
-        println!("{name}: {}", l.scenario.about);
+        let l = load_in(name, lang)?;
+        let checks = scenario::expect::verify(&l).map_err(|e| e.render_in(lang))?;
+        println!("{name}{}{}", lang.pick(": ", "："), l.scenario.about.get(lang));
         if checks.is_empty() {
-            println!("  (no expectations)");
+            println!("  {}", lang.pick("(no expectations)", "（没有 expect: 条目）"));
         }
         for c in &checks {
-            println!("  {c}");
+            match lang {
+                Lang::En => println!("  {c}"),
+                Lang::Zh => println!("  {} {}：{}", if c.ok { "通过  " } else { "未通过" }, c.expect, c.got),
+            }
         }
         failed += checks.iter().filter(|c| !c.ok).count();
     }
-    if failed == 0 { Ok(()) } else { Err(format!("{failed} expectation(s) not met\n")) }
+    match (failed, lang) {
+        (0, _) => Ok(()),
+        (n, Lang::En) => Err(format!("{n} expectation(s) not met\n")),
+        (n, Lang::Zh) => Err(format!("有 {n} 条预期未满足\n")),
+    }
 }
 
 /// Builds scenario `name` and runs it to `at` (a duration like "150ms"), or to its end.
 /// Timers run past the scenario's duration when `at` is later, so entries expire as
 /// they would. Returns the engine and the instant reached.
-fn run_at(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(crate::engine::Engine, SimTime), String> {
-    let l = load(name)?;
-    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
+fn run_at(
+    name: &str,
+    at: Option<&str>,
+    seed: Option<u64>,
+    lang: Lang,
+) -> Result<(crate::engine::Engine, SimTime), String> {
+    let l = load_in(name, lang)?;
+    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render_in(lang))?;
     let now = if let Some(t) = at {
-        let d = crate::sim::SimDuration::parse(t).map_err(|e| format!("--at: expected {e}\n"))?;
+        let d = crate::sim::SimDuration::parse(t)
+            .map_err(|e| format!("--at{}{e}\n", lang.pick(": expected ", "：应为 ")))?;
         let t = SimTime::ZERO + d;
         // Let timers run past the scenario's duration, so entries expire as they would.
         engine.end = engine.end.max(t);
@@ -170,10 +192,13 @@ fn run_at(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(crate::eng
 }
 
 /// The host called `wanted` in `hosts`, or an error listing the names there are.
-fn host_named<'a>(hosts: &'a [Host], wanted: &str, scenario: &str) -> Result<&'a Host, String> {
+fn host_named<'a>(hosts: &'a [Host], wanted: &str, scenario: &str, lang: Lang) -> Result<&'a Host, String> {
     hosts.iter().find(|h| h.name == wanted).ok_or_else(|| {
         let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
-        format!("{scenario}: expected a host name ({}), found \"{wanted}\"\n", names.join(", "))
+        match lang {
+            Lang::En => format!("{scenario}: expected a host name ({}), found \"{wanted}\"\n", names.join(", ")),
+            Lang::Zh => format!("{scenario}：应为主机名（{}），实际为 \"{wanted}\"\n", names.join("、")),
+        }
     })
 }
 
@@ -187,26 +212,34 @@ pub fn ipvsadm(
     seed: Option<u64>,
     host: Option<&str>,
     args: &[String],
+    lang: Lang,
 ) -> Result<(), String> {
-    let (engine, now) = run_at(name, at, seed)?;
+    let (engine, now) = run_at(name, at, seed, lang)?;
     let directors: Vec<&Host> = match host {
         Some(wanted) => {
-            let h = host_named(&engine.hosts, wanted, name)?;
+            let h = host_named(&engine.hosts, wanted, name, lang)?;
             if h.ipvs.is_none() {
-                return Err(format!("{name}: {wanted} does not run IPVS (no ipvsadm command in its run: list)\n"));
+                return Err(match lang {
+                    Lang::En => format!("{name}: {wanted} does not run IPVS (no ipvsadm command in its run: list)\n"),
+                    Lang::Zh => format!("{name}：{wanted} 没有运行 IPVS（它的 run: 列表中没有 ipvsadm 命令）\n"),
+                });
             }
             vec![h]
         }
         None => engine.hosts.iter().filter(|h| h.ipvs.is_some()).collect(),
     };
     if directors.is_empty() {
-        return Err(format!("{name}: no host runs ipvsadm\n"));
+        return Err(format!("{name}{}\n", lang.pick(": no host runs ipvsadm", "：没有主机运行 ipvsadm")));
     }
     let mut out = String::new();
     for h in &directors {
         let v = h.ipvs.as_deref().expect("directors run IPVS");
         if args.is_empty() {
-            let _ = writeln!(out, "# {} at {now}s: ipvsadm -Ln", h.name);
+            match lang {
+                Lang::En => writeln!(out, "# {} at {now}s: ipvsadm -Ln", h.name),
+                Lang::Zh => writeln!(out, "# {}，{now} 秒时：ipvsadm -Ln", h.name),
+            }
+            .expect("writing to a String");
             out.push_str(&listing::list_services(v));
             out.push_str("# ipvsadm -Lnc\n");
             out.push_str(&listing::list_conns(v, now));
@@ -222,9 +255,16 @@ pub fn ipvsadm(
 }
 
 /// `lvsim ip`: one host's `ip addr`, `ip route` or `ip neigh` after running.
-pub fn ip(name: &str, host: &str, at: Option<&str>, seed: Option<u64>, args: &[String]) -> Result<(), String> {
-    let (engine, _) = run_at(name, at, seed)?;
-    let h = host_named(&engine.hosts, host, name)?;
+pub fn ip(
+    name: &str,
+    host: &str,
+    at: Option<&str>,
+    seed: Option<u64>,
+    args: &[String],
+    lang: Lang,
+) -> Result<(), String> {
+    let (engine, _) = run_at(name, at, seed, lang)?;
+    let h = host_named(&engine.hosts, host, name, lang)?;
     let text = show::show(h, args).map_err(|e| format!("ip: {e}\n"))?;
     print!("{text}");
     Ok(())
@@ -250,6 +290,7 @@ pub fn sched_compare(
     names: &[String],
     csv: bool,
     json: bool,
+    lang: Lang,
 ) -> Result<(), String> {
     use crate::ipvs::Sched;
     if w.clients == 0 || w.weights.is_empty() {
@@ -287,7 +328,7 @@ pub fn sched_compare(
     } else if csv {
         print!("{}", crate::ipvs::compare::csv(w, &rows));
     } else {
-        print!("{}", crate::ipvs::compare::table(w, &rows));
+        print!("{}", crate::ipvs::compare::table(w, &rows, lang));
     }
     Ok(())
 }
@@ -661,8 +702,8 @@ pub const MAX_BINS: u64 = 100_000;
 
 /// `lvsim run SCENARIO --out DIR`: runs to the end with tracing off; writes summary.json,
 /// CSV tables and charts into `out`; prints a short table.
-pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Result<(), String> {
-    let l = load(name)?;
+pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>, lang: Lang) -> Result<(), String> {
+    let l = load_in(name, lang)?;
     let bin = match bin {
         Some(b) => Some(
             crate::sim::SimDuration::parse(b)
@@ -683,10 +724,13 @@ pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Resu
             ));
         }
     }
-    let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render())?;
+    let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render_in(lang))?;
     let paths = crate::batch::write_run(&run, out).map_err(|e| format!("{e}\n"))?;
-    print!("{}", crate::batch::output::table(&run));
-    println!("  wrote {} files in {}", paths.len(), out.display());
+    print!("{}", crate::batch::output::table(&run, lang));
+    match lang {
+        Lang::En => println!("  wrote {} files in {}", paths.len(), out.display()),
+        Lang::Zh => println!("  已在 {} 中写出 {} 个文件", out.display(), paths.len()),
+    }
     Ok(())
 }
 

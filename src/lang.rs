@@ -48,12 +48,37 @@ impl Lang {
         }
     }
 
+    /// `en` or `zh`, whichever is this language's: for one-off words next to the code
+    /// that prints them.
+    pub const fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+
     pub const fn code(self) -> &'static str {
         match self {
             Lang::En => "en",
             Lang::Zh => "zh",
         }
     }
+}
+
+/// Columns `s` takes in a terminal: CJK characters and full-width punctuation take two.
+pub fn width(s: &str) -> usize {
+    let wide = |c: char| matches!(u32::from(c), 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6);
+    s.chars().map(|c| if wide(c) { 2 } else { 1 }).sum()
+}
+
+/// `s` then blanks, to `w` columns (as `{:<w}` does for ASCII).
+pub fn pad_end(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+/// Blanks then `s`, to `w` columns (as `{:>w}` does for ASCII).
+pub fn pad_start(s: &str, w: usize) -> String {
+    format!("{}{s}", " ".repeat(w.saturating_sub(width(s))))
 }
 
 /// Words written in both languages, as a scenario holds its `about:` and `notes:`: either
@@ -169,5 +194,15 @@ mod tests {
         assert_eq!((both.get(Lang::En), both.get(Lang::Zh)), ("DR", "直接路由"));
         assert!(ron::from_str::<Text>(r#"(en: "DR")"#).is_err());
         assert!(ron::from_str::<Text>(r#"(en: "DR", zh: "x", fr: "y")"#).is_err());
+    }
+
+    // Padding counts columns, not characters: a Chinese heading padded to 8 takes 8
+    // columns like an English one (服务器 is 3 characters, 6 columns).
+    #[test]
+    fn padding_counts_columns() {
+        assert_eq!(pad_end("服务器", 8), "服务器  ");
+        assert_eq!(pad_start("份额", 7), "   份额");
+        assert_eq!(pad_start("share", 7), format!("{:>7}", "share"));
+        assert_eq!(width("（学生：alice）"), 4 * 2 + 5 + 2);
     }
 }

@@ -476,12 +476,12 @@ fn main() -> ExitCode {
         Some(Cmd::Trace { scenario, json, pcap, seed, filter }) => {
             cli::trace(&scenario, json, pcap.as_deref(), seed, filter.as_deref(), lang)
         }
-        Some(Cmd::Check { files }) => cli::check(&files),
-        Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios),
+        Some(Cmd::Check { files }) => cli::check(&files, lang),
+        Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios, lang),
         Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {
-            cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args)
+            cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args, lang)
         }
-        Some(Cmd::Ip { scenario, host, at, seed, args }) => cli::ip(&scenario, &host, at.as_deref(), seed, &args),
+        Some(Cmd::Ip { scenario, host, at, seed, args }) => cli::ip(&scenario, &host, at.as_deref(), seed, &args, lang),
         Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script),
         Some(Cmd::Sched {
             script: None,
@@ -491,11 +491,12 @@ fn main() -> ExitCode {
             &schedulers,
             csv,
             json,
+            lang,
         ),
         Some(Cmd::Sched { .. }) => {
             Err("lvsim sched: give either --script CASE.json or the compare subcommand\n".to_string())
         }
-        Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
+        Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref(), lang),
         Some(Cmd::Sweep { action: Some(SweepCmd::Merge { slices, out }), .. }) => cli::sweep_merge(&slices, &out),
         Some(Cmd::Sweep { sweep: Some(sweep), out: Some(out), threads, shard, .. }) => {
             cli::sweep(&sweep, &out, threads, shard)
