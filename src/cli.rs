@@ -106,7 +106,7 @@ pub fn trace(
         let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();
         let paths = c.finish().map_err(|e| format!("writing pcap: {e}\n"))?;
         for p in paths {
-            eprintln!("wrote {}", p.display());
+            eprintln!("{}{}", lang.pick("wrote ", "已写出 "), p.display());
         }
     }
     Ok(())
@@ -294,13 +294,23 @@ pub fn sched_compare(
 ) -> Result<(), String> {
     use crate::ipvs::Sched;
     if w.clients == 0 || w.weights.is_empty() {
-        return Err("--clients and --weights: expected at least one client and one server\n".into());
+        return Err(lang
+            .pick(
+                "--clients and --weights: expected at least one client and one server\n",
+                "--clients 和 --weights：应至少有一个客户端和一台服务器\n",
+            )
+            .into());
     }
     for f in &w.sched_flags {
         if !crate::cmdline::ipvsadm::SchedFlags::default().set(f) {
-            return Err(format!(
-                "--flags: expected a scheduler flag (sh-fallback, sh-port, mh-fallback, mh-port), found \"{f}\"\n"
-            ));
+            return Err(match lang {
+                Lang::En => format!(
+                    "--flags: expected a scheduler flag (sh-fallback, sh-port, mh-fallback, mh-port), found \"{f}\"\n"
+                ),
+                Lang::Zh => {
+                    format!("--flags：应为调度算法标志（sh-fallback、sh-port、mh-fallback、mh-port），实际为 \"{f}\"\n")
+                }
+            });
         }
     }
     let scheds: Vec<Sched> = if names.is_empty() {
@@ -313,14 +323,17 @@ pub fn sched_compare(
         names
             .iter()
             .map(|n| {
-                n.parse().map_err(|_| {
-                    format!("--schedulers: expected scheduler names (rr, wrr, lc, wlc...), found \"{n}\"\n")
+                n.parse().map_err(|_| match lang {
+                    Lang::En => {
+                        format!("--schedulers: expected scheduler names (rr, wrr, lc, wlc...), found \"{n}\"\n")
+                    }
+                    Lang::Zh => format!("--schedulers：应为调度算法名（rr、wrr、lc、wlc……），实际为 \"{n}\"\n"),
                 })
             })
             .collect::<Result<_, _>>()?
     };
     if w.weights.is_empty() {
-        return Err("--weights: expected at least one weight\n".into());
+        return Err(lang.pick("--weights: expected at least one weight\n", "--weights：应至少有一个权重\n").into());
     }
     let rows = crate::ipvs::compare::compare(w, &scheds).map_err(|e| format!("{e}\n"))?;
     if json {

@@ -493,9 +493,12 @@ fn main() -> ExitCode {
             json,
             lang,
         ),
-        Some(Cmd::Sched { .. }) => {
-            Err("lvsim sched: give either --script CASE.json or the compare subcommand\n".to_string())
-        }
+        Some(Cmd::Sched { .. }) => Err(lang
+            .pick(
+                "lvsim sched: give either --script CASE.json or the compare subcommand\n",
+                "lvsim sched：请给出 --script CASE.json 或 compare 子命令（二者选一）\n",
+            )
+            .to_string()),
         Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref(), lang),
         Some(Cmd::Sweep { action: Some(SweepCmd::Merge { slices, out }), .. }) => cli::sweep_merge(&slices, &out),
         Some(Cmd::Sweep { sweep: Some(sweep), out: Some(out), threads, shard, .. }) => {
