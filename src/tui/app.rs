@@ -97,8 +97,6 @@ pub struct Areas {
 pub struct App {
     /// The scenario as loaded, to rerun it with another seed.
     pub source: Loaded,
-    /// `name — about` of the scenario.
-    pub title: String,
     pub seed: u64,
     pub lang: Lang,
     /// Every step of the run, in order.
@@ -134,6 +132,11 @@ pub struct App {
 }
 
 impl App {
+    /// `name — about` of the scenario, in the language now shown (`L` switches it).
+    pub fn title(&self) -> String {
+        format!("{} — {}", self.source.name, self.source.scenario.about.get(self.lang))
+    }
+
     /// Runs embedded scenario or file `name` with `seed` (default: the scenario's).
     pub fn load(name: &str, seed: Option<u64>, lang: Lang) -> Result<App, String> {
         let l = crate::scenario::load(name).map_err(|e| e.render())?;
@@ -159,11 +162,9 @@ impl App {
         let names = engine.names();
         drop(engine);
         let steps = std::mem::take(&mut rec.borrow_mut().steps);
-        let title = format!("{} — {}", l.name, l.scenario.about.get(lang));
         let visible = (0..steps.len()).collect();
         Ok(App {
             source: l,
-            title,
             seed,
             lang,
             steps,

@@ -261,3 +261,14 @@ fn footer_fits_at_120_columns() {
         assert!(shown[0], "{lang:?}: no hint at all in {row}");
     }
 }
+
+// `L` switches the scenario's title too: the title is the scenario file's `about` in the
+// language now shown, read from the loaded file, not a string fixed at load time.
+#[test]
+fn title_follows_the_language() {
+    let mut app = load("dr", Lang::En);
+    let about = app.source.scenario.about.clone();
+    assert!(app.title().ends_with(about.get(Lang::En)));
+    update(&mut app, Action::ToggleLang);
+    assert!(app.title().ends_with(about.get(Lang::Zh)) && about.get(Lang::Zh) != about.get(Lang::En));
+}
