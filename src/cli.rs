@@ -96,7 +96,7 @@ pub fn trace(
     let mut out = BufWriter::new(io::stdout());
     if !json {
         let _ = writeln!(out, "# {} — {}", l.name, l.scenario.about.get(lang));
-        let _ = writeln!(out, "{}", trace::text::header());
+        let _ = writeln!(out, "{}", trace::text::header_in(lang));
     }
     let _ = out.flush();
     engine.set_recorder(Box::new(Printer { out, names: engine.names(), json, lang, filter }));

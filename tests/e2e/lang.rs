@@ -112,3 +112,17 @@ fn run_and_sched_tables_in_both_languages() {
         insta::assert_snapshot!(format!("sched_compare_{}", lang.code()), lvsim::ipvs::compare::table(&w, &rows, lang));
     }
 }
+
+// The trace's column header lines up in both languages: the `|` before the reasons sits
+// at the same terminal column (Chinese characters take two), where the step lines put it.
+#[test]
+fn trace_header_columns_line_up() {
+    let bar = |s: &str| lvsim::lang::width(&s[..s.find(" | ").unwrap()]);
+    let en = lvsim::trace::text::header_in(Lang::En);
+    let zh = lvsim::trace::text::header_in(Lang::Zh);
+    assert_ne!(en, zh);
+    assert_eq!(bar(&en), bar(&zh));
+    let out = stdout(&lvsim(&[], &["trace", "dr", "--lang", "zh"]));
+    let step = out.lines().nth(3).unwrap();
+    assert_eq!(bar(step), bar(&zh), "{step}");
+}
