@@ -38,7 +38,7 @@ pub fn list(lang: Lang) -> Result<(), String> {
     );
     for (name, _) in crate::batch::sweep::EMBEDDED {
         let s = crate::batch::sweep::load(name).map_err(|e| e.render())?;
-        let _ = writeln!(out, "{name:<24} {}", s.spec.about);
+        let _ = writeln!(out, "{name:<24} {}", s.spec.about.get(lang));
     }
     Ok(())
 }

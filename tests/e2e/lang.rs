@@ -126,3 +126,14 @@ fn trace_header_columns_line_up() {
     let step = out.lines().nth(3).unwrap();
     assert_eq!(bar(step), bar(&zh), "{step}");
 }
+
+// Every embedded sweep has its own Chinese title too (the `zh` half itself, with Chinese
+// characters in it), as `lvsim list` prints the sweeps after the scenarios.
+#[test]
+fn embedded_sweeps_have_chinese_titles() {
+    for (name, _) in lvsim::batch::sweep::EMBEDDED {
+        let about = lvsim::batch::sweep::load(name).unwrap().spec.about;
+        let zh = about.zh.as_deref().unwrap_or_else(|| panic!("{name}: no zh title"));
+        assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{name}: {zh}");
+    }
+}
