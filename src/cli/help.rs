@@ -15,7 +15,7 @@ pub const ZH: &[(&str, &str, &str)] = &[
     (
         "",
         "lang",
-        "lvsim 给人看的所有输出所用的语言：en 或 zh（默认依次取 LC_ALL、LC_MESSAGES、LANG；zh_CN.UTF-8 之类为 zh）",
+        "lvsim 输出给人阅读的内容所用的语言：en 或 zh（不指定时依次看 LC_ALL、LC_MESSAGES、LANG；zh_CN.UTF-8 等以 zh 开头的值为 zh）",
     ),
     ("list", "", "列出内置场景"),
     ("trace", "", "运行一个场景，逐步打印每个报文经过的每一步及其原因"),

@@ -139,14 +139,14 @@ impl App {
 
     /// Runs embedded scenario or file `name` with `seed` (default: the scenario's).
     pub fn load(name: &str, seed: Option<u64>, lang: Lang) -> Result<App, String> {
-        let l = crate::scenario::load(name).map_err(|e| e.render())?;
+        let l = crate::scenario::load(name).map_err(|e| e.render_in(lang))?;
         App::from_loaded(l, seed, lang)
     }
 
     /// Runs a loaded scenario to its end, recording every step and the timeline.
     pub fn from_loaded(l: Loaded, seed: Option<u64>, lang: Lang) -> Result<App, String> {
         let seed = seed.unwrap_or(l.scenario.seed);
-        let mut engine = l.build_with_seed(seed).map_err(|e| e.render())?;
+        let mut engine = l.build_with_seed(seed).map_err(|e| e.render_in(lang))?;
         let rec = Rc::new(RefCell::new(VecRecorder::default()));
         engine.set_recorder(Box::new(rec.clone()));
         let topo = Topo {
