@@ -43,8 +43,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Sweep")]
 pub struct SweepSpec {
-    /// One line: the question this sweep answers.
-    pub about: String,
+    /// One line: the question this sweep answers, as `(en: "...", zh: "...")` or one
+    /// plain string.
+    pub about: crate::lang::Text,
     /// The scenario every point starts from (embedded name or path, relative to the
     /// sweep file); required unless `Mode` names the scenarios.
     #[serde(default)]

@@ -13,6 +13,7 @@ mod exercises;
 mod guards;
 mod hooks;
 mod kernel_sched;
+mod lang;
 mod listings;
 mod local_tcp;
 mod nat;
