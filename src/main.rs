@@ -521,14 +521,9 @@ fn main() -> ExitCode {
                     show_answers,
                     key.as_deref(),
                 ),
-                ExerciseCmd::Grade { id, submissions, csv, shard, out, key } => cli::exercise::grade_all(
-                    &id,
-                    &submissions,
-                    lang,
-                    csv,
-                    shard.zip(out.as_deref()),
-                    key.as_deref(),
-                ),
+                ExerciseCmd::Grade { id, submissions, csv, shard, out, key } => {
+                    cli::exercise::grade_all(&id, &submissions, lang, csv, shard.zip(out.as_deref()), key.as_deref())
+                }
                 ExerciseCmd::Key { cmd: KeyCmd::New { out } } => cli::exercise::key_new(out.as_deref()),
                 ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
             }

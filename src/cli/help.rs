@@ -39,7 +39,7 @@ pub const ZH: &[(&str, &str, &str)] = &[
     ("tui", "student", "与 --exercise 一起用：打开哪位学生的变体"),
     ("exercise", "", "由模拟器评分的课程练习：list、show、start、check、grade"),
     ("exercise list", "", "列出练习：编号、类型、知识点、标题"),
-    ("exercise show", "", "显示练习的任务、问题和提示（加 --student 则显示该学生的变体）"),
+    ("exercise show", "", "显示练习的任务和问题（加 --student 则显示该学生的变体；有课程密钥时也显示提示）"),
     ("exercise show", "id", "练习编号（见 `lvsim exercise list`）"),
     ("exercise show", "student", "学生姓名：显示该学生的变体"),
     ("exercise start", "", "写出起始文件：answers.txt（问题写在注释里）或待修复的 scenario.ron"),
@@ -202,6 +202,22 @@ pub const ZH: &[(&str, &str, &str)] = &[
         "conns",
         "改为测量调度器连接表在有 N 个活动条目时的内存（参考数据用 1,000,000）：峰值 RSS 和每个连接的字节数",
     ),
+    (
+        "trace",
+        "no_summary",
+        "不打印文本 trace 末尾的摘要（每台真实服务器处理的连接数、按主机和原因统计的丢弃、ARP 缓存的变化）",
+    ),
+    ("exercise show", "key", "课程密钥文件（默认取 $LVSIM_COURSE_KEY）：有它才显示提示"),
+    ("exercise start", "force", "覆盖已有的初始文件（其中的作业会丢失）"),
+    ("exercise start", "key", "课程密钥文件（默认取 $LVSIM_COURSE_KEY）：把该学生加盐后的变体记录下来"),
+    ("exercise check", "key", "课程密钥文件（默认取 $LVSIM_COURSE_KEY）：教师视角"),
+    ("exercise grade", "key", "课程密钥文件（默认取 $LVSIM_COURSE_KEY）：按密钥重新计算每个学生的变体并核对"),
+    ("exercise key", "", "教师的课程密钥：加盐生成学生变体，并保护答案"),
+    ("exercise key new", "", "生成一个新的课程密钥（256 位随机数，十六进制），写入文件时权限为 0600，不覆盖已有文件"),
+    ("exercise key new", "out", "要创建的密钥文件（默认打印到标准输出）"),
+    ("check", "deny_warnings", "警告也让检查失败（退出状态为 1）"),
+    ("verify", "all", "验证每个内置场景：每个场景一行摘要；有任何失败则退出状态为 1"),
+    ("ip", "exact", "不加 `# 主机` 列，与真实 `ip neigh` 的输出逐字节相同"),
 ];
 
 /// The command tree with its help texts in `lang` (English is the tree as derived).
