@@ -681,7 +681,7 @@ pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Resu
         }
     }
     let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render())?;
-    let paths = crate::batch::write_run(&run, out).map_err(|e| format!("{e}\n"))?;
+    let paths = crate::batch::write_run(&run, out, crate::lang::Lang::from_env()).map_err(|e| format!("{e}\n"))?;
     print!("{}", crate::batch::output::table(&run));
     println!("  wrote {} files in {}", paths.len(), out.display());
     Ok(())

@@ -683,9 +683,7 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
                     })
                     .collect(),
                 y_range,
-                note: None,
-                x_names: None,
-                no_markers: false,
+                ..charts::Lines::default()
             })
         } else {
             charts::Chart::Bars(charts::Bars {
@@ -703,6 +701,7 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
                     })
                     .collect(),
                 y_range,
+                ..charts::Bars::default()
             })
         }
     };

@@ -132,7 +132,7 @@ fn run_writes_every_file_with_its_documented_columns() {
     let l = lvsim::scenario::load("dr").unwrap();
     let run = batch::run_full(&l, 1, None).unwrap();
     let dir = tmp("run");
-    let paths = batch::write_run(&run, &dir).unwrap();
+    let paths = batch::write_run(&run, &dir, lvsim::lang::Lang::En).unwrap();
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/batch.md")).unwrap();
     for (file, cols) in batch::output::COLUMNS {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
@@ -218,4 +218,65 @@ fn sweep_error_axis_not_varied() {
 fn sweep_error_unknown_parameter() {
     // An unknown parameter kind lists the ones there are.
     insta::assert_snapshot!(sweep_error(&SMALL.replace("Rate(", "Load(")));
+}
+
+/// DR and TUN at the same load: the director forwards the same connections, so the two
+/// modes' throughput lines lie on the same points.
+const MODES: &str = r#"Sweep(
+    about: "dr and tun",
+    duration: "100ms",
+    vary: [
+        Mode([("dr", "bottleneck-dr"), ("tun", "bottleneck-tun")]),
+        Rate([1000, 2000]),
+    ],
+    x: "rate",
+    series: "mode",
+)"#;
+
+#[test]
+fn no_chart_draws_two_series_alike() {
+    // Two series with the same points AND the same style would be one line on the page:
+    // the reader could not tell that the second exists. Every chart of a run of several
+    // scenarios and of a DR/TUN sweep is checked pairwise. The DR/TUN sweep is the case
+    // that was invisible: its throughput lines coincide (asserted first, so the check
+    // below is not vacuous), and they must differ in style.
+    let sw = sweep::parse("modes.ron", MODES).unwrap();
+    let results = sweep::run(&sw, 1).unwrap();
+    let mut all: Vec<(String, lvsim::batch::charts::Chart)> = sweep::charts(&sw, &results);
+    let (_, throughput) = all.iter().find(|(n, _)| n == "throughput").unwrap();
+    let lines = lvsim::batch::charts::drawn(throughput);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0].1, lines[1].1, "DR and TUN carry the same connections");
+    for name in ["dr", "nat", "fairness"] {
+        let l = lvsim::scenario::load(name).unwrap();
+        let run = batch::run_full(&l, 1, None).unwrap();
+        for lang in [lvsim::lang::Lang::En, lvsim::lang::Lang::Zh] {
+            all.extend(batch::run_charts(&run, lang).into_iter().map(|(n, c)| (format!("{name}/{n}"), c)));
+        }
+    }
+    for (name, chart) in &all {
+        let series = lvsim::batch::charts::drawn(chart);
+        for (i, a) in series.iter().enumerate() {
+            for b in &series[..i] {
+                assert!(a != b, "{name}: two series drawn identically: {a:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_run_without_a_cpu_model_has_no_cpu_chart() {
+    // The dr scenario gives its director no CPU capacity model (cpu_util is None in its
+    // summary), so a CPU line would draw a quantity the run does not have: the director
+    // chart keeps only the link line and says so in its title.
+    let l = lvsim::scenario::load("dr").unwrap();
+    let run = batch::run_full(&l, 1, None).unwrap();
+    assert!(run.summary.hosts.iter().all(|h| h.cpu_util.is_none()));
+    let charts = batch::run_charts(&run, lvsim::lang::Lang::En);
+    let (_, director) = charts.iter().find(|(n, _)| *n == "director").unwrap();
+    let lvsim::batch::charts::Chart::Lines(d) = director else { panic!("director is a line chart") };
+    assert_eq!(d.title, format!("dr: {}", lvsim::batch::words::Word::DirectorLink.text(lvsim::lang::Lang::En)));
+    // One director, one line: its link (a CPU line would be a second).
+    assert_eq!(run.directors.len(), 1);
+    assert_eq!(d.lines.len(), 1);
 }
