@@ -1,6 +1,8 @@
 //! Charts with plotters, as PNG (1200×700) and SVG. Text is drawn with the DejaVu Sans
 //! face compiled into the binary (`dejavu`), registered as "sans-serif" before the first
-//! chart, so the bytes do not depend on the fonts a machine has installed.
+//! chart, so the bytes do not depend on the fonts a machine has installed. Chinese charts
+//! use a CJK subset the same way; their SVG carries that subset as an `@font-face`, so a
+//! browser without Chinese fonts shows the same glyphs.
 //!
 //! Two kinds: [`Lines`] (one line per series, with an optional min–max band) and
 //! [`Bars`] (categories on x, one bar per series in each, optional min–max whiskers).
@@ -16,6 +18,10 @@ use crate::lang::Lang;
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 700;
 const FONT: &str = "sans-serif";
+/// The face of Chinese chart text: a subset of WenQuanYi Micro Hei (Apache-2.0) holding
+/// printable ASCII and the characters of [`super::words`] (`assets/fonts/subset.sh`).
+const CJK: &str = "lvsim-cjk";
+pub static CJK_TTF: &[u8] = include_bytes!("../../assets/fonts/lvsim-cjk.ttf");
 
 /// Colour-blind-friendly palette (Okabe–Ito), then greys.
 const COLOURS: [RGBColor; 8] = [
@@ -38,7 +44,8 @@ static FONT_ONCE: Once = Once::new();
 /// The face chart text in `lang` is drawn with.
 fn family(lang: Lang) -> &'static str {
     match lang {
-        Lang::En | Lang::Zh => FONT,
+        Lang::En => FONT,
+        Lang::Zh => CJK,
     }
 }
 
@@ -47,6 +54,7 @@ pub fn register_font() {
     FONT_ONCE.call_once(|| {
         // The font is compiled in and valid; a failure here would be a plotters bug.
         let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+        let _ = plotters::style::register_font(CJK, FontStyle::Normal, CJK_TTF);
     });
 }
 
@@ -455,15 +463,40 @@ pub fn render(chart: &Chart, base: &Path) -> Result<Vec<PathBuf>, String> {
         }
         .map_err(|e| format!("{}: {e}", png.display()))?;
     }
+    std::fs::write(&svg, svg_text(chart)?).map_err(|e| format!("{}: {e}", svg.display()))?;
+    Ok(vec![png, svg])
+}
+
+/// The language of a chart's text.
+fn lang_of(chart: &Chart) -> Lang {
+    match chart {
+        Chart::Lines(c) => c.lang,
+        Chart::Bars(c) => c.lang,
+    }
+}
+
+/// `chart` as an SVG document; in Chinese with the CJK subset embedded as a data URL.
+pub fn svg_text(chart: &Chart) -> Result<String, String> {
+    use base64::Engine as _;
+    register_font();
+    let mut out = String::new();
     {
-        let root = SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
         match chart {
             Chart::Lines(c) => draw_lines(&root, c),
             Chart::Bars(c) => draw_bars(&root, c),
-        }
-        .map_err(|e| format!("{}: {e}", svg.display()))?;
+        }?;
     }
-    Ok(vec![png, svg])
+    if lang_of(chart) == Lang::Zh
+        && let Some(end) = out.find('>')
+    {
+        let font = base64::engine::general_purpose::STANDARD.encode(CJK_TTF);
+        let face = format!(
+            "\n<defs><style>@font-face{{font-family:\"{CJK}\";src:url(data:font/ttf;base64,{font}) format(\"truetype\")}}</style></defs>"
+        );
+        out.insert_str(end + 1, &face);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -76,4 +76,23 @@ mod tests {
             assert_ne!(zh, w.text(Lang::En), "{w:?} has no Chinese");
         }
     }
+
+    #[test]
+    fn the_cjk_subset_draws_every_chinese_text() {
+        // A character missing from the embedded subset would draw as an empty box (or
+        // nothing) on a machine without Chinese fonts. Glyph 0 is `.notdef`: every
+        // character of every zh text must map to another glyph in the font's cmap.
+        // The fix for a failure is `assets/fonts/subset.sh`.
+        use ab_glyph::Font as _;
+        let font = ab_glyph::FontRef::try_from_slice(crate::batch::charts::CJK_TTF).unwrap();
+        for w in Word::ALL {
+            for c in w.text(Lang::Zh).chars() {
+                assert_ne!(font.glyph_id(c).0, 0, "{c:?} of {w:?} is not in assets/fonts/lvsim-cjk.ttf");
+            }
+        }
+        // And the ASCII of names and numbers drawn in the same face.
+        for c in (0x20u8..0x7f).map(char::from) {
+            assert_ne!(font.glyph_id(c).0, 0, "{c:?}");
+        }
+    }
 }
