@@ -657,8 +657,8 @@ pub mod exercise {
 pub const MAX_BINS: u64 = 100_000;
 
 /// `lvsim run SCENARIO --out DIR`: runs to the end with tracing off; writes summary.json,
-/// CSV tables and charts into `out`; prints a short table.
-pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Result<(), String> {
+/// CSV tables and charts into `out` (and `report.html` with `report`); prints a short table.
+pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>, report: bool) -> Result<(), String> {
     let l = load(name)?;
     let bin = match bin {
         Some(b) => Some(
@@ -681,9 +681,22 @@ pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Resu
         }
     }
     let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render())?;
-    let paths = crate::batch::write_run(&run, out, crate::lang::Lang::from_env()).map_err(|e| format!("{e}\n"))?;
+    let lang = crate::lang::Lang::from_env();
+    let mut paths = crate::batch::write_run(&run, out, lang).map_err(|e| format!("{e}\n"))?;
+    if report {
+        paths.push(crate::batch::report::write(&run, &l.source, out, lang).map_err(|e| format!("{e}\n"))?);
+    }
     print!("{}", crate::batch::output::table(&run));
     println!("  wrote {} files in {}", paths.len(), out.display());
+    Ok(())
+}
+
+/// `lvsim diff RUN_A RUN_B`: two runs' summaries side by side.
+pub fn diff_runs(a: &Path, b: &Path) -> Result<(), String> {
+    use crate::batch::diff;
+    let (sa, sb) = (diff::load(a)?, diff::load(b)?);
+    let lang = crate::lang::Lang::from_env();
+    print!("{}", diff::render(&sa, &sb, &a.display().to_string(), &b.display().to_string(), lang));
     Ok(())
 }
 

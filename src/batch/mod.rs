@@ -9,7 +9,9 @@
 //! ```
 
 pub mod charts;
+pub mod diff;
 pub mod output;
+pub mod report;
 pub mod shard;
 pub mod sweep;
 pub mod words;

@@ -55,6 +55,32 @@ words! {
     Weights => "weights", "权重";
     Seed => "seed", "种子";
     Mode => "mode", "转发模式";
+    Report => "lvsim run report", "lvsim 运行报告";
+    Summary => "summary", "摘要";
+    Clients => "clients", "客户端";
+    Started => "started", "发起";
+    Completed => "completed", "完成";
+    Failed => "failed", "失败";
+    Throughput => "throughput (per s)", "吞吐量（每秒）";
+    Latency => "latency (ms)", "延迟（ms）";
+    Share => "share", "份额";
+    WeightShare => "weight share", "权重份额";
+    Hosts => "hosts", "主机";
+    Role => "role", "角色";
+    RxPerS => "frames received per s", "每秒接收帧数";
+    DroppedFrames => "frames dropped", "丢弃的帧";
+    CpuUtil => "CPU utilisation", "CPU 利用率";
+    LinkUtil => "link utilisation", "链路利用率";
+    Drops => "drops by reason", "按原因统计的丢包";
+    Reason => "reason", "原因";
+    Count => "count", "数量";
+    Charts => "charts", "图表";
+    ScenarioFile => "scenario file", "场景文件";
+    Duration => "simulated time (s)", "模拟时长（秒）";
+    Value => "value", "值";
+    Difference => "difference", "差值";
+    ServedCount => "served", "已处理";
+    ServedPerServer => "served per real server", "每台真实服务器处理的连接";
 }
 
 /// `a: b` with the colon of `lang`.
