@@ -750,7 +750,8 @@ fn sweep_report(
     out: &Path,
     how: &str,
 ) -> Result<(), String> {
-    let paths = crate::batch::sweep::write(sw, results, out).map_err(|e| format!("{e}\n"))?;
+    let paths =
+        crate::batch::sweep::write(sw, results, out, crate::lang::Lang::from_env()).map_err(|e| format!("{e}\n"))?;
     let mut stdout = io::stdout().lock();
     let _ = writeln!(stdout, "{} — {}: {how}", sw.name, sw.spec.about);
     let names: Vec<&str> = sw.spec.vary.iter().map(crate::batch::sweep::Param::name).collect();

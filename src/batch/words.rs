@@ -81,6 +81,23 @@ words! {
     Difference => "difference", "差值";
     ServedCount => "served", "已处理";
     ServedPerServer => "served per real server", "每台真实服务器处理的连接";
+    OfferedLoad => "offered load (connections per second)", "提供的负载（每秒连接数）";
+    Users => "closed-loop users", "闭环用户数";
+    RealServers => "real servers", "真实服务器数";
+    PersistenceTimeout => "persistence timeout (s)", "持久连接超时（秒）";
+    ForwardingMode => "forwarding mode", "转发模式";
+    SeedsBand => " (mean, min–max over # seeds)", "（# 个种子的均值与最小–最大范围）";
+    ClientThroughput => "client throughput", "客户端吞吐量";
+    CompletedPerS => "completed connections per second", "每秒完成的连接数";
+    ClientP99 => "client latency p99", "客户端 p99 延迟";
+    P99Ms => "p99 latency (ms)", "p99 延迟（ms）";
+    DirectorCpu => "director CPU", "调度器 CPU";
+    DirectorCpuPct => "director CPU utilisation (%)", "调度器 CPU 利用率（%）";
+    Balance => "busiest real server over the mean", "最忙真实服务器与平均值之比";
+    MaxOverMean => "max/mean connections per server", "各服务器连接数的最大值/平均值";
+    WeightError => "distance from the weight shares", "与权重份额的偏差";
+    WeightErrorY => "max |share − weight share|", "最大 |份额 − 权重份额|";
+    All => "all", "全部";
 }
 
 /// `a: b` with the colon of `lang`.

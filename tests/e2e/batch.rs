@@ -34,8 +34,8 @@ fn sweep_output_is_the_same_with_1_and_2_threads() {
     let (a, b) = (tmp("det1"), tmp("det2"));
     let r1 = sweep::run(&sw, 1).unwrap();
     let r2 = sweep::run(&sw, 2).unwrap();
-    sweep::write(&sw, &r1, &a).unwrap();
-    sweep::write(&sw, &r2, &b).unwrap();
+    sweep::write(&sw, &r1, &a, lvsim::lang::Lang::En).unwrap();
+    sweep::write(&sw, &r2, &b, lvsim::lang::Lang::En).unwrap();
     let (fa, fb) = (files(&a), files(&b));
     assert!(fa.len() >= 9, "points.csv and at least 4 charts × 2 formats");
     assert_eq!(fa, fb);
@@ -242,7 +242,8 @@ fn no_chart_draws_two_series_alike() {
     // below is not vacuous), and they must differ in style.
     let sw = sweep::parse("modes.ron", MODES).unwrap();
     let results = sweep::run(&sw, 1).unwrap();
-    let mut all: Vec<(String, lvsim::batch::charts::Chart)> = sweep::charts(&sw, &results);
+    let mut all: Vec<(String, lvsim::batch::charts::Chart)> = sweep::charts(&sw, &results, lvsim::lang::Lang::En);
+    all.extend(sweep::charts(&sw, &results, lvsim::lang::Lang::Zh));
     let (_, throughput) = all.iter().find(|(n, _)| n == "throughput").unwrap();
     let lines = lvsim::batch::charts::drawn(throughput);
     assert_eq!(lines.len(), 2);
