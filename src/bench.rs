@@ -93,7 +93,22 @@ pub struct Report {
     pub events_per_sec: f64,
     /// Packet-hops per second of the fastest run.
     pub best_packet_hops_per_sec: f64,
+    /// CPU time of the simulating thread in each run, in seconds (what the scheduler gave
+    /// it; on a shared machine wall time also counts the time other processes ran).
+    /// Empty where `/proc/thread-self/schedstat` is missing.
+    pub cpu_secs: Vec<f64>,
+    /// Packet-hops and events per CPU second of the median run (by CPU time), 0 without
+    /// `cpu_secs`.
+    pub cpu_packet_hops_per_sec: f64,
+    pub cpu_events_per_sec: f64,
     pub peak_rss_kib: Option<u64>,
+}
+
+/// Nanoseconds the calling thread has run on a CPU (`/proc/thread-self/schedstat`, field 1:
+/// `se.sum_exec_runtime`), Linux only.
+pub fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
 }
 
 /// Peak resident memory (`VmHWM`), Linux only.
@@ -109,12 +124,17 @@ pub fn run(requests: u64, runs: usize) -> Result<Report, ScenarioError> {
     let text = scenario_text(requests);
     let loaded = scenario::parse("bench", &text)?;
     let mut walls = Vec::new();
+    let mut cpus = Vec::new();
     let mut counts = (0, 0, 0, 0);
     for _ in 0..runs.max(1) {
         let mut engine = loaded.build()?;
+        let c0 = thread_cpu_ns();
         let t0 = std::time::Instant::now();
         engine.run();
         walls.push(t0.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (c0, thread_cpu_ns()) {
+            cpus.push(b.saturating_sub(a) as f64 / 1e9);
+        }
         let m = &engine.metrics;
         let c = (
             m.clients.iter().map(|c| c.started).sum(),
@@ -128,6 +148,9 @@ pub fn run(requests: u64, runs: usize) -> Result<Report, ScenarioError> {
     let mut sorted = walls.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
+    let mut cpu_sorted = cpus.clone();
+    cpu_sorted.sort_by(f64::total_cmp);
+    let cpu_median = cpu_sorted.get(cpu_sorted.len() / 2).copied().filter(|&c| c > 0.0);
     let (requests, replies, events, hops) = counts;
     Ok(Report {
         requests,
@@ -138,6 +161,9 @@ pub fn run(requests: u64, runs: usize) -> Result<Report, ScenarioError> {
         packet_hops_per_sec: hops as f64 / median,
         events_per_sec: events as f64 / median,
         best_packet_hops_per_sec: hops as f64 / sorted[0],
+        cpu_secs: cpus,
+        cpu_packet_hops_per_sec: cpu_median.map_or(0.0, |c| hops as f64 / c),
+        cpu_events_per_sec: cpu_median.map_or(0.0, |c| events as f64 / c),
         peak_rss_kib: peak_rss_kib(),
     })
 }

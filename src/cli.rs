@@ -39,11 +39,17 @@ struct Printer {
     json: bool,
     lang: crate::lang::Lang,
     filter: Option<trace::filter::Filter>,
+    /// Standard output was closed (`lvsim trace | head`): the run goes on to its end,
+    /// so pcap files are still complete, but nothing more is formatted.
+    closed: bool,
+    /// ARP cache changes of the whole run (filtered out or not), for the summary.
+    arp: trace::summary::ArpWatch,
 }
 
 impl Recorder for Printer {
     fn record(&mut self, step: Step) {
-        if self.filter.as_ref().is_some_and(|f| !f.matches(&step, &self.names)) {
+        self.arp.see(&step);
+        if self.closed || self.filter.as_ref().is_some_and(|f| !f.matches(&step, &self.names)) {
             return;
         }
         let line = if self.json {
@@ -51,7 +57,7 @@ impl Recorder for Printer {
         } else {
             trace::text::line(&step, &self.names, self.lang)
         };
-        let _ = writeln!(self.out, "{line}");
+        self.closed = writeln!(self.out, "{line}").is_err();
     }
 }
 
@@ -63,6 +69,7 @@ pub fn trace(
     seed: Option<u64>,
     filter: Option<&str>,
     lang: crate::lang::Lang,
+    summary: bool,
 ) -> Result<(), String> {
     let filter = filter
         .map(trace::filter::Filter::parse)
@@ -88,8 +95,17 @@ pub fn trace(
         let _ = writeln!(out, "{}", trace::text::header());
     }
     let _ = out.flush();
-    engine.set_recorder(Box::new(Printer { out, names: engine.names(), json, lang, filter }));
+    let arp = trace::summary::ArpWatch::default();
+    let printer = Rc::new(RefCell::new(Printer { out, names: engine.names(), json, lang, filter, closed: false, arp }));
+    engine.set_recorder(Box::new(printer.clone()));
     engine.run();
+    // The summary: text output only (JSON Lines stay one step per line).
+    if summary && !json && !printer.borrow().closed {
+        let p = &mut *printer.borrow_mut();
+        let s = trace::summary::Summary::new(&engine.metrics, &engine.apps, &p.arp);
+        let _ = write!(p.out, "{}", s.render(&p.names, lang));
+    }
+    let _ = printer.borrow_mut().out.flush();
     if let Some(c) = capture {
         drop(engine);
         let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();
@@ -101,9 +117,11 @@ pub fn trace(
     Ok(())
 }
 
-/// `lvsim check`.
-pub fn check(files: &[String]) -> Result<(), String> {
+/// `lvsim check`: errors fail it; warnings (`engine::check`) are printed with a hint and
+/// fail it only with `deny_warnings`.
+pub fn check(files: &[String], deny_warnings: bool, lang: crate::lang::Lang) -> Result<(), String> {
     let mut failed = String::new();
+    let mut warned = 0;
     for f in files {
         // Expectations are resolved against the built, not yet run, world: unknown host
         // or client names and bad filters are errors here as they are in `verify`.
@@ -112,38 +130,112 @@ pub fn check(files: &[String]) -> Result<(), String> {
             .and_then(|(l, e)| scenario::expect::check_all(&l, &e, &[], &l.scenario.expect).map(|_| (l, e)));
         match built {
             Ok((l, e)) => {
-                println!(
-                    "ok: {f}: {} hosts, {} segments — {}",
-                    l.scenario.hosts.len(),
-                    l.scenario.segments.len(),
-                    l.scenario.about
-                );
-                for w in crate::engine::check::unreachable_next_hops(&e.net, &e.hosts) {
-                    println!("  warning: {}", crate::engine::check::Display { w, net: &e.net, hosts: &e.hosts });
+                let (hosts, segments, about) = (l.scenario.hosts.len(), l.scenario.segments.len(), &l.scenario.about);
+                match lang {
+                    crate::lang::Lang::En => println!("ok: {f}: {hosts} hosts, {segments} segments — {about}"),
+                    crate::lang::Lang::Zh => println!("通过：{f}：{hosts} 台主机，{segments} 个网段 — {about}"),
+                }
+                for w in crate::engine::check::warnings(&e.net, &e.hosts) {
+                    let r = w.render(&e.net, &e.hosts, lang);
+                    match lang {
+                        crate::lang::Lang::En => println!("  warning: {}\n    hint: {}", r.text, r.hint),
+                        crate::lang::Lang::Zh => println!("  警告：{}\n    提示：{}", r.text, r.hint),
+                    }
+                    warned += 1;
                 }
             }
             Err(e) => failed.push_str(&e.render()),
         }
     }
+    if deny_warnings && warned > 0 {
+        let _ = match lang {
+            crate::lang::Lang::En => {
+                writeln!(failed, "error: {warned} warning(s), and --deny-warnings makes them errors")
+            }
+            crate::lang::Lang::Zh => writeln!(failed, "错误：{warned} 条警告，--deny-warnings 把警告视为错误"),
+        };
+    }
     if failed.is_empty() { Ok(()) } else { Err(failed) }
 }
 
-/// `lvsim verify`: runs each scenario and checks its expectations.
-pub fn verify(names: &[String]) -> Result<(), String> {
+/// `lvsim verify`: runs each scenario and checks its expectations. With `all`, every
+/// embedded scenario, one summary line each (failed expectations listed under it).
+pub fn verify(names: &[String], all: bool, lang: crate::lang::Lang) -> Result<(), String> {
+    if all {
+        return verify_list(scenario::EMBEDDED, lang);
+    }
     let mut failed = 0;
     for name in names {
         let l = load(name)?;
         let checks = scenario::expect::verify(&l).map_err(|e| e.render())?;
         println!("{name}: {}", l.scenario.about);
         if checks.is_empty() {
-            println!("  (no expectations)");
+            match lang {
+                crate::lang::Lang::En => println!("  (no expectations)"),
+                crate::lang::Lang::Zh => println!("  （没有预期）"),
+            }
         }
         for c in &checks {
             println!("  {c}");
         }
         failed += checks.iter().filter(|c| !c.ok).count();
     }
-    if failed == 0 { Ok(()) } else { Err(format!("{failed} expectation(s) not met\n")) }
+    match (failed, lang) {
+        (0, _) => Ok(()),
+        (_, crate::lang::Lang::En) => Err(format!("{failed} expectation(s) not met\n")),
+        (_, crate::lang::Lang::Zh) => Err(format!("有 {failed} 条预期未满足\n")),
+    }
+}
+
+/// One scenario's line of `lvsim verify --all`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifySummary {
+    pub name: String,
+    /// Expectations met, of `total`.
+    pub met: usize,
+    pub total: usize,
+    /// The failed checks, as `verify` prints them.
+    pub failed: Vec<String>,
+}
+
+/// Runs each `(name, source)` scenario and checks its expectations.
+pub fn verify_summaries(list: &[(&str, &str)]) -> Result<Vec<VerifySummary>, String> {
+    list.iter()
+        .map(|(name, src)| {
+            let l = scenario::parse(&format!("embedded:{name}"), src).map_err(|e| e.render())?;
+            let checks = scenario::expect::verify(&l).map_err(|e| e.render())?;
+            Ok(VerifySummary {
+                name: (*name).to_string(),
+                met: checks.iter().filter(|c| c.ok).count(),
+                total: checks.len(),
+                failed: checks.iter().filter(|c| !c.ok).map(ToString::to_string).collect(),
+            })
+        })
+        .collect()
+}
+
+/// `lvsim verify --all` over `list` (the embedded scenarios): a summary line per
+/// scenario, the failed checks under it; an error when any failed.
+pub fn verify_list(list: &[(&str, &str)], lang: crate::lang::Lang) -> Result<(), String> {
+    use crate::lang::Lang;
+    let all = verify_summaries(list)?;
+    for s in &all {
+        let (ok, met, total) = (if s.met == s.total { "ok  " } else { "FAIL" }, s.met, s.total);
+        match lang {
+            Lang::En => println!("{ok} {:<24} {met}/{total} expectations met", s.name),
+            Lang::Zh => println!("{ok} {:<24} 满足 {met}/{total} 条预期", s.name),
+        }
+        for c in &s.failed {
+            println!("       {c}");
+        }
+    }
+    let failed: Vec<&str> = all.iter().filter(|s| s.met < s.total).map(|s| s.name.as_str()).collect();
+    let n = all.len();
+    match (failed.is_empty(), lang) {
+        (true, _) => Ok(()),
+        (false, Lang::En) => Err(format!("{} of {n} scenarios failed: {}\n", failed.len(), failed.join(", "))),
+        (false, Lang::Zh) => Err(format!("{n} 个场景中有 {} 个未通过：{}\n", failed.len(), failed.join("、"))),
+    }
 }
 
 /// Builds scenario `name` and runs it to `at` (a duration like "150ms"), or to its end.
@@ -218,11 +310,23 @@ pub fn ipvsadm(
     Ok(())
 }
 
-/// `lvsim ip`: one host's `ip addr`, `ip route` or `ip neigh` after running.
-pub fn ip(name: &str, host: &str, at: Option<&str>, seed: Option<u64>, args: &[String]) -> Result<(), String> {
+/// `lvsim ip`: one host's `ip addr`, `ip route` or `ip neigh` after running; `ip neigh`
+/// lines end in `# HOST` (whose the MAC is) unless `exact`.
+pub fn ip(
+    name: &str,
+    host: &str,
+    at: Option<&str>,
+    seed: Option<u64>,
+    exact: bool,
+    args: &[String],
+) -> Result<(), String> {
     let (engine, _) = run_at(name, at, seed)?;
     let h = host_named(&engine.hosts, host, name)?;
-    let text = show::show(h, args).map_err(|e| format!("ip: {e}\n"))?;
+    let names = engine.names();
+    let owner = |m| names.mac_owner(m);
+    let c = show::parse_show(args).map_err(|e| format!("ip: {e}\n"))?;
+    let text =
+        show::run_named(h, &c, (!exact).then_some(&owner as show::Owner<'_>)).map_err(|e| format!("ip: {e}\n"))?;
     print!("{text}");
     Ok(())
 }
@@ -309,6 +413,11 @@ pub fn bench(requests: u64, runs: usize, json: bool) -> Result<(), String> {
         r.packet_hops_per_sec, r.best_packet_hops_per_sec
     );
     println!("                                      (ns-3 on this workload: 214,000/s; target 4,000,000/s)");
+    if !r.cpu_secs.is_empty() {
+        let cpus: Vec<String> = r.cpu_secs.iter().map(|c| format!("{c:.3}")).collect();
+        println!("  CPU time per run     {} s", cpus.join(", "));
+        println!("  packet-hops/CPU s    {:>14.0}   median run by CPU time", r.cpu_packet_hops_per_sec);
+    }
     match r.peak_rss_kib {
         Some(k) => println!("  peak memory (VmHWM)  {:>11.1} MiB", k as f64 / 1024.0),
         None => println!("  peak memory          unknown (no /proc/self/status)"),
@@ -385,52 +494,157 @@ pub mod exercise {
         Ok(())
     }
 
-    /// `lvsim exercise show ID`.
-    pub fn show(id: &str, student: Option<&str>, lang: Option<&str>) -> Result<(), String> {
+    /// The course key: `--key FILE`, else the file `LVSIM_COURSE_KEY` names, else none
+    /// (an open course).
+    fn course_key(path: Option<&Path>) -> Result<Option<ex::key::CourseKey>, String> {
+        let env = std::env::var_os(ex::key::ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
+        match path.map(Path::to_path_buf).or(env) {
+            None => Ok(None),
+            Some(p) => ex::key::CourseKey::load(&p).map(Some).map_err(|e| e.render()),
+        }
+    }
+
+    /// `lvsim exercise key new [--out FILE]`: a new course key (the one random thing lvsim
+    /// does). An existing file is never overwritten: it holds a course's variants.
+    pub fn key_new(out: Option<&Path>) -> Result<(), String> {
+        let text = ex::key::file_text(&ex::key::random_secret().map_err(|e| e + "\n")?);
+        let Some(out) = out else {
+            print!("{text}");
+            return Ok(());
+        };
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let mut f = opts.open(out).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                format!(
+                    "error: {} exists: a course key is never overwritten (the students' variants depend on it)\n  help: write the new key to another file, or delete the old one yourself\n",
+                    out.display()
+                )
+            } else {
+                format!("cannot write {}: {e}\n", out.display())
+            }
+        })?;
+        std::io::Write::write_all(&mut f, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}\n", out.display()))?;
+        println!("wrote {} (keep it private)", out.display());
+        Ok(())
+    }
+
+    /// The seed of `student`'s variant. For a new folder (`meta` none): the course key's,
+    /// or none (the open variant) without a key. For a folder: the open variant when it
+    /// records no `variant` (started without the key: what its student worked on, and
+    /// `grade` flags it); else the key's when there is one (a copied or edited line
+    /// changes nothing, and is flagged); else the seed it records (a student checking
+    /// without the key).
+    fn seed_for(
+        id: &str,
+        student: Option<&str>,
+        key: Option<&ex::key::CourseKey>,
+        meta: Option<&grade::Sheet>,
+    ) -> Option<u64> {
+        let student = student?;
+        match (key, meta) {
+            (_, Some(m)) if m.variant.is_none() => None,
+            (Some(k), _) => Some(k.variant_seed(id, student)),
+            (None, Some(m)) => (m.student.as_deref() == Some(student))
+                .then(|| m.variant.as_deref().and_then(ex::key::parse_seed))
+                .flatten(),
+            (None, None) => None,
+        }
+    }
+
+    /// `lvsim exercise show ID`. The hint is for after a wrong attempt (`check` shows it),
+    /// unless the teacher's key is given.
+    pub fn show(id: &str, student: Option<&str>, lang: Option<&str>, key: Option<&Path>) -> Result<(), String> {
         let lang = lang_of(lang)?;
-        let inst = load(id)?.instance(student).map_err(|e| e.render())?;
+        let key = course_key(key)?;
+        let inst =
+            load(id)?.instance_seeded(student, seed_for(id, student, key.as_ref(), None)).map_err(|e| e.render())?;
         let e = &inst.ex;
         let mut o = String::new();
         let _ = writeln!(o, "{} — {}  [{}]", e.id, e.title.get(lang), e.kind.name());
-        let _ = writeln!(o, "\n{}: {}", t::ui(lang, t::TASK), e.task.get(lang).trim());
+        let _ = writeln!(o, "\n{}", t::labeled(lang, t::ui(lang, t::TASK), e.task.get(lang).trim()));
         let cx = ex::answer::Ctx::new(&inst);
         let lines = ex::answer::excerpt(&cx).map_err(|e| e.render())?;
         if !lines.is_empty() {
-            let _ = writeln!(o, "\n{}:", t::ui(lang, t::EXCERPT));
+            let _ = writeln!(o, "\n{}", t::labeled(lang, t::ui(lang, t::EXCERPT), "").trim_end());
             for l in lines {
                 let _ = writeln!(o, "  {l}");
             }
         }
         if !e.questions.is_empty() {
-            let _ = writeln!(o, "\n{}:", t::ui(lang, t::QUESTIONS));
+            let _ = writeln!(o, "\n{}", t::labeled(lang, t::ui(lang, t::QUESTIONS), "").trim_end());
             for q in &e.questions {
                 let _ = writeln!(o, "  {} = ?   {}", q.key, q.text.get(lang).trim());
             }
         }
-        let _ = writeln!(o, "\n{}: {}", t::ui(lang, t::HINT), e.hint.get(lang).trim());
+        let hint = if key.is_some() { e.hint.get(lang).trim() } else { t::ui(lang, t::HINT_LATER) };
+        let _ = writeln!(o, "\n{}", t::labeled(lang, t::ui(lang, t::HINT), hint));
         print!("{o}");
         Ok(())
     }
 
-    /// `lvsim exercise start ID`: writes the starting files into `dir` (default `./ID`).
-    pub fn start(id: &str, student: Option<&str>, dir: Option<&Path>, lang: Option<&str>) -> Result<(), String> {
+    /// `lvsim exercise start ID`: writes the starting files into `dir` (default `./ID`);
+    /// files already there are kept (exit 1) unless `force`.
+    pub fn start(
+        id: &str,
+        student: Option<&str>,
+        dir: Option<&Path>,
+        lang: Option<&str>,
+        force: bool,
+        key: Option<&Path>,
+    ) -> Result<(), String> {
         let lang = lang_of(lang)?;
-        let inst = load(id)?.instance(student).map_err(|e| e.render())?;
+        let key = course_key(key)?;
+        let inst =
+            load(id)?.instance_seeded(student, seed_for(id, student, key.as_ref(), None)).map_err(|e| e.render())?;
         let dir = dir.map_or_else(|| PathBuf::from(id), Path::to_path_buf);
+        let files = grade::start_files_keyed(&inst, lang, key.as_ref()).map_err(|e| e.render())?;
+        let there: Vec<String> = files
+            .iter()
+            .map(|(n, _)| dir.join(n))
+            .filter(|p| std::fs::symlink_metadata(p).is_ok())
+            .map(|p| p.display().to_string())
+            .collect();
+        if !there.is_empty() && !force {
+            let (msg, help) = t::ui2(lang, t::WOULD_OVERWRITE);
+            return Err(format!("error: {}{msg}\n  help: {help}\n", there.join(", ")));
+        }
         std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}\n", dir.display()))?;
-        for (name, text) in grade::start_files(&inst, lang).map_err(|e| e.render())? {
+        for (name, text) in files {
             let p = dir.join(name);
             std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}\n", p.display()))?;
-            println!("wrote {}", p.display());
+            println!("{} {}", t::ui(lang, t::WROTE), p.display());
         }
         Ok(())
     }
 
-    /// The student named in `exercise.txt` next to the submission, or on the sheet.
-    fn meta_student(dir: &Path) -> Option<String> {
-        let text = ex::submission::read(dir, &dir.join("exercise.txt")).ok()?;
-        text.lines()
-            .find_map(|l| l.split_once('=').filter(|(k, _)| k.trim() == "student").map(|(_, v)| v.trim().to_string()))
+    /// The meta lines of a submission folder: `exercise.txt` when there is one, else the
+    /// answer sheet's own.
+    fn folder_meta(dir: &Path, sheet: Option<&grade::Sheet>) -> grade::Sheet {
+        let txt = ex::submission::read(dir, &dir.join("exercise.txt"))
+            .ok()
+            .and_then(|t| grade::parse_sheet("exercise.txt", &t, &[]).ok());
+        let mut m = txt.unwrap_or_default();
+        if let Some(s) = sheet {
+            m.student = m.student.or_else(|| s.student.clone());
+            m.exercise = m.exercise.or_else(|| s.exercise.clone());
+            m.variant = m.variant.or_else(|| s.variant.clone());
+            m.deadline = m.deadline.or_else(|| s.deadline.clone());
+        }
+        m.answers.clear();
+        m
+    }
+
+    /// One graded submission: the report, the folder's meta lines and the submission as
+    /// compared between students (the answers, or the fixed scenario, trimmed).
+    #[derive(Debug)]
+    pub struct Graded {
+        pub report: grade::Report,
+        pub meta: grade::Sheet,
+        pub handed_in: String,
     }
 
     /// Grades one submission: a directory written by `start`, an answers.txt, or a .ron.
@@ -439,7 +653,8 @@ pub mod exercise {
         path: &Path,
         student: Option<&str>,
         lang: Lang,
-    ) -> Result<grade::Report, String> {
+        key: Option<&ex::key::CourseKey>,
+    ) -> Result<Graded, String> {
         let is_fix = src.raw.kind == ex::Kind::Fix;
         let (dir, file) = if path.is_dir() {
             (path.to_path_buf(), path.join(if is_fix { "scenario.ron" } else { "answers.txt" }))
@@ -451,32 +666,70 @@ pub mod exercise {
         let keys: Vec<&str> = src.raw.questions.iter().map(|q| q.key.as_str()).collect();
         let sheet =
             if is_fix { None } else { Some(grade::parse_sheet(&origin, &text, &keys).map_err(|e| e.render())?) };
-        let who = student
-            .map(str::to_string)
-            .or_else(|| meta_student(&dir))
-            .or_else(|| sheet.as_ref().and_then(|s| s.student.clone()));
-        let inst = src.instance(who.as_deref()).map_err(|e| e.render())?;
-        match sheet {
-            Some(s) => grade::grade_sheet(&inst, &s, lang),
-            None => grade::grade_fix(&inst, &origin, &text, lang),
-        }
-        .map_err(|e| e.render())
+        let meta = folder_meta(&dir, sheet.as_ref());
+        let who = student.map(str::to_string).or_else(|| meta.student.clone());
+        let seed = seed_for(&src.raw.id, who.as_deref(), key, Some(&meta));
+        let inst = src.instance_seeded(who.as_deref(), seed).map_err(|e| e.render())?;
+        let (report, handed_in) = match &sheet {
+            Some(s) => {
+                let answers: Vec<String> = s.answers.iter().map(|(k, v)| format!("{k} = {}", v.trim())).collect();
+                let blank = s.answers.values().all(|v| v.trim().is_empty());
+                (grade::grade_sheet(&inst, s, lang), if blank { String::new() } else { answers.join("\n") })
+            }
+            None => (grade::grade_fix(&inst, &origin, &text, lang), text.trim().to_string()),
+        };
+        Ok(Graded { report: report.map_err(|e| e.render())?, meta, handed_in })
     }
 
-    /// `lvsim exercise check ID [PATH]`: exit status 0 only when fully correct.
+    /// Whether the deadline recorded in the folder (or the key's) has passed.
+    fn past_deadline(meta: &grade::Sheet, key: Option<&ex::key::CourseKey>) -> bool {
+        let unix = key
+            .and_then(|k| k.deadline.as_ref().map(|d| d.unix))
+            .or_else(|| meta.deadline.as_deref().and_then(ex::key::parse_deadline));
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        unix.is_some_and(|u| now >= u)
+    }
+
+    /// `lvsim exercise check [ID [PATH]]`: exit status 0 only when fully correct. Without
+    /// an ID the sheet in the current folder names the exercise.
     pub fn check(
-        id: &str,
+        id: Option<&str>,
         path: Option<&Path>,
         student: Option<&str>,
         lang: Option<&str>,
         show_answers: bool,
+        key: Option<&Path>,
     ) -> Result<(), String> {
         let lang = lang_of(lang)?;
-        let src = load(id)?;
-        let default = PathBuf::from(id);
-        let r = grade_path(&src, path.unwrap_or(&default), student, lang)?;
-        print!("{}", r.render(lang, show_answers));
-        if r.full() { Ok(()) } else { Err(String::new()) }
+        let key = course_key(key)?;
+        if show_answers && key.is_none() {
+            let (msg, help) = t::ui2(lang, t::ANSWERS_NEED_KEY);
+            return Err(format!("error: {msg}\n  help: {help}\n"));
+        }
+        let here = PathBuf::from(".");
+        let (id, default) = if let Some(id) = id {
+            (id.to_string(), PathBuf::from(id))
+        } else {
+            let found = ["exercise.txt", "answers.txt"].iter().find_map(|f| {
+                let text = ex::submission::read(&here, &here.join(f)).ok()?;
+                text.lines().find_map(|l| {
+                    l.split_once('=').filter(|(k, _)| k.trim() == "exercise").map(|(_, v)| v.trim().to_string())
+                })
+            });
+            let Some(id) = found.filter(|s| !s.is_empty()) else {
+                let (msg, help) = t::ui2(lang, t::NO_SHEET_HERE);
+                return Err(format!("error: {msg}\n  help: {help}\n"));
+            };
+            (id, here.clone())
+        };
+        let src = load(&id)?;
+        let g = grade_path(&src, path.unwrap_or(&default), student, lang, key.as_ref())?;
+        let reveal =
+            grade::Reveal { answers: show_answers, explanation: key.is_some() || past_deadline(&g.meta, key.as_ref()) };
+        print!("{}", g.report.render(lang, reveal));
+        if g.report.full() { Ok(()) } else { Err(String::new()) }
     }
 
     fn csv_field(s: &str) -> String {
@@ -488,22 +741,65 @@ pub mod exercise {
     pub struct GradeRow {
         pub student: String,
         pub score: String,
+        /// The exercise's maximum, also when the submission could not be graded.
         pub max: f64,
         pub percent: f64,
         pub full: bool,
-        /// The items not passed (or the error that stopped grading), `; `-separated.
+        /// The items not passed (or the first line of the error that stopped grading),
+        /// `; `-separated.
         pub failed: String,
+        /// What the teacher should look at (`; `-separated): another name on the sheet,
+        /// a sheet identical to another student's, a start without `--student`, a variant
+        /// or deadline that is not the course key's.
+        #[serde(default)]
+        pub flags: String,
+        /// The whole error message when the submission could not be graded.
+        #[serde(default)]
+        pub error: String,
+        /// A hash of the answers (or the fixed scenario) trimmed, 0 for a blank sheet:
+        /// equal hashes are identical submissions (not printed).
+        #[serde(default)]
+        pub handed_in: u64,
+    }
+
+    /// Flags identical submissions (same answers byte for byte after trimming, blank
+    /// sheets aside). A group whose members all have full marks in their own variants is
+    /// left alone: there the variants' answers happen to coincide, which is no sign of
+    /// copying.
+    pub fn flag_copies(rows: &mut [GradeRow], lang: Lang) {
+        let mut same: std::collections::BTreeMap<u64, Vec<usize>> = std::collections::BTreeMap::new();
+        for (i, r) in rows.iter().enumerate().filter(|(_, r)| r.handed_in != 0) {
+            same.entry(r.handed_in).or_default().push(i);
+        }
+        for group in same.values().filter(|g| g.len() > 1) {
+            if group.iter().all(|&i| rows[i].full) {
+                continue;
+            }
+            for &i in group {
+                let others: Vec<&str> = group.iter().filter(|&&j| j != i).map(|&j| rows[j].student.as_str()).collect();
+                let flag = format!("{}{}", t::ui(lang, t::FLAG_SAME), others.join(t::ui(lang, (", ", "、"))));
+                let r = &mut rows[i];
+                r.flags = if r.flags.is_empty() { flag } else { format!("{}; {flag}", r.flags) };
+            }
+        }
     }
 
     /// The rows as CSV (`--csv`: a header, then one line per student), or as an aligned
-    /// table for reading.
+    /// table for reading (flags and errors on indented lines under their student).
     pub fn grade_listing(rows: &[GradeRow], csv: bool) -> String {
         let mut o = String::new();
         if csv {
-            o.push_str("student,score,max,percent,full,failed\n");
+            o.push_str("student,score,max,percent,full,failed,flags,error\n");
             for r in rows {
                 let (score, max, pct, full) = (&r.score, r.max, r.percent, r.full);
-                let _ = writeln!(o, "{},{score},{max},{pct:.0},{full},{}", csv_field(&r.student), csv_field(&r.failed));
+                let _ = writeln!(
+                    o,
+                    "{},{score},{max},{pct:.0},{full},{},{},{}",
+                    csv_field(&r.student),
+                    csv_field(&r.failed),
+                    csv_field(&r.flags),
+                    csv_field(&r.error)
+                );
             }
             return o;
         }
@@ -512,8 +808,53 @@ pub mod exercise {
         for r in rows {
             let score = format!("{}/{}", r.score, r.max);
             let _ = writeln!(o, "{:<w$}  {score:>9}  {:>4.0}  {}", r.student, r.percent, r.failed);
+            for f in r.flags.split("; ").filter(|f| !f.is_empty()) {
+                let _ = writeln!(o, "{:<w$}  ! {f}", "");
+            }
         }
         o
+    }
+
+    /// The line of an error message that says what is wrong (miette puts the diagnostic
+    /// code first, then `× file:line:col: ...`).
+    fn headline(e: &str) -> String {
+        e.lines()
+            .map(|l| l.trim().trim_start_matches('×').trim().trim_start_matches("error:").trim())
+            .find(|l| !l.is_empty() && l.contains(' '))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// What `grade` flags about one folder, from its meta lines alone.
+    fn meta_flags(
+        name: &str,
+        meta: &grade::Sheet,
+        key: Option<&ex::key::CourseKey>,
+        id: &str,
+        lang: Lang,
+    ) -> Vec<String> {
+        let mut f = Vec::new();
+        if let Some(s) = meta.student.as_deref().filter(|s| *s != name) {
+            f.push(match lang {
+                Lang::En => format!("the sheet says student = {s}, the folder is {name}"),
+                Lang::Zh => format!("答题纸上写的是 student = {s}，文件夹却是 {name}"),
+            });
+        }
+        if meta.variant.as_deref() == Some(grade::DEFAULT_VARIANT) {
+            f.push(t::ui(lang, t::FLAG_NO_STUDENT).to_string());
+        } else if let Some(k) = key {
+            match meta.variant.as_deref() {
+                None => f.push(t::ui(lang, t::FLAG_NO_KEY).to_string()),
+                Some(v) if ex::key::parse_seed(v) != Some(k.variant_seed(id, name)) => {
+                    f.push(t::ui(lang, t::FLAG_OTHER_VARIANT).to_string());
+                }
+                Some(_) => {}
+            }
+            if meta.variant.is_some() && meta.deadline.as_deref() != k.deadline.as_ref().map(|d| d.text.as_str()) {
+                f.push(t::ui(lang, t::FLAG_DEADLINE).to_string());
+            }
+        }
+        f
     }
 
     /// `lvsim exercise grade ID DIR [--csv]`: one row per student sub-directory. The
@@ -524,9 +865,11 @@ pub mod exercise {
         lang: Option<&str>,
         csv: bool,
         shard: Option<(crate::batch::shard::Shard, &Path)>,
+        key: Option<&Path>,
     ) -> Result<(), String> {
         use crate::batch::shard::{Header, fnv1a};
         let lang = lang_of(lang)?;
+        let key = course_key(key)?;
         let src = load(id)?;
         let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("cannot read {}: {e}\n", dir.display()))?
@@ -549,18 +892,51 @@ pub mod exercise {
         let mut rows = Vec::new();
         for p in subs {
             let name = name_of(&p);
-            let (score, max, full, failed) = match grade_path(&src, &p, Some(&name), lang) {
-                Ok(r) => {
+            let (row, flags) = match grade_path(&src, &p, Some(&name), lang, key.as_ref()) {
+                Ok(g) => {
+                    let r = &g.report;
                     let failed: Vec<String> = r.items.iter().filter(|i| !i.ok()).map(|i| i.label.clone()).collect();
-                    (grade::fmt_score(r.score()), r.max(), r.full(), failed.join("; "))
+                    let score = grade::fmt_score(r.score());
+                    let row = GradeRow {
+                        student: name.clone(),
+                        percent: 100.0 * r.score() / r.max().max(1.0),
+                        score,
+                        max: r.max(),
+                        full: r.full(),
+                        failed: failed.join("; "),
+                        flags: String::new(),
+                        error: String::new(),
+                        handed_in: if g.handed_in.is_empty() {
+                            0
+                        } else {
+                            crate::sim::rng::stable_hash(&g.handed_in) | 1
+                        },
+                    };
+                    (row, meta_flags(&name, &g.meta, key.as_ref(), id, lang))
                 }
-                Err(e) => ("0".to_string(), 0.0, false, e.lines().next().unwrap_or("").to_string()),
+                Err(e) => {
+                    let row = GradeRow {
+                        student: name.clone(),
+                        score: "0".into(),
+                        max: grade::max_points(&src.raw) as f64,
+                        percent: 0.0,
+                        full: false,
+                        failed: headline(&e),
+                        flags: String::new(),
+                        error: e.trim_end().to_string(),
+                        handed_in: 0,
+                    };
+                    (row, Vec::new())
+                }
             };
-            let percent = if max > 0.0 { 100.0 * score.parse::<f64>().unwrap_or(0.0) / max } else { 0.0 };
-            rows.push(GradeRow { student: name, score, max, percent, full, failed });
+            rows.push(GradeRow { flags: flags.join("; "), ..row });
+        }
+        // Copies are found over the whole class: by `merge` when the class is sliced.
+        if shard.is_none() {
+            flag_copies(&mut rows, lang);
         }
         if let (Some(header), Some((s, out))) = (header, shard) {
-            let slice = GradeSlice { header, exercise: id.to_string(), rows };
+            let slice = GradeSlice { header, exercise: id.to_string(), lang: lang.code().to_string(), rows };
             std::fs::create_dir_all(out).map_err(|e| format!("creating {}: {e}\n", out.display()))?;
             let f = out.join(format!("grade-{}-of-{}.json", s.k, s.n));
             let json = serde_json::to_vec(&slice).map_err(|e| e.to_string())?;
@@ -586,6 +962,9 @@ pub mod exercise {
         #[serde(flatten)]
         pub header: crate::batch::shard::Header,
         pub exercise: String,
+        /// The language of the feedback (`en`, `zh`), for the flags `merge` adds.
+        #[serde(default)]
+        pub lang: String,
         pub rows: Vec<GradeRow>,
     }
 
@@ -603,7 +982,9 @@ pub mod exercise {
         let view: Vec<(&Path, &shard::Header, usize)> =
             slices.iter().map(|(f, s)| (f.as_path(), &s.header, s.rows.len())).collect();
         let order = shard::check(&view).map_err(|e| e + "\n")?;
-        let rows: Vec<GradeRow> = order.iter().flat_map(|&i| slices[i].1.rows.iter().cloned()).collect();
+        let mut rows: Vec<GradeRow> = order.iter().flat_map(|&i| slices[i].1.rows.iter().cloned()).collect();
+        let lang = slices.first().and_then(|(_, s)| Lang::parse(&s.lang)).unwrap_or_default();
+        flag_copies(&mut rows, lang);
         print!("{}", grade_listing(&rows, csv));
         Ok(())
     }
@@ -625,6 +1006,9 @@ pub mod exercise {
                     percent: 100.0,
                     full: true,
                     failed: String::new(),
+                    flags: String::new(),
+                    error: String::new(),
+                    handed_in: 0,
                 },
                 GradeRow {
                     student: "li, bo".into(),
@@ -633,21 +1017,31 @@ pub mod exercise {
                     percent: 75.0,
                     full: false,
                     failed: "rs2 weight".into(),
+                    flags: "identical to the submission of ann".into(),
+                    error: String::new(),
+                    handed_in: 0,
                 },
             ];
             let csv = grade_listing(&rows, true);
             let lines: Vec<&str> = csv.lines().collect();
             assert_eq!(
                 lines,
-                ["student,score,max,percent,full,failed", "ann,4,4,100,true,", "\"li, bo\",3,4,75,false,rs2 weight"]
+                [
+                    "student,score,max,percent,full,failed,flags,error",
+                    "ann,4,4,100,true,,,",
+                    "\"li, bo\",3,4,75,false,rs2 weight,identical to the submission of ann,"
+                ]
             );
             let table = grade_listing(&rows, false);
             let cols: Vec<Vec<&str>> = table
                 .lines()
                 .skip(1)
+                .filter(|l| !l.trim_start().starts_with('!'))
                 .map(|l| l.split("  ").filter(|c| !c.trim().is_empty()).map(str::trim).collect())
                 .collect();
             assert_eq!(cols, [vec!["ann", "4/4", "100"], vec!["li, bo", "3/4", "75", "rs2 weight"]]);
+            // The flag is its own line under its student.
+            assert_eq!(table.lines().last().map(str::trim), Some("! identical to the submission of ann"));
         }
     }
 }

@@ -42,6 +42,10 @@ enum Cmd {
         /// The language of the reasons (`why` column): en or zh (default: from the locale).
         #[arg(long, value_enum)]
         lang: Option<lvsim::lang::Lang>,
+        /// Leave out the summary the text trace ends with (served per server, drops by
+        /// host and reason, ARP cache changes).
+        #[arg(long)]
+        no_summary: bool,
     },
     /// Step through a scenario in the terminal: the topology, every step with its frame
     /// fields and what changed since the previous hop, the hook stages, the tables at that
@@ -69,24 +73,35 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ExerciseCmd,
     },
-    /// Validate scenario files: clear errors and exit status 1 when one is wrong.
+    /// Validate scenario files: clear errors and exit status 1 when one is wrong; warnings
+    /// (with a hint) for set-ups that are legal but cannot work as meant.
     Check {
+        /// Scenario files (.ron) or embedded scenario names.
         #[arg(required = true)]
         files: Vec<String>,
+        /// Warnings fail the check too (exit status 1).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Run scenarios and check their `expect:` list: what a student should observe.
     Verify {
-        #[arg(required = true)]
+        /// Embedded scenario names or paths to .ron files.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
         scenarios: Vec<String>,
+        /// Verify every embedded scenario: one summary line each; exit status 1 if any fails.
+        #[arg(long)]
+        all: bool,
     },
     /// Run a scenario and print the director's ipvsadm listings: `-Ln` and `-Lnc` by
     /// default, or the listing asked for after `--` (`-- -Ln --stats`, `-- -S -n`).
     Ipvsadm {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
         #[arg(default_value = lvsim::scenario::DEFAULT)]
         scenario: String,
         /// Stop at this simulated time (e.g. "150ms") instead of the end.
         #[arg(long)]
         at: Option<String>,
+        /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
         /// The director to list, when several hosts run IPVS.
@@ -97,7 +112,7 @@ enum Cmd {
         #[arg(last = true, value_name = "IPVSADM ARGS")]
         args: Vec<String>,
     },
-    /// Run a scenario and print one host's `ip addr`, `ip route` or `ip neigh`.
+    /// Run a scenario and print one host's `ip addr`, `ip link`, `ip route` or `ip neigh`.
     Ip {
         /// An embedded scenario name or a path to a .ron file.
         scenario: String,
@@ -106,9 +121,14 @@ enum Cmd {
         /// Stop at this simulated time (e.g. "150ms") instead of the end.
         #[arg(long)]
         at: Option<String>,
+        /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
-        /// iproute2's arguments: [-br] addr|route|neigh [show] [dev NAME].
+        /// Print exactly what iproute2 prints: no `# HOST` column naming whose each MAC
+        /// is in `ip neigh` (so the output can be diffed with the real `ip neigh`).
+        #[arg(long)]
+        exact: bool,
+        /// iproute2's arguments: [-4] [-br] addr|link|route|neigh [show] [dev NAME].
         #[arg(last = true, required = true, value_name = "IP ARGS")]
         args: Vec<String>,
     },
@@ -155,6 +175,7 @@ enum Cmd {
     Sweep {
         #[command(subcommand)]
         action: Option<SweepCmd>,
+        /// An embedded sweep name (see `lvsim list`) or a path to a sweep .ron file.
         #[arg(required = true)]
         sweep: Option<String>,
         /// Output directory (created if missing).
@@ -172,11 +193,13 @@ enum Cmd {
     /// (namespaces, bridges, veths with the scenario's MACs, the run: commands as written,
     /// lvsim's connections replayed, the at: commands at their offsets, captures and tables).
     Lab {
+        /// An embedded scenario name (see `lvsim list`) or a path to a .ron file.
         scenario: String,
         /// Write DIR/lab.sh and a copy of this binary (the lab's client and server) instead of
         /// printing the script.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
     },
@@ -263,6 +286,7 @@ enum SweepCmd {
     /// shard-K-of-N.json files) into the files the unsharded sweep writes, byte for byte.
     /// Refuses slices of different sweeps or lvsim versions, and missing or repeated slices.
     Merge {
+        /// The slices: directories or shard-K-of-N.json files.
         #[arg(required = true, value_name = "DIR")]
         slices: Vec<PathBuf>,
         /// Output directory (created if missing).
@@ -278,8 +302,10 @@ enum AgentCmd {
         /// The name put at the start of every response (the serving host).
         #[arg(long)]
         name: String,
+        /// A TCP port to listen on (any address); repeat for several.
         #[arg(long, value_name = "PORT")]
         tcp: Vec<u16>,
+        /// A UDP address to answer on; repeat for several.
         #[arg(long, value_name = "ADDR:PORT")]
         udp: Vec<std::net::SocketAddrV4>,
         /// Response size in bytes.
@@ -294,12 +320,16 @@ enum AgentCmd {
         /// Seconds after t0 when the lab ends: connections still waiting then fail.
         #[arg(long)]
         end: f64,
+        /// The protocol of the connections or requests.
         #[arg(long, value_parser = ["tcp", "udp"])]
         proto: String,
+        /// The service to connect to (the VIP and port).
         #[arg(long, value_name = "ADDR:PORT")]
         to: std::net::SocketAddrV4,
+        /// Request size in bytes.
         #[arg(long, default_value_t = 100)]
         request: u16,
+        /// Response size in bytes.
         #[arg(long, default_value_t = 1000)]
         response: u16,
         /// Requests per TCP connection.
@@ -313,6 +343,7 @@ enum AgentCmd {
     /// script's addresses and ports, ipvsadm in the director's namespace; prints the picks
     /// read from ipvsadm -Lnc as `lvsim sched --script` prints them.
     Sched {
+        /// The `lvsim sched --script` case (JSON).
         #[arg(long, value_name = "FILE")]
         script: PathBuf,
         /// The director's network namespace (default: this one).
@@ -321,13 +352,16 @@ enum AgentCmd {
     },
     /// Sleep until t0 + AT seconds.
     Wait {
+        /// The lab's time 0, in seconds since the epoch (`lvsim agent now`).
         #[arg(long)]
         t0: f64,
+        /// Seconds after t0.
         #[arg(long)]
         at: f64,
     },
     /// Print the time now (+ PLUS seconds), in seconds since the epoch.
     Now {
+        /// Seconds to add.
         #[arg(long, default_value_t = 0.0)]
         plus: f64,
     },
@@ -337,20 +371,29 @@ enum AgentCmd {
 enum ExerciseCmd {
     /// The exercises: id, kind, topics, title.
     List {
+        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
     },
-    /// An exercise's task, questions and hint (for a student's variant with --student).
+    /// An exercise's task and questions (for a student's variant with --student; the hint
+    /// with the course key).
     Show {
+        /// The exercise id (see `lvsim exercise list`).
         id: String,
+        /// The student whose variant to show.
         #[arg(long, value_name = "NAME")]
         student: Option<String>,
         /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
+        /// The course key file (default: $LVSIM_COURSE_KEY).
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
     },
     /// Write the starting files: answers.txt (questions as comments) or scenario.ron to fix.
+    /// Files already there are kept (exit 1) unless --force.
     Start {
+        /// The exercise id (see `lvsim exercise list`).
         id: String,
         /// The student's name: it decides the variant (addresses, weights, orders).
         #[arg(long, value_name = "NAME")]
@@ -358,31 +401,46 @@ enum ExerciseCmd {
         /// Where to write (default: ./ID).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
+        /// Overwrite starting files already there (the work in them is lost).
+        #[arg(long)]
+        force: bool,
+        /// The course key file (default: $LVSIM_COURSE_KEY): records the student's salted variant.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
     },
     /// Grade an answer: a directory written by `start`, an answers.txt or a scenario .ron.
     /// Exit status 0 only when fully correct.
     Check {
-        id: String,
-        /// Default: ./ID.
+        /// The exercise id (default: the exercise named by exercise.txt or answers.txt in the current folder).
+        id: Option<String>,
+        /// Default: ./ID (the current folder when ID is not given).
         path: Option<PathBuf>,
         /// Grade this student's variant (default: the name written by `start`).
         #[arg(long, value_name = "NAME")]
         student: Option<String>,
+        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
-        /// Also print the expected answers (teacher's key).
+        /// Also print the expected answers (needs the course key).
         #[arg(long)]
         show_answers: bool,
+        /// The course key file (default: $LVSIM_COURSE_KEY): the teacher's view.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
     },
     /// Grade every student's sub-directory of SUBMISSIONS (named after the student): one CSV row each.
     Grade {
+        /// The exercise id (see `lvsim exercise list`).
         id: String,
+        /// The directory holding one sub-directory per student.
         submissions: PathBuf,
         /// CSV output (one row per student, for a spreadsheet); without it, a table to read.
         #[arg(long)]
         csv: bool,
+        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
         #[arg(long, value_name = "zh|en")]
         lang: Option<String>,
         /// Grade only slice K of N of the class (sorted by name) and write
@@ -392,16 +450,35 @@ enum ExerciseCmd {
         /// Where a slice is written (with --shard).
         #[arg(long, value_name = "DIR", requires = "shard")]
         out: Option<PathBuf>,
+        /// The course key file (default: $LVSIM_COURSE_KEY): grades the salted variants.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+    },
+    /// The teacher's course key: `key new` writes one.
+    Key {
+        #[command(subcommand)]
+        cmd: KeyCmd,
     },
     /// Join the slices written by `lvsim exercise grade ... --shard K/N --out DIR` into the
     /// listing `grade` prints for the whole class; refuses slices of another class,
     /// exercise or lvsim version, and missing or repeated slices.
     Merge {
+        /// The slices: directories or grade-K-of-N.json files.
         #[arg(required = true, value_name = "DIR")]
         slices: Vec<PathBuf>,
         /// CSV output.
         #[arg(long)]
         csv: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCmd {
+    /// Write a new random course key (256 bits from the OS); never overwrites a file.
+    New {
+        /// The key file to create (default: print it).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -427,21 +504,24 @@ enum SchedCmd {
         /// Scheduler flags (sh-port, sh-fallback, mh-port, mh-fallback).
         #[arg(long, value_delimiter = ',')]
         flags: Vec<String>,
+        /// Print the table as CSV.
         #[arg(long)]
         csv: bool,
+        /// Print the table as JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let args = Args::parse();
     let result = match args.command {
         // The TUI needs a terminal; in pipes, tests and CI print the trace as before.
         None if std::io::stdout().is_terminal() => {
             lvsim::tui::run(lvsim::scenario::DEFAULT, None, lvsim::lang::Lang::from_env())
         }
-        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lvsim::lang::Lang::from_env()),
+        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lvsim::lang::Lang::from_env(), true),
         Some(Cmd::Tui { exercise: Some(id), student, seed, lang, .. }) => {
             lvsim::exercise::scenario_for(&id, student.as_deref())
                 .map_err(|e| e.render())
@@ -452,33 +532,49 @@ fn main() -> ExitCode {
         }
         Some(Cmd::Exercise { cmd }) => match cmd {
             ExerciseCmd::List { lang } => cli::exercise::list(lang.as_deref()),
-            ExerciseCmd::Show { id, student, lang } => cli::exercise::show(&id, student.as_deref(), lang.as_deref()),
-            ExerciseCmd::Start { id, student, dir, lang } => {
-                cli::exercise::start(&id, student.as_deref(), dir.as_deref(), lang.as_deref())
+            ExerciseCmd::Show { id, student, lang, key } => {
+                cli::exercise::show(&id, student.as_deref(), lang.as_deref(), key.as_deref())
             }
-            ExerciseCmd::Check { id, path, student, lang, show_answers } => {
-                cli::exercise::check(&id, path.as_deref(), student.as_deref(), lang.as_deref(), show_answers)
+            ExerciseCmd::Start { id, student, dir, lang, force, key } => {
+                cli::exercise::start(&id, student.as_deref(), dir.as_deref(), lang.as_deref(), force, key.as_deref())
             }
-            ExerciseCmd::Grade { id, submissions, csv, lang, shard, out } => {
-                cli::exercise::grade_all(&id, &submissions, lang.as_deref(), csv, shard.zip(out.as_deref()))
-            }
+            ExerciseCmd::Check { id, path, student, lang, show_answers, key } => cli::exercise::check(
+                id.as_deref(),
+                path.as_deref(),
+                student.as_deref(),
+                lang.as_deref(),
+                show_answers,
+                key.as_deref(),
+            ),
+            ExerciseCmd::Grade { id, submissions, csv, lang, shard, out, key } => cli::exercise::grade_all(
+                &id,
+                &submissions,
+                lang.as_deref(),
+                csv,
+                shard.zip(out.as_deref()),
+                key.as_deref(),
+            ),
+            ExerciseCmd::Key { cmd: KeyCmd::New { out } } => cli::exercise::key_new(out.as_deref()),
             ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
         },
         Some(Cmd::List) => cli::list(),
-        Some(Cmd::Trace { scenario, json, pcap, seed, filter, lang }) => cli::trace(
+        Some(Cmd::Trace { scenario, json, pcap, seed, filter, lang, no_summary }) => cli::trace(
             &scenario,
             json,
             pcap.as_deref(),
             seed,
             filter.as_deref(),
             lang.unwrap_or_else(lvsim::lang::Lang::from_env),
+            !no_summary,
         ),
-        Some(Cmd::Check { files }) => cli::check(&files),
-        Some(Cmd::Verify { scenarios }) => cli::verify(&scenarios),
+        Some(Cmd::Check { files, deny_warnings }) => cli::check(&files, deny_warnings, lvsim::lang::Lang::from_env()),
+        Some(Cmd::Verify { scenarios, all }) => cli::verify(&scenarios, all, lvsim::lang::Lang::from_env()),
         Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {
             cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args)
         }
-        Some(Cmd::Ip { scenario, host, at, seed, args }) => cli::ip(&scenario, &host, at.as_deref(), seed, &args),
+        Some(Cmd::Ip { scenario, host, at, seed, exact, args }) => {
+            cli::ip(&scenario, &host, at.as_deref(), seed, exact, &args)
+        }
         Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script),
         Some(Cmd::Sched {
             script: None,
@@ -543,6 +639,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// `lvsim run … | head`: once `head` has read its lines the pipe is closed. Rust ignores
+/// SIGPIPE, so the next `println!` fails with EPIPE and std panics ("failed printing to
+/// stdout: Broken pipe"); a closed standard output means the reader has all it wanted,
+/// so that one panic ends the program quietly with status 0, as `head` expects. Every
+/// other panic (and a full disk, which is not EPIPE) keeps the default report.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        // std's words (library/std/src/io/stdio.rs, `print_to`) around the io::Error of EPIPE.
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn agent(cmd: AgentCmd) -> Result<(), String> {
     use lvsim::lab::agent;
     match cmd {
@@ -570,5 +688,38 @@ fn agent(cmd: AgentCmd) -> Result<(), String> {
             println!("{:.6}", now + plus);
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+    use clap::CommandFactory;
+
+    // `lvsim help X` and `--help` must explain every subcommand and option: walk clap's
+    // tree (every subcommand at every depth, every argument of each, positional ones
+    // included) and list each one without a help text. clap's own `--help`/`--version`
+    // and `help` subcommand are generated with their text, so they pass.
+    #[test]
+    fn every_subcommand_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for a in cmd.get_arguments() {
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", a.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let p = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                    missing.push(p.clone());
+                }
+                walk(sub, &p, missing);
+            }
+        }
+        let mut cmd = Args::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "lvsim", &mut missing);
+        assert!(missing.is_empty(), "without help text:\n{}", missing.join("\n"));
     }
 }

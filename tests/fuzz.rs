@@ -553,7 +553,7 @@ impl Case {
                 let r = if *ipvsadm {
                     lvsim::cli::ipvsadm(scenario, at.as_deref(), None, None, args)
                 } else {
-                    lvsim::cli::ip(scenario, host, at.as_deref(), None, args)
+                    lvsim::cli::ip(scenario, host, at.as_deref(), None, false, args)
                 };
                 if r.is_ok() { "cli: ok" } else { "cli: rejected" }
             }
@@ -565,7 +565,9 @@ impl Case {
 /// trace recorder attached as `trace` and the TUI do.
 fn drive(l: &lvsim::scenario::Loaded) -> &'static str {
     let Ok(mut e) = l.build() else { return "scenario: rejected by build" };
-    let _ = lvsim::engine::check::unreachable_next_hops(&e.net, &e.hosts);
+    for w in lvsim::engine::check::warnings(&e.net, &e.hosts) {
+        let _ = w.render(&e.net, &e.hosts, lvsim::lang::Lang::Zh);
+    }
     let rec = Rc::new(RefCell::new(VecRecorder::default()));
     e.set_recorder(Box::new(rec));
     for _ in 0..STEPS {

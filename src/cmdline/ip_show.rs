@@ -8,8 +8,10 @@ use super::ip::{IpObj, ip_object, iproute_matches as matches};
 /// A listing of `ip addr`, `ip route` or `ip neigh`, optionally for one device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpShow {
-    /// Never [`IpObj::Link`]: there is no `ip link` listing.
     pub object: IpObj,
+    /// `-4`: IPv4 only (`ip -4 addr` lists only interfaces with an IPv4 address, and no
+    /// link-layer lines).
+    pub v4: bool,
     /// `-br`: one line per interface (`addr` only; accepted and ignored otherwise).
     pub brief: bool,
     /// `dev NAME` (or a bare `NAME` after `ip addr show`).
@@ -19,7 +21,13 @@ pub struct IpShow {
 impl fmt::Display for IpShow {
     /// `ip -br addr show dev eth0`: [`parse_show`] reads the words back to the same value.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.brief { "ip -br " } else { "ip " })?;
+        f.write_str("ip ")?;
+        if self.v4 {
+            f.write_str("-4 ")?;
+        }
+        if self.brief {
+            f.write_str("-br ")?;
+        }
         f.write_str(match self.object {
             IpObj::Addr => "addr",
             IpObj::Route => "route",
@@ -38,10 +46,10 @@ impl fmt::Display for IpShow {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ShowError {
     /// No object at all.
-    #[error("expected an object: addr|a|address, route|r or neigh|n|neighbour|neighbor, found nothing")]
+    #[error("expected an object: addr|a|address, link|l, route|r or neigh|n|neighbour|neighbor, found nothing")]
     NoObject,
     /// The object (first word) is not one lvsim shows.
-    #[error("unknown object {found:?}: expected addr|a|address, route|r or neigh|n|neighbour|neighbor")]
+    #[error("unknown object {found:?}: expected addr|a|address, link|l, route|r or neigh|n|neighbour|neighbor")]
     UnknownObject { found: String },
     /// Not `show`/`list`: a command that changes state (`add`, `del`, `flush`...) or a typo.
     #[error(
@@ -70,10 +78,10 @@ pub fn parse_show(args: &[String]) -> Result<IpShow, ShowError> {
         Some(a) if a == "ip" => &args[1..],
         _ => args,
     };
-    let mut brief = false;
+    let (mut brief, mut v4) = (false, false);
     while let Some(opt) = rest.first().filter(|a| a.starts_with('-')) {
         match opt.as_str() {
-            "-4" => {}
+            "-4" => v4 = true,
             "-br" | "-brief" => brief = true,
             _ => return Err(ShowError::UnknownOption { found: opt.clone() }),
         }
@@ -83,10 +91,9 @@ pub fn parse_show(args: &[String]) -> Result<IpShow, ShowError> {
         return Err(ShowError::NoObject);
     };
     // The command parser's object table, in iproute2's order ("address" before
-    // "addrlabel", "route" before "rule"); `ip link` has no listing here.
-    let object = match ip_object(word) {
-        Some(o @ (IpObj::Addr | IpObj::Route | IpObj::Neigh)) => o,
-        Some(IpObj::Link) | None => return Err(ShowError::UnknownObject { found: word.clone() }),
+    // "addrlabel", "route" before "rule").
+    let Some(object) = ip_object(word) else {
+        return Err(ShowError::UnknownObject { found: word.clone() });
     };
     rest = &rest[1..];
     if let Some(w) = rest.first() {
@@ -95,18 +102,20 @@ pub fn parse_show(args: &[String]) -> Result<IpShow, ShowError> {
         }
         rest = &rest[1..];
     }
-    let expected = if object == IpObj::Addr { "dev NAME or NAME" } else { "dev NAME" };
+    // `ip addr show NAME` and `ip link show NAME` take a bare device name.
+    let bare = matches!(object, IpObj::Addr | IpObj::Link);
+    let expected = if bare { "dev NAME or NAME" } else { "dev NAME" };
     let dev = match rest {
         [] => None,
         [d] if d == "dev" => return Err(ShowError::MissingValue { option: "dev".into() }),
         [d, name] if d == "dev" => Some(name.clone()),
-        [name] if object == IpObj::Addr => Some(name.clone()),
+        [name] if bare => Some(name.clone()),
         [first, ..] => {
             let found = if first == "dev" { rest[2].clone() } else { first.clone() };
             return Err(ShowError::Unexpected { found, expected });
         }
     };
-    Ok(IpShow { object, brief, dev })
+    Ok(IpShow { object, v4, brief, dev })
 }
 
 #[cfg(test)]
@@ -119,10 +128,11 @@ mod tests {
     }
 
     fn ip_show() -> impl Strategy<Value = IpShow> {
-        let object = prop::sample::select(vec![IpObj::Addr, IpObj::Route, IpObj::Neigh]);
+        let object = prop::sample::select(vec![IpObj::Addr, IpObj::Route, IpObj::Neigh, IpObj::Link]);
         let dev = prop::option::of(prop::sample::select(vec!["eth0", "lo", "tunl0", "eth0.100"]));
-        (object, any::<bool>(), dev).prop_map(|(object, brief, dev)| IpShow {
+        (object, any::<bool>(), any::<bool>(), dev).prop_map(|(object, v4, brief, dev)| IpShow {
             object,
+            v4,
             brief,
             dev: dev.map(str::to_owned),
         })
@@ -140,15 +150,20 @@ mod tests {
     fn abbreviations_are_one_value() {
         // iproute2's prefixes (`a`, `sh`, `neighbour`) and the bare device after `ip addr
         // show` name the same listing, written here by hand.
-        let want = IpShow { object: IpObj::Addr, brief: false, dev: Some("eth0".into()) };
-        for text in ["ip a sh eth0", "addr show dev eth0", "ip -4 address list dev eth0"] {
+        let want = IpShow { object: IpObj::Addr, v4: false, brief: false, dev: Some("eth0".into()) };
+        for text in ["ip a sh eth0", "addr show dev eth0", "ip address list dev eth0"] {
             assert_eq!(parse_show(&words(text)), Ok(want.clone()), "{text}");
         }
-        let neigh = IpShow { object: IpObj::Neigh, brief: false, dev: None };
+        let v4 = IpShow { v4: true, ..want };
+        assert_eq!(parse_show(&words("ip -4 a sh eth0")), Ok(v4));
+        let neigh = IpShow { object: IpObj::Neigh, v4: false, brief: false, dev: None };
         for text in ["n", "ip neighbour", "neighbor lst"] {
             assert_eq!(parse_show(&words(text)), Ok(neigh.clone()), "{text}");
         }
-        // `ip link` is an object lvsim parses for configuration, but it has no listing.
-        assert!(matches!(parse_show(&words("ip link show")), Err(ShowError::UnknownObject { .. })));
+        let link = IpShow { object: IpObj::Link, v4: false, brief: false, dev: Some("eth0".into()) };
+        for text in ["ip l sh eth0", "link show dev eth0", "ip link list eth0"] {
+            assert_eq!(parse_show(&words(text)), Ok(link.clone()), "{text}");
+        }
+        assert!(matches!(parse_show(&words("ip rule show")), Err(ShowError::UnknownObject { .. })));
     }
 }

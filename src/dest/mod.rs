@@ -107,3 +107,129 @@ impl Dest {
         }
     }
 }
+
+/// A service's real servers in the kernel's list order (`svc->destinations`), the order
+/// every scheduler walks and `ipvsadm -Ln` lists. `ip_vs_new_dest` puts a new server at
+/// the head (`list_add_rcu`), so the list is stored newest-last and read backwards: adding
+/// a server is a push, not a shift of every other one (building a service of 100,000
+/// servers was quadratic). A set of (address, port) answers "Destination already exists"
+/// without walking the list. Addresses and ports never change once a server is listed.
+#[derive(Clone, Debug, Default)]
+pub struct Dests {
+    rev: Vec<Dest>,
+    keys: rustc_hash::FxHashSet<(Ipv4Addr, u16)>,
+}
+
+impl Dests {
+    pub fn len(&self) -> usize {
+        self.rev.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rev.is_empty()
+    }
+
+    /// In list order, head first.
+    pub fn iter(&self) -> std::iter::Rev<std::slice::Iter<'_, Dest>> {
+        self.rev.iter().rev()
+    }
+
+    pub fn iter_mut(&mut self) -> std::iter::Rev<std::slice::IterMut<'_, Dest>> {
+        self.rev.iter_mut().rev()
+    }
+
+    /// The head of the list (the newest server).
+    pub fn first(&self) -> Option<&Dest> {
+        self.rev.last()
+    }
+
+    pub fn get(&self, pos: usize) -> Option<&Dest> {
+        self.rev.len().checked_sub(pos + 1).map(|i| &self.rev[i])
+    }
+
+    /// Is `addr:port` in the list (`ip_vs_lookup_dest`)?
+    pub fn contains(&self, addr: Ipv4Addr, port: u16) -> bool {
+        self.keys.contains(&(addr, port))
+    }
+
+    /// The list position of `addr:port`.
+    pub fn position(&self, addr: Ipv4Addr, port: u16) -> Option<usize> {
+        if !self.contains(addr, port) {
+            return None;
+        }
+        self.iter().position(|d| d.addr == addr && d.port == port)
+    }
+
+    /// `list_add_rcu`: `d` becomes the head.
+    pub fn push_head(&mut self, d: Dest) {
+        self.keys.insert((d.addr, d.port));
+        self.rev.push(d);
+    }
+
+    /// Links `d` in at list position `pos` (0 is the head).
+    pub fn insert(&mut self, pos: usize, d: Dest) {
+        self.keys.insert((d.addr, d.port));
+        self.rev.insert(self.rev.len() - pos, d);
+    }
+
+    /// Unlinks the server at list position `pos`.
+    pub fn remove(&mut self, pos: usize) -> Dest {
+        let d = self.rev.remove(self.rev.len() - 1 - pos);
+        self.keys.remove(&(d.addr, d.port));
+        d
+    }
+}
+
+impl std::ops::Index<usize> for Dests {
+    type Output = Dest;
+    fn index(&self, pos: usize) -> &Dest {
+        &self.rev[self.rev.len() - 1 - pos]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Dests {
+    fn index_mut(&mut self, pos: usize) -> &mut Dest {
+        let n = self.rev.len();
+        &mut self.rev[n - 1 - pos]
+    }
+}
+
+impl<'a> IntoIterator for &'a Dests {
+    type Item = &'a Dest;
+    type IntoIter = std::iter::Rev<std::slice::Iter<'a, Dest>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// From servers in list order, head first.
+impl FromIterator<Dest> for Dests {
+    fn from_iter<I: IntoIterator<Item = Dest>>(it: I) -> Self {
+        let mut rev: Vec<Dest> = it.into_iter().collect();
+        rev.reverse();
+        let keys = rev.iter().map(|d| (d.addr, d.port)).collect();
+        Dests { rev, keys }
+    }
+}
+
+impl From<Vec<Dest>> for Dests {
+    fn from(v: Vec<Dest>) -> Self {
+        v.into_iter().collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Dests {
+    type Item = &'a mut Dest;
+    type IntoIter = std::iter::Rev<std::slice::IterMut<'a, Dest>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter_mut()
+    }
+}
+
+impl IntoIterator for Dests {
+    type Item = Dest;
+    type IntoIter = std::iter::Rev<std::vec::IntoIter<Dest>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rev.into_iter().rev()
+    }
+}

@@ -213,7 +213,7 @@ impl Engine {
                 });
                 if cache_sender {
                     let (e, u) = self.hosts[h as usize].neigh.event_ns(iif, sip, a.sender_mac, now);
-                    self.after_update(h, e, u, ArpHeard::ForUs);
+                    self.after_update(h, e, u, ArpHeard::ForUs, subj);
                 }
                 self.arp_out(h, iif, frame);
             }
@@ -239,7 +239,7 @@ impl Engine {
                     (arp::Operation::Request, None) => ArpHeard::Request,
                 };
                 if let Some((e, u)) = self.hosts[h as usize].neigh.arp_update(iif, sip, a.sender_mac, update, now) {
-                    self.after_update(h, e, u, what);
+                    self.after_update(h, e, u, what, subj);
                 }
             }
         }
@@ -256,8 +256,9 @@ impl Engine {
             .map(|(i, f)| (i as IfIndex, f.conf.arp_ignore))
     }
 
-    /// Traces a neighbour update and sends packets it released.
-    fn after_update(&mut self, h: HostId, e: usize, u: Update, what: ArpHeard) {
+    /// Traces a neighbour update and sends packets it released. The step's subject is the
+    /// ARP frame that caused the update, so `arp` filters (`arp && host == router`) show it.
+    fn after_update(&mut self, h: HostId, e: usize, u: Update, what: ArpHeard, subj: Option<Subject>) {
         let entry = &self.hosts[h as usize].neigh.entries[e];
         let (ip, mac, oif, state) = (entry.ip, entry.mac, entry.iface, entry.state);
         match u {
@@ -268,7 +269,7 @@ impl Engine {
                     Some(oif),
                     Stage::Arp,
                     Action::Info,
-                    None,
+                    subj,
                     Why::ArpKept {
                         what,
                         ip,
@@ -285,7 +286,7 @@ impl Engine {
                     Some(oif),
                     Stage::Arp,
                     Action::Info,
-                    None,
+                    subj,
                     Why::ArpCache { ip, mac, state: state.name(), what, released: 0 }
                 );
                 if state == Nud::Reachable {
@@ -301,7 +302,7 @@ impl Engine {
                     Some(oif),
                     Stage::Arp,
                     Action::Info,
-                    None,
+                    subj,
                     Why::ArpCache { ip, mac, state: state.name(), what, released: queue.len() }
                 );
                 if state == Nud::Reachable {

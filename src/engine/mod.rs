@@ -254,7 +254,18 @@ impl Engine {
             hosts: self.hosts.iter().map(|h| h.name.clone()).collect(),
             ifaces: self.hosts.iter().map(|h| h.ifaces.iter().map(|i| i.name.clone()).collect()).collect(),
             segments: self.net.segments.iter().map(|s| s.name.clone()).collect(),
+            macs: self.mac_owners(),
         }
+    }
+
+    /// Every interface's MAC with its host, sorted by MAC (loopback and tunnels have none).
+    fn mac_owners(&self) -> Vec<(crate::packet::MacAddr, HostId)> {
+        let mut v: Vec<_> = (0..self.hosts.len())
+            .flat_map(|h| self.hosts[h].ifaces.iter().map(move |i| (i.mac, h as HostId)))
+            .filter(|(m, _)| *m != crate::packet::MacAddr::ZERO)
+            .collect();
+        v.sort();
+        v
     }
 
     /// Processes the next event if it is not past the end. Returns its time.

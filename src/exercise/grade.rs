@@ -20,8 +20,19 @@ use std::net::Ipv4Addr;
 pub struct Sheet {
     pub student: Option<String>,
     pub exercise: Option<String>,
+    /// `variant =`: the seed written by `start --key` (16 hex digits), or `default` when
+    /// `start` was run without `--student`.
+    pub variant: Option<String>,
+    /// `deadline =`: the course key's deadline, copied by `start --key`.
+    pub deadline: Option<String>,
     pub answers: BTreeMap<String, String>,
 }
+
+/// The keys a sheet (or `exercise.txt`) holds besides the answers.
+pub const META_KEYS: [&str; 4] = ["student", "exercise", "variant", "deadline"];
+
+/// The `variant =` value of a folder started without `--student`.
+pub const DEFAULT_VARIANT: &str = "default";
 
 /// Parses an answer sheet; `keys` are the exercise's question keys.
 pub fn parse_sheet(origin: &str, text: &str, keys: &[&str]) -> Result<Sheet, ExerciseError> {
@@ -46,6 +57,8 @@ pub fn parse_sheet(origin: &str, text: &str, keys: &[&str]) -> Result<Sheet, Exe
         match key {
             "student" => sheet.student = (!value.is_empty()).then_some(value),
             "exercise" => sheet.exercise = (!value.is_empty()).then_some(value),
+            "variant" => sheet.variant = (!value.is_empty()).then_some(value),
+            "deadline" => sheet.deadline = (!value.is_empty()).then_some(value),
             _ if keys.contains(&key) => {
                 if sheet.answers.insert(key.to_string(), value).is_some() {
                     return Err(at(0, k.len(), "each question answered once", format!("\"{key}\" again"), None));
@@ -82,6 +95,21 @@ impl Item {
     }
 }
 
+/// What a report shows beyond the marks and the feedback.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reveal {
+    /// The expected answers (`--show-answers`, with the course key).
+    pub answers: bool,
+    /// The explanation even when not every item is correct (the teacher, or the deadline
+    /// has passed).
+    pub explanation: bool,
+}
+
+impl Reveal {
+    /// What the teacher sees with `--show-answers`.
+    pub const ALL: Reveal = Reveal { answers: true, explanation: true };
+}
+
 /// The result of grading one submission.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -111,10 +139,19 @@ impl Report {
         self.items.iter().flat_map(|i| i.feedback.iter()).cloned().collect::<Vec<_>>().join("\n")
     }
 
-    pub fn render(&self, lang: Lang, show_answers: bool) -> String {
+    /// The report as `check` prints it. The hint comes after a wrong attempt; the
+    /// explanation after a correct one, or when `reveal` says so (the teacher, the deadline).
+    pub fn render(&self, lang: Lang, reveal: Reveal) -> String {
+        let show_answers = reveal.answers;
         let mut o = String::new();
         let who = self.student.clone().unwrap_or_else(|| ui(lang, t::DEFAULT_VARIANT).to_string());
-        let _ = writeln!(o, "{} — {} ({}: {who})", self.id, self.title, ui(lang, t::STUDENT));
+        let _ = writeln!(
+            o,
+            "{} — {}{}",
+            self.id,
+            self.title,
+            t::paren(lang, &t::labeled(lang, ui(lang, t::STUDENT), &who))
+        );
         for i in &self.items {
             let mark = if i.ok() {
                 "ok  "
@@ -130,21 +167,18 @@ impl Report {
                 }
             }
             if show_answers && let Some(e) = &i.expected {
-                let _ = writeln!(o, "         {}: {e}", ui(lang, t::EXPECTED));
+                let _ = writeln!(o, "         {}", t::labeled(lang, ui(lang, t::EXPECTED), e));
             }
         }
-        let _ = writeln!(
-            o,
-            "{}: {}/{} ({:.0}%)",
-            ui(lang, t::SCORE),
-            fmt_score(self.score()),
-            self.max(),
-            100.0 * self.score() / self.max().max(1.0)
-        );
+        let pct = format!("{:.0}%", 100.0 * self.score() / self.max().max(1.0));
+        let score = format!("{}/{}", fmt_score(self.score()), self.max());
+        let _ = writeln!(o, "{}{}", t::labeled(lang, ui(lang, t::SCORE), &score), t::paren(lang, &pct));
         if !self.full() {
-            let _ = writeln!(o, "{}: {}", ui(lang, t::HINT), self.hint.trim());
+            let _ = writeln!(o, "{}", t::labeled(lang, ui(lang, t::HINT), self.hint.trim()));
         }
-        let _ = writeln!(o, "{}: {}", ui(lang, t::EXPLANATION), self.explanation.trim());
+        let explanation =
+            if self.full() || reveal.explanation { self.explanation.trim() } else { ui(lang, t::EXPLANATION_LATER) };
+        let _ = writeln!(o, "{}", t::labeled(lang, ui(lang, t::EXPLANATION), explanation));
         o
     }
 }
@@ -301,11 +335,7 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
         .ok_or_else(|| ExerciseError::other(format!("{} is not a fix exercise", inst.ex.id), None))?;
     let reference = Run::of(inst.solution()?)?;
     let start = inst.scenario()?;
-    let n_items = fix.goals.len()
-        + 3
-        + usize::from(!fix.only.is_empty())
-        + usize::from(!fix.require.is_empty())
-        + usize::from(!fix.forbid.is_empty());
+    let n_items = max_points(&inst.ex);
     let student = match scenario::parse(origin, text).and_then(|l| l.build().map(|_| l)) {
         Ok(l) => Run::of(l)?,
         Err(e) => {
@@ -315,9 +345,24 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
                 feedback: vec![e.render()],
                 expected: None,
             }];
-            // Everything else fails with it, so the score stays out of the same total.
+            // Everything else fails with it, and the total stays the exercise's (the load
+            // item stands in for the last guard).
             for g in &fix.goals {
                 items.push(Item { label: describe(&g.check), points: 0.0, feedback: Vec::new(), expected: None });
+            }
+            let guards = [
+                Some(ui(lang, t::SERVICE_KEPT).to_string()),
+                Some(ui(lang, t::SERVING).to_string()),
+                Some(ui(lang, t::THROUGH_DIRECTOR).to_string()),
+                (!fix.only.is_empty())
+                    .then(|| format!("{}{}", ui(lang, t::ONLY_HOSTS), t::paren(lang, &fix.only.join(", ")))),
+                (!fix.require.is_empty())
+                    .then(|| format!("{}{}", ui(lang, t::REQUIRED), t::paren(lang, &fix.require.join(", ")))),
+                (!fix.forbid.is_empty())
+                    .then(|| format!("{}{}", ui(lang, t::FORBIDDEN), t::paren(lang, &fix.forbid.join(", ")))),
+            ];
+            for label in guards.into_iter().flatten() {
+                items.push(Item { label, points: 0.0, feedback: Vec::new(), expected: None });
             }
             items.truncate(n_items.max(1));
             return Ok(report(inst, items, lang));
@@ -351,7 +396,7 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
         feedback: if sched >= sched_ref {
             Vec::new()
         } else {
-            vec![format!("{} ({sched} < {sched_ref})", ui(lang, t::BYPASS))]
+            vec![format!("{}{}", ui(lang, t::BYPASS), t::paren(lang, &format!("{sched} < {sched_ref}")))]
         },
         expected: None,
     });
@@ -368,7 +413,7 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
         let mut changed: Vec<String> = changed.into_iter().cloned().collect();
         changed.dedup();
         items.push(Item {
-            label: format!("{} ({})", ui(lang, t::ONLY_HOSTS), fix.only.join(", ")),
+            label: format!("{}{}", ui(lang, t::ONLY_HOSTS), t::paren(lang, &fix.only.join(", "))),
             points: if changed.is_empty() { 1.0 } else { 0.0 },
             feedback: changed.iter().map(|h| format!("{h} {}", ui(lang, t::CHANGED))).collect(),
             expected: None,
@@ -389,7 +434,7 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
             .map(|(t, _)| t)
             .collect();
         items.push(Item {
-            label: format!("{} ({})", ui(lang, t::REQUIRED), fix.require.join(", ")),
+            label: format!("{}{}", ui(lang, t::REQUIRED), t::paren(lang, &fix.require.join(", "))),
             points: if missing.is_empty() { 1.0 } else { 0.0 },
             feedback: missing.iter().map(|m| format!("{m} {}", ui(lang, t::NOT_FOUND))).collect(),
             expected: None,
@@ -400,13 +445,30 @@ pub fn grade_fix(inst: &Instance, origin: &str, text: &str, lang: Lang) -> Resul
         let used: Vec<String> =
             cmds.iter().filter(|c| forbid.iter().any(|(_, p)| p.matches(c))).map(ToString::to_string).collect();
         items.push(Item {
-            label: format!("{} ({})", ui(lang, t::FORBIDDEN), fix.forbid.join(", ")),
+            label: format!("{}{}", ui(lang, t::FORBIDDEN), t::paren(lang, &fix.forbid.join(", "))),
             points: if used.is_empty() { 1.0 } else { 0.0 },
             feedback: used,
             expected: None,
         });
     }
     Ok(report(inst, items, lang))
+}
+
+/// The most points a submission of `ex` can score: one per question, or for a fix one per
+/// goal plus the guards (service kept, servers serving, through the director, and
+/// only/require/forbid when the exercise has them). A submission that cannot be read or
+/// parsed is out of this total too.
+pub fn max_points(ex: &super::Exercise) -> usize {
+    match &ex.fix {
+        Some(fix) if ex.kind == Kind::Fix => {
+            fix.goals.len()
+                + 3
+                + usize::from(!fix.only.is_empty())
+                + usize::from(!fix.require.is_empty())
+                + usize::from(!fix.forbid.is_empty())
+        }
+        _ => ex.questions.len(),
+    }
 }
 
 /// An exercise's `require`/`forbid` entries with the variant's values filled in, parsed
@@ -506,11 +568,34 @@ fn serving_guard(reference: &Run, student: &Run, lang: Lang) -> Item {
     }
 }
 
-/// The starting files of an exercise: (file name, contents).
+/// The starting files of an exercise in an open course (no key): (file name, contents).
 pub fn start_files(inst: &Instance, lang: Lang) -> Result<Vec<(String, String)>, ExerciseError> {
+    start_files_keyed(inst, lang, None)
+}
+
+/// The starting files of an exercise: (file name, contents). With the course key the
+/// student's variant seed and the deadline are recorded; without `--student` the sheet
+/// records `variant = default`, which `grade` flags.
+pub fn start_files_keyed(
+    inst: &Instance,
+    lang: Lang,
+    key: Option<&super::key::CourseKey>,
+) -> Result<Vec<(String, String)>, ExerciseError> {
     let mut meta = format!("exercise = {}\n", inst.ex.id);
-    if let Some(s) = &inst.variant.student {
-        let _ = writeln!(meta, "student = {s}");
+    match (&inst.variant.student, key) {
+        (Some(s), Some(k)) => {
+            let _ = writeln!(meta, "student = {s}");
+            let _ = writeln!(meta, "variant = {}", super::key::seed_text(k.variant_seed(&inst.ex.id, s)));
+            if let Some(d) = &k.deadline {
+                let _ = writeln!(meta, "deadline = {}", d.text);
+            }
+        }
+        (Some(s), None) => {
+            let _ = writeln!(meta, "student = {s}");
+        }
+        (None, _) => {
+            let _ = writeln!(meta, "variant = {DEFAULT_VARIANT}");
+        }
     }
     let task = inst.ex.task.get(lang).trim();
     let mut files = Vec::new();
@@ -533,7 +618,7 @@ pub fn start_files(inst: &Instance, lang: Lang) -> Result<Vec<(String, String)>,
         let cx = Ctx::new(inst);
         let ex = answer::excerpt(&cx)?;
         if !ex.is_empty() {
-            let _ = writeln!(o, "#\n# {}:", ui(lang, t::EXCERPT));
+            let _ = writeln!(o, "#\n# {}", t::labeled(lang, ui(lang, t::EXCERPT), "").trim_end());
             for l in ex {
                 let _ = writeln!(o, "#   {l}");
             }
@@ -561,8 +646,10 @@ pub fn sheet_text(s: &Sheet) -> String {
     if let Some(e) = &s.exercise {
         let _ = writeln!(o, "exercise = {e}");
     }
-    if let Some(st) = &s.student {
-        let _ = writeln!(o, "student = {st}");
+    for (k, v) in [("student", &s.student), ("variant", &s.variant), ("deadline", &s.deadline)] {
+        if let Some(v) = v {
+            let _ = writeln!(o, "{k} = {v}");
+        }
     }
     for (k, v) in &s.answers {
         let _ = writeln!(o, "{k} = {v}");

@@ -11,6 +11,7 @@
 
 pub mod answer;
 pub mod grade;
+pub mod key;
 pub mod schema;
 pub mod submission;
 pub mod text;
@@ -195,10 +196,10 @@ impl Source {
             if !seen.insert(q.key.as_str()) {
                 return Err(self.err_at(&q.key, "a question key used once", &format!("\"{}\" again", q.key), None));
             }
-            if q.key == "student" || q.key == "exercise" || q.key.contains(['=', ' ', '#']) {
+            if grade::META_KEYS.contains(&q.key.as_str()) || q.key.contains(['=', ' ', '#']) {
                 return Err(self.err_at(
                     &q.key,
-                    "a key of letters, digits, '_' or '-' other than student/exercise",
+                    "a key of letters, digits, '_' or '-' other than student/exercise/variant/deadline",
                     &format!("\"{}\"", q.key),
                     None,
                 ));
@@ -248,7 +249,16 @@ impl Source {
     /// The exercise for `student` (or the default variant): placeholders replaced,
     /// scenario texts built.
     pub fn instance(&self, student: Option<&str>) -> Result<Instance, ExerciseError> {
-        let variant = variant::draw(&self.raw.id, student, &self.raw.vars);
+        self.instance_seeded(student, None)
+    }
+
+    /// Like [`Source::instance`], from `seed` when given (a course key's variant seed,
+    /// [`key::CourseKey::variant_seed`]) instead of the open one of the name.
+    pub fn instance_seeded(&self, student: Option<&str>, seed: Option<u64>) -> Result<Instance, ExerciseError> {
+        let variant = match seed {
+            Some(s) => variant::draw_seeded(s, student, &self.raw.vars),
+            None => variant::draw(&self.raw.id, student, &self.raw.vars),
+        };
         let text = variant.apply_ron(&self.text);
         let origin = match student {
             Some(s) => format!("{} (variant of {s})", self.origin),
@@ -339,9 +349,16 @@ impl Instance {
     }
 }
 
-/// The scenario of exercise `id` for `student` (its variant), as the TUI opens it.
+/// The scenario of exercise `id` for `student` (its variant), as the TUI opens it: the
+/// course's salted variant when `LVSIM_COURSE_KEY` names the key file, else the open one.
 pub fn scenario_for(id: &str, student: Option<&str>) -> Result<Loaded, ExerciseError> {
-    load(id)?.instance(student)?.scenario()
+    let src = load(id)?;
+    let key = match std::env::var_os(key::ENV).filter(|v| !v.is_empty()) {
+        Some(p) => Some(key::CourseKey::load(std::path::Path::new(&p))?),
+        None => None,
+    };
+    let seed = student.zip(key.as_ref()).map(|(s, k)| k.variant_seed(&src.raw.id, s));
+    src.instance_seeded(student, seed)?.scenario()
 }
 
 #[cfg(test)]

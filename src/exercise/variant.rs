@@ -1,5 +1,6 @@
 //! Per-student variants. The student's name (with the exercise id) is hashed with FNV-1a
-//! into a seed for a ChaCha8 stream; the stream draws the address plan, the weights and
+//! into a seed for a ChaCha8 stream (in a course with a key, the seed is the key's HMAC of
+//! them instead, see [`super::key`]); the stream draws the address plan, the weights and
 //! the exercise's own variables in a fixed order. The same name always gets the same
 //! variant; no name gets the variant of the empty name.
 //!
@@ -38,7 +39,12 @@ fn distinct(rng: &mut ChaCha8Rng, n: usize, lo: u32, hi: u32) -> Vec<u32> {
 /// The standard variables every exercise has (the address plan of the base scenarios
 /// and three weights), then the exercise's own `vars` (which may override them).
 pub fn draw(id: &str, student: Option<&str>, vars: &[Var]) -> Variant {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed(id, student));
+    draw_seeded(seed(id, student), student, vars)
+}
+
+/// Like [`draw`] from a given seed (a course key's, see [`super::key`]).
+pub fn draw_seeded(seed: u64, student: Option<&str>, vars: &[Var]) -> Variant {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut v = BTreeMap::new();
     let mut set = |k: &str, val: String| {
         v.insert(k.to_string(), val);
@@ -135,6 +141,12 @@ pub fn placeholders(text: &str) -> Vec<Placeholder> {
     out
 }
 
+/// Whether `line` is part of a diagram: it holds a box-drawing character (U+2500–U+257F),
+/// whose column must not move when addresses are filled in.
+pub fn is_diagram(line: &str) -> bool {
+    line.chars().any(|c| ('\u{2500}'..='\u{257f}').contains(&c))
+}
+
 /// The longest text placeholder expansion may produce (1 MiB).
 pub const MAX_EXPANDED: usize = 1 << 20;
 
@@ -152,7 +164,14 @@ impl Variant {
     }
 
     fn apply_with(&self, text: &str, escape: bool) -> String {
-        let mut cur = text.to_string();
+        // Diagram lines first, so their columns are measured on the template.
+        let mut cur = if text.lines().any(is_diagram) {
+            text.split_inclusive('\n')
+                .map(|l| if is_diagram(l) { self.apply_aligned(l, escape) } else { l.to_string() })
+                .collect()
+        } else {
+            text.to_string()
+        };
         for _ in 0..4 {
             let ps = placeholders(&cur);
             if !ps.iter().any(|p| self.vars.contains_key(&p.name)) {
@@ -180,6 +199,34 @@ impl Variant {
             cur = out;
         }
         cur
+    }
+
+    /// One diagram line with its placeholders replaced so that what follows a placeholder
+    /// and its run of spaces stays in its template column: the spaces absorb the value's
+    /// length (at least one is kept). A value too long for its spaces pushes the rest of
+    /// the line right; the template must leave room (an IPv4 address takes up to 15).
+    fn apply_aligned(&self, line: &str, escape: bool) -> String {
+        let col = |byte: usize| line[..byte].chars().count();
+        let mut out = String::with_capacity(line.len() + 32);
+        let mut last = 0;
+        for p in placeholders(line) {
+            if !self.vars.contains_key(&p.name) || p.start < last {
+                continue;
+            }
+            out.push_str(&line[last..p.start]);
+            out.push_str(&self.apply_with(&line[p.start..p.end], escape));
+            let spaces = line[p.end..].bytes().take_while(|&b| b == b' ').count();
+            let next = p.end + spaces;
+            if spaces > 0 && next < line.len() && !line[next..].starts_with(['\n', '\r']) {
+                let pad = col(next).saturating_sub(out.chars().count()).max(1);
+                out.extend(std::iter::repeat_n(' ', pad));
+                last = next;
+            } else {
+                last = p.end;
+            }
+        }
+        out.push_str(&line[last..]);
+        out
     }
 
     /// Placeholders of `text` that name no variable (`{got}`, which goal messages use for
@@ -223,6 +270,21 @@ mod tests {
         v.vars.insert("b".into(), "10.0".into());
         assert_eq!(v.apply(r#"{"eth0": "wan"} {a} {zz}"#), r#"{"eth0": "wan"} 10.0.1 {zz}"#);
         assert_eq!(v.unknown("{a} {zz}").len(), 1);
+    }
+
+    #[test]
+    fn diagram_columns_survive_long_and_short_values() {
+        // `├` is at column 20 of the template (counted by hand: 4 + 3 + 13 spaces); with a
+        // 15-character value (4 + 15 + 1 space) it stays there, and with a 1-character
+        // one too (15 spaces). A line with no box character is replaced as before.
+        let mut v = Variant::default();
+        v.vars.insert("a".into(), "255.255.255.255".into());
+        let t = format!("//  {{a}}{}├── x {{a}}\n", " ".repeat(13));
+        assert_eq!(t.chars().position(|c| c == '├'), Some(20));
+        assert_eq!(v.apply(&t), "//  255.255.255.255 ├── x 255.255.255.255\n");
+        v.vars.insert("a".into(), "1".into());
+        assert_eq!(v.apply(&t), format!("//  1{}├── x 1\n", " ".repeat(15)));
+        assert_eq!(v.apply("{a}   b"), "1   b");
     }
 
     #[test]

@@ -439,7 +439,7 @@ mod tests {
             sched_name: sched,
             // Listings read only `sched_name`; lvsim simulates rr and wlc.
             sched: crate::schedulers::new(Sched::Rr, SchedFlags::default()).unwrap(),
-            dests,
+            dests: dests.into(),
             persistent: None,
             netmask: Ipv4Addr::BROADCAST,
             opts,

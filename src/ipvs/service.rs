@@ -5,6 +5,7 @@ use super::{
     Conn, Dest, DestId, Ipvs, IpvsError, IpvsadmCmd, RateEstimator, Sched, ServiceAddr, ServiceOpts, Stats,
     ipvsadm::Proto,
 };
+use crate::dest::Dests;
 use crate::schedulers::{self, Scheduler};
 use crate::sim::{SimDuration, SimTime};
 use std::net::Ipv4Addr;
@@ -22,7 +23,7 @@ pub struct Service {
     pub sched_name: Sched,
     pub sched: Box<dyn Scheduler>,
     /// Real servers in kernel list order: newest first.
-    pub dests: Vec<Dest>,
+    pub dests: Dests,
     /// Deleted real servers (`dest_trash`), with their counters and statistics; `-a` of
     /// the same address:port revives one, entries included. Every deleted server goes
     /// here, referenced or not; the trash timer ([`Ipvs::trash_timer`]) frees one at least
@@ -82,12 +83,12 @@ impl Ipvs {
                     return Err(IpvsError("Service already exists".into()));
                 }
                 let mut sched = schedulers::new(o.scheduler, o.flags).map_err(IpvsError)?;
-                sched.init_service(&[]);
+                sched.init_service(&Dests::default());
                 self.services.push(Service {
                     addr: o.svc,
                     sched_name: o.scheduler,
                     sched,
-                    dests: Vec::new(),
+                    dests: Dests::default(),
                     trash: Vec::new(),
                     persistent: o.persistent,
                     netmask: o.netmask,
@@ -144,7 +145,7 @@ impl Ipvs {
             IpvsadmCmd::AddServer(o) => {
                 let i = self.service_of(o.svc)?;
                 let s = &mut self.services[i];
-                if s.dests.iter().any(|d| d.addr == o.addr && d.port == o.port) {
+                if s.dests.contains(o.addr, o.port) {
                     return Err(IpvsError("Destination already exists".into()));
                 }
                 // ip_vs_new_dest: the address must be unicast or local (inet_addr_type);
@@ -187,7 +188,7 @@ impl Ipvs {
                 d.update_overload();
                 let id = d.id;
                 // list_add_rcu: the server goes to the head of the list.
-                s.dests.insert(0, d);
+                s.dests.push_head(d);
                 s.sched.add_dest(&s.dests, id);
             }
             IpvsadmCmd::EditServer(o) => {
@@ -210,11 +211,7 @@ impl Ipvs {
             IpvsadmCmd::DelServer { svc, addr, port } => {
                 let i = self.service_of(*svc)?;
                 let s = &mut self.services[i];
-                let pos = s
-                    .dests
-                    .iter()
-                    .position(|d| d.addr == *addr && d.port == *port)
-                    .ok_or_else(|| IpvsError("No such destination".into()))?;
+                let pos = s.dests.position(*addr, *port).ok_or_else(|| IpvsError("No such destination".into()))?;
                 // __ip_vs_unlink_dest: AVAILABLE cleared, unlinked, then the scheduler told.
                 let mut d = s.dests.remove(pos);
                 d.available = false;

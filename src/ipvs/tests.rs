@@ -1,6 +1,7 @@
 //! Unit tests of the director: the connection table, timers, templates and trash.
 
 use super::*;
+use crate::cmdline::ipvsadm::ServerOpts;
 use crate::packet::{IpProtocol, Ipv4Repr, TcpFlags as F, TcpRepr, UdpRepr};
 use std::collections::BTreeMap;
 
@@ -846,4 +847,42 @@ fn a_real_server_must_be_a_unicast_address() {
     assert!(v.services[0].dests.is_empty());
     v.apply(&cmd("-a -t 10.0.0.100:80 -r 10.0.0.11 -g")).unwrap();
     assert_eq!(v.services[0].dests.len(), 1);
+}
+
+// The list order `ip_vs_new_dest` gives (`list_add_rcu`: newest at the head) holds over
+// adds and deletes in any position, and "Destination already exists" / "No such
+// destination" follow the list: a shadow Vec kept the naive way (insert at 0, remove by
+// position) must agree with the service after every command. Then 100,000 servers are
+// added to one service, which finishes only because adding is a push and the duplicate
+// check a set lookup (it was a shift of every server and a walk: quadratic, ~85 s in a
+// release build, far longer here).
+#[test]
+fn the_server_list_keeps_kernel_order_and_adding_is_not_quadratic() {
+    let mut v = Ipvs::default();
+    v.apply(&cmd("-A -t 10.0.0.100:80 -s rr")).unwrap();
+    let mut shadow: Vec<Ipv4Addr> = Vec::new();
+    for i in 1..=20u8 {
+        v.apply(&cmd(&format!("-a -t 10.0.0.100:80 -r 10.0.1.{i} -g"))).unwrap();
+        shadow.insert(0, Ipv4Addr::new(10, 0, 1, i));
+        if i % 3 == 0 {
+            let gone = shadow.remove(usize::from(i) % shadow.len());
+            v.apply(&cmd(&format!("-d -t 10.0.0.100:80 -r {gone}"))).unwrap();
+            assert!(v.apply(&cmd(&format!("-d -t 10.0.0.100:80 -r {gone}"))).is_err(), "deleted twice");
+        }
+        let listed: Vec<Ipv4Addr> = v.services[0].dests.iter().map(|d| d.addr).collect();
+        assert_eq!(listed, shadow);
+        let by_index: Vec<Ipv4Addr> = (0..shadow.len()).map(|k| v.services[0].dests[k].addr).collect();
+        assert_eq!(by_index, shadow);
+    }
+    assert!(v.apply(&cmd(&format!("-a -t 10.0.0.100:80 -r {} -g", shadow[2]))).is_err(), "added twice");
+
+    let mut big = Ipvs::default();
+    big.apply(&cmd("-A -t 10.0.0.100:80 -s wlc")).unwrap();
+    let IpvsadmCmd::AddServer(one) = cmd("-a -t 10.0.0.100:80 -r 10.0.0.1 -g") else { unreachable!() };
+    for i in 0..100_000u32 {
+        big.apply(&IpvsadmCmd::AddServer(ServerOpts { addr: Ipv4Addr::from(0x0a01_0000 + i), ..one })).unwrap();
+    }
+    let d = &big.services[0].dests;
+    assert_eq!(d.len(), 100_000);
+    assert_eq!((d[0].addr, d[99_999].addr), (Ipv4Addr::from(0x0a01_0000 + 99_999), Ipv4Addr::from(0x0a01_0000)));
 }

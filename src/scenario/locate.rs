@@ -67,9 +67,13 @@ impl Locator {
         Locator { lits: literals(src) }
     }
 
-    /// The first literal equal to `text` starting at or after byte `from`.
+    /// The first literal equal to `text` starting at or after byte `from`. Literals are
+    /// in source order, so the search starts at `from` (found by bisection) instead of at
+    /// the top: locating every line of a file is linear, not quadratic (100,000
+    /// `ipvsadm -a` lines took 20 s).
     pub fn find_after(&self, from: usize, text: &str) -> Option<&Literal> {
-        self.lits.iter().find(|l| l.start >= from && l.text == text)
+        let first = self.lits.partition_point(|l| l.start < from);
+        self.lits[first..].iter().find(|l| l.text == text)
     }
 }
 

@@ -5,7 +5,7 @@
 //! that server is returned unless it has weight 0 or OVERLOAD, then none (no fallback).
 
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::{Dest, DestId};
+use crate::dest::{DestId, Dests};
 
 /// `CONFIG_IP_VS_DH_TAB_BITS`.
 const TAB_BITS: u32 = 8;
@@ -29,7 +29,7 @@ impl Default for Dh {
 
 impl Dh {
     /// `ip_vs_dh_reassign`: bucket i = list[i mod n], weights ignored.
-    fn reassign(&mut self, dests: &[Dest]) {
+    fn reassign(&mut self, dests: &Dests) {
         for (i, b) in self.buckets.iter_mut().enumerate() {
             *b = (!dests.is_empty()).then(|| dests[i % dests.len()].id);
         }
@@ -41,14 +41,14 @@ impl Scheduler for Dh {
         "dh"
     }
 
-    fn changed(&mut self, dests: &[Dest]) {
+    fn changed(&mut self, dests: &Dests) {
         self.reassign(dests);
     }
 
     /// Weight edits do not rebuild the table (only add and delete do).
-    fn upd_dest(&mut self, _dests: &[Dest], _updated: DestId) {}
+    fn upd_dest(&mut self, _dests: &Dests, _updated: DestId) {}
 
-    fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, ctx: &SchedCtx) -> Option<usize> {
         let bucket = hash_32(u32::from(ctx.daddr), TAB_BITS) as usize;
         let id = self.buckets[bucket]?;
         let pos = dests.iter().position(|d| d.id == id)?;
@@ -62,7 +62,7 @@ mod tests {
     use crate::schedulers::testutil::{ctx, dests};
     use std::net::Ipv4Addr;
 
-    fn built(weights: &[u32]) -> (Dh, Vec<Dest>) {
+    fn built(weights: &[u32]) -> (Dh, Dests) {
         let d = dests(weights);
         let mut s = Dh::default();
         s.init_service(&d);

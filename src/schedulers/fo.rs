@@ -4,7 +4,7 @@
 //! first in list order among equals; weight 0 never. Connection counts are ignored.
 
 use super::{SchedCtx, Scheduler};
-use crate::dest::Dest;
+use crate::dest::Dests;
 
 #[derive(Clone, Debug, Default)]
 pub struct Fo;
@@ -14,7 +14,7 @@ impl Scheduler for Fo {
         "fo"
     }
 
-    fn schedule(&mut self, dests: &[Dest], _ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, _ctx: &SchedCtx) -> Option<usize> {
         let mut high: Option<usize> = None;
         let mut hw = 0;
         for (i, d) in dests.iter().enumerate() {

@@ -9,7 +9,7 @@
 //! when the scheduler is next called.
 
 use super::{SchedCtx, Scheduler, wlc::Wlc};
-use crate::dest::{Dest, DestId};
+use crate::dest::{Dest, DestId, Dests};
 use crate::sim::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -22,7 +22,7 @@ pub(super) const MAX_ENTRIES: usize = 16384 * 3 / 2;
 /// `is_overloaded` of lblc/lblcr: more active connections than its weight, while some
 /// server of the service is less than half busy (activeconns·2 < weight). The OVERLOAD
 /// flag plays no part.
-pub(super) fn lblc_overloaded(d: &Dest, dests: &[Dest]) -> bool {
+pub(super) fn lblc_overloaded(d: &Dest, dests: &Dests) -> bool {
     d.activeconns > d.weight && dests.iter().any(|x| u64::from(x.activeconns) * 2 < u64::from(x.weight))
 }
 
@@ -42,11 +42,11 @@ impl Scheduler for Lblc {
         "lblc"
     }
 
-    fn init_service(&mut self, _dests: &[Dest]) {
+    fn init_service(&mut self, _dests: &Dests) {
         self.cache.clear();
     }
 
-    fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, ctx: &SchedCtx) -> Option<usize> {
         let now = ctx.now;
         self.cache.retain(|_, e| now.since(e.lastuse) < EXPIRATION);
         if let Some(e) = self.cache.get_mut(&ctx.daddr) {
@@ -85,7 +85,7 @@ mod tests {
         c
     }
 
-    fn pick(s: &mut Lblc, d: &[Dest], c: &SchedCtx) -> Option<u32> {
+    fn pick(s: &mut Lblc, d: &Dests, c: &SchedCtx) -> Option<u32> {
         s.schedule(d, c).map(|p| d[p].id)
     }
 

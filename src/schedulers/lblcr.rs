@@ -11,7 +11,7 @@
 
 use super::lblc::{EXPIRATION, MAX_ENTRIES, lblc_overloaded};
 use super::{Overhead, SchedCtx, Scheduler, wlc::Wlc};
-use crate::dest::{Dest, DestId};
+use crate::dest::{DestId, Dests};
 use crate::sim::SimTime;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -30,13 +30,13 @@ pub struct Lblcr {
 }
 
 /// The set's members as list positions (deleted ones dropped), in set order.
-fn members(set: &[DestId], dests: &[Dest]) -> Vec<usize> {
+fn members(set: &[DestId], dests: &Dests) -> Vec<usize> {
     set.iter().filter_map(|id| dests.iter().position(|d| d.id == *id)).collect()
 }
 
 /// `ip_vs_dest_set_min`: first member with weight > 0 and no OVERLOAD, then a later
 /// non-OVERLOAD member replaces it when strictly less loaded per weight.
-fn set_min(m: &[usize], dests: &[Dest], oh: Overhead) -> Option<usize> {
+fn set_min(m: &[usize], dests: &Dests, oh: Overhead) -> Option<usize> {
     let first = m.iter().position(|&p| !dests[p].overloaded && dests[p].weight > 0)?;
     let mut least = m[first];
     let mut loh = dests[least].overhead(oh);
@@ -56,7 +56,7 @@ fn set_min(m: &[usize], dests: &[Dest], oh: Overhead) -> Option<usize> {
 
 /// `ip_vs_dest_set_max`: first member with weight > 0, then a later member with weight > 0
 /// replaces it when strictly more loaded per weight.
-fn set_max(m: &[usize], dests: &[Dest], oh: Overhead) -> Option<usize> {
+fn set_max(m: &[usize], dests: &Dests, oh: Overhead) -> Option<usize> {
     let first = m.iter().position(|&p| dests[p].weight > 0)?;
     let mut most = m[first];
     let mut moh = dests[most].overhead(oh);
@@ -76,11 +76,11 @@ impl Scheduler for Lblcr {
         "lblcr"
     }
 
-    fn init_service(&mut self, _dests: &[Dest]) {
+    fn init_service(&mut self, _dests: &Dests) {
         self.cache.clear();
     }
 
-    fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, ctx: &SchedCtx) -> Option<usize> {
         let now = ctx.now;
         self.cache.retain(|_, e| now.since(e.lastuse) < EXPIRATION);
         let Some(e) = self.cache.get_mut(&ctx.daddr) else {
@@ -133,7 +133,7 @@ mod tests {
         c
     }
 
-    fn pick(s: &mut Lblcr, d: &[Dest], c: &SchedCtx) -> Option<u32> {
+    fn pick(s: &mut Lblcr, d: &Dests, c: &SchedCtx) -> Option<u32> {
         s.schedule(d, c).map(|p| d[p].id)
     }
 

@@ -5,7 +5,7 @@
 //! order wins ties. Weights other than 0 are ignored.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::Dest;
+use crate::dest::Dests;
 
 #[derive(Clone, Debug, Default)]
 pub struct Lc;
@@ -15,7 +15,7 @@ impl Scheduler for Lc {
         "lc"
     }
 
-    fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, ctx: &SchedCtx) -> Option<usize> {
         let mut least: Option<(usize, u64)> = None;
         for (i, d) in dests.iter().enumerate() {
             if !available(d) {

@@ -6,7 +6,7 @@
 //! weight 0 or OVERLOAD there gives none, or with `mh-fallback` the kernel's rehash scan.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::{Dest, DestId};
+use crate::dest::{DestId, Dests};
 use std::collections::BTreeMap;
 
 /// `primes[CONFIG_IP_VS_MH_TAB_INDEX - 8]` with the default index 12.
@@ -97,7 +97,7 @@ impl Mh {
     }
 
     /// `ip_vs_mh_dest_changed`, first half: each server's last non-zero weight.
-    fn note_weights(&mut self, dests: &[Dest]) {
+    fn note_weights(&mut self, dests: &Dests) {
         let present: std::collections::BTreeSet<DestId> = dests.iter().map(|d| d.id).collect();
         self.last_weight.retain(|id, _| present.contains(id));
         for d in dests {
@@ -110,7 +110,7 @@ impl Mh {
     }
 
     /// `ip_vs_mh_dest_changed`, second half: gcd, shift, permutations, population.
-    fn rebuild(&mut self, dests: &[Dest]) {
+    fn rebuild(&mut self, dests: &Dests) {
         self.stale = false;
         let lws: Vec<u32> = dests.iter().map(|d| self.last_weight[&d.id]).collect();
         let g = lws.iter().filter(|&&w| w > 0).fold(0, |g, &w| if g > 0 { gcd(w, g) } else { w });
@@ -153,7 +153,7 @@ impl Mh {
         }
     }
 
-    fn slot(&self, dests: &[Dest], slot: u32) -> Option<usize> {
+    fn slot(&self, dests: &Dests, slot: u32) -> Option<usize> {
         let id = self.lookup[slot as usize]?;
         dests.iter().position(|d| d.id == id)
     }
@@ -164,11 +164,11 @@ impl Scheduler for Mh {
         "mh"
     }
 
-    fn changed(&mut self, dests: &[Dest]) {
+    fn changed(&mut self, dests: &Dests) {
         self.note_weights(dests);
     }
 
-    fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, ctx: &SchedCtx) -> Option<usize> {
         if self.stale {
             self.rebuild(dests);
         }
@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(hsiphash(&0x0302_0100u32.to_le_bytes(), TEST_KEY), VECTORS[4]);
     }
 
-    fn built(weights: &[u32], fallback: bool, port: bool) -> (Mh, Vec<Dest>) {
+    fn built(weights: &[u32], fallback: bool, port: bool) -> (Mh, Dests) {
         let d = dests(weights);
         let mut s = Mh::new(fallback, port);
         s.init_service(&d);
@@ -344,8 +344,8 @@ mod tests {
         // in between: after each step both tables, and 200 clients' picks, are the same.
         let all = dests(&[3, 1, 2, 5, 4]);
         let (mut lazy, mut eager) = (Mh::new(true, false), Mh::new(true, false));
-        let mut d: Vec<Dest> = Vec::new();
-        let step = |d: &[Dest], lazy: &mut Mh, eager: &mut Mh| {
+        let mut d = Dests::default();
+        let step = |d: &Dests, lazy: &mut Mh, eager: &mut Mh| {
             lazy.changed(d);
             eager.changed(d);
             eager.rebuild(d);

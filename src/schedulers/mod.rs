@@ -21,7 +21,7 @@ pub mod wrr;
 
 use crate::cmdline::ipvsadm::{Sched, SchedFlags};
 pub use crate::dest::Overhead;
-use crate::dest::{Dest, DestId};
+use crate::dest::{Dest, DestId, Dests};
 use std::fmt::Debug;
 use std::net::Ipv4Addr;
 
@@ -61,25 +61,25 @@ pub trait Scheduler: Debug + BoxClone {
     fn name(&self) -> &'static str;
     /// Called by the default callbacks below after any change of the server list:
     /// schedulers that rebuild a table whenever servers change implement only this.
-    fn changed(&mut self, _dests: &[Dest]) {}
+    fn changed(&mut self, _dests: &Dests) {}
     /// Bound to a service (`-A`, or `-E` changing the scheduler, with servers present).
-    fn init_service(&mut self, dests: &[Dest]) {
+    fn init_service(&mut self, dests: &Dests) {
         self.changed(dests);
     }
     /// After `dests` gained `added` (at the head).
-    fn add_dest(&mut self, dests: &[Dest], _added: DestId) {
+    fn add_dest(&mut self, dests: &Dests, _added: DestId) {
         self.changed(dests);
     }
     /// After `updated` was edited (`-e`).
-    fn upd_dest(&mut self, dests: &[Dest], _updated: DestId) {
+    fn upd_dest(&mut self, dests: &Dests, _updated: DestId) {
         self.changed(dests);
     }
     /// After `deleted` was removed from position `old_pos`.
-    fn del_dest(&mut self, dests: &[Dest], _deleted: DestId, _old_pos: usize) {
+    fn del_dest(&mut self, dests: &Dests, _deleted: DestId, _old_pos: usize) {
         self.changed(dests);
     }
     /// Chooses a server for a new connection: its position in `dests`.
-    fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize>;
+    fn schedule(&mut self, dests: &Dests, ctx: &SchedCtx) -> Option<usize>;
 }
 
 /// Available for a new connection: weight > 0 and no OVERLOAD flag.
@@ -111,13 +111,13 @@ pub fn new(s: Sched, flags: SchedFlags) -> Result<Box<dyn Scheduler>, String> {
 #[cfg(test)]
 pub(crate) mod testutil {
     use crate::cmdline::ipvsadm::Fwd;
-    use crate::dest::Dest;
     use crate::dest::estimator::{RateEstimator, Stats};
+    use crate::dest::{Dest, Dests};
     use std::net::Ipv4Addr;
 
     /// Servers with the given weights, given in `ipvsadm -a` order; returned in list
     /// order (newest first), ids 0, 1, 2... in add order.
-    pub fn dests(weights: &[u32]) -> Vec<Dest> {
+    pub fn dests(weights: &[u32]) -> Dests {
         let mut v: Vec<Dest> = weights
             .iter()
             .enumerate()
@@ -140,7 +140,7 @@ pub(crate) mod testutil {
             })
             .collect();
         v.reverse();
-        v
+        v.into()
     }
 
     pub fn ctx() -> super::SchedCtx {
@@ -159,14 +159,14 @@ pub(crate) mod testutil {
 #[cfg(test)]
 mod props {
     use super::testutil::{ctx, dests};
-    use super::{Dest, Sched, SchedFlags, available, new};
+    use super::{Dests, Sched, SchedFlags, available, new};
     use proptest::prelude::*;
 
     /// The schedulers these properties cover.
     const SCHEDS: [Sched; 7] = [Sched::Wrr, Sched::Lc, Sched::Sed, Sched::Nq, Sched::Fo, Sched::Ovf, Sched::Twos];
 
     /// 0 to 6 servers in list order: weight 0..5, OVERLOAD about one in three, random counts.
-    fn arb_dests() -> impl Strategy<Value = Vec<Dest>> {
+    fn arb_dests() -> impl Strategy<Value = Dests> {
         prop::collection::vec((0u32..5, prop::bool::weighted(0.3), 0u32..8, 0u32..600), 0..7).prop_map(|v| {
             let mut d = dests(&v.iter().map(|x| x.0).collect::<Vec<_>>());
             for (x, &(_, o, a, i)) in d.iter_mut().zip(&v) {
@@ -180,7 +180,7 @@ mod props {
 
     /// `n` picks from a fresh scheduler bound to `d` (`-E`), each new connection staying
     /// active on its server; the list as it ends up is returned too.
-    fn run(s: Sched, mut d: Vec<Dest>, n: usize) -> (Vec<Option<usize>>, Vec<Dest>, Vec<bool>) {
+    fn run(s: Sched, mut d: Dests, n: usize) -> (Vec<Option<usize>>, Dests, Vec<bool>) {
         let mut sched = new(s, SchedFlags::default()).unwrap();
         sched.init_service(&d);
         let mut out = Vec::new();

@@ -6,7 +6,7 @@
 
 use super::sed::{heavier, sed_overhead};
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::Dest;
+use crate::dest::Dests;
 
 #[derive(Clone, Debug, Default)]
 pub struct Nq;
@@ -16,7 +16,7 @@ impl Scheduler for Nq {
         "nq"
     }
 
-    fn schedule(&mut self, dests: &[Dest], _ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, _ctx: &SchedCtx) -> Option<usize> {
         let mut least: Option<(usize, u64)> = None;
         for (i, d) in dests.iter().enumerate() {
             if !available(d) {
@@ -39,7 +39,7 @@ mod tests {
     use super::*;
     use crate::schedulers::testutil::{ctx, dests};
 
-    fn fill(d: &mut [Dest], n: usize) -> Vec<u32> {
+    fn fill(d: &mut Dests, n: usize) -> Vec<u32> {
         (0..n)
             .map(|_| {
                 let i = Nq.schedule(d, &ctx()).unwrap();

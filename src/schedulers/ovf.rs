@@ -5,7 +5,7 @@
 //! active connections before traffic overflows to the next.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::Dest;
+use crate::dest::Dests;
 
 #[derive(Clone, Debug, Default)]
 pub struct Ovf;
@@ -15,7 +15,7 @@ impl Scheduler for Ovf {
         "ovf"
     }
 
-    fn schedule(&mut self, dests: &[Dest], _ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, _ctx: &SchedCtx) -> Option<usize> {
         let mut high: Option<usize> = None;
         let mut hw = 0;
         for (i, d) in dests.iter().enumerate() {
@@ -36,7 +36,7 @@ mod tests {
     use super::*;
     use crate::schedulers::testutil::{ctx, dests};
 
-    fn fill(d: &mut [Dest], n: usize) -> Vec<Option<u32>> {
+    fn fill(d: &mut Dests, n: usize) -> Vec<Option<u32>> {
         (0..n)
             .map(|_| {
                 let i = Ovf.schedule(d, &ctx())?;

@@ -5,7 +5,7 @@
 //! server with weight > 0 and no OVERLOAD. Weights other than 0 are ignored.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::{Dest, DestId};
+use crate::dest::{DestId, Dests};
 
 #[derive(Clone, Debug, Default)]
 pub struct Rr {
@@ -18,18 +18,18 @@ impl Scheduler for Rr {
         "rr"
     }
 
-    fn init_service(&mut self, _dests: &[Dest]) {
+    fn init_service(&mut self, _dests: &Dests) {
         self.cursor = None;
     }
 
-    fn del_dest(&mut self, dests: &[Dest], deleted: DestId, old_pos: usize) {
+    fn del_dest(&mut self, dests: &Dests, deleted: DestId, old_pos: usize) {
         // The cursor on the deleted server moves to the previous entry (or the head).
         if self.cursor == Some(deleted) {
             self.cursor = old_pos.checked_sub(1).map(|p| dests[p].id);
         }
     }
 
-    fn schedule(&mut self, dests: &[Dest], _ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, _ctx: &SchedCtx) -> Option<usize> {
         let cur = self.cursor.and_then(|id| dests.iter().position(|d| d.id == id));
         let start = cur.map_or(0, |c| c + 1);
         let wrap = cur.map_or(0, |c| c + 1);
@@ -44,7 +44,7 @@ mod tests {
     use super::*;
     use crate::schedulers::testutil::{ctx, dests};
 
-    fn picks(s: &mut Rr, d: &[Dest], n: usize) -> Vec<u32> {
+    fn picks(s: &mut Rr, d: &Dests, n: usize) -> Vec<u32> {
         (0..n).map(|_| d[s.schedule(d, &ctx()).unwrap()].id).collect()
     }
 

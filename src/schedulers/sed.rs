@@ -5,7 +5,7 @@
 //! when `(a_cand+1)·w(d) > (a_d+1)·w(cand)`. Strict, so ties keep the earlier server.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::Dest;
+use crate::dest::{Dest, Dests};
 
 #[derive(Clone, Debug, Default)]
 pub struct Sed;
@@ -25,7 +25,7 @@ impl Scheduler for Sed {
         "sed"
     }
 
-    fn schedule(&mut self, dests: &[Dest], _ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, _ctx: &SchedCtx) -> Option<usize> {
         let first = dests.iter().position(available)?;
         let mut least = first;
         let mut loh = sed_overhead(&dests[first]);
@@ -49,7 +49,7 @@ mod tests {
     use crate::schedulers::testutil::{ctx, dests};
 
     /// Runs `n` connections that stay active, returning the ids picked.
-    fn fill(d: &mut [Dest], n: usize) -> Vec<u32> {
+    fn fill(d: &mut Dests, n: usize) -> Vec<u32> {
         (0..n)
             .map(|_| {
                 let i = Sed.schedule(d, &ctx()).unwrap();

@@ -7,7 +7,7 @@
 
 use super::dh::hash_32;
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::{Dest, DestId};
+use crate::dest::{DestId, Dests};
 
 /// `CONFIG_IP_VS_SH_TAB_BITS`.
 const TAB_BITS: u32 = 8;
@@ -28,7 +28,7 @@ impl Sh {
     }
 
     /// `ip_vs_sh_reassign`: each server fills `weight` buckets (at least one), cyclically.
-    fn reassign(&mut self, dests: &[Dest]) {
+    fn reassign(&mut self, dests: &Dests) {
         if dests.is_empty() {
             self.buckets = [None; TAB_SIZE];
             return;
@@ -51,7 +51,7 @@ impl Sh {
     }
 
     /// The bucket's server as a list position, if the bucket is filled.
-    fn bucket(&self, dests: &[Dest], b: usize) -> Option<usize> {
+    fn bucket(&self, dests: &Dests, b: usize) -> Option<usize> {
         let id = self.buckets[b]?;
         dests.iter().position(|d| d.id == id)
     }
@@ -62,11 +62,11 @@ impl Scheduler for Sh {
         "sh"
     }
 
-    fn changed(&mut self, dests: &[Dest]) {
+    fn changed(&mut self, dests: &Dests) {
         self.reassign(dests);
     }
 
-    fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, ctx: &SchedCtx) -> Option<usize> {
         let port = if self.port { ctx.sport } else { 0 };
         let ihash = Self::hashkey(ctx, port, 0);
         let first = self.bucket(dests, ihash)?;
@@ -95,14 +95,14 @@ mod tests {
     use crate::schedulers::testutil::{ctx, dests};
     use std::net::Ipv4Addr;
 
-    fn built(weights: &[u32], fallback: bool, port: bool) -> (Sh, Vec<Dest>) {
+    fn built(weights: &[u32], fallback: bool, port: bool) -> (Sh, Dests) {
         let d = dests(weights);
         let mut s = Sh::new(fallback, port);
         s.init_service(&d);
         (s, d)
     }
 
-    fn pick(s: &mut Sh, d: &[Dest], c: &SchedCtx) -> Option<u32> {
+    fn pick(s: &mut Sh, d: &Dests, c: &SchedCtx) -> Option<u32> {
         s.schedule(d, c).map(|p| d[p].id)
     }
 

@@ -5,7 +5,7 @@
 //! which r ≤ 0 is the choice. Choice 2 wins only if `w2·overhead1 > w1·overhead2`.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::Dest;
+use crate::dest::Dests;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
@@ -92,7 +92,7 @@ impl Scheduler for Twos {
         "twos"
     }
 
-    fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, ctx: &SchedCtx) -> Option<usize> {
         if !dests.iter().any(available) {
             return None;
         }
@@ -132,7 +132,7 @@ mod tests {
     use super::*;
     use crate::schedulers::testutil::{ctx, dests};
 
-    fn pick(s: &mut Twos, d: &[Dest]) -> Option<u32> {
+    fn pick(s: &mut Twos, d: &Dests) -> Option<u32> {
         s.schedule(d, &ctx()).map(|i| d[i].id)
     }
 

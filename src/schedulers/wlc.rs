@@ -5,7 +5,7 @@
 //! with overhead = activeconns·256 + inactconns. Strict, so ties keep the earlier server.
 
 use super::{SchedCtx, Scheduler, available};
-use crate::dest::Dest;
+use crate::dest::Dests;
 
 #[derive(Clone, Debug, Default)]
 pub struct Wlc;
@@ -15,7 +15,7 @@ impl Scheduler for Wlc {
         "wlc"
     }
 
-    fn schedule(&mut self, dests: &[Dest], ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, ctx: &SchedCtx) -> Option<usize> {
         let first = dests.iter().position(available)?;
         let mut least = first;
         let mut loh = dests[first].overhead(ctx.overhead);

@@ -5,7 +5,7 @@
 //! list cw drops by `di` (gcd of the weights) and wraps from 1 back to `mw` (max weight).
 
 use super::{SchedCtx, Scheduler};
-use crate::dest::{Dest, DestId};
+use crate::dest::{DestId, Dests};
 
 /// `struct ip_vs_wrr_mark`.
 #[derive(Clone, Debug, Default)]
@@ -21,7 +21,7 @@ pub struct Wrr {
 }
 
 /// `ip_vs_wrr_gcd_weight`: gcd of the positive weights, 1 if there are none.
-fn gcd_weight(dests: &[Dest]) -> i64 {
+fn gcd_weight(dests: &Dests) -> i64 {
     let g = dests.iter().map(|d| i64::from(d.weight)).filter(|&w| w > 0).fold(0, gcd);
     if g > 0 { g } else { 1 }
 }
@@ -31,7 +31,7 @@ fn gcd(a: i64, b: i64) -> i64 {
 }
 
 /// `ip_vs_wrr_max_weight` (over every server, OVERLOAD or not).
-fn max_weight(dests: &[Dest]) -> i64 {
+fn max_weight(dests: &Dests) -> i64 {
     dests.iter().map(|d| i64::from(d.weight)).max().unwrap_or(0)
 }
 
@@ -42,7 +42,7 @@ impl Wrr {
     }
 
     /// `ip_vs_wrr_dest_changed`: after any add, edit or delete.
-    fn dest_changed(&mut self, dests: &[Dest]) {
+    fn dest_changed(&mut self, dests: &Dests) {
         self.cl = None;
         self.di = gcd_weight(dests);
         self.mw = max_weight(dests) - (self.di - 1);
@@ -59,18 +59,18 @@ impl Scheduler for Wrr {
         "wrr"
     }
 
-    fn changed(&mut self, dests: &[Dest]) {
+    fn changed(&mut self, dests: &Dests) {
         self.dest_changed(dests);
     }
 
-    fn init_service(&mut self, dests: &[Dest]) {
+    fn init_service(&mut self, dests: &Dests) {
         self.cl = None;
         self.di = gcd_weight(dests);
         self.mw = max_weight(dests) - (self.di - 1);
         self.cw = self.mw;
     }
 
-    fn schedule(&mut self, dests: &[Dest], _ctx: &SchedCtx) -> Option<usize> {
+    fn schedule(&mut self, dests: &Dests, _ctx: &SchedCtx) -> Option<usize> {
         self.pick(dests, true)
     }
 }
@@ -78,7 +78,7 @@ impl Scheduler for Wrr {
 impl Wrr {
     /// `ip_vs_wrr_schedule`; with `skip`, levels nobody reaches are jumped over
     /// ([`Wrr::skip_empty_levels`]), without it the kernel's loop is walked pass by pass.
-    fn pick(&mut self, dests: &[Dest], skip: bool) -> Option<usize> {
+    fn pick(&mut self, dests: &Dests, skip: bool) -> Option<usize> {
         if self.mw == 0 {
             return None;
         }
@@ -129,7 +129,7 @@ impl Wrr {
     /// same levels as the kernel's loop.
     fn skip_empty_levels(
         &mut self,
-        dests: &[Dest],
+        dests: &Dests,
         last_pass: &mut bool,
         stop: &mut Option<usize>,
         restarted: bool,
@@ -163,7 +163,7 @@ mod tests {
 
     /// `ip_vs_wrr_schedule` exactly as the kernel walks it (one pass per level), the
     /// reference that the level skipping must agree with.
-    fn kernel_schedule(s: &mut Wrr, dests: &[Dest]) -> Option<usize> {
+    fn kernel_schedule(s: &mut Wrr, dests: &Dests) -> Option<usize> {
         s.pick(dests, false)
     }
 
@@ -207,7 +207,7 @@ mod tests {
     }
 
     /// `n` picks as ids ("-" for none).
-    fn picks(s: &mut Wrr, d: &[Dest], n: usize) -> Vec<Option<u32>> {
+    fn picks(s: &mut Wrr, d: &Dests, n: usize) -> Vec<Option<u32>> {
         (0..n).map(|_| s.schedule(d, &ctx()).map(|i| d[i].id)).collect()
     }
 
@@ -216,11 +216,11 @@ mod tests {
     const C: Option<u32> = Some(2);
 
     /// Builds the service with `-A` then one `-a` per weight (the usual way).
-    fn incremental(weights: &[u32]) -> (Wrr, Vec<Dest>) {
+    fn incremental(weights: &[u32]) -> (Wrr, Dests) {
         let all = dests(weights);
         let mut s = Wrr::default();
-        s.init_service(&[]);
-        let mut d: Vec<Dest> = Vec::new();
+        s.init_service(&Dests::default());
+        let mut d = Dests::default();
         for x in all.into_iter().rev() {
             let id = x.id;
             d.insert(0, x);

@@ -1,8 +1,9 @@
-//! A host's state as iproute2 prints it: `ip addr`, `ip route`, `ip neigh` (layouts from
-//! iproute2's `ipaddress.c`, `iproute.c`, `ipneigh.c`).
+//! A host's state as iproute2 prints it: `ip addr`, `ip link`, `ip route`, `ip neigh`
+//! (layouts from iproute2's `ipaddress.c`, `iproute.c`, `ipneigh.c`).
 //!
-//! lvsim models IPv4 only, so `ip addr` prints what `ip -4 addr show` prints: interfaces
-//! without an IPv4 address are left out and there are no `link/ether` lines. The qdisc is
+//! lvsim models IPv4 only: `ip addr` lists every interface with its `link/ether` line and
+//! its IPv4 addresses (no `inet6` lines, as on a host with IPv6 disabled); `ip -4 addr`
+//! leaves out interfaces without an IPv4 address and the link-layer lines. The qdisc is
 //! shown only where it does not depend on the distribution (`noqueue` on `lo`, `noop` on
 //! an interface that is down); an Ethernet interface's default qdisc (`fq_codel`,
 //! `pfifo_fast`, `mq`...) is a sysctl choice lvsim does not model, so it is left out, as
@@ -13,6 +14,7 @@
 use super::Host;
 use super::iface::{Iface, Scope};
 use super::neigh::Nud;
+use crate::packet::MacAddr;
 use crate::topology::IfKind;
 use std::fmt::Write as _;
 
@@ -27,18 +29,27 @@ pub fn show(host: &Host, args: &[String]) -> Result<String, ShowError> {
     run(host, &parse_show(args)?)
 }
 
+/// Whose a MAC is (a host's name), for the `# rs1` column of `ip neigh`.
+pub type Owner<'a> = &'a dyn Fn(MacAddr) -> Option<&'a str>;
+
 /// What iproute2 prints for the listing `c` on `host`.
 pub fn run(host: &Host, c: &IpShow) -> Result<String, ShowError> {
+    run_named(host, c, None)
+}
+
+/// As [`run`]; with `owner`, each `ip neigh` line whose MAC belongs to a known host
+/// gains a trailing `# rs1` column (iproute2's text before it is unchanged).
+pub fn run_named(host: &Host, c: &IpShow, owner: Option<Owner<'_>>) -> Result<String, ShowError> {
     let dev = match &c.dev {
         None => None,
         Some(name) => Some(host.iface_by_name(name).ok_or_else(|| ShowError::NoSuchDevice(name.clone()))? as usize),
     };
     Ok(match c.object {
         IpObj::Addr if c.brief => addr_brief(host, dev),
-        IpObj::Addr => addr(host, dev),
+        IpObj::Addr => addr(host, dev, c.v4),
         IpObj::Route => route(host, dev),
-        // `parse_show` never gives `Link`: there is no `ip link` listing.
-        IpObj::Neigh | IpObj::Link => neigh(host, dev),
+        IpObj::Link => link(host, dev),
+        IpObj::Neigh => neigh(host, dev, owner),
     })
 }
 
@@ -109,10 +120,15 @@ fn listed(host: &Host, dev: Option<usize>) -> impl Iterator<Item = (usize, &Ifac
     host.ifaces.iter().enumerate().filter(move |(i, ifc)| !ifc.addrs.is_empty() && dev.is_none_or(|d| d == *i))
 }
 
-/// `ip -4 addr show`.
-fn addr(host: &Host, dev: Option<usize>) -> String {
+/// `ip addr show`: every interface with its link-layer line (`link/ether MAC brd
+/// ff:ff:ff:ff:ff:ff`), then its IPv4 addresses (lvsim has no IPv6: no `inet6` lines, as
+/// on a host with IPv6 disabled). `ip -4 addr show` (`v4`): only interfaces with an IPv4
+/// address, without link-layer lines.
+fn addr(host: &Host, dev: Option<usize>, v4: bool) -> String {
     let mut o = String::new();
-    for (i, ifc) in listed(host, dev) {
+    let all = host.ifaces.iter().enumerate().filter(|(i, _)| dev.is_none_or(|d| d == *i));
+    let shown: Vec<(usize, &Iface)> = if v4 { listed(host, dev).collect() } else { all.collect() };
+    for (i, ifc) in shown {
         let (flags, qdisc, state) = link_state(ifc);
         let _ = writeln!(
             o,
@@ -121,6 +137,9 @@ fn addr(host: &Host, dev: Option<usize>) -> String {
             link_name(ifc),
             mtu(ifc)
         );
+        if !v4 {
+            let _ = writeln!(o, "    {}", link_layer(ifc));
+        }
         for (a, secondary) in ordered_addrs(ifc) {
             let sec = if secondary { "secondary " } else { "" };
             let _ = writeln!(o, "    inet {}/{} scope {} {sec}{}", a.addr, a.prefix, a.scope.name(), ifc.name);
@@ -128,6 +147,35 @@ fn addr(host: &Host, dev: Option<usize>) -> String {
         }
     }
     o
+}
+
+/// `ip link show` (iproute2 6.1's `print_linkinfo`): every interface in index order, its
+/// flags, MTU, qdisc when certain, state, `mode DEFAULT group default qlen 1000`, then the
+/// link-layer line: `link/ether MAC brd ff:ff:ff:ff:ff:ff`, `link/loopback` (all-zero
+/// addresses) or `link/ipip 0.0.0.0 brd 0.0.0.0` for the IPIP fallback device.
+fn link(host: &Host, dev: Option<usize>) -> String {
+    let mut o = String::new();
+    for (i, ifc) in host.ifaces.iter().enumerate().filter(|(i, _)| dev.is_none_or(|d| d == *i)) {
+        let (flags, qdisc, state) = link_state(ifc);
+        let _ = writeln!(
+            o,
+            "{}: {}: <{flags}> mtu {} {qdisc}state {state} mode DEFAULT group default qlen 1000",
+            i + 1,
+            link_name(ifc),
+            mtu(ifc)
+        );
+        let _ = writeln!(o, "    {}", link_layer(ifc));
+    }
+    o
+}
+
+/// The link-layer line of `ip link` and `ip addr`.
+fn link_layer(ifc: &Iface) -> String {
+    match ifc.kind {
+        IfKind::Ethernet => format!("link/ether {} brd ff:ff:ff:ff:ff:ff", ifc.mac),
+        IfKind::Loopback => "link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00".to_string(),
+        IfKind::Tunnel => "link/ipip 0.0.0.0 brd 0.0.0.0".to_string(),
+    }
 }
 
 /// `ip -br -4 addr show`: name in 16, state in 14, then `ADDR/PREFIX ` for each.
@@ -171,16 +219,27 @@ fn without_dev(line: &str, name: &str) -> String {
 }
 
 /// `ip neigh show`: every entry except NOARP ones (iproute2's default filter), in table
-/// order. With `dev`, the `dev NAME` part is left out, as iproute2 does.
-fn neigh(host: &Host, dev: Option<usize>) -> String {
-    let mut o = String::new();
+/// order. With `dev`, the `dev NAME` part is left out, as iproute2 does. With `owner`,
+/// lines with a known MAC end in a `# HOST` column, aligned.
+fn neigh(host: &Host, dev: Option<usize>, owner: Option<Owner<'_>>) -> String {
+    let mut lines = Vec::new();
     for e in &host.neigh.entries {
         if e.state == Nud::Noarp || dev.is_some_and(|d| d != e.iface as usize) {
             continue;
         }
         let name = &host.ifaces[e.iface as usize].name;
         let line = super::neigh::EntryDisplay(e, name).to_string();
-        let _ = writeln!(o, "{}", if dev.is_some() { without_dev(&line, name) } else { line });
+        let line = if dev.is_some() { without_dev(&line, name) } else { line };
+        let whose = owner.filter(|_| e.state.is_valid()).and_then(|f| f(e.mac));
+        lines.push((line, whose));
+    }
+    let width = lines.iter().filter(|(_, w)| w.is_some()).map(|(l, _)| l.len()).max().unwrap_or(0);
+    let mut o = String::new();
+    for (line, whose) in lines {
+        let _ = match whose {
+            Some(w) => writeln!(o, "{line:<width$}  # {w}"),
+            None => writeln!(o, "{line}"),
+        };
     }
     o
 }
@@ -253,9 +312,39 @@ mod tests {
                     valid_lft forever preferred_lft forever\n    \
                     inet 10.0.0.3/24 scope global secondary eth0\n       \
                     valid_lft forever preferred_lft forever\n";
-        assert_eq!(run(&host(), "addr").unwrap(), want);
-        assert_eq!(run(&host(), "ip a show").unwrap(), want);
-        assert_eq!(run(&host(), "address list").unwrap(), want);
+        assert_eq!(run(&host(), "-4 addr").unwrap(), want);
+        assert_eq!(run(&host(), "ip -4 a show").unwrap(), want);
+        assert_eq!(run(&host(), "-4 address list").unwrap(), want);
+        // Without -4, each interface's header is followed by its link-layer line, as
+        // iproute2 prints it (`link/loopback` with all-zero addresses; `link/ether` with
+        // the interface's MAC and the broadcast address), then the same inet lines.
+        let full = run(&host(), "addr").unwrap();
+        let lines: Vec<&str> = full.lines().collect();
+        assert_eq!(lines[1], "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00");
+        let eth0 = lines.iter().position(|l| l.starts_with("2: eth0:")).unwrap();
+        assert_eq!(lines[eth0 + 1], format!("    link/ether {} brd ff:ff:ff:ff:ff:ff", host().ifaces[1].mac));
+        let without: Vec<&str> = lines.iter().copied().filter(|l| !l.starts_with("    link/")).collect();
+        assert_eq!(without.join("\n") + "\n", want);
+    }
+
+    #[test]
+    fn link_layout() {
+        // `ip link`: the addr header plus `mode DEFAULT` before `group`, then the
+        // link-layer line; `ip link show eth0` lists that interface only.
+        let h = host();
+        let got = run(&h, "link").unwrap();
+        assert_eq!(
+            got.lines().next().unwrap(),
+            "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000"
+        );
+        assert_eq!(
+            run(&h, "l show eth0").unwrap(),
+            format!(
+                "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 state UP mode DEFAULT group default qlen 1000\n    \
+                 link/ether {} brd ff:ff:ff:ff:ff:ff\n",
+                h.ifaces[1].mac
+            )
+        );
     }
 
     #[test]
@@ -338,6 +427,16 @@ mod tests {
             run(&h, "n show dev eth0").unwrap(),
             "10.0.0.1 lladdr 02:00:00:00:01:02 REACHABLE\n10.0.0.9  INCOMPLETE\n"
         );
+        // With an owner: iproute2's line unchanged, then `  # HOST`; the INCOMPLETE
+        // entry has no MAC, so no owner; a MAC no host has gets no column either.
+        let c = parse_show(&["neigh".into()]).unwrap();
+        let owner = |m: MacAddr| (m == MacAddr([2, 0, 0, 0, 1, 2])).then_some("router");
+        assert_eq!(
+            run_named(&h, &c, Some(&owner)).unwrap(),
+            "10.0.0.1 dev eth0 lladdr 02:00:00:00:01:02 REACHABLE  # router\n10.0.0.9 dev eth0  INCOMPLETE\n"
+        );
+        let nobody = |_: MacAddr| None;
+        assert_eq!(run_named(&h, &c, Some(&nobody)).unwrap(), run(&h, "neigh").unwrap());
     }
 
     #[test]
@@ -346,8 +445,8 @@ mod tests {
         let h = host();
         let err = |a: &str| run(&h, a).unwrap_err().to_string();
         assert_eq!(
-            err("link"),
-            "unknown object \"link\": expected addr|a|address, route|r or neigh|n|neighbour|neighbor"
+            err("rule"),
+            "unknown object \"rule\": expected addr|a|address, link|l, route|r or neigh|n|neighbour|neighbor"
         );
         assert!(err("route add 10.1.0.0/16 dev eth0").starts_with("\"add\": expected show"));
         assert_eq!(err("addr show dev eth9"), "Device \"eth9\" does not exist.");

@@ -786,6 +786,28 @@ mod tests {
         );
     }
 
+    // The DR ARP-poisoning step itself passes `arp && host == router`: the router's cache
+    // update for the VIP carries the ARP reply that caused it. Expected values come from
+    // the kernel capture of this scenario (tests/kernel/dr-no-arp-fix.kernel.txt): rs2's
+    // reply (02:00:00:00:04:02) reaches the router first and wins. Exactly one step is
+    // that update, and the filter keeps it.
+    #[test]
+    fn arp_filter_shows_the_cache_update() {
+        use crate::why::Why;
+        let (steps, names) = run("dr-no-arp-fix");
+        let vip: std::net::Ipv4Addr = "10.0.0.100".parse().unwrap();
+        let rs2_mac: crate::packet::MacAddr = "02:00:00:00:04:02".parse().unwrap();
+        let learned: Vec<usize> = (0..steps.len())
+            .filter(|&i| {
+                names.host(steps[i].host) == "router"
+                    && matches!(steps[i].why, Why::ArpCache { ip, mac, .. } if ip == vip && mac == rs2_mac)
+            })
+            .collect();
+        assert_eq!(learned.len(), 1);
+        let got = hits("arp && host == router", &steps, &names);
+        assert!(got.contains(&learned[0]));
+    }
+
     // ip.addr matches the inner header of a tunnelled packet: on the TUN LAN the outer
     // ip.dst is the RIP, yet `ip.addr == VIP` still finds the director's IPIP frames,
     // while `ip.dst == VIP` (outer only) does not.

@@ -42,6 +42,13 @@ pub fn line(step: &Step, names: &Names) -> String {
             Value::None => o.push_str("null"),
             other => push_str(&mut o, &other.text(names, step.host)),
         }
+        if let Value::Mac(m) = v {
+            let _ = write!(o, ",\"{name}_host\":");
+            match names.mac_owner(m) {
+                Some(h) => push_str(&mut o, h),
+                None => o.push_str("null"),
+            }
+        }
     });
     o.push('}');
     if let Some(sub) = &step.subject {
@@ -55,6 +62,14 @@ pub fn line(step: &Step, names: &Names) -> String {
             o.push_str(name);
             o.push_str("\":");
             o.push_str(&value.to_json().to_string());
+            // Next to each MAC, whose it is: `eth.dst_host`, `arp.src.hw_mac_host`.
+            if let crate::packet::fields::Value::Mac(m) = value {
+                let _ = write!(o, ",\"{name}_host\":");
+                match names.mac_owner(m) {
+                    Some(h) => push_str(&mut o, h),
+                    None => o.push_str("null"),
+                }
+            }
         });
     }
     o.push('}');
@@ -91,5 +106,46 @@ mod tests {
             }
         }
         assert_eq!(picks, 4);
+    }
+
+    // Every MAC field has its owner next to it. A frame leaving a host (TX) carries that
+    // host's own MAC as eth.src, so `eth.src_host` must be the step's host; an ARP request
+    // goes to ff:ff:ff:ff:ff:ff (`broadcast`) and asks for the all-zero MAC no host has
+    // (null); the router's cache update for the VIP names the host that answered first:
+    // rs2 in the kernel capture (tests/kernel/dr-no-arp-fix.kernel.txt).
+    #[test]
+    fn mac_fields_name_their_owner() {
+        use crate::trace::{Action, Stage};
+        let l = crate::scenario::load("dr-no-arp-fix").unwrap();
+        let mut e = l.build().unwrap();
+        let rec = Rc::new(RefCell::new(VecRecorder::default()));
+        e.set_recorder(Box::new(rec.clone()));
+        e.run();
+        let names = e.names();
+        let (mut tx, mut requests, mut vip) = (0, 0, 0);
+        for s in &rec.borrow().steps {
+            let v: serde_json::Value = serde_json::from_str(&super::line(s, &names)).unwrap();
+            if s.stage == Stage::Tx && s.action == Action::Send {
+                assert_eq!(v["eth.src_host"], names.host(s.host));
+                tx += 1;
+            }
+            if let Some(a) = s.subject.and_then(|x| x.frame.arp().copied())
+                && a.operation == crate::packet::arp::Operation::Request
+                && s.stage == Stage::Tx
+            {
+                assert_eq!(v["eth.dst_host"], "broadcast");
+                assert!(v["arp.dst.hw_mac_host"].is_null());
+                requests += 1;
+            }
+            if let Why::ArpCache { ip, .. } = s.why
+                && names.host(s.host) == "router"
+                && ip == std::net::Ipv4Addr::new(10, 0, 0, 100)
+            {
+                assert_eq!(v["why"]["mac_host"], "rs2");
+                vip += 1;
+            }
+        }
+        assert!(tx > 0 && requests > 0);
+        assert_eq!(vip, 1);
     }
 }

@@ -5,13 +5,14 @@
 
 pub mod filter;
 pub mod json;
+pub mod summary;
 pub mod text;
 
 use crate::lang::Lang;
-use crate::packet::{Frame, Packet};
+use crate::packet::{Frame, MacAddr, Packet};
 use crate::sim::SimTime;
 use crate::topology::{HostId, IfIndex, SegId};
-use crate::why::{DropReason, Why};
+use crate::why::{DropReason, MacName, Why};
 
 /// Where in a host's path a step happens: the netfilter hook, or the layer around it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -146,6 +147,8 @@ pub struct Names {
     pub hosts: Vec<String>,
     pub ifaces: Vec<Vec<String>>,
     pub segments: Vec<String>,
+    /// Every interface's MAC and its host, sorted by MAC (for [`Names::mac_owner`]).
+    pub macs: Vec<(MacAddr, HostId)>,
 }
 
 impl Names {
@@ -154,6 +157,32 @@ impl Names {
     }
     pub fn iface(&self, h: HostId, i: Option<IfIndex>) -> &str {
         i.map_or("-", |i| self.ifaces[h as usize][i as usize].as_str())
+    }
+
+    /// The host whose interface has MAC `m`, if any.
+    pub fn mac_host(&self, m: MacAddr) -> Option<HostId> {
+        self.macs.binary_search_by_key(&m, |(mac, _)| *mac).ok().map(|i| self.macs[i].1)
+    }
+
+    /// Whose `m` is, as a name: the owning host, `broadcast`, or `None` when unknown.
+    pub fn mac_owner(&self, m: MacAddr) -> Option<&str> {
+        if m == MacAddr::BROADCAST { Some("broadcast") } else { self.mac_host(m).map(|h| self.host(h)) }
+    }
+
+    /// `m` with its owner, in `lang`: `02:00:00:00:03:02 (rs1)`.
+    pub fn mac(&self, m: MacAddr, lang: Lang) -> MacName<'_> {
+        MacName::new(self, m, lang)
+    }
+
+    /// A frame's one-line summary, the MAC of an ARP reply with its owner:
+    /// `ARP 10.0.0.100 is-at 02:00:00:00:04:02 (rs2)`.
+    pub fn summary(&self, frame: &Frame) -> String {
+        match frame.arp() {
+            Some(a) if a.operation == crate::packet::arp::Operation::Reply => {
+                format!("ARP {} is-at {}", a.sender_ip, self.mac(a.sender_mac, Lang::En))
+            }
+            _ => frame.to_string(),
+        }
     }
 }
 
@@ -166,6 +195,9 @@ impl crate::why::Namer for Names {
     }
     fn segment(&self, s: SegId) -> &str {
         self.segments.get(s as usize).map_or("?", String::as_str)
+    }
+    fn mac_owner(&self, m: MacAddr) -> Option<&str> {
+        self.mac_host(m).map(|h| self.host(h))
     }
 }
 

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 pub fn line(step: &Step, names: &Names, lang: Lang) -> String {
     let mut s = String::with_capacity(160);
     let what = match &step.subject {
-        Some(sub) => sub.frame.to_string(),
+        Some(sub) => names.summary(&sub.frame),
         None => String::new(),
     };
     let _ = write!(

@@ -38,6 +38,8 @@ pub struct Timeline {
     snapshots: Vec<(u32, Engine)>,
     /// The last state rebuilt, with its number of events done.
     cache: RefCell<Option<(u32, Engine)>>,
+    /// Names of hosts and whose each MAC is (they never change during a run).
+    names: crate::trace::Names,
 }
 
 impl std::fmt::Debug for Timeline {
@@ -59,7 +61,7 @@ impl Timeline {
                 snapshots.push((done, engine.fork()));
             }
         }
-        Timeline { ends, snapshots, cache: RefCell::new(None) }
+        Timeline { ends, snapshots, cache: RefCell::new(None), names: engine.names() }
     }
 
     /// Events run.
@@ -102,13 +104,18 @@ impl Timeline {
     }
 
     /// Host `h`'s tables after the event of step `step`.
+    /// `ip neigh` ends each line with whose the MAC is (`# rs1`).
     pub fn tables(&self, step: usize, h: HostId) -> Tables {
         self.with_state(step, |e| {
             let host = &e.hosts[h as usize];
             let ip = |what: &str| show::show(host, &[what.to_string()]).unwrap_or_else(|e| e.to_string());
+            let owner = |m| self.names.mac_owner(m);
+            let neigh = show::parse_show(&["neigh".to_string()])
+                .and_then(|c| show::run_named(host, &c, Some(&owner)))
+                .unwrap_or_else(|e| e.to_string());
             Tables {
                 time: e.now(),
-                neigh: ip("neigh"),
+                neigh,
                 route: ip("route"),
                 ipvs: host
                     .ipvs
@@ -169,7 +176,10 @@ mod tests {
                 direct.step();
             }
             let h = &direct.hosts[director as usize];
-            assert_eq!(got.neigh, show::show(h, &["neigh".into()]).unwrap(), "step {i}");
+            let names = direct.names();
+            let owner = |m| names.mac_owner(m);
+            let c = show::parse_show(&["neigh".into()]).unwrap();
+            assert_eq!(got.neigh, show::run_named(h, &c, Some(&owner)).unwrap(), "step {i}");
             let v = h.ipvs.as_deref().unwrap();
             assert_eq!(got.ipvs.as_ref().unwrap().1, listing::list_conns(v, direct.now()), "step {i}");
         }

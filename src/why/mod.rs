@@ -26,6 +26,41 @@ pub trait Namer {
     fn host(&self, h: HostId) -> &str;
     fn iface(&self, h: HostId, i: Option<IfIndex>) -> &str;
     fn segment(&self, s: SegId) -> &str;
+    /// Whose MAC `m` is: the host owning the interface, or `None` when no host has it.
+    fn mac_owner(&self, _m: MacAddr) -> Option<&str> {
+        None
+    }
+}
+
+/// A MAC with its owner, as sentences show it: `02:00:00:00:03:02 (rs1)`,
+/// `ff:ff:ff:ff:ff:ff (broadcast)`, or the bare MAC when no host has it. Chinese text
+/// uses full-width parentheses: `02:00:00:00:03:02（rs1）`, `（广播）`.
+#[derive(Clone, Copy, Debug)]
+pub struct MacName<'a> {
+    pub mac: MacAddr,
+    pub owner: Option<&'a str>,
+    pub lang: Lang,
+}
+
+impl<'a> MacName<'a> {
+    pub fn new(names: &'a dyn Namer, mac: MacAddr, lang: Lang) -> Self {
+        let owner = if mac == MacAddr::BROADCAST { None } else { names.mac_owner(mac) };
+        MacName { mac, owner, lang }
+    }
+}
+
+impl std::fmt::Display for MacName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (open, close, broadcast) = match self.lang {
+            Lang::En => (" (", ")", "broadcast"),
+            Lang::Zh => ("（", "）", "广播"),
+        };
+        match self.owner {
+            _ if self.mac == MacAddr::BROADCAST => write!(f, "{}{open}{broadcast}{close}", self.mac),
+            Some(o) => write!(f, "{}{open}{o}{close}", self.mac),
+            None => write!(f, "{}", self.mac),
+        }
+    }
 }
 
 /// The value of one field of a [`Why`], as filters see it.
@@ -543,6 +578,10 @@ impl Ctx<'_> {
     fn host(&self) -> &str {
         self.names.host(self.host)
     }
+    /// A MAC with its owner, in `lang`.
+    fn mac(&self, m: MacAddr, lang: Lang) -> MacName<'_> {
+        MacName::new(self.names, m, lang)
+    }
 }
 
 impl Why {
@@ -605,6 +644,7 @@ impl Why {
         let _ = match self {
             Why::IfaceDown { iface } => write!(s, "drop: {} is down", c.iface(*iface)),
             Why::OtherHost { dst, mac } => {
+                let (dst, mac) = (c.mac(*dst, Lang::En), c.mac(*mac, Lang::En));
                 write!(s, "drop: eth.dst {dst} is not this interface's MAC {mac} (PACKET_OTHERHOST)")
             }
             Why::L2Recv { broadcast, iface } => {
@@ -734,6 +774,7 @@ impl Why {
             ),
             Why::NeighQueueFull { nexthop } => write!(s, "neigh: queue for {nexthop} full: oldest packet dropped"),
             Why::NeighResolved { nexthop, src, dst } => {
+                let (src, dst) = (c.mac(*src, Lang::En), c.mac(*dst, Lang::En));
                 write!(s, "neigh: next hop {nexthop} is-at {dst}: eth.src {src} eth.dst {dst}")
             }
             Why::NeighSolicit { broadcast, target, sip, arp_announce, from_queued } => write!(
@@ -755,6 +796,7 @@ impl Why {
             Why::ArpIgnored { detail } => write!(s, "arp: ignored ({detail})"),
             Why::ArpRefused { target, detail, .. } => write!(s, "arp: who-has {target} not answered: {detail}"),
             Why::ArpReply { target, mac, arp_ignore, scope, iface, other_iface, other_arp_ignore } => {
+                let mac = c.mac(*mac, Lang::En);
                 let _ = write!(
                     s,
                     "arp: {} answers who-has {target}: is-at {mac} (arp_ignore={arp_ignore}{}",
@@ -787,11 +829,13 @@ impl Why {
                 write!(s, "no entry for {sip}: nothing cached (arp_accept={arp_accept})")
             }
             Why::ArpKept { what, ip, detail, mac, state } => {
+                let mac = c.mac(*mac, Lang::En);
                 let _ = write!(s, "arp: ");
                 what.write_en(*ip, s);
                 write!(s, " from {ip}: {detail} (entry stays {mac} {state})")
             }
             Why::ArpCache { ip, mac, state, what, released } => {
+                let mac = c.mac(*mac, Lang::En);
                 let _ = write!(s, "arp: cache {ip} → {mac} {state} (");
                 what.write_en(*ip, s);
                 s.push(')');

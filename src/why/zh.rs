@@ -2,6 +2,7 @@
 //! 连接, 转发); kernel names, sysctls, commands and Wireshark fields stay as they are.
 
 use super::{Ack, ArpHeard, ArpScope, Ctx, ReadAck, SourceCheck, Why};
+use crate::lang::Lang;
 use std::fmt::Write as _;
 
 /// The Chinese of a detail string that comes from the stack or IPVS as English;
@@ -70,6 +71,7 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
     let _ = match w {
         Why::IfaceDown { iface } => write!(s, "丢弃：{} 已关闭（down）", c.iface(*iface)),
         Why::OtherHost { dst, mac } => {
+            let (dst, mac) = (c.mac(*dst, Lang::Zh), c.mac(*mac, Lang::Zh));
             write!(s, "丢弃：eth.dst {dst} 不是本网卡的 MAC {mac}（PACKET_OTHERHOST）")
         }
         Why::L2Recv { broadcast, iface } => {
@@ -184,6 +186,7 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
         }
         Why::NeighQueueFull { nexthop } => write!(s, "neigh：{nexthop} 的队列已满：丢弃最早的报文"),
         Why::NeighResolved { nexthop, src, dst } => {
+            let (src, dst) = (c.mac(*src, Lang::Zh), c.mac(*dst, Lang::Zh));
             write!(s, "neigh：下一跳 {nexthop} is-at {dst}：eth.src {src} eth.dst {dst}")
         }
         Why::NeighSolicit { broadcast, target, sip, arp_announce, from_queued } => write!(
@@ -204,6 +207,7 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
         Why::ArpIgnored { detail: d } => write!(s, "arp：忽略（{}）", detail(d)),
         Why::ArpRefused { target, detail: d, .. } => write!(s, "arp：who-has {target} 不应答：{}", detail(d)),
         Why::ArpReply { target, mac, arp_ignore, scope, iface, other_iface, other_arp_ignore } => {
+            let mac = c.mac(*mac, Lang::Zh);
             let _ = write!(
                 s,
                 "arp：{} 应答 who-has {target}：is-at {mac}（arp_ignore={arp_ignore}{}",
@@ -232,9 +236,11 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
             write!(s, "没有 {sip} 的条目：不缓存（arp_accept={arp_accept}）")
         }
         Why::ArpKept { what, ip, detail: d, mac, state } => {
+            let mac = c.mac(*mac, Lang::Zh);
             write!(s, "arp：来自 {ip} 的{}：{}（条目保持 {mac} {state}）", heard(*what, *ip), detail(d))
         }
         Why::ArpCache { ip, mac, state, what, released } => {
+            let mac = c.mac(*mac, Lang::Zh);
             let _ = write!(s, "arp：缓存 {ip} → {mac} {state}（{}）", heard(*what, *ip));
             if *released > 0 {
                 let _ = write!(s, "；释放 {released} 个排队报文");

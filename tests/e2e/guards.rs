@@ -163,3 +163,29 @@ fn check_resolves_expectations_as_verify_does() {
     assert_eq!(code("filter.ron", &bad), Some(1));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `lvsim trace` ends with its summary, `--no-summary` leaves it out and changes nothing
+/// else: the default output is the `--no-summary` output followed only by `#` comment
+/// lines (so a script reading step lines is unaffected). `lvsim ip --exact` prints the
+/// neighbour lines without the owner column: each of its lines starts the matching line
+/// of the named output, which adds only a `  # HOST` tail.
+#[test]
+fn trace_summary_and_ip_exact() {
+    let bin = env!("CARGO_BIN_EXE_lvsim");
+    let out = |args: &[&str]| {
+        let o = Command::new(bin).args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let with = out(&["trace", "dr", "--lang", "en"]);
+    let without = out(&["trace", "dr", "--lang", "en", "--no-summary"]);
+    let tail = with.strip_prefix(without.as_str()).expect("the summary only adds lines at the end");
+    assert!(!tail.is_empty() && tail.lines().all(|l| l.starts_with('#')));
+    let named = out(&["ip", "dr-no-arp-fix", "router", "--", "neigh"]);
+    let exact = out(&["ip", "dr-no-arp-fix", "router", "--exact", "--", "neigh"]);
+    assert_eq!(named.lines().count(), exact.lines().count());
+    for (n, e) in named.lines().zip(exact.lines()) {
+        assert!(n.starts_with(e) && n[e.len()..].trim_start().starts_with("# "), "{n:?} vs {e:?}");
+        assert!(!e.contains('#'));
+    }
+}

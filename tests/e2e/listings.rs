@@ -162,8 +162,16 @@ fn ip_listings() {
     insta::assert_snapshot!("dr_rs1_addr", whole(ip(&dr, "rs1", "addr show")));
     insta::assert_snapshot!("dr_router_brief", whole(ip(&dr, "router", "-br addr")));
     insta::assert_snapshot!("dr_router_neigh", whole(ip(&dr, "router", "neigh show")));
+    // `lvsim ip` without --exact: the same lines, each MAC's owner in a `# HOST` column.
+    let names = dr.names();
+    let owner = |m| names.mac_owner(m);
+    let router = dr.hosts.iter().find(|h| h.name == "router").unwrap();
+    let named =
+        lvsim::stack::show::run_named(router, &lvsim::stack::show::parse_show(&args("neigh")).unwrap(), Some(&owner));
+    insta::assert_snapshot!("dr_router_neigh_named", whole(named.unwrap()));
     let tun = run_at("tun", "1s");
     insta::assert_snapshot!("tun_rs1_addr", whole(ip(&tun, "rs1", "a")));
+    insta::assert_snapshot!("tun_rs1_link", whole(ip(&tun, "rs1", "link")));
     insta::assert_snapshot!("tun_router_route", whole(ip(&tun, "router", "r")));
 }
 

@@ -1,9 +1,12 @@
 //! End-to-end tests: one binary, a module per forwarding mode and per property.
 
 mod batch;
+mod check;
+mod cli;
 mod common;
 mod conservation;
 mod determinism;
+mod docs;
 mod dr;
 mod errors;
 mod exercises;

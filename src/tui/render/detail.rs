@@ -76,8 +76,8 @@ pub fn render(f: &mut Screen, area: Rect, app: &App) {
 
     let Some(sub) = s.subject else { return };
     let layers = layers(&fields);
-    let cols = Layout::horizontal(vec![Constraint::Fill(1); layers.len()]).spacing(1).split(body);
-    for ((layer, names), col) in layers.iter().zip(cols.iter()) {
+    let mut columns = Vec::with_capacity(layers.len());
+    for (layer, names) in &layers {
         let mut lines = vec![Line::raw(*layer).bold().underlined()];
         if *layer == "eth" && !sub.l2 {
             lines.push(Line::raw(t.no_eth_yet).italic());
@@ -85,18 +85,34 @@ pub fn render(f: &mut Screen, area: Rect, app: &App) {
             let width = names.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
             for (n, v) in names {
                 let was = old.iter().find(|(o, _)| o == n).map(|(_, ov)| ov);
-                let text = format!("{n:<width$} {v}");
+                let text = format!("{n:<width$} {}", shown(app, v));
                 match (prev, was) {
                     (Some(_), Some(ov)) if ov != v => {
                         lines.push(Line::raw(text).yellow().bold());
-                        lines.push(Line::raw(format!("{:<width$}   {} {ov}", "", t.was)).yellow());
+                        lines.push(Line::raw(format!("{:<width$}   {} {}", "", t.was, shown(app, ov))).yellow());
                     }
                     (Some(_), None) => lines.push(Line::raw(format!("{text} {}", t.new)).yellow().bold()),
                     _ => lines.push(Line::raw(text)),
                 }
             }
         }
+        columns.push(lines);
+    }
+    // Each layer as wide as its widest line needs (a MAC with its owner is long), sharing
+    // out what is left.
+    let need = |ls: &[Line]| ls.iter().map(Line::width).max().unwrap_or(1).max(1) as u16;
+    let widths: Vec<Constraint> = columns.iter().map(|ls| Constraint::Fill(need(ls))).collect();
+    let cols = Layout::horizontal(widths).spacing(1).split(body);
+    for (lines, col) in columns.into_iter().zip(cols.iter()) {
         f.render_widget(Paragraph::new(lines), *col);
+    }
+}
+
+/// A field's value as shown: a MAC with its owner (`02:00:00:00:04:02 (rs2)`).
+fn shown(app: &App, v: &Value) -> String {
+    match v {
+        Value::Mac(m) => app.names.mac(*m, app.lang).to_string(),
+        other => other.to_string(),
     }
 }
 

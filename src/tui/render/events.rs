@@ -68,9 +68,10 @@ fn keep_visible(app: &mut App, rows: usize) {
 fn row(app: &App, i: usize) -> Row<'_> {
     let s: &Step = &app.steps[i];
     let mark = if app.hits(i).is_some() { "●" } else { " " };
+    // A table change (an ARP cache update) says what changed, not the frame that caused it.
     let what = match &s.subject {
-        Some(sub) => sub.frame.to_string(),
-        None => format!("({}) {}", s.action.name(), s.reason(&app.names, app.lang)),
+        Some(sub) if s.action != crate::trace::Action::Info => app.names.summary(&sub.frame),
+        _ => format!("({}) {}", s.action.name(), s.reason(&app.names, app.lang)),
     };
     Row::new([
         format!("{mark}{:>11}", s.time.to_string()),

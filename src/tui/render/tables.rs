@@ -68,7 +68,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         _ => ipvs.push(Line::raw(t.no_ipvs).italic()),
     }
     let [top, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Fill(1)]).areas(inner);
-    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).spacing(1).areas(top);
+    // `ip neigh` as wide as its lines (they end in `# HOST`), `ip route` gets the rest.
+    let neigh_w = neigh.iter().map(Line::width).max().unwrap_or(0) as u16;
+    let [left, right] = Layout::horizontal([Constraint::Max(neigh_w), Constraint::Fill(1)]).spacing(1).areas(top);
     frame.render_widget(Paragraph::new(neigh), left);
     frame.render_widget(Paragraph::new(route), right);
     frame.render_widget(Paragraph::new(ipvs), bottom);
