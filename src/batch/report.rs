@@ -66,6 +66,19 @@ pre{{background:#f4f4f4;padding:1em;overflow-x:auto}}\n</style>\n</head>\n",
     )
 }
 
+/// A host's role (`summary.json`'s `role` key) in `lang`; an unknown key as it is.
+fn role_text(role: &str, lang: Lang) -> &str {
+    let word = match role {
+        "client" => Word::RoleClient,
+        "router" => Word::RoleRouter,
+        "director" => Word::RoleDirector,
+        "real server" => Word::RealServer,
+        "host" => Word::Host,
+        _ => return role,
+    };
+    word.text(lang)
+}
+
 /// The report of `run` (scenario source `source`) in `lang`.
 pub fn html(run: &Run, source: &str, lang: Lang) -> Result<String, String> {
     let s = &run.summary;
@@ -123,7 +136,7 @@ pub fn html(run: &Run, source: &str, lang: Lang) -> Result<String, String> {
         .map(|h| {
             vec![
                 esc(&h.name),
-                esc(&h.role),
+                esc(role_text(&h.role, lang)),
                 num(h.rx_per_s),
                 h.dropped.to_string(),
                 h.cpu_util.map_or_else(|| "-".into(), |u| format!("{:.1}%", u * 100.0)),

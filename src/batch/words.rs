@@ -98,6 +98,9 @@ words! {
     WeightError => "distance from the weight shares", "与权重份额的偏差";
     WeightErrorY => "max |share − weight share|", "最大 |份额 − 权重份额|";
     All => "all", "全部";
+    RoleClient => "client", "客户端";
+    RoleRouter => "router", "路由器";
+    RoleDirector => "director", "调度器";
 }
 
 /// `a: b` with the colon of `lang`.
