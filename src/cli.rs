@@ -1094,8 +1094,8 @@ pub mod exercise {
 pub const MAX_BINS: u64 = 100_000;
 
 /// `lvsim run SCENARIO --out DIR`: runs to the end with tracing off; writes summary.json,
-/// CSV tables and charts into `out`; prints a short table.
-pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>, lang: Lang) -> Result<(), String> {
+/// CSV tables and charts into `out` (and `report.html` with `report`); prints a short table.
+pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>, report: bool, lang: Lang) -> Result<(), String> {
     let l = load_in(name, lang)?;
     let bin = match bin {
         Some(b) => Some(
@@ -1118,7 +1118,10 @@ pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>, lang: L
         }
     }
     let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render_in(lang))?;
-    let paths = crate::batch::write_run(&run, out).map_err(|e| format!("{e}\n"))?;
+    let mut paths = crate::batch::write_run(&run, out, lang).map_err(|e| format!("{e}\n"))?;
+    if report {
+        paths.push(crate::batch::report::write(&run, &l.source, out, lang).map_err(|e| format!("{e}\n"))?);
+    }
     print!("{}", crate::batch::output::table(&run, lang));
     match lang {
         Lang::En => println!("  wrote {} files in {}", paths.len(), out.display()),
@@ -1127,9 +1130,23 @@ pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>, lang: L
     Ok(())
 }
 
+/// `lvsim diff RUN_A RUN_B`: two runs' summaries side by side.
+pub fn diff_runs(a: &Path, b: &Path, lang: Lang) -> Result<(), String> {
+    use crate::batch::diff;
+    let (sa, sb) = (diff::load(a)?, diff::load(b)?);
+    print!("{}", diff::render(&sa, &sb, &a.display().to_string(), &b.display().to_string(), lang));
+    Ok(())
+}
+
 /// `lvsim sweep SWEEP --out DIR`: runs every point on `threads` threads (0: all cores)
 /// with a progress bar on stderr (only on a terminal); writes points.csv and charts.
-pub fn sweep(name: &str, out: &Path, threads: usize, shard: Option<crate::batch::shard::Shard>) -> Result<(), String> {
+pub fn sweep(
+    name: &str,
+    out: &Path,
+    threads: usize,
+    shard: Option<crate::batch::shard::Shard>,
+    lang: Lang,
+) -> Result<(), String> {
     use std::io::IsTerminal;
     if let Some(shard) = shard {
         let part = crate::batch::shard::run(name, shard, threads, &|| {})?;
@@ -1160,14 +1177,14 @@ pub fn sweep(name: &str, out: &Path, threads: usize, shard: Option<crate::batch:
     bar.finish_and_clear();
     let wall = t0.elapsed().as_secs_f64();
     let how = format!("{} points in {wall:.1} s", results.len());
-    sweep_report(&sw, &results, out, &how)
+    sweep_report(&sw, &results, out, &how, lang)
 }
 
 /// `lvsim sweep merge SLICES... --out DIR`: the unsharded sweep's files from its slices.
-pub fn sweep_merge(slices: &[PathBuf], out: &Path) -> Result<(), String> {
+pub fn sweep_merge(slices: &[PathBuf], out: &Path, lang: Lang) -> Result<(), String> {
     let (sw, results) = crate::batch::shard::merge(slices).map_err(|e| e + "\n")?;
     let how = format!("{} points merged from {} slice paths", results.len(), slices.len());
-    sweep_report(&sw, &results, out, &how)
+    sweep_report(&sw, &results, out, &how, lang)
 }
 
 /// Writes a finished sweep's files and prints its table.
@@ -1176,8 +1193,9 @@ fn sweep_report(
     results: &[crate::batch::sweep::PointResult],
     out: &Path,
     how: &str,
+    lang: Lang,
 ) -> Result<(), String> {
-    let paths = crate::batch::sweep::write(sw, results, out).map_err(|e| format!("{e}\n"))?;
+    let paths = crate::batch::sweep::write(sw, results, out, lang).map_err(|e| format!("{e}\n"))?;
     let mut stdout = io::stdout().lock();
     let _ = writeln!(stdout, "{} — {}: {how}", sw.name, sw.spec.about);
     let names: Vec<&str> = sw.spec.vary.iter().map(crate::batch::sweep::Param::name).collect();

@@ -151,9 +151,22 @@ enum Cmd {
         /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Time-series bin (default: a hundredth of the run, e.g. "100ms").
+        /// Time-series bin (default: about a hundredth of the run, rounded to 1, 2 or 5
+        /// × 10^k, e.g. "100ms").
         #[arg(long)]
         bin: Option<String>,
+        /// Also write DIR/report.html: one self-contained page (charts, tables, the
+        /// scenario file) to open in a browser or hand out.
+        #[arg(long)]
+        report: bool,
+    },
+    /// Compare two runs' summaries side by side (clients, latency percentiles, served per
+    /// real server, drops by reason) with B − A.
+    Diff {
+        /// A `lvsim run --out` directory, or its summary.json.
+        run_a: PathBuf,
+        /// The other run, the same way.
+        run_b: PathBuf,
     },
     /// Run a parameter sweep (an embedded sweep name or a sweep .ron file) on all cores;
     /// write points.csv and charts across points into DIR.
@@ -557,10 +570,13 @@ fn main() -> ExitCode {
                 "lvsim sched：请给出 --script CASE.json 或 compare 子命令（二者选一）\n",
             )
             .to_string()),
-        Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref(), lang),
-        Some(Cmd::Sweep { action: Some(SweepCmd::Merge { slices, out }), .. }) => cli::sweep_merge(&slices, &out),
+        Some(Cmd::Run { scenario, out, seed, bin, report }) => {
+            cli::run(&scenario, &out, seed, bin.as_deref(), report, lang)
+        }
+        Some(Cmd::Diff { run_a, run_b }) => cli::diff_runs(&run_a, &run_b, lang),
+        Some(Cmd::Sweep { action: Some(SweepCmd::Merge { slices, out }), .. }) => cli::sweep_merge(&slices, &out, lang),
         Some(Cmd::Sweep { sweep: Some(sweep), out: Some(out), threads, shard, .. }) => {
-            cli::sweep(&sweep, &out, threads, shard)
+            cli::sweep(&sweep, &out, threads, shard, lang)
         }
         Some(Cmd::Sweep { .. }) => unreachable!("clap requires SWEEP and --out without a subcommand"),
         Some(Cmd::Lab { scenario, out, seed }) => cli::lab(&scenario, seed, out.as_deref()),

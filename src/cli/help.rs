@@ -218,6 +218,10 @@ pub const ZH: &[(&str, &str, &str)] = &[
     ("check", "deny_warnings", "警告也让检查失败（退出状态为 1）"),
     ("verify", "all", "验证每个内置场景：每个场景一行摘要；有任何失败则退出状态为 1"),
     ("ip", "exact", "不加 `# 主机` 列，与真实 `ip neigh` 的输出逐字节相同"),
+    ("run", "report", "另外写出 DIR/report.html：一个自包含的网页（图表、表格和场景文件），可以用浏览器打开或直接发给学生"),
+    ("diff", "", "把两次运行的摘要并排比较（客户端、时延百分位数、每台真实服务器处理的连接数、按原因统计的丢弃），并给出 B − A"),
+    ("diff", "run_a", "一个 `lvsim run --out` 输出目录，或其中的 summary.json"),
+    ("diff", "run_b", "另一次运行，写法相同"),
 ];
 
 /// The command tree with its help texts in `lang` (English is the tree as derived).
