@@ -1095,7 +1095,14 @@ pub const MAX_BINS: u64 = 100_000;
 
 /// `lvsim run SCENARIO --out DIR`: runs to the end with tracing off; writes summary.json,
 /// CSV tables and charts into `out` (and `report.html` with `report`); prints a short table.
-pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>, report: bool, lang: Lang) -> Result<(), String> {
+pub fn run(
+    name: &str,
+    out: &Path,
+    seed: Option<u64>,
+    bin: Option<&str>,
+    report: bool,
+    lang: Lang,
+) -> Result<(), String> {
     let l = load_in(name, lang)?;
     let bin = match bin {
         Some(b) => Some(
