@@ -16,6 +16,7 @@ mod kernel_sched;
 mod listings;
 mod local_tcp;
 mod nat;
+mod readme;
 mod scenarios;
 mod schedulers;
 mod shards;
