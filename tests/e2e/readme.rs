@@ -38,7 +38,7 @@ struct Shell {
     line: usize,
     /// The command as `sh` runs it: `lvsim …`, remark removed.
     command: String,
-    /// Why it is not run, if it carries a [`SKIP`] marker.
+    /// Left unrun: its remark starts with a [`SKIP`] marker.
     skip: bool,
     /// The exit status its remark promises, if any.
     status: Option<i32>,
@@ -154,9 +154,14 @@ struct Checked {
     commands: Vec<String>,
 }
 
-fn check(name: &str, zh: bool) -> Checked {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name);
-    let text = std::fs::read_to_string(&path).unwrap();
+/// Checks the README `name` of the repository.
+fn check_file(name: &str, zh: bool) -> Checked {
+    let text = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
+    check(name, &text, zh)
+}
+
+/// Runs the command blocks of `text` (named `name` in messages; `zh`: a Chinese README).
+fn check(name: &str, text: &str, zh: bool) -> Checked {
     let lines: Vec<&str> = text.lines().collect();
     // The real output to write after each checked `$` line, and the README lines it replaces.
     let mut after: Vec<Option<Vec<String>>> = vec![None; lines.len()];
@@ -165,7 +170,7 @@ fn check(name: &str, zh: bool) -> Checked {
     let mut ran = 0;
     let mut commands = Vec::new();
     for (n, block) in blocks(&lines).iter().enumerate() {
-        let dir = std::env::temp_dir().join(format!("lvsim-readme-{}-{}-{n}", std::process::id(), zh as u8));
+        let dir = std::env::temp_dir().join(format!("lvsim-readme-{}-{name}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         for sh in block {
@@ -245,8 +250,8 @@ fn readme_commands_print_what_the_readmes_show() {
     // no block would otherwise pass), and the two READMEs listing the same commands
     // (apart from `--lang`) proves README.zh.md mirrors README.md.
     let bless = std::env::var_os("LVSIM_BLESS").is_some();
-    let en = check("README.md", false);
-    let zh = check("README.zh.md", true);
+    let en = check_file("README.md", false);
+    let zh = check_file("README.zh.md", true);
     assert!(en.ran > 0 && zh.ran > 0, "no `$ lvsim` block found (README.md: {}, README.zh.md: {})", en.ran, zh.ran);
     assert_eq!(en.commands, zh.commands, "README.zh.md must show the same commands as README.md");
     if bless {
@@ -280,4 +285,21 @@ fn a_block_is_read_as_commands_and_their_outputs() {
     assert_eq!(locale(&first.command, false), "zh_CN.UTF-8");
     assert_eq!(locale("lvsim list", false), "C");
     assert_eq!(without_lang(&first.command), "lvsim exercise check x");
+}
+
+#[test]
+fn a_wrong_output_or_status_is_reported_and_blessing_fixes_the_output() {
+    // A README whose one command shows a line lvsim cannot print (it has no output line
+    // "not what lvsim prints") and promises exit status 3 where `sh` gives `head`'s 0 (a
+    // pipe's status is its last command's, POSIX). Both must be reported; the blessed
+    // text, checked again, must report only the status (blessing rewrites outputs, never
+    // a remark), which proves blessing writes exactly what the check compares against.
+    let text = "```\n$ lvsim exercise list --lang en | head -n 1   # exit status 3\nnot what lvsim prints\n```\n";
+    let first = check("T.md", text, false);
+    assert_eq!(first.ran, 1);
+    assert_eq!(first.problems.len(), 2, "{:?}", first.problems);
+    assert!(!first.blessed.contains("not what lvsim prints"));
+    let again = check("T.md", &first.blessed, false);
+    assert_eq!(again.problems.len(), 1, "{:?}", again.problems);
+    assert_eq!(again.blessed, first.blessed);
 }
