@@ -17,6 +17,7 @@ mod lang;
 mod listings;
 mod local_tcp;
 mod nat;
+mod readme;
 mod scenarios;
 mod schedulers;
 mod shards;
