@@ -231,7 +231,13 @@ pub fn verify_summaries(list: &[(&str, &str)]) -> Result<Vec<VerifySummary>, Str
 pub fn verify_list(list: &[(&str, &str)], lang: Lang) -> Result<(), String> {
     let all = verify_summaries(list)?;
     for s in &all {
-        let (ok, met, total) = (if s.met == s.total { "ok  " } else { "FAIL" }, s.met, s.total);
+        let ok = match (s.met == s.total, lang) {
+            (true, Lang::En) => "ok  ",
+            (false, Lang::En) => "FAIL",
+            (true, Lang::Zh) => "通过  ",
+            (false, Lang::Zh) => "未通过",
+        };
+        let (met, total) = (s.met, s.total);
         match lang {
             Lang::En => println!("{ok} {:<24} {met}/{total} expectations met", s.name),
             Lang::Zh => println!("{ok} {:<24} 满足 {met}/{total} 条预期", s.name),
