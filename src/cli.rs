@@ -3,6 +3,7 @@
 
 use crate::capture::PcapCapture;
 use crate::ipvs::listing;
+use crate::lang::Lang;
 use crate::scenario::{self, Loaded};
 use crate::sim::SimTime;
 use crate::stack::{Host, show};
@@ -13,21 +14,31 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+pub mod help;
+
 fn load(name: &str) -> Result<Loaded, String> {
-    scenario::load(name).map_err(|e| e.render())
+    load_in(name, Lang::En)
+}
+
+fn load_in(name: &str, lang: Lang) -> Result<Loaded, String> {
+    scenario::load(name).map_err(|e| e.render_in(lang))
 }
 
 /// `lvsim list`.
-pub fn list() -> Result<(), String> {
+pub fn list(lang: Lang) -> Result<(), String> {
     let mut out = io::stdout().lock();
     for (name, _) in scenario::EMBEDDED {
-        let l = load(name)?;
-        let _ = writeln!(out, "{name:<24} {}", l.scenario.about);
+        let l = load_in(name, lang)?;
+        let _ = writeln!(out, "{name:<24} {}", l.scenario.about.get(lang));
     }
-    let _ = writeln!(out, "\nsweeps (lvsim sweep NAME --out DIR):");
+    let _ = writeln!(
+        out,
+        "\n{}",
+        lang.pick("sweeps (lvsim sweep NAME --out DIR):", "参数扫描（lvsim sweep NAME --out DIR）：")
+    );
     for (name, _) in crate::batch::sweep::EMBEDDED {
         let s = crate::batch::sweep::load(name).map_err(|e| e.render())?;
-        let _ = writeln!(out, "{name:<24} {}", s.spec.about);
+        let _ = writeln!(out, "{name:<24} {}", s.spec.about.get(lang));
     }
     Ok(())
 }
@@ -74,9 +85,9 @@ pub fn trace(
     let filter = filter
         .map(trace::filter::Filter::parse)
         .transpose()
-        .map_err(|e| format!("error: --filter {:?}: {e}\n", filter.unwrap_or_default()))?;
-    let l = load(name)?;
-    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
+        .map_err(|e| format!("{} --filter {:?}: {e}\n", lang.pick("error:", "错误："), filter.unwrap_or_default()))?;
+    let l = load_in(name, lang)?;
+    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render_in(lang))?;
     let capture = match pcap {
         Some(dir) => {
             let names: Vec<String> = engine.net.segments.iter().map(|s| s.name.clone()).collect();
@@ -91,8 +102,8 @@ pub fn trace(
     };
     let mut out = BufWriter::new(io::stdout());
     if !json {
-        let _ = writeln!(out, "# {} — {}", l.name, l.scenario.about);
-        let _ = writeln!(out, "{}", trace::text::header());
+        let _ = writeln!(out, "# {} — {}", l.name, l.scenario.about.get(lang));
+        let _ = writeln!(out, "{}", trace::text::header_in(lang));
     }
     let _ = out.flush();
     let arp = trace::summary::ArpWatch::default();
@@ -111,7 +122,7 @@ pub fn trace(
         let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();
         let paths = c.finish().map_err(|e| format!("writing pcap: {e}\n"))?;
         for p in paths {
-            eprintln!("wrote {}", p.display());
+            eprintln!("{}{}", lang.pick("wrote ", "已写出 "), p.display());
         }
     }
     Ok(())
@@ -119,7 +130,7 @@ pub fn trace(
 
 /// `lvsim check`: errors fail it; warnings (`engine::check`) are printed with a hint and
 /// fail it only with `deny_warnings`.
-pub fn check(files: &[String], deny_warnings: bool, lang: crate::lang::Lang) -> Result<(), String> {
+pub fn check(files: &[String], deny_warnings: bool, lang: Lang) -> Result<(), String> {
     let mut failed = String::new();
     let mut warned = 0;
     for f in files {
@@ -130,21 +141,22 @@ pub fn check(files: &[String], deny_warnings: bool, lang: crate::lang::Lang) -> 
             .and_then(|(l, e)| scenario::expect::check_all(&l, &e, &[], &l.scenario.expect).map(|_| (l, e)));
         match built {
             Ok((l, e)) => {
-                let (hosts, segments, about) = (l.scenario.hosts.len(), l.scenario.segments.len(), &l.scenario.about);
+                let (hosts, segments) = (l.scenario.hosts.len(), l.scenario.segments.len());
+                let about = l.scenario.about.get(lang);
                 match lang {
-                    crate::lang::Lang::En => println!("ok: {f}: {hosts} hosts, {segments} segments — {about}"),
-                    crate::lang::Lang::Zh => println!("通过：{f}：{hosts} 台主机，{segments} 个网段 — {about}"),
+                    Lang::En => println!("ok: {f}: {hosts} hosts, {segments} segments — {about}"),
+                    Lang::Zh => println!("通过：{f}：{hosts} 台主机，{segments} 个网段 — {about}"),
                 }
                 for w in crate::engine::check::warnings(&e.net, &e.hosts) {
                     let r = w.render(&e.net, &e.hosts, lang);
                     match lang {
-                        crate::lang::Lang::En => println!("  warning: {}\n    hint: {}", r.text, r.hint),
-                        crate::lang::Lang::Zh => println!("  警告：{}\n    提示：{}", r.text, r.hint),
+                        Lang::En => println!("  warning: {}\n    hint: {}", r.text, r.hint),
+                        Lang::Zh => println!("  警告：{}\n    提示：{}", r.text, r.hint),
                     }
                     warned += 1;
                 }
             }
-            Err(e) => failed.push_str(&e.render()),
+            Err(e) => failed.push_str(&e.render_in(lang)),
         }
     }
     if deny_warnings && warned > 0 {
@@ -160,30 +172,30 @@ pub fn check(files: &[String], deny_warnings: bool, lang: crate::lang::Lang) -> 
 
 /// `lvsim verify`: runs each scenario and checks its expectations. With `all`, every
 /// embedded scenario, one summary line each (failed expectations listed under it).
-pub fn verify(names: &[String], all: bool, lang: crate::lang::Lang) -> Result<(), String> {
+pub fn verify(names: &[String], all: bool, lang: Lang) -> Result<(), String> {
     if all {
         return verify_list(scenario::EMBEDDED, lang);
     }
     let mut failed = 0;
     for name in names {
-        let l = load(name)?;
-        let checks = scenario::expect::verify(&l).map_err(|e| e.render())?;
-        println!("{name}: {}", l.scenario.about);
+        let l = load_in(name, lang)?;
+        let checks = scenario::expect::verify(&l).map_err(|e| e.render_in(lang))?;
+        println!("{name}{}{}", lang.pick(": ", "："), l.scenario.about.get(lang));
         if checks.is_empty() {
-            match lang {
-                crate::lang::Lang::En => println!("  (no expectations)"),
-                crate::lang::Lang::Zh => println!("  （没有预期）"),
-            }
+            println!("  {}", lang.pick("(no expectations)", "（没有 expect: 条目）"));
         }
         for c in &checks {
-            println!("  {c}");
+            match lang {
+                Lang::En => println!("  {c}"),
+                Lang::Zh => println!("  {} {}：{}", if c.ok { "通过  " } else { "未通过" }, c.expect, c.got),
+            }
         }
         failed += checks.iter().filter(|c| !c.ok).count();
     }
     match (failed, lang) {
         (0, _) => Ok(()),
-        (_, crate::lang::Lang::En) => Err(format!("{failed} expectation(s) not met\n")),
-        (_, crate::lang::Lang::Zh) => Err(format!("有 {failed} 条预期未满足\n")),
+        (n, Lang::En) => Err(format!("{n} expectation(s) not met\n")),
+        (n, Lang::Zh) => Err(format!("有 {n} 条预期未满足\n")),
     }
 }
 
@@ -216,11 +228,16 @@ pub fn verify_summaries(list: &[(&str, &str)]) -> Result<Vec<VerifySummary>, Str
 
 /// `lvsim verify --all` over `list` (the embedded scenarios): a summary line per
 /// scenario, the failed checks under it; an error when any failed.
-pub fn verify_list(list: &[(&str, &str)], lang: crate::lang::Lang) -> Result<(), String> {
-    use crate::lang::Lang;
+pub fn verify_list(list: &[(&str, &str)], lang: Lang) -> Result<(), String> {
     let all = verify_summaries(list)?;
     for s in &all {
-        let (ok, met, total) = (if s.met == s.total { "ok  " } else { "FAIL" }, s.met, s.total);
+        let ok = match (s.met == s.total, lang) {
+            (true, Lang::En) => "ok  ",
+            (false, Lang::En) => "FAIL",
+            (true, Lang::Zh) => "通过  ",
+            (false, Lang::Zh) => "未通过",
+        };
+        let (met, total) = (s.met, s.total);
         match lang {
             Lang::En => println!("{ok} {:<24} {met}/{total} expectations met", s.name),
             Lang::Zh => println!("{ok} {:<24} 满足 {met}/{total} 条预期", s.name),
@@ -241,11 +258,17 @@ pub fn verify_list(list: &[(&str, &str)], lang: crate::lang::Lang) -> Result<(),
 /// Builds scenario `name` and runs it to `at` (a duration like "150ms"), or to its end.
 /// Timers run past the scenario's duration when `at` is later, so entries expire as
 /// they would. Returns the engine and the instant reached.
-fn run_at(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(crate::engine::Engine, SimTime), String> {
-    let l = load(name)?;
-    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render())?;
+fn run_at(
+    name: &str,
+    at: Option<&str>,
+    seed: Option<u64>,
+    lang: Lang,
+) -> Result<(crate::engine::Engine, SimTime), String> {
+    let l = load_in(name, lang)?;
+    let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render_in(lang))?;
     let now = if let Some(t) = at {
-        let d = crate::sim::SimDuration::parse(t).map_err(|e| format!("--at: expected {e}\n"))?;
+        let d = crate::sim::SimDuration::parse(t)
+            .map_err(|e| format!("--at{}{e}\n", lang.pick(": expected ", "：应为 ")))?;
         let t = SimTime::ZERO + d;
         // Let timers run past the scenario's duration, so entries expire as they would.
         engine.end = engine.end.max(t);
@@ -259,10 +282,13 @@ fn run_at(name: &str, at: Option<&str>, seed: Option<u64>) -> Result<(crate::eng
 }
 
 /// The host called `wanted` in `hosts`, or an error listing the names there are.
-fn host_named<'a>(hosts: &'a [Host], wanted: &str, scenario: &str) -> Result<&'a Host, String> {
+fn host_named<'a>(hosts: &'a [Host], wanted: &str, scenario: &str, lang: Lang) -> Result<&'a Host, String> {
     hosts.iter().find(|h| h.name == wanted).ok_or_else(|| {
         let names: Vec<&str> = hosts.iter().map(|h| h.name.as_str()).collect();
-        format!("{scenario}: expected a host name ({}), found \"{wanted}\"\n", names.join(", "))
+        match lang {
+            Lang::En => format!("{scenario}: expected a host name ({}), found \"{wanted}\"\n", names.join(", ")),
+            Lang::Zh => format!("{scenario}：应为主机名（{}），实际为 \"{wanted}\"\n", names.join("、")),
+        }
     })
 }
 
@@ -276,26 +302,34 @@ pub fn ipvsadm(
     seed: Option<u64>,
     host: Option<&str>,
     args: &[String],
+    lang: Lang,
 ) -> Result<(), String> {
-    let (engine, now) = run_at(name, at, seed)?;
+    let (engine, now) = run_at(name, at, seed, lang)?;
     let directors: Vec<&Host> = match host {
         Some(wanted) => {
-            let h = host_named(&engine.hosts, wanted, name)?;
+            let h = host_named(&engine.hosts, wanted, name, lang)?;
             if h.ipvs.is_none() {
-                return Err(format!("{name}: {wanted} does not run IPVS (no ipvsadm command in its run: list)\n"));
+                return Err(match lang {
+                    Lang::En => format!("{name}: {wanted} does not run IPVS (no ipvsadm command in its run: list)\n"),
+                    Lang::Zh => format!("{name}：{wanted} 没有运行 IPVS（它的 run: 列表中没有 ipvsadm 命令）\n"),
+                });
             }
             vec![h]
         }
         None => engine.hosts.iter().filter(|h| h.ipvs.is_some()).collect(),
     };
     if directors.is_empty() {
-        return Err(format!("{name}: no host runs ipvsadm\n"));
+        return Err(format!("{name}{}\n", lang.pick(": no host runs ipvsadm", "：没有主机运行 ipvsadm")));
     }
     let mut out = String::new();
     for h in &directors {
         let v = h.ipvs.as_deref().expect("directors run IPVS");
         if args.is_empty() {
-            let _ = writeln!(out, "# {} at {now}s: ipvsadm -Ln", h.name);
+            match lang {
+                Lang::En => writeln!(out, "# {} at {now}s: ipvsadm -Ln", h.name),
+                Lang::Zh => writeln!(out, "# {}，{now} 秒时：ipvsadm -Ln", h.name),
+            }
+            .expect("writing to a String");
             out.push_str(&listing::list_services(v));
             out.push_str("# ipvsadm -Lnc\n");
             out.push_str(&listing::list_conns(v, now));
@@ -310,7 +344,7 @@ pub fn ipvsadm(
     Ok(())
 }
 
-/// `lvsim ip`: one host's `ip addr`, `ip route` or `ip neigh` after running; `ip neigh`
+/// `lvsim ip`: one host's `ip addr`, `ip link`, `ip route` or `ip neigh` after running; `ip neigh`
 /// lines end in `# HOST` (whose the MAC is) unless `exact`.
 pub fn ip(
     name: &str,
@@ -319,9 +353,10 @@ pub fn ip(
     seed: Option<u64>,
     exact: bool,
     args: &[String],
+    lang: Lang,
 ) -> Result<(), String> {
-    let (engine, _) = run_at(name, at, seed)?;
-    let h = host_named(&engine.hosts, host, name)?;
+    let (engine, _) = run_at(name, at, seed, lang)?;
+    let h = host_named(&engine.hosts, host, name, lang)?;
     let names = engine.names();
     let owner = |m| names.mac_owner(m);
     let c = show::parse_show(args).map_err(|e| format!("ip: {e}\n"))?;
@@ -351,16 +386,27 @@ pub fn sched_compare(
     names: &[String],
     csv: bool,
     json: bool,
+    lang: Lang,
 ) -> Result<(), String> {
     use crate::ipvs::Sched;
     if w.clients == 0 || w.weights.is_empty() {
-        return Err("--clients and --weights: expected at least one client and one server\n".into());
+        return Err(lang
+            .pick(
+                "--clients and --weights: expected at least one client and one server\n",
+                "--clients 和 --weights：应至少有一个客户端和一台服务器\n",
+            )
+            .into());
     }
     for f in &w.sched_flags {
         if !crate::cmdline::ipvsadm::SchedFlags::default().set(f) {
-            return Err(format!(
-                "--flags: expected a scheduler flag (sh-fallback, sh-port, mh-fallback, mh-port), found \"{f}\"\n"
-            ));
+            return Err(match lang {
+                Lang::En => format!(
+                    "--flags: expected a scheduler flag (sh-fallback, sh-port, mh-fallback, mh-port), found \"{f}\"\n"
+                ),
+                Lang::Zh => {
+                    format!("--flags：应为调度算法标志（sh-fallback、sh-port、mh-fallback、mh-port），实际为 \"{f}\"\n")
+                }
+            });
         }
     }
     let scheds: Vec<Sched> = if names.is_empty() {
@@ -373,14 +419,17 @@ pub fn sched_compare(
         names
             .iter()
             .map(|n| {
-                n.parse().map_err(|_| {
-                    format!("--schedulers: expected scheduler names (rr, wrr, lc, wlc...), found \"{n}\"\n")
+                n.parse().map_err(|_| match lang {
+                    Lang::En => {
+                        format!("--schedulers: expected scheduler names (rr, wrr, lc, wlc...), found \"{n}\"\n")
+                    }
+                    Lang::Zh => format!("--schedulers：应为调度算法名（rr、wrr、lc、wlc……），实际为 \"{n}\"\n"),
                 })
             })
             .collect::<Result<_, _>>()?
     };
     if w.weights.is_empty() {
-        return Err("--weights: expected at least one weight\n".into());
+        return Err(lang.pick("--weights: expected at least one weight\n", "--weights：应至少有一个权重\n").into());
     }
     let rows = crate::ipvs::compare::compare(w, &scheds).map_err(|e| format!("{e}\n"))?;
     if json {
@@ -388,7 +437,7 @@ pub fn sched_compare(
     } else if csv {
         print!("{}", crate::ipvs::compare::csv(w, &rows));
     } else {
-        print!("{}", crate::ipvs::compare::table(w, &rows));
+        print!("{}", crate::ipvs::compare::table(w, &rows, lang));
     }
     Ok(())
 }
@@ -466,7 +515,7 @@ pub mod exercise {
 
     fn lang_of(lang: Option<&str>) -> Result<Lang, String> {
         match lang {
-            None => Ok(Lang::from_env()),
+            None => Ok(Lang::default()),
             Some(l) => Lang::parse(l).ok_or_else(|| format!("--lang: expected zh or en, found \"{l}\"\n")),
         }
     }
@@ -1051,9 +1100,16 @@ pub mod exercise {
 pub const MAX_BINS: u64 = 100_000;
 
 /// `lvsim run SCENARIO --out DIR`: runs to the end with tracing off; writes summary.json,
-/// CSV tables and charts into `out`; prints a short table.
-pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Result<(), String> {
-    let l = load(name)?;
+/// CSV tables and charts into `out` (and `report.html` with `report`); prints a short table.
+pub fn run(
+    name: &str,
+    out: &Path,
+    seed: Option<u64>,
+    bin: Option<&str>,
+    report: bool,
+    lang: Lang,
+) -> Result<(), String> {
+    let l = load_in(name, lang)?;
     let bin = match bin {
         Some(b) => Some(
             crate::sim::SimDuration::parse(b)
@@ -1074,16 +1130,36 @@ pub fn run(name: &str, out: &Path, seed: Option<u64>, bin: Option<&str>) -> Resu
             ));
         }
     }
-    let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render())?;
-    let paths = crate::batch::write_run(&run, out).map_err(|e| format!("{e}\n"))?;
-    print!("{}", crate::batch::output::table(&run));
-    println!("  wrote {} files in {}", paths.len(), out.display());
+    let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render_in(lang))?;
+    let mut paths = crate::batch::write_run(&run, out, lang).map_err(|e| format!("{e}\n"))?;
+    if report {
+        paths.push(crate::batch::report::write(&run, &l.source, out, lang).map_err(|e| format!("{e}\n"))?);
+    }
+    print!("{}", crate::batch::output::table(&run, lang));
+    match lang {
+        Lang::En => println!("  wrote {} files in {}", paths.len(), out.display()),
+        Lang::Zh => println!("  已在 {} 中写出 {} 个文件", out.display(), paths.len()),
+    }
+    Ok(())
+}
+
+/// `lvsim diff RUN_A RUN_B`: two runs' summaries side by side.
+pub fn diff_runs(a: &Path, b: &Path, lang: Lang) -> Result<(), String> {
+    use crate::batch::diff;
+    let (sa, sb) = (diff::load(a)?, diff::load(b)?);
+    print!("{}", diff::render(&sa, &sb, &a.display().to_string(), &b.display().to_string(), lang));
     Ok(())
 }
 
 /// `lvsim sweep SWEEP --out DIR`: runs every point on `threads` threads (0: all cores)
 /// with a progress bar on stderr (only on a terminal); writes points.csv and charts.
-pub fn sweep(name: &str, out: &Path, threads: usize, shard: Option<crate::batch::shard::Shard>) -> Result<(), String> {
+pub fn sweep(
+    name: &str,
+    out: &Path,
+    threads: usize,
+    shard: Option<crate::batch::shard::Shard>,
+    lang: Lang,
+) -> Result<(), String> {
     use std::io::IsTerminal;
     if let Some(shard) = shard {
         let part = crate::batch::shard::run(name, shard, threads, &|| {})?;
@@ -1114,14 +1190,14 @@ pub fn sweep(name: &str, out: &Path, threads: usize, shard: Option<crate::batch:
     bar.finish_and_clear();
     let wall = t0.elapsed().as_secs_f64();
     let how = format!("{} points in {wall:.1} s", results.len());
-    sweep_report(&sw, &results, out, &how)
+    sweep_report(&sw, &results, out, &how, lang)
 }
 
 /// `lvsim sweep merge SLICES... --out DIR`: the unsharded sweep's files from its slices.
-pub fn sweep_merge(slices: &[PathBuf], out: &Path) -> Result<(), String> {
+pub fn sweep_merge(slices: &[PathBuf], out: &Path, lang: Lang) -> Result<(), String> {
     let (sw, results) = crate::batch::shard::merge(slices).map_err(|e| e + "\n")?;
     let how = format!("{} points merged from {} slice paths", results.len(), slices.len());
-    sweep_report(&sw, &results, out, &how)
+    sweep_report(&sw, &results, out, &how, lang)
 }
 
 /// Writes a finished sweep's files and prints its table.
@@ -1130,8 +1206,9 @@ fn sweep_report(
     results: &[crate::batch::sweep::PointResult],
     out: &Path,
     how: &str,
+    lang: Lang,
 ) -> Result<(), String> {
-    let paths = crate::batch::sweep::write(sw, results, out).map_err(|e| format!("{e}\n"))?;
+    let paths = crate::batch::sweep::write(sw, results, out, lang).map_err(|e| format!("{e}\n"))?;
     let mut stdout = io::stdout().lock();
     let _ = writeln!(stdout, "{} — {}: {how}", sw.name, sw.spec.about);
     let names: Vec<&str> = sw.spec.vary.iter().map(crate::batch::sweep::Param::name).collect();

@@ -1,7 +1,8 @@
 //! The `lvsim` command line. Parsing only: every command calls into the library.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use lvsim::cli;
+use lvsim::lang::Lang;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +16,10 @@ use std::process::ExitCode;
 struct Args {
     #[command(subcommand)]
     command: Option<Cmd>,
+    /// Language of everything lvsim writes for people: en or zh (default: from LC_ALL,
+    /// LC_MESSAGES, then LANG; zh_CN.UTF-8 and the like give zh).
+    #[arg(long, global = true, value_enum, ignore_case = true)]
+    lang: Option<Lang>,
 }
 
 #[derive(Subcommand)]
@@ -39,9 +44,6 @@ enum Cmd {
         /// host, hook, kind (e.g. 'ip.dst == 10.0.0.100 && hook == INPUT', 'arp', 'drop').
         #[arg(long, value_name = "EXPR")]
         filter: Option<String>,
-        /// The language of the reasons (`why` column): en or zh (default: from the locale).
-        #[arg(long, value_enum)]
-        lang: Option<lvsim::lang::Lang>,
         /// Leave out the summary the text trace ends with (served per server, drops by
         /// host and reason, ARP cache changes).
         #[arg(long)]
@@ -58,9 +60,6 @@ enum Cmd {
         /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Language of the interface (default: from LC_ALL / LC_MESSAGES / LANG).
-        #[arg(long, value_enum)]
-        lang: Option<lvsim::lang::Lang>,
         /// Open this exercise's scenario instead (see `lvsim exercise list`).
         #[arg(long, value_name = "ID")]
         exercise: Option<String>,
@@ -76,7 +75,7 @@ enum Cmd {
     /// Validate scenario files: clear errors and exit status 1 when one is wrong; warnings
     /// (with a hint) for set-ups that are legal but cannot work as meant.
     Check {
-        /// Scenario files (.ron) or embedded scenario names.
+        /// Scenarios to check: embedded names or .ron paths.
         #[arg(required = true)]
         files: Vec<String>,
         /// Warnings fail the check too (exit status 1).
@@ -85,7 +84,7 @@ enum Cmd {
     },
     /// Run scenarios and check their `expect:` list: what a student should observe.
     Verify {
-        /// Embedded scenario names or paths to .ron files.
+        /// Scenarios to verify: embedded names or .ron paths.
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         scenarios: Vec<String>,
         /// Verify every embedded scenario: one summary line each; exit status 1 if any fails.
@@ -152,9 +151,22 @@ enum Cmd {
         /// Master seed (default: the scenario's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Time-series bin (default: a hundredth of the run, e.g. "100ms").
+        /// Time-series bin (default: about a hundredth of the run, rounded to 1, 2 or 5
+        /// × 10^k, e.g. "100ms").
         #[arg(long)]
         bin: Option<String>,
+        /// Also write DIR/report.html: one self-contained page (charts, tables, the
+        /// scenario file) to open in a browser or hand out.
+        #[arg(long)]
+        report: bool,
+    },
+    /// Compare two runs' summaries side by side (clients, latency percentiles, served per
+    /// real server, drops by reason) with B − A.
+    Diff {
+        /// A `lvsim run --out` directory, or its summary.json.
+        run_a: PathBuf,
+        /// The other run, the same way.
+        run_b: PathBuf,
     },
     /// Run a parameter sweep (an embedded sweep name or a sweep .ron file) on all cores;
     /// write points.csv and charts across points into DIR.
@@ -289,10 +301,10 @@ enum AgentCmd {
         /// The name put at the start of every response (the serving host).
         #[arg(long)]
         name: String,
-        /// A TCP port to listen on (any address); repeat for several.
+        /// A TCP port to listen on (repeatable).
         #[arg(long, value_name = "PORT")]
         tcp: Vec<u16>,
-        /// A UDP address to answer on; repeat for several.
+        /// A UDP address and port to listen on (repeatable).
         #[arg(long, value_name = "ADDR:PORT")]
         udp: Vec<std::net::SocketAddrV4>,
         /// Response size in bytes.
@@ -307,10 +319,10 @@ enum AgentCmd {
         /// Seconds after t0 when the lab ends: connections still waiting then fail.
         #[arg(long)]
         end: f64,
-        /// The protocol of the connections or requests.
+        /// The protocol: tcp or udp.
         #[arg(long, value_parser = ["tcp", "udp"])]
         proto: String,
-        /// The service to connect to (the VIP and port).
+        /// The destination address and port (VIP:PORT).
         #[arg(long, value_name = "ADDR:PORT")]
         to: std::net::SocketAddrV4,
         /// Request size in bytes.
@@ -330,7 +342,7 @@ enum AgentCmd {
     /// script's addresses and ports, ipvsadm in the director's namespace; prints the picks
     /// read from ipvsadm -Lnc as `lvsim sched --script` prints them.
     Sched {
-        /// The `lvsim sched --script` case (JSON).
+        /// The script (a `lvsim sched --script` case).
         #[arg(long, value_name = "FILE")]
         script: PathBuf,
         /// The director's network namespace (default: this one).
@@ -339,7 +351,7 @@ enum AgentCmd {
     },
     /// Sleep until t0 + AT seconds.
     Wait {
-        /// The lab's time 0, in seconds since the epoch (`lvsim agent now`).
+        /// The lab's time 0, in seconds since the epoch.
         #[arg(long)]
         t0: f64,
         /// Seconds after t0.
@@ -357,22 +369,15 @@ enum AgentCmd {
 #[derive(Subcommand)]
 enum ExerciseCmd {
     /// The exercises: id, kind, topics, title.
-    List {
-        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
-    },
+    List,
     /// An exercise's task and questions (for a student's variant with --student; the hint
     /// with the course key).
     Show {
-        /// The exercise id (see `lvsim exercise list`).
+        /// The exercise's id (see `lvsim exercise list`).
         id: String,
         /// The student whose variant to show.
         #[arg(long, value_name = "NAME")]
         student: Option<String>,
-        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
         /// The course key file (default: $LVSIM_COURSE_KEY).
         #[arg(long, value_name = "FILE")]
         key: Option<PathBuf>,
@@ -380,7 +385,7 @@ enum ExerciseCmd {
     /// Write the starting files: answers.txt (questions as comments) or scenario.ron to fix.
     /// Files already there are kept (exit 1) unless --force.
     Start {
-        /// The exercise id (see `lvsim exercise list`).
+        /// The exercise's id (see `lvsim exercise list`).
         id: String,
         /// The student's name: it decides the variant (addresses, weights, orders).
         #[arg(long, value_name = "NAME")]
@@ -388,9 +393,6 @@ enum ExerciseCmd {
         /// Where to write (default: ./ID).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
-        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
         /// Overwrite starting files already there (the work in them is lost).
         #[arg(long)]
         force: bool,
@@ -401,16 +403,13 @@ enum ExerciseCmd {
     /// Grade an answer: a directory written by `start`, an answers.txt or a scenario .ron.
     /// Exit status 0 only when fully correct.
     Check {
-        /// The exercise id (default: the exercise named by exercise.txt or answers.txt in the current folder).
+        /// The exercise's id (default: the exercise named by exercise.txt or answers.txt in the current folder).
         id: Option<String>,
         /// Default: ./ID (the current folder when ID is not given).
         path: Option<PathBuf>,
         /// Grade this student's variant (default: the name written by `start`).
         #[arg(long, value_name = "NAME")]
         student: Option<String>,
-        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
         /// Also print the expected answers (needs the course key).
         #[arg(long)]
         show_answers: bool,
@@ -420,16 +419,13 @@ enum ExerciseCmd {
     },
     /// Grade every student's sub-directory of SUBMISSIONS (named after the student): one CSV row each.
     Grade {
-        /// The exercise id (see `lvsim exercise list`).
+        /// The exercise's id (see `lvsim exercise list`).
         id: String,
-        /// The directory holding one sub-directory per student.
+        /// The class's directory: one sub-directory per student.
         submissions: PathBuf,
         /// CSV output (one row per student, for a spreadsheet); without it, a table to read.
         #[arg(long)]
         csv: bool,
-        /// Language (default: from LANG/LC_ALL, zh* gives Chinese).
-        #[arg(long, value_name = "zh|en")]
-        lang: Option<String>,
         /// Grade only slice K of N of the class (sorted by name) and write
         /// DIR/grade-K-of-N.json for `lvsim exercise merge` (see docs/scale-out.md).
         #[arg(long, value_name = "K/N", requires = "out")]
@@ -491,10 +487,10 @@ enum SchedCmd {
         /// Scheduler flags (sh-port, sh-fallback, mh-port, mh-fallback).
         #[arg(long, value_delimiter = ',')]
         flags: Vec<String>,
-        /// Print the table as CSV.
+        /// Print CSV.
         #[arg(long)]
         csv: bool,
-        /// Print the table as JSON.
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -502,65 +498,60 @@ enum SchedCmd {
 
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
-    let args = Args::parse();
+    // The locale is read here and only here; everything below is handed the language.
+    let env_lang = Lang::from_locale(|k| std::env::var(k).ok());
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Help and clap's own messages are drawn before `--lang` is parsed: look for it first.
+    let help_lang = lang_in_args(&argv).unwrap_or(env_lang);
+    let matches = lvsim::cli::help::localize(Args::command(), help_lang).get_matches_from(argv);
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let lang = args.lang.unwrap_or(env_lang);
     let result = match args.command {
         // The TUI needs a terminal; in pipes, tests and CI print the trace as before.
-        None if std::io::stdout().is_terminal() => {
-            lvsim::tui::run(lvsim::scenario::DEFAULT, None, lvsim::lang::Lang::from_env())
-        }
-        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lvsim::lang::Lang::from_env(), true),
-        Some(Cmd::Tui { exercise: Some(id), student, seed, lang, .. }) => {
+        None if std::io::stdout().is_terminal() => lvsim::tui::run(lvsim::scenario::DEFAULT, None, lang),
+        None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lang, true),
+        Some(Cmd::Tui { exercise: Some(id), student, seed, .. }) => {
             lvsim::exercise::scenario_for(&id, student.as_deref())
                 .map_err(|e| e.render())
-                .and_then(|l| lvsim::tui::run_loaded(l, seed, lang.unwrap_or_else(lvsim::lang::Lang::from_env)))
+                .and_then(|l| lvsim::tui::run_loaded(l, seed, lang))
         }
-        Some(Cmd::Tui { scenario, seed, lang, .. }) => {
-            lvsim::tui::run(&scenario, seed, lang.unwrap_or_else(lvsim::lang::Lang::from_env))
+        Some(Cmd::Tui { scenario, seed, .. }) => lvsim::tui::run(&scenario, seed, lang),
+        Some(Cmd::Exercise { cmd }) => {
+            let lang = Some(lang.code());
+            match cmd {
+                ExerciseCmd::List => cli::exercise::list(lang),
+                ExerciseCmd::Show { id, student, key } => {
+                    cli::exercise::show(&id, student.as_deref(), lang, key.as_deref())
+                }
+                ExerciseCmd::Start { id, student, dir, force, key } => {
+                    cli::exercise::start(&id, student.as_deref(), dir.as_deref(), lang, force, key.as_deref())
+                }
+                ExerciseCmd::Check { id, path, student, show_answers, key } => cli::exercise::check(
+                    id.as_deref(),
+                    path.as_deref(),
+                    student.as_deref(),
+                    lang,
+                    show_answers,
+                    key.as_deref(),
+                ),
+                ExerciseCmd::Grade { id, submissions, csv, shard, out, key } => {
+                    cli::exercise::grade_all(&id, &submissions, lang, csv, shard.zip(out.as_deref()), key.as_deref())
+                }
+                ExerciseCmd::Key { cmd: KeyCmd::New { out } } => cli::exercise::key_new(out.as_deref()),
+                ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
+            }
         }
-        Some(Cmd::Exercise { cmd }) => match cmd {
-            ExerciseCmd::List { lang } => cli::exercise::list(lang.as_deref()),
-            ExerciseCmd::Show { id, student, lang, key } => {
-                cli::exercise::show(&id, student.as_deref(), lang.as_deref(), key.as_deref())
-            }
-            ExerciseCmd::Start { id, student, dir, lang, force, key } => {
-                cli::exercise::start(&id, student.as_deref(), dir.as_deref(), lang.as_deref(), force, key.as_deref())
-            }
-            ExerciseCmd::Check { id, path, student, lang, show_answers, key } => cli::exercise::check(
-                id.as_deref(),
-                path.as_deref(),
-                student.as_deref(),
-                lang.as_deref(),
-                show_answers,
-                key.as_deref(),
-            ),
-            ExerciseCmd::Grade { id, submissions, csv, lang, shard, out, key } => cli::exercise::grade_all(
-                &id,
-                &submissions,
-                lang.as_deref(),
-                csv,
-                shard.zip(out.as_deref()),
-                key.as_deref(),
-            ),
-            ExerciseCmd::Key { cmd: KeyCmd::New { out } } => cli::exercise::key_new(out.as_deref()),
-            ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
-        },
-        Some(Cmd::List) => cli::list(),
-        Some(Cmd::Trace { scenario, json, pcap, seed, filter, lang, no_summary }) => cli::trace(
-            &scenario,
-            json,
-            pcap.as_deref(),
-            seed,
-            filter.as_deref(),
-            lang.unwrap_or_else(lvsim::lang::Lang::from_env),
-            !no_summary,
-        ),
-        Some(Cmd::Check { files, deny_warnings }) => cli::check(&files, deny_warnings, lvsim::lang::Lang::from_env()),
-        Some(Cmd::Verify { scenarios, all }) => cli::verify(&scenarios, all, lvsim::lang::Lang::from_env()),
+        Some(Cmd::List) => cli::list(lang),
+        Some(Cmd::Trace { scenario, json, pcap, seed, filter, no_summary }) => {
+            cli::trace(&scenario, json, pcap.as_deref(), seed, filter.as_deref(), lang, !no_summary)
+        }
+        Some(Cmd::Check { files, deny_warnings }) => cli::check(&files, deny_warnings, lang),
+        Some(Cmd::Verify { scenarios, all }) => cli::verify(&scenarios, all, lang),
         Some(Cmd::Ipvsadm { scenario, at, seed, host, args }) => {
-            cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args)
+            cli::ipvsadm(&scenario, at.as_deref(), seed, host.as_deref(), &args, lang)
         }
         Some(Cmd::Ip { scenario, host, at, seed, exact, args }) => {
-            cli::ip(&scenario, &host, at.as_deref(), seed, exact, &args)
+            cli::ip(&scenario, &host, at.as_deref(), seed, exact, &args, lang)
         }
         Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script),
         Some(Cmd::Sched {
@@ -571,14 +562,21 @@ fn main() -> ExitCode {
             &schedulers,
             csv,
             json,
+            lang,
         ),
-        Some(Cmd::Sched { .. }) => {
-            Err("lvsim sched: give either --script CASE.json or the compare subcommand\n".to_string())
+        Some(Cmd::Sched { .. }) => Err(lang
+            .pick(
+                "lvsim sched: give either --script CASE.json or the compare subcommand\n",
+                "lvsim sched：请给出 --script CASE.json 或 compare 子命令（二者选一）\n",
+            )
+            .to_string()),
+        Some(Cmd::Run { scenario, out, seed, bin, report }) => {
+            cli::run(&scenario, &out, seed, bin.as_deref(), report, lang)
         }
-        Some(Cmd::Run { scenario, out, seed, bin }) => cli::run(&scenario, &out, seed, bin.as_deref()),
-        Some(Cmd::Sweep { action: Some(SweepCmd::Merge { slices, out }), .. }) => cli::sweep_merge(&slices, &out),
+        Some(Cmd::Diff { run_a, run_b }) => cli::diff_runs(&run_a, &run_b, lang),
+        Some(Cmd::Sweep { action: Some(SweepCmd::Merge { slices, out }), .. }) => cli::sweep_merge(&slices, &out, lang),
         Some(Cmd::Sweep { sweep: Some(sweep), out: Some(out), threads, shard, .. }) => {
-            cli::sweep(&sweep, &out, threads, shard)
+            cli::sweep(&sweep, &out, threads, shard, lang)
         }
         Some(Cmd::Sweep { .. }) => unreachable!("clap requires SWEEP and --out without a subcommand"),
         Some(Cmd::Lab { scenario, out, seed }) => cli::lab(&scenario, seed, out.as_deref()),
@@ -647,6 +645,22 @@ fn quiet_on_closed_stdout() {
     }));
 }
 
+/// The value of the last `--lang X` or `--lang=X` before a bare `--` (after it come
+/// ipvsadm's or ip's own arguments), if it names a language.
+fn lang_in_args(argv: &[std::ffi::OsString]) -> Option<Lang> {
+    let args: Vec<&str> = argv.iter().skip(1).map(|a| a.to_str().unwrap_or("")).take_while(|a| *a != "--").collect();
+    let mut found = None;
+    for (i, a) in args.iter().enumerate() {
+        let v = match a.strip_prefix("--lang") {
+            Some("") => args.get(i + 1).copied(),
+            Some(v) => v.strip_prefix('='),
+            None => None,
+        };
+        found = v.and_then(Lang::parse).or(found);
+    }
+    found
+}
+
 fn agent(cmd: AgentCmd) -> Result<(), String> {
     use lvsim::lab::agent;
     match cmd {
@@ -679,8 +693,7 @@ fn agent(cmd: AgentCmd) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::Args;
-    use clap::CommandFactory;
+    use super::*;
 
     // `lvsim help X` and `--help` must explain every subcommand and option: walk clap's
     // tree (every subcommand at every depth, every argument of each, positional ones
@@ -707,5 +720,101 @@ mod tests {
         let mut missing = Vec::new();
         walk(&cmd, "lvsim", &mut missing);
         assert!(missing.is_empty(), "without help text:\n{}", missing.join("\n"));
+    }
+
+    fn all(cmd: &clap::Command, path: &str, f: &mut dyn FnMut(&str, &clap::Command)) {
+        f(path, cmd);
+        // clap's own `help` subcommands take no options.
+        for s in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            all(s, &format!("{path} {}", s.get_name()), f);
+        }
+    }
+
+    // `--lang` is one global option: clap propagates it to every subcommand (so `lvsim X
+    // --lang zh` parses for every X), and no subcommand defines a `lang` of its own
+    // (clap would refuse two arguments with one id when it builds the tree).
+    #[test]
+    fn every_subcommand_takes_the_global_lang() {
+        let mut cmd = Args::command();
+        cmd.build();
+        all(&cmd, "lvsim", &mut |path, c| {
+            let langs: Vec<_> = c.get_arguments().filter(|a| a.get_long() == Some("lang")).collect();
+            assert_eq!(langs.len(), 1, "{path}");
+            assert!(langs[0].is_global_set(), "{path}: its own --lang");
+        });
+    }
+
+    // Before and after the subcommand, spelled as a code or a word: the same language.
+    #[test]
+    fn lang_parses_anywhere() {
+        for argv in [
+            &["lvsim", "--lang", "zh", "list"][..],
+            &["lvsim", "list", "--lang", "zh"],
+            &["lvsim", "exercise", "show", "x", "--lang=Chinese"],
+        ] {
+            assert_eq!(Args::try_parse_from(argv).unwrap().lang, Some(Lang::Zh), "{argv:?}");
+        }
+        assert_eq!(Args::try_parse_from(["lvsim", "list"]).unwrap().lang, None);
+        assert!(Args::try_parse_from(["lvsim", "list", "--lang", "fr"]).is_err());
+    }
+
+    // The look-ahead for help: the last `--lang` wins, as clap's own parse would; one
+    // after `--` is ipvsadm's or ip's argument, not ours; an unknown word is ignored
+    // (clap reports it).
+    #[test]
+    fn lang_seen_before_parsing() {
+        let v = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(lang_in_args(&v(&["lvsim", "--lang", "zh", "help", "run"])), Some(Lang::Zh));
+        assert_eq!(lang_in_args(&v(&["lvsim", "run", "--lang=zh", "--lang", "en"])), Some(Lang::En));
+        assert_eq!(lang_in_args(&v(&["lvsim", "ipvsadm", "dr", "--", "--lang", "zh"])), None);
+        assert_eq!(lang_in_args(&v(&["lvsim", "run", "--lang", "fr"])), None);
+    }
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::*;
+    use lvsim::cli::help::{ZH, entries};
+
+    // Every about and every argument of the command tree has its English (a doc comment)
+    // and exactly one Chinese entry in the table, and the table has nothing else (a stale
+    // entry would mean an option renamed without its Chinese). The tree is walked from
+    // clap itself, so an option added later without both texts fails here.
+    #[test]
+    fn every_about_and_argument_has_english_and_chinese() {
+        let mut all = Vec::new();
+        entries(&Args::command(), "", &mut all);
+        let mut missing = Vec::new();
+        for (path, id, en) in &all {
+            if en.as_deref().is_none_or(str::is_empty) {
+                missing.push(format!("English: lvsim {path} {id}"));
+            }
+            let n = ZH.iter().filter(|(p, a, _)| p == path && a == id).count();
+            if n != 1 {
+                missing.push(format!("Chinese ({n} entries): (\"{path}\", \"{id}\", ...)"));
+            }
+        }
+        for (p, a, _) in ZH {
+            if !all.iter().any(|(path, id, _)| path == p && id == a) {
+                missing.push(format!("stale Chinese entry: (\"{p}\", \"{a}\")"));
+            }
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+
+    // In zh the rendered help of a subcommand carries the table's Chinese for its about
+    // and for each of its options, and none of the English: checked on `run`, whose
+    // texts are looked up in the table, not copied here.
+    #[test]
+    fn zh_help_shows_the_table() {
+        let mut cmd = lvsim::cli::help::localize(Args::command(), Lang::Zh);
+        let help = cmd.find_subcommand_mut("run").unwrap().render_help().to_string();
+        for (p, _, zh) in ZH.iter().filter(|(p, _, _)| *p == "run") {
+            assert!(help.contains(zh), "{p}: {zh} not in\n{help}");
+        }
+        let mut en = Args::command();
+        let en_help = en.find_subcommand_mut("run").unwrap().render_help().to_string();
+        let about = Args::command().find_subcommand("run").unwrap().get_about().unwrap().to_string();
+        assert!(en_help.contains(&about) && !help.contains(&about));
     }
 }

@@ -551,9 +551,9 @@ impl Case {
             },
             Case::Cli { ipvsadm, scenario, host, at, args } => {
                 let r = if *ipvsadm {
-                    lvsim::cli::ipvsadm(scenario, at.as_deref(), None, None, args)
+                    lvsim::cli::ipvsadm(scenario, at.as_deref(), None, None, args, lvsim::lang::Lang::En)
                 } else {
-                    lvsim::cli::ip(scenario, host, at.as_deref(), None, false, args)
+                    lvsim::cli::ip(scenario, host, at.as_deref(), None, false, args, lvsim::lang::Lang::En)
                 };
                 if r.is_ok() { "cli: ok" } else { "cli: rejected" }
             }

@@ -121,7 +121,11 @@ fn bad_scenario_is_an_error_not_a_crash() {
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("bad.ron");
     std::fs::write(&f, "Scenario(about: 1)").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lvsim")).args(["tui", f.to_str().unwrap()]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lvsim"))
+        .env("LC_ALL", "C")
+        .args(["tui", f.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.ron"), "{err}");

@@ -9,11 +9,16 @@
 //! ```
 
 pub mod charts;
+pub mod diff;
 pub mod output;
+pub mod report;
 pub mod shard;
 pub mod sweep;
+pub mod words;
 
 use crate::engine::Engine;
+use crate::ipvs::{Fwd, Sched};
+use crate::lang::Lang;
 use crate::metrics::series::Series;
 use crate::metrics::{FrameTotals, Histogram, fairness};
 use crate::scenario::{Loaded, ScenarioError};
@@ -21,6 +26,7 @@ use crate::sim::SimDuration;
 use crate::workload::App;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use words::Word;
 
 /// Rounds to 4 decimals, so summaries read well and snapshot stably.
 fn r4(x: f64) -> f64 {
@@ -142,12 +148,55 @@ pub struct Run {
     pub host_bandwidth: Vec<u64>,
     /// Indices (into `summary.hosts`) of hosts that run IPVS.
     pub directors: Vec<usize>,
+    /// The schedulers of the virtual services at the end (kernel names, first-seen order).
+    pub scheds: Vec<Sched>,
+    /// The forwarding methods of their real servers (first-seen order).
+    pub modes: Vec<Fwd>,
 }
 
-/// The default time-series bin: 1/100 of the run, rounded to 10 ms, at least 10 ms.
+impl Run {
+    /// What the run was: `scheduler wlc, weights 3:2:1, mode DR, seed 1` (the charts'
+    /// subtitle).
+    pub fn setup(&self, lang: Lang) -> String {
+        let s = &self.summary;
+        let mut parts = Vec::new();
+        if !self.scheds.is_empty() {
+            let names: Vec<&str> = self.scheds.iter().map(|s| s.name()).collect();
+            parts.push(format!("{} {}", Word::Scheduler.text(lang), names.join("/")));
+        }
+        if !s.servers.is_empty() {
+            let w: Vec<String> = s.servers.iter().map(|v| v.weight.to_string()).collect();
+            parts.push(format!("{} {}", Word::Weights.text(lang), w.join(":")));
+        }
+        if !self.modes.is_empty() {
+            let m: Vec<&str> = self.modes.iter().map(|m| mode_name(*m)).collect();
+            parts.push(format!("{} {}", Word::Mode.text(lang), m.join("/")));
+        }
+        parts.push(format!("{} {}", Word::Seed.text(lang), s.seed));
+        parts.join(Word::Comma.text(lang))
+    }
+}
+
+/// The forwarding mode as the course names it: DR, TUN, NAT.
+pub fn mode_name(m: Fwd) -> &'static str {
+    match m {
+        Fwd::Dr => "DR",
+        Fwd::Tun => "TUN",
+        Fwd::Nat => "NAT",
+    }
+}
+
+/// The default time-series bin: about a hundredth of the run, rounded to a value a
+/// reader can name (1, 2 or 5 × 10^k ns, nearest on a log scale), at least 1 µs.
 pub fn default_bin(duration: SimDuration) -> SimDuration {
-    let ms = (duration.as_nanos() / 100 / 10_000_000).max(1) * 10;
-    SimDuration::from_millis(ms)
+    let target = (duration.as_nanos() as f64 / 100.0).max(1000.0);
+    let decade = 10f64.powf(target.log10().floor());
+    let best = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * decade)
+        .min_by(|a, b| (a / target).ln().abs().total_cmp(&(b / target).ln().abs()))
+        .unwrap_or(decade);
+    SimDuration::from_nanos(best.round() as u64)
 }
 
 /// Runs `l` with `seed` to its end (tracing off) and summarises it.
@@ -265,20 +314,38 @@ fn collect(name: &str, seed: u64, e: &Engine) -> Run {
         events: m.events,
     };
     let directors = e.hosts.iter().enumerate().filter(|(_, h)| h.ipvs.is_some()).map(|(i, _)| i).collect();
+    let (mut scheds, mut modes) = (Vec::new(), Vec::new());
+    for svc in e.hosts.iter().filter_map(|h| h.ipvs.as_deref()).flat_map(|v| &v.services) {
+        if !scheds.contains(&svc.sched_name) {
+            scheds.push(svc.sched_name);
+        }
+        for d in &svc.dests {
+            if !modes.contains(&d.fwd) {
+                modes.push(d.fwd);
+            }
+        }
+    }
     Run {
         summary,
         series: e.series.clone().unwrap_or_else(|| Series::new(SimDuration::from_secs(1))),
         latency,
         host_bandwidth,
         directors,
+        scheds,
+        modes,
     }
 }
 
-/// The charts of one run, ready to draw: (file stem, chart).
-pub fn run_charts(run: &Run) -> Vec<(&'static str, charts::Chart)> {
+/// The charts of one run, ready to draw: (file stem, chart), their text in `lang`. A chart
+/// is left out when the run does not model its quantity: no latency chart without a
+/// completed connection, no director chart without a director, no CPU line for a
+/// director without a CPU model.
+pub fn run_charts(run: &Run, lang: Lang) -> Vec<(&'static str, charts::Chart)> {
     use charts::{Bars, Chart, Line, Lines};
-    use output::num;
     let s = &run.summary;
+    let w = |word: Word| word.text(lang).to_string();
+    let title = |word: Word| words::join(lang, &s.scenario, word.text(lang));
+    let subtitle = run.setup(lang);
     let bins: Vec<_> = run
         .series
         .samples
@@ -287,66 +354,83 @@ pub fn run_charts(run: &Run) -> Vec<(&'static str, charts::Chart)> {
         .filter(|b| b.1 > 0.0)
         .collect();
     let mut out = Vec::new();
-    out.push((
-        "connections",
-        Chart::Lines(Lines {
-            title: format!("{}: new connections per real server", s.scenario),
-            x_desc: "simulated time (s)".into(),
-            y_desc: "connections served per second".into(),
-            lines: s
-                .servers
-                .iter()
-                .enumerate()
-                .map(|(i, sv)| {
-                    Line::new(&sv.name, bins.iter().map(|(t, dt, a, b)| (*t, (b.served[i] - a.served[i]) as f64 / dt)))
-                })
-                .collect(),
-            ..Lines::default()
-        }),
-    ));
-    out.push((
-        "share",
-        Chart::Bars(Bars {
-            title: format!("{}: share of connections vs share of weight", s.scenario),
-            x_desc: "real server".into(),
-            y_desc: "fraction of the total".into(),
-            categories: s.servers.iter().map(|v| v.name.clone()).collect(),
-            series: vec![
-                ("connections served".into(), s.servers.iter().map(|v| (v.share, v.share, v.share)).collect()),
-                (
-                    "IPVS weight".into(),
-                    s.servers.iter().map(|v| (v.weight_share, v.weight_share, v.weight_share)).collect(),
-                ),
-            ],
-            y_range: None,
-        }),
-    ));
+    if !s.servers.is_empty() {
+        out.push((
+            "connections",
+            Chart::Lines(Lines {
+                title: title(Word::ConnectionsTitle),
+                subtitle: subtitle.clone(),
+                x_desc: w(Word::SimTime),
+                y_desc: w(Word::ServedPerS),
+                lines: s
+                    .servers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, sv)| {
+                        Line::new(
+                            &sv.name,
+                            bins.iter().map(|(t, dt, a, b)| (*t, (b.served[i] - a.served[i]) as f64 / dt)),
+                        )
+                    })
+                    .collect(),
+                lang,
+                ..Lines::default()
+            }),
+        ));
+        out.push((
+            "share",
+            Chart::Bars(Bars {
+                title: title(Word::ShareTitle),
+                subtitle: subtitle.clone(),
+                x_desc: w(Word::RealServer),
+                y_desc: w(Word::Fraction),
+                categories: s.servers.iter().map(|v| v.name.clone()).collect(),
+                series: vec![
+                    (w(Word::Served), s.servers.iter().map(|v| (v.share, v.share, v.share)).collect()),
+                    (
+                        w(Word::Weight),
+                        s.servers.iter().map(|v| (v.weight_share, v.weight_share, v.weight_share)).collect(),
+                    ),
+                ],
+                y_range: None,
+                lang,
+            }),
+        ));
+    }
     let l = &s.clients.latency_ms;
-    let opt = |x: Option<f64>| x.map_or_else(|| "-".to_string(), num);
-    out.push((
-        "latency",
-        Chart::Lines(Lines {
-            title: format!("{}: client latency (CDF)", s.scenario),
-            x_desc: "latency from connect to response (ms)".into(),
-            y_desc: "fraction of connections".into(),
-            lines: vec![Line::new("", cdf_steps(&run.latency))],
-            y_range: Some((0.0, 1.0)),
-            note: Some(format!("p50 {} ms\np95 {} ms\np99 {} ms", opt(l.p50), opt(l.p95), opt(l.p99))),
-            x_names: None,
-            no_markers: true,
-        }),
-    ));
+    if run.latency.count > 0 {
+        let marks = [("p50", l.p50), ("p95", l.p95), ("p99", l.p99)]
+            .into_iter()
+            .filter_map(|(p, v)| v.map(|v| (format!("{p} {} ms", three_digits(v)), v)))
+            .collect();
+        out.push((
+            "latency",
+            Chart::Lines(Lines {
+                title: title(Word::LatencyTitle),
+                subtitle: subtitle.clone(),
+                x_desc: w(Word::LatencyX),
+                y_desc: w(Word::LatencyY),
+                lines: vec![Line::new("", cdf_steps(&run.latency))],
+                y_range: Some((0.0, 1.0)),
+                marks,
+                x_names: None,
+                no_markers: true,
+                lang,
+            }),
+        ));
+    }
     out.push((
         "hosts",
         Chart::Bars(Bars {
-            title: format!("{}: frames per host", s.scenario),
-            x_desc: "host".into(),
-            y_desc: "frames per second".into(),
+            title: title(Word::HostsTitle),
+            subtitle: subtitle.clone(),
+            x_desc: w(Word::Host),
+            y_desc: w(Word::FramesPerS),
             categories: s.hosts.iter().map(|h| h.name.clone()).collect(),
             series: vec![
-                ("received".into(), s.hosts.iter().map(|h| (h.rx_per_s, h.rx_per_s, h.rx_per_s)).collect()),
+                (w(Word::Received), s.hosts.iter().map(|h| (h.rx_per_s, h.rx_per_s, h.rx_per_s)).collect()),
                 (
-                    "dropped".into(),
+                    w(Word::Dropped),
                     s.hosts
                         .iter()
                         .map(|h| {
@@ -357,38 +441,53 @@ pub fn run_charts(run: &Run) -> Vec<(&'static str, charts::Chart)> {
                 ),
             ],
             y_range: None,
+            lang,
         }),
     ));
     let mut util = Vec::new();
+    let mut cpu = false;
     for &d in &run.directors {
         let name = &s.hosts[d].name;
         if s.hosts[d].cpu_util.is_some() {
+            cpu = true;
             util.push(Line::new(
                 format!("{name} CPU"),
                 bins.iter().map(|(t, dt, a, b)| (*t, 100.0 * (b.cpu_ns[d] - a.cpu_ns[d]) as f64 / (dt * 1e9))),
             ));
         }
         let cap = run.host_bandwidth[d] as f64;
-        util.push(Line::new(
-            format!("{name} link"),
-            bins.iter().map(|(t, dt, a, b)| {
-                let bytes = (b.tx_bytes[d] - a.tx_bytes[d]).max(b.rx_bytes[d] - a.rx_bytes[d]) as f64;
-                (*t, if cap > 0.0 { 100.0 * bytes * 8.0 / (cap * dt) } else { 0.0 })
+        if cap > 0.0 {
+            util.push(Line::new(
+                format!("{name} {}", w(Word::Link)),
+                bins.iter().map(|(t, dt, a, b)| {
+                    let bytes = (b.tx_bytes[d] - a.tx_bytes[d]).max(b.rx_bytes[d] - a.rx_bytes[d]) as f64;
+                    (*t, 100.0 * bytes * 8.0 / (cap * dt))
+                }),
+            ));
+        }
+    }
+    if !util.is_empty() {
+        out.push((
+            "director",
+            Chart::Lines(Lines {
+                title: title(if cpu { Word::DirectorCpuLink } else { Word::DirectorLink }),
+                subtitle,
+                x_desc: w(Word::SimTime),
+                y_desc: w(Word::Utilisation),
+                lines: util,
+                y_range: Some((0.0, 105.0)),
+                lang,
+                ..Lines::default()
             }),
         ));
     }
-    out.push((
-        "director",
-        Chart::Lines(Lines {
-            title: format!("{}: director CPU and link utilisation", s.scenario),
-            x_desc: "simulated time (s)".into(),
-            y_desc: "utilisation (%)".into(),
-            lines: util,
-            y_range: Some((0.0, 105.0)),
-            ..Lines::default()
-        }),
-    ));
     out
+}
+
+/// A latency for a label: three significant digits (2.75, 12.1, 231).
+fn three_digits(ms: f64) -> String {
+    let d = usize::from(ms < 10.0) + usize::from(ms < 100.0);
+    format!("{ms:.d$}")
 }
 
 /// The latency CDF as a step function in ms: flat between histogram buckets.
@@ -407,10 +506,11 @@ fn cdf_steps(h: &Histogram) -> Vec<(f64, f64)> {
     pts
 }
 
-/// Writes everything `lvsim run --out DIR` writes: summary.json, CSV tables, charts.
-pub fn write_run(run: &Run, dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
+/// Writes everything `lvsim run --out DIR` writes: summary.json, CSV tables, charts
+/// (their text in `lang`).
+pub fn write_run(run: &Run, dir: &std::path::Path, lang: Lang) -> Result<Vec<std::path::PathBuf>, String> {
     let mut paths = output::write_tables(run, dir).map_err(|e| format!("writing into {}: {e}", dir.display()))?;
-    for (stem, chart) in run_charts(run) {
+    for (stem, chart) in run_charts(run, lang) {
         paths.extend(charts::render(&chart, &dir.join(stem))?);
     }
     Ok(paths)
@@ -421,10 +521,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_bin_is_a_hundredth() {
-        // 60 s runs get 600 ms bins, 1 s runs the 10 ms floor: about 100 points per chart.
-        assert_eq!(default_bin(SimDuration::from_secs(60)), SimDuration::from_millis(600));
-        assert_eq!(default_bin(SimDuration::from_secs(1)), SimDuration::from_millis(10));
-        assert_eq!(default_bin(SimDuration::from_millis(100)), SimDuration::from_millis(10));
+    fn default_bin_is_a_round_hundredth() {
+        // A hundredth of the run, moved to the nearest 1/2/5 × 10^k on a log scale (worked
+        // by hand): 60 s → 600 ms → 500 ms (600/500 = 1.2 < 1000/600); 1 s → 10 ms;
+        // 100 ms → 1 ms (was floored to 10 ms: 10 points); 300 ms → 3 ms → 2 ms
+        // (3/2 = 1.5 < 5/3); 400 ms → 4 ms → 5 ms; 10 µs runs keep the 1 µs floor.
+        let bin = |d: SimDuration| default_bin(d).as_nanos();
+        assert_eq!(bin(SimDuration::from_secs(60)), 500_000_000);
+        assert_eq!(bin(SimDuration::from_secs(1)), 10_000_000);
+        assert_eq!(bin(SimDuration::from_millis(100)), 1_000_000);
+        assert_eq!(bin(SimDuration::from_millis(300)), 2_000_000);
+        assert_eq!(bin(SimDuration::from_millis(400)), 5_000_000);
+        assert_eq!(bin(SimDuration::from_micros(10)), 1_000);
     }
 }

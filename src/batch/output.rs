@@ -153,34 +153,56 @@ pub fn write_tables(run: &Run, dir: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 /// The short table `lvsim run` prints.
-pub fn table(run: &Run) -> String {
+pub fn table(run: &Run, lang: crate::lang::Lang) -> String {
+    use crate::lang::{Lang, pad_end, pad_start};
     let s = &run.summary;
     let c = &s.clients;
     let l = &c.latency_ms;
     let mut t = String::new();
-    let _ = writeln!(t, "{} (seed {}), {} s simulated", s.scenario, s.seed, num(s.duration_s));
+    let (name, seed, secs) = (&s.scenario, s.seed, num(s.duration_s));
+    let (started, completed, failed, per_s) =
+        (c.started, c.completed, c.refused + c.unreachable + c.timed_out, num(c.throughput_per_s));
+    let (p50, p95, p99, max) = (opt(l.p50), opt(l.p95), opt(l.p99), opt(l.max));
+    let _ = match lang {
+        Lang::En => writeln!(
+            t,
+            "{name} (seed {seed}), {secs} s simulated\n  clients   started {started}  completed {completed}  failed {failed}  throughput {per_s}/s\n  latency   p50 {p50} ms  p95 {p95} ms  p99 {p99} ms  max {max} ms"
+        ),
+        Lang::Zh => writeln!(
+            t,
+            "{name}（种子 {seed}），模拟 {secs} 秒\n  客户端    发起 {started}  完成 {completed}  失败 {failed}  吞吐量 {per_s}/秒\n  时延      p50 {p50} 毫秒  p95 {p95} 毫秒  p99 {p99} 毫秒  最大 {max} 毫秒"
+        ),
+    };
+    let [server, served, share, weight, w_share, host, rx, dropped, cpu, link, drops] = match lang {
+        Lang::En => {
+            ["server", "served", "share", "weight", "w-share", "host", "rx/s", "dropped", "cpu", "link", "drops"]
+        }
+        Lang::Zh => {
+            ["真实服务器", "服务数", "份额", "权重", "权重份额", "主机", "接收/秒", "丢弃", "cpu", "链路", "丢弃"]
+        }
+    };
     let _ = writeln!(
         t,
-        "  clients   started {}  completed {}  failed {}  throughput {}/s",
-        c.started,
-        c.completed,
-        c.refused + c.unreachable + c.timed_out,
-        num(c.throughput_per_s)
+        "  {} {} {} {} {}",
+        pad_end(server, 12),
+        pad_start(served, 9),
+        pad_start(share, 7),
+        pad_start(weight, 6),
+        pad_start(w_share, 8)
     );
-    let _ = writeln!(
-        t,
-        "  latency   p50 {} ms  p95 {} ms  p99 {} ms  max {} ms",
-        opt(l.p50),
-        opt(l.p95),
-        opt(l.p99),
-        opt(l.max)
-    );
-    let _ = writeln!(t, "  {:<12} {:>9} {:>7} {:>6} {:>8}", "server", "served", "share", "weight", "w-share");
     for r in &s.servers {
         let _ =
             writeln!(t, "  {:<12} {:>9} {:>7.3} {:>6} {:>8.3}", r.name, r.served, r.share, r.weight, r.weight_share);
     }
-    let _ = writeln!(t, "  {:<12} {:>9} {:>9} {:>8} {:>6}", "host", "rx/s", "dropped", "cpu", "link");
+    let _ = writeln!(
+        t,
+        "  {} {} {} {} {}",
+        pad_end(host, 12),
+        pad_start(rx, 9),
+        pad_start(dropped, 9),
+        pad_start(cpu, 8),
+        pad_start(link, 6)
+    );
     for h in &s.hosts {
         let cpu = h.cpu_util.map_or_else(|| "-".to_string(), |u| format!("{:.1}%", u * 100.0));
         let _ = writeln!(
@@ -194,8 +216,13 @@ pub fn table(run: &Run) -> String {
         );
     }
     if !s.drops.is_empty() {
-        let d: Vec<String> = s.drops.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        let _ = writeln!(t, "  drops     {}", d.join(", "));
+        // In Chinese the reason's words; in English its key, as the CSV and JSON name it.
+        let words = |k: &str| match (lang, crate::why::DropReason::ALL.iter().find(|r| r.key() == k)) {
+            (Lang::Zh, Some(r)) => r.words(lang).to_string(),
+            _ => k.to_string(),
+        };
+        let d: Vec<String> = s.drops.iter().map(|(k, v)| format!("{} {v}", words(k))).collect();
+        let _ = writeln!(t, "  {}{}", pad_end(drops, 10), d.join(lang.pick(", ", "，")));
     }
     t
 }

@@ -20,9 +20,11 @@
 //! `Scheduler([name])`, `Servers([n])`, `Weights(["3,2,1"])`, `Persistence([seconds])`.
 //! `base: "scenario"` is required unless `Mode` names the scenarios.
 
+use super::words::{self, Word};
 use super::{Run, Summary, charts, output::num};
 use crate::cmdline::{self, Command};
 use crate::ipvs::ipvsadm::{IpvsadmCmd, Sched, SchedFlags};
+use crate::lang::Lang;
 use crate::scenario::locate::Locator;
 use crate::scenario::{self, Loaded, ScenarioError};
 use crate::sim::SimDuration;
@@ -43,8 +45,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Sweep")]
 pub struct SweepSpec {
-    /// One line: the question this sweep answers.
-    pub about: String,
+    /// One line: the question this sweep answers, as `(en: "...", zh: "...")` or one
+    /// plain string.
+    pub about: crate::lang::Text,
     /// The scenario every point starts from (embedded name or path, relative to the
     /// sweep file); required unless `Mode` names the scenarios.
     #[serde(default)]
@@ -607,7 +610,7 @@ pub fn points_csv(sweep: &Sweep, results: &[PointResult]) -> Result<Vec<u8>, Str
 
 /// The charts across points: a metric against the `x` parameter, one line (or bar
 /// series) per value of the `series` parameter(s), min–max over seed replicas.
-pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Chart)> {
+pub fn charts(sweep: &Sweep, results: &[PointResult], lang: Lang) -> Vec<(String, charts::Chart)> {
     let vary = &sweep.spec.vary;
     let xi = sweep.spec.x.as_ref().and_then(|x| vary.iter().position(|p| p.name() == x)).unwrap_or(vary.len() - 1);
     let others: Vec<usize> = match &sweep.spec.series {
@@ -654,18 +657,21 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
     };
     let xp = &vary[xi];
     let x_desc = match xp {
-        Param::Rate(_) => "offered load (connections per second)".to_string(),
-        Param::Users(_) => "closed-loop users".to_string(),
-        Param::Servers(_) => "real servers".to_string(),
-        Param::Persistence(_) => "persistence timeout (s)".to_string(),
-        Param::Mode(_) => "forwarding mode".to_string(),
-        Param::Scheduler(_) => "scheduler".to_string(),
-        Param::Weights(_) => "weights".to_string(),
-    };
+        Param::Rate(_) => Word::OfferedLoad,
+        Param::Users(_) => Word::Users,
+        Param::Servers(_) => Word::RealServers,
+        Param::Persistence(_) => Word::PersistenceTimeout,
+        Param::Mode(_) => Word::ForwardingMode,
+        Param::Scheduler(_) => Word::Scheduler,
+        Param::Weights(_) => Word::Weights,
+    }
+    .text(lang)
+    .to_string();
     let seeds = sweep.spec.seeds.unwrap_or(1);
-    let band = if seeds > 1 { format!(" (mean, min–max over {seeds} seeds)") } else { String::new() };
-    let make = |title: &str, y_desc: &str, data: MetricSeries, y_range: Option<(f64, f64)>| {
-        let title = format!("{}: {title}{band}", sweep.name);
+    let band = if seeds > 1 { Word::SeedsBand.text(lang).replace('#', &seeds.to_string()) } else { String::new() };
+    let make = |title: Word, y_desc: Word, data: MetricSeries, y_range: Option<(f64, f64)>| {
+        let title = format!("{}{band}", words::join(lang, &sweep.name, title.text(lang)));
+        let y_desc = y_desc.text(lang);
         if xp.numeric() {
             charts::Chart::Lines(charts::Lines {
                 title,
@@ -683,9 +689,8 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
                     })
                     .collect(),
                 y_range,
-                note: None,
-                x_names: None,
-                no_markers: false,
+                lang,
+                ..charts::Lines::default()
             })
         } else {
             charts::Chart::Bars(charts::Bars {
@@ -697,12 +702,14 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
                     .into_iter()
                     .map(|(name, v)| {
                         (
-                            if name.is_empty() { "all".into() } else { name },
+                            if name.is_empty() { Word::All.text(lang).into() } else { name },
                             v.iter().map(|m| m.unwrap_or((0.0, 0.0, 0.0))).collect(),
                         )
                     })
                     .collect(),
                 y_range,
+                lang,
+                ..charts::Bars::default()
             })
         }
     };
@@ -710,23 +717,23 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
         (
             "throughput".to_string(),
             make(
-                "client throughput",
-                "completed connections per second",
+                Word::ClientThroughput,
+                Word::CompletedPerS,
                 metric(&|r| Some(r.summary.clients.throughput_per_s)),
                 None,
             ),
         ),
         (
             "latency_p99".to_string(),
-            make("client latency p99", "p99 latency (ms)", metric(&|r| r.summary.clients.latency_ms.p99), None),
+            make(Word::ClientP99, Word::P99Ms, metric(&|r| r.summary.clients.latency_ms.p99), None),
         ),
     ];
     if results.iter().any(|r| r.director_cpu.is_some()) {
         out.push((
             "director_cpu".to_string(),
             make(
-                "director CPU",
-                "director CPU utilisation (%)",
+                Word::DirectorCpu,
+                Word::DirectorCpuPct,
                 metric(&|r| r.director_cpu.map(|c| c * 100.0)),
                 Some((0.0, 105.0)),
             ),
@@ -734,32 +741,23 @@ pub fn charts(sweep: &Sweep, results: &[PointResult]) -> Vec<(String, charts::Ch
     }
     out.push((
         "balance".to_string(),
-        make(
-            "busiest real server over the mean",
-            "max/mean connections per server",
-            metric(&|r| r.summary.fairness.max_over_mean),
-            None,
-        ),
+        make(Word::Balance, Word::MaxOverMean, metric(&|r| r.summary.fairness.max_over_mean), None),
     ));
     out.push((
         "weight_error".to_string(),
-        make(
-            "distance from the weight shares",
-            "max |share − weight share|",
-            metric(&|r| Some(r.summary.fairness.weight_share_error)),
-            None,
-        ),
+        make(Word::WeightError, Word::WeightErrorY, metric(&|r| Some(r.summary.fairness.weight_share_error)), None),
     ));
     out
 }
 
-/// Writes `points.csv` and the charts into `dir`; returns the paths written.
-pub fn write(sweep: &Sweep, results: &[PointResult], dir: &Path) -> Result<Vec<PathBuf>, String> {
+/// Writes `points.csv` and the charts (their text in `lang`) into `dir`; returns the
+/// paths written.
+pub fn write(sweep: &Sweep, results: &[PointResult], dir: &Path, lang: Lang) -> Result<Vec<PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
     let p = dir.join("points.csv");
     std::fs::write(&p, points_csv(sweep, results)?).map_err(|e| format!("writing {}: {e}", p.display()))?;
     let mut paths = vec![p];
-    for (stem, c) in charts(sweep, results) {
+    for (stem, c) in charts(sweep, results, lang) {
         paths.extend(charts::render(&c, &dir.join(stem))?);
     }
     Ok(paths)

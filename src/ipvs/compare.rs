@@ -101,25 +101,46 @@ fn opt(x: Option<f64>) -> String {
 }
 
 /// A text table, one block per scheduler.
-pub fn table(w: &Workload, rows: &[Row]) -> String {
+pub fn table(w: &Workload, rows: &[Row], lang: crate::lang::Lang) -> String {
+    use crate::lang::{Lang, pad_end, pad_start};
     let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "{} connections from {} clients, each open for the next {} arrivals; weights {:?}",
-        w.connections, w.clients, w.length, w.weights
+    let (n, c, len, ws) = (w.connections, w.clients, w.length, &w.weights);
+    let _ = match lang {
+        Lang::En => {
+            writeln!(o, "{n} connections from {c} clients, each open for the next {len} arrivals; weights {ws:?}")
+        }
+        Lang::Zh => {
+            writeln!(o, "{n} 个连接，来自 {c} 个客户端，每个连接保持打开直到之后又到达 {len} 个连接；权重 {ws:?}")
+        }
+    };
+    let [jain, weighted, max_mean, error, refused] = match lang {
+        Lang::En => ["Jain", "weighted Jain", "max/mean", "weight-share error", "refused"],
+        Lang::Zh => ["Jain", "加权 Jain", "最大/平均", "权重份额误差", "拒绝"],
+    };
+    let head = match lang {
+        Lang::En => ["server", "weight", "conns", "share", "weight share"],
+        Lang::Zh => ["真实服务器", "权重", "连接数", "份额", "权重份额"],
+    };
+    let head = format!(
+        "  {} {} {} {} {}",
+        pad_end(head[0], 12),
+        pad_start(head[1], 7),
+        pad_start(head[2], 6),
+        pad_start(head[3], 7),
+        pad_start(head[4], 13)
     );
     for r in rows {
         let _ = writeln!(
             o,
-            "\n{:<6} Jain {}  weighted Jain {}  max/mean {}  weight-share error {:.3}{}",
+            "\n{:<6} {jain} {}  {weighted} {}  {max_mean} {}  {error} {:.3}{}",
             r.scheduler,
             opt(r.jain),
             opt(r.weighted_jain),
             opt(r.max_over_mean),
             r.weight_share_error,
-            if r.refused > 0 { format!("  refused {}", r.refused) } else { String::new() }
+            if r.refused > 0 { format!("  {refused} {}", r.refused) } else { String::new() }
         );
-        let _ = writeln!(o, "  server        weight  conns   share  weight share");
+        let _ = writeln!(o, "{head}");
         for (i, c) in r.per_server.iter().enumerate() {
             let _ = writeln!(
                 o,
@@ -174,6 +195,6 @@ mod tests {
         assert_eq!(rows[0].per_server, [200, 200]);
         assert!((rows[0].weight_share_error - 0.25).abs() < 1e-9);
         assert!(rows[1].weight_share_error < 0.05, "{:?}", rows[1]);
-        insta::assert_snapshot!(table(&w, &rows));
+        insta::assert_snapshot!(table(&w, &rows, crate::lang::Lang::En));
     }
 }

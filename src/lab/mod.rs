@@ -405,7 +405,7 @@ pub fn plan(l: &Loaded, seed: u64) -> Result<(Plan, Observation), String> {
         }
     }
     let plan =
-        Plan { name: l.name.clone(), about: sc.about.clone(), seed, duration, bridges, hosts, servers, clients, at };
+        Plan { name: l.name.clone(), about: sc.about.en.clone(), seed, duration, bridges, hosts, servers, clients, at };
     obs.conns = diff::served_from_frames(&plan, &obs.pcaps, &engine_macs(&engine));
     Ok((plan, obs))
 }

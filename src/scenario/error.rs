@@ -2,6 +2,7 @@
 //! Rendered by miette with the offending source line underlined.
 
 use super::locate::{line_col, offset_of};
+use crate::lang::Lang;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -93,12 +94,66 @@ impl ScenarioError {
 
     /// Renders the error as plain text with the source excerpt (no colours), as the CLI prints it.
     pub fn render(&self) -> String {
-        let mut out = String::new();
+        self.render_in(Lang::En)
+    }
+
+    /// [`render`](Self::render) with the frame words (expected, found, hint) in `lang`;
+    /// what was expected and found stay as written (they quote the file and the kernel).
+    pub fn render_in(&self, lang: Lang) -> String {
         let handler =
             miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
-        if handler.render_report(&mut out, self).is_err() {
+        let mut out = String::new();
+        let rendered = match (lang, self) {
+            (Lang::Zh, _) => handler.render_report(&mut out, &Zh(self)),
+            (Lang::En, _) => handler.render_report(&mut out, self),
+        };
+        if rendered.is_err() {
             return self.to_string();
         }
+        if lang == Lang::Zh {
+            // miette writes the hint's heading itself.
+            out = out.replacen("help: ", "提示：", 1);
+        }
         out
+    }
+}
+
+/// A located error with Chinese frame words, for miette to draw.
+#[derive(Debug)]
+struct Zh<'a>(&'a ScenarioError);
+
+impl std::fmt::Display for Zh<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            ScenarioError::At { origin, line, col, expected, found, .. } => {
+                write!(f, "{origin}:{line}:{col}：应为 {expected}，实际为 {found}")
+            }
+            ScenarioError::Io { path, message, .. } => write!(f, "无法读取场景 {path}：{message}"),
+        }
+    }
+}
+
+impl std::error::Error for Zh<'_> {}
+
+impl Diagnostic for Zh<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.code()
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.0.help()
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        match self.0 {
+            ScenarioError::At { span, expected, .. } => Some(Box::new(std::iter::once(
+                miette::LabeledSpan::new_with_span(Some(format!("应为 {expected}")), *span),
+            ))),
+            ScenarioError::Io { .. } => None,
+        }
     }
 }

@@ -19,11 +19,12 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// One line: what this scenario shows.
-    pub about: String,
-    /// Longer notes for students (what to look at).
+    /// One line: what this scenario shows (its title), as `(en: "...", zh: "...")` or one
+    /// plain string.
+    pub about: crate::lang::Text,
+    /// Longer notes for students (what to look at), written the same way.
     #[serde(default)]
-    pub notes: Option<String>,
+    pub notes: Option<crate::lang::Text>,
     #[serde(default = "default_seed")]
     pub seed: u64,
     /// How long to run, e.g. `"2s"`.
@@ -255,5 +256,26 @@ impl Loaded {
 
     pub fn build_with_seed(&self, seed: u64) -> Result<Engine, ScenarioError> {
         Ok(Engine::new(build::world(self, seed)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::Lang;
+
+    // Every embedded scenario has its own Chinese title and notes: a plain string would
+    // serve both languages, so the test looks for the `zh` half itself, and for Chinese
+    // characters in it (a copied English sentence would not have them).
+    #[test]
+    fn embedded_scenarios_have_chinese_titles_and_notes() {
+        let han = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        for (name, _) in super::EMBEDDED {
+            let l = super::load(name).unwrap();
+            let notes = l.scenario.notes.as_ref().expect("notes");
+            for t in [&l.scenario.about, notes] {
+                assert!(t.zh.as_deref().is_some_and(han), "{name}: {t:?}");
+                assert!(!han(t.get(Lang::En)), "{name}: English with Chinese in it");
+            }
+        }
     }
 }

@@ -31,5 +31,22 @@ pub fn line(step: &Step, names: &Names, lang: Lang) -> String {
 
 /// The header line matching [`line`].
 pub fn header() -> String {
-    format!("{:>12}  {:<9} {:<6} {:<11}  {:<56} | {}", "time(s)", "host", "iface", "stage", "frame", "why")
+    header_in(crate::lang::Lang::En)
+}
+
+/// [`header`] in `lang`: the column names the TUI uses, padded by terminal columns.
+pub fn header_in(lang: crate::lang::Lang) -> String {
+    use crate::lang::{pad_end, pad_start};
+    let [time, host, iface, stage, frame, why] = match lang {
+        crate::lang::Lang::En => ["time(s)", "host", "iface", "stage", "frame", "why"],
+        crate::lang::Lang::Zh => ["时间(秒)", "主机", "接口", "阶段", "帧", "原因"],
+    };
+    format!(
+        "{}  {} {} {}  {} | {why}",
+        pad_start(time, 12),
+        pad_end(host, 9),
+        pad_end(iface, 6),
+        pad_end(stage, 11),
+        pad_end(frame, 56)
+    )
 }

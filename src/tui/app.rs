@@ -97,8 +97,6 @@ pub struct Areas {
 pub struct App {
     /// The scenario as loaded, to rerun it with another seed.
     pub source: Loaded,
-    /// `name — about` of the scenario.
-    pub title: String,
     pub seed: u64,
     pub lang: Lang,
     /// Every step of the run, in order.
@@ -134,16 +132,21 @@ pub struct App {
 }
 
 impl App {
+    /// `name — about` of the scenario, in the language now shown (`L` switches it).
+    pub fn title(&self) -> String {
+        format!("{} — {}", self.source.name, self.source.scenario.about.get(self.lang))
+    }
+
     /// Runs embedded scenario or file `name` with `seed` (default: the scenario's).
     pub fn load(name: &str, seed: Option<u64>, lang: Lang) -> Result<App, String> {
-        let l = crate::scenario::load(name).map_err(|e| e.render())?;
+        let l = crate::scenario::load(name).map_err(|e| e.render_in(lang))?;
         App::from_loaded(l, seed, lang)
     }
 
     /// Runs a loaded scenario to its end, recording every step and the timeline.
     pub fn from_loaded(l: Loaded, seed: Option<u64>, lang: Lang) -> Result<App, String> {
         let seed = seed.unwrap_or(l.scenario.seed);
-        let mut engine = l.build_with_seed(seed).map_err(|e| e.render())?;
+        let mut engine = l.build_with_seed(seed).map_err(|e| e.render_in(lang))?;
         let rec = Rc::new(RefCell::new(VecRecorder::default()));
         engine.set_recorder(Box::new(rec.clone()));
         let topo = Topo {
@@ -159,11 +162,9 @@ impl App {
         let names = engine.names();
         drop(engine);
         let steps = std::mem::take(&mut rec.borrow_mut().steps);
-        let title = format!("{} — {}", l.name, l.scenario.about);
         let visible = (0..steps.len()).collect();
         Ok(App {
             source: l,
-            title,
             seed,
             lang,
             steps,

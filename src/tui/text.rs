@@ -53,6 +53,8 @@ pub struct Text {
     pub error_title: &'static str,
     pub bad_seed: &'static str,
     pub legend: &'static str,
+    /// Between a label and its value (`filter: arp`, `过滤：arp`).
+    pub colon: &'static str,
 }
 
 pub const EN: Text = Text {
@@ -95,6 +97,7 @@ pub const EN: Text = Text {
     error_title: " error (any key closes) ",
     bad_seed: "a seed is a whole number, such as 7",
     legend: "client · router · director · real server",
+    colon: ": ",
 };
 
 pub const ZH: Text = Text {
@@ -121,14 +124,14 @@ pub const ZH: Text = Text {
     filter: "过滤",
     breakpoint: "断点",
     seed: "种子",
-    following: "跟踪连接",
+    following: "跟随连接",
     running: "▶ 运行中",
     paused: "已暂停",
     speed: "每秒 {n} 步",
     hit: "命中断点：{expr}",
     no_hit: "后面没有命中断点的步骤",
     breaks_cleared: "已清除所有断点",
-    no_connection: "这一步没有可跟踪的 TCP/UDP 包",
+    no_connection: "这一步没有可跟随的 TCP/UDP 包",
     at_end: "已到轨迹末尾",
     help_title: " 按键（任意键关闭，L：English） ",
     help_typing: "输入时：",
@@ -137,6 +140,7 @@ pub const ZH: Text = Text {
     error_title: " 错误（任意键关闭） ",
     bad_seed: "种子必须是整数，例如 7",
     legend: "客户端 · 路由器 · 调度器 · 真实服务器",
+    colon: "：",
 };
 
 /// The strings of `lang`.
@@ -174,7 +178,7 @@ pub fn action(lang: Lang, a: Action) -> (&'static str, &'static str) {
         Action::Faster => (("faster", "run faster"), ("加速", "加快运行速度")),
         Action::Slower => (("slower", "run slower"), ("减速", "减慢运行速度")),
         Action::Follow => {
-            (("follow", "follow this connection only (again: all)"), ("跟踪", "只看这条连接（再按：全部）"))
+            (("follow", "follow this connection only (again: all)"), ("跟随", "只看这条连接（再按：全部）"))
         }
         Action::StartFilter => (("filter", "filter: hide steps that do not match"), ("过滤", "过滤：隐藏不匹配的步骤")),
         Action::StartBreak => (("break", "add a breakpoint (a filter expression)"), ("断点", "添加断点（过滤表达式）")),

@@ -124,7 +124,7 @@ fn picker(app: &mut App, action: Action, selected: usize) {
         Action::InputApply => {
             app.popup = None;
             let name = crate::scenario::EMBEDDED[selected].0;
-            reload(app, crate::scenario::load(name).map_err(|e| e.render()), None);
+            reload(app, crate::scenario::load(name).map_err(|e| e.render_in(app.lang)), None);
         }
         Action::InputCancel | Action::Quit => app.popup = None,
         _ => {}

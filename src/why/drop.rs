@@ -101,8 +101,91 @@ impl DropReason {
     }
 }
 
+impl DropReason {
+    /// A short phrase for people, in `lang`: `(key)` stays the counter key; this says what
+    /// it means. One arm per variant, with no catch-all, so a new reason cannot compile
+    /// without both languages.
+    pub const fn words(self, lang: crate::lang::Lang) -> &'static str {
+        let (en, zh) = match self {
+            DropReason::TxQueueFull => ("transmit queue full", "发送队列已满"),
+            DropReason::IfaceDown => ("interface down", "网卡未启用"),
+            DropReason::OtherHost => ("frame for another host's MAC", "目的 MAC 属于其他主机"),
+            DropReason::IpForwardOff => ("forwarding off (ip_forward=0)", "未开启转发（ip_forward=0）"),
+            DropReason::Martian => ("martian source (one of its own addresses)", "火星源地址（本机自己的地址）"),
+            DropReason::RpFilter => ("reverse-path filter (rp_filter)", "反向路径过滤（rp_filter）"),
+            DropReason::NoRoute => ("no route", "没有路由"),
+            DropReason::TtlExceeded => ("TTL exceeded", "TTL 耗尽"),
+            DropReason::FragNeeded => ("too big, DF set (fragmentation needed)", "报文过大且置了 DF（需要分片）"),
+            DropReason::NeighFailed => ("ARP resolution failed", "ARP 解析失败"),
+            DropReason::NeighQueueFull => ("too many packets waiting for ARP", "等待 ARP 解析的报文过多"),
+            DropReason::HookDrop => ("dropped by a netfilter rule", "被 netfilter 规则丢弃"),
+            DropReason::NoSocket => ("no socket on this port", "该端口上没有套接字"),
+            DropReason::NoTunnel => ("IPIP without tunl0", "没有 tunl0 却收到 IPIP 报文"),
+            DropReason::IpvsNoDest => ("IPVS: no real server available", "IPVS：没有可用的真实服务器"),
+            DropReason::IpvsDestGone => {
+                ("IPVS: the connection's real server was deleted", "IPVS：连接所属的真实服务器已被删除")
+            }
+            DropReason::TcpState => ("TCP segment that does not fit the state", "与连接状态不符的 TCP 报文段"),
+            DropReason::IcmpIgnored => ("ICMP nobody waits for", "无人等待的 ICMP"),
+            DropReason::BacklogFull => {
+                ("CPU backlog full (netdev_max_backlog)", "CPU 积压队列已满（netdev_max_backlog）")
+            }
+            DropReason::ListenOverflow => ("server queue full (somaxconn)", "服务器队列已满（somaxconn）"),
+        };
+        match lang {
+            crate::lang::Lang::En => en,
+            crate::lang::Lang::Zh => zh,
+        }
+    }
+}
+
 impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DropReason;
+    use crate::lang::Lang;
+
+    // `ALL` lists every variant: the match below has no catch-all, so it stops compiling
+    // when a variant is added, and its count must equal `ALL`'s length. With `words`
+    // exhaustive too, every reason has its English and Chinese; they differ (a copied
+    // English phrase would not) and are unique (two reasons never read the same).
+    #[test]
+    fn every_reason_has_english_and_chinese() {
+        let index = |r: DropReason| match r {
+            DropReason::TxQueueFull => 0,
+            DropReason::IfaceDown => 1,
+            DropReason::OtherHost => 2,
+            DropReason::IpForwardOff => 3,
+            DropReason::Martian => 4,
+            DropReason::RpFilter => 5,
+            DropReason::NoRoute => 6,
+            DropReason::TtlExceeded => 7,
+            DropReason::FragNeeded => 8,
+            DropReason::NeighFailed => 9,
+            DropReason::NeighQueueFull => 10,
+            DropReason::HookDrop => 11,
+            DropReason::NoSocket => 12,
+            DropReason::NoTunnel => 13,
+            DropReason::IpvsNoDest => 14,
+            DropReason::IpvsDestGone => 15,
+            DropReason::TcpState => 16,
+            DropReason::IcmpIgnored => 17,
+            DropReason::BacklogFull => 18,
+            DropReason::ListenOverflow => 19,
+        };
+        let indices: Vec<usize> = DropReason::ALL.iter().map(|r| index(*r)).collect();
+        assert_eq!(indices, (0..20).collect::<Vec<_>>(), "ALL misses or repeats a variant");
+        let mut seen = std::collections::HashSet::new();
+        for r in DropReason::ALL {
+            let (en, zh) = (r.words(Lang::En), r.words(Lang::Zh));
+            assert!(!en.is_empty() && zh != en, "{r:?}");
+            assert!(zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{r:?}: {zh}");
+            assert!(seen.insert(en) && seen.insert(zh), "{r:?}: words used twice");
+        }
     }
 }

@@ -134,9 +134,9 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
         Why::IpvsSchedule { client, cport, vip, vport, sched, template, server, port, weight, fwd } => {
             let _ = write!(s, "ipvs：新连接 {client}:{cport} -> {vip}:{vport}，");
             let _ = if *template {
-                write!(s, "持久模板（不询问调度器）→")
+                write!(s, "持久模板（不经过调度算法）→")
             } else {
-                write!(s, "调度器 {sched} 选中")
+                write!(s, "调度算法 {sched} 选中")
             };
             write!(s, "真实服务器 {server}:{port}（权重 {weight}，{fwd}）")
         }

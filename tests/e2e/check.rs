@@ -101,11 +101,17 @@ fn each_embedded_scenario_gets_exactly_its_warnings() {
         ("saturation-nat", vec![]),
         // bottleneck-dr with a slower director.
         ("saturation-dr", vec![]),
-        // dr-persistence's hosts with one fwmark service for ports 80 and 443 (VIP on the
-        // real servers' lo, arp sysctls set); a fwmark service has no VIP to check.
+        // Every gateway is answered on its segment: the clients' 203.0.113.1 (router, wan),
+        // the director's and rs1/rs2's 10.0.0.1 (router, lan). The real servers 10.0.0.11
+        // and .12 are rs1 and rs2 (no real_server_on_no_host). The service is -f 1: it has
+        // no VIP, so the per-real-server rules (VIP, ARP, gateway, forwarding) do not apply
+        // (and rs1/rs2 would pass them anyway: 10.0.0.100 on lo, arp_ignore=1,
+        // arp_announce=2 on all, gateway the router).
         ("fwmark-http-https", vec![]),
-        // A transparent cache cluster: the web subnet on lo of the director and the caches
-        // (arp sysctls set), one fwmark service (no VIP to check).
+        // Gateways: clients 203.0.113.1 (router, wan); the router's 198.51.100.0/24 via
+        // 10.0.0.2 (director, lan); director and caches 10.0.0.1 (router, lan): all
+        // answered. The real servers 10.0.0.11-.13 are cache1-3. One -f 1 service: no VIP,
+        // no per-real-server rule.
         ("cache-cluster-lblc", vec![]),
     ];
     // The list covers every embedded scenario, so a new one must be read and added here.

@@ -232,6 +232,7 @@ fn cli_check_and_grade() {
     let _ = std::fs::remove_dir_all(&dir);
     for s in ["ann", "ben"] {
         let out = Command::new(bin)
+            .env("LC_ALL", "C")
             .args(["exercise", "start", "fix-quiescent", "--student", s, "--lang", "en", "--dir"])
             .arg(dir.join(s))
             .output()
@@ -239,7 +240,13 @@ fn cli_check_and_grade() {
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     let check = |p: &std::path::Path| {
-        Command::new(bin).args(["exercise", "check", "fix-quiescent"]).arg(p).args(["--lang", "en"]).output().unwrap()
+        Command::new(bin)
+            .env("LC_ALL", "C")
+            .args(["exercise", "check", "fix-quiescent"])
+            .arg(p)
+            .args(["--lang", "en"])
+            .output()
+            .unwrap()
     };
     let out = check(&dir.join("ann"));
     assert_eq!(out.status.code(), Some(1));
@@ -250,7 +257,13 @@ fn cli_check_and_grade() {
     std::fs::write(&f, text.replace(" -g -w 0\"", " -g -w 2\"")).unwrap();
     let out = check(&dir.join("ann"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let out = Command::new(bin).args(["exercise", "grade", "fix-quiescent"]).arg(&dir).arg("--csv").output().unwrap();
+    let out = Command::new(bin)
+        .env("LC_ALL", "C")
+        .args(["exercise", "grade", "fix-quiescent"])
+        .arg(&dir)
+        .arg("--csv")
+        .output()
+        .unwrap();
     let csv = String::from_utf8_lossy(&out.stdout);
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(rows.len(), 3, "{csv}");

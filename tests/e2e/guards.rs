@@ -10,7 +10,9 @@ fn a_bin_that_gives_too_many_rows_is_refused() {
     // 100,000 bins, so 10 us (exactly 100,000 bins) is accepted and 9 us is not.
     let bin = env!("CARGO_BIN_EXE_lvsim");
     let out = std::env::temp_dir().join(format!("lvsim-bins-{}", std::process::id()));
-    let run = |b: &str| Command::new(bin).args(["run", "dr", "--bin", b, "--out"]).arg(&out).output().unwrap();
+    let run = |b: &str| {
+        Command::new(bin).env("LC_ALL", "C").args(["run", "dr", "--bin", b, "--out"]).arg(&out).output().unwrap()
+    };
     let o = run("1ns");
     assert_eq!(o.status.code(), Some(1));
     assert!(!out.join("summary.json").exists(), "nothing is written for a refused run");
@@ -116,7 +118,7 @@ fn values_that_cannot_be_simulated_are_located_errors() {
 fn bad_cli_values_exit_1() {
     // Each used to print a result and exit 0 (an unknown flag ignored) or to be accepted.
     let bin = env!("CARGO_BIN_EXE_lvsim");
-    let code = |args: &[&str]| Command::new(bin).args(args).output().unwrap().status.code();
+    let code = |args: &[&str]| Command::new(bin).env("LC_ALL", "C").args(args).output().unwrap().status.code();
     assert_eq!(code(&["sched", "compare", "--flags", "nosuch"]), Some(1));
     assert_eq!(code(&["sched", "compare", "--clients", "0", "--connections", "50"]), Some(1));
     assert_eq!(code(&["sched", "compare", "--flags", "sh-port", "--connections", "20"]), Some(0));
@@ -131,8 +133,11 @@ fn bad_cli_values_exit_1() {
 #[test]
 #[ignore = "a million connections: run in release (.ci/run does)"]
 fn memory_of_a_million_live_connections() {
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_lvsim")).args(["bench", "--conns", "1000000", "--json"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lvsim"))
+        .env("LC_ALL", "C")
+        .args(["bench", "--conns", "1000000", "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Every SYN made an entry that is still there: the table really holds a million.
@@ -153,7 +158,7 @@ fn check_resolves_expectations_as_verify_does() {
     let code = |name: &str, text: &str| {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
-        Command::new(bin).arg("check").arg(&p).output().unwrap().status.code()
+        Command::new(bin).env("LC_ALL", "C").arg("check").arg(&p).output().unwrap().status.code()
     };
     assert_eq!(code("ok.ron", src), Some(0));
     assert_eq!(code("host.ron", &src.replacen("Served(host: \"rs1\"", "Served(host: \"rs9\"", 1)), Some(1));

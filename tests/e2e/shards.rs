@@ -20,7 +20,7 @@ const SWEEP: &str = r#"Sweep(
 )"#;
 
 fn lvsim(args: &[&str], paths: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lvsim")).args(args).args(paths).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_lvsim")).env("LC_ALL", "C").args(args).args(paths).output().unwrap()
 }
 
 fn ok(o: &Output) {

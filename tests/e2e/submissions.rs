@@ -20,6 +20,7 @@ fn grade_reports_hostile_files_and_goes_on_with_the_class() {
     symlink("/dev/zero", dir.join("fay/answers.txt")).unwrap();
     let fifo = Command::new("mkfifo").arg(dir.join("gus/answers.txt")).status().is_ok_and(|s| s.success());
     let mut child = Command::new(bin)
+        .env("LC_ALL", "C")
         .args(["exercise", "grade", "terms-roles"])
         .arg(&dir)
         .args(["--csv", "--lang", "en"])

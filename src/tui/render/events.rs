@@ -51,8 +51,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &mut App) {
     ])
     .bold();
     let block = Block::bordered()
-        .title(format!(" {} ", app.title))
-        .title(Line::from(format!(" seed {} · {} {position} ", app.seed, t.step)).right_aligned());
+        .title(format!(" {} ", app.title()))
+        .title(Line::from(format!(" {} {} · {} {position} ", t.seed, app.seed, t.step)).right_aligned());
     frame.render_widget(Table::new(body, WIDTHS).header(header).column_spacing(1).block(block), area);
 }
 

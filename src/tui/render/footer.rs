@@ -23,31 +23,32 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             InputKind::Break => t.breakpoint,
             InputKind::Seed => t.seed,
         };
-        spans.push(Span::raw(format!(" {what}: ")).bold());
+        spans.push(Span::raw(format!(" {what}{}", t.colon)).bold());
         spans.push(Span::raw(format!("{}█  ", input.text)));
         match &input.error {
             Some(e) => spans.push(Span::raw(e.clone()).red()),
-            None => hints(&mut spans, app, INPUT_BINDINGS),
+            None => hints(&mut spans, app, INPUT_BINDINGS, area.width),
         }
     } else if let Some(msg) = &app.status {
         spans.push(Span::raw(format!(" {msg} ")).black().on_yellow());
         spans.push(Span::raw(" "));
-        hints(&mut spans, app, BINDINGS);
+        hints(&mut spans, app, BINDINGS, area.width);
     } else {
-        hints(&mut spans, app, BINDINGS);
         let mut state = vec![
             if app.running { t.running.to_string() } else { t.paused.to_string() },
             t.speed.replace("{n}", &SPEEDS[app.speed].to_string()),
         ];
         if !app.filter.is_empty() {
             let what = if app.following { t.following } else { t.filter };
-            state.push(format!("{what}: {}", app.filter));
+            state.push(format!("{what}{}{}", t.colon, app.filter));
         }
         if !app.breakpoints.is_empty() {
-            state.push(format!("{}: {}", t.breakpoint, app.breakpoints.len()));
+            state.push(format!("{}{}{}", t.breakpoint, t.colon, app.breakpoints.len()));
         }
         let state = Line::from(Span::raw(format!(" {} ", state.join(" · "))).yellow()).right_aligned();
         let width = state.width() as u16;
+        // The hints get what the state leaves: whole hints only, never one cut in half.
+        hints(&mut spans, app, BINDINGS, area.width.saturating_sub(width));
         frame.render_widget(Line::from(spans), area);
         let [_, right] = ratatui::layout::Layout::horizontal([
             ratatui::layout::Constraint::Fill(1),
@@ -61,9 +62,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Line::from(spans), area);
 }
 
-fn hints(spans: &mut Vec<Span<'_>>, app: &App, table: &[Binding]) {
+/// Appends the footer hints of `table` that fit, whole, within `width` columns in all.
+fn hints(spans: &mut Vec<Span<'_>>, app: &App, table: &[Binding], width: u16) {
+    let mut used: usize = spans.iter().map(Span::width).sum();
     for b in table.iter().filter(|b| b.footer) {
-        spans.push(Span::styled(format!(" {} ", b.label), Style::new().reversed()));
-        spans.push(Span::raw(format!(" {} ", action(app.lang, b.action).0)));
+        let key = Span::styled(format!(" {} ", b.label), Style::new().reversed());
+        let word = Span::raw(format!(" {} ", action(app.lang, b.action).0));
+        used += key.width() + word.width();
+        // The word's trailing blank may go under whatever is drawn next to it.
+        if used - 1 > usize::from(width) {
+            return;
+        }
+        spans.push(key);
+        spans.push(word);
     }
 }

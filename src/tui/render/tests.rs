@@ -220,3 +220,55 @@ fn any_size_draws() {
         }
     }
 }
+
+// The footer at 120 columns, in both languages: with nothing set, every footer hint and
+// the run state are on the line whole; with the longest state (following a connection,
+// a breakpoint, running), the state is whole and the hints shown are whole hints from
+// the start of the list: none is overdrawn or cut in half. Words are looked up with the
+// blanks removed, because a wide character's second cell reads as a blank.
+#[test]
+fn footer_fits_at_120_columns() {
+    use crate::tui::keys::BINDINGS;
+    use crate::tui::text::{action, text};
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let last_row = |term: &Terminal<TestBackend>| {
+        let buf = term.backend().buffer();
+        squeeze(&(0..buf.area.width).map(|x| buf[(x, buf.area.height - 1)].symbol()).collect::<String>())
+    };
+    for lang in [Lang::En, Lang::Zh] {
+        let mut app = load("tun", lang);
+        let row = last_row(&screen(&mut app));
+        for b in BINDINGS.iter().filter(|b| b.footer) {
+            let hint = squeeze(&format!("{}{}", b.label, action(lang, b.action).0));
+            assert!(row.contains(&hint), "{lang:?}: hint {hint} missing in {row}");
+        }
+        assert!(row.contains(&squeeze(text(lang).paused)), "{lang:?}: state cut in {row}");
+
+        let first = app.steps.iter().position(|s| s.subject.is_some_and(|x| x.frame.ip().is_some())).unwrap();
+        select(&mut app, first);
+        update(&mut app, Action::Follow);
+        app.breakpoints.push(("arp".to_string(), crate::trace::filter::Filter::parse("arp").unwrap()));
+        app.running = true;
+        let row = last_row(&screen(&mut app));
+        let state = squeeze(&format!("{}{}{}", text(lang).following, text(lang).colon, app.filter));
+        assert!(row.contains(&state), "{lang:?}: state cut in {row}");
+        let shown: Vec<bool> = BINDINGS
+            .iter()
+            .filter(|b| b.footer)
+            .map(|b| row.contains(&squeeze(&format!("{}{}", b.label, action(lang, b.action).0))))
+            .collect();
+        assert!(shown.windows(2).all(|w| w[0] || !w[1]), "{lang:?}: a hint missing between shown ones: {row}");
+        assert!(shown[0], "{lang:?}: no hint at all in {row}");
+    }
+}
+
+// `L` switches the scenario's title too: the title is the scenario file's `about` in the
+// language now shown, read from the loaded file, not a string fixed at load time.
+#[test]
+fn title_follows_the_language() {
+    let mut app = load("dr", Lang::En);
+    let about = app.source.scenario.about.clone();
+    assert!(app.title().ends_with(about.get(Lang::En)));
+    update(&mut app, Action::ToggleLang);
+    assert!(app.title().ends_with(about.get(Lang::Zh)) && about.get(Lang::Zh) != about.get(Lang::En));
+}
