@@ -42,6 +42,7 @@ use std::ops::Range;
 
 use crate::packet::MacAddr;
 
+pub mod fault;
 mod ip;
 pub mod ip_show;
 pub mod ipvsadm;
@@ -59,6 +60,7 @@ use lex::{Args, Tok, tokenize};
 use netfilter::{parse_arptables, parse_iptables};
 use sysctl::{parse_echo, parse_sysctl};
 
+pub use fault::{Power, UnitAction};
 pub use ip::{IpObj, ip_object, iproute_matches, validate_dev};
 pub use ipvsadm::IpvsadmCmd;
 pub use lex::{CmdError, END_OF_COMMAND, closest, did_you_mean, parse_ipv4, quote, sub_span};
@@ -108,6 +110,14 @@ pub enum Command {
     /// `iptables [-t filter] -A|-I CHAIN [-p tcp|udp|icmp] [-s NET] [-d NET] [--sport N]
     /// [--dport N] -j DROP|ACCEPT`: a filter-table rule (priority 0 on its hook).
     Iptables(IptRule),
+    /// `systemctl stop|start|restart UNIT`: a server application (the `Server` whose `name`
+    /// is UNIT) stops or starts listening. `at:` only.
+    Systemctl { action: UnitAction, unit: String },
+    /// `reboot`, `poweroff`, `echo c > /proc/sysrq-trigger`...: the whole machine. `at:` only.
+    Power(Power),
+    /// `tc qdisc add dev DEV root netem loss P%` (`loss_ppm` in parts per million), or
+    /// `tc qdisc del dev DEV root` (`None`).
+    Netem { dev: String, loss_ppm: Option<u32> },
 }
 
 /// Address scope (`ip addr add ... scope host|link|global`).
@@ -215,6 +225,11 @@ impl Command {
             Self::Ipvsadm(_) => "ipvsadm",
             Self::Arptables(_) => "arptables",
             Self::Iptables(_) => "iptables",
+            Self::Systemctl { .. } => "systemctl",
+            Self::Power(Power::Reboot) => "reboot",
+            Self::Power(Power::Poweroff) => "poweroff",
+            Self::Power(_) => "echo",
+            Self::Netem { .. } => "tc",
         }
     }
 }
@@ -335,6 +350,12 @@ impl fmt::Display for Command {
                     IptTarget::Mark { mark, mask } => write!(f, " -j MARK --set-xmark {mark:#x}/{mask:#x}"),
                 }
             }
+            Self::Systemctl { action, unit } => write!(f, "systemctl {} {unit}", action.name()),
+            Self::Power(p) => write!(f, "{p}"),
+            Self::Netem { dev, loss_ppm: Some(ppm) } => {
+                write!(f, "tc qdisc add dev {dev} root netem loss {}", fault::percent(*ppm))
+            }
+            Self::Netem { dev, loss_ppm: None } => write!(f, "tc qdisc del dev {dev} root"),
         }
     }
 }
@@ -344,8 +365,25 @@ fn write_route_dst(f: &mut fmt::Formatter<'_>, dst: Ipv4Addr, prefix: u8) -> fmt
 }
 // ───────────────────────────── dispatch ─────────────────────────────
 
-const COMMANDS: [&str; 8] = ["ip", "sysctl", "ipvsadm", "arptables", "iptables", "arp", "modprobe", "echo"];
-const EXPECTED_COMMAND: &str = "a command: ip, sysctl, ipvsadm, arptables, iptables, arp, modprobe or echo";
+const COMMANDS: [&str; 15] = [
+    "ip",
+    "sysctl",
+    "ipvsadm",
+    "arptables",
+    "iptables",
+    "arp",
+    "modprobe",
+    "echo",
+    "tc",
+    "systemctl",
+    "service",
+    "reboot",
+    "poweroff",
+    "halt",
+    "shutdown",
+];
+const EXPECTED_COMMAND: &str =
+    "a command: ip, sysctl, ipvsadm, arptables, iptables, arp, modprobe, echo, tc, systemctl or reboot";
 
 /// Parses one configuration command line.
 ///
@@ -372,6 +410,12 @@ pub fn parse(cmd: &str) -> Result<Command, CmdError> {
         "arptables" | "arptables-legacy" | "arptables-nft" => parse_arptables(&mut a),
         "iptables" | "iptables-legacy" | "iptables-nft" => parse_iptables(&mut a),
         "arp" => parse_arp(&mut a),
+        "tc" => fault::parse_tc(&mut a),
+        "systemctl" => fault::parse_systemctl(&mut a),
+        "service" => fault::parse_service(&mut a),
+        "reboot" => fault::parse_power(&mut a, Power::Reboot),
+        "poweroff" | "halt" => fault::parse_power(&mut a, Power::Poweroff),
+        "shutdown" => fault::parse_shutdown(&mut a),
         _ => Err(unknown_command(word)),
     }
 }

@@ -559,6 +559,9 @@ pub(super) fn parse_echo(a: &mut Args) -> Result<Command, CmdError> {
         return Err(extra.err(END_OF_COMMAND));
     }
     let text = &path.text[offset..];
+    if text == "/proc/sysrq-trigger" {
+        return super::fault::sysrq(v);
+    }
     let Some(key) = text.strip_prefix("/proc/sys/") else {
         return Err(CmdError::new(path.sub(offset..path.text.len()), "a /proc/sys path", text));
     };

@@ -27,6 +27,20 @@ impl Engine {
     /// capacity model (processed when the CPU gets to it), straight into the stack otherwise.
     #[inline]
     pub(super) fn nic_arrive(&mut self, h: HostId, i: IfIndex, frame: &crate::packet::Frame) {
+        if let Some(d) = self.down[h as usize] {
+            self.metrics.hosts[h as usize].rx += 1;
+            drop_step!(
+                self,
+                h,
+                Some(i),
+                Stage::Rx,
+                DropReason::HostDown,
+                Fate::Frame,
+                Subject::frame(frame),
+                Why::HostDown { state: d.state() }
+            );
+            return;
+        }
         let Some(cpu) = self.cpus.get_mut(h as usize).and_then(Option::as_mut) else {
             self.nic_rx(h, i, frame);
             return;

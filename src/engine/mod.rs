@@ -15,6 +15,7 @@
 mod arp;
 mod capacity;
 pub mod check;
+pub mod fault;
 mod ip;
 mod sock;
 
@@ -65,6 +66,10 @@ pub enum Event {
     /// (`loopback_xmit` → `netif_rx`: queued to the backlog and received in the next
     /// softirq, after the sender's code path has returned).
     Loopback { host: HostId, pkt: crate::packet::Packet },
+    /// A rebooting machine is up again ([`fault`]).
+    Boot { host: HostId },
+    /// An event of a machine that went down: nothing happens ([`fault`]).
+    Cancelled,
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -95,6 +100,8 @@ pub struct World {
     pub timed: Vec<(SimTime, HostId, crate::cmdline::Command)>,
     /// Per host: its CPU capacity model (`None`: infinite capacity).
     pub cpus: Vec<Option<crate::topology::Cpu>>,
+    /// Per host: how long a reboot takes (`Host(boot: ...)`).
+    pub boot_time: Vec<SimDuration>,
 }
 
 /// The engine: the whole simulation state, plus where its output goes. `Clone` copies the
@@ -127,6 +134,13 @@ pub struct Engine {
     /// The hosts that have IPVS (the directors), so the per-event timer drain looks at
     /// them only, not at every host.
     ipvs_hosts: Vec<HostId>,
+    /// Per host: down (crashed, off, booting) or `None` when running ([`fault`]).
+    down: Vec<Option<fault::Down>>,
+    /// Per host that a scenario reboots: its state as built, to boot into.
+    boot_state: Vec<Option<Box<(Host, Sockets)>>>,
+    boot_time: Vec<SimDuration>,
+    /// Per host: the random stream of its netem qdiscs (drawn only when one is set).
+    netem_rngs: Vec<ChaCha8Rng>,
 }
 
 /// An output of the run (the trace recorder, the capture): not simulation state, so a copy
@@ -204,7 +218,24 @@ impl Engine {
             ipvs_hosts: Vec::new(),
             cpus: world.cpus,
             series: None,
+            down: vec![None; n_hosts],
+            boot_state: vec![None; n_hosts],
+            boot_time: world.boot_time,
+            netem_rngs: Vec::with_capacity(n_hosts),
         };
+        for h in 0..n_hosts {
+            let rng = crate::sim::rng::stream(e.seed, &format!("netem:{}", e.hosts[h].name));
+            e.netem_rngs.push(rng);
+        }
+        for (_, h, cmd) in &e.timed {
+            if let crate::cmdline::Command::Power(p) = cmd
+                && p.reboots()
+                && e.boot_state[*h as usize].is_none()
+            {
+                let h = *h as usize;
+                e.boot_state[h] = Some(Box::new((e.hosts[h].clone(), e.sockets[h].clone())));
+            }
+        }
         for h in 0..e.hosts.len() {
             e.draw_reachable_time(h as HostId);
         }
@@ -294,6 +325,8 @@ impl Engine {
             Event::Loopback { host, pkt } => {
                 let _ = self.local_in(host, 0, pkt);
             }
+            Event::Boot { host } => self.boot(host),
+            Event::Cancelled => {}
         }
         self.drain_ipvs_timers();
         Some(t)
@@ -433,6 +466,20 @@ impl Engine {
     /// Puts a frame on the link of interface `i` of host `h`.
     fn link_tx(&mut self, h: HostId, i: IfIndex, frame: &Frame) {
         self.metrics.frames.sent += 1;
+        let loss = self.hosts[h as usize].ifaces[i as usize].netem_loss_ppm;
+        if loss > 0 && self.netem_lost(h, loss) {
+            drop_step!(
+                self,
+                h,
+                Some(i),
+                Stage::Tx,
+                DropReason::NetemLoss,
+                Fate::Frame,
+                Subject::frame(frame),
+                Why::NetemLoss { iface: crate::why::If(i), loss_ppm: loss }
+            );
+            return;
+        }
         let hc = &mut self.metrics.hosts[h as usize];
         hc.tx += 1;
         hc.tx_bytes += frame.link_bytes() as u64;
@@ -475,6 +522,13 @@ impl Engine {
                 Why::TxQueueFull {}
             );
         }
+    }
+
+    /// netem's loss: a frame is lost with probability `ppm` in a million, drawn from the
+    /// host's netem stream.
+    fn netem_lost(&mut self, h: HostId, ppm: u32) -> bool {
+        use rand::RngExt;
+        self.netem_rngs[h as usize].random_range(0..crate::cmdline::fault::PPM) < ppm
     }
 
     /// The switch of segment `seg` forwards a frame that came in on `in_port`.
@@ -531,6 +585,30 @@ impl Engine {
     /// Runs a timed configuration command on its host.
     fn run_command(&mut self, index: usize) {
         let (_, h, cmd) = self.timed[index].clone();
+        match &cmd {
+            crate::cmdline::Command::Power(p) => return self.power(h, *p, cmd.to_string().into()),
+            _ if self.down[h as usize].is_some() => {
+                let state = self.down[h as usize].map_or("", fault::Down::state);
+                trace!(
+                    self,
+                    h,
+                    None,
+                    Stage::Timer,
+                    Action::Info,
+                    None,
+                    Why::CommandFailed {
+                        cmd: cmd.to_string().into(),
+                        expected: "a running machine".into(),
+                        found: format!("a machine that is {state}").into()
+                    }
+                );
+                return;
+            }
+            crate::cmdline::Command::Systemctl { action, unit } => {
+                return self.systemctl(h, *action, unit, cmd.to_string().into());
+            }
+            _ => {}
+        }
         let result = crate::stack::config::apply(&mut self.hosts[h as usize], &cmd);
         self.hosts[h as usize].refresh();
         self.seed_ipvs(h);

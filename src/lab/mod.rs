@@ -182,6 +182,20 @@ fn check_supported(l: &Loaded) -> Result<(), Refusal> {
             ));
         }
     }
+    for (i, a) in sc.at.iter().enumerate() {
+        use crate::cmdline::Command;
+        let fault = matches!(
+            crate::cmdline::parse(&a.run),
+            Ok(Command::Systemctl { .. } | Command::Power(_) | Command::Netem { .. })
+        );
+        if fault {
+            return Err(refuse(
+                format!("at[{i}]"),
+                "a fault (a machine going down, a service stopping, netem loss)",
+                "the lab's hosts are namespaces of one guest kernel: a reboot or crash would take them all; fault scenarios are simulator-only",
+            ));
+        }
+    }
     for (i, a) in sc.apps.iter().enumerate() {
         match a {
             AppSpec::Server { service, response_size, workers, queue, .. } => {

@@ -169,6 +169,7 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                 port: Some((sid, port)),
                 // inetdev_init copies `default`, its set marks included.
                 conf: host.default,
+                netem_loss_ppm: 0,
             });
         }
         let mut from = hpos;
@@ -230,7 +231,7 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         };
         let app_id = apps.len() as u32;
         match a {
-            AppSpec::Server { port, response, response_size, service, workers, queue, .. } => {
+            AppSpec::Server { port, response, response_size, service, workers, queue, name, .. } => {
                 if sockets[h].listener(proto, *port).is_some() {
                     return Err(cx.err(
                         host_pos[h],
@@ -270,6 +271,7 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
                     response_size,
                     service,
                     rng: rng::stream(seed, &format!("server/{hname}:{port}")),
+                    name: name.clone().unwrap_or_else(|| format!("{}-{port}", proto.name().to_ascii_lowercase())),
                 }));
             }
             AppSpec::Client {
@@ -443,6 +445,34 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
             let en = (cstart + e.span.end).min(cend).max(s);
             ScenarioError::at(&l.origin, &l.source, s, en, e.expected, e.found, e.hint)
         })?;
+        if let command::Command::Systemctl { unit, .. } = &c {
+            let names: Vec<&str> = apps
+                .iter()
+                .filter_map(|a| match a {
+                    App::Server(s) if s.host as usize == h => Some(s.name.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if !names.contains(&unit.as_str()) {
+                let at = cstart + a.run.rfind(unit.as_str()).unwrap_or(0);
+                let hint = if names.is_empty() {
+                    format!("{} runs no Server application", a.host)
+                } else {
+                    format!(
+                        "the servers of {} are named: {} (a Server's `name`, default PROTO-PORT)",
+                        a.host,
+                        names.join(", ")
+                    )
+                };
+                return Err(cx.err(
+                    at,
+                    unit,
+                    "the name of a Server application on this host",
+                    format!("\"{unit}\""),
+                    Some(hint),
+                ));
+            }
+        }
         timed.push((SimTime::ZERO + t, h as HostId, c));
     }
 
@@ -466,8 +496,33 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
             }
         });
     }
-    Ok(World { net, hosts, sockets, apps, client_names, host_rngs, end: SimTime::ZERO + duration, seed, timed, cpus })
+    let mut boot_time = Vec::with_capacity(hosts.len());
+    for (hi, hs) in sc.hosts.iter().enumerate() {
+        boot_time.push(match &hs.boot {
+            None => DEFAULT_BOOT,
+            Some(b) => SimDuration::parse(b).ok().filter(|d| d.as_nanos() > 0).ok_or_else(|| {
+                let at = cx.pos_of(host_pos[hi], b);
+                cx.err(at, b, "a boot time like \"10s\" (more than 0)", format!("\"{b}\""), None)
+            })?,
+        });
+    }
+    Ok(World {
+        net,
+        hosts,
+        sockets,
+        apps,
+        client_names,
+        host_rngs,
+        end: SimTime::ZERO + duration,
+        seed,
+        timed,
+        cpus,
+        boot_time,
+    })
 }
+
+/// How long a reboot takes when the host does not say (`Host(boot: ...)`).
+pub const DEFAULT_BOOT: SimDuration = SimDuration::from_secs(10);
 
 #[cfg(test)]
 mod tests {

@@ -90,6 +90,9 @@ pub struct HostSpec {
     /// Packet-processing capacity (default: infinite).
     #[serde(default)]
     pub cpu: Option<CpuSpec>,
+    /// How long a reboot (`reboot` in `at:`) keeps the machine down, default `"10s"`.
+    #[serde(default)]
+    pub boot: Option<String>,
 }
 
 /// A host's CPU: every received frame costs `per_packet` of CPU time; at most `backlog`
@@ -169,6 +172,10 @@ pub enum AppSpec {
         /// refused (TCP RST, UDP drop).
         #[serde(default)]
         queue: Option<u32>,
+        /// The unit name `systemctl stop|start NAME` acts on (default `PROTO-PORT`, like
+        /// `tcp-80`).
+        #[serde(default)]
+        name: Option<String>,
     },
 }
 
@@ -203,6 +210,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("saturation-dr", include_str!("../../scenarios/saturation-dr.ron")),
     ("fwmark-http-https", include_str!("../../scenarios/fwmark-http-https.ron")),
     ("cache-cluster-lblc", include_str!("../../scenarios/cache-cluster-lblc.ron")),
+    ("rs-failure-no-check", include_str!("../../scenarios/rs-failure-no-check.ron")),
 ];
 
 /// The scenario `cargo run` opens.

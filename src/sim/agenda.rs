@@ -218,6 +218,12 @@ impl<E> Agenda<E> {
         Some((self.now, ev))
     }
 
+    /// Waiting events, mutably, in no particular order: a machine that goes down takes its
+    /// own events back (`engine/fault.rs`).
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut E> {
+        self.nodes.iter_mut().filter_map(|n| n.ev.as_mut())
+    }
+
     /// Iterates over waiting events in no particular order (for accounting only).
     pub fn iter(&self) -> impl Iterator<Item = &E> {
         self.nodes.iter().filter_map(|n| n.ev.as_ref())

@@ -215,6 +215,7 @@ pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                     port: None,
                     // inetdev_init copies `default`, its set marks included.
                     conf: host.default,
+                    netem_loss_ppm: 0,
                 });
             }
         }
@@ -250,6 +251,36 @@ pub fn apply(host: &mut Host, c: &Command) -> Result<(), ApplyError> {
                 ),
             };
             host.hooks.insert(point, prio, r.insert, func);
+        }
+        Command::Netem { dev, loss_ppm } => {
+            let i = dev_index(host, dev)?;
+            let ifc = &mut host.ifaces[i as usize];
+            if ifc.kind != IfKind::Ethernet {
+                return Err((
+                    "an Ethernet device".into(),
+                    format!("\"{dev}\""),
+                    Some("netem drops frames a link sends; lo and tunnels have no link".into()),
+                ));
+            }
+            match loss_ppm {
+                Some(ppm) => ifc.netem_loss_ppm = *ppm,
+                None if ifc.netem_loss_ppm == 0 => {
+                    return Err((
+                        "a device with a netem qdisc".into(),
+                        format!("\"{dev}\" (Error: Cannot delete qdisc with handle of zero.)"),
+                        None,
+                    ));
+                }
+                None => ifc.netem_loss_ppm = 0,
+            }
+        }
+        // The engine runs these on a running machine (`engine/fault.rs`).
+        Command::Systemctl { .. } | Command::Power(_) => {
+            return Err((
+                "a configuration command".into(),
+                format!("`{c}`, which acts on a running machine"),
+                Some("write it in the scenario's `at:` list, with the time it happens".into()),
+            ));
         }
     }
     Ok(())

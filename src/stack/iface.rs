@@ -34,6 +34,9 @@ pub struct Iface {
     /// Segment and port, for Ethernet interfaces that are plugged in.
     pub port: Option<(SegId, u16)>,
     pub conf: DevConf,
+    /// `tc qdisc add dev DEV root netem loss P%`: the share of frames sent on this device
+    /// that netem drops, in parts per million (0: no netem).
+    pub netem_loss_ppm: u32,
 }
 
 impl Iface {
@@ -94,6 +97,7 @@ mod tests {
             mtu: 1500,
             port: None,
             conf: DevConf::default(),
+            netem_loss_ppm: 0,
         }
     }
 

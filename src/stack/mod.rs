@@ -75,6 +75,7 @@ impl Host {
             mtu: 65535,
             port: None,
             conf: lo_conf,
+            netem_loss_ppm: 0,
         };
         let mut h = Host {
             name: name.to_string(),
@@ -226,6 +227,7 @@ pub(crate) mod testutil {
             mtu: 1500,
             port: None,
             conf: h.default,
+            netem_loss_ppm: 0,
         });
         h.refresh();
         n as IfIndex

@@ -265,6 +265,7 @@ mod tests {
             mtu: 1500,
             port: Some((0, 1)),
             conf: crate::stack::DevConf::default(),
+            netem_loss_ppm: 0,
         });
         h.routes.push(Route {
             dst: Ipv4Addr::UNSPECIFIED,
@@ -362,6 +363,7 @@ mod tests {
             mtu: 1480,
             port: None,
             conf: crate::stack::DevConf::default(),
+            netem_loss_ppm: 0,
         });
         h.refresh();
         assert_eq!(

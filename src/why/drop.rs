@@ -48,10 +48,15 @@ pub enum DropReason {
     /// The server application's queue was full (`somaxconn`, the kernel's
     /// `ListenOverflows`): TCP answers RST, UDP drops the request.
     ListenOverflow,
+    /// The machine is down (crashed, powered off or booting): what it held, and what
+    /// reaches it, is lost.
+    HostDown,
+    /// netem's loss on the sending device (`tc qdisc add dev DEV root netem loss P%`).
+    NetemLoss,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 20] = [
+    pub const ALL: [DropReason; 22] = [
         DropReason::TxQueueFull,
         DropReason::IfaceDown,
         DropReason::OtherHost,
@@ -72,6 +77,8 @@ impl DropReason {
         DropReason::IcmpIgnored,
         DropReason::BacklogFull,
         DropReason::ListenOverflow,
+        DropReason::HostDown,
+        DropReason::NetemLoss,
     ];
 
     /// A short, stable identifier (used as a CSV/JSON key and in filters).
@@ -97,6 +104,8 @@ impl DropReason {
             DropReason::IcmpIgnored => "icmp_ignored",
             DropReason::BacklogFull => "backlog_full",
             DropReason::ListenOverflow => "listen_overflow",
+            DropReason::HostDown => "host_down",
+            DropReason::NetemLoss => "netem_loss",
         }
     }
 }
@@ -131,6 +140,8 @@ impl DropReason {
                 ("CPU backlog full (netdev_max_backlog)", "CPU 积压队列已满（netdev_max_backlog）")
             }
             DropReason::ListenOverflow => ("server queue full (somaxconn)", "服务器队列已满（somaxconn）"),
+            DropReason::HostDown => ("machine down (crashed, off or booting)", "主机已停机（崩溃、关机或正在启动）"),
+            DropReason::NetemLoss => ("lost by netem (tc netem loss)", "被 netem 丢弃（tc netem loss）"),
         };
         match lang {
             crate::lang::Lang::En => en,
@@ -177,9 +188,11 @@ mod tests {
             DropReason::IcmpIgnored => 17,
             DropReason::BacklogFull => 18,
             DropReason::ListenOverflow => 19,
+            DropReason::HostDown => 20,
+            DropReason::NetemLoss => 21,
         };
         let indices: Vec<usize> = DropReason::ALL.iter().map(|r| index(*r)).collect();
-        assert_eq!(indices, (0..20).collect::<Vec<_>>(), "ALL misses or repeats a variant");
+        assert_eq!(indices, (0..22).collect::<Vec<_>>(), "ALL misses or repeats a variant");
         let mut seen = std::collections::HashSet::new();
         for r in DropReason::ALL {
             let (en, zh) = (r.words(Lang::En), r.words(Lang::Zh));

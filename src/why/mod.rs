@@ -560,6 +560,20 @@ whys! {
     /// A request served.
     AppServed "app.served" { response: u32 },
 
+    // ----- faults (engine/fault.rs) -----
+    /// The machine is down: a frame that reaches it, or one it held, is lost. `state`:
+    /// `crashed`, `off` or `booting`.
+    HostDown "drop.host_down" { state: &'static str },
+    /// netem on the sending device lost the frame (`loss_ppm` in a million).
+    NetemLoss "drop.netem_loss" { iface: If, loss_ppm: u32 },
+    /// The machine went down (`cmd`): `sockets` connections and `packets` held packets lost.
+    HostStopped "host.down" { cmd: Arc<str>, sockets: u32, packets: u32 },
+    /// The machine is up again, `after` going down, with only its `run:` configuration.
+    HostBooted "host.up" { after: SimDuration },
+    /// `systemctl stop|start|restart UNIT`: the server on `port` was and is listening or not;
+    /// `open` connections it had accepted go on.
+    ServiceState "app.service" { cmd: Arc<str>, port: u16, was_running: bool, running: bool, open: u32 },
+
     // ----- commands -----
     /// A timed command ran.
     Command "command" { cmd: Arc<str> },
@@ -967,6 +981,30 @@ impl Why {
             }
             Why::AppUdp { dst, dport, port } => write!(s, "app: UDP request to {dst}:{dport} from port {port}"),
             Why::AppServed { response } => write!(s, "app: request served: sending a {response}-byte response"),
+            Why::HostDown { state } => write!(s, "drop: the machine is down ({state}): everything sent to it is lost"),
+            Why::NetemLoss { iface, loss_ppm } => write!(
+                s,
+                "drop: netem on {} loses {} of the frames it sends: this one",
+                c.iface(*iface),
+                crate::cmdline::fault::percent(*loss_ppm)
+            ),
+            Why::HostStopped { cmd, sockets, packets } => write!(
+                s,
+                "{cmd}: the machine is down: {sockets} sockets closed without a word, {packets} waiting packets lost; it answers nothing now"
+            ),
+            Why::HostBooted { after } => write!(
+                s,
+                "the machine is up again after {after}: only its run: configuration, an empty ARP cache, no connections; its servers listen again"
+            ),
+            Why::ServiceState { cmd, port, was_running, running, open } => match (was_running, running) {
+                (true, false) => write!(
+                    s,
+                    "{cmd}: port {port} closed: a new connection gets RST; the {open} already accepted are served to their end"
+                ),
+                (false, true) => write!(s, "{cmd}: listening on port {port} again"),
+                (true, true) => write!(s, "{cmd}: listening on port {port} ({open} open connections go on)"),
+                (false, false) => write!(s, "{cmd}: not running: nothing to stop"),
+            },
             Why::Command { cmd } => write!(s, "command: {cmd}"),
             Why::CommandFailed { cmd, expected, found } => {
                 write!(s, "command failed: {cmd}: expected {expected}, found {found}")

@@ -350,6 +350,35 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
         }
         Why::AppUdp { dst, dport, port } => write!(s, "app：从端口 {port} 向 {dst}:{dport} 发送 UDP 请求"),
         Why::AppServed { response } => write!(s, "app：请求处理完毕：发送 {response} 字节的响应"),
+        Why::HostDown { state } => {
+            let st = match *state {
+                "crashed" => "已崩溃",
+                "off" => "已关机",
+                _ => "正在启动",
+            };
+            write!(s, "丢弃：主机{st}：发给它的一切都丢失")
+        }
+        Why::NetemLoss { iface, loss_ppm } => write!(
+            s,
+            "丢弃：{} 上的 netem 丢弃其发送帧的 {}：这一帧被丢弃",
+            c.iface(*iface),
+            crate::cmdline::fault::percent(*loss_ppm)
+        ),
+        Why::HostStopped { cmd, sockets, packets } => write!(
+            s,
+            "{cmd}：主机停机：{sockets} 个套接字无声关闭，{packets} 个等待中的报文丢失；此后它不再应答任何报文"
+        ),
+        Why::HostBooted { after } => {
+            write!(s, "主机在停机 {after} 后重新启动：只有 run: 中的配置，ARP 缓存为空，没有连接；其服务器重新监听")
+        }
+        Why::ServiceState { cmd, port, was_running, running, open } => match (was_running, running) {
+            (true, false) => {
+                write!(s, "{cmd}：端口 {port} 已关闭：新连接将被回以 RST；已接受的 {open} 个连接继续服务到结束")
+            }
+            (false, true) => write!(s, "{cmd}：重新在端口 {port} 上监听"),
+            (true, true) => write!(s, "{cmd}：在端口 {port} 上监听（{open} 个已打开的连接继续）"),
+            (false, false) => write!(s, "{cmd}：服务未运行：无需停止"),
+        },
         Why::Command { cmd } => write!(s, "命令：{cmd}"),
         Why::CommandFailed { cmd, expected, found } => {
             write!(s, "命令失败：{cmd}：期望 {expected}，实际 {found}")

@@ -89,6 +89,8 @@ pub struct Server {
     /// Service time, concurrency and queue (`None`: answers at once, unlimited).
     pub service: Option<Service>,
     pub rng: ChaCha8Rng,
+    /// The unit name `systemctl` knows it by.
+    pub name: String,
 }
 
 /// A server's capacity: each request takes a service time; at most `workers` are served

@@ -10,6 +10,7 @@ mod docs;
 mod dr;
 mod errors;
 mod exercises;
+mod fault;
 mod guards;
 mod hooks;
 mod kernel_sched;

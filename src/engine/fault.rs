@@ -1,0 +1,269 @@
+//! Faults on a running machine, from a scenario's `at:` list: a server application stops
+//! or starts (`systemctl stop nginx`), the machine crashes (`echo c > /proc/sysrq-trigger`),
+//! powers off or reboots, and a link loses frames (`tc qdisc add dev eth0 root netem loss
+//! 10%`, applied in [`Engine::link_tx`](super::Engine)).
+//!
+//! Nothing is lost silently. When a machine goes down, everything it held is dropped then,
+//! each with its counted reason (`host_down`): the frames waiting in its CPU backlog, the
+//! packets waiting for ARP, the packets on its way over `lo`. Its sockets and timers end
+//! with it. A frame that reaches it while it is down is dropped on arrival (`host_down`).
+//! A reboot brings it back after its boot time as it was built: the `run:` configuration
+//! only, an empty ARP cache, no connections, its servers listening again.
+
+use super::{ConnTimers, Engine, Event, drop_step, trace};
+use crate::cmdline::{Power, UnitAction};
+use crate::metrics::Fate;
+use crate::sim::SimTime;
+use crate::topology::HostId;
+use crate::trace::{Action, Stage, Subject};
+use crate::why::{DropReason, Why};
+use crate::workload::App;
+
+/// A machine that is down: how, and since when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Down {
+    pub power: Power,
+    pub since: SimTime,
+}
+
+impl Down {
+    /// `crashed`, `off` or `booting`: the `state` of a `drop.host_down` step.
+    #[must_use]
+    pub const fn state(self) -> &'static str {
+        match self.power {
+            Power::SysrqCrash => "crashed",
+            Power::Poweroff | Power::SysrqPoweroff => "off",
+            Power::Reboot | Power::SysrqReboot => "booting",
+        }
+    }
+}
+
+impl Engine {
+    /// Whether host `h` is down (crashed, off or booting).
+    #[must_use]
+    pub fn host_down(&self, h: HostId) -> Option<Down> {
+        self.down[h as usize]
+    }
+
+    /// `systemctl stop|start|restart UNIT` on host `h`: the `Server` application named
+    /// UNIT stops or starts listening. A stop is graceful, as `systemctl stop nginx` is (the
+    /// unit's stop signal lets the workers finish): connections already accepted are
+    /// served to their end; a new SYN finds no listener and is answered with RST (UDP:
+    /// ICMP port unreachable). Starting a running unit or stopping a stopped one changes
+    /// nothing, as with systemd.
+    pub(super) fn systemctl(&mut self, h: HostId, action: UnitAction, unit: &str, cmd: std::sync::Arc<str>) {
+        let Some(app) = self.unit_app(h, unit) else {
+            trace!(
+                self,
+                h,
+                None,
+                Stage::Timer,
+                Action::Info,
+                None,
+                Why::CommandFailed {
+                    cmd,
+                    expected: "a unit: the name of a server on this host".into(),
+                    found: format!("\"{unit}\" (Unit {unit}.service not found.)").into()
+                }
+            );
+            return;
+        };
+        let App::Server(s) = &self.apps[app as usize] else { return };
+        let (proto, port) = (s.proto, s.port);
+        let listeners = &mut self.sockets[h as usize].listeners;
+        let was_running = listeners.iter().any(|l| l.2 == app);
+        if matches!(action, UnitAction::Stop | UnitAction::Restart) {
+            listeners.retain(|l| l.2 != app);
+        }
+        if matches!(action, UnitAction::Start | UnitAction::Restart) && !listeners.iter().any(|l| l.2 == app) {
+            listeners.push((proto, port, app));
+        }
+        let running = self.sockets[h as usize].listeners.iter().any(|l| l.2 == app);
+        let open = self.tcbs.iter().filter(|(_, t)| t.host == h && t.app == app).count() as u32;
+        trace!(
+            self,
+            h,
+            None,
+            Stage::Timer,
+            Action::Info,
+            None,
+            Why::ServiceState { cmd, port, was_running, running, open }
+        );
+    }
+
+    /// The server application of host `h` named `unit`.
+    fn unit_app(&self, h: HostId, unit: &str) -> Option<u32> {
+        self.apps.iter().enumerate().find_map(|(i, a)| match a {
+            App::Server(s) if s.host == h && s.name == unit => Some(i as u32),
+            _ => None,
+        })
+    }
+
+    /// `reboot`, `poweroff`, `echo c|b|o > /proc/sysrq-trigger` on host `h`. On a machine
+    /// that is already down only a reboot does anything: it stands for the reset button.
+    pub(super) fn power(&mut self, h: HostId, power: Power, cmd: std::sync::Arc<str>) {
+        let now = self.now();
+        if let Some(d) = self.down[h as usize] {
+            if !power.reboots() || d.power.reboots() {
+                trace!(
+                    self,
+                    h,
+                    None,
+                    Stage::Timer,
+                    Action::Info,
+                    None,
+                    Why::CommandFailed {
+                        cmd,
+                        expected: "a running machine".into(),
+                        found: format!("a machine that is {}", d.state()).into()
+                    }
+                );
+                return;
+            }
+        } else {
+            self.take_down(h, power, &cmd);
+        }
+        self.down[h as usize] = Some(Down { power, since: now });
+        if power.reboots() {
+            let boot = self.boot_time[h as usize];
+            self.schedule(now + boot, Event::Boot { host: h });
+        }
+    }
+
+    /// The machine stops: everything it holds is dropped, counted, now.
+    fn take_down(&mut self, h: HostId, power: Power, cmd: &std::sync::Arc<str>) {
+        // Its own events: the timers end; what they held (frames in the CPU backlog,
+        // packets on their way over lo) is dropped below.
+        let mut held = Vec::new();
+        let (apps, tcbs) = (&self.apps, &self.tcbs);
+        let app_host = |a: u32| match &apps[a as usize] {
+            App::Client(c) => c.host,
+            App::Server(s) => s.host,
+        };
+        let tcb_host = |t: u32| tcbs.at(t).map(|t| t.host);
+        for ev in self.agenda.iter_mut() {
+            let mine = match ev {
+                Event::NeighTimer { host, .. }
+                | Event::ConnTimers { host }
+                | Event::IpvsTrash { host, .. }
+                | Event::Softirq { host, .. }
+                | Event::Loopback { host, .. }
+                | Event::Boot { host } => *host == h,
+                Event::ClientNext { app } | Event::ServiceDone { app, .. } => app_host(*app) == h,
+                Event::TcpRetrans { tcb, .. } | Event::TcpDelack { tcb } => tcb_host(*tcb) == Some(h),
+                Event::SwitchIn { .. }
+                | Event::NicRx { .. }
+                | Event::Command { .. }
+                | Event::Estimate
+                | Event::Sample
+                | Event::Cancelled => false,
+            };
+            if mine {
+                held.push(std::mem::replace(ev, Event::Cancelled));
+            }
+        }
+        let mut lost_packets = 0u32;
+        for ev in held {
+            match ev {
+                Event::Softirq { iface, frame, .. } => {
+                    lost_packets += 1;
+                    self.metrics.hosts[h as usize].rx += 1;
+                    drop_step!(
+                        self,
+                        h,
+                        Some(iface),
+                        Stage::Rx,
+                        DropReason::HostDown,
+                        Fate::Frame,
+                        Subject::frame(&frame),
+                        Why::HostDown { state: Down { power, since: self.now() }.state() }
+                    );
+                }
+                Event::Loopback { pkt, .. } => {
+                    lost_packets += 1;
+                    drop_step!(
+                        self,
+                        h,
+                        Some(0),
+                        Stage::Rx,
+                        DropReason::HostDown,
+                        Fate::Late,
+                        Subject::packet(&pkt),
+                        Why::HostDown { state: Down { power, since: self.now() }.state() }
+                    );
+                }
+                _ => {}
+            }
+        }
+        // Packets waiting for ARP.
+        for e in 0..self.hosts[h as usize].neigh.entries.len() {
+            let queue = std::mem::take(&mut self.hosts[h as usize].neigh.entries[e].queue);
+            let oif = self.hosts[h as usize].neigh.entries[e].iface;
+            for p in queue {
+                lost_packets += 1;
+                self.metrics.neigh_queue.dropped += 1;
+                drop_step!(
+                    self,
+                    h,
+                    Some(oif),
+                    Stage::Neigh,
+                    DropReason::HostDown,
+                    Fate::Late,
+                    Subject::packet(&p),
+                    Why::HostDown { state: Down { power, since: self.now() }.state() }
+                );
+            }
+        }
+        // Its sockets and IPVS timers.
+        let ids: Vec<u32> = self.tcbs.iter().filter(|(_, t)| t.host == h).map(|(k, _)| k.index).collect();
+        let lost_sockets = ids.len() as u32;
+        for id in ids {
+            self.tcb_free_slot(id);
+        }
+        self.conn_timers[h as usize] = ConnTimers::default();
+        for a in &mut self.apps {
+            if let App::Server(s) = a
+                && s.host == h
+                && let Some(svc) = s.service.as_mut()
+            {
+                svc.busy = 0;
+                svc.waiting.clear();
+            }
+        }
+        trace!(
+            self,
+            h,
+            None,
+            Stage::Timer,
+            Action::Info,
+            None,
+            Why::HostStopped { cmd: cmd.clone(), sockets: lost_sockets, packets: lost_packets }
+        );
+    }
+
+    /// `Event::Boot`: the machine is up again, as it was built: its `run:` configuration,
+    /// an empty ARP cache, no connections; its servers listen and its clients start again.
+    pub(super) fn boot(&mut self, h: HostId) {
+        let Some(down) = self.down[h as usize].take() else { return };
+        if let Some(b) = &self.boot_state[h as usize] {
+            let (host, sockets) = (**b).clone();
+            self.hosts[h as usize] = host;
+            self.sockets[h as usize] = sockets;
+        }
+        self.draw_reachable_time(h);
+        self.seed_ipvs(h);
+        let now = self.now();
+        for i in 0..self.apps.len() {
+            if let App::Client(c) = &self.apps[i]
+                && c.host == h
+                && c.count.is_none_or(|n| c.started < n)
+            {
+                let (at, users) = (now.max(c.start), c.users.unwrap_or(1));
+                for _ in 0..users {
+                    self.schedule(at, Event::ClientNext { app: i as u32 });
+                }
+            }
+        }
+        trace!(self, h, None, Stage::Timer, Action::Info, None, Why::HostBooted { after: now - down.since });
+    }
+}
