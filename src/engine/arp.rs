@@ -55,7 +55,7 @@ impl Engine {
     }
 
     /// Sends an ARP frame through the arptables OUTPUT chain.
-    fn arp_out(&mut self, h: HostId, oif: IfIndex, mut frame: Frame) {
+    pub(super) fn arp_out(&mut self, h: HostId, oif: IfIndex, mut frame: Frame) {
         if !self.hosts[h as usize].arptables.is_empty()
             && let Payload::Arp(a) = &mut frame.payload
         {

@@ -135,7 +135,7 @@ impl Engine {
         // Its own events: the timers end; what they held (frames in the CPU backlog,
         // packets on their way over lo) is dropped below.
         let mut held = Vec::new();
-        let (apps, tcbs) = (&self.apps, &self.tcbs);
+        let (apps, tcbs, vrrps) = (&self.apps, &self.tcbs, &self.vrrps);
         let app_host = |a: u32| match &apps[a as usize] {
             App::Client(c) => c.host,
             App::Server(s) => s.host,
@@ -151,6 +151,7 @@ impl Engine {
                 | Event::Boot { host } => *host == h,
                 Event::ClientNext { app } | Event::ServiceDone { app, .. } => app_host(*app) == h,
                 Event::TcpRetrans { tcb, .. } | Event::TcpDelack { tcb } => tcb_host(*tcb) == Some(h),
+                Event::Vrrp { inst, .. } | Event::VrrpGarp { inst, .. } => vrrps[*inst as usize].host == h,
                 Event::SwitchIn { .. }
                 | Event::NicRx { .. }
                 | Event::Command { .. }
@@ -221,6 +222,7 @@ impl Engine {
             self.tcb_free_slot(id);
         }
         self.conn_timers[h as usize] = ConnTimers::default();
+        self.vrrp_host_down(h);
         for a in &mut self.apps {
             if let App::Server(s) = a
                 && s.host == h
@@ -252,6 +254,7 @@ impl Engine {
         }
         self.draw_reachable_time(h);
         self.seed_ipvs(h);
+        self.vrrp_host_boot(h);
         let now = self.now();
         for i in 0..self.apps.len() {
             if let App::Client(c) = &self.apps[i]

@@ -35,7 +35,7 @@ impl Engine {
                 Why::IfaceDown { iface: If(i) }
             );
             Outcome::Dropped(DropReason::IfaceDown)
-        } else if frame.eth.dst != ifc.mac && !frame.eth.dst.is_broadcast() {
+        } else if frame.eth.dst != ifc.mac && !frame.eth.dst.is_multicast() {
             drop_step!(
                 self,
                 h,
@@ -59,6 +59,7 @@ impl Engine {
             );
             match &frame.payload {
                 Payload::Arp(a) => self.arp_rcv(h, i, &frame.eth, a),
+                Payload::Ipv4(p) if p.ip.dst.is_multicast() => self.mc_rcv(h, i, p),
                 Payload::Ipv4(p) => self.ip_rcv(h, i, *p),
             }
         };
@@ -376,7 +377,45 @@ impl Engine {
             L4::Tcp(_) => self.tcp_rcv(h, iif, &pkt),
             L4::Udp(_) => self.udp_rcv(h, iif, &pkt),
             L4::Icmp(_) => self.icmp_rcv(h, iif, &pkt),
+            // VRRP arrives by multicast only (`mc_rcv`); unicast VRRP has no socket.
+            L4::Vrrp(_) => {
+                drop_step!(
+                    self,
+                    h,
+                    Some(iif),
+                    Stage::Socket,
+                    DropReason::NoSocket,
+                    Fate::Frame,
+                    Subject::packet(&pkt),
+                    Why::UnknownProtocol { protocol: 112 }
+                );
+                Outcome::Dropped(DropReason::NoSocket)
+            }
         }
+    }
+
+    /// A multicast packet (`ip_route_input_rcu`'s multicast branch): delivered if the host
+    /// has joined the group on that interface (`ip_check_mc_rcu`), dropped otherwise. Only
+    /// keepalived's VRRP group, 224.0.0.18, is ever joined.
+    fn mc_rcv(&mut self, h: HostId, iif: IfIndex, pkt: &Packet) -> Outcome {
+        if let L4::Vrrp(v) = pkt.l4
+            && pkt.ip.dst == crate::packet::vrrp::GROUP
+            && self.vrrp_joined(h, iif)
+        {
+            self.vrrp_rcv(h, iif, pkt, &v);
+            return Outcome::Delivered;
+        }
+        drop_step!(
+            self,
+            h,
+            Some(iif),
+            Stage::Routing,
+            DropReason::McastNotJoined,
+            Fate::Frame,
+            Subject::packet(pkt),
+            Why::McastNotJoined { group: pkt.ip.dst, iface: If(iif) }
+        );
+        Outcome::Dropped(DropReason::McastNotJoined)
     }
 
     /// `ip_forward`: TTL, MTU, FORWARD (IPVS 100 un-NATs replies), POSTROUTING, neighbour.

@@ -18,6 +18,7 @@ pub mod check;
 pub mod fault;
 mod ip;
 mod sock;
+pub mod vrrp;
 
 use crate::metrics::{Fate, Metrics};
 use crate::packet::Frame;
@@ -70,6 +71,10 @@ pub enum Event {
     Boot { host: HostId },
     /// An event of a machine that went down: nothing happens ([`fault`]).
     Cancelled,
+    /// A VRRP instance's timer: a master's advertisement, a backup's master-down ([`vrrp`]).
+    Vrrp { inst: u32, generation: u32 },
+    /// A new master's second burst of gratuitous ARP ([`vrrp`]).
+    VrrpGarp { inst: u32, generation: u32 },
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -141,6 +146,8 @@ pub struct Engine {
     boot_time: Vec<SimDuration>,
     /// Per host: the random stream of its netem qdiscs (drawn only when one is set).
     netem_rngs: Vec<ChaCha8Rng>,
+    /// keepalived's VRRP instances, on every host that runs them ([`vrrp`]).
+    pub vrrps: Vec<vrrp::VrrpRun>,
 }
 
 /// An output of the run (the trace recorder, the capture): not simulation state, so a copy
@@ -222,6 +229,7 @@ impl Engine {
             boot_state: vec![None; n_hosts],
             boot_time: world.boot_time,
             netem_rngs: Vec::with_capacity(n_hosts),
+            vrrps: Vec::new(),
         };
         for h in 0..n_hosts {
             let rng = crate::sim::rng::stream(e.seed, &format!("netem:{}", e.hosts[h].name));
@@ -327,6 +335,8 @@ impl Engine {
             }
             Event::Boot { host } => self.boot(host),
             Event::Cancelled => {}
+            Event::Vrrp { inst, generation } => self.vrrp_timer(inst as usize, generation),
+            Event::VrrpGarp { inst, generation } => self.vrrp_garp_timer(inst as usize, generation),
         }
         self.drain_ipvs_timers();
         Some(t)

@@ -407,7 +407,7 @@ fn classify(pkt: &Packet) -> Option<(Proto, u16, u16, Option<TcpFlags>)> {
     match &pkt.l4 {
         L4::Tcp(t) => Some((Proto::Tcp, t.src_port, t.dst_port, Some(t.flags))),
         L4::Udp(u) => Some((Proto::Udp, u.src_port, u.dst_port, None)),
-        L4::Icmp(_) => None,
+        L4::Icmp(_) | L4::Vrrp(_) => None,
     }
 }
 

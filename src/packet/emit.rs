@@ -223,6 +223,7 @@ fn l4_header(ip: &Ipv4Repr, l4: &L4) -> ([u8; MAX_L4_HEAD], usize) {
             udp::HEADER_LEN
         }
         L4::Icmp(i) => icmp_message(i, &mut b),
+        L4::Vrrp(v) => vrrp_message(v, &mut b),
     };
     (b, n)
 }
@@ -285,6 +286,24 @@ fn icmp_message(i: &IcmpRepr, b: &mut [u8; MAX_L4_HEAD]) -> usize {
     };
     let sum = checksum::finish(checksum::add(0, &b[..n]));
     b[CHECKSUM].copy_from_slice(&sum.to_be_bytes());
+    n
+}
+
+/// A VRRPv2 advertisement: the header and addresses; the zero authentication data
+/// follows as zero-filled bytes (it adds nothing to the checksum).
+fn vrrp_message(v: &super::vrrp::VrrpRepr, b: &mut [u8; MAX_L4_HEAD]) -> usize {
+    b[0] = super::vrrp::VERSION_TYPE;
+    b[1] = v.vrid;
+    b[2] = v.priority;
+    b[3] = v.count;
+    b[5] = v.advert_int;
+    let mut n = super::vrrp::HEADER_LEN;
+    for a in v.addrs() {
+        b[n..n + 4].copy_from_slice(&a.octets());
+        n += 4;
+    }
+    let sum = checksum::finish(checksum::add(0, &b[..n]));
+    b[6..8].copy_from_slice(&sum.to_be_bytes());
     n
 }
 

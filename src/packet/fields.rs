@@ -183,6 +183,7 @@ impl Frame {
             "tcp" => p.is_some_and(|p| matches!(p.l4, L4::Tcp(_))),
             "udp" => p.is_some_and(|p| matches!(p.l4, L4::Udp(_))),
             "icmp" => p.is_some_and(|p| matches!(p.l4, L4::Icmp(_))),
+            "vrrp" => p.is_some_and(|p| matches!(p.l4, L4::Vrrp(_))),
             _ => false,
         }
     }
@@ -210,6 +211,17 @@ fn packet_fields(p: &Packet, f: &mut dyn FnMut(&'static str, Value)) {
             f("udp.srcport", Value::Num(u.src_port.into()));
             f("udp.dstport", Value::Num(u.dst_port.into()));
             f("udp.length", Value::Num(p.l4.buffer_len() as u64));
+        }
+        L4::Vrrp(v) => {
+            f("vrrp.version", Value::Num(2));
+            f("vrrp.type", Value::Num(1));
+            f("vrrp.virt_rtr_id", Value::Num(v.vrid.into()));
+            f("vrrp.prio", Value::Num(v.priority.into()));
+            f("vrrp.addr_count", Value::Num(v.count.into()));
+            f("vrrp.adver_int", Value::Num(v.advert_int.into()));
+            if let Some(a) = v.addrs().first() {
+                f("vrrp.ip_addr", Value::Ip(*a));
+            }
         }
         L4::Icmp(i) => {
             f("icmp.type", Value::Num(i.msg_type().into()));

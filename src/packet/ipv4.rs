@@ -10,6 +10,8 @@ pub enum Protocol {
     Ipip,
     Tcp,
     Udp,
+    /// VRRP (protocol 112), keepalived's advertisements.
+    Vrrp,
 }
 
 impl Protocol {
@@ -19,6 +21,7 @@ impl Protocol {
             Protocol::Ipip => 4,
             Protocol::Tcp => 6,
             Protocol::Udp => 17,
+            Protocol::Vrrp => 112,
         }
     }
 
@@ -28,6 +31,7 @@ impl Protocol {
             Protocol::Ipip => "IPIP",
             Protocol::Tcp => "TCP",
             Protocol::Udp => "UDP",
+            Protocol::Vrrp => "VRRP",
         }
     }
 }

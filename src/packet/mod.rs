@@ -19,6 +19,7 @@ pub mod ipv4;
 pub mod pcap;
 pub mod tcp;
 pub mod udp;
+pub mod vrrp;
 
 pub use arp::Repr as ArpRepr;
 pub use ethernet::{Address as MacAddr, Repr as EthRepr};
@@ -36,6 +37,7 @@ pub enum L4 {
     Tcp(TcpRepr),
     Udp(UdpRepr),
     Icmp(IcmpRepr),
+    Vrrp(vrrp::VrrpRepr),
 }
 
 impl L4 {
@@ -44,6 +46,7 @@ impl L4 {
             L4::Tcp(_) => IpProtocol::Tcp,
             L4::Udp(_) => IpProtocol::Udp,
             L4::Icmp(_) => IpProtocol::Icmp,
+            L4::Vrrp(_) => IpProtocol::Vrrp,
         }
     }
 
@@ -53,6 +56,7 @@ impl L4 {
             L4::Tcp(t) => tcp::HEADER_LEN + t.payload_len as usize,
             L4::Udp(u) => udp::HEADER_LEN + u.payload_len as usize,
             L4::Icmp(i) => i.buffer_len(),
+            L4::Vrrp(v) => v.buffer_len(),
         }
     }
 
@@ -61,7 +65,7 @@ impl L4 {
         match self {
             L4::Tcp(t) => Some((t.src_port, t.dst_port)),
             L4::Udp(u) => Some((u.src_port, u.dst_port)),
-            L4::Icmp(_) => None,
+            L4::Icmp(_) | L4::Vrrp(_) => None,
         }
     }
 
@@ -69,7 +73,7 @@ impl L4 {
         match self {
             L4::Tcp(t) => t.src_port = port,
             L4::Udp(u) => u.src_port = port,
-            L4::Icmp(_) => {}
+            L4::Icmp(_) | L4::Vrrp(_) => {}
         }
     }
 
@@ -77,7 +81,7 @@ impl L4 {
         match self {
             L4::Tcp(t) => t.dst_port = port,
             L4::Udp(u) => u.dst_port = port,
-            L4::Icmp(_) => {}
+            L4::Icmp(_) | L4::Vrrp(_) => {}
         }
     }
 }
@@ -205,6 +209,7 @@ impl fmt::Display for Frame {
                         }
                     }
                     L4::Udp(u) => write!(f, " len={}", u.payload_len)?,
+                    L4::Vrrp(v) => write!(f, " VRRP vrid={} prio={}", v.vrid, v.priority)?,
                     L4::Icmp(i) => match i {
                         IcmpRepr::EchoRequest { seq, .. } => write!(f, " echo request seq={seq}")?,
                         IcmpRepr::EchoReply { seq, .. } => write!(f, " echo reply seq={seq}")?,

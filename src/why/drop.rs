@@ -53,10 +53,12 @@ pub enum DropReason {
     HostDown,
     /// netem's loss on the sending device (`tc qdisc add dev DEV root netem loss P%`).
     NetemLoss,
+    /// A multicast packet for a group the host has not joined on that interface.
+    McastNotJoined,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 22] = [
+    pub const ALL: [DropReason; 23] = [
         DropReason::TxQueueFull,
         DropReason::IfaceDown,
         DropReason::OtherHost,
@@ -79,6 +81,7 @@ impl DropReason {
         DropReason::ListenOverflow,
         DropReason::HostDown,
         DropReason::NetemLoss,
+        DropReason::McastNotJoined,
     ];
 
     /// A short, stable identifier (used as a CSV/JSON key and in filters).
@@ -106,6 +109,7 @@ impl DropReason {
             DropReason::ListenOverflow => "listen_overflow",
             DropReason::HostDown => "host_down",
             DropReason::NetemLoss => "netem_loss",
+            DropReason::McastNotJoined => "mcast_not_joined",
         }
     }
 }
@@ -142,6 +146,7 @@ impl DropReason {
             DropReason::ListenOverflow => ("server queue full (somaxconn)", "服务器队列已满（somaxconn）"),
             DropReason::HostDown => ("machine down (crashed, off or booting)", "主机已停机（崩溃、关机或正在启动）"),
             DropReason::NetemLoss => ("lost by netem (tc netem loss)", "被 netem 丢弃（tc netem loss）"),
+            DropReason::McastNotJoined => ("multicast group not joined", "未加入该组播组"),
         };
         match lang {
             crate::lang::Lang::En => en,
@@ -190,9 +195,10 @@ mod tests {
             DropReason::ListenOverflow => 19,
             DropReason::HostDown => 20,
             DropReason::NetemLoss => 21,
+            DropReason::McastNotJoined => 22,
         };
         let indices: Vec<usize> = DropReason::ALL.iter().map(|r| index(*r)).collect();
-        assert_eq!(indices, (0..22).collect::<Vec<_>>(), "ALL misses or repeats a variant");
+        assert_eq!(indices, (0..23).collect::<Vec<_>>(), "ALL misses or repeats a variant");
         let mut seen = std::collections::HashSet::new();
         for r in DropReason::ALL {
             let (en, zh) = (r.words(Lang::En), r.words(Lang::Zh));

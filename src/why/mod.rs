@@ -574,6 +574,24 @@ whys! {
     /// `open` connections it had accepted go on.
     ServiceState "app.service" { cmd: Arc<str>, port: u16, was_running: bool, running: bool, open: u32 },
 
+    // ----- VRRP (engine/vrrp.rs) -----
+    /// A multicast packet for a group not joined on that interface (`ip_check_mc_rcu`).
+    McastNotJoined "drop.mcast_not_joined" { group: Ipv4Addr, iface: If },
+    /// An IP protocol no socket takes here.
+    UnknownProtocol "drop.unknown_protocol" { protocol: u8 },
+    /// A VRRP instance changed state (`from`, `to`: INIT, BACKUP, MASTER) because of
+    /// `reason` (`init`, `owner`, `master_down`, `higher_priority`); a backup waits `wait`
+    /// for the master's advertisements.
+    VrrpState "vrrp.state" { vrid: u8, priority: u8, from: &'static str, to: &'static str, reason: &'static str, wait: SimDuration },
+    /// A VRRP advertisement sent (priority 0: leaving).
+    VrrpAdvert "vrrp.advert" { vrid: u8, priority: u8 },
+    /// A VRRP advertisement heard, and what the instance (priority `own`) does about it:
+    /// `reset_timer`, `preempt`, `master_leaving`, `answer`, `yield`, `ignore_lower`,
+    /// `other_vrid`.
+    VrrpRecv "vrrp.recv" { vrid: u8, priority: u8, own: u8, action: &'static str },
+    /// A new master's gratuitous ARP for `vip`.
+    VrrpGarp "vrrp.garp" { vip: Ipv4Addr },
+
     // ----- commands -----
     /// A timed command ran.
     Command "command" { cmd: Arc<str> },
@@ -1005,6 +1023,41 @@ impl Why {
                 (true, true) => write!(s, "{cmd}: listening on port {port} ({open} open connections go on)"),
                 (false, false) => write!(s, "{cmd}: not running: nothing to stop"),
             },
+            Why::McastNotJoined { group, iface } => {
+                write!(s, "drop: multicast to {group}: no member of the group on {}", c.iface(*iface))
+            }
+            Why::UnknownProtocol { protocol } => write!(s, "drop: no socket for IP protocol {protocol}"),
+            Why::VrrpState { vrid, priority, from, to, reason, wait } => {
+                let _ = write!(s, "vrrp: VRID {vrid} (priority {priority}) {from} → {to}");
+                match *reason {
+                    "init" => {
+                        write!(s, ": Entering BACKUP STATE (init); master down after {wait} without an advertisement")
+                    }
+                    "owner" => write!(s, ": priority 255 owns the addresses: MASTER at once"),
+                    "master_down" => write!(s, ": no advertisement for the master-down interval: taking the addresses"),
+                    _ => write!(s, ": a higher priority is master; waiting {wait}"),
+                }
+            }
+            Why::VrrpAdvert { vrid, priority: 0 } => {
+                write!(s, "vrrp: VRID {vrid} advertisement with priority 0: the master is leaving")
+            }
+            Why::VrrpAdvert { vrid, priority } => {
+                write!(s, "vrrp: VRID {vrid} advertisement, priority {priority}, to 224.0.0.18")
+            }
+            Why::VrrpRecv { vrid, priority, own, action } => {
+                let _ = write!(s, "vrrp: VRID {vrid} advertisement with priority {priority} (ours {own}): ");
+                let what = match *action {
+                    "reset_timer" => "a master is alive: master-down timer restarted",
+                    "preempt" => "lower than ours, and preempt: ignored, we will take over",
+                    "master_leaving" => "the master is leaving: taking over after the skew time",
+                    "answer" => "a master leaving: we answer with our own",
+                    "yield" => "higher than ours: becoming backup",
+                    "ignore_lower" => "lower than ours: ignored",
+                    _ => "another virtual router: ignored",
+                };
+                write!(s, "{what}")
+            }
+            Why::VrrpGarp { vip } => write!(s, "vrrp: gratuitous ARP: {vip} is at this interface's MAC"),
             Why::Command { cmd } => write!(s, "command: {cmd}"),
             Why::CommandFailed { cmd, expected, found } => {
                 write!(s, "command failed: {cmd}: expected {expected}, found {found}")

@@ -379,6 +379,35 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
             (true, true) => write!(s, "{cmd}：在端口 {port} 上监听（{open} 个已打开的连接继续）"),
             (false, false) => write!(s, "{cmd}：服务未运行：无需停止"),
         },
+        Why::McastNotJoined { group, iface } => {
+            write!(s, "丢弃：发往 {group} 的组播：{} 上没有加入该组", c.iface(*iface))
+        }
+        Why::UnknownProtocol { protocol } => write!(s, "丢弃：IP 协议 {protocol} 没有套接字"),
+        Why::VrrpState { vrid, priority, from, to, reason, wait } => {
+            let _ = write!(s, "vrrp：VRID {vrid}（优先级 {priority}）{from} → {to}");
+            match *reason {
+                "init" => write!(s, "：启动时进入 BACKUP 状态；{wait} 内收不到通告即认为主节点失效"),
+                "owner" => write!(s, "：优先级 255 是地址的拥有者：立即成为 MASTER"),
+                "master_down" => write!(s, "：在主节点失效间隔内没有收到通告：接管虚拟地址"),
+                _ => write!(s, "：有更高优先级的主节点；等待 {wait}"),
+            }
+        }
+        Why::VrrpAdvert { vrid, priority: 0 } => write!(s, "vrrp：VRID {vrid} 发送优先级为 0 的通告：主节点正在退出"),
+        Why::VrrpAdvert { vrid, priority } => write!(s, "vrrp：VRID {vrid} 向 224.0.0.18 发送通告，优先级 {priority}"),
+        Why::VrrpRecv { vrid, priority, own, action } => {
+            let _ = write!(s, "vrrp：收到 VRID {vrid} 优先级 {priority} 的通告（本机 {own}）：");
+            let what = match *action {
+                "reset_timer" => "主节点存活：重新开始主节点失效计时",
+                "preempt" => "低于本机且允许抢占：忽略，本机将接管",
+                "master_leaving" => "主节点正在退出：等待偏移时间后接管",
+                "answer" => "主节点正在退出：以本机的通告回应",
+                "yield" => "高于本机：转为 BACKUP",
+                "ignore_lower" => "低于本机：忽略",
+                _ => "另一个虚拟路由器：忽略",
+            };
+            write!(s, "{what}")
+        }
+        Why::VrrpGarp { vip } => write!(s, "vrrp：免费 ARP：{vip} 在本网卡的 MAC 上"),
         Why::Command { cmd } => write!(s, "命令：{cmd}"),
         Why::CommandFailed { cmd, expected, found } => {
             write!(s, "命令失败：{cmd}：期望 {expected}，实际 {found}")

@@ -400,7 +400,12 @@ fn the_course_key_salts_variants_and_keeps_answers_for_the_teacher() {
     assert_eq!(lvsim_in(&d.join("ann"), &["exercise", "check", "--lang", "en"]).0, Some(0));
     let wrong = grade::reference_sheet(&open).unwrap();
     std::fs::write(d.join("ann/answers.txt"), fill(&text, &wrong)).unwrap();
-    assert_eq!(lvsim_in(&d.join("ann"), &["exercise", "check", "--lang", "en"]).0, Some(1));
+    // The key is drawn from the OS, so now and then the two variants differ only in
+    // values no question asks about: the open variant's answers are then right too.
+    // When they differ, they must lose marks.
+    if wrong.answers != right.answers {
+        assert_eq!(lvsim_in(&d.join("ann"), &["exercise", "check", "--lang", "en"]).0, Some(1));
+    }
     // --show-answers is refused without the key (exit 1, nothing on stdout) and prints
     // every expected answer of the keyed variant with it.
     let (code, out, _) = lvsim_in(&d.join("ann"), &["exercise", "check", "--show-answers"]);

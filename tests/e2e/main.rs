@@ -25,3 +25,4 @@ mod shards;
 mod structure;
 mod submissions;
 mod tun;
+mod vrrp;
