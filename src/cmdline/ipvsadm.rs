@@ -230,6 +230,52 @@ pub enum IpvsadmCmd {
     DelServer { svc: ServiceAddr, addr: Ipv4Addr, port: u16 },
     /// `--set TCP TCPFIN UDP` in seconds; 0 leaves that timeout unchanged (kernel rule).
     SetTimeouts { tcp: u32, tcpfin: u32, udp: u32 },
+    /// `--start-daemon master|backup [--mcast-interface IF] [--syncid N]`: the connection
+    /// synchronisation daemon (`ip_vs_sync.c`).
+    StartDaemon(Daemon),
+    /// `--stop-daemon master|backup`.
+    StopDaemon { backup: bool },
+}
+
+/// A sync daemon: its role, multicast interface and sync ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Daemon {
+    pub backup: bool,
+    pub iface: IfName,
+    /// `--syncid`, 0 (the default) matches any.
+    pub syncid: u8,
+}
+
+/// An interface name (at most 15 bytes, as the kernel's `IFNAMSIZ` allows), kept `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IfName {
+    len: u8,
+    bytes: [u8; 15],
+}
+
+impl IfName {
+    /// `None` for an empty or over-15-byte name.
+    #[must_use]
+    pub fn new(name: &str) -> Option<Self> {
+        let b = name.as_bytes();
+        if b.is_empty() || b.len() > 15 {
+            return None;
+        }
+        let mut bytes = [0u8; 15];
+        bytes[..b.len()].copy_from_slice(b);
+        Some(Self { len: b.len() as u8, bytes })
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl fmt::Display for IfName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// IPVS schedulers (spec, section c). ipvsadm passes `-s` to the kernel unchecked, so `twos`
@@ -377,6 +423,16 @@ impl fmt::Display for IpvsadmCmd {
             }
             Self::DelServer { svc, addr, port } => write!(f, "ipvsadm -d {} -r {addr}:{port}", svc.option()),
             Self::SetTimeouts { tcp, tcpfin, udp } => write!(f, "ipvsadm --set {tcp} {tcpfin} {udp}"),
+            Self::StartDaemon(d) => write!(
+                f,
+                "ipvsadm --start-daemon {} --mcast-interface {} --syncid {}",
+                if d.backup { "backup" } else { "master" },
+                d.iface,
+                d.syncid
+            ),
+            Self::StopDaemon { backup } => {
+                write!(f, "ipvsadm --stop-daemon {}", if *backup { "backup" } else { "master" })
+            }
         }
     }
 }
@@ -1007,6 +1063,11 @@ fn duplicate(slot: Slot, item: &Item) -> CmdError {
 /// A [`CmdError`] pointing at the offending word (or part of it), or at `end` when something
 /// is missing. Never panics.
 pub fn parse(args: &[(&str, Range<usize>)], end: usize) -> Result<IpvsadmCmd, CmdError> {
+    if let Some((w, _)) = args.first()
+        && matches!(*w, "--start-daemon" | "--stop-daemon")
+    {
+        return parse_daemon(args, end);
+    }
     let (items, positionals) = scan(args, end)?;
     let mut cmd: Option<Cmd> = None;
     let mut seen: Vec<Slot> = Vec::new();
@@ -1051,6 +1112,68 @@ pub fn parse(args: &[(&str, Range<usize>)], end: usize) -> Result<IpvsadmCmd, Cm
         return Err(CmdError::new(span.clone(), "an option", w).with_hint_opt(hint));
     }
     finish(cmd, &st, end)
+}
+
+/// `--start-daemon master|backup [--mcast-interface IF] [--syncid N]`, `--stop-daemon
+/// master|backup` (`--opt=value` too). Without `--mcast-interface` ipvsadm 1.31 fails
+/// ("no multicast interface"), and so does lvsim.
+fn parse_daemon(args: &[(&str, Range<usize>)], end: usize) -> Result<IpvsadmCmd, CmdError> {
+    let mut words: Vec<(String, Range<usize>)> = Vec::new();
+    for (w, span) in args {
+        match w.split_once('=') {
+            Some((k, v)) if k.starts_with("--") => {
+                let at = span.start + k.len() + 1;
+                words.push((k.to_owned(), span.start..span.start + k.len()));
+                words.push((v.to_owned(), at..span.end));
+            }
+            _ => words.push(((*w).to_owned(), span.clone())),
+        }
+    }
+    let start = words[0].0 == "--start-daemon";
+    let role = "master or backup";
+    let Some((r, rspan)) = words.get(1) else {
+        return Err(CmdError::missing(end, role));
+    };
+    let backup = match r.as_str() {
+        "master" => false,
+        "backup" => true,
+        _ => return Err(CmdError::new(rspan.clone(), role, r)),
+    };
+    if !start {
+        if let Some((w, span)) = words.get(2) {
+            return Err(CmdError::new(span.clone(), "end of command", w));
+        }
+        return Ok(IpvsadmCmd::StopDaemon { backup });
+    }
+    let (mut iface, mut syncid) = (None, 0u8);
+    let mut k = 2;
+    while k < words.len() {
+        let (opt, ospan) = &words[k];
+        let value = words.get(k + 1);
+        match opt.as_str() {
+            "--mcast-interface" => {
+                let Some((v, vspan)) = value else { return Err(CmdError::missing(end, "an interface name like eth0")) };
+                iface = Some(
+                    IfName::new(v)
+                        .ok_or_else(|| CmdError::new(vspan.clone(), "an interface name of 1 to 15 characters", v))?,
+                );
+            }
+            "--syncid" => {
+                let Some((v, vspan)) = value else { return Err(CmdError::missing(end, "a sync ID from 0 to 255")) };
+                syncid = v.parse().map_err(|_| CmdError::new(vspan.clone(), "a sync ID from 0 to 255", v))?;
+            }
+            _ => {
+                return Err(CmdError::new(ospan.clone(), "--mcast-interface or --syncid", opt)
+                    .with_hint("lvsim models the daemon's interface and sync ID; --mcast-group, --mcast-port, --mcast-ttl and --sync-maxlen keep their defaults"));
+            }
+        }
+        k += 2;
+    }
+    let Some(iface) = iface else {
+        return Err(CmdError::missing(end, "--mcast-interface IF")
+            .with_hint("the daemon needs the interface it sends or listens on, like --mcast-interface eth0"));
+    };
+    Ok(IpvsadmCmd::StartDaemon(Daemon { backup, iface, syncid }))
 }
 
 fn set_timeouts(positionals: &[Word], end: usize) -> Result<IpvsadmCmd, CmdError> {

@@ -148,7 +148,8 @@ impl Engine {
                 | Event::IpvsTrash { host, .. }
                 | Event::Softirq { host, .. }
                 | Event::Loopback { host, .. }
-                | Event::Boot { host } => *host == h,
+                | Event::Boot { host }
+                | Event::SyncFlush { host } => *host == h,
                 Event::ClientNext { app } | Event::ServiceDone { app, .. } => app_host(*app) == h,
                 Event::TcpRetrans { tcb, .. } | Event::TcpDelack { tcb } => tcb_host(*tcb) == Some(h),
                 Event::Vrrp { inst, .. } | Event::VrrpGarp { inst, .. } => vrrps[*inst as usize].host == h,

@@ -405,6 +405,14 @@ impl Engine {
             self.vrrp_rcv(h, iif, pkt, &v);
             return Outcome::Delivered;
         }
+        if let L4::Udp(u) = pkt.l4
+            && pkt.ip.dst == crate::ipvs::sync::GROUP
+            && u.dst_port == crate::ipvs::sync::PORT
+            && self.sync_backup_on(h, iif)
+        {
+            self.sync_rcv(h, iif, pkt);
+            return Outcome::Delivered;
+        }
         drop_step!(
             self,
             h,
@@ -752,6 +760,14 @@ impl Engine {
         }
         if let Some(generation) = trash {
             self.schedule_in(crate::ipvs::DEST_TRASH_TIMER, Event::IpvsTrash { host: h, generation });
+        }
+        let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else { return };
+        let flush = ipvs.sync.take_flush_arm();
+        if ipvs.sync.has_ready() {
+            self.sync_send(h);
+        }
+        if let Some(at) = flush {
+            self.schedule(at, Event::SyncFlush { host: h });
         }
     }
 

@@ -17,6 +17,7 @@ mod capacity;
 pub mod check;
 pub mod fault;
 mod ip;
+mod ipvs_sync;
 mod sock;
 pub mod vrrp;
 
@@ -75,6 +76,8 @@ pub enum Event {
     Vrrp { inst: u32, generation: u32 },
     /// A new master's second burst of gratuitous ARP ([`vrrp`]).
     VrrpGarp { inst: u32, generation: u32 },
+    /// The IPVS sync daemon's message being filled is 2 s old ([`ipvs_sync`]).
+    SyncFlush { host: HostId },
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -148,6 +151,8 @@ pub struct Engine {
     netem_rngs: Vec<ChaCha8Rng>,
     /// keepalived's VRRP instances, on every host that runs them ([`vrrp`]).
     pub vrrps: Vec<vrrp::VrrpRun>,
+    /// The bodies of the sync messages sent, by (source address, `ip.id`) ([`ipvs_sync`]).
+    sync_msgs: rustc_hash::FxHashMap<(std::net::Ipv4Addr, u16), std::sync::Arc<[crate::ipvs::sync::SyncConn]>>,
 }
 
 /// An output of the run (the trace recorder, the capture): not simulation state, so a copy
@@ -230,6 +235,7 @@ impl Engine {
             boot_time: world.boot_time,
             netem_rngs: Vec::with_capacity(n_hosts),
             vrrps: Vec::new(),
+            sync_msgs: rustc_hash::FxHashMap::default(),
         };
         for h in 0..n_hosts {
             let rng = crate::sim::rng::stream(e.seed, &format!("netem:{}", e.hosts[h].name));
@@ -337,6 +343,7 @@ impl Engine {
             Event::Cancelled => {}
             Event::Vrrp { inst, generation } => self.vrrp_timer(inst as usize, generation),
             Event::VrrpGarp { inst, generation } => self.vrrp_garp_timer(inst as usize, generation),
+            Event::SyncFlush { host } => self.sync_send(host),
         }
         self.drain_ipvs_timers();
         Some(t)

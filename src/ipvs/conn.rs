@@ -70,6 +70,11 @@ pub struct Conn {
     pub timeout: SimDuration,
     /// When the entry's armed timer event fires; events at other times are stale.
     pub(super) timer_at: SimTime,
+    /// `cp->in_pkts` modulo `sync_period` (50): all the sync daemon's threshold reads
+    /// (`pkts % sync_period == sync_threshold`), in one byte.
+    pub in_pkts: u8,
+    /// `cp->old_state`: the state the sync daemon last sent.
+    pub synced_state: State,
 }
 
 impl Conn {
@@ -127,7 +132,7 @@ impl Ipvs {
 
     /// Timers to arm are waiting ([`Ipvs::take_timers`], [`Ipvs::take_trash_timer`]).
     pub fn has_pending_timers(&self) -> bool {
-        !self.timers.is_empty() || self.trash_arm
+        !self.timers.is_empty() || self.trash_arm || self.sync.pending()
     }
 
     /// `ip_vs_conn_new` + `ip_vs_bind_dest`: a new entry (inactive, NONE; UDP) or template
@@ -180,6 +185,8 @@ impl Ipvs {
                 n_control: 0,
                 timeout,
                 timer_at: SimTime::MAX,
+                in_pkts: 0,
+                synced_state: State::None,
             })
             .index;
         if is_template {

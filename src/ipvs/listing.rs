@@ -771,6 +771,8 @@ mod tests {
             n_control: 0,
             timeout: crate::sim::SimDuration::from_secs(900),
             timer_at: SimTime(898_500_000_000),
+            in_pkts: 0,
+            synced_state: crate::ipvs::State::None,
         });
         assert_eq!(
             run(&v, "-Lnc").unwrap(),

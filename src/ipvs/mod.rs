@@ -38,6 +38,7 @@ pub mod ipvsadm;
 pub mod listing;
 pub mod script;
 mod service;
+pub mod sync;
 pub mod xmit;
 
 pub use crate::dest as types;
@@ -134,6 +135,8 @@ pub struct Ipvs {
     /// A deletion (re)armed the trash timer: the engine fires [`Ipvs::trash_timer`]
     /// [`DEST_TRASH_TIMER`] from now ([`Ipvs::take_trash_timer`]).
     trash_arm: bool,
+    /// The connection sync daemons ([`sync`]).
+    pub sync: sync::Sync,
 }
 
 /// `ipvsadm` refused a command; the text is ipvsadm's own message where it has one.
@@ -184,6 +187,9 @@ impl Ipvs {
         };
         if let Some(old) = expire_now {
             self.expired_now = self.remove_conn(old);
+        }
+        if let InVerdict::Xmit { conn, .. } = verdict {
+            self.sync_conn(conn, now);
         }
         verdict
     }

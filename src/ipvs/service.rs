@@ -239,6 +239,8 @@ impl Ipvs {
                     self.flush_nodest();
                 }
             }
+            IpvsadmCmd::StartDaemon(d) => self.daemon(Some(*d), d.backup)?,
+            IpvsadmCmd::StopDaemon { backup } => self.daemon(None, *backup)?,
             IpvsadmCmd::SetTimeouts { tcp, tcpfin, udp } => {
                 let secs = SimDuration::from_secs;
                 if *tcp > 0 {

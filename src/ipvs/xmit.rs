@@ -131,6 +131,8 @@ mod tests {
             n_control: 0,
             timeout: SimDuration::from_secs(900),
             timer_at: SimTime::MAX,
+            in_pkts: 0,
+            synced_state: crate::ipvs::State::None,
         }
     }
 

@@ -591,6 +591,11 @@ whys! {
     VrrpRecv "vrrp.recv" { vrid: u8, priority: u8, own: u8, action: &'static str },
     /// A new master's gratuitous ARP for `vip`.
     VrrpGarp "vrrp.garp" { vip: Ipv4Addr },
+    /// The IPVS master sync daemon sent a message with `conns` entries.
+    SyncSent "ipvs.sync_sent" { conns: u32 },
+    /// A backup sync daemon applied a message: entries created, updated, and skipped (no
+    /// such service or server here).
+    SyncRecv "ipvs.sync_recv" { created: u32, updated: u32, skipped: u32 },
 
     // ----- commands -----
     /// A timed command ran.
@@ -1058,6 +1063,13 @@ impl Why {
                 write!(s, "{what}")
             }
             Why::VrrpGarp { vip } => write!(s, "vrrp: gratuitous ARP: {vip} is at this interface's MAC"),
+            Why::SyncSent { conns } => {
+                write!(s, "ipvs: sync daemon (master) sends {conns} connection entries to 224.0.0.81:8848")
+            }
+            Why::SyncRecv { created, updated, skipped } => write!(
+                s,
+                "ipvs: sync daemon (backup): {created} entries created, {updated} updated, {skipped} skipped (no such service or server here)"
+            ),
             Why::Command { cmd } => write!(s, "command: {cmd}"),
             Why::CommandFailed { cmd, expected, found } => {
                 write!(s, "command failed: {cmd}: expected {expected}, found {found}")

@@ -408,6 +408,11 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
             write!(s, "{what}")
         }
         Why::VrrpGarp { vip } => write!(s, "vrrp：免费 ARP：{vip} 在本网卡的 MAC 上"),
+        Why::SyncSent { conns } => write!(s, "ipvs：同步守护进程（master）向 224.0.0.81:8848 发送 {conns} 条连接记录"),
+        Why::SyncRecv { created, updated, skipped } => write!(
+            s,
+            "ipvs：同步守护进程（backup）：新建 {created} 条记录，更新 {updated} 条，跳过 {skipped} 条（本机没有对应的服务或服务器）"
+        ),
         Why::Command { cmd } => write!(s, "命令：{cmd}"),
         Why::CommandFailed { cmd, expected, found } => {
             write!(s, "命令失败：{cmd}：期望 {expected}，实际 {found}")
