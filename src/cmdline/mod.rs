@@ -46,6 +46,7 @@ mod ip;
 pub mod ip_show;
 pub mod ipvsadm;
 pub mod ipvsadm_list;
+pub mod keepalived;
 mod lex;
 mod netfilter;
 mod pattern;
