@@ -16,6 +16,7 @@ mod arp;
 mod capacity;
 pub mod check;
 mod ip;
+pub mod keepalived;
 mod sock;
 
 use crate::metrics::{Fate, Metrics};
@@ -65,6 +66,8 @@ pub enum Event {
     /// (`loopback_xmit` → `netif_rx`: queued to the backlog and received in the next
     /// softirq, after the sender's code path has returned).
     Loopback { host: HostId, pkt: crate::packet::Packet },
+    /// A timer of a host's keepalived (engine/keepalived.rs).
+    Keepalived(keepalived::Timer),
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -95,6 +98,8 @@ pub struct World {
     pub timed: Vec<(SimTime, HostId, crate::cmdline::Command)>,
     /// Per host: its CPU capacity model (`None`: infinite capacity).
     pub cpus: Vec<Option<crate::topology::Cpu>>,
+    /// Hosts running keepalived, with their configuration.
+    pub keepalived: Vec<(HostId, crate::cmdline::keepalived::KeepalivedConf)>,
 }
 
 /// The engine: the whole simulation state, plus where its output goes. `Clone` copies the
@@ -127,6 +132,8 @@ pub struct Engine {
     /// The hosts that have IPVS (the directors), so the per-event timer drain looks at
     /// them only, not at every host.
     ipvs_hosts: Vec<HostId>,
+    /// The hosts' keepalived health checkers.
+    ka: keepalived::Keepalived,
 }
 
 /// An output of the run (the trace recorder, the capture): not simulation state, so a copy
@@ -204,6 +211,7 @@ impl Engine {
             ipvs_hosts: Vec::new(),
             cpus: world.cpus,
             series: None,
+            ka: keepalived::Keepalived::new(world.keepalived),
         };
         for h in 0..e.hosts.len() {
             e.draw_reachable_time(h as HostId);
@@ -213,6 +221,7 @@ impl Engine {
             e.seed_ipvs(h as HostId);
         }
         // An `ipvsadm -d` among the hosts' commands armed the trash timer.
+        e.ka_install();
         e.drain_ipvs_timers();
         for (i, (t, _, _)) in e.timed.iter().enumerate() {
             e.agenda.schedule(*t, Event::Command { index: i as u32 }).expect("command times are not negative");
@@ -294,6 +303,7 @@ impl Engine {
             Event::Loopback { host, pkt } => {
                 let _ = self.local_in(host, 0, pkt);
             }
+            Event::Keepalived(t) => self.ka_timer(t),
         }
         self.drain_ipvs_timers();
         Some(t)

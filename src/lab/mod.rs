@@ -651,7 +651,8 @@ pub const MAX_CONNS: usize = 50;
 /// Embedded scenarios added since the last recorded kernel run (`tests/kernel`): out of the
 /// suite until a `lvsim kernel-diff --keep` run records them (and the guest has what they
 /// need: iptables' mangle table and MARK target for the fwmark ones).
-pub const AWAITING_KERNEL_RUN: &[&str] = &["fwmark-http-https", "cache-cluster-lblc"];
+pub const AWAITING_KERNEL_RUN: &[&str] =
+    &["fwmark-http-https", "cache-cluster-lblc", "rs-failure-tcp-check", "rs-failure-inhibit", "sorry-server"];
 
 /// Embedded scenarios and whether each is in the kernel suite (`Err`: why not).
 pub fn suite() -> Vec<(&'static str, Result<(), String>)> {

@@ -90,6 +90,17 @@ pub struct HostSpec {
     /// Packet-processing capacity (default: infinite).
     #[serde(default)]
     pub cpu: Option<CpuSpec>,
+    /// keepalived on this host: its `keepalived.conf` (docs/keepalived.md).
+    #[serde(default)]
+    pub keepalived: Option<KeepalivedSpec>,
+}
+
+/// Where a host's `keepalived.conf` is: `Text("...")`, the configuration itself (errors point
+/// at its lines inside the scenario file), or `File("ka.conf")`, a file next to the scenario.
+#[derive(Clone, Debug, Deserialize)]
+pub enum KeepalivedSpec {
+    Text(String),
+    File(String),
 }
 
 /// A host's CPU: every received frame costs `per_packet` of CPU time; at most `backlog`
@@ -203,6 +214,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("saturation-dr", include_str!("../../scenarios/saturation-dr.ron")),
     ("fwmark-http-https", include_str!("../../scenarios/fwmark-http-https.ron")),
     ("cache-cluster-lblc", include_str!("../../scenarios/cache-cluster-lblc.ron")),
+    ("rs-failure-tcp-check", include_str!("../../scenarios/rs-failure-tcp-check.ron")),
+    ("rs-failure-inhibit", include_str!("../../scenarios/rs-failure-inhibit.ron")),
+    ("sorry-server", include_str!("../../scenarios/sorry-server.ron")),
 ];
 
 /// The scenario `cargo run` opens.

@@ -12,6 +12,7 @@ mod errors;
 mod exercises;
 mod guards;
 mod hooks;
+mod keepalived;
 mod kernel_sched;
 mod lang;
 mod listings;

@@ -1,0 +1,184 @@
+//! keepalived on the director: its services installed at start, health checks as real
+//! frames, and the IPVS change a failed check makes, at times computed by hand from the
+//! configuration (docs/keepalived.md, keepalived 2.2.7's check_tcp.c `tcp_epilog`).
+use crate::common::{assert_conserved, field, run, run_text};
+use lvsim::packet::Value;
+use lvsim::sim::{SimDuration, SimTime};
+use lvsim::trace::{Stage, Step};
+use lvsim::why::Why;
+use std::net::Ipv4Addr;
+
+fn ip(s: &str) -> Ipv4Addr {
+    s.parse().unwrap()
+}
+
+/// The times of keepalived's IPVS changes of kind `change` for server `addr`.
+fn changes(steps: &[Step], change: &str, addr: &str) -> Vec<SimTime> {
+    steps
+        .iter()
+        .filter(|s| matches!(&s.why, Why::KaIpvsadm { change: c, addr: a, .. } if *c == change && *a == ip(addr)))
+        .map(|s| s.time)
+        .collect()
+}
+
+/// The start times of the checks of `addr`.
+fn checks(steps: &[Step], addr: &str) -> Vec<SimTime> {
+    steps.iter().filter(|s| matches!(&s.why, Why::KaCheck { addr: a, .. } if *a == ip(addr))).map(|s| s.time).collect()
+}
+
+/// The real servers of the director's one service, as (address, weight).
+fn servers(r: &crate::common::Run) -> Vec<(Ipv4Addr, u32)> {
+    let v = r.host("director").ipvs.as_deref().expect("keepalived made the director an IPVS host");
+    let mut d: Vec<_> = v.services[0].dests.iter().map(|d| (d.addr, d.weight)).collect();
+    d.sort();
+    d
+}
+
+const S: u64 = 1_000_000_000;
+
+#[test]
+fn a_dead_server_is_removed_after_connect_timeout_times_retry_plus_one() {
+    // delay_loop 1 s, connect_timeout 1 s, retry 1, delay_before_retry 1 s; rs2's link goes
+    // down at 2 s. The first check after that starts at t0 (the 1 s check's end plus
+    // delay_loop: 2 s plus one round trip). tcp_epilog: it times out at t0 + 1 s (retry_it
+    // 0 < retry 1: retry after delay_before_retry), the retry starts at t0 + 2 s and times
+    // out at t0 + 3 s with retry_it = retry: down then, so `-d` at exactly t0 + 3 s.
+    let r = run("rs-failure-tcp-check");
+    let t0 = *checks(&r.steps, "10.0.0.12").iter().find(|t| t.as_nanos() > 2 * S).expect("a check after 2 s");
+    assert!(t0.as_nanos() < 2 * S + 1_000_000, "the check runs one round trip after 2 s: {t0}");
+    assert_eq!(changes(&r.steps, "down", "10.0.0.12"), vec![t0 + SimDuration::from_secs(3)]);
+    assert!(changes(&r.steps, "down", "10.0.0.11").is_empty(), "rs1 stays up");
+    // ipvsadm -d: only rs1 is left in the service.
+    assert_eq!(servers(&r), vec![(ip("10.0.0.11"), 1)]);
+    assert_conserved(&r.engine);
+}
+
+#[test]
+fn the_probes_are_frames_from_the_director() {
+    // Every check of a live server is a SYN from the director's own address to port 80,
+    // counted in the director's tx like any frame. Checks of rs1 run every second from
+    // 1 s to 7 s (delay_loop 1 s, 8 s run): 7 SYNs to 10.0.0.11. rs2's start at 1, 2, 4
+    // and 6 s (a failure takes connect_timeout, 1 s, then delay_before_retry, 1 s); the
+    // three that fail each see the kernel resend their SYN at its initial RTO of 1 s, the
+    // instant of connect_timeout, before keepalived closes the socket: 4 + 3 = 7.
+    let r = run("rs-failure-tcp-check");
+    let syns = |dst: &str| {
+        r.frames("director", Stage::Tx)
+            .filter(|s| {
+                field(s, "ip.src") == Some(Value::Ip(ip("10.0.0.2")))
+                    && field(s, "ip.dst") == Some(Value::Ip(ip(dst)))
+                    && field(s, "tcp.flags") == Some(Value::Hex16(0x02))
+            })
+            .count()
+    };
+    assert_eq!(syns("10.0.0.11"), 7);
+    assert_eq!(syns("10.0.0.12"), 7);
+}
+
+#[test]
+fn inhibit_on_failure_sets_weight_zero_instead() {
+    // Same timing as above; with inhibit_on_failure keepalived runs `-e ... -w 0`, so rs2
+    // stays in the table with weight 0.
+    let r = run("rs-failure-inhibit");
+    let t0 = *checks(&r.steps, "10.0.0.12").iter().find(|t| t.as_nanos() > 2 * S).unwrap();
+    assert_eq!(changes(&r.steps, "down", "10.0.0.12"), vec![t0 + SimDuration::from_secs(3)]);
+    assert_eq!(servers(&r), vec![(ip("10.0.0.11"), 1), (ip("10.0.0.12"), 0)]);
+    assert_conserved(&r.engine);
+}
+
+#[test]
+fn the_sorry_server_replaces_the_last_real_server() {
+    // One real server (weight 1, quorum 1): when it goes down the live weight is 0 < 1, so
+    // the sorry server goes in at the same instant, with weight 1.
+    let r = run("sorry-server");
+    let down = changes(&r.steps, "down", "10.0.0.11");
+    assert_eq!(down.len(), 1);
+    assert_eq!(changes(&r.steps, "sorry_on", "10.0.0.99"), down);
+    assert_eq!(servers(&r), vec![(ip("10.0.0.99"), 1)]);
+    assert_conserved(&r.engine);
+}
+
+/// rs-failure-tcp-check with its checkers' blocks replaced by `checker`, and no fault.
+fn with_checker(checker: &str) -> String {
+    let src = include_str!("../../scenarios/rs-failure-tcp-check.ron");
+    let block =
+        "TCP_CHECK {\n            connect_timeout 1\n            retry 1\n            delay_before_retry 1\n        }";
+    assert_eq!(src.matches(block).count(), 2, "rs-failure-tcp-check changed shape");
+    src.replace(block, checker).replace("At(time: \"2s\", host: \"rs2\", run: \"ip link set eth0 down\"),", "")
+}
+
+#[test]
+fn a_refused_connect_takes_a_server_down_at_its_first_check() {
+    // connect_port 8080 has no listener: the real servers answer the SYN with a RST. At
+    // start a checker's retry_it equals retry ("one failure is enough initially",
+    // check_data.c), so the first check, at the bootstrap delay of 1 s, takes each server
+    // down as soon as the RST is back: one round trip after 1 s.
+    let r = run_text("refused.ron", &with_checker("TCP_CHECK {\n connect_port 8080\n }"));
+    for rs in ["10.0.0.11", "10.0.0.12"] {
+        let down = changes(&r.steps, "down", rs);
+        assert_eq!(down.len(), 1, "{rs}");
+        assert!(down[0].as_nanos() > S && down[0].as_nanos() < S + 1_000_000, "{rs}: {}", down[0]);
+        assert!(
+            r.steps.iter().any(|s| matches!(&s.why, Why::KaCheckFailed { cause: "rst", addr, .. } if *addr == ip(rs)))
+        );
+    }
+    assert!(servers(&r).is_empty());
+}
+
+#[test]
+fn misc_check_outcomes_are_named_by_the_path() {
+    // /bin/false fails at once: down at exactly the bootstrap delay, 1 s (no frame, no
+    // round trip). /bin/true never changes anything.
+    let r = run_text("misc.ron", &with_checker("MISC_CHECK {\n misc_path /bin/false\n }"));
+    assert_eq!(changes(&r.steps, "down", "10.0.0.11"), vec![SimTime(S)]);
+    let r = run_text("misc.ron", &with_checker("MISC_CHECK {\n misc_path /bin/true\n }"));
+    assert!(r.steps.iter().all(|s| !matches!(&s.why, Why::KaIpvsadm { change: "down", .. })));
+}
+
+#[test]
+fn http_get_reads_the_status() {
+    // lvsim's servers answer 200. A url expecting 200 keeps both servers; one expecting
+    // 404 fails at the first check, after the response (so later than a SYN-ACK alone).
+    let ok = run_text("http.ron", &with_checker("HTTP_GET {\n url {\n path /\n status_code 200\n }\n }"));
+    assert!(ok.steps.iter().any(|s| matches!(&s.why, Why::KaCheckOk { check: "HTTP_GET", .. })));
+    assert!(ok.steps.iter().all(|s| !matches!(&s.why, Why::KaIpvsadm { change: "down", .. })));
+    assert_eq!(servers(&ok).len(), 2);
+    let bad = run_text("http.ron", &with_checker("HTTP_GET {\n url {\n path /\n status_code 404\n }\n }"));
+    let failed: Vec<_> = bad
+        .steps
+        .iter()
+        .filter(|s| matches!(&s.why, Why::KaCheckFailed { cause: "status", status: 404, .. }))
+        .collect();
+    assert!(!failed.is_empty());
+    assert_eq!(changes(&bad.steps, "down", "10.0.0.11").len(), 1);
+    assert_conserved(&bad.engine);
+}
+
+#[test]
+fn an_error_in_inline_keepalived_text_points_into_the_scenario() {
+    // `dealy_loop` on the scenario's line holding `    delay_loop 1` inside the Text (found
+    // below): the error names that line and the keyword's column.
+    let src = include_str!("../../scenarios/rs-failure-tcp-check.ron").replacen(
+        "    delay_loop 1\n",
+        "    dealy_loop 1\n",
+        1,
+    );
+    let line = src.lines().position(|l| l.contains("dealy_loop")).unwrap() + 1;
+    let col = src.lines().nth(line - 1).unwrap().find("dealy_loop").unwrap() + 1;
+    let e = lvsim::scenario::parse("typo.ron", &src).unwrap().build().err().expect("an error");
+    match e {
+        lvsim::scenario::ScenarioError::At { line: l, col: c, found, .. } => {
+            assert_eq!((l, c), (line, col));
+            assert_eq!(found, "\"dealy_loop\"");
+        }
+        other @ lvsim::scenario::ScenarioError::Io { .. } => panic!("{other}"),
+    }
+}
+
+#[test]
+fn keepalived_runs_are_deterministic() {
+    let a = run("rs-failure-tcp-check");
+    let b = run("rs-failure-tcp-check");
+    let times = |r: &crate::common::Run| r.steps.iter().map(|s| (s.time, s.why.key())).collect::<Vec<_>>();
+    assert_eq!(times(&a), times(&b));
+}
