@@ -182,3 +182,65 @@ fn keepalived_runs_are_deterministic() {
     let times = |r: &crate::common::Run| r.steps.iter().map(|s| (s.time, s.why.key())).collect::<Vec<_>>();
     assert_eq!(times(&a), times(&b));
 }
+
+/// `name` with `at` (an `At(...)` line) added after its link-down fault.
+fn with_fault(name: &str, src: &str, at: &str) -> String {
+    let host = if name == "sorry-server" { "rs1" } else { "rs2" };
+    let fault = format!("At(time: \"2s\", host: \"{host}\", run: \"ip link set eth0 down\"),");
+    assert!(src.contains(&fault), "{name} changed shape");
+    src.replace(&fault, &format!("{fault}\n        {at}"))
+}
+
+#[test]
+fn a_server_that_answers_again_comes_back() {
+    // rs2 down at t0 + 3 s (above). keepalived keeps checking it: the down decision reset
+    // retry_it to 0 and the next check runs delay_loop (1 s) later, at t0 + 4 s, after the
+    // link is back up at 6 s. It succeeds one round trip (and an ARP exchange) later, and
+    // the server comes back: `-a` after a removal, `-e -w 1` after inhibit_on_failure.
+    for (name, src, cmd) in [
+        (
+            "rs-failure-tcp-check",
+            include_str!("../../scenarios/rs-failure-tcp-check.ron"),
+            "ipvsadm -a -t 10.0.0.100:80 -r 10.0.0.12:80 -g -w 1",
+        ),
+        (
+            "rs-failure-inhibit",
+            include_str!("../../scenarios/rs-failure-inhibit.ron"),
+            "ipvsadm -e -t 10.0.0.100:80 -r 10.0.0.12:80 -g -w 1",
+        ),
+    ] {
+        let r =
+            run_text(name, &with_fault(name, src, "At(time: \"6s\", host: \"rs2\", run: \"ip link set eth0 up\"),"));
+        let t0 = *checks(&r.steps, "10.0.0.12").iter().find(|t| t.as_nanos() > 2 * S).unwrap();
+        let up: Vec<_> = r
+            .steps
+            .iter()
+            .filter(|s| matches!(&s.why, Why::KaIpvsadm { change: "up", .. }))
+            .map(|s| match &s.why {
+                Why::KaIpvsadm { cmd, .. } => (s.time, cmd.to_string()),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(up.len(), 1, "{name}: {up:?}");
+        let back = t0 + SimDuration::from_secs(4);
+        assert!(up[0].0 > back && up[0].0 < back + SimDuration::from_millis(10), "{name}: {} vs {back}", up[0].0);
+        assert_eq!(up[0].1, cmd, "{name}");
+        assert_eq!(servers(&r), vec![(ip("10.0.0.11"), 1), (ip("10.0.0.12"), 1)], "{name}");
+        assert_conserved(&r.engine);
+    }
+}
+
+#[test]
+fn the_sorry_server_leaves_when_a_real_server_returns() {
+    // The live weight is back to 1 = quorum as rs1 comes up: the sorry server is removed at
+    // the same instant.
+    let src = include_str!("../../scenarios/sorry-server.ron");
+    let r = run_text(
+        "sorry",
+        &with_fault("sorry-server", src, "At(time: \"6s\", host: \"rs1\", run: \"ip link set eth0 up\"),"),
+    );
+    let up = changes(&r.steps, "up", "10.0.0.11");
+    assert_eq!(up.len(), 1);
+    assert_eq!(changes(&r.steps, "sorry_off", "10.0.0.99"), up);
+    assert_eq!(servers(&r), vec![(ip("10.0.0.11"), 1)]);
+}
