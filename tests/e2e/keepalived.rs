@@ -244,3 +244,49 @@ fn the_sorry_server_leaves_when_a_real_server_returns() {
     assert_eq!(changes(&r.steps, "sorry_off", "10.0.0.99"), up);
     assert_eq!(servers(&r), vec![(ip("10.0.0.11"), 1)]);
 }
+
+#[test]
+fn an_error_in_a_keepalived_file_points_into_that_file() {
+    // `File("ka.conf")` is read next to the scenario; an error names ka.conf with the line
+    // and column of the bad word: `lb_kind DSR` is line 3, and DSR starts at column 13
+    // (four spaces, `lb_kind`, a space: 12 characters before it).
+    let dir = std::env::temp_dir().join(format!("lvsim-ka-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = "virtual_server 10.0.0.100 80 {\n    delay_loop 1\n    lb_kind DSR\n}\n";
+    std::fs::write(dir.join("ka.conf"), conf).unwrap();
+    let src = include_str!("../../scenarios/rs-failure-tcp-check.ron");
+    let start = src.find("keepalived: Text(\"").unwrap();
+    let end = start + src[start..].find("\")),").unwrap() + 2;
+    let scenario = format!("{}keepalived: File(\"ka.conf\"){}", &src[..start], &src[end..]);
+    let path = dir.join("s.ron");
+    std::fs::write(&path, &scenario).unwrap();
+    let e = lvsim::scenario::load(path.to_str().unwrap()).unwrap().build().err().expect("an error");
+    match e {
+        lvsim::scenario::ScenarioError::At { origin, line, col, found, .. } => {
+            assert!(origin.ends_with("ka.conf"), "{origin}");
+            assert_eq!((line, col, found.as_str()), (3, 13, "\"DSR\""));
+        }
+        other @ lvsim::scenario::ScenarioError::Io { .. } => panic!("{other}"),
+    }
+    // The same file, fixed, builds: the path is read relative to the scenario.
+    std::fs::write(dir.join("ka.conf"), conf.replace("DSR", "DR")).unwrap();
+    assert!(lvsim::scenario::load(path.to_str().unwrap()).unwrap().build().is_ok());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn lvsim_check_sees_keepalived_services() {
+    // keepalived's configuration is installed as the engine is built, so `lvsim check`'s
+    // per-real-server rules apply to its services: rs2 without the VIP on lo is a DR real
+    // server with the VIP on no interface (vip_missing), as with an `ipvsadm -a ... -g`.
+    let src = include_str!("../../scenarios/rs-failure-tcp-check.ron");
+    let rs2 = "\"ip addr add 10.0.0.12/24 dev eth0\",\n            \"ip addr add 10.0.0.100/32 dev lo\",";
+    assert!(src.contains(rs2), "rs-failure-tcp-check changed shape");
+    let broken = src.replace(rs2, "\"ip addr add 10.0.0.12/24 dev eth0\",");
+    let e = lvsim::scenario::parse("novip.ron", &broken).unwrap().build().unwrap();
+    let w: Vec<_> = lvsim::engine::check::warnings(&e.net, &e.hosts)
+        .iter()
+        .map(|w| (w.key(), e.hosts[w.host() as usize].name.clone()))
+        .collect();
+    assert!(w.contains(&("vip_missing", "rs2".to_string())), "{w:?}");
+}

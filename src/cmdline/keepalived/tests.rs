@@ -282,3 +282,26 @@ fn micros_display() {
     assert_eq!(Micros(1_500_000).to_string(), "1.5 s");
     assert_eq!(Micros(250_000).to_string(), "0.25 s");
 }
+
+proptest::proptest! {
+    // Any text, and any text made of keepalived's own words, braces and numbers: parse
+    // returns a value or an error whose span lies inside the text, never a panic.
+    #[test]
+    fn never_panics(text in "\\PC{0,200}") {
+        if let Err(e) = parse(&text) {
+            proptest::prop_assert!(e.span.end <= text.len() && e.span.start <= e.span.end);
+        }
+    }
+
+    #[test]
+    fn never_panics_on_keywords(words in proptest::collection::vec(proptest::sample::select(vec![
+        "virtual_server", "real_server", "10.0.0.1", "80", "{", "}", "\n", "TCP_CHECK", "HTTP_GET", "url",
+        "path", "/", "MISC_CHECK", "misc_path", "/bin/true", "retry", "1.5", "vrrp_instance", "V",
+        "virtual_ipaddress", "10.0.0.100/24", "dev", "fwmark", "!", "\"", "weight", "lb_kind", "DR",
+    ]), 0..60)) {
+        let text = words.join(" ");
+        if let Err(e) = parse(&text) {
+            proptest::prop_assert!(e.span.end <= text.len() && e.span.start <= e.span.end);
+        }
+    }
+}
