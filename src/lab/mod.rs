@@ -174,6 +174,13 @@ fn check_supported(l: &Loaded) -> Result<(), Refusal> {
         }
     }
     for h in &sc.hosts {
+        if h.keepalived.is_some() {
+            return Err(refuse(
+                format!("hosts[{}].keepalived", h.name),
+                "keepalived (not in the lab guest yet)",
+                "the lab does not run keepalived yet; write its virtual servers as `ipvsadm` lines to try the forwarding on the kernel",
+            ));
+        }
         if h.cpu.as_ref().is_some_and(|c| c.backlog.is_some()) {
             return Err(refuse(
                 format!("hosts[{}].cpu.backlog", h.name),
