@@ -545,6 +545,26 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// `lvsim check`'s warnings about the hosts' keepalived configurations
+    /// ([`super::check::Warning::KeepalivedNoChecker`]), in daemon and configuration order.
+    pub fn keepalived_warnings(&self) -> Vec<super::check::Warning> {
+        let mut out = Vec::new();
+        for (s, svc) in self.ka.services.iter().enumerate() {
+            let (d, vs) = self.ka_service(s as u32);
+            for rs in vs.real_servers.iter().filter(|r| r.checkers.is_empty()) {
+                out.push(super::check::Warning::KeepalivedNoChecker {
+                    director: d.host,
+                    service: svc.svc,
+                    rip: rs.addr,
+                    port: rs.port,
+                });
+            }
+        }
+        out
+    }
+}
+
 /// The length of keepalived's HTTP_GET request for `path` (`check/check_http.c`
 /// `REQUEST_TEMPLATE`): `GET path HTTP/1.0`, `User-Agent: KeepAliveClient` and
 /// `Host: addr[:port]` (the port only when it is not 80), each ended by CRLF, then CRLF.

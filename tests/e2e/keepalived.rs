@@ -290,3 +290,39 @@ fn lvsim_check_sees_keepalived_services() {
         .collect();
     assert!(w.contains(&("vip_missing", "rs2".to_string())), "{w:?}");
 }
+
+#[test]
+fn a_real_server_without_a_checker_is_warned_about() {
+    // rs2's TCP_CHECK block removed: keepalived would never test it. `lvsim check` warns
+    // (typed: KeepalivedNoChecker for 10.0.0.12 80 on the director), in both languages, and
+    // still exits 0 without --deny-warnings.
+    let src = include_str!("../../scenarios/rs-failure-tcp-check.ron");
+    let rs2 = "real_server 10.0.0.12 80 {\n        weight 1\n        TCP_CHECK {\n            connect_timeout 1\n            retry 1\n            delay_before_retry 1\n        }\n    }";
+    assert!(src.contains(rs2), "rs-failure-tcp-check changed shape");
+    let text = src.replace(rs2, "real_server 10.0.0.12 80 {\n        weight 1\n    }");
+    let e = lvsim::scenario::parse("nochk.ron", &text).unwrap().build().unwrap();
+    let w = e.keepalived_warnings();
+    assert!(
+        matches!(w[..], [lvsim::engine::check::Warning::KeepalivedNoChecker { rip, port: 80, .. }] if rip == ip("10.0.0.12")),
+        "{w:?}"
+    );
+    assert_eq!(w[0].key(), "keepalived_no_checker");
+    assert_eq!(e.hosts[w[0].host() as usize].name, "director");
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let (en, zh) =
+        (w[0].render(&e.net, &e.hosts, lvsim::lang::Lang::En), w[0].render(&e.net, &e.hosts, lvsim::lang::Lang::Zh));
+    assert!(!cjk(&en.text) && !cjk(&en.hint) && cjk(&zh.text) && cjk(&zh.hint));
+    // The embedded scenarios check every real server.
+    for name in ["rs-failure-tcp-check", "rs-failure-inhibit", "sorry-server"] {
+        assert!(lvsim::scenario::load(name).unwrap().build().unwrap().keepalived_warnings().is_empty(), "{name}");
+    }
+    let path = std::env::temp_dir().join(format!("lvsim-ka-nochk-{}.ron", std::process::id()));
+    std::fs::write(&path, &text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lvsim"))
+        .args(["check", path.to_str().unwrap(), "--lang", "en"])
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).matches("warning:").count() == 1);
+}
