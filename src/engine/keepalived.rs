@@ -246,7 +246,7 @@ impl Engine {
                 svc,
                 scheduler: vs.sched,
                 persistent: vs.persistence,
-                netmask: Ipv4Addr::BROADCAST,
+                netmask: vs.granularity,
                 flags: SchedFlags::default(),
                 one_packet: false,
             };
