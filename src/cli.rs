@@ -147,7 +147,9 @@ pub fn check(files: &[String], deny_warnings: bool, lang: Lang) -> Result<(), St
                     Lang::En => println!("ok: {f}: {hosts} hosts, {segments} segments — {about}"),
                     Lang::Zh => println!("通过：{f}：{hosts} 台主机，{segments} 个网段 — {about}"),
                 }
-                for w in crate::engine::check::warnings(&e.net, &e.hosts) {
+                let mut ws = crate::engine::check::warnings(&e.net, &e.hosts);
+                ws.extend(e.keepalived_warnings());
+                for w in ws {
                     let r = w.render(&e.net, &e.hosts, lang);
                     match lang {
                         Lang::En => println!("  warning: {}\n    hint: {}", r.text, r.hint),

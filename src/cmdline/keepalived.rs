@@ -116,6 +116,8 @@ pub struct VirtualServer {
     pub fwd: Fwd,
     /// `persistence_timeout [SECONDS]`; `None` without the keyword or with 0.
     pub persistence: Option<u32>,
+    /// `persistence_granularity NETMASK` (ipvsadm's `-M`); 255.255.255.255 when left out.
+    pub granularity: Ipv4Addr,
     /// `protocol TCP|UDP`; TCP when left out.
     pub proto: Proto,
     /// `sorry_server IP PORT`: added with weight 1 when no real server is left up.
@@ -580,13 +582,14 @@ const GLOBAL_IGNORED: [&str; 15] = [
     "max_auto_priority",
     "lvs_sync_daemon",
 ];
-const VS_KEYS: [&str; 12] = [
+const VS_KEYS: [&str; 13] = [
     "delay_loop",
     "lb_algo",
     "lvs_sched",
     "lb_kind",
     "lvs_method",
     "persistence_timeout",
+    "persistence_granularity",
     "protocol",
     "sorry_server",
     "quorum",
@@ -676,6 +679,7 @@ fn virtual_server(p: &mut Parser, st: &Stmt) -> Result<VirtualServer, ConfError>
         sched: DEFAULT_SCHED,
         fwd: DEFAULT_FWD,
         persistence: None,
+        granularity: Ipv4Addr::BROADCAST,
         proto: Proto::Tcp,
         sorry_server: None,
         quorum: DEFAULT_QUORUM,
@@ -723,6 +727,19 @@ fn virtual_server(p: &mut Parser, st: &Stmt) -> Result<VirtualServer, ConfError>
                 } else {
                     Some(s.u32_in(0, 0, MAX_TIMEOUT)?).filter(|t| *t != 0)
                 };
+            }
+            "persistence_granularity" => {
+                s.at_most(1)?;
+                let expected = "a netmask like 255.255.255.0";
+                let w = s.arg(0, expected)?;
+                vs.granularity = w
+                    .text
+                    .parse::<Ipv4Addr>()
+                    .ok()
+                    .filter(|m| u32::from(*m).leading_ones() + u32::from(*m).trailing_zeros() == 32)
+                    .ok_or_else(|| {
+                        bad(w, expected, Some("a netmask's ones come first: 255.255.255.0, not 0.255.255.255".into()))
+                    })?;
             }
             "protocol" => {
                 s.at_most(1)?;

@@ -85,6 +85,9 @@ pub enum Warning {
     /// default route through another interface: every decapsulated request fails the
     /// reverse-path check.
     TunRpFilter { rs: RealServer, rp_filter: u8 },
+    /// A keepalived `real_server` with no checker block: keepalived never tests it, so it
+    /// stays in the service when it dies (engine/keepalived.rs).
+    KeepalivedNoChecker { director: HostId, service: ServiceAddr, rip: Ipv4Addr, port: u16 },
 }
 
 impl Warning {
@@ -103,6 +106,7 @@ impl Warning {
             Self::NatNoForward { .. } => "nat_no_forward",
             Self::Tunl0Down { .. } => "tunl0_down",
             Self::TunRpFilter { .. } => "tun_rp_filter",
+            Self::KeepalivedNoChecker { .. } => "keepalived_no_checker",
         }
     }
 
@@ -110,7 +114,7 @@ impl Warning {
     pub const fn host(&self) -> HostId {
         match *self {
             Self::UnreachableNextHop { host, .. } => host,
-            Self::RealServerOnNoHost { director, .. } => director,
+            Self::RealServerOnNoHost { director, .. } | Self::KeepalivedNoChecker { director, .. } => director,
             Self::DrNotOnLink { rs, .. } | Self::NatNoForward { rs, .. } => rs.director,
             Self::MasqMissing { rs, .. }
             | Self::DrReplyViaDirector { rs, .. }
@@ -549,6 +553,26 @@ impl Warning {
                             "{r}: rp_filter={rp_filter} applies on tunl0 (the larger of net.ipv4.conf.all's and tunl0's): a decapsulated request comes in on tunl0 but the route back to the client leaves by another interface, so strict reverse-path filtering drops it"
                         ),
                         format!("on {r}: {}", fix.replace("(or 2)", "(or 2, loose)")),
+                    )
+                }
+            }
+            Self::KeepalivedNoChecker { director, service, rip, port } => {
+                let (d, svc) = (name(director), svc(service));
+                if zh {
+                    (
+                        format!(
+                            "{d}：keepalived 的 real_server {rip} {port}（服务 {svc}）没有检查器：keepalived 从不检查它，它宕机后仍留在服务中"
+                        ),
+                        "在该 real_server 块中加一个 TCP_CHECK { connect_timeout 3 }（见 docs/keepalived.zh.md）"
+                            .to_string(),
+                    )
+                } else {
+                    (
+                        format!(
+                            "{d}: keepalived's real_server {rip} {port} (service {svc}) has no checker: keepalived never tests it, so it stays in the service when it dies"
+                        ),
+                        "add a TCP_CHECK { connect_timeout 3 } to that real_server block (docs/keepalived.md)"
+                            .to_string(),
                     )
                 }
             }

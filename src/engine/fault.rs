@@ -130,36 +130,43 @@ impl Engine {
         }
     }
 
+    /// The host an event belongs to, if it is one machine's own (a timer, a frame in its
+    /// backlog); `None` for frames on the wire, commands and global timers.
+    fn event_host(&self, ev: &Event) -> Option<HostId> {
+        let app_host = |a: u32| match &self.apps[a as usize] {
+            App::Client(c) => c.host,
+            App::Server(s) => s.host,
+        };
+        match ev {
+            Event::NeighTimer { host, .. }
+            | Event::ConnTimers { host }
+            | Event::IpvsTrash { host, .. }
+            | Event::Softirq { host, .. }
+            | Event::Loopback { host, .. }
+            | Event::Boot { host }
+            | Event::SyncFlush { host } => Some(*host),
+            Event::ClientNext { app } | Event::ServiceDone { app, .. } => Some(app_host(*app)),
+            Event::TcpRetrans { tcb, .. } | Event::TcpDelack { tcb } => self.tcbs.at(*tcb).map(|t| t.host),
+            Event::Vrrp { inst, .. } | Event::VrrpGarp { inst, .. } => Some(self.vrrps[*inst as usize].host),
+            Event::Keepalived(t) => Some(self.ka_timer_host(t)),
+            Event::SwitchIn { .. }
+            | Event::NicRx { .. }
+            | Event::Command { .. }
+            | Event::Estimate
+            | Event::Sample
+            | Event::Cancelled => None,
+        }
+    }
+
     /// The machine stops: everything it holds is dropped, counted, now.
     fn take_down(&mut self, h: HostId, power: Power, cmd: &std::sync::Arc<str>) {
         // Its own events: the timers end; what they held (frames in the CPU backlog,
         // packets on their way over lo) is dropped below.
         let mut held = Vec::new();
-        let (apps, tcbs, vrrps) = (&self.apps, &self.tcbs, &self.vrrps);
-        let app_host = |a: u32| match &apps[a as usize] {
-            App::Client(c) => c.host,
-            App::Server(s) => s.host,
-        };
-        let tcb_host = |t: u32| tcbs.at(t).map(|t| t.host);
-        for ev in self.agenda.iter_mut() {
-            let mine = match ev {
-                Event::NeighTimer { host, .. }
-                | Event::ConnTimers { host }
-                | Event::IpvsTrash { host, .. }
-                | Event::Softirq { host, .. }
-                | Event::Loopback { host, .. }
-                | Event::Boot { host }
-                | Event::SyncFlush { host } => *host == h,
-                Event::ClientNext { app } | Event::ServiceDone { app, .. } => app_host(*app) == h,
-                Event::TcpRetrans { tcb, .. } | Event::TcpDelack { tcb } => tcb_host(*tcb) == Some(h),
-                Event::Vrrp { inst, .. } | Event::VrrpGarp { inst, .. } => vrrps[*inst as usize].host == h,
-                Event::SwitchIn { .. }
-                | Event::NicRx { .. }
-                | Event::Command { .. }
-                | Event::Estimate
-                | Event::Sample
-                | Event::Cancelled => false,
-            };
+        // Two passes over the same order: which events are the machine's (reading the
+        // engine), then taking those back.
+        let mine: Vec<bool> = self.agenda.iter().map(|ev| self.event_host(ev) == Some(h)).collect();
+        for (ev, mine) in self.agenda.iter_mut().zip(mine) {
             if mine {
                 held.push(std::mem::replace(ev, Event::Cancelled));
             }
@@ -256,6 +263,7 @@ impl Engine {
         self.draw_reachable_time(h);
         self.seed_ipvs(h);
         self.vrrp_host_boot(h);
+        self.ka_host_boot(h);
         let now = self.now();
         for i in 0..self.apps.len() {
             if let App::Client(c) = &self.apps[i]

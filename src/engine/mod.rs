@@ -18,6 +18,7 @@ pub mod check;
 pub mod fault;
 mod ip;
 mod ipvs_sync;
+pub mod keepalived;
 mod sock;
 pub mod vrrp;
 
@@ -78,6 +79,8 @@ pub enum Event {
     VrrpGarp { inst: u32, generation: u32 },
     /// The IPVS sync daemon's message being filled is 2 s old ([`ipvs_sync`]).
     SyncFlush { host: HostId },
+    /// A timer of a host's keepalived (engine/keepalived.rs).
+    Keepalived(keepalived::Timer),
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -110,6 +113,8 @@ pub struct World {
     pub cpus: Vec<Option<crate::topology::Cpu>>,
     /// Per host: how long a reboot takes (`Host(boot: ...)`).
     pub boot_time: Vec<SimDuration>,
+    /// Hosts running keepalived, with their configuration.
+    pub keepalived: Vec<(HostId, crate::cmdline::keepalived::KeepalivedConf)>,
 }
 
 /// The engine: the whole simulation state, plus where its output goes. `Clone` copies the
@@ -153,6 +158,8 @@ pub struct Engine {
     pub vrrps: Vec<vrrp::VrrpRun>,
     /// The bodies of the sync messages sent, by (source address, `ip.id`) ([`ipvs_sync`]).
     sync_msgs: rustc_hash::FxHashMap<(std::net::Ipv4Addr, u16), std::sync::Arc<[crate::ipvs::sync::SyncConn]>>,
+    /// The hosts' keepalived health checkers.
+    ka: keepalived::Keepalived,
 }
 
 /// An output of the run (the trace recorder, the capture): not simulation state, so a copy
@@ -209,6 +216,12 @@ impl Engine {
         metrics.clients = vec![crate::metrics::ClientStats::default(); world.client_names.len()];
         metrics.served = vec![0; world.apps.iter().filter(|a| matches!(a, App::Server(_))).count()];
         let n_hosts = world.hosts.len();
+        let vrrp: Vec<(HostId, Vec<crate::cmdline::keepalived::VrrpInstance>)> = world
+            .keepalived
+            .iter()
+            .filter(|(_, c)| !c.vrrp_instances.is_empty())
+            .map(|(h, c)| (*h, c.vrrp_instances.clone()))
+            .collect();
         let mut e = Engine {
             agenda: Agenda::new(),
             net: world.net,
@@ -236,6 +249,7 @@ impl Engine {
             netem_rngs: Vec::with_capacity(n_hosts),
             vrrps: Vec::new(),
             sync_msgs: rustc_hash::FxHashMap::default(),
+            ka: keepalived::Keepalived::new(world.keepalived),
         };
         for h in 0..n_hosts {
             let rng = crate::sim::rng::stream(e.seed, &format!("netem:{}", e.hosts[h].name));
@@ -258,6 +272,11 @@ impl Engine {
             e.seed_ipvs(h as HostId);
         }
         // An `ipvsadm -d` among the hosts' commands armed the trash timer.
+        e.ka_install();
+        for (h, instances) in vrrp {
+            // The scenario checked each instance's interface.
+            let _ = e.start_vrrp(h, &instances);
+        }
         e.drain_ipvs_timers();
         for (i, (t, _, _)) in e.timed.iter().enumerate() {
             e.agenda.schedule(*t, Event::Command { index: i as u32 }).expect("command times are not negative");
@@ -344,6 +363,7 @@ impl Engine {
             Event::Vrrp { inst, generation } => self.vrrp_timer(inst as usize, generation),
             Event::VrrpGarp { inst, generation } => self.vrrp_garp_timer(inst as usize, generation),
             Event::SyncFlush { host } => self.sync_send(host),
+            Event::Keepalived(t) => self.ka_timer(t),
         }
         self.drain_ipvs_timers();
         Some(t)

@@ -62,7 +62,7 @@ impl Failure {
 impl Engine {
     // ----- TCP -----
 
-    fn tcb_alloc(&mut self, t: Tcb) -> u32 {
+    pub(super) fn tcb_alloc(&mut self, t: Tcb) -> u32 {
         let id = self.tcbs.insert_with(|k| Tcb { generation: k.generation, ..t }).index;
         self.sockets[t.host as usize].tcp.insert((TCP, t.local.0, t.local.1, t.remote.0, t.remote.1), id);
         id
@@ -246,6 +246,12 @@ impl Engine {
             TcpAction::Established { after, request } => {
                 deliver(self, Why::TcpEstablished { after, request: u32::from(request) });
                 self.tcp_send(id, TcpFlags::ACK, 0);
+                // A keepalived TCP_CHECK closes here (engine/keepalived.rs).
+                if let Some(c) = super::keepalived::checker_of(t.app)
+                    && self.ka_connected(c, id)
+                {
+                    return Outcome::Delivered;
+                }
                 self.send_request(id, request, false);
             }
             TcpAction::ResponseNext { check, read, left } => {
@@ -255,14 +261,21 @@ impl Engine {
             }
             TcpAction::ResponseClose { check, read } => {
                 let latency = now.since(t.started);
-                let stats = self.client_stats(t.app);
-                let cs = &mut self.metrics.clients[stats];
-                cs.completed += 1;
-                cs.latency.record(latency.as_nanos());
+                let checker = super::keepalived::checker_of(t.app);
+                if checker.is_none() {
+                    let stats = self.client_stats(t.app);
+                    let cs = &mut self.metrics.clients[stats];
+                    cs.completed += 1;
+                    cs.latency.record(latency.as_nanos());
+                }
                 deliver(self, Why::TcpResponseClose { latency, ack: ack_note(now, check, read, Some("the FIN")) });
                 self.tcp_ack_now(id, check, read);
                 self.tcp_send(id, TcpFlags::FIN | TcpFlags::ACK, 0);
-                self.client_finished(t.app);
+                match checker {
+                    // A keepalived HTTP_GET's response (engine/keepalived.rs).
+                    Some(c) => self.ka_response(c, id),
+                    None => self.client_finished(t.app),
+                }
             }
             TcpAction::ResponsePart { len, check } => {
                 deliver(self, Why::TcpResponsePart { len, ack: ack_note(now, check, None, None) });
@@ -399,7 +412,7 @@ impl Engine {
         self.tcp_arm_delack(id);
     }
 
-    fn hosts_rng_u32(&mut self, h: HostId) -> u32 {
+    pub(super) fn hosts_rng_u32(&mut self, h: HostId) -> u32 {
         self.host_rngs[h as usize].next_u32()
     }
 
@@ -412,6 +425,9 @@ impl Engine {
 
     fn client_failed(&mut self, id: u32, why: Failure) {
         let t = self.tcb(id);
+        if let Some(c) = super::keepalived::checker_of(t.app) {
+            return self.ka_failed(c, id, why.name());
+        }
         let s = self.client_stats(t.app);
         let cs = &mut self.metrics.clients[s];
         match why {

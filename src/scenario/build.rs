@@ -109,6 +109,7 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
 
     let mut hosts: Vec<Host> = Vec::new();
     let mut host_pos = Vec::new();
+    let mut keepalived = Vec::new();
     for (hi, hs) in sc.hosts.iter().enumerate() {
         let hpos = cx.pos_of(0, &hs.name);
         // Find this host's name literal in order (names may repeat as strings elsewhere).
@@ -187,6 +188,26 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
             applied.map_err(|(expected, found, help)| {
                 ScenarioError::at(&l.origin, &l.source, cstart, cend, expected, found, help)
             })?;
+        }
+        if let Some(spec) = &hs.keepalived {
+            let conf = keepalived_conf(&cx, hpos, spec)?;
+            for v in &conf.vrrp_instances {
+                for dev in
+                    std::iter::once(&v.interface).chain(v.virtual_ipaddress.iter().filter_map(|a| a.dev.as_ref()))
+                {
+                    if host.iface_by_name(dev).is_none() {
+                        let names: Vec<_> = host.ifaces.iter().map(|i| i.name.as_str()).collect();
+                        return Err(cx.err(
+                            cx.pos_of(hpos, dev),
+                            dev,
+                            "an interface of this host",
+                            format!("\"{dev}\" in vrrp_instance {}", v.name),
+                            Some(format!("{} has: {}", hs.name, names.join(", "))),
+                        ));
+                    }
+                }
+            }
+            keepalived.push((id, conf));
         }
         hosts.push(host);
     }
@@ -407,7 +428,10 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         h.role = sc.hosts[i].role.unwrap_or_else(|| {
             let serves = apps.iter().any(|a| matches!(a, App::Server(s) if s.host as usize == i));
             let clients = apps.iter().any(|a| matches!(a, App::Client(c) if c.host as usize == i));
-            if h.ipvs.as_ref().is_some_and(|v| !v.services.is_empty()) {
+            let ka = keepalived.iter().any(|(k, c): &(HostId, command::keepalived::KeepalivedConf)| {
+                *k as usize == i && !c.virtual_servers.is_empty()
+            });
+            if ka || h.ipvs.as_ref().is_some_and(|v| !v.services.is_empty()) {
                 Role::Director
             } else if serves {
                 Role::RealServer
@@ -518,7 +542,57 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
         timed,
         cpus,
         boot_time,
+        keepalived,
     })
+}
+
+/// A host's keepalived.conf, parsed. Errors point into the file, or for `Text` at the line
+/// inside the scenario's string (escapes such as `\"` taken into account).
+fn keepalived_conf(
+    cx: &Ctx<'_>,
+    hpos: usize,
+    spec: &super::KeepalivedSpec,
+) -> Result<command::keepalived::KeepalivedConf, ScenarioError> {
+    use super::KeepalivedSpec;
+    let l = cx.l;
+    match spec {
+        KeepalivedSpec::Text(text) => {
+            let lit = cx.loc.find_after(hpos, text).map_or(hpos, |l| l.start);
+            command::keepalived::parse(text).map_err(|e| {
+                let s = source_offset(&l.source, lit, e.span.start);
+                let en = source_offset(&l.source, lit, e.span.end).max(s);
+                ScenarioError::at(&l.origin, &l.source, s, en, e.expected, e.found, e.hint)
+            })
+        }
+        KeepalivedSpec::File(name) => {
+            let base = std::path::Path::new(&l.origin).parent().filter(|_| !l.origin.starts_with("embedded:"));
+            let path = base.map_or_else(|| std::path::PathBuf::from(name), |b| b.join(name));
+            let shown = path.to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path).map_err(|err| {
+                cx.err(
+                    hpos,
+                    name,
+                    "a keepalived.conf next to the scenario",
+                    format!("\"{name}\" ({err})"),
+                    Some("the path is relative to the scenario file; or write the configuration inline with Text(\"...\")".into()),
+                )
+            })?;
+            command::keepalived::parse(&text)
+                .map_err(|e| ScenarioError::at(&shown, &text, e.span.start, e.span.end, e.expected, e.found, e.hint))
+        }
+    }
+}
+
+/// The byte offset in `src` of byte `decoded` of the string literal whose content starts at
+/// `start`: each escape (`\n`, `\"`, `\\`) is two bytes of source for one of text.
+fn source_offset(src: &str, start: usize, decoded: usize) -> usize {
+    let b = src.as_bytes();
+    let (mut i, mut n) = (start, 0);
+    while n < decoded && i < b.len() && b[i] != b'"' {
+        i += if b[i] == b'\\' { 2 } else { 1 };
+        n += 1;
+    }
+    i.min(src.len())
 }
 
 /// How long a reboot takes when the host does not say (`Host(boot: ...)`).

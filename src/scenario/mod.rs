@@ -93,6 +93,17 @@ pub struct HostSpec {
     /// How long a reboot (`reboot` in `at:`) keeps the machine down, default `"10s"`.
     #[serde(default)]
     pub boot: Option<String>,
+    /// keepalived on this host: its `keepalived.conf` (docs/keepalived.md).
+    #[serde(default)]
+    pub keepalived: Option<KeepalivedSpec>,
+}
+
+/// Where a host's `keepalived.conf` is: `Text("...")`, the configuration itself (errors point
+/// at its lines inside the scenario file), or `File("ka.conf")`, a file next to the scenario.
+#[derive(Clone, Debug, Deserialize)]
+pub enum KeepalivedSpec {
+    Text(String),
+    File(String),
 }
 
 /// A host's CPU: every received frame costs `per_packet` of CPU time; at most `backlog`
@@ -211,6 +222,11 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("fwmark-http-https", include_str!("../../scenarios/fwmark-http-https.ron")),
     ("cache-cluster-lblc", include_str!("../../scenarios/cache-cluster-lblc.ron")),
     ("rs-failure-no-check", include_str!("../../scenarios/rs-failure-no-check.ron")),
+    ("rs-failure-tcp-check", include_str!("../../scenarios/rs-failure-tcp-check.ron")),
+    ("rs-failure-inhibit", include_str!("../../scenarios/rs-failure-inhibit.ron")),
+    ("sorry-server", include_str!("../../scenarios/sorry-server.ron")),
+    ("director-failover", include_str!("../../scenarios/director-failover.ron")),
+    ("director-failover-no-sync", include_str!("../../scenarios/director-failover-no-sync.ron")),
 ];
 
 /// The scenario `cargo run` opens.

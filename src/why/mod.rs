@@ -602,6 +602,28 @@ whys! {
     Command "command" { cmd: Arc<str> },
     /// A timed command failed.
     CommandFailed "command.failed" { cmd: Arc<str>, expected: Arc<str>, found: Arc<str> },
+
+    // ----- keepalived -----
+    /// keepalived's checker starts a check of a real server: a connect (`TCP_CHECK`,
+    /// `HTTP_GET`) or its script (`MISC_CHECK`); `retry` of `retries` (0: the first try).
+    KaCheck "keepalived.check" { check: &'static str, addr: Ipv4Addr, port: u16, retry: u32, retries: u32 },
+    /// A check succeeded (SYN-ACK, the HTTP status expected, the script's exit status 0).
+    KaCheckOk "keepalived.check_ok" { check: &'static str, addr: Ipv4Addr, port: u16 },
+    /// A check failed; `cause`: `timeout` (no answer within `timeout`, the checker's
+    /// connect_timeout), `rst`, `status` (HTTP status other than `status`) or `script`.
+    KaCheckFailed "keepalived.check_failed" {
+        check: &'static str,
+        addr: Ipv4Addr,
+        port: u16,
+        cause: &'static str,
+        timeout: SimDuration,
+        status: u32,
+        retry: u32,
+        retries: u32,
+    },
+    /// keepalived changes IPVS as this ipvsadm command would; `change`: `start` (its
+    /// configuration installed), `down`, `up` (a real server), `sorry_on`, `sorry_off`.
+    KaIpvsadm "keepalived.ipvsadm" { cmd: Arc<str>, change: &'static str, addr: Ipv4Addr, port: u16 },
 }
 
 /// Where a [`Why`] is rendered: the names, and the host of the step.
@@ -1071,6 +1093,28 @@ impl Why {
                 "ipvs: sync daemon (backup): {created} entries created, {updated} updated, {skipped} skipped (no such service or server here)"
             ),
             Why::Command { cmd } => write!(s, "command: {cmd}"),
+            Why::KaCheck { check, addr, port, retry, retries } => {
+                let what = if *check == "MISC_CHECK" { "running its script" } else { "connecting" };
+                write!(s, "keepalived: {check} {addr}:{port}: {what} (retry {retry}/{retries})")
+            }
+            Why::KaCheckOk { check, addr, port } => write!(s, "keepalived: {check} {addr}:{port} succeeded"),
+            Why::KaCheckFailed { check, addr, port, cause, timeout, status, retry, retries } => {
+                let cause = match *cause {
+                    "timeout" => format!("connect timeout {timeout}"),
+                    "rst" => "connection refused (RST)".to_string(),
+                    "unreachable" => "network unreachable".to_string(),
+                    "status" => format!("HTTP status 200, expected {status}"),
+                    _ => "script exited with status 1".to_string(),
+                };
+                write!(s, "keepalived: {check} {addr}:{port}: {cause}, retry {retry}/{retries}")
+            }
+            Why::KaIpvsadm { cmd, change, addr, port } => match *change {
+                "start" => write!(s, "keepalived: installing its configuration: {cmd}"),
+                "down" => write!(s, "keepalived: real server {addr}:{port} is down: {cmd}"),
+                "up" => write!(s, "keepalived: real server {addr}:{port} is up again: {cmd}"),
+                "sorry_on" => write!(s, "keepalived: no real server left up, sorry server {addr}:{port} in: {cmd}"),
+                _ => write!(s, "keepalived: real servers back, sorry server {addr}:{port} out: {cmd}"),
+            },
             Why::CommandFailed { cmd, expected, found } => {
                 write!(s, "command failed: {cmd}: expected {expected}, found {found}")
             }

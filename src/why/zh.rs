@@ -414,6 +414,28 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
             "ipvs：同步守护进程（backup）：新建 {created} 条记录，更新 {updated} 条，跳过 {skipped} 条（本机没有对应的服务或服务器）"
         ),
         Why::Command { cmd } => write!(s, "命令：{cmd}"),
+        Why::KaCheck { check, addr, port, retry, retries } => {
+            let what = if *check == "MISC_CHECK" { "运行检查脚本" } else { "发起连接" };
+            write!(s, "keepalived：{check} {addr}:{port}：{what}（重试 {retry}/{retries}）")
+        }
+        Why::KaCheckOk { check, addr, port } => write!(s, "keepalived：{check} {addr}:{port} 检查成功"),
+        Why::KaCheckFailed { check, addr, port, cause, timeout, status, retry, retries } => {
+            let cause = match *cause {
+                "timeout" => format!("连接超时 {timeout}"),
+                "rst" => "连接被拒绝（回以 RST）".to_string(),
+                "unreachable" => "网络不可达".to_string(),
+                "status" => format!("HTTP 状态码为 200，期望 {status}"),
+                _ => "脚本退出状态为 1".to_string(),
+            };
+            write!(s, "keepalived：{check} {addr}:{port}：{cause}，重试 {retry}/{retries}")
+        }
+        Why::KaIpvsadm { cmd, change, addr, port } => match *change {
+            "start" => write!(s, "keepalived：安装配置：{cmd}"),
+            "down" => write!(s, "keepalived：真实服务器 {addr}:{port} 检查失败，摘除：{cmd}"),
+            "up" => write!(s, "keepalived：真实服务器 {addr}:{port} 恢复：{cmd}"),
+            "sorry_on" => write!(s, "keepalived：没有可用的真实服务器，加入 sorry server {addr}:{port}：{cmd}"),
+            _ => write!(s, "keepalived：真实服务器恢复，移除 sorry server {addr}:{port}：{cmd}"),
+        },
         Why::CommandFailed { cmd, expected, found } => {
             write!(s, "命令失败：{cmd}：期望 {expected}，实际 {found}")
         }

@@ -116,6 +116,20 @@ fn each_embedded_scenario_gets_exactly_its_warnings() {
         // dr's set-up, unchanged but for rs2's crash at 450 ms (an `at:` command, which
         // check does not judge): dr's reading holds.
         ("rs-failure-no-check", vec![]),
+        // dr-quiesce's hosts and gateways (all answered on their segments), with the
+        // director's service installed by keepalived at 0 s instead of ipvsadm lines:
+        // `lvsim check` reads the hosts' commands, which hold no service, so no
+        // per-real-server rule applies (rs1 and rs2 would pass them: 10.0.0.100 on lo,
+        // arp_ignore=1, arp_announce=2, gateway the router).
+        ("rs-failure-tcp-check", vec![]),
+        // The same with inhibit_on_failure.
+        ("rs-failure-inhibit", vec![]),
+        // The same hosts with `sorry` (10.0.0.99, VIP on lo, the ARP sysctls) in rs2's place.
+        ("sorry-server", vec![]),
+        // Two directors, each with keepalived's DR service on rs1/rs2 (VIP on lo, the ARP
+        // sysctls, gateway the router) and no VIP of their own at 0 s (VRRP adds it).
+        ("director-failover", vec![]),
+        ("director-failover-no-sync", vec![]),
     ];
     // The list covers every embedded scenario, so a new one must be read and added here.
     let names: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();

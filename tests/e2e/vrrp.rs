@@ -99,6 +99,99 @@ fn the_higher_priority_becomes_master_and_the_backup_takes_over_after_a_crash() 
     assert!(lost_syns > 0);
     // Every connection completes in the end: one started at t in [6 s, 9.03 s) resends
     // its SYN at t + 1, t + 3 and t + 7 s (TCP_TIMEOUT_INIT doubling), and one of those
-    // falls after the takeover and before the 14 s end (t = 6: the one at 13 s).
+    // falls after the takeover and before the 16 s end (t = 6: the one at 13 s).
     assert_eq!(cs.completed, 40);
+}
+
+/// Each live connection entry of `host`'s IPVS: client port → real server.
+fn entries(e: &lvsim::engine::Engine, host: &str) -> Vec<(u16, std::net::Ipv4Addr)> {
+    let h = e.hosts.iter().find(|h| h.name == host).unwrap();
+    let mut v: Vec<_> = h.ipvs.as_deref().map_or_else(Vec::new, |v| {
+        v.live_conns().filter(|(_, c)| !c.is_template).map(|(_, c)| (c.key.cport, c.daddr)).collect()
+    });
+    v.sort();
+    v
+}
+
+#[test]
+fn the_sync_daemon_gives_the_backup_the_masters_connections_and_they_survive() {
+    // director-failover: just before the crash (8.9 s) director1's table holds the 8
+    // connections; once director2 is master (13 s) its table must hold the same 8, each to
+    // the same real server: only the sync messages could have told it. Without the daemon
+    // (director-failover-no-sync) director2's table is empty then, and every connection
+    // is reset (the scenario's Refused expectation).
+    let l = lvsim::scenario::load("director-failover").unwrap();
+    let mut e = l.build().unwrap();
+    e.run_until(secs(8.9));
+    let before = entries(&e, "director1");
+    assert_eq!(before.len(), 8, "8 open connections on director1: {before:?}");
+    assert!(entries(&e, "director2").len() == 8, "synced before the crash");
+    e.run_until(secs(13.0));
+    assert!(
+        e.vrrps.iter().any(|r| e.hosts[r.host as usize].name == "director2"
+            && r.state == lvsim::cmdline::keepalived::VrrpState::Master)
+    );
+    assert_eq!(entries(&e, "director2"), before);
+    e.run();
+    assert_conserved(&e);
+    assert_eq!(e.metrics.clients[0].completed, 8);
+
+    let l = lvsim::scenario::load("director-failover-no-sync").unwrap();
+    let mut e = l.build().unwrap();
+    e.run_until(secs(13.0));
+    assert!(entries(&e, "director2").is_empty());
+    e.run();
+    assert_conserved(&e);
+    assert_eq!((e.metrics.clients[0].completed, e.metrics.clients[0].refused), (0, 8));
+}
+
+#[test]
+fn takeover_and_gratuitous_arp_match_keepalived_on_linux() {
+    // kernel/facts/vrrp-takeover.out: keepalived 2.2.7 on Linux 6.1.192, d1 MASTER 150 and
+    // d2 BACKUP 100 as in this file's pair, d1 killed silently. Read from the capture:
+    // the gap from d1's last advertisement to d2's first, and each new master's burst of
+    // gratuitous ARP (how many, after the advertisement or before, the second burst's
+    // delay). lvsim's pair must give the same gap within 10 ms (the guest runs under TCG
+    // emulation; keepalived's own processing adds a few ms) and the same bursts.
+    let out = include_str!("../../kernel/facts/vrrp-takeover.out");
+    let frames: Vec<(f64, &str, &str)> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("== capture"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("=="))
+        .map(|l| {
+            let mut w = l.split_whitespace();
+            let t: f64 = w.next().unwrap().parse().unwrap();
+            let src_mac = w.next().unwrap();
+            (t, src_mac, if l.contains("VRRPv2") { "vrrp" } else { "garp" })
+        })
+        .collect();
+    let d1 = frames[0].1;
+    let last_d1 = frames.iter().filter(|f| f.1 == d1 && f.2 == "vrrp").map(|f| f.0).fold(0.0, f64::max);
+    let first_d2 = frames.iter().find(|f| f.1 != d1 && f.2 == "vrrp").unwrap().0;
+    let real_gap = first_d2 - last_d1;
+    // Each master's first burst: 5 gratuitous ARPs right after its first advertisement.
+    for mac in [d1, frames.iter().find(|f| f.1 != d1).unwrap().1] {
+        let mine: Vec<_> = frames.iter().filter(|f| f.1 == mac).collect();
+        assert_eq!(mine[0].2, "vrrp", "the advertisement goes first");
+        assert!(mine[1..6].iter().all(|f| f.2 == "garp") && mine[6].2 == "vrrp", "then 5 gratuitous ARPs");
+    }
+    let d2_garps: Vec<f64> = frames.iter().filter(|f| f.1 != d1 && f.2 == "garp").map(|f| f.0).collect();
+    assert_eq!(d2_garps.len(), 10);
+    let real_delay = d2_garps[5] - d2_garps[0];
+
+    let r = run_pair(PAIR);
+    let d2 = r.names.hosts.iter().position(|n| n == "director2").unwrap() as u16;
+    let mine: Vec<_> = r.steps.iter().filter(|s| s.host == d2).collect();
+    let heard = mine.iter().rev().find(|s| matches!(s.why, Why::VrrpRecv { .. })).unwrap().time;
+    let sent: Vec<SimTime> = mine.iter().filter(|s| matches!(s.why, Why::VrrpAdvert { .. })).map(|s| s.time).collect();
+    let garps: Vec<SimTime> = mine.iter().filter(|s| matches!(s.why, Why::VrrpGarp { .. })).map(|s| s.time).collect();
+    // The advertisement left director1 ~21 µs before director2 heard it (lan latency and
+    // serialisation): the real gap is measured between the two wire times.
+    let sim_gap = (sent[0].0 - heard.0) as f64 / 1e9;
+    assert!((real_gap - sim_gap).abs() < 0.010, "takeover gap: kernel {real_gap:.6} s, lvsim {sim_gap:.6} s");
+    assert_eq!(garps.len(), 10, "two bursts of 5");
+    assert!(garps[0] >= sent[0] && garps[4] == garps[0], "the first burst at once, after the advertisement");
+    let sim_delay = (garps[5].0 - garps[0].0) as f64 / 1e9;
+    assert!((real_delay - sim_delay).abs() < 0.020, "second burst: kernel {real_delay:.6} s, lvsim {sim_delay:.6} s");
 }

@@ -34,6 +34,7 @@ fn defaults_are_keepalived_s() {
     assert_eq!(v.sched, Sched::Wlc);
     assert_eq!(v.fwd, Fwd::Nat);
     assert_eq!(v.persistence, None);
+    assert_eq!(v.granularity, ip("255.255.255.255"));
     assert_eq!(v.proto, Proto::Tcp);
     assert_eq!(v.sorry_server, None);
     assert_eq!(v.quorum, 1);
@@ -67,7 +68,7 @@ fn misc_timeout_defaults_to_delay_loop() {
 fn every_virtual_server_keyword() {
     // Each row: a line of the virtual_server block and the field it must set.
     type Check = fn(&VirtualServer) -> bool;
-    let rows: [(&str, Check); 14] = [
+    let rows: [(&str, Check); 15] = [
         ("delay_loop 3", |v| v.delay_loop == Micros(3_000_000)),
         ("delay_loop 1.5", |v| v.delay_loop == Micros(1_500_000)),
         ("lb_algo rr", |v| v.sched == Sched::Rr),
@@ -79,6 +80,7 @@ fn every_virtual_server_keyword() {
         // Without a value: IPVS_SVC_PERSISTENT_TIMEOUT, 360 s (libipvs.h).
         ("persistence_timeout", |v| v.persistence == Some(360)),
         ("persistence_timeout 0", |v| v.persistence.is_none()),
+        ("persistence_granularity 255.255.255.0", |v| v.granularity == "255.255.255.0".parse::<Ipv4Addr>().unwrap()),
         ("protocol UDP", |v| v.proto == Proto::Udp),
         ("sorry_server 10.0.0.99 8080", |v| v.sorry_server == Some(("10.0.0.99".parse().unwrap(), 8080))),
         ("quorum 2", |v| v.quorum == 2),
@@ -214,7 +216,7 @@ fn every_error_kind_is_located() {
     use ConfErrorKind::*;
     // Each row: a configuration, the kind of error, and where (line, column) it must point,
     // counted by hand in the text.
-    let rows: [(&str, ConfErrorKind, (usize, usize)); 16] = [
+    let rows: [(&str, ConfErrorKind, (usize, usize)); 17] = [
         ("virtual_server 10.0.0.100 80 {\n  dealy_loop 3\n}\n", UnknownKeyword, (2, 3)),
         ("vitual_server 10.0.0.100 80 {\n}\n", UnknownKeyword, (1, 1)),
         (
@@ -227,6 +229,7 @@ fn every_error_kind_is_located() {
         ("virtual_server 10.0.0.100 80 {\n  lb_algo rrr\n}\n", BadValue, (2, 11)),
         ("virtual_server 10.0.0.100 80 {\n  lb_kind DSR\n}\n", BadValue, (2, 11)),
         ("virtual_server 10.0.0.300 80 {\n}\n", BadValue, (1, 16)),
+        ("virtual_server 10.0.0.100 80 {\n  persistence_granularity 0.255.255.255\n}\n", BadValue, (2, 27)),
         ("virtual_server 10.0.0.100 80 {\n  real_server 10.0.0.11 80 {\n    weight 70000\n}\n}\n", BadValue, (3, 12)),
         (
             "virtual_server 10.0.0.100 80 {\n  real_server 10.0.0.11 80 {\n    MISC_CHECK {\n      misc_path /usr/local/bin/check.sh\n}\n}\n}\n",
@@ -281,4 +284,27 @@ fn micros_display() {
     assert_eq!(Micros(3_000_000).to_string(), "3 s");
     assert_eq!(Micros(1_500_000).to_string(), "1.5 s");
     assert_eq!(Micros(250_000).to_string(), "0.25 s");
+}
+
+proptest::proptest! {
+    // Any text, and any text made of keepalived's own words, braces and numbers: parse
+    // returns a value or an error whose span lies inside the text, never a panic.
+    #[test]
+    fn never_panics(text in "\\PC{0,200}") {
+        if let Err(e) = parse(&text) {
+            proptest::prop_assert!(e.span.end <= text.len() && e.span.start <= e.span.end);
+        }
+    }
+
+    #[test]
+    fn never_panics_on_keywords(words in proptest::collection::vec(proptest::sample::select(vec![
+        "virtual_server", "real_server", "10.0.0.1", "80", "{", "}", "\n", "TCP_CHECK", "HTTP_GET", "url",
+        "path", "/", "MISC_CHECK", "misc_path", "/bin/true", "retry", "1.5", "vrrp_instance", "V",
+        "virtual_ipaddress", "10.0.0.100/24", "dev", "fwmark", "!", "\"", "weight", "lb_kind", "DR",
+    ]), 0..60)) {
+        let text = words.join(" ");
+        if let Err(e) = parse(&text) {
+            proptest::prop_assert!(e.span.end <= text.len() && e.span.start <= e.span.end);
+        }
+    }
 }
