@@ -451,8 +451,7 @@ impl Engine {
         let st = self.ka.checkers[c as usize];
         let (rs, ck) = self.ka_checker(c);
         let (addr, port, name, retry, timeout) = (rs.addr, ck.port, ck.kind.name(), ck.retry, ck.connect_timeout);
-        let (dbr, delay_loop) =
-            (ck.delay_before_retry, self.ka_service(self.ka.servers[st.server as usize].service).1.delay_loop);
+        let (dbr, delay_loop) = (ck.delay_before_retry, ck.delay_loop);
         let h = self.ka_service(self.ka.servers[st.server as usize].service).0.host;
         match o {
             Outcome::Ok => {
