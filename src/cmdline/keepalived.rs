@@ -149,6 +149,9 @@ pub struct Checker {
     pub kind: CheckKind,
     /// `connect_port N`; the real server's port when left out.
     pub port: u16,
+    /// `delay_loop SECONDS` of the checker, else of its real server, else of its virtual
+    /// server.
+    pub delay_loop: Micros,
     /// `connect_timeout SECONDS`; for MISC_CHECK, `misc_timeout` (default `delay_loop`).
     pub connect_timeout: Micros,
     /// `retry N` (or the old `nb_get_retry`): failures after the first before the server is
@@ -582,8 +585,12 @@ const GLOBAL_IGNORED: [&str; 15] = [
     "max_auto_priority",
     "lvs_sync_daemon",
 ];
-const VS_KEYS: [&str; 13] = [
+const VS_KEYS: [&str; 17] = [
     "delay_loop",
+    "connect_timeout",
+    "retry",
+    "delay_before_retry",
+    "inhibit_on_failure",
     "lb_algo",
     "lvs_sched",
     "lb_kind",
@@ -597,8 +604,19 @@ const VS_KEYS: [&str; 13] = [
     "alpha",
     "omega",
 ];
-const RS_KEYS: [&str; 5] = ["weight", "inhibit_on_failure", "TCP_CHECK", "HTTP_GET", "MISC_CHECK"];
-const CHECK_KEYS: [&str; 5] = ["connect_port", "connect_timeout", "retry", "nb_get_retry", "delay_before_retry"];
+const RS_KEYS: [&str; 9] = [
+    "weight",
+    "inhibit_on_failure",
+    "delay_loop",
+    "connect_timeout",
+    "retry",
+    "delay_before_retry",
+    "TCP_CHECK",
+    "HTTP_GET",
+    "MISC_CHECK",
+];
+const CHECK_KEYS: [&str; 6] =
+    ["connect_port", "connect_timeout", "delay_loop", "retry", "nb_get_retry", "delay_before_retry"];
 const VRRP_KEYS: [&str; 17] = [
     "state",
     "interface",
@@ -685,8 +703,10 @@ fn virtual_server(p: &mut Parser, st: &Stmt) -> Result<VirtualServer, ConfError>
         quorum: DEFAULT_QUORUM,
         real_servers: Vec::new(),
     };
-    // Checkers are resolved once the block is read: their defaults depend on delay_loop.
-    let mut pending: Vec<Vec<PendingChecker>> = Vec::new();
+    // Checkers are resolved once the block is read: their defaults depend on the virtual
+    // server's and the real server's values, wherever those were written in the block.
+    let mut pending: Vec<(Option<bool>, Timers, Vec<PendingChecker>)> = Vec::new();
+    let (mut vs_timers, mut vs_inhibit) = (Timers::default(), None);
     let open = p.open(st)?;
     while let Some(s) = p.stmt(Some(&open))? {
         match s.name() {
@@ -694,6 +714,8 @@ fn virtual_server(p: &mut Parser, st: &Stmt) -> Result<VirtualServer, ConfError>
                 s.at_most(1)?;
                 vs.delay_loop = s.seconds(0, Micros(1))?;
             }
+            "connect_timeout" | "retry" | "delay_before_retry" => vs_timers.set(&s)?,
+            "inhibit_on_failure" => vs_inhibit = Some(on_off(&s)?),
             "lb_algo" | "lvs_sched" => {
                 s.at_most(1)?;
                 let names: Vec<&str> = Sched::ALL.iter().map(|x| x.name()).collect();
@@ -767,19 +789,67 @@ fn virtual_server(p: &mut Parser, st: &Stmt) -> Result<VirtualServer, ConfError>
             }
             "real_server" => {
                 s.at_most(2)?;
-                let (rs, checkers) = real_server(p, &s)?;
+                let (rs, inhibit, timers, checkers) = real_server(p, &s)?;
                 vs.real_servers.push(rs);
-                pending.push(checkers);
+                pending.push((inhibit, timers, checkers));
             }
             // keepalived's alpha/omega flags: the initial state of servers; not modelled.
             "alpha" | "omega" => s.at_most(0)?,
             _ => return Err(unknown(&s, "virtual_server", &VS_KEYS)),
         }
     }
-    for (rs, checkers) in vs.real_servers.iter_mut().zip(pending) {
-        rs.checkers = checkers.into_iter().map(|c| c.resolve(rs.port, vs.delay_loop)).collect();
+    for (rs, (inhibit, timers, checkers)) in vs.real_servers.iter_mut().zip(pending) {
+        rs.inhibit_on_failure = inhibit.or(vs_inhibit).unwrap_or(false);
+        let up = timers.or(vs_timers).or(Timers { delay_loop: Some(vs.delay_loop), ..Timers::default() });
+        rs.checkers = checkers.into_iter().map(|c| c.resolve(rs.port, up)).collect();
     }
     Ok(vs)
+}
+
+/// The timer keywords a checker takes from its real server, and the real server from its
+/// virtual server, when it leaves them out (`check/check_data.c`).
+#[derive(Clone, Copy, Default)]
+struct Timers {
+    delay_loop: Option<Micros>,
+    connect_timeout: Option<Micros>,
+    retry: Option<u32>,
+    delay_before_retry: Option<Micros>,
+}
+
+impl Timers {
+    /// Reads `delay_loop`, `connect_timeout`, `retry` (`nb_get_retry`) or
+    /// `delay_before_retry`.
+    fn set(&mut self, s: &Stmt) -> Result<(), ConfError> {
+        s.at_most(1)?;
+        match s.name() {
+            "delay_loop" => self.delay_loop = Some(s.seconds(0, Micros(1))?),
+            "connect_timeout" => self.connect_timeout = Some(s.seconds(0, Micros(1))?),
+            "retry" | "nb_get_retry" => self.retry = Some(s.u32_in(0, 0, u32::MAX)?),
+            _ => self.delay_before_retry = Some(s.seconds(0, Micros(0))?),
+        }
+        Ok(())
+    }
+
+    /// Each value of `self`, else of `outer`.
+    fn or(self, outer: Self) -> Self {
+        Self {
+            delay_loop: self.delay_loop.or(outer.delay_loop),
+            connect_timeout: self.connect_timeout.or(outer.connect_timeout),
+            retry: self.retry.or(outer.retry),
+            delay_before_retry: self.delay_before_retry.or(outer.delay_before_retry),
+        }
+    }
+}
+
+/// `inhibit_on_failure [on|off]`: keepalived 2.x takes an optional value
+/// (`check/check_parser.c`).
+fn on_off(s: &Stmt) -> Result<bool, ConfError> {
+    s.at_most(1)?;
+    match s.args.first().map(|w| w.text.as_str()) {
+        None | Some("on" | "true" | "yes") => Ok(true),
+        Some("off" | "false" | "no") => Ok(false),
+        Some(_) => Err(bad(&s.args[0], "nothing, or on/off", None)),
+    }
 }
 
 /// A checker as written: `None` for what was left out.
@@ -787,35 +857,41 @@ struct PendingChecker {
     at: At,
     kind: CheckKind,
     port: Option<u16>,
-    connect_timeout: Option<Micros>,
-    retry: Option<u32>,
-    delay_before_retry: Option<Micros>,
+    timers: Timers,
+    misc_timeout: Option<Micros>,
 }
 
 impl PendingChecker {
-    /// keepalived's defaults (`check/check_data.c` `validate_check_config`).
-    fn resolve(self, rs_port: u16, delay_loop: Micros) -> Checker {
+    /// keepalived's defaults (`check/check_data.c` `validate_check_config`): each value
+    /// from the checker, else `up` (its real server's, else its virtual server's, which
+    /// always has a `delay_loop`), else the checker's own default.
+    fn resolve(self, rs_port: u16, up: Timers) -> Checker {
+        let t = self.timers.or(up);
+        let delay_loop = t.delay_loop.unwrap_or(DEFAULT_DELAY_LOOP);
         let dbr = match self.kind {
             CheckKind::Http { .. } => DEFAULT_HTTP_DELAY_BEFORE_RETRY,
             _ => DEFAULT_DELAY_BEFORE_RETRY,
         };
         let timeout = match self.kind {
             // misc_timeout defaults to delay_loop (`check/check_misc.c`).
-            CheckKind::Misc { .. } => delay_loop,
-            _ => DEFAULT_CONNECT_TIMEOUT,
+            CheckKind::Misc { .. } => self.misc_timeout.unwrap_or(delay_loop),
+            _ => t.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         };
         Checker {
             at: self.at,
             port: self.port.unwrap_or(rs_port),
-            connect_timeout: self.connect_timeout.unwrap_or(timeout),
-            retry: self.retry.unwrap_or(DEFAULT_RETRY),
-            delay_before_retry: self.delay_before_retry.unwrap_or(dbr),
+            delay_loop,
+            connect_timeout: timeout,
+            retry: t.retry.unwrap_or(DEFAULT_RETRY),
+            delay_before_retry: t.delay_before_retry.unwrap_or(dbr),
             kind: self.kind,
         }
     }
 }
 
-fn real_server(p: &mut Parser, st: &Stmt) -> Result<(RealServer, Vec<PendingChecker>), ConfError> {
+type RealServerParts = (RealServer, Option<bool>, Timers, Vec<PendingChecker>);
+
+fn real_server(p: &mut Parser, st: &Stmt) -> Result<RealServerParts, ConfError> {
     let mut rs = RealServer {
         at: st.kw.span.start,
         addr: st.ip(0)?,
@@ -825,6 +901,7 @@ fn real_server(p: &mut Parser, st: &Stmt) -> Result<(RealServer, Vec<PendingChec
         checkers: Vec::new(),
     };
     let mut checkers = Vec::new();
+    let (mut timers, mut inhibit) = (Timers::default(), None);
     let open = p.open(st)?;
     while let Some(s) = p.stmt(Some(&open))? {
         match s.name() {
@@ -832,15 +909,8 @@ fn real_server(p: &mut Parser, st: &Stmt) -> Result<(RealServer, Vec<PendingChec
                 s.at_most(1)?;
                 rs.weight = s.u32_in(0, 0, MAX_WEIGHT)?;
             }
-            "inhibit_on_failure" => {
-                s.at_most(1)?;
-                // keepalived 2.x takes an optional on/off value (`check/check_parser.c`).
-                rs.inhibit_on_failure = match s.args.first().map(|w| w.text.as_str()) {
-                    None | Some("on" | "true" | "yes") => true,
-                    Some("off" | "false" | "no") => false,
-                    Some(_) => return Err(bad(&s.args[0], "nothing, or on/off", None)),
-                };
-            }
+            "inhibit_on_failure" => inhibit = Some(on_off(&s)?),
+            "delay_loop" | "connect_timeout" | "retry" | "delay_before_retry" => timers.set(&s)?,
             "TCP_CHECK" | "HTTP_GET" | "MISC_CHECK" => {
                 s.at_most(0)?;
                 checkers.push(checker(p, &s)?);
@@ -857,7 +927,7 @@ fn real_server(p: &mut Parser, st: &Stmt) -> Result<(RealServer, Vec<PendingChec
             _ => return Err(unknown(&s, "real_server", &RS_KEYS)),
         }
     }
-    Ok((rs, checkers))
+    Ok((rs, inhibit, timers, checkers))
 }
 
 fn checker(p: &mut Parser, st: &Stmt) -> Result<PendingChecker, ConfError> {
@@ -869,9 +939,8 @@ fn checker(p: &mut Parser, st: &Stmt) -> Result<PendingChecker, ConfError> {
             _ => CheckKind::Misc { path: String::new(), outcome: MiscOutcome::Success },
         },
         port: None,
-        connect_timeout: None,
-        retry: None,
-        delay_before_retry: None,
+        timers: Timers::default(),
+        misc_timeout: None,
     };
     let open = p.open(st)?;
     let mut misc_path = false;
@@ -881,18 +950,12 @@ fn checker(p: &mut Parser, st: &Stmt) -> Result<PendingChecker, ConfError> {
                 s.at_most(1)?;
                 c.port = Some(s.port(0)?);
             }
-            ("connect_timeout", CheckKind::Tcp | CheckKind::Http { .. }) | ("misc_timeout", CheckKind::Misc { .. }) => {
+            ("misc_timeout", CheckKind::Misc { .. }) => {
                 s.at_most(1)?;
-                c.connect_timeout = Some(s.seconds(0, Micros(1))?);
+                c.misc_timeout = Some(s.seconds(0, Micros(1))?);
             }
-            ("retry" | "nb_get_retry", _) => {
-                s.at_most(1)?;
-                c.retry = Some(s.u32_in(0, 0, u32::MAX)?);
-            }
-            ("delay_before_retry", _) => {
-                s.at_most(1)?;
-                c.delay_before_retry = Some(s.seconds(0, Micros(0))?);
-            }
+            ("connect_timeout", CheckKind::Tcp | CheckKind::Http { .. })
+            | ("delay_loop" | "retry" | "nb_get_retry" | "delay_before_retry", _) => c.timers.set(&s)?,
             ("url", CheckKind::Http { urls }) => {
                 s.at_most(0)?;
                 urls.push(url(p, &s)?);

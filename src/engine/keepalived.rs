@@ -3,7 +3,8 @@
 //! every real server with real frames and changes IPVS as the checks decide.
 //!
 //! ```text
-//!  t=0  Start: ipvsadm -A / -a for each virtual and real server (traced as the commands)
+//!  t=0  ipvsadm -A / -a for each virtual and real server, applied as the engine is built
+//!       and traced by the Start event at 0 s as the commands
 //!  t=1s Run (BOOTSTRAP_DELAY): TCP_CHECK/HTTP_GET open a TCP connection from the director
 //!       ├─ SYN-ACK ─► TCP_CHECK: success, FIN;  HTTP_GET: GET, response, FIN, success
 //!       ├─ RST ─────► failure (cause rst)
@@ -55,7 +56,8 @@ pub(super) fn checker_of(app: AppId) -> Option<u32> {
 /// A keepalived timer on the agenda.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timer {
-    /// The daemon starts: its virtual servers go into IPVS.
+    /// The daemon's start, traced: the ipvsadm commands that installed its configuration
+    /// as the engine was built.
     Start { daemon: u32 },
     /// A checker runs (armed as `generation`).
     Run { checker: u32, generation: u32 },
@@ -451,8 +453,7 @@ impl Engine {
         let st = self.ka.checkers[c as usize];
         let (rs, ck) = self.ka_checker(c);
         let (addr, port, name, retry, timeout) = (rs.addr, ck.port, ck.kind.name(), ck.retry, ck.connect_timeout);
-        let (dbr, delay_loop) =
-            (ck.delay_before_retry, self.ka_service(self.ka.servers[st.server as usize].service).1.delay_loop);
+        let (dbr, delay_loop) = (ck.delay_before_retry, ck.delay_loop);
         let h = self.ka_service(self.ka.servers[st.server as usize].service).0.host;
         match o {
             Outcome::Ok => {

@@ -308,3 +308,40 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn timers_are_inherited_checker_then_real_server_then_virtual_server() {
+    // check_data.c: a checker's retry, connect_timeout, delay_before_retry and delay_loop
+    // come from the checker, else its real server, else its virtual server, else the
+    // checker's default; a real server's inhibit_on_failure from itself, else its virtual
+    // server. Each row: virtual server lines, real server lines, checker lines, and the
+    // (retry, connect_timeout s, delay_before_retry s, delay_loop s, inhibit) expected.
+    type Want = (u32, u64, u64, u64, bool);
+    let rows: [(&str, &str, &str, Want); 7] = [
+        ("", "", "", (1, 5, 1, 60, false)),
+        (
+            "retry 3\nconnect_timeout 2\ndelay_before_retry 4\ndelay_loop 7\ninhibit_on_failure",
+            "",
+            "",
+            (3, 2, 4, 7, true),
+        ),
+        ("retry 3\ninhibit_on_failure", "retry 2\ninhibit_on_failure off\ndelay_loop 9", "", (2, 5, 1, 9, false)),
+        ("retry 3", "retry 2", "retry 4", (4, 5, 1, 60, false)),
+        ("connect_timeout 2", "connect_timeout 3", "connect_timeout 4", (1, 4, 1, 60, false)),
+        ("delay_before_retry 2", "", "delay_before_retry 0", (1, 5, 0, 60, false)),
+        ("delay_loop 7", "", "delay_loop 2", (1, 5, 1, 2, false)),
+    ];
+    for (vsl, rsl, ckl, want) in rows {
+        let text = format!(
+            "virtual_server 10.0.0.100 80 {{\n{vsl}\nreal_server 10.0.0.11 80 {{\n{rsl}\nTCP_CHECK {{\n{ckl}\n}}\n}}\n}}\n"
+        );
+        let v = vs(&text);
+        let (rs, c) = (&v.real_servers[0], &v.real_servers[0].checkers[0]);
+        let s = |m: Micros| m.0 / 1_000_000;
+        let got = (c.retry, s(c.connect_timeout), s(c.delay_before_retry), s(c.delay_loop), rs.inhibit_on_failure);
+        assert_eq!(got, want, "{text}");
+    }
+    // HTTP_GET's own default (3 s) yields to a virtual server's delay_before_retry.
+    let c = checker(&one_rs("delay_before_retry 2", "HTTP_GET {\nurl {\npath /\n}\n}"));
+    assert_eq!(c.delay_before_retry, Micros(2_000_000));
+}
