@@ -50,6 +50,81 @@ pub struct Summary {
     pub drops: BTreeMap<String, u64>,
     pub frames: FrameTotals,
     pub events: u64,
+    /// The failover timeline's moments (faults, health-check verdicts, VRRP takeovers);
+    /// left out of the JSON when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<MilestoneSummary>,
+    /// Seconds from the first fault to the first health check that declared a server
+    /// down after it (keepalived's detection time), if both happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection_s: Option<f64>,
+    /// Seconds from the first machine going down to another host's VRRP instance
+    /// becoming MASTER after it (the failover time), if both happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub takeover_s: Option<f64>,
+}
+
+/// One moment of the failover timeline, for summary.json and milestones.csv.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MilestoneSummary {
+    pub t_s: f64,
+    pub host: String,
+    /// `host_down`, `host_up`, `service_stopped`, `link_down`, `check_down`, `check_up`,
+    /// `vrrp_master`.
+    pub kind: String,
+    /// The server (`check_down`/`check_up`, `ADDR:PORT`), port (`service_stopped`) or
+    /// interface (`link_down`).
+    pub detail: String,
+}
+
+impl MilestoneSummary {
+    /// The label of its marker on the timeline chart: host names and keepalived's and
+    /// VRRP's own words, the same in every language.
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self.kind.as_str() {
+            "host_down" => format!("{} down", self.host),
+            "host_up" => format!("{} up", self.host),
+            "service_stopped" => format!("{} stop :{}", self.host, self.detail),
+            "link_down" => format!("{} {} down", self.host, self.detail),
+            "check_down" => format!("{} DOWN", self.detail),
+            "check_up" => format!("{} UP", self.detail),
+            _ => format!("{} MASTER", self.host),
+        }
+    }
+}
+
+fn milestones(e: &Engine) -> (Vec<MilestoneSummary>, Option<f64>, Option<f64>) {
+    use crate::metrics::MilestoneKind as K;
+    let m = &e.metrics.milestones;
+    let list = m
+        .iter()
+        .map(|x| {
+            let (kind, detail) = match x.kind {
+                K::HostDown => ("host_down", String::new()),
+                K::HostUp => ("host_up", String::new()),
+                K::ServiceStopped { port } => ("service_stopped", port.to_string()),
+                K::LinkDown { iface } => ("link_down", e.hosts[x.host as usize].ifaces[iface as usize].name.clone()),
+                K::CheckDown { addr, port } => ("check_down", format!("{addr}:{port}")),
+                K::CheckUp { addr, port } => ("check_up", format!("{addr}:{port}")),
+                K::VrrpMaster => ("vrrp_master", String::new()),
+            };
+            MilestoneSummary {
+                t_s: r4(x.t_ns as f64 / 1e9),
+                host: e.hosts[x.host as usize].name.clone(),
+                kind: kind.to_owned(),
+                detail,
+            }
+        })
+        .collect();
+    let fault = m.iter().find(|x| matches!(x.kind, K::HostDown | K::ServiceStopped { .. } | K::LinkDown { .. }));
+    let after = |f: &crate::metrics::Milestone, p: &dyn Fn(&crate::metrics::Milestone) -> bool| {
+        m.iter().find(|x| x.t_ns >= f.t_ns && p(x)).map(|x| r4((x.t_ns - f.t_ns) as f64 / 1e9))
+    };
+    let detection = fault.and_then(|f| after(f, &|x| matches!(x.kind, K::CheckDown { .. })));
+    let down = m.iter().find(|x| x.kind == K::HostDown);
+    let takeover = down.and_then(|d| after(d, &|x| x.kind == K::VrrpMaster && x.host != d.host));
+    (list, detection, takeover)
 }
 
 /// All clients together.
@@ -301,6 +376,7 @@ fn collect(name: &str, seed: u64, e: &Engine) -> Run {
         })
         .collect();
     let drops = m.drops_by_reason().map(|(r, n)| (r.key().to_string(), n)).collect();
+    let (milestones, detection_s, takeover_s) = milestones(e);
     let summary = Summary {
         scenario: name.to_string(),
         seed,
@@ -312,6 +388,9 @@ fn collect(name: &str, seed: u64, e: &Engine) -> Run {
         drops,
         frames: m.frames,
         events: m.events,
+        milestones,
+        detection_s,
+        takeover_s,
     };
     let directors = e.hosts.iter().enumerate().filter(|(_, h)| h.ipvs.is_some()).map(|(i, _)| i).collect();
     let (mut scheds, mut modes) = (Vec::new(), Vec::new());
@@ -394,6 +473,28 @@ pub fn run_charts(run: &Run, lang: Lang) -> Vec<(&'static str, charts::Chart)> {
                 ],
                 y_range: None,
                 lang,
+            }),
+        ));
+    }
+    if !s.milestones.is_empty() {
+        let per_s = |f: fn(&crate::metrics::series::Sample) -> u64| {
+            bins.iter().map(move |(t, dt, a, b)| (*t, (f(b) - f(a)) as f64 / dt)).collect::<Vec<_>>()
+        };
+        out.push((
+            "timeline",
+            Chart::Lines(Lines {
+                title: title(Word::TimelineTitle),
+                subtitle: subtitle.clone(),
+                x_desc: w(Word::SimTime),
+                y_desc: w(Word::ConnPerS),
+                lines: vec![
+                    Line::new(w(Word::Completed), per_s(|x| x.completed)),
+                    Line::new(w(Word::Failed), per_s(|x| x.failed)),
+                ],
+                marks: s.milestones.iter().map(|m| (m.label(), m.t_s)).collect(),
+                no_markers: true,
+                lang,
+                ..Lines::default()
             }),
         ));
     }

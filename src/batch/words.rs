@@ -89,6 +89,8 @@ words! {
     SeedsBand => " (mean, min–max over # seeds)", "（# 个种子的均值与最小–最大范围）";
     ClientThroughput => "client throughput", "客户端吞吐量";
     CompletedPerS => "completed connections per second", "每秒完成的连接数";
+    TimelineTitle => "completed and failed connections per second", "每秒完成与失败的连接";
+    ConnPerS => "connections per second", "每秒连接数";
     ClientP99 => "client latency p99", "客户端 p99 延迟";
     P99Ms => "p99 latency (ms)", "p99 延迟（ms）";
     DirectorCpu => "director CPU", "调度器 CPU";

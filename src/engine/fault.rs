@@ -79,6 +79,9 @@ impl Engine {
             listeners.push((proto, port, app));
         }
         let running = self.sockets[h as usize].listeners.iter().any(|l| l.2 == app);
+        if was_running && !running {
+            self.milestone(h, crate::metrics::MilestoneKind::ServiceStopped { port });
+        }
         let open = self.tcbs.iter().filter(|(_, t)| t.host == h && t.app == app).count() as u32;
         trace!(
             self,
@@ -89,6 +92,12 @@ impl Engine {
             None,
             Why::ServiceState { cmd, port, was_running, running, open }
         );
+    }
+
+    /// Notes a moment for the failover timeline.
+    pub(super) fn milestone(&mut self, host: HostId, kind: crate::metrics::MilestoneKind) {
+        let t_ns = self.now().0;
+        self.metrics.milestones.push(crate::metrics::Milestone { t_ns, host, kind });
     }
 
     /// The server application of host `h` named `unit`.
@@ -122,6 +131,7 @@ impl Engine {
             }
         } else {
             self.take_down(h, power, &cmd);
+            self.milestone(h, crate::metrics::MilestoneKind::HostDown);
         }
         self.down[h as usize] = Some(Down { power, since: now });
         if power.reboots() {
@@ -264,6 +274,7 @@ impl Engine {
         self.seed_ipvs(h);
         self.vrrp_host_boot(h);
         self.ka_host_boot(h);
+        self.milestone(h, crate::metrics::MilestoneKind::HostUp);
         let now = self.now();
         for i in 0..self.apps.len() {
             if let App::Client(c) = &self.apps[i]

@@ -520,6 +520,12 @@ impl Engine {
             (true, false) => IpvsadmCmd::AddServer(opts),
         };
         self.ka_ipvsadm(h, cmd, if alive { "up" } else { "down" }, addr, port);
+        let kind = if alive {
+            crate::metrics::MilestoneKind::CheckUp { addr, port }
+        } else {
+            crate::metrics::MilestoneKind::CheckDown { addr, port }
+        };
+        self.milestone(h, kind);
         self.ka_quorum(s);
     }
 
@@ -638,4 +644,3 @@ mod tests {
         assert_eq!(http_request_len("/", "10.0.0.11".parse().unwrap(), 8080), 69);
     }
 }
-

@@ -649,6 +649,11 @@ impl Engine {
         let result = crate::stack::config::apply(&mut self.hosts[h as usize], &cmd);
         self.hosts[h as usize].refresh();
         self.seed_ipvs(h);
+        if let (Ok(()), crate::cmdline::Command::LinkSet { dev, up: Some(false), .. }) = (&result, &cmd)
+            && let Some(iface) = self.hosts[h as usize].iface_by_name(dev)
+        {
+            self.milestone(h, crate::metrics::MilestoneKind::LinkDown { iface });
+        }
         match result {
             Ok(()) => {
                 trace!(self, h, None, Stage::Timer, Action::Info, None, Why::Command { cmd: cmd.to_string().into() });

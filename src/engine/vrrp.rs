@@ -163,6 +163,7 @@ impl Engine {
             None,
             Why::VrrpState { vrid, priority, from, to: "MASTER", reason, wait: SimDuration::ZERO }
         );
+        self.milestone(h, crate::metrics::MilestoneKind::VrrpMaster);
         for v in self.vrrps[i].conf.virtual_ipaddress.clone() {
             let dev = v.dev.clone().unwrap_or_else(|| self.vrrps[i].conf.interface.clone());
             self.vrrp_command(h, &Command::AddrAdd { addr: v.addr, prefix: v.prefix, dev, scope: Scope::Global });

@@ -104,6 +104,37 @@ pub struct Metrics {
     pub served: Vec<u64>,
     pub clients: Vec<ClientStats>,
     pub events: u64,
+    /// The moments a failover timeline marks, in time order: faults, health-check
+    /// verdicts, VIP takeovers. Rare, so always kept.
+    pub milestones: Vec<Milestone>,
+}
+
+/// A moment a failover timeline marks ([`Metrics::milestones`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Milestone {
+    pub t_ns: u64,
+    pub host: crate::topology::HostId,
+    pub kind: MilestoneKind,
+}
+
+/// What happened at a [`Milestone`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneKind {
+    /// The host went down (crash, power off, reboot).
+    HostDown,
+    /// The host is up again after a reboot.
+    HostUp,
+    /// A server application stopped (`systemctl stop`).
+    ServiceStopped { port: u16 },
+    /// An interface was taken down (`ip link set DEV down` in `at:`).
+    LinkDown { iface: crate::topology::IfIndex },
+    /// keepalived on this director declared a real server down (`-d` or `-w 0`).
+    CheckDown { addr: std::net::Ipv4Addr, port: u16 },
+    /// keepalived declared it up again.
+    CheckUp { addr: std::net::Ipv4Addr, port: u16 },
+    /// This host's VRRP instance became MASTER (took the virtual addresses).
+    VrrpMaster,
 }
 
 impl Metrics {

@@ -284,3 +284,38 @@ fn faults_are_refused_in_run_and_unknown_units_in_at() {
     let line = src.lines().position(|l| l.contains("apache2")).unwrap() + 1;
     assert!(matches!(e, lvsim::scenario::ScenarioError::At { line: l, .. } if l == line), "{}", e.render());
 }
+
+#[test]
+fn a_failover_run_reports_detection_and_takeover_and_draws_the_timeline() {
+    // rs-failure-tcp-check: rs2's link goes down at 2 s; the first check after it starts at
+    // ~2.00005 s and times out 1 s later, the retry (delay_before_retry 1 s) times out at
+    // ~5.00005 s, when keepalived declares 10.0.0.12:80 down: detection 3.00005 s (the
+    // scenario's notes derive the same). director-failover-no-sync: director1 goes down at
+    // 9 s and director2 is MASTER 3.609375 s after the 8.414062 s advertisement it last
+    // heard (plus its ~21 µs trip), so the takeover takes about 3.0235 s. The timeline chart
+    // marks exactly the milestones, at their times.
+    use lvsim::batch::{charts::Chart, run_charts, run_full};
+    let l = lvsim::scenario::load("rs-failure-tcp-check").unwrap();
+    let run = run_full(&l, 1, None).unwrap();
+    let d = run.summary.detection_s.expect("a check declared the server down");
+    assert!((d - 3.000_05).abs() < 1e-4, "detection {d}");
+    assert!(run.summary.takeover_s.is_none(), "no VRRP here");
+
+    let l = lvsim::scenario::load("director-failover-no-sync").unwrap();
+    let run = run_full(&l, 1, None).unwrap();
+    let t = run.summary.takeover_s.expect("director2 took over");
+    assert!((t - (8.414_062 + 3.609_375 - 9.0)).abs() < 1e-3, "takeover {t}");
+    let kinds: Vec<(&str, &str)> = run.summary.milestones.iter().map(|m| (m.host.as_str(), m.kind.as_str())).collect();
+    assert_eq!(kinds, [("director1", "vrrp_master"), ("director1", "host_down"), ("director2", "vrrp_master")]);
+    let charts = run_charts(&run, lvsim::lang::Lang::En);
+    let Some((_, Chart::Lines(tl))) = charts.iter().find(|(n, _)| *n == "timeline") else {
+        panic!("no timeline chart")
+    };
+    let marks: Vec<f64> = tl.marks.iter().map(|m| m.1).collect();
+    let times: Vec<f64> = run.summary.milestones.iter().map(|m| m.t_s).collect();
+    assert_eq!(marks, times);
+    // A run without faults draws no timeline.
+    let run = run_full(&lvsim::scenario::load("dr").unwrap(), 1, None).unwrap();
+    assert!(run.summary.milestones.is_empty());
+    assert!(run_charts(&run, lvsim::lang::Lang::En).iter().all(|(n, _)| *n != "timeline"));
+}
