@@ -558,6 +558,7 @@ impl Engine {
 
     /// Arms every timer any host's IPVS asked for: called once after every event (and at
     /// the start), so no code path that calls into IPVS can forget it.
+    #[inline]
     fn drain_ipvs_timers(&mut self) {
         for i in 0..self.ipvs_hosts.len() {
             let h = self.ipvs_hosts[i];
