@@ -153,6 +153,12 @@ pub fn select_src(ifaces: &[Iface], route: &Route, nexthop: Ipv4Addr) -> Option<
 /// contains `target`, else the first such primary; else the first primary of scope global
 /// found scanning every interface in order, lo first (`in_dev_select_addr`).
 pub fn inet_select_addr(ifaces: &[Iface], dev: IfIndex, target: Ipv4Addr, allow_host_scope: bool) -> Option<Ipv4Addr> {
+    // One address is its own kernel order, a primary: no list to build.
+    if let [a] = ifaces[dev as usize].addrs.as_slice()
+        && (a.scope != Scope::Host || allow_host_scope)
+    {
+        return Some(a.addr);
+    }
     let mut first = None;
     for (a, secondary) in ifaces[dev as usize].kernel_order() {
         if secondary || (a.scope == Scope::Host && !allow_host_scope) {
