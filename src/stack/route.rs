@@ -83,11 +83,14 @@ pub enum Lookup {
 pub struct LocalTable {
     exact: Vec<(Ipv4Addr, IfIndex)>,
     prefixes: Vec<(u32, u32, IfIndex)>,
+    /// Every address of every interface, up or down (`inet_lookup_ifaddr_rcu`'s view).
+    any: Vec<Ipv4Addr>,
 }
 
 impl LocalTable {
     pub fn build(ifaces: &[Iface]) -> Self {
         let mut t = LocalTable::default();
+        t.any = ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
         for (i, ifc) in ifaces.iter().enumerate().filter(|(_, i)| i.up) {
             for a in &ifc.addrs {
                 t.exact.push((a.addr, i as IfIndex));
@@ -263,7 +266,7 @@ pub fn validate_source(
     }
     let rpf = p.rp_filter;
     if rpf == 0 && !p.same_dev_redirect {
-        if p.accept_local || !ifaces.iter().any(|i| i.has_addr(src)) {
+        if p.accept_local || !local.any.contains(&src) {
             return Ok(());
         }
         return Err(SourceError::Martian);
