@@ -89,8 +89,10 @@ pub struct LocalTable {
 
 impl LocalTable {
     pub fn build(ifaces: &[Iface]) -> Self {
-        let mut t = LocalTable::default();
-        t.any = ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
+        let mut t = LocalTable {
+            any: ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect(),
+            ..LocalTable::default()
+        };
         for (i, ifc) in ifaces.iter().enumerate().filter(|(_, i)| i.up) {
             for a in &ifc.addrs {
                 t.exact.push((a.addr, i as IfIndex));
