@@ -146,7 +146,7 @@ impl Host {
 
     /// Rebuilds the tables derived from the interfaces (the local routing table).
     pub fn refresh(&mut self) {
-        self.local = route::LocalTable::build(&self.ifaces);
+        self.local = route::LocalTable::build(&self.ifaces, &self.routes);
     }
 
     pub fn is_local(&self, ip: Ipv4Addr) -> bool {
@@ -156,7 +156,7 @@ impl Host {
 
     pub fn lookup(&self, ip: Ipv4Addr) -> Lookup {
         self.check_fresh();
-        route::lookup(&self.routes, &self.ifaces, &self.local, ip)
+        route::lookup(&self.local, ip)
     }
 
     /// Source validation of a packet from `src` arriving on `iif` for local delivery
@@ -181,11 +181,15 @@ impl Host {
             accept_local: c.accept_local(),
             same_dev_redirect: oif == Some(iif) && c.send_redirects(),
         };
-        route::validate_source(&self.routes, &self.ifaces, &self.local, src, iif, p)
+        route::validate_source(&self.ifaces, &self.local, src, iif, p)
     }
 
     fn check_fresh(&self) {
-        debug_assert_eq!(self.local, route::LocalTable::build(&self.ifaces), "Host::refresh not called after a change");
+        debug_assert_eq!(
+            self.local,
+            route::LocalTable::build(&self.ifaces, &self.routes),
+            "Host::refresh not called after a change"
+        );
     }
 
     /// The first global address, for naming the host in summaries.
@@ -270,5 +274,6 @@ pub(crate) mod testutil {
             mtu: None,
             connected: false,
         });
+        h.refresh();
     }
 }
