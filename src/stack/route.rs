@@ -136,6 +136,7 @@ impl LocalTable {
 
 /// The full routing decision: local table first, then main by longest prefix; ties go
 /// to the lower metric, then the older route ([`LocalTable::main`]'s order).
+#[inline]
 pub fn lookup(local: &LocalTable, ip: Ipv4Addr) -> Lookup {
     if let Some(iface) = local.find(ip) {
         return Lookup::Local { iface };
@@ -254,6 +255,7 @@ pub struct SourcePolicy {
 /// martian unless `accept_local`; the route (or, for a local source, the interface holding
 /// it) must use `iif` under strict mode, and under loose mode too when `iif` has no IPv4
 /// address.
+#[inline]
 pub fn validate_source(
     ifaces: &[Iface],
     local: &LocalTable,
