@@ -144,7 +144,8 @@ impl Host {
         Effective { all: &self.all, dev: &self.ifaces[i as usize].conf }
     }
 
-    /// Rebuilds the tables derived from the interfaces (the local routing table).
+    /// Rebuilds the tables derived from the interfaces and routes (the local routing table
+    /// and the main table as lookups read it): call it after any change to either.
     pub fn refresh(&mut self) {
         self.local = route::LocalTable::build(&self.ifaces, &self.routes);
     }
