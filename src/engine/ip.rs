@@ -751,7 +751,9 @@ impl Engine {
     }
 
     /// Arms the timers IPVS asked for (new entries, templates, expiries moved earlier, and
-    /// the trash timer a deletion armed).
+    /// the trash timer a deletion armed). Kept out of line: the per-event check that calls
+    /// it stays small.
+    #[inline(never)]
     pub(super) fn arm_ipvs_timers(&mut self, h: HostId) {
         let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else { return };
         let trash = ipvs.take_trash_timer();

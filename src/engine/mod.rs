@@ -517,9 +517,10 @@ impl Engine {
             );
             return;
         }
+        let bytes = frame.link_bytes();
         let hc = &mut self.metrics.hosts[h as usize];
         hc.tx += 1;
-        hc.tx_bytes += frame.link_bytes() as u64;
+        hc.tx_bytes += bytes as u64;
         let Some((seg, port)) = self.hosts[h as usize].ifaces[i as usize].port else {
             drop_step!(
                 self,
@@ -536,7 +537,7 @@ impl Engine {
         let now = self.now();
         let link = &mut self.net.segments[seg as usize].ports[port as usize].link;
         let params = link.params;
-        if let Some(at) = link.up.offer(now, frame.link_bytes(), &params) {
+        if let Some(at) = link.up.offer(now, bytes, &params) {
             trace!(
                 self,
                 h,
@@ -574,12 +575,12 @@ impl Engine {
         if let Some(c) = self.capture.0.as_mut() {
             c.frame(seg, now, frame);
         }
+        let bytes = frame.link_bytes();
         let sc = &mut self.metrics.segments[seg as usize];
         sc.frames += 1;
-        sc.bytes += frame.wire_len() as u64;
+        sc.bytes += (bytes - crate::packet::LINK_OVERHEAD) as u64;
         let s = &mut self.net.segments[seg as usize];
         s.learn(frame.eth.src, in_port);
-        let bytes = frame.link_bytes();
         let known = if frame.eth.dst.is_multicast() { None } else { s.lookup(frame.eth.dst) };
         let mut copies = 0u64;
         let mut dropped = 0u64;
@@ -678,6 +679,7 @@ impl Engine {
 
     /// Arms every timer any host's IPVS asked for: called once after every event (and at
     /// the start), so no code path that calls into IPVS can forget it.
+    #[inline]
     fn drain_ipvs_timers(&mut self) {
         for i in 0..self.ipvs_hosts.len() {
             let h = self.ipvs_hosts[i];

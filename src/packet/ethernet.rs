@@ -3,8 +3,17 @@
 use std::fmt;
 
 /// A 48-bit MAC address.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Address(pub [u8; 6]);
+
+/// Hashed as one integer (a switch looks up two MACs per frame): the derived hash wrote a
+/// length and six bytes. Tables keyed by MAC are never listed in hash order.
+impl std::hash::Hash for Address {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let [a, b, c, d, e, f] = self.0;
+        state.write_u64(u64::from_le_bytes([a, b, c, d, e, f, 0, 0]));
+    }
+}
 
 impl Address {
     pub const BROADCAST: Address = Address([0xff; 6]);

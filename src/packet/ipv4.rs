@@ -88,7 +88,8 @@ pub const HEADER_LEN: usize = 20;
 
 /// The netmask of a prefix length, as a host-order u32 (lengths above 32 read as 32).
 pub const fn prefix_mask(prefix: u8) -> u32 {
-    if prefix == 0 { 0 } else { u32::MAX << (32 - if prefix > 32 { 32 } else { prefix as u32 }) }
+    // Shifted in 64 bits, so /0 (a shift by 32) needs no branch.
+    ((u32::MAX as u64) << (32 - if prefix > 32 { 32 } else { prefix as u32 })) as u32
 }
 
 /// Linux's default TTL (`net.ipv4.ip_default_ttl`).

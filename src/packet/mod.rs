@@ -149,6 +149,9 @@ pub struct Frame {
 
 /// Minimum Ethernet frame without FCS; shorter frames are padded on the wire.
 pub const MIN_FRAME_LEN: usize = 60;
+/// What a link spends on a frame besides its wire length: FCS 4 + preamble 8 +
+/// inter-frame gap 12.
+pub const LINK_OVERHEAD: usize = 24;
 
 impl Frame {
     /// Bytes on the wire without preamble and FCS (what pcap records), padding included.
@@ -161,9 +164,9 @@ impl Frame {
         if n < MIN_FRAME_LEN { MIN_FRAME_LEN } else { n }
     }
 
-    /// Bits a link spends on the frame: wire length + FCS 4 + preamble 8 + inter-frame gap 12.
+    /// Bits a link spends on the frame: wire length + [`LINK_OVERHEAD`].
     pub const fn link_bytes(&self) -> usize {
-        self.wire_len() + 24
+        self.wire_len() + LINK_OVERHEAD
     }
 
     pub const fn ip(&self) -> Option<&Packet> {

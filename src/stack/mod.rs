@@ -145,9 +145,10 @@ impl Host {
         Effective { all: &self.all, dev: &self.ifaces[i as usize].conf }
     }
 
-    /// Rebuilds the tables derived from the interfaces (the local routing table).
+    /// Rebuilds the tables derived from the interfaces and routes (the local routing table
+    /// and the main table as lookups read it): call it after any change to either.
     pub fn refresh(&mut self) {
-        self.local = route::LocalTable::build(&self.ifaces);
+        self.local = route::LocalTable::build(&self.ifaces, &self.routes);
     }
 
     pub fn is_local(&self, ip: Ipv4Addr) -> bool {
@@ -157,7 +158,7 @@ impl Host {
 
     pub fn lookup(&self, ip: Ipv4Addr) -> Lookup {
         self.check_fresh();
-        route::lookup(&self.routes, &self.ifaces, &self.local, ip)
+        route::lookup(&self.local, ip)
     }
 
     /// Source validation of a packet from `src` arriving on `iif` for local delivery
@@ -182,11 +183,15 @@ impl Host {
             accept_local: c.accept_local(),
             same_dev_redirect: oif == Some(iif) && c.send_redirects(),
         };
-        route::validate_source(&self.routes, &self.ifaces, &self.local, src, iif, p)
+        route::validate_source(&self.ifaces, &self.local, src, iif, p)
     }
 
     fn check_fresh(&self) {
-        debug_assert_eq!(self.local, route::LocalTable::build(&self.ifaces), "Host::refresh not called after a change");
+        debug_assert_eq!(
+            self.local,
+            route::LocalTable::build(&self.ifaces, &self.routes),
+            "Host::refresh not called after a change"
+        );
     }
 
     /// The first global address, for naming the host in summaries.
@@ -272,5 +277,6 @@ pub(crate) mod testutil {
             mtu: None,
             connected: false,
         });
+        h.refresh();
     }
 }

@@ -77,17 +77,37 @@ pub enum Lookup {
 
 /// The local routing table: every address of an interface that is up (`local ADDR`), and
 /// whole prefixes of addresses on loopback (`ip addr add 10.0.0.0/24 dev lo` makes the
-/// subnet local). Derived from the interfaces; rebuilt by [`crate::stack::Host::refresh`]
-/// after any configuration change.
+/// subnet local); and the main table as lookups read it. Derived from the interfaces and
+/// routes; rebuilt by [`crate::stack::Host::refresh`] after any configuration change.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LocalTable {
     exact: Vec<(Ipv4Addr, IfIndex)>,
     prefixes: Vec<(u32, u32, IfIndex)>,
+    /// Every address of every interface, up or down (`inet_lookup_ifaddr_rcu`'s view).
+    any: Vec<Ipv4Addr>,
+    /// The main table's routes whose device is up (the kernel removes the others), each
+    /// with its network and mask, longest prefix first, then lowest metric, then oldest:
+    /// the first that matches is the longest-prefix match.
+    main: Vec<(u32, u32, Route)>,
 }
 
 impl LocalTable {
-    pub fn build(ifaces: &[Iface]) -> Self {
-        let mut t = LocalTable::default();
+    pub fn build(ifaces: &[Iface], routes: &[Route]) -> Self {
+        let mut main: Vec<_> = routes
+            .iter()
+            .filter(|r| ifaces.get(r.dev as usize).is_some_and(|i| i.up))
+            .map(|r| {
+                let mask = crate::topology::prefix_mask(r.prefix);
+                (u32::from(r.dst) & mask, mask, *r)
+            })
+            .collect();
+        // Stable: among equal prefixes and metrics the older route stays first.
+        main.sort_by_key(|(.., r)| (std::cmp::Reverse(r.prefix), r.metric));
+        let mut t = LocalTable {
+            any: ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect(),
+            main,
+            ..LocalTable::default()
+        };
         for (i, ifc) in ifaces.iter().enumerate().filter(|(_, i)| i.up) {
             for a in &ifc.addrs {
                 t.exact.push((a.addr, i as IfIndex));
@@ -114,29 +134,16 @@ impl LocalTable {
     }
 }
 
-/// Longest-prefix match in the main table; ties go to the lower metric, then the older route.
-/// Routes through an interface that is down are skipped (the kernel removes them).
-pub fn lookup_main(routes: &[Route], ifaces: &[Iface], ip: Ipv4Addr) -> Option<Route> {
-    let mut best: Option<&Route> = None;
-    for r in routes {
-        if !r.matches(ip) || !ifaces[r.dev as usize].up {
-            continue;
-        }
-        best = match best {
-            Some(b) if (b.prefix, std::cmp::Reverse(b.metric)) >= (r.prefix, std::cmp::Reverse(r.metric)) => Some(b),
-            _ => Some(r),
-        };
-    }
-    best.copied()
-}
-
-/// The full routing decision: local table first, then main.
-pub fn lookup(routes: &[Route], ifaces: &[Iface], local: &LocalTable, ip: Ipv4Addr) -> Lookup {
+/// The full routing decision: local table first, then main by longest prefix; ties go
+/// to the lower metric, then the older route ([`LocalTable::main`]'s order).
+#[inline]
+pub fn lookup(local: &LocalTable, ip: Ipv4Addr) -> Lookup {
     if let Some(iface) = local.find(ip) {
         return Lookup::Local { iface };
     }
-    match lookup_main(routes, ifaces, ip) {
-        Some(route) => Lookup::Unicast { route, nexthop: route.via.unwrap_or(ip) },
+    let x = u32::from(ip);
+    match local.main.iter().find(|(net, mask, _)| x & mask == *net) {
+        Some((.., route)) => Lookup::Unicast { route: *route, nexthop: route.via.unwrap_or(ip) },
         None => Lookup::Unreachable,
     }
 }
@@ -153,6 +160,12 @@ pub fn select_src(ifaces: &[Iface], route: &Route, nexthop: Ipv4Addr) -> Option<
 /// contains `target`, else the first such primary; else the first primary of scope global
 /// found scanning every interface in order, lo first (`in_dev_select_addr`).
 pub fn inet_select_addr(ifaces: &[Iface], dev: IfIndex, target: Ipv4Addr, allow_host_scope: bool) -> Option<Ipv4Addr> {
+    // One address is its own kernel order, a primary: no list to build.
+    if let [a] = ifaces[dev as usize].addrs.as_slice()
+        && (a.scope != Scope::Host || allow_host_scope)
+    {
+        return Some(a.addr);
+    }
     let mut first = None;
     for (a, secondary) in ifaces[dev as usize].kernel_order() {
         if secondary || (a.scope == Scope::Host && !allow_host_scope) {
@@ -242,8 +255,8 @@ pub struct SourcePolicy {
 /// martian unless `accept_local`; the route (or, for a local source, the interface holding
 /// it) must use `iif` under strict mode, and under loose mode too when `iif` has no IPv4
 /// address.
+#[inline]
 pub fn validate_source(
-    routes: &[Route],
     ifaces: &[Iface],
     local: &LocalTable,
     src: Ipv4Addr,
@@ -257,13 +270,13 @@ pub fn validate_source(
     }
     let rpf = p.rp_filter;
     if rpf == 0 && !p.same_dev_redirect {
-        if p.accept_local || !ifaces.iter().any(|i| i.has_addr(src)) {
+        if p.accept_local || !local.any.contains(&src) {
             return Ok(());
         }
         return Err(SourceError::Martian);
     }
     let fail = if rpf == 0 { Ok(()) } else { Err(SourceError::RpFilter { mode: rpf }) };
-    let dev_match = match lookup(routes, ifaces, local, src) {
+    let dev_match = match lookup(local, src) {
         // last_resort
         Lookup::Unreachable => return fail,
         Lookup::Local { .. } if !p.accept_local => return Err(SourceError::Martian),
@@ -370,11 +383,44 @@ mod tests {
     }
 
     #[test]
+    fn longest_prefix_then_metric_then_oldest_and_never_a_down_device() {
+        // Expected routes picked by hand from `ip route` semantics (fib_table_lookup):
+        // 10.1.2.3 matches /8 and three /16s; of the /16s the metric-1 one leaves by eth2,
+        // which is down, so it does not exist; the two metric-5 ones tie and the older
+        // (via eth1) wins. With eth2 up the metric-1 route wins. 10.2.0.1 only matches
+        // the /8, and 192.0.2.1 only the default route of `host`.
+        let mut h = host(false);
+        add_route(&mut h, "10.0.0.0/8", None, ETH0);
+        add_route(&mut h, "10.1.0.0/16", None, ETH1);
+        add_route(&mut h, "10.1.0.0/16", None, ETH2);
+        add_route(&mut h, "10.1.0.0/16", None, ETH0);
+        for r in &mut h.routes {
+            r.metric = match (r.prefix, r.dev) {
+                (16, ETH2) => 1,
+                (16, _) => 5,
+                _ => 0,
+            };
+        }
+        h.refresh();
+        let dev = |h: &Host, a: &str| match h.lookup(ip(a)) {
+            Lookup::Unicast { route, .. } => Some((route.prefix, route.dev)),
+            _ => None,
+        };
+        assert_eq!(dev(&h, "10.1.2.3"), Some((16, ETH1)));
+        assert_eq!(dev(&h, "10.2.0.1"), Some((8, ETH0)));
+        assert_eq!(dev(&h, "192.0.2.1"), Some((0, ETH0)));
+        h.ifaces[ETH2 as usize].up = true;
+        h.refresh();
+        assert_eq!(dev(&h, "10.1.2.3"), Some((16, ETH2)));
+    }
+
+    #[test]
     fn rp_filter_without_a_route_or_an_address() {
         // e.6 loose: "routable via any interface (via the receiving one if it has no IPv4
         // address)"; with no route at all both modes fail (last_resort), 0 passes.
         let mut h = host(false); // tunl0 has no address (VIP elsewhere)
         add_route(&mut h, "198.51.100.0/24", None, TUNL0);
+        h.refresh();
         assert_eq!(
             check(&mut h, (2, 0, false, false, TUNL0, "203.0.113.10"), None),
             LOOSE,
@@ -384,6 +430,7 @@ mod tests {
         assert_eq!(check(&mut h, (0, 0, false, false, TUNL0, "203.0.113.10"), None), OK);
         assert_eq!(check(&mut h, (2, 0, false, false, TUNL0, "198.51.100.5"), None), OK, "route via tunl0 itself");
         h.routes.retain(|r| r.prefix != 0); // no default route
+        h.refresh();
         assert_eq!(check(&mut h, (0, 0, false, false, ETH0, "203.0.113.10"), None), OK);
         assert_eq!(check(&mut h, (1, 0, false, false, ETH0, "203.0.113.10"), None), STRICT);
         assert_eq!(check(&mut h, (2, 0, false, false, ETH0, "203.0.113.10"), None), LOOSE);
