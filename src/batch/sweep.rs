@@ -39,6 +39,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("sh-skew", include_str!("../../scenarios/sweeps/sh-skew.ron")),
     ("persistence", include_str!("../../scenarios/sweeps/persistence.ron")),
     ("saturation", include_str!("../../scenarios/sweeps/saturation.ron")),
+    ("detection", include_str!("../../scenarios/sweeps/detection.ron")),
 ];
 
 /// A sweep file.
@@ -88,6 +89,11 @@ pub enum Param {
     Weights(Vec<String>),
     /// Persistence timeout (`-p`) in seconds of every virtual service; 0 = none.
     Persistence(Vec<u32>),
+    /// keepalived's `delay_loop` in seconds: every `delay_loop` line of every host's
+    /// keepalived.conf (written inline) is set to it.
+    DelayLoop(Vec<f64>),
+    /// keepalived's `retry` (or `nb_get_retry`): every such line is set to it.
+    Retry(Vec<u32>),
 }
 
 impl Param {
@@ -100,14 +106,16 @@ impl Param {
             Param::Servers(_) => "servers",
             Param::Weights(_) => "weights",
             Param::Persistence(_) => "persistence",
+            Param::DelayLoop(_) => "delay_loop",
+            Param::Retry(_) => "retry",
         }
     }
 
     fn len(&self) -> usize {
         match self {
             Param::Mode(v) => v.len(),
-            Param::Rate(v) => v.len(),
-            Param::Users(v) | Param::Servers(v) | Param::Persistence(v) => v.len(),
+            Param::Rate(v) | Param::DelayLoop(v) => v.len(),
+            Param::Users(v) | Param::Servers(v) | Param::Persistence(v) | Param::Retry(v) => v.len(),
             Param::Scheduler(v) | Param::Weights(v) => v.len(),
         }
     }
@@ -116,21 +124,29 @@ impl Param {
     fn label(&self, i: usize) -> String {
         match self {
             Param::Mode(v) => v[i].0.clone(),
-            Param::Rate(v) => num(v[i]),
-            Param::Users(v) | Param::Servers(v) | Param::Persistence(v) => v[i].to_string(),
+            Param::Rate(v) | Param::DelayLoop(v) => num(v[i]),
+            Param::Users(v) | Param::Servers(v) | Param::Persistence(v) | Param::Retry(v) => v[i].to_string(),
             Param::Scheduler(v) | Param::Weights(v) => v[i].clone(),
         }
     }
 
     /// Whether values are numbers (a line chart) or names (bars).
     fn numeric(&self) -> bool {
-        matches!(self, Param::Rate(_) | Param::Users(_) | Param::Servers(_) | Param::Persistence(_))
+        matches!(
+            self,
+            Param::Rate(_)
+                | Param::Users(_)
+                | Param::Servers(_)
+                | Param::Persistence(_)
+                | Param::DelayLoop(_)
+                | Param::Retry(_)
+        )
     }
 
     fn value(&self, i: usize) -> f64 {
         match self {
-            Param::Rate(v) => v[i],
-            Param::Users(v) | Param::Servers(v) | Param::Persistence(v) => f64::from(v[i]),
+            Param::Rate(v) | Param::DelayLoop(v) => v[i],
+            Param::Users(v) | Param::Servers(v) | Param::Persistence(v) | Param::Retry(v) => f64::from(v[i]),
             _ => i as f64,
         }
     }
@@ -278,7 +294,12 @@ pub fn parse(origin: &str, src: &str) -> Result<Sweep, ScenarioError> {
                     return Err(err_at(cap(name).as_str(), "counts above 0", format!("{v:?}"), None));
                 }
             }
-            Param::Mode(_) | Param::Persistence(_) => {}
+            Param::DelayLoop(v) => {
+                if v.iter().any(|d| !(d.is_finite() && *d >= 0.000_001 && *d <= 86_400.0)) {
+                    return Err(err_at("DelayLoop", "delays from 0.000001 to 86400 seconds", format!("{v:?}"), None));
+                }
+            }
+            Param::Mode(_) | Param::Persistence(_) | Param::Retry(_) => {}
         }
     }
     for (field, value) in [("x", &spec.x), ("series", &spec.series)] {
@@ -345,7 +366,7 @@ pub fn parse(origin: &str, src: &str) -> Result<Sweep, ScenarioError> {
     Ok(Sweep { name, origin: origin.to_string(), spec, points })
 }
 
-const PARAM_HELP: &str = "parameters: Mode([(\"nat\", \"scenario\")]), Rate([1000]), Users([10]), Scheduler([\"rr\"]), Servers([2]), Weights([\"3,2,1\"]), Persistence([300])";
+const PARAM_HELP: &str = "parameters: Mode([(\"nat\", \"scenario\")]), Rate([1000]), Users([10]), Scheduler([\"rr\"]), Servers([2]), Weights([\"3,2,1\"]), Persistence([300]), DelayLoop([1, 2]), Retry([0, 1])";
 
 fn cap(name: &str) -> String {
     let mut c = name.chars();
@@ -389,6 +410,8 @@ fn apply(l: &mut Loaded, p: &Param, i: usize) -> Result<(), String> {
     let sc = &mut l.scenario;
     match p {
         Param::Mode(_) => {}
+        Param::DelayLoop(v) => set_keepalived(sc, &["delay_loop"], &num(v[i]))?,
+        Param::Retry(v) => set_keepalived(sc, &["retry", "nb_get_retry"], &v[i].to_string())?,
         Param::Rate(v) => {
             let rate_of = |every: &Option<String>, rate: Option<f64>| {
                 rate.or_else(|| {
@@ -608,6 +631,40 @@ pub fn points_csv(sweep: &Sweep, results: &[PointResult]) -> Result<Vec<u8>, Str
     w.into_inner().map_err(|e| e.to_string())
 }
 
+/// Sets every `KEY value` line (any of `keys`) of every host's inline keepalived.conf to
+/// `value`, keeping the line's indentation.
+fn set_keepalived(sc: &mut crate::scenario::Scenario, keys: &[&str], value: &str) -> Result<(), String> {
+    let mut any = 0;
+    for h in &mut sc.hosts {
+        match &mut h.keepalived {
+            Some(crate::scenario::KeepalivedSpec::Text(text)) => {
+                let lines: Vec<String> = text
+                    .lines()
+                    .map(|l| {
+                        let word = l.split_whitespace().next().unwrap_or("");
+                        if keys.contains(&word) {
+                            any += 1;
+                            let indent = &l[..l.len() - l.trim_start().len()];
+                            format!("{indent}{word} {value}")
+                        } else {
+                            l.to_string()
+                        }
+                    })
+                    .collect();
+                *text = lines.join("\n") + if text.ends_with('\n') { "\n" } else { "" };
+            }
+            Some(crate::scenario::KeepalivedSpec::File(_)) => {
+                return Err(format!("{}'s keepalived.conf written inline (Text(...)), not in a file", h.name));
+            }
+            None => {}
+        }
+    }
+    if any == 0 {
+        return Err(format!("a keepalived.conf with a `{}` line", keys[0]));
+    }
+    Ok(())
+}
+
 /// The charts across points: a metric against the `x` parameter, one line (or bar
 /// series) per value of the `series` parameter(s), min–max over seed replicas.
 pub fn charts(sweep: &Sweep, results: &[PointResult], lang: Lang) -> Vec<(String, charts::Chart)> {
@@ -664,6 +721,8 @@ pub fn charts(sweep: &Sweep, results: &[PointResult], lang: Lang) -> Vec<(String
         Param::Mode(_) => Word::ForwardingMode,
         Param::Scheduler(_) => Word::Scheduler,
         Param::Weights(_) => Word::Weights,
+        Param::DelayLoop(_) => Word::DelayLoopX,
+        Param::Retry(_) => Word::RetryX,
     }
     .text(lang)
     .to_string();
@@ -736,6 +795,21 @@ pub fn charts(sweep: &Sweep, results: &[PointResult], lang: Lang) -> Vec<(String
                 Word::DirectorCpuPct,
                 metric(&|r| r.director_cpu.map(|c| c * 100.0)),
                 Some((0.0, 105.0)),
+            ),
+        ));
+    }
+    if results.iter().any(|r| r.summary.detection_s.is_some()) {
+        out.push((
+            "detection".to_string(),
+            make(Word::DetectionTitle, Word::DetectionY, metric(&|r| r.summary.detection_s), None),
+        ));
+        out.push((
+            "lost".to_string(),
+            make(
+                Word::LostTitle,
+                Word::LostY,
+                metric(&|r| Some(r.summary.clients.started.saturating_sub(r.summary.clients.completed) as f64)),
+                None,
             ),
         ));
     }

@@ -91,6 +91,12 @@ words! {
     CompletedPerS => "completed connections per second", "每秒完成的连接数";
     TimelineTitle => "completed and failed connections per second", "每秒完成与失败的连接";
     ConnPerS => "connections per second", "每秒连接数";
+    DetectionTitle => "keepalived detection time", "keepalived 发现故障所用的时间";
+    DetectionY => "seconds from the fault to the server's removal", "从故障到摘除服务器的秒数";
+    LostTitle => "connections that did not complete", "未完成的连接";
+    LostY => "connections", "连接数";
+    DelayLoopX => "keepalived delay_loop (s)", "keepalived delay_loop（秒）";
+    RetryX => "keepalived retry (attempts)", "keepalived retry（重试次数）";
     ClientP99 => "client latency p99", "客户端 p99 延迟";
     P99Ms => "p99 latency (ms)", "p99 延迟（ms）";
     DirectorCpu => "director CPU", "调度器 CPU";

@@ -319,3 +319,30 @@ fn a_failover_run_reports_detection_and_takeover_and_draws_the_timeline() {
     assert!(run.summary.milestones.is_empty());
     assert!(run_charts(&run, lvsim::lang::Lang::En).iter().all(|(n, _)| *n != "timeline"));
 }
+
+#[test]
+fn the_detection_sweep_follows_keepalived_timers() {
+    // scenarios/sweeps/detection.ron: rs2's link goes down at 2 s; checks run at 1 s and
+    // then delay_loop after the previous one ended (~50 µs each), so the first one after
+    // the fault starts at 1 + delay_loop × ceil(1 / delay_loop) s and times out 1 s
+    // (connect_timeout) later; each retry adds delay_before_retry 1 s and another 1 s
+    // timeout. Detection = start − 2 + 1 + 2 × retry (derived in the sweep file's header),
+    // within the few ~50 µs round trips the checks take.
+    use lvsim::batch::sweep;
+    let sw = sweep::load("detection").unwrap();
+    let results = sweep::run(&sw, 0).unwrap();
+    assert_eq!(results.len(), 12);
+    for (p, r) in sw.points.iter().zip(&results) {
+        let get = |k: &str| p.params.iter().find(|(n, _)| n == k).unwrap().1.parse::<f64>().unwrap();
+        let (d, retry) = (get("delay_loop"), get("retry"));
+        let start = 1.0 + d * (1.0 / d).ceil();
+        let want = start - 2.0 + 1.0 + 2.0 * retry;
+        let got = r.summary.detection_s.expect("detected");
+        assert!((got - want).abs() < 0.001, "delay_loop {d}, retry {retry}: {got} s, by hand {want} s");
+    }
+    // Later detection loses more connections: never fewer as retry grows at one delay_loop.
+    let lost = |i: usize| results[i].summary.clients.started - results[i].summary.clients.completed;
+    for x in 0..4 {
+        assert!(lost(x) <= lost(4 + x) && lost(4 + x) <= lost(8 + x));
+    }
+}
