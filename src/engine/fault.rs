@@ -52,6 +52,18 @@ impl Engine {
     /// ICMP port unreachable). Starting a running unit or stopping a stopped one changes
     /// nothing, as with systemd.
     pub(super) fn systemctl(&mut self, h: HostId, action: UnitAction, unit: &str, cmd: std::sync::Arc<str>) {
+        if unit == "keepalived" && self.unit_app(h, unit).is_none() {
+            trace!(self, h, None, Stage::Timer, Action::Info, None, Why::Command { cmd });
+            if matches!(action, UnitAction::Stop | UnitAction::Restart) {
+                self.vrrp_host_stop(h);
+                self.ka_host_stop(h);
+            }
+            if matches!(action, UnitAction::Start | UnitAction::Restart) {
+                self.vrrp_host_start(h);
+                self.ka_host_start(h);
+            }
+            return;
+        }
         let Some(app) = self.unit_app(h, unit) else {
             trace!(
                 self,

@@ -595,6 +595,35 @@ impl Engine {
         self.ka.daemons[daemon as usize].host
     }
 
+    /// `systemctl stop keepalived`: the checkers stop and keepalived removes the virtual
+    /// servers it installed (it releases IPVS on exit, `clear_services`).
+    pub(super) fn ka_host_stop(&mut self, h: HostId) {
+        for c in 0..self.ka.checkers.len() {
+            let st = self.ka.checkers[c];
+            if self.ka_timer_host(&Timer::Run { checker: c as u32, generation: 0 }) != h {
+                continue;
+            }
+            if let Some(id) = st.tcb {
+                self.tcb_free_slot(id);
+            }
+            let st = &mut self.ka.checkers[c];
+            st.generation += 1;
+            st.tcb = None;
+        }
+        for s in 0..self.ka.services.len() {
+            let svc = self.ka.services[s];
+            if self.ka.daemons[svc.daemon as usize].host == h {
+                let (addr, port) = (svc.svc.addr, svc.svc.port);
+                self.ka_ipvsadm(h, IpvsadmCmd::DelService(svc.svc), "stop", addr, port);
+            }
+        }
+    }
+
+    /// `systemctl start keepalived`: as after a reboot.
+    pub(super) fn ka_host_start(&mut self, h: HostId) {
+        self.ka_host_boot(h);
+    }
+
     /// keepalived starts again on a rebooted host, as at boot: its virtual servers go into
     /// the (empty) IPVS table again and its checkers start from scratch.
     pub(super) fn ka_host_boot(&mut self, h: HostId) {

@@ -368,6 +368,39 @@ impl Engine {
         }
     }
 
+    /// `systemctl stop keepalived`: a master says goodbye with a priority-0 advertisement
+    /// (so a backup takes over after its skew time, not the whole master-down interval)
+    /// and removes its addresses; every instance of the host stops.
+    pub(super) fn vrrp_host_stop(&mut self, h: HostId) {
+        for i in 0..self.vrrps.len() {
+            if self.vrrps[i].host != h || !self.vrrps[i].started {
+                continue;
+            }
+            if self.vrrps[i].state == VrrpState::Master {
+                self.vrrp_advertise(i, 0);
+                for v in self.vrrps[i].conf.virtual_ipaddress.clone() {
+                    let dev = v.dev.clone().unwrap_or_else(|| self.vrrps[i].conf.interface.clone());
+                    self.vrrp_command(h, &Command::AddrDel { addr: v.addr, prefix: v.prefix, dev });
+                }
+            }
+            let r = &mut self.vrrps[i];
+            r.generation += 1;
+            r.garp_generation += 1;
+            r.state = VrrpState::Backup;
+            r.started = false;
+        }
+    }
+
+    /// `systemctl start keepalived`: the stopped instances start as at boot.
+    pub(super) fn vrrp_host_start(&mut self, h: HostId) {
+        for i in 0..self.vrrps.len() {
+            if self.vrrps[i].host == h && !self.vrrps[i].started {
+                self.vrrps[i].started = true;
+                self.vrrp_init(i);
+            }
+        }
+    }
+
     /// keepalived starts again on a rebooted host.
     pub(super) fn vrrp_host_boot(&mut self, h: HostId) {
         for i in 0..self.vrrps.len() {

@@ -470,12 +470,14 @@ pub fn world(l: &Loaded, seed: u64) -> Result<World, ScenarioError> {
             ScenarioError::at(&l.origin, &l.source, s, en, e.expected, e.found, e.hint)
         })?;
         if let command::Command::Systemctl { unit, .. } = &c {
+            let ka = keepalived.iter().any(|(id, _)| *id as usize == h).then_some("keepalived");
             let names: Vec<&str> = apps
                 .iter()
                 .filter_map(|a| match a {
                     App::Server(s) if s.host as usize == h => Some(s.name.as_str()),
                     _ => None,
                 })
+                .chain(ka)
                 .collect();
             if !names.contains(&unit.as_str()) {
                 let at = cstart + a.run.rfind(unit.as_str()).unwrap_or(0);

@@ -1113,6 +1113,7 @@ impl Why {
                 "down" => write!(s, "keepalived: real server {addr}:{port} is down: {cmd}"),
                 "up" => write!(s, "keepalived: real server {addr}:{port} is up again: {cmd}"),
                 "sorry_on" => write!(s, "keepalived: no real server left up, sorry server {addr}:{port} in: {cmd}"),
+                "stop" => write!(s, "keepalived: stopping, releasing its virtual server {addr}:{port}: {cmd}"),
                 _ => write!(s, "keepalived: real servers back, sorry server {addr}:{port} out: {cmd}"),
             },
             Why::CommandFailed { cmd, expected, found } => {

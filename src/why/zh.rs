@@ -434,6 +434,7 @@ pub(super) fn write(w: &Why, c: &Ctx<'_>, s: &mut String) {
             "down" => write!(s, "keepalived：真实服务器 {addr}:{port} 检查失败，摘除：{cmd}"),
             "up" => write!(s, "keepalived：真实服务器 {addr}:{port} 恢复：{cmd}"),
             "sorry_on" => write!(s, "keepalived：没有可用的真实服务器，加入 sorry server {addr}:{port}：{cmd}"),
+            "stop" => write!(s, "keepalived：停止运行，释放它的虚拟服务器 {addr}:{port}：{cmd}"),
             _ => write!(s, "keepalived：真实服务器恢复，移除 sorry server {addr}:{port}：{cmd}"),
         },
         Why::CommandFailed { cmd, expected, found } => {

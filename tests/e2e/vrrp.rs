@@ -195,3 +195,39 @@ fn takeover_and_gratuitous_arp_match_keepalived_on_linux() {
     let sim_delay = (garps[5].0 - garps[0].0) as f64 / 1e9;
     assert!((real_delay - sim_delay).abs() < 0.020, "second burst: kernel {real_delay:.6} s, lvsim {sim_delay:.6} s");
 }
+
+#[test]
+fn stopping_keepalived_hands_over_after_the_skew_time() {
+    // director-failover with `systemctl stop keepalived` on director1 at 9 s instead of a
+    // crash: keepalived sends a priority-0 advertisement and removes the VIP; director2,
+    // hearing it, takes over after its skew time alone, (256 − 100)/256 s = 0.609375 s
+    // (RFC 3768 6.4.2), not the 3.6 s master-down interval. director1 stays up, its
+    // virtual server released (`ipvsadm -D`), and the synced connections still complete.
+    let src = include_str!("../../scenarios/director-failover.ron")
+        .replace("run: \"echo c > /proc/sysrq-trigger\"", "run: \"systemctl stop keepalived\"");
+    assert!(src.contains("systemctl stop keepalived"), "director-failover changed shape");
+    let l = lvsim::scenario::parse("stop.ron", &src).unwrap();
+    let mut e = l.build().unwrap();
+    let rec = Rc::new(RefCell::new(lvsim::trace::VecRecorder::default()));
+    e.set_recorder(Box::new(rec.clone()));
+    e.run();
+    assert_conserved(&e);
+    let names = e.names();
+    let steps = std::mem::take(&mut rec.borrow_mut().steps);
+    let bye = steps
+        .iter()
+        .find(|s| names.host(s.host) == "director2" && matches!(s.why, Why::VrrpRecv { priority: 0, .. }))
+        .expect("director2 heard the goodbye")
+        .time;
+    assert!(bye > secs(9.0) && bye < secs(9.001));
+    let master = steps
+        .iter()
+        .find(|s| names.host(s.host) == "director2" && matches!(s.why, Why::VrrpState { to: "MASTER", .. }))
+        .unwrap()
+        .time;
+    assert_eq!(master, bye + SimDuration::from_micros(609_375));
+    let d1 = e.hosts.iter().find(|h| h.name == "director1").unwrap();
+    assert!(e.host_down(0).is_none() && !d1.ifaces[1].has_addr("10.0.0.100".parse().unwrap()));
+    assert!(d1.ipvs.as_deref().is_none_or(|v| v.services.is_empty()), "keepalived released its service");
+    assert_eq!(e.metrics.clients[0].completed, 8);
+}
