@@ -10,12 +10,12 @@
 //! A reboot brings it back after its boot time as it was built: the `run:` configuration
 //! only, an empty ARP cache, no connections, its servers listening again.
 
-use super::{ConnTimers, Engine, Event, drop_step, trace};
+use super::{ConnTimers, Engine, Event, drop_step, note, trace};
 use crate::cmdline::{Power, UnitAction};
 use crate::metrics::Fate;
 use crate::sim::SimTime;
 use crate::topology::HostId;
-use crate::trace::{Action, Stage, Subject};
+use crate::trace::{Stage, Subject};
 use crate::why::{DropReason, Why};
 use crate::workload::App;
 
@@ -53,7 +53,7 @@ impl Engine {
     /// nothing, as with systemd.
     pub(super) fn systemctl(&mut self, h: HostId, action: UnitAction, unit: &str, cmd: std::sync::Arc<str>) {
         if unit == "keepalived" && self.unit_app(h, unit).is_none() {
-            trace!(self, h, None, Stage::Timer, Action::Info, None, Why::Command { cmd });
+            note!(self, h, Why::Command { cmd });
             if matches!(action, UnitAction::Stop | UnitAction::Restart) {
                 self.vrrp_host_stop(h);
                 self.ka_host_stop(h);
@@ -65,13 +65,9 @@ impl Engine {
             return;
         }
         let Some(app) = self.unit_app(h, unit) else {
-            trace!(
+            note!(
                 self,
                 h,
-                None,
-                Stage::Timer,
-                Action::Info,
-                None,
                 Why::CommandFailed {
                     cmd,
                     expected: "a unit: the name of a server on this host".into(),
@@ -95,14 +91,19 @@ impl Engine {
             self.milestone(h, crate::metrics::MilestoneKind::ServiceStopped { port });
         }
         let open = self.tcbs.iter().filter(|(_, t)| t.host == h && t.app == app).count() as u32;
-        trace!(
+        note!(self, h, Why::ServiceState { cmd, port, was_running, running, open });
+    }
+
+    /// A command for a machine that is down fails (only a reboot, the reset button, runs).
+    pub(super) fn refuse_down(&mut self, h: HostId, cmd: std::sync::Arc<str>, d: Down) {
+        note!(
             self,
             h,
-            None,
-            Stage::Timer,
-            Action::Info,
-            None,
-            Why::ServiceState { cmd, port, was_running, running, open }
+            Why::CommandFailed {
+                cmd,
+                expected: "a running machine".into(),
+                found: format!("a machine that is {}", d.state()).into()
+            }
         );
     }
 
@@ -126,20 +127,7 @@ impl Engine {
         let now = self.now();
         if let Some(d) = self.down[h as usize] {
             if !power.reboots() || d.power.reboots() {
-                trace!(
-                    self,
-                    h,
-                    None,
-                    Stage::Timer,
-                    Action::Info,
-                    None,
-                    Why::CommandFailed {
-                        cmd,
-                        expected: "a running machine".into(),
-                        found: format!("a machine that is {}", d.state()).into()
-                    }
-                );
-                return;
+                return self.refuse_down(h, cmd, d);
             }
         } else {
             self.take_down(h, power, &cmd);
@@ -262,15 +250,7 @@ impl Engine {
                 svc.waiting.clear();
             }
         }
-        trace!(
-            self,
-            h,
-            None,
-            Stage::Timer,
-            Action::Info,
-            None,
-            Why::HostStopped { cmd: cmd.clone(), sockets: lost_sockets, packets: lost_packets }
-        );
+        note!(self, h, Why::HostStopped { cmd: cmd.clone(), sockets: lost_sockets, packets: lost_packets });
     }
 
     /// `Event::Boot`: the machine is up again, as it was built: its `run:` configuration,
@@ -299,6 +279,6 @@ impl Engine {
                 }
             }
         }
-        trace!(self, h, None, Stage::Timer, Action::Info, None, Why::HostBooted { after: now - down.since });
+        note!(self, h, Why::HostBooted { after: now - down.since });
     }
 }

@@ -2,7 +2,7 @@
 //! (carrying out `ipvs::xmit`'s decision), output, neighbour output, ICMP errors. The ARP
 //! side of the neighbour layer is `arp.rs`.
 
-use super::{Engine, Event, Outcome, drop_step, trace};
+use super::{Engine, Event, Outcome, drop_step, note, trace};
 use crate::ipvs::xmit::{self, OutRoute, Xmit};
 use crate::ipvs::{InVerdict, TimerFired};
 use crate::metrics::Fate;
@@ -779,15 +779,7 @@ impl Engine {
         let Some(ipvs) = self.hosts[h as usize].ipvs.as_mut() else { return };
         let run = ipvs.trash_timer(generation, now);
         for (svc, addr, port) in &run.freed {
-            trace!(
-                self,
-                h,
-                None,
-                Stage::Timer,
-                Action::Info,
-                None,
-                Why::IpvsTrashFreed { server: *addr, port: *port, vip: svc.addr, vport: svc.port }
-            );
+            note!(self, h, Why::IpvsTrashFreed { server: *addr, port: *port, vip: svc.addr, vport: svc.port });
         }
         if run.again {
             self.schedule_in(crate::ipvs::DEST_TRASH_TIMER, Event::IpvsTrash { host: h, generation });
@@ -804,17 +796,13 @@ impl Engine {
             TimerFired::Stale => {}
             TimerFired::Later(at) => self.arm_conn_timer(h, at, conn, generation),
             TimerFired::Rearmed(at) => {
-                trace!(self, h, None, Stage::Timer, Action::Info, None, Why::IpvsTemplateRearmed {});
+                note!(self, h, Why::IpvsTemplateRearmed {});
                 self.arm_conn_timer(h, at, conn, generation);
             }
             TimerFired::Expired(c) => {
-                trace!(
+                note!(
                     self,
                     h,
-                    None,
-                    Stage::Timer,
-                    Action::Info,
-                    None,
                     Why::IpvsExpired {
                         template: c.is_template,
                         client: c.key.caddr,

@@ -28,7 +28,7 @@
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use super::{Engine, Event, trace};
+use super::{Engine, Event, note, trace};
 use crate::cmdline::Command;
 use crate::cmdline::ipvsadm::{Fwd, IpvsadmCmd, SchedFlags, ServerOpts, ServiceAddr, ServiceOpts};
 use crate::cmdline::keepalived::{CheckKind, Checker, KeepalivedConf, Micros, MiscOutcome, RealServer, VsAddr};
@@ -201,7 +201,7 @@ impl Engine {
                 let h = self.ka.daemons[daemon as usize].host;
                 for (host, why) in std::mem::take(&mut self.ka.installed) {
                     if host == h {
-                        trace!(self, h, None, Stage::Timer, Action::Info, None, why);
+                        note!(self, h, why);
                     } else {
                         self.ka.installed.push((host, why));
                     }
@@ -301,7 +301,7 @@ impl Engine {
         if change == "start" {
             self.ka.installed.push((h, why));
         } else {
-            trace!(self, h, None, Stage::Timer, Action::Info, None, why);
+            note!(self, h, why);
         }
     }
 
@@ -315,15 +315,7 @@ impl Engine {
         let daemon =
             self.ka.services[self.ka.servers[self.ka.checkers[c as usize].server as usize].service as usize].daemon;
         let h = self.ka.daemons[daemon as usize].host;
-        trace!(
-            self,
-            h,
-            None,
-            Stage::Timer,
-            Action::Info,
-            None,
-            Why::KaCheck { check: kind.name(), addr, port, retry: retry_it.min(retry), retries: retry }
-        );
+        note!(self, h, Why::KaCheck { check: kind.name(), addr, port, retry: retry_it.min(retry), retries: retry });
         let request = match &kind {
             CheckKind::Misc { outcome, .. } => {
                 let o = match outcome {
@@ -459,13 +451,9 @@ impl Engine {
             Outcome::Ok => {
                 trace!(self, h, None, Stage::Socket, Action::Info, None, Why::KaCheckOk { check: name, addr, port });
             }
-            Outcome::Failed { cause, status } => trace!(
+            Outcome::Failed { cause, status } => note!(
                 self,
                 h,
-                None,
-                Stage::Timer,
-                Action::Info,
-                None,
                 Why::KaCheckFailed {
                     check: name,
                     addr,

@@ -197,6 +197,15 @@ macro_rules! trace {
 }
 pub(crate) use trace;
 
+/// Records a step of a host's own doing at a timer (a command, a fault, keepalived, VRRP):
+/// no interface, no frame. The [`Why`](crate::why::Why) is built only when tracing.
+macro_rules! note {
+    ($e:expr, $host:expr, $why:expr) => {
+        trace!($e, $host, None, crate::trace::Stage::Timer, crate::trace::Action::Info, None, $why)
+    };
+}
+pub(crate) use note;
+
 /// Drops a frame or packet: records the step with its [`Why`](crate::why::Why) if tracing
 /// is on, and counts it, once, in [`Metrics::drop`] with its place in the frame accounting
 /// ([`Fate`]). Every drop of a host goes through here; an `Outcome::Dropped` or
@@ -625,23 +634,7 @@ impl Engine {
         let (_, h, cmd) = self.timed[index].clone();
         match &cmd {
             crate::cmdline::Command::Power(p) => return self.power(h, *p, cmd.to_string().into()),
-            _ if self.down[h as usize].is_some() => {
-                let state = self.down[h as usize].map_or("", fault::Down::state);
-                trace!(
-                    self,
-                    h,
-                    None,
-                    Stage::Timer,
-                    Action::Info,
-                    None,
-                    Why::CommandFailed {
-                        cmd: cmd.to_string().into(),
-                        expected: "a running machine".into(),
-                        found: format!("a machine that is {state}").into()
-                    }
-                );
-                return;
-            }
+            _ if let Some(d) = self.down[h as usize] => return self.refuse_down(h, cmd.to_string().into(), d),
             crate::cmdline::Command::Systemctl { action, unit } => {
                 return self.systemctl(h, *action, unit, cmd.to_string().into());
             }
@@ -657,16 +650,12 @@ impl Engine {
         }
         match result {
             Ok(()) => {
-                trace!(self, h, None, Stage::Timer, Action::Info, None, Why::Command { cmd: cmd.to_string().into() });
+                note!(self, h, Why::Command { cmd: cmd.to_string().into() });
             }
             Err((expected, found, _)) => {
-                trace!(
+                note!(
                     self,
                     h,
-                    None,
-                    Stage::Timer,
-                    Action::Info,
-                    None,
                     Why::CommandFailed {
                         cmd: cmd.to_string().into(),
                         expected: expected.as_str().into(),

@@ -17,7 +17,7 @@
 //!   advertisement goes out, and `vrrp_garp_master_repeat` (5) gratuitous ARP requests per
 //!   address, again `vrrp_garp_master_delay` (5 s) later.
 
-use super::{Engine, Event, trace};
+use super::{Engine, Event, note, trace};
 use crate::cmdline::keepalived::{VrrpInstance, VrrpState};
 use crate::cmdline::{Command, Scope};
 use crate::packet::arp;
@@ -110,15 +110,7 @@ impl Engine {
             let h = r.host;
             let (vrid, priority, wait) = (r.conf.virtual_router_id, r.conf.priority, r.master_down());
             self.vrrps[i].state = VrrpState::Backup;
-            trace!(
-                self,
-                h,
-                None,
-                Stage::Timer,
-                Action::Info,
-                None,
-                Why::VrrpState { vrid, priority, from: "INIT", to: "BACKUP", reason: "init", wait }
-            );
+            note!(self, h, Why::VrrpState { vrid, priority, from: "INIT", to: "BACKUP", reason: "init", wait });
             self.vrrp_arm(i, wait);
         }
     }
@@ -154,15 +146,7 @@ impl Engine {
         let (h, from, vrid, priority) = (r.host, r.state, r.conf.virtual_router_id, r.conf.priority);
         let from = if reason == "owner" { "INIT" } else { state_name(from) };
         self.vrrps[i].state = VrrpState::Master;
-        trace!(
-            self,
-            h,
-            None,
-            Stage::Timer,
-            Action::Info,
-            None,
-            Why::VrrpState { vrid, priority, from, to: "MASTER", reason, wait: SimDuration::ZERO }
-        );
+        note!(self, h, Why::VrrpState { vrid, priority, from, to: "MASTER", reason, wait: SimDuration::ZERO });
         self.milestone(h, crate::metrics::MilestoneKind::VrrpMaster);
         for v in self.vrrps[i].conf.virtual_ipaddress.clone() {
             let dev = v.dev.clone().unwrap_or_else(|| self.vrrps[i].conf.interface.clone());
@@ -183,15 +167,7 @@ impl Engine {
         let (h, vrid, priority, wait) = (r.host, r.conf.virtual_router_id, r.conf.priority, r.master_down());
         self.vrrps[i].state = VrrpState::Backup;
         self.vrrps[i].garp_generation += 1;
-        trace!(
-            self,
-            h,
-            None,
-            Stage::Timer,
-            Action::Info,
-            None,
-            Why::VrrpState { vrid, priority, from: "MASTER", to: "BACKUP", reason, wait }
-        );
+        note!(self, h, Why::VrrpState { vrid, priority, from: "MASTER", to: "BACKUP", reason, wait });
         for v in self.vrrps[i].conf.virtual_ipaddress.clone() {
             let dev = v.dev.clone().unwrap_or_else(|| self.vrrps[i].conf.interface.clone());
             self.vrrp_command(h, &Command::AddrDel { addr: v.addr, prefix: v.prefix, dev });
@@ -210,7 +186,7 @@ impl Engine {
                 Why::CommandFailed { cmd: cmd.to_string().into(), expected: expected.into(), found: found.into() }
             }
         };
-        trace!(self, h, None, Stage::Timer, Action::Info, None, why);
+        note!(self, h, why);
     }
 
     /// Sends one advertisement with `priority` (0: leaving).
