@@ -394,6 +394,29 @@ impl Engine {
         }
     }
 
+    /// Sends a multicast datagram out of interface `oif` as a socket with
+    /// `IP_MULTICAST_IF` does (VRRP, the IPVS sync daemon): from the interface's primary
+    /// address and MAC to the group's MAC (`01:00:5e` and the group's low 23 bits), no
+    /// routing, no ARP. Returns the source address and `ip.id` used.
+    pub(super) fn mc_send(&mut self, h: HostId, oif: IfIndex, ip: Ipv4Repr, l4: L4, why: Why) -> (Ipv4Addr, u16) {
+        let host = &mut self.hosts[h as usize];
+        let src = host.ifaces[oif as usize].addrs.first().map_or(Ipv4Addr::UNSPECIFIED, |a| a.addr);
+        let mac = host.ifaces[oif as usize].mac;
+        let ident = host.next_ident();
+        let g = ip.dst.octets();
+        let frame = Frame {
+            eth: EthRepr {
+                src: mac,
+                dst: MacAddr([0x01, 0x00, 0x5e, g[1] & 0x7f, g[2], g[3]]),
+                ethertype: EtherType::Ipv4,
+            },
+            payload: Payload::Ipv4(Packet { tunnel: None, ip: Ipv4Repr { src, ident, ..ip }, l4 }),
+        };
+        trace!(self, h, Some(oif), Stage::Output, Action::Send, Subject::frame(&frame), why);
+        self.link_tx(h, oif, &frame);
+        (src, ident)
+    }
+
     /// A multicast packet (`ip_route_input_rcu`'s multicast branch): delivered if the host
     /// has joined the group on that interface (`ip_check_mc_rcu`), dropped otherwise. Only
     /// keepalived's VRRP group, 224.0.0.18, is ever joined.

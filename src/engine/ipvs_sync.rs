@@ -9,8 +9,7 @@
 
 use super::{Engine, trace};
 use crate::ipvs::sync::{self, CONN_LEN, HEADER_LEN};
-use crate::packet::ethernet::EtherType;
-use crate::packet::{EthRepr, Frame, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, Payload, UdpRepr};
+use crate::packet::{IpProtocol, Ipv4Repr, L4, Packet, UdpRepr};
 use crate::topology::{HostId, IfIndex};
 use crate::trace::{Action, Stage, Subject};
 use crate::why::Why;
@@ -29,34 +28,21 @@ impl Engine {
         let msgs = ipvs.sync.take(now);
         let Some(oif) = self.hosts[h as usize].iface_by_name(d.iface.as_str()) else { return };
         for body in msgs {
-            let host = &mut self.hosts[h as usize];
-            let src = host.ifaces[oif as usize].addrs.first().map_or(Ipv4Addr::UNSPECIFIED, |a| a.addr);
-            let mac = host.ifaces[oif as usize].mac;
-            let ident = host.next_ident();
             let n = body.len() as u16;
             let udp = UdpRepr { src_port: SRC_PORT, dst_port: sync::PORT, payload_len: HEADER_LEN + CONN_LEN * n };
-            let ip =
-                Ipv4Repr { src, dst: sync::GROUP, protocol: IpProtocol::Udp, ttl: 1, ident, dont_frag: false, tos: 0 };
-            let g = sync::GROUP.octets();
-            let frame = Frame {
-                eth: EthRepr {
-                    src: mac,
-                    dst: MacAddr([0x01, 0x00, 0x5e, g[1] & 0x7f, g[2], g[3]]),
-                    ethertype: EtherType::Ipv4,
-                },
-                payload: Payload::Ipv4(Packet { tunnel: None, ip, l4: L4::Udp(udp) }),
+            let ip = Ipv4Repr {
+                src: Ipv4Addr::UNSPECIFIED,
+                dst: sync::GROUP,
+                protocol: IpProtocol::Udp,
+                ttl: 1,
+                ident: 0,
+                dont_frag: false,
+                tos: 0,
             };
-            self.sync_msgs.insert((src, ident), body.into());
-            trace!(
-                self,
-                h,
-                Some(oif),
-                Stage::Output,
-                Action::Send,
-                Subject::frame(&frame),
-                Why::SyncSent { conns: u32::from(n) }
-            );
-            self.link_tx(h, oif, &frame);
+            // The frame reaches its receivers later (link latency): its body is filed under
+            // the datagram's (source, ip.id) by then.
+            let key = self.mc_send(h, oif, ip, L4::Udp(udp), Why::SyncSent { conns: u32::from(n) });
+            self.sync_msgs.insert(key, body.into());
         }
     }
 

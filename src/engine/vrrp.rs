@@ -204,33 +204,17 @@ impl Engine {
             count: r.conf.virtual_ipaddress.len().min(vrrp::MAX_ADDRS) as u8,
             addrs,
         };
-        let host = &mut self.hosts[h as usize];
-        let src = host.ifaces[oif as usize].addrs.first().map_or(Ipv4Addr::UNSPECIFIED, |a| a.addr);
-        let mac = host.ifaces[oif as usize].mac;
         let ip = Ipv4Repr {
-            src,
+            src: Ipv4Addr::UNSPECIFIED,
             dst: vrrp::GROUP,
             protocol: IpProtocol::Vrrp,
             ttl: 255,
-            ident: host.next_ident(),
+            ident: 0,
             dont_frag: false,
             // IPTOS_PREC_INTERNETCONTROL, as keepalived marks its advertisements.
             tos: 0xc0,
         };
-        let frame = Frame {
-            eth: EthRepr { src: mac, dst: vrrp::GROUP_MAC, ethertype: EtherType::Ipv4 },
-            payload: Payload::Ipv4(Packet { tunnel: None, ip, l4: L4::Vrrp(v) }),
-        };
-        trace!(
-            self,
-            h,
-            Some(oif),
-            Stage::Output,
-            Action::Send,
-            Subject::frame(&frame),
-            Why::VrrpAdvert { vrid: v.vrid, priority }
-        );
-        self.link_tx(h, oif, &frame);
+        self.mc_send(h, oif, ip, L4::Vrrp(v), Why::VrrpAdvert { vrid: v.vrid, priority });
     }
 
     /// `Event::VrrpGarp`: the second burst of gratuitous ARP, if still master.
