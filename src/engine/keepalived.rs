@@ -638,4 +638,3 @@ mod tests {
         assert_eq!(http_request_len("/", "10.0.0.11".parse().unwrap(), 8080), 69);
     }
 }
-
