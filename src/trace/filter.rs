@@ -713,10 +713,23 @@ fn compare_value(v: Value, op: Op, lit: &Literal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::trace::VecRecorder;
     use proptest::prelude::*;
     use std::cell::RefCell;
     use std::rc::Rc;
+
+    // Each named event is a filter of its own (parsed when the word is met, so a bad
+    // definition would panic there); followed by a comparison, the word is no event but a
+    // misspelt field, as any other bare word.
+    #[test]
+    fn named_events_parse_and_only_alone() {
+        for (name, def) in EVENTS {
+            assert!(Filter::parse(def).is_ok(), "{name}: {def}");
+            assert_eq!(Filter::parse(name).unwrap(), Filter::parse(def).unwrap(), "{name}");
+        }
+        assert!(Filter::parse("vip_moved == 1").is_err());
+    }
 
     fn run(name: &str) -> (Vec<Step>, Names) {
         let l = crate::scenario::load(name).unwrap();
