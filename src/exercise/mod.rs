@@ -60,6 +60,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("measure-ka-detection", include_str!("../../exercises/measure-ka-detection.ron")),
     ("fault-stop-vs-crash", include_str!("../../exercises/fault-stop-vs-crash.ron")),
     ("vrrp-takeover", include_str!("../../exercises/vrrp-takeover.ron")),
+    ("failover-conns", include_str!("../../exercises/failover-conns.ron")),
     ("fix-failover-sync", include_str!("../../exercises/fix-failover-sync.ron")),
 ];
 

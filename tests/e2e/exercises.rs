@@ -879,4 +879,17 @@ fn fault_and_vrrp_answers_match_what_the_kernel_and_vrrp_do() {
         prios.insert(inst.variant.vars["prio"].clone());
     }
     assert!(prios.len() >= 3, "only priorities {prios:?} drawn");
+
+    // failover-conns: with the sync daemon director2 has every entry when it takes over
+    // and all 8 connections complete; without it the next segment of each finds no entry,
+    // goes to director2's own stack (the VIP is local, nothing listens) and is reset. Both
+    // cases occur in the class.
+    let mut seen = std::collections::BTreeSet::new();
+    for s in CLASS {
+        let (inst, a) = answers("failover-conns", s);
+        let sync = inst.variant.vars["sync"] == "on";
+        assert_eq!(a["conns"], if sync { "completed" } else { "reset" }, "{s}");
+        seen.insert(sync);
+    }
+    assert_eq!(seen.len(), 2, "both cases drawn");
 }
