@@ -290,6 +290,13 @@ pub fn compute(cx: &Ctx, src: &Source) -> Result<Value, ExerciseError> {
             let s = r.steps.iter().find(|s| s.host == h && f.matches(s, &r.names));
             Value::Word(s.map_or("none", |s| s.stage.name()).to_string())
         }
+        Source::TimeOf { host, why } => {
+            let r = cx.run()?;
+            let h = r.host(host)? as crate::topology::HostId;
+            let f = why_filter(why)?;
+            let s = r.steps.iter().find(|s| s.host == h && f.matches(s, &r.names));
+            s.map_or_else(|| Value::Word("none".to_string()), |s| Value::Number(s.time.as_nanos() as f64 / 1e9))
+        }
         Source::Mode(_) => {
             let r = cx.run()?;
             let d = r.director()?;

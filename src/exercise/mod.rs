@@ -55,11 +55,20 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("trace-mode", include_str!("../../exercises/trace-mode.ron")),
     ("trace-scheduler", include_str!("../../exercises/trace-scheduler.ron")),
     ("trace-misconfig", include_str!("../../exercises/trace-misconfig.ron")),
+    ("ka-inhibit", include_str!("../../exercises/ka-inhibit.ron")),
+    ("fix-ka-misc-check", include_str!("../../exercises/fix-ka-misc-check.ron")),
+    ("measure-ka-detection", include_str!("../../exercises/measure-ka-detection.ron")),
+    ("fault-stop-vs-crash", include_str!("../../exercises/fault-stop-vs-crash.ron")),
+    ("vrrp-takeover", include_str!("../../exercises/vrrp-takeover.ron")),
+    ("failover-conns", include_str!("../../exercises/failover-conns.ron")),
+    ("fix-failover-sync", include_str!("../../exercises/fix-failover-sync.ron")),
 ];
 
 /// The base scenario templates of `exercises/base/`: (name, RON template).
 pub const BASES: &[(&str, &str)] = &[
     ("dr", include_str!("../../exercises/base/dr.ron")),
+    ("ka", include_str!("../../exercises/base/ka.ron")),
+    ("ka2", include_str!("../../exercises/base/ka2.ron")),
     ("nat", include_str!("../../exercises/base/nat.ron")),
     ("nat1", include_str!("../../exercises/base/nat1.ron")),
     ("tun", include_str!("../../exercises/base/tun.ron")),

@@ -64,10 +64,16 @@ pub enum Topic {
     Twos,
     Misconfig,
     Bottleneck,
+    /// keepalived's health checks (docs/keepalived.md).
+    Keepalived,
+    /// Two directors, VRRP and the IPVS sync daemon.
+    Failover,
+    /// Faults scheduled with `at:` (docs/faults.md).
+    Fault,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 21] = [
+    pub const ALL: [Topic; 24] = [
         Topic::Terms,
         Topic::Nat,
         Topic::Dr,
@@ -89,6 +95,9 @@ impl Topic {
         Topic::Twos,
         Topic::Misconfig,
         Topic::Bottleneck,
+        Topic::Keepalived,
+        Topic::Failover,
+        Topic::Fault,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -114,6 +123,9 @@ impl Topic {
             Topic::Twos => "twos",
             Topic::Misconfig => "misconfig",
             Topic::Bottleneck => "bottleneck",
+            Topic::Keepalived => "keepalived",
+            Topic::Failover => "failover",
+            Topic::Fault => "fault",
         }
     }
 }
@@ -267,6 +279,10 @@ pub enum Source {
     /// The stage of the first step at `host` matching the trace filter `why`
     /// (`why == ipvs.schedule`: the reason's kind and fields, never its wording).
     StageOf { host: String, why: String },
+    /// The time, in seconds from the start of the run, of the first step at `host`
+    /// matching the trace filter `why` (`why == keepalived.ipvsadm && why.change == down`:
+    /// when a health check took a server out); `none` when no step matches.
+    TimeOf { host: String, why: String },
     /// The forwarding method of the first real server on `host` (`nat`, `dr`, `tun`).
     Mode(String),
     /// The scheduler of the first virtual service on `host`.

@@ -19,7 +19,9 @@
 //! as `ip`). A NAME alone tests presence (`tcp.flags`, `arp`) or the action (`drop`). An IP
 //! value may be a subnet (`ip.src == 10.0.0.0/24`). A quoted `"TEXT"`, or a bare word that
 //! is none of the above, searches the host name, stage and reason (its English and Chinese
-//! sentences, case-insensitive).
+//! sentences, case-insensitive). Two words name events, for breakpoints ([`EVENTS`]):
+//! `rs_changed` (a health check changed a real server) and `vip_moved` (a VRRP master
+//! change, or an address added or deleted by a command).
 //!
 //! `why == KEY` tests the kind of the step's reason ([`Why::key`](crate::why::Why::key):
 //! `ipvs.schedule`, `drop.no_route`, `arp.reply`...; `why contains ipvs.` matches a family)
@@ -133,6 +135,19 @@ const METAS: &[(&str, Meta)] = &[
     ("action", Meta::Kind),
     ("reason", Meta::Reason),
     ("time", Meta::Time),
+];
+
+/// Named events, for breakpoints: a word standing for a filter on typed reasons.
+/// `rs_changed`: a health check changed a real server in IPVS (keepalived took it out,
+/// put it back, or switched the sorry server; not the configuration installed at start).
+/// `vip_moved`: an address moved: a VRRP instance became or stopped being MASTER (it adds
+/// or removes its virtual addresses), or a command added or deleted an address by hand.
+pub const EVENTS: &[(&str, &str)] = &[
+    ("rs_changed", "why == keepalived.ipvsadm && why.change != start"),
+    (
+        "vip_moved",
+        "(why == vrrp.state && (why.to == MASTER || why.from == MASTER)) || (why == command && (why.cmd contains \"ip addr add\" || why.cmd contains \"ip addr del\"))",
+    ),
 ];
 
 const ACTIONS: &[&str] = &["recv", "send", "pass", "rewrite", "deliver", "queue", "schedule", "drop", "info"];
@@ -360,6 +375,12 @@ impl Parser {
             }
             Some(Tok::Word(w)) => {
                 self.pos += 1;
+                let lower = w.to_ascii_lowercase();
+                if let Some((_, def)) = EVENTS.iter().find(|(n, _)| *n == lower)
+                    && !matches!(self.peek(), Some(Tok::Op(_)))
+                {
+                    return Ok(Filter::parse(def).expect("the EVENTS definitions parse").expr);
+                }
                 self.test(&w, col).map(Expr::Test)
             }
             _ => Err(err(
@@ -692,10 +713,23 @@ fn compare_value(v: Value, op: Op, lit: &Literal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::trace::VecRecorder;
     use proptest::prelude::*;
     use std::cell::RefCell;
     use std::rc::Rc;
+
+    // Each named event is a filter of its own (parsed when the word is met, so a bad
+    // definition would panic there); followed by a comparison, the word is no event but a
+    // misspelt field, as any other bare word.
+    #[test]
+    fn named_events_parse_and_only_alone() {
+        for (name, def) in EVENTS {
+            assert!(Filter::parse(def).is_ok(), "{name}: {def}");
+            assert_eq!(Filter::parse(name).unwrap(), Filter::parse(def).unwrap(), "{name}");
+        }
+        assert!(Filter::parse("vip_moved == 1").is_err());
+    }
 
     fn run(name: &str) -> (Vec<Step>, Names) {
         let l = crate::scenario::load(name).unwrap();

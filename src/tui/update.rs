@@ -325,6 +325,44 @@ mod tests {
         assert!(app.status.as_ref().unwrap().contains("breakpoint"));
     }
 
+    // The named events stop where the docs say, times worked out by hand:
+    // - rs-failure-tcp-check: rs2's link goes down at 2 s; its check at ~2.00005 s and the
+    //   retry 1 s after its timeout both time out (connect_timeout 1 s), so keepalived's
+    //   `ipvsadm -d` comes at ~5.00005 s: the first `rs_changed` (the configuration
+    //   installed at 0 s is not a change);
+    // - director-failover: director1 (priority 150) becomes MASTER when its master-down
+    //   timer, 3 + (256 − 150)/256 = 3.414062 s, runs out: the first `vip_moved`. It
+    //   crashes at 9 s; director2 (priority 100) heard its last advertisement at ~8.414 s
+    //   and takes over 3 + 156/256 = 3.609375 s later, at ~12.0234 s: the first
+    //   `vip_moved` on director2, and `c` from the first hit reaches no director2 step
+    //   before it.
+    #[test]
+    fn named_breakpoints_stop_on_health_check_changes_and_vip_moves() {
+        let mut app = load("rs-failure-tcp-check");
+        typed(&mut app, Action::StartBreak, "rs_changed");
+        update(&mut app, Action::NextBreak);
+        let s = &app.steps[app.current().unwrap()];
+        let t = s.time.as_nanos() as f64 / 1e9;
+        assert_eq!(app.names.host(s.host), "director");
+        assert!((5.0..5.01).contains(&t), "rs_changed first at {t}");
+
+        let mut app = load("director-failover");
+        typed(&mut app, Action::StartBreak, "vip_moved");
+        update(&mut app, Action::NextBreak);
+        let s = &app.steps[app.current().unwrap()];
+        let t = s.time.as_nanos() as f64 / 1e9;
+        assert_eq!(app.names.host(s.host), "director1");
+        assert!((3.414..3.415).contains(&t), "vip_moved first at {t}");
+        let f = Filter::parse("vip_moved").unwrap();
+        let d2 = app
+            .steps
+            .iter()
+            .find(|s| app.names.host(s.host) == "director2" && f.matches(s, &app.names))
+            .expect("director2 takes the VIP");
+        let t2 = d2.time.as_nanos() as f64 / 1e9;
+        assert!((12.023..12.03).contains(&t2), "director2's vip_moved at {t2}");
+    }
+
     // Running advances one step per tick and stops by itself on a breakpoint hit, with the
     // same step `c` finds.
     #[test]

@@ -637,7 +637,8 @@ fn ron_comments(text: &str) -> Vec<String> {
 /// with its value or device when the broken file already sets that leaf, as in
 /// `rp_filter=2` or `all.arp_ignore`), a route's `via GW`, an address with its prefix,
 /// the program of an arptables or neighbour command, `-w` for an ipvsadm weight; plus the
-/// program or sysctl leaf of each `require` entry.
+/// program or sysctl leaf of each `require` entry; plus each word a changed
+/// keepalived.conf uses more often than the broken one (words with a letter: not a number).
 fn give_away_terms(inst: &Instance) -> Vec<String> {
     use lvsim::cmdline::{self, Command, IpvsadmCmd};
     let (start, sol) = (inst.scenario().unwrap(), inst.solution().unwrap());
@@ -674,6 +675,30 @@ fn give_away_terms(inst: &Instance) -> Vec<String> {
                 _ => terms.push(c.split_whitespace().next().unwrap_or("").to_string()),
             }
         }
+    }
+    // A keepalived.conf the solution changes: each word it uses more often than the
+    // broken file does (the checker put in place of another, `TCP_CHECK`).
+    let ka = |l: &lvsim::scenario::Loaded, name: &str| -> String {
+        l.scenario
+            .hosts
+            .iter()
+            .find(|x| x.name == name)
+            .and_then(|x| match &x.keepalived {
+                Some(lvsim::scenario::KeepalivedSpec::Text(t)) => Some(t.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    for h in &sol.scenario.hosts {
+        let (before, after) = (ka(&start, &h.name), ka(&sol, &h.name));
+        let count = |t: &str, w: &str| t.split_whitespace().filter(|x| *x == w).count();
+        let mut added: Vec<&str> = after
+            .split_whitespace()
+            .filter(|w| w.bytes().any(|c| c.is_ascii_alphabetic()) && count(&after, w) > count(&before, w))
+            .collect();
+        added.sort_unstable();
+        added.dedup();
+        terms.extend(added.into_iter().map(str::to_string));
     }
     for r in &inst.ex.fix.as_ref().unwrap().require {
         let mut w = r.split_whitespace();
@@ -761,4 +786,110 @@ fn diagrams_stay_aligned_in_every_variant() {
             assert_eq!(diagram_columns(&v.apply(template)), diagram_columns(template), "base {b} with {digits}");
         }
     }
+}
+
+/// The reference answers of `id` for `student`, by key, as text.
+fn answers(id: &str, student: &str) -> (Instance, std::collections::BTreeMap<String, String>) {
+    let inst = exercise::load(id).unwrap().instance(Some(student)).unwrap();
+    let sheet = grade::reference_sheet(&inst).unwrap_or_else(|e| panic!("{}", e.render()));
+    (inst, sheet.answers)
+}
+
+const CLASS: [&str; 12] = ["alice", "bob", "carol", "dan", "eve", "fay", "gus", "hu", "li", "wang", "zhang", "chen"];
+
+#[test]
+fn keepalived_answers_match_the_timers_worked_out_by_hand() {
+    // measure-ka-detection: rs2's link goes down at 2 s. Checks start at 1 s and the next
+    // starts delay_loop (1 s) after the previous one ended, one round trip (~50 µs) later:
+    // at ~2.00005 s, just after the fault. That try and each of the `retry` retries fail
+    // after connect_timeout, and every retry waits delay_before_retry first, so the
+    // `ipvsadm -d` comes at 2 + ct·(retry + 1) + dbr·retry s (plus the round trips, well
+    // under 0.01 s). The formula is written here from docs/keepalived.md, not copied from
+    // a run; a model that removed the server after one timeout, or retried at once, is off
+    // by whole seconds.
+    let mut cases = std::collections::BTreeSet::new();
+    for s in CLASS {
+        let (inst, a) = answers("measure-ka-detection", s);
+        let v = |k: &str| inst.variant.vars[k].parse::<f64>().unwrap();
+        let want = 2.0 + v("ct") * (v("retry") + 1.0) + v("dbr") * v("retry");
+        // The sheet rounds to 3 decimals; the computed value keeps the round trips.
+        let q = inst.ex.questions.iter().find(|q| q.key == "removed_at").unwrap();
+        let exercise::answer::Value::Number(got) =
+            exercise::answer::compute(&exercise::answer::Ctx::new(&inst), &q.answer).unwrap()
+        else {
+            panic!("{s}: removed_at is not a number")
+        };
+        assert!(got > want && got - want < 0.01, "{s}: removed at {got}, by hand {want}");
+        assert!((a["removed_at"].parse::<f64>().unwrap() - want).abs() < 0.01);
+        cases.insert(inst.variant.vars["timers"].clone());
+    }
+    assert!(cases.len() >= 3, "only cases {cases:?} drawn: the class does not exercise the timers");
+
+    // ka-inhibit: without inhibit_on_failure keepalived's down is `ipvsadm -d` and its up
+    // `ipvsadm -a` (check/ipwrapper.c); with it, `-e -w 0` and `-e -w 1`. Both cases occur
+    // in the class, so both branches of the answer are proved.
+    let mut seen = std::collections::BTreeSet::new();
+    for s in CLASS {
+        let (inst, a) = answers("ka-inhibit", s);
+        let inhibit = inst.variant.vars["mode"] == "inhibit";
+        let want = if inhibit { ("weight0", "edit") } else { ("removed", "add") };
+        assert_eq!((a["down"].as_str(), a["up"].as_str()), want, "{s}");
+        seen.insert(inhibit);
+    }
+    assert_eq!(seen.len(), 2, "both modes drawn");
+}
+
+#[test]
+fn fault_and_vrrp_answers_match_what_the_kernel_and_vrrp_do() {
+    // fault-stop-vs-crash: rr hands rs2 the connection at 200 ms, after the fault at 150 ms.
+    // A stopped service leaves a live kernel, which answers the SYN with RST (refused, and
+    // nothing dropped at rs2 for being down); a crash drops it at rs2 as host_down and a
+    // link down as iface_down, with nothing sent back (docs/faults.md).
+    let mut kinds = std::collections::BTreeSet::new();
+    for s in CLASS {
+        let (inst, a) = answers("fault-stop-vs-crash", s);
+        let kind = inst.variant.vars["kind"].clone();
+        let want = match kind.as_str() {
+            "stop" => ("rst", "none"),
+            "crash" => ("silence", "host_down"),
+            _ => ("silence", "iface_down"),
+        };
+        assert_eq!((a["client"].as_str(), a["rs2_drop"].as_str()), want, "{s} ({kind})");
+        kinds.insert(kind);
+    }
+    assert_eq!(kinds.len(), 3, "every fault drawn: {kinds:?}");
+
+    // vrrp-takeover: director1 (priority 150) becomes master when its master-down timer,
+    // 3 s + (256 − 150)/256 s = 3.414062 s (skew kept in whole µs), runs out, and
+    // advertises then and every second. director2 restarts its timer on each advertisement
+    // (10 µs of LAN later), so it takes over at last + 3 + (256 − prio)/256 s, `last` being
+    // the last advertisement before the crash. The router then holds director2's MAC for
+    // the VIP (its gratuitous ARP).
+    let mut prios = std::collections::BTreeSet::new();
+    for s in CLASS {
+        let (inst, a) = answers("vrrp-takeover", s);
+        let v = |k: &str| inst.variant.vars[k].parse::<f64>().unwrap();
+        let master = 3.0 + (106_000_000 / 256) as f64 / 1e6;
+        let last = master + (v("crash") - master).floor();
+        let skew = ((256.0 - v("prio")) * 1e6 / 256.0).floor() / 1e6;
+        let want = last + 3.0 + skew;
+        let got: f64 = a["master_at"].parse().unwrap();
+        assert!((got - want).abs() < 0.001, "{s}: MASTER at {got}, by hand {want}");
+        assert_eq!(a["router_mac"], "director2", "{s}");
+        prios.insert(inst.variant.vars["prio"].clone());
+    }
+    assert!(prios.len() >= 3, "only priorities {prios:?} drawn");
+
+    // failover-conns: with the sync daemon director2 has every entry when it takes over
+    // and all 8 connections complete; without it the next segment of each finds no entry,
+    // goes to director2's own stack (the VIP is local, nothing listens) and is reset. Both
+    // cases occur in the class.
+    let mut seen = std::collections::BTreeSet::new();
+    for s in CLASS {
+        let (inst, a) = answers("failover-conns", s);
+        let sync = inst.variant.vars["sync"] == "on";
+        assert_eq!(a["conns"], if sync { "completed" } else { "reset" }, "{s}");
+        seen.insert(sync);
+    }
+    assert_eq!(seen.len(), 2, "both cases drawn");
 }
