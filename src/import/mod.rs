@@ -73,6 +73,9 @@ pub(crate) struct Rs {
     pub port: u16,
     pub fwd: Fwd,
     pub weight: u32,
+    /// The TCP ports keepalived's TCP_CHECK and HTTP_GET connect to: the real server must
+    /// listen there or the check fails and keepalived takes the server out.
+    pub check_ports: Vec<u16>,
 }
 
 /// What the input says, in the terms the plan needs.
@@ -82,8 +85,8 @@ pub(crate) struct Model {
     /// keepalived's VRRP addresses (`virtual_ipaddress`) with the interface each goes on.
     pub vrrp: Vec<(Ipv4Addr, String)>,
     /// Interface names the director must have (VRRP `interface`, `dev`, sync interface), in
-    /// the order the input names them.
-    pub ifnames: Vec<String>,
+    /// the order the input names them, with the place of the instance naming each.
+    pub ifnames: Vec<(String, usize)>,
     /// The longest `advert_int` of the VRRP instances (none: no VRRP).
     pub advert: Option<Micros>,
     /// `ipvsadm` lines to run on the director (ipvsadm-save input), as written.
@@ -117,7 +120,14 @@ fn from_keepalived(origin: &str, text: &str) -> Result<Model, ScenarioError> {
         .map_err(|e| ScenarioError::at(origin, text, e.span.start, e.span.end, e.expected, e.found, e.hint))?;
     let mut m = Model { keepalived: Some(text.replace("\r\n", "\n")), ..Model::default() };
     for vs in &conf.virtual_servers {
-        let rs = |addr, port, weight, at| Rs { at: word_at(text, at), addr, port, fwd: vs.fwd, weight };
+        let rs = |addr, port, weight, at, check_ports| Rs {
+            at: word_at(text, at),
+            addr,
+            port,
+            fwd: vs.fwd,
+            weight,
+            check_ports,
+        };
         let (vip, port, fwmark) = match vs.addr {
             keepalived::VsAddr::Ip { addr, port } => (Some(addr), port, 0),
             keepalived::VsAddr::Fwmark(mark) => (None, 0, mark),
@@ -128,22 +138,29 @@ fn from_keepalived(origin: &str, text: &str) -> Result<Model, ScenarioError> {
             port,
             proto: vs.proto,
             fwmark,
-            servers: vs.real_servers.iter().map(|r| rs(r.addr, r.port, r.weight, r.at)).collect(),
-            sorry: vs.sorry_server.map(|(a, p)| rs(a, p, 1, vs.at)),
+            servers: vs
+                .real_servers
+                .iter()
+                .map(|r| {
+                    let tcp = r.checkers.iter().filter(|c| !matches!(c.kind, keepalived::CheckKind::Misc { .. }));
+                    rs(r.addr, r.port, r.weight, r.at, tcp.map(|c| c.port).collect())
+                })
+                .collect(),
+            sorry: vs.sorry_server.map(|(a, p)| rs(a, p, 1, vs.at, Vec::new())),
         });
     }
-    let mut name = |n: &str| {
-        if !m.ifnames.iter().any(|x| x == n) {
-            m.ifnames.push(n.to_string());
+    let mut name = |n: &str, at: usize| {
+        if !m.ifnames.iter().any(|(x, _)| x == n) {
+            m.ifnames.push((n.to_string(), at));
         }
     };
     for v in &conf.vrrp_instances {
-        name(&v.interface);
+        name(&v.interface, v.at);
         for ip in &v.virtual_ipaddress {
-            name(ip.dev.as_deref().unwrap_or(&v.interface));
+            name(ip.dev.as_deref().unwrap_or(&v.interface), v.at);
         }
         if let Some(s) = &v.lvs_sync_daemon_interface {
-            name(s);
+            name(s, v.at);
         }
     }
     for v in &conf.vrrp_instances {

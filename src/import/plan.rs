@@ -235,7 +235,29 @@ pub(crate) fn write(kind: Kind, origin: &str, text: &str, m: &Model, lang: Lang)
     let full = |n: Net| {
         located(origin, text, &m.services[0].at, t("a /24 with free addresses", "有空闲地址的 /24"), show(n), bad_hint)
     };
-    let mut names: Vec<String> = m.ifnames.clone();
+    // The director's interfaces are named after the ones keepalived names: they must be
+    // names a scenario accepts for an Ethernet interface (docs/scenario-format.md).
+    for (n, at) in &m.ifnames {
+        let ok = !n.is_empty() && n.len() <= 15 && !n.contains(['/', ':', ' ']) && n != "lo" && n != "tunl0";
+        if !ok {
+            let r = super::word_at(text, *at);
+            return Err(located(
+                origin,
+                text,
+                &r,
+                t(
+                    "an Ethernet interface name for the director (1 to 15 characters, no / or :, not lo or tunl0)",
+                    "调度器以太网接口的名字（1 到 15 个字符，不含 / 或 :，不是 lo 或 tunl0）",
+                ),
+                crate::cmdline::quote(n),
+                t(
+                    "keepalived adds the VRRP address to this interface; an alias like eth0:1 is written `dev eth0`",
+                    "keepalived 把 VRRP 地址加到该接口上；eth0:1 这样的别名请写成 `dev eth0`",
+                ),
+            ));
+        }
+    }
+    let mut names: Vec<String> = m.ifnames.iter().map(|(n, _)| n.clone()).collect();
     let mut lans = Vec::new();
     for (k, n) in nets.iter().enumerate() {
         let router = pick(*n, 1, &mut used).ok_or_else(|| full(*n))?;
@@ -251,7 +273,7 @@ pub(crate) fn write(kind: Kind, origin: &str, text: &str, m: &Model, lang: Lang)
         let seg = if nets.len() == 1 { "lan".to_string() } else { format!("lan{}", k + 1) };
         lans.push(Lan { net: *n, seg, ifname, router, director });
     }
-    let spare: Vec<&String> = m.ifnames.iter().skip(lans.len()).collect();
+    let spare: Vec<&String> = m.ifnames.iter().skip(lans.len()).map(|(n, _)| n).collect();
     let lan_of_if = |dev: &str| lans.iter().position(|l| l.ifname == dev).unwrap_or(0);
     let vrrp_dev = |v: Ipv4Addr| m.vrrp.iter().find(|(a, _)| *a == v).map(|(_, d)| d.as_str());
     // Endpoints: the VIP (a VRRP address or an invented one for a fwmark service) and a
@@ -527,8 +549,12 @@ pub(crate) fn write(kind: Kind, origin: &str, text: &str, m: &Model, lang: Lang)
             let Some(e) = &ends[*i] else { continue };
             let s = &m.services[*i];
             let port = if u.fwd == Fwd::Nat && u.port != 0 { u.port } else { e.port };
-            if !servers.contains(&(name.clone(), s.proto, port)) {
-                servers.push((name.clone(), s.proto, port));
+            // The service's port, and the ports keepalived's checks connect to (TCP).
+            let checks = u.check_ports.iter().map(|p| (Proto::Tcp, *p));
+            for (p, n) in std::iter::once((s.proto, port)).chain(checks) {
+                if !servers.contains(&(name.clone(), p, n)) {
+                    servers.push((name.clone(), p, n));
+                }
             }
             let list = match u.fwd {
                 Fwd::Dr => &mut dr,

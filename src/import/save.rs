@@ -151,7 +151,14 @@ fn apply(
             let Some(s) = m.services.iter_mut().find(|s| key(s) == of(o.svc)) else {
                 return Err(svc_err(&format!("{}", o.svc.option())));
             };
-            let rs = Rs { at: here.clone(), addr: o.addr, port: o.port, fwd: o.fwd, weight: o.weight };
+            let rs = Rs {
+                at: here.clone(),
+                addr: o.addr,
+                port: o.port,
+                fwd: o.fwd,
+                weight: o.weight,
+                check_ports: Vec::new(),
+            };
             match s.servers.iter_mut().find(|r| r.addr == o.addr && r.port == o.port) {
                 Some(r) => *r = rs,
                 None if add => s.servers.push(rs),

@@ -368,3 +368,38 @@ fn the_import_pages_show_real_output() {
         assert_eq!(head, shown, "{page}");
     }
 }
+
+// A UDP service whose real servers keepalived checks over TCP (port 53 too), behind VRRP:
+// the clients start at 5 s, after the checks at 1 s and later, so the servers must still be
+// in IPVS then. They are because each real server also listens on TCP 53, the checker's
+// port; without that listener the first check fails and every connection would too.
+#[test]
+fn keepalived_udp_with_tcp_checks_keeps_its_servers() {
+    let conf = "vrrp_instance V {
+    interface eth0
+    virtual_router_id 7
+    virtual_ipaddress {
+        10.0.0.53
+    }
+}
+virtual_server 10.0.0.53 53 {
+    delay_loop 1
+    lb_kind DR
+    protocol UDP
+    real_server 10.0.0.11 53 { TCP_CHECK { connect_timeout 1 } }
+    real_server 10.0.0.12 53 { TCP_CHECK { connect_timeout 1 } }
+}
+";
+    let out = round(Kind::Keepalived, conf);
+    for s in ["Server(host: \"rs1\", proto: udp, port: 53)", "Server(host: \"rs1\", proto: tcp, port: 53)"] {
+        assert!(out.contains(s), "{s} missing in\n{out}");
+    }
+}
+
+// An interface name the director cannot have (an alias, eth0:1) fails at the vrrp_instance
+// that names it (line 1, column 1), not later inside the generated scenario.
+#[test]
+fn keepalived_alias_interface_is_refused_at_its_instance() {
+    let conf = "vrrp_instance V {\n interface eth0:1\n virtual_router_id 7\n}\nvirtual_server 10.0.0.100 80 {\n lb_kind DR\n real_server 10.0.0.11 80 { }\n}\n";
+    assert_eq!(place(Kind::Keepalived, conf), "ka.conf:1:1");
+}
