@@ -403,3 +403,39 @@ fn keepalived_alias_interface_is_refused_at_its_instance() {
     let conf = "vrrp_instance V {\n interface eth0:1\n virtual_router_id 7\n}\nvirtual_server 10.0.0.100 80 {\n lb_kind DR\n real_server 10.0.0.11 80 { }\n}\n";
     assert_eq!(place(Kind::Keepalived, conf), "ka.conf:1:1");
 }
+
+// Three virtual servers, one per forwarding method, on three /24s (DR on 10.0.0.0/24 with
+// the VIP, NAT on 192.168.1.0/24 with HTTP_GET, TUN over UDP on 172.16.0.0/24 with a
+// MISC_CHECK): three lan segments, the director on each (.2), the TUN VIP routed to the
+// director's first address since it lies in no lan, and all 12 connections complete.
+#[test]
+fn keepalived_three_modes_on_three_subnets() {
+    let conf = "virtual_server 10.0.0.100 80 {
+    lb_algo rr
+    lb_kind DR
+    real_server 10.0.0.11 80 { TCP_CHECK { } }
+}
+virtual_server 10.0.0.100 8080 {
+    lb_kind NAT
+    real_server 192.168.1.21 80 { HTTP_GET { url { path / } } }
+    real_server 192.168.1.22 80 { HTTP_GET { url { path / } } }
+}
+virtual_server 198.51.100.7 53 {
+    protocol UDP
+    lb_kind TUN
+    real_server 172.16.0.5 53 { MISC_CHECK { misc_path /bin/true } }
+}
+";
+    let out = round(Kind::Keepalived, conf);
+    assert_eq!(clients(&out), 3);
+    for s in [
+        "Segment(name: \"lan3\")",
+        "\"ip addr add 192.168.1.2/24 dev eth1\"",
+        "\"ip route add 198.51.100.7/32 via 10.0.0.2\"",
+        "\"ip addr add 198.51.100.7/32 dev tunl0\"",
+        "Server(host: \"rs2\", proto: tcp, port: 80)",
+        "Client(host: \"client3\", proto: udp, to: \"198.51.100.7:53\"",
+    ] {
+        assert!(out.contains(s), "{s} missing in\n{out}");
+    }
+}
