@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 pub mod help;
+pub mod import;
 
 fn load(name: &str) -> Result<Loaded, String> {
     load_in(name, Lang::En)

@@ -15,6 +15,7 @@
 //! | [`workload`] | client and server applications, TCP/UDP sockets |
 //! | [`engine`] | the event loop that walks frames through the hosts |
 //! | [`exercise`] | coursework exercises graded by the simulator, per-student variants |
+//! | [`import`] | `lvsim import`: a keepalived.conf or `ipvsadm -S -n` rules turned into a scenario |
 //! | [`trace`] | trace steps, text and JSON Lines output |
 //! | [`metrics`] | counters, drops by reason, latency histograms |
 //! | [`scenario`] | the RON scenario format, validation with friendly errors, embedded scenarios |
@@ -40,6 +41,7 @@ pub mod cmdline;
 pub mod dest;
 pub mod engine;
 pub mod exercise;
+pub mod import;
 pub mod ipvs;
 pub mod lab;
 pub mod lang;

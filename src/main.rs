@@ -91,6 +91,12 @@ enum Cmd {
         #[arg(long)]
         all: bool,
     },
+    /// Turn a real configuration into a scenario that runs: the director, the real servers,
+    /// a router and clients, with what was inferred stated in comments at the top.
+    Import {
+        #[command(subcommand)]
+        what: ImportCmd,
+    },
     /// Run a scenario and print the director's ipvsadm listings: `-Ln` and `-Lnc` by
     /// default, or the listing asked for after `--` (`-- -Ln --stats`, `-- -S -n`).
     Ipvsadm {
@@ -367,6 +373,26 @@ enum AgentCmd {
 }
 
 #[derive(Subcommand)]
+enum ImportCmd {
+    /// A keepalived.conf: embedded in the director as `keepalived: Text(...)`.
+    Keepalived {
+        /// The keepalived.conf to read.
+        file: PathBuf,
+        /// Write the scenario to this file instead of standard output.
+        #[arg(long, value_name = "SCENARIO.ron")]
+        out: Option<PathBuf>,
+    },
+    /// `ipvsadm -S -n` output (ipvsadm-save -n): its lines become the director's `run:`.
+    IpvsadmSave {
+        /// The saved rules to read.
+        file: PathBuf,
+        /// Write the scenario to this file instead of standard output.
+        #[arg(long, value_name = "SCENARIO.ron")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum ExerciseCmd {
     /// The exercises: id, kind, topics, title.
     List,
@@ -540,6 +566,12 @@ fn main() -> ExitCode {
                 ExerciseCmd::Key { cmd: KeyCmd::New { out } } => cli::exercise::key_new(out.as_deref()),
                 ExerciseCmd::Merge { slices, csv } => cli::exercise::grade_merge(&slices, csv),
             }
+        }
+        Some(Cmd::Import { what: ImportCmd::Keepalived { file, out } }) => {
+            cli::import::run(lvsim::import::Kind::Keepalived, &file, out.as_deref(), lang)
+        }
+        Some(Cmd::Import { what: ImportCmd::IpvsadmSave { file, out } }) => {
+            cli::import::run(lvsim::import::Kind::IpvsadmSave, &file, out.as_deref(), lang)
         }
         Some(Cmd::List) => cli::list(lang),
         Some(Cmd::Trace { scenario, json, pcap, seed, filter, no_summary }) => {

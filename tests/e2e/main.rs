@@ -13,6 +13,7 @@ mod exercises;
 mod fault;
 mod guards;
 mod hooks;
+mod import;
 mod keepalived;
 mod kernel_sched;
 mod lang;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// Top to bottom. A module may import modules of its own layer or below, never above;
 /// cycles are refused even inside a layer.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("front ends", &["main", "cli", "tui", "batch", "exercise", "lab", "bench", "capture"]),
+    ("front ends", &["main", "cli", "tui", "batch", "exercise", "lab", "bench", "capture", "import"]),
     ("scenario files", &["scenario"]),
     ("engine", &["engine"]),
     ("model", &["ipvs", "schedulers", "stack", "workload", "metrics", "trace", "why", "topology"]),
