@@ -37,17 +37,9 @@ pub const DEFAULT_VARIANT: &str = "default";
 /// Parses an answer sheet; `keys` are the exercise's question keys.
 pub fn parse_sheet(origin: &str, text: &str, keys: &[&str]) -> Result<Sheet, ExerciseError> {
     let mut sheet = Sheet::default();
-    let mut off = 0;
-    for line in text.split_inclusive('\n') {
-        let start = off;
-        off += line.len();
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        let lead = line.len() - line.trim_start().len();
+    for (pos, l) in super::settings_lines(text) {
         let at = |s: usize, e: usize, expected: &str, found: String, help: Option<String>| -> ExerciseError {
-            ScenarioError::at(origin, text, start + lead + s, start + lead + e, expected, found, help).into()
+            ScenarioError::at(origin, text, pos + s, pos + e, expected, found, help).into()
         };
         let Some((k, v)) = l.split_once('=') else {
             return Err(at(0, l.len(), "`key = value`", format!("\"{l}\""), Some("comments start with #".into())));

@@ -78,26 +78,9 @@ impl CourseKey {
     pub fn parse(origin: &str, text: &str) -> Result<CourseKey, ExerciseError> {
         let mut secret = None;
         let mut deadline = None;
-        let mut off = 0;
-        for line in text.split_inclusive('\n') {
-            let start = off;
-            off += line.len();
-            let l = line.trim();
-            if l.is_empty() || l.starts_with('#') {
-                continue;
-            }
-            let lead = line.len() - line.trim_start().len();
+        for (pos, l) in super::settings_lines(text) {
             let at = |s: usize, e: usize, expected: &str, found: &str, help: Option<&str>| -> ExerciseError {
-                ScenarioError::at(
-                    origin,
-                    text,
-                    start + lead + s,
-                    start + lead + e,
-                    expected,
-                    found,
-                    help.map(Into::into),
-                )
-                .into()
+                ScenarioError::at(origin, text, pos + s, pos + e, expected, found, help.map(Into::into)).into()
             };
             let Some((k, v)) = l.split_once('=') else {
                 return Err(at(0, l.len(), "`key = value`", l, Some("comments start with #")));

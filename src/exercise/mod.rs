@@ -370,6 +370,19 @@ pub fn scenario_for(id: &str, student: Option<&str>) -> Result<Loaded, ExerciseE
     src.instance_seeded(student, seed)?.scenario()
 }
 
+/// The `key = value` lines of an answer sheet or key file: each line that is neither
+/// blank nor a `#` comment, trimmed, with the byte offset of its first character (for
+/// errors that point into the file).
+pub(crate) fn settings_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut off = 0;
+    text.split_inclusive('\n').filter_map(move |line| {
+        let start = off;
+        off += line.len();
+        let l = line.trim();
+        (!l.is_empty() && !l.starts_with('#')).then(|| (start + line.len() - line.trim_start().len(), l))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
