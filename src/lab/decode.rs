@@ -15,6 +15,8 @@ pub struct L4Info {
     pub dst: SocketAddrV4,
     /// TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10).
     pub flags: u8,
+    /// Bytes of TCP data (`tcp.len`); 0 for UDP.
+    pub len: usize,
 }
 
 /// An ICMP error and the transport header it quotes.
@@ -38,6 +40,9 @@ pub struct Norm {
     pub flow: String,
     pub l4: Option<L4Info>,
     pub icmp: Option<IcmpInfo>,
+    /// When it was captured (`frame.time_epoch`, in nanoseconds). Not compared: it
+    /// varies between runs of a real stack.
+    pub time_ns: u64,
 }
 
 /// Why bytes could not be read as pcap.
@@ -87,7 +92,7 @@ fn quoted(p: &[u8]) -> Option<L4Info> {
         17 => false,
         _ => return None,
     };
-    Some(L4Info { tcp, src: SocketAddrV4::new(src, be16(l4)), dst: SocketAddrV4::new(dst, be16(&l4[2..])), flags: 0 })
+    Some(L4Info { tcp, src: SocketAddrV4::new(src, be16(l4)), dst: SocketAddrV4::new(dst, be16(&l4[2..])), flags: 0, len: 0 })
 }
 
 type Decoded = (String, Option<L4Info>, Option<IcmpInfo>);
@@ -125,7 +130,7 @@ fn ipv4(p: &[u8], out: &mut String) -> Option<Decoded> {
             let len = wire.saturating_sub(ihl + doff);
             let _ = write!(out, " tcp {sp} > {dp} [{}] len {len}", tcp_flags(flags));
             let (a, b) = (format!("{src}:{sp}"), format!("{dst}:{dp}"));
-            let info = L4Info { tcp: true, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags };
+            let info = L4Info { tcp: true, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags, len };
             Some((format!("tcp {}", pair(&a, &b)), Some(info), None))
         }
         17 if l4.len() >= 8 => {
@@ -133,7 +138,7 @@ fn ipv4(p: &[u8], out: &mut String) -> Option<Decoded> {
             let _ = write!(out, " udp {sp} > {dp} len {}", usize::from(be16(&l4[4..])).saturating_sub(8));
             let (a, b) = (format!("{src}:{sp}"), format!("{dst}:{dp}"));
             let info =
-                L4Info { tcp: false, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags: 0 };
+                L4Info { tcp: false, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags: 0, len: 0 };
             Some((format!("udp {}", pair(&a, &b)), Some(info), None))
         }
         1 if l4.len() >= 4 => {
@@ -190,7 +195,7 @@ pub fn frame(b: &[u8]) -> Option<Norm> {
             ("other".to_string(), None, None)
         }
     };
-    Some(Norm { eth_src: src, eth_dst: dst, text, flow, l4, icmp })
+    Some(Norm { eth_src: src, eth_dst: dst, text, flow, l4, icmp, time_ns: 0 })
 }
 
 /// Decodes a pcap file (either byte order, µs or ns timestamps); IPv6 frames are
@@ -205,6 +210,7 @@ pub fn pcap(bytes: &[u8]) -> Result<Vec<Norm>, DecodeError> {
         0xd4c3_b2a1 | 0x4d3c_b2a1 => false,
         m => return Err(DecodeError(format!("not a pcap file (magic {m:#010x})"))),
     };
+    let sub_ns = if matches!(magic, 0xa1b2_3c4d | 0x4d3c_b2a1) { 1 } else { 1000 };
     let u32_at = |o: usize| {
         let b = [bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]];
         if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
@@ -222,7 +228,8 @@ pub fn pcap(bytes: &[u8]) -> Result<Vec<Norm>, DecodeError> {
         let Some(end) = end else {
             return Err(DecodeError(format!("record at byte {o} runs past the end")));
         };
-        if let Some(n) = frame(&bytes[start..end]) {
+        if let Some(mut n) = frame(&bytes[start..end]) {
+            n.time_ns = u64::from(u32_at(o)) * 1_000_000_000 + u64::from(u32_at(o + 4)) * sub_ns;
             out.push(n);
         }
         o = end;

@@ -141,6 +141,7 @@ pub fn parse_output(plan: &Plan, text: &str) -> Result<Observation, String> {
     }
     let macs = plan.macs();
     o.conns = served_from_frames(plan, &o.pcaps, &macs);
+    o.late.extend(late_closes(&o.pcaps).iter().map(ToString::to_string));
     // The agent's log says which starts were late (the kernel may have seen another order).
     for (host, log) in client_logs {
         for line in log.lines() {
@@ -150,6 +151,57 @@ pub fn parse_output(plan: &Plan, text: &str) -> Result<Observation, String> {
         }
     }
     Ok(o)
+}
+
+/// `TCP_DELACK_MIN` (`HZ / 25`, include/net/tcp.h): the soonest a delayed ACK goes out.
+const DELACK_MIN_NS: u64 = 40_000_000;
+
+/// A real server that acknowledged its peer's FIN on its own, `after_ms` after it, and
+/// closed later ([`late_closes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct LateClose {
+    server: std::net::SocketAddrV4,
+    client: std::net::SocketAddrV4,
+    after_ms: u64,
+}
+
+impl std::fmt::Display for LateClose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} acknowledged the FIN of {} {} ms later, before closing: its application closed late",
+            self.server, self.client, self.after_ms
+        )
+    }
+}
+
+/// Connections whose real server closed late. lvsim's server closes as soon as it reads
+/// the client's FIN, before its delayed ACK is due, so its FIN carries that ACK (`[F.]`).
+/// On a slow guest the server's application may be scheduled later than that: its
+/// delayed-ACK timer fires first, a bare ACK of the FIN at least `TCP_DELACK_MIN` after
+/// the FIN, and its own FIN follows. The frames then differ because of the VM's timing,
+/// not the model's, so the lab is reported late and not judged, as a late start is.
+fn late_closes(pcaps: &BTreeMap<String, Vec<u8>>) -> Vec<LateClose> {
+    use std::collections::BTreeSet;
+    let mut out = BTreeSet::new();
+    for bytes in pcaps.values() {
+        // (sender, receiver) → when the sender's first FIN was captured.
+        let mut fin_at = BTreeMap::new();
+        for f in decode::pcap(bytes).unwrap_or_default() {
+            let Some(l) = f.l4.filter(|l| l.tcp) else { continue };
+            if l.flags & 0x01 != 0 {
+                fin_at.entry((l.src, l.dst)).or_insert(f.time_ns);
+            } else if l.flags == 0x10
+                && l.len == 0
+                && !fin_at.contains_key(&(l.src, l.dst))
+                && let Some(&fin) = fin_at.get(&(l.dst, l.src))
+                && f.time_ns.saturating_sub(fin) >= DELACK_MIN_NS
+            {
+                out.insert(LateClose { server: l.src, client: l.dst, after_ms: (f.time_ns - fin) / 1_000_000 });
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// Standard base64 (RFC 4648), as coreutils' `base64` writes it.
@@ -367,5 +419,47 @@ mod tests {
         let b = vec!["x".to_string()];
         assert_eq!(first_diff(&a, &b), Some(("#2: y".into(), "(nothing)".into())));
         assert_eq!(first_diff(&a, &a), None);
+    }
+
+    /// A client's FIN, then the server's frames, as a pcap: `server` lists
+    /// (milliseconds after the FIN, TCP flags) of what the server sends back.
+    fn fin_then(server: &[(u64, crate::packet::TcpFlags)]) -> BTreeMap<String, Vec<u8>> {
+        use crate::packet::{EthRepr, Frame, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, TcpFlags, TcpRepr};
+        use crate::packet::ethernet::EtherType;
+        let (c, rs) = ("172.16.0.10".parse().unwrap(), "10.0.0.11".parse().unwrap());
+        let frame = |src, dst, sport, dport, flags| Frame {
+            eth: EthRepr { src: MacAddr([2, 0, 0, 0, 0, 1]), dst: MacAddr([2, 0, 0, 0, 0, 2]), ethertype: EtherType::Ipv4 },
+            payload: crate::packet::Payload::Ipv4(Packet {
+                tunnel: None,
+                ip: Ipv4Repr { src, dst, protocol: IpProtocol::Tcp, ttl: 64, ident: 0, dont_frag: true, tos: 0 },
+                l4: L4::Tcp(TcpRepr { src_port: sport, dst_port: dport, seq: 1, ack: 1, flags, window: 502, payload_len: 0 }),
+            }),
+        };
+        let mut w = crate::packet::pcap::PcapWriter::new(Vec::new()).unwrap();
+        let t0 = 5_000_000_000;
+        w.write_frame(t0, &frame(c, rs, 51660, 80, TcpFlags::FIN.union(TcpFlags::ACK))).unwrap();
+        for &(ms, flags) in server {
+            w.write_frame(t0 + ms * 1_000_000, &frame(rs, c, 80, 51660, flags)).unwrap();
+        }
+        BTreeMap::from([("lan".to_string(), w.into_inner())])
+    }
+
+    // tun-mtu on a loaded guest: the server ACKed the client's FIN on its own and sent its
+    // FIN later, where lvsim (and the guest on other runs) sends one [F.]. A bare ACK at
+    // least TCP_DELACK_MIN (HZ/25 = 40 ms, include/net/tcp.h) after the FIN can only be
+    // the delayed-ACK timer firing before the application closed, so the lab is late; a
+    // quick bare ACK (2 ms) is the stack's own choice and stays a difference to judge, and
+    // [F.] at once is on time.
+    #[test]
+    fn a_delayed_ack_before_the_servers_fin_marks_the_lab_late() {
+        use crate::packet::TcpFlags;
+        let (ack, fin) = (TcpFlags::ACK, TcpFlags::FIN.union(TcpFlags::ACK));
+        let late = late_closes(&fin_then(&[(41, ack), (60, fin)]));
+        let (server, client) = ("10.0.0.11:80".parse().unwrap(), "172.16.0.10:51660".parse().unwrap());
+        assert_eq!(late, vec![LateClose { server, client, after_ms: 41 }]);
+        assert!(late_closes(&fin_then(&[(2, ack), (60, fin)])).is_empty());
+        assert!(late_closes(&fin_then(&[(0, fin)])).is_empty());
+        // Its ACK after its own FIN (the last ACK of a server that closed first) is not late.
+        assert!(late_closes(&fin_then(&[(0, fin), (50, ack)])).is_empty());
     }
 }
