@@ -986,7 +986,8 @@ impl<'a> State<'a> {
                 self.svc = Some((ServiceAddr::new(proto, addr, port.unwrap_or(0)), value.1));
             }
             Opt::Fwmark => {
-                // parse_fwmark: a number from 1 to UINT_MAX ("illegal fwmark specified").
+                // parse_fwmark: a number from 1 to UINT_MAX (ipvsadm 1.31: "invalid fwmark
+                // value `x' specified", exit 2).
                 let mark = number(&value, 1..=u32::MAX, "a firewall mark from 1 to 4294967295")?;
                 self.svc = Some((ServiceAddr::fwmark(mark), value.1));
             }

@@ -64,6 +64,10 @@ pub enum ListError {
     /// `-t`/`-u` with something that is not `ADDR[:PORT]`.
     #[error("illegal virtual server address[:port] specified: expected a numeric IPv4 ADDR[:PORT], found {found:?}")]
     BadService { found: String },
+    /// `-f` with something that is not a mark from 1 to 4294967295 (ipvsadm 1.31's words,
+    /// checked in the kernel guest: `ipvsadm -Ln -f x` and `-f 0` exit 2 with them).
+    #[error("invalid fwmark value `{found}' specified")]
+    BadFwmark { found: String },
     /// ipvsadm's own refusal, in its words (`multiple commands specified`, option conflicts).
     #[error("{0}")]
     Ipvsadm(String),
@@ -332,7 +336,7 @@ pub fn parse_list(args: &[String]) -> Result<ListCmd, ListError> {
                             // parse_fwmark: 1 to 4294967295.
                             SvcOpt::Fwmark => match text.parse::<u32>() {
                                 Ok(m) if m > 0 => ServiceAddr::fwmark(m),
-                                _ => return Err(ListError::BadService { found: text }),
+                                _ => return Err(ListError::BadFwmark { found: text }),
                             },
                         });
                     }
@@ -441,5 +445,21 @@ mod tests {
         }
         // Nothing at all is the full listing, as `ipvsadm -L`.
         assert_eq!(parse_list(&[]), parse_list(&words("-L")));
+    }
+
+    #[test]
+    fn a_bad_fwmark_is_refused_as_ipvsadm_refuses_it() {
+        // ipvsadm 1.31 in the kernel guest: `-Ln -f x`, `-f 0`, `-f 4294967296` and `-f 0x10`
+        // print "invalid fwmark value `x' specified" (exit 2); `-f 010` is mark 10 and `-f 1`
+        // mark 1. lvsim used to call these an illegal virtual server address.
+        for bad in ["x", "0", "4294967296", "0x10", "-1"] {
+            assert_eq!(
+                parse_list(&words(&format!("-Ln -f {bad}"))),
+                Err(ListError::BadFwmark { found: bad.to_string() }),
+                "{bad}"
+            );
+        }
+        assert_eq!(parse_list(&words("-Ln -f 010")).unwrap().svc, Some(ServiceAddr::fwmark(10)));
+        assert_eq!(parse_list(&words("-Ln --fwmark-service=1")).unwrap().svc, Some(ServiceAddr::fwmark(1)));
     }
 }
