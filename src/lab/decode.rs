@@ -92,7 +92,13 @@ fn quoted(p: &[u8]) -> Option<L4Info> {
         17 => false,
         _ => return None,
     };
-    Some(L4Info { tcp, src: SocketAddrV4::new(src, be16(l4)), dst: SocketAddrV4::new(dst, be16(&l4[2..])), flags: 0, len: 0 })
+    Some(L4Info {
+        tcp,
+        src: SocketAddrV4::new(src, be16(l4)),
+        dst: SocketAddrV4::new(dst, be16(&l4[2..])),
+        flags: 0,
+        len: 0,
+    })
 }
 
 type Decoded = (String, Option<L4Info>, Option<IcmpInfo>);
@@ -130,15 +136,21 @@ fn ipv4(p: &[u8], out: &mut String) -> Option<Decoded> {
             let len = wire.saturating_sub(ihl + doff);
             let _ = write!(out, " tcp {sp} > {dp} [{}] len {len}", tcp_flags(flags));
             let (a, b) = (format!("{src}:{sp}"), format!("{dst}:{dp}"));
-            let info = L4Info { tcp: true, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags, len };
+            let info =
+                L4Info { tcp: true, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags, len };
             Some((format!("tcp {}", pair(&a, &b)), Some(info), None))
         }
         17 if l4.len() >= 8 => {
             let (sp, dp) = (be16(l4), be16(&l4[2..]));
             let _ = write!(out, " udp {sp} > {dp} len {}", usize::from(be16(&l4[4..])).saturating_sub(8));
             let (a, b) = (format!("{src}:{sp}"), format!("{dst}:{dp}"));
-            let info =
-                L4Info { tcp: false, src: SocketAddrV4::new(src, sp), dst: SocketAddrV4::new(dst, dp), flags: 0, len: 0 };
+            let info = L4Info {
+                tcp: false,
+                src: SocketAddrV4::new(src, sp),
+                dst: SocketAddrV4::new(dst, dp),
+                flags: 0,
+                len: 0,
+            };
             Some((format!("udp {}", pair(&a, &b)), Some(info), None))
         }
         1 if l4.len() >= 4 => {

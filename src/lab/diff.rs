@@ -424,15 +424,27 @@ mod tests {
     /// A client's FIN, then the server's frames, as a pcap: `server` lists
     /// (milliseconds after the FIN, TCP flags) of what the server sends back.
     fn fin_then(server: &[(u64, crate::packet::TcpFlags)]) -> BTreeMap<String, Vec<u8>> {
-        use crate::packet::{EthRepr, Frame, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, TcpFlags, TcpRepr};
         use crate::packet::ethernet::EtherType;
+        use crate::packet::{EthRepr, Frame, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, TcpFlags, TcpRepr};
         let (c, rs) = ("172.16.0.10".parse().unwrap(), "10.0.0.11".parse().unwrap());
         let frame = |src, dst, sport, dport, flags| Frame {
-            eth: EthRepr { src: MacAddr([2, 0, 0, 0, 0, 1]), dst: MacAddr([2, 0, 0, 0, 0, 2]), ethertype: EtherType::Ipv4 },
+            eth: EthRepr {
+                src: MacAddr([2, 0, 0, 0, 0, 1]),
+                dst: MacAddr([2, 0, 0, 0, 0, 2]),
+                ethertype: EtherType::Ipv4,
+            },
             payload: crate::packet::Payload::Ipv4(Packet {
                 tunnel: None,
                 ip: Ipv4Repr { src, dst, protocol: IpProtocol::Tcp, ttl: 64, ident: 0, dont_frag: true, tos: 0 },
-                l4: L4::Tcp(TcpRepr { src_port: sport, dst_port: dport, seq: 1, ack: 1, flags, window: 502, payload_len: 0 }),
+                l4: L4::Tcp(TcpRepr {
+                    src_port: sport,
+                    dst_port: dport,
+                    seq: 1,
+                    ack: 1,
+                    flags,
+                    window: 502,
+                    payload_len: 0,
+                }),
             }),
         };
         let mut w = crate::packet::pcap::PcapWriter::new(Vec::new()).unwrap();
