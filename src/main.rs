@@ -538,7 +538,7 @@ fn main() -> ExitCode {
         None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lang, true),
         Some(Cmd::Tui { exercise: Some(id), student, seed, .. }) => {
             lvsim::exercise::scenario_for(&id, student.as_deref())
-                .map_err(|e| e.render())
+                .map_err(|e| e.render_in(lang))
                 .and_then(|l| lvsim::tui::run_loaded(l, seed, lang))
         }
         Some(Cmd::Tui { scenario, seed, .. }) => lvsim::tui::run(&scenario, seed, lang),
@@ -585,7 +585,7 @@ fn main() -> ExitCode {
         Some(Cmd::Ip { scenario, host, at, seed, exact, args }) => {
             cli::ip(&scenario, &host, at.as_deref(), seed, exact, &args, lang)
         }
-        Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script),
+        Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script, lang),
         Some(Cmd::Sched {
             script: None,
             cmd: Some(SchedCmd::Compare { weights, clients, connections, length, schedulers, flags, csv, json }),

@@ -22,6 +22,14 @@ pub fn phrase(en: &str) -> Cow<'_, str> {
     translate(en, 0).map_or(Cow::Borrowed(en), |(zh, _)| Cow::Owned(zh))
 }
 
+/// `en` as `lang` says it: itself under English, [`phrase`] under Chinese.
+pub fn phrase_in(en: &str, lang: super::Lang) -> Cow<'_, str> {
+    match lang {
+        super::Lang::En => Cow::Borrowed(en),
+        super::Lang::Zh => phrase(en),
+    }
+}
+
 /// Whether the table translates `en` whole: an entry matches it, and every capture that
 /// reads as words (not a name, a number or quoted input) is translated in turn.
 pub fn knows(en: &str) -> bool {
@@ -289,6 +297,7 @@ pub const FIXED: &[(&str, &str)] = &[
     ("a timeout in seconds from 0 to 2678400", "0 到 2678400 秒的超时值"),
     ("a tunnel type: ipip", "隧道类型：ipip"),
     ("a virtual service: -t or -u and host:port, or -f and a mark", "虚拟服务：-t 或 -u 加 主机:端口，或 -f 加标记"),
+    ("an interface name", "接口名"),
     ("an interface name of 1 to 15 characters", "1 到 15 个字符的接口名"),
     ("an ipvsadm option", "ipvsadm 选项"),
     ("a service address like 10.0.0.100:80", "服务地址（如 10.0.0.100:80）"),
@@ -516,6 +525,41 @@ pub const FIXED: &[(&str, &str)] = &[
     ("netem drops frames a link sends; lo and tunnels have no link", "netem 丢弃链路发出的帧；lo 和隧道没有链路"),
     ("use `ip route replace` to change it", "要修改请用 `ip route replace`"),
     ("write it in the scenario's `at:` list, with the time it happens", "把它写进场景的 `at:` 列表，并写明发生的时间"),
+    // ── src/cmdline/ipvsadm_list.rs, src/cmdline/ip_show.rs (lvsim ipvsadm, lvsim ip) ──
+    (
+        "listing commands are not configuration; use `lvsim ipvsadm SCENARIO -Ln` to see the listing",
+        "列表命令不是配置；要查看列表请用 `lvsim ipvsadm SCENARIO -Ln`",
+    ),
+    ("a virtual service VIP[:PORT]", "虚拟服务 VIP[:PORT]"),
+    (
+        "configures IPVS; here ipvsadm only lists (put configuration in the scenario's `run:` commands)",
+        "这是配置 IPVS 的命令；这里的 ipvsadm 只列出（配置请写在场景的 `run:` 命令中）",
+    ),
+    ("the command first (-L, -l, --list, -S or --save)", "先写命令（-L、-l、--list、-S 或 --save）"),
+    ("lvsim has no connection sync daemon", "lvsim 没有连接同步守护进程"),
+    (
+        "lvsim lists one service by -t or -u; fwmark services show in the full listing (-Ln)",
+        "lvsim 按 -t 或 -u 列出单个服务；fwmark 服务显示在完整列表（-Ln）中",
+    ),
+    ("lvsim models TCP and UDP services on IPv4 only (-t, -u)", "lvsim 只模拟 IPv4 上的 TCP 和 UDP 服务（-t、-u）"),
+    ("not a listing", "不是列表命令"),
+    ("the first item is a command", "第一项是命令"),
+    ("dev NAME or NAME", "dev NAME 或 NAME"),
+    (
+        "expected an object: addr|a|address, link|l, route|r or neigh|n|neighbour|neighbor, found nothing",
+        "应为对象：addr|a|address、link|l、route|r 或 neigh|n|neighbour|neighbor，实际什么都没有",
+    ),
+    // ── src/sim/time.rs, src/workload/dist.rs (durations and distributions in a scenario) ──
+    ("a duration like \"100ms\" (units ns, us, ms, s, m, h)", "时长（如 \"100ms\"，单位 ns、us、ms、s、m、h）"),
+    ("a duration that fits in 584 years (2^64 ns)", "不超过 584 年（2^64 ns）的时长"),
+    ("a number before the unit", "单位前的数字"),
+    ("a number", "数字"),
+    ("a value", "值"),
+    ("an object", "对象"),
+    ("a list", "列表"),
+    ("a closing parenthesis", "右括号"),
+    ("exp, pareto, lognormal or uniform", "exp、pareto、lognormal 或 uniform"),
+    ("positive parameters", "正数参数"),
     // ── src/scenario ──
     ("a valid scenario", "合法的场景"),
     ("a valid sweep file", "合法的扫描文件"),
@@ -595,7 +639,7 @@ pub const FIXED: &[(&str, &str)] = &[
     ("a trace filter", "trace 过滤表达式"),
     (
         "for example: Saw(host: \"director\", filter: \"why == ipvs.schedule\")",
-        "例如：Saw(host: \"director\", filter: \"why == ipvs.schedule\")",
+        "例如 Saw(host: \"director\", filter: \"why == ipvs.schedule\")",
     ),
     ("the host name of a client application", "客户端应用所在的主机名"),
     // ── src/trace/filter.rs ──
@@ -608,8 +652,8 @@ pub const FIXED: &[(&str, &str)] = &[
     ("a reason key", "原因键"),
     ("an operator", "运算符"),
     ("deeper nesting", "更深的嵌套"),
-    ("for example: ip.dst == 10.0.0.100 && hook == INPUT", "例如：ip.dst == 10.0.0.100 && hook == INPUT"),
-    ("for example: why == ipvs.schedule", "例如：why == ipvs.schedule"),
+    ("for example: ip.dst == 10.0.0.100 && hook == INPUT", "例如 ip.dst == 10.0.0.100 && hook == INPUT"),
+    ("for example: why == ipvs.schedule", "例如 why == ipvs.schedule"),
     ("join tests with && or ||", "用 && 或 || 连接各项测试"),
     ("quote text as \"some words\"", "文本要加引号，如 \"some words\""),
     ("reason keys are names, not numbers", "原因键是名字，不是数字"),
@@ -739,9 +783,6 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("column {}: expected {}, found {}", "第 {} 列：应为 {}，实际为 {}"),
     ("line {}, column {}: {}", "第 {} 行第 {} 列：{}"),
     ("line {}, column {}", "第 {} 行第 {} 列"),
-    ("{}: expected {}, found {}", "{}：应为 {}，实际为 {}"),
-    ("expected {}, found {} (hint: {})", "应为 {}，实际为 {}（提示：{}）"),
-    ("expected {}, found {}", "应为 {}，实际为 {}"),
     (
         "did you mean `why.{}`? Each reason's fields are in docs/trace.md",
         "是否想写 `why.{}`？每种原因的字段见 docs/trace.zh.md",
@@ -843,9 +884,9 @@ pub const PATTERNS: &[(&str, &str)] = &[
         "the filter table has no {} chain; marks are set in `-t mangle`",
         "filter 表没有 {} 链；标记在 `-t mangle` 中设置",
     ),
-    ("0 or 1 for {}", "{} 的值 0 或 1"),
+    ("0 or 1 for {}", "{} 的取值（0 或 1）"),
     ("{} is a switch: 0 off, 1 on", "{} 是开关：0 关，1 开"),
-    ("a value from {} to {} for {}", "{2} 的值，{0} 到 {1}"),
+    ("a value from {} to {} for {}", "{2} 的取值（{0} 到 {1}）"),
     // ── src/stack/config.rs (what a command did not find; the kernel's words stay) ──
     (
         "\"{}\" (Error: Cannot delete qdisc with handle of zero.)",
@@ -857,6 +898,27 @@ pub const PATTERNS: &[(&str, &str)] = &[
         "add an address in {}'s subnet to an interface first, e.g. `ip addr add <addr>/24 dev eth0`",
         "先给某个接口加上 {} 所在子网的地址，例如 `ip addr add <addr>/24 dev eth0`",
     ),
+    // ── src/cmdline/ipvsadm_list.rs, src/cmdline/ip_show.rs (ipvsadm's and ip's own words stay) ──
+    ("{} needs a value: expected {}, found the end of the arguments", "{} 需要一个值：应为 {}，实际为参数结尾"),
+    (
+        "{}: expected show (or list); lvsim only shows state here, changes belong in the scenario's `run:` commands",
+        "{}：应为 show（或 list）；lvsim 在这里只显示状态，修改应写在场景的 `run:` 命令中",
+    ),
+    ("unexpected argument {}: expected {}", "意外的参数 {}：应为 {}"),
+    ("unexpected argument {}", "意外的参数 {}"),
+    (
+        "unknown object {}: expected addr|a|address, link|l, route|r or neigh|n|neighbour|neighbor",
+        "未知对象 {}：应为 addr|a|address、link|l、route|r 或 neigh|n|neighbour|neighbor",
+    ),
+    ("unknown option {}: expected -4, -br or -brief", "未知选项 {}：应为 -4、-br 或 -brief"),
+    ("unknown option {}: expected one of {}", "未知选项 {}：应为以下之一：{,}"),
+    (
+        "illegal virtual server address[:port] specified: expected a numeric IPv4 ADDR[:PORT], found {}",
+        "illegal virtual server address[:port] specified：应为数字形式的 IPv4 ADDR[:PORT]，实际为 {}",
+    ),
+    ("cannot read scenario {}: {}", "无法读取场景 {}：{=}"),
+    // ── src/workload/dist.rs ──
+    ("{} argument(s) to {}", "{1} 的 {0} 个参数"),
     // ── src/scenario ──
     ("Unexpected missing field named `{}` in `{}`", "`{1}` 缺少字段 `{0}`"),
     ("Unexpected missing field named `{}`", "缺少字段 `{}`"),
@@ -906,8 +968,8 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("an IPv4 address or subnet after `{}`", "`{}` 之后的 IPv4 地址或子网"),
     ("at most {} nested `(` or `!`", "最多 {} 层嵌套的 `(` 或 `!`"),
     ("compare a field of it, such as {}", "要比较它的某个字段，如 {}"),
-    ("for example: {} or {}", "例如：{} 或 {}"),
-    ("for example: {}", "例如：{}"),
+    ("for example: {} or {}", "例如 {} 或 {}"),
+    ("for example: {}", "例如 {}"),
     ("the `(` at column {} is not closed", "第 {} 列的 `(` 没有闭合"),
     ("write `{}`", "请写 `{}`"),
     // ── src/batch/sweep.rs ──
@@ -934,7 +996,37 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("the index of an earlier connect (0..{})", "前面某次 connect 的编号（0..{}）"),
     ("the script's one virtual service {}", "脚本唯一的虚拟服务 {}"),
     ("weight {} is over ipvsadm's limit of {}", "权重 {} 超过 ipvsadm 的上限 {}"),
+    // ── serde_json, when a `sched --script` file does not parse (its messages) ──
+    ("missing field `{}` at line {} column {}", "缺少字段 `{}`（第 {} 行第 {} 列）"),
+    (
+        "unknown field `{}`, expected one of {} at line {} column {}",
+        "未知字段 `{}`，应为以下之一：{,}（第 {} 行第 {} 列）",
+    ),
+    ("unknown field `{}`, expected {} at line {} column {}", "未知字段 `{}`，应为 {}（第 {} 行第 {} 列）"),
+    (
+        "unknown variant `{}`, expected one of {} at line {} column {}",
+        "未知变体 `{}`，应为以下之一：{,}（第 {} 行第 {} 列）",
+    ),
+    ("unknown variant `{}`, expected {} at line {} column {}", "未知变体 `{}`，应为 {}（第 {} 行第 {} 列）"),
+    ("invalid type: {}, expected {} at line {} column {}", "类型不对：实际为 {}，应为 {}（第 {} 行第 {} 列）"),
+    ("invalid value: {}, expected {} at line {} column {}", "取值不对：实际为 {}，应为 {}（第 {} 行第 {} 列）"),
+    ("invalid length {}, expected {} at line {} column {}", "长度 {} 不对，应为 {}（第 {} 行第 {} 列）"),
+    ("duplicate field `{}` at line {} column {}", "字段 `{}` 重复（第 {} 行第 {} 列）"),
+    ("EOF while parsing {} at line {} column {}", "解析{}时输入已结束（第 {} 行第 {} 列）"),
+    ("expected value at line {} column {}", "应为一个值（第 {} 行第 {} 列）"),
+    ("expected `,` or `}` at line {} column {}", "应为 `,` 或 `}`（第 {} 行第 {} 列）"),
+    ("expected `,` or `]` at line {} column {}", "应为 `,` 或 `]`（第 {} 行第 {} 列）"),
+    ("expected `:` at line {} column {}", "应为 `:`（第 {} 行第 {} 列）"),
+    ("trailing characters at line {} column {}", "结尾有多余的字符（第 {} 行第 {} 列）"),
+    ("key must be a string at line {} column {}", "键必须是字符串（第 {} 行第 {} 列）"),
+    ("integer {}", "整数 {}"),
+    ("floating point {}", "浮点数 {}"),
+    ("string {}", "字符串 {}"),
     // ── wide patterns last: each matches the phrases of a narrower one above ──
+    ("{}: expected {}, found {}", "{}：应为 {}，实际为 {}"),
+    ("expected {}, found {} (hint: {})", "应为 {}，实际为 {}（提示：{}）"),
+    ("expected {}, found {}", "应为 {}，实际为 {}"),
+    ("{}, found {}", "{}，实际为 {}"),
     ("\"{}\" or \"{}\"", "\"{}\" 或 \"{}\""),
     ("{} twice", "{} 出现两次"),
     ("{} after {}", "{1} 之后的{0}"),

@@ -161,6 +161,27 @@ pub struct FilterError {
     pub hint: Option<String>,
 }
 
+impl FilterError {
+    /// The message as `Display` writes it, in `lang`: under Chinese the frame words and the
+    /// phrases inside them (through [`crate::lang::zh`]); the found token stays as typed.
+    pub fn message_in(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::zh::phrase;
+        match lang {
+            crate::lang::Lang::En => self.to_string(),
+            crate::lang::Lang::Zh => {
+                let mut s =
+                    format!("第 {} 列：应为 {}，实际为 {}", self.col, phrase(&self.expected), phrase(&self.found));
+                if let Some(h) = &self.hint {
+                    s.push_str("（提示：");
+                    s.push_str(&phrase(h));
+                    s.push('）');
+                }
+                s
+            }
+        }
+    }
+}
+
 impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "column {}: expected {}, found {}", self.col, self.expected, self.found)?;
