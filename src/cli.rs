@@ -1153,7 +1153,7 @@ pub fn run(
         }
     }
     let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render_in(lang))?;
-    let mut paths = crate::batch::write_run(&run, out, lang).map_err(|e| format!("{e}\n"))?;
+    let mut paths = crate::batch::write_run(&run, out, lang).map_err(|e| format!("{}\n", phrase_in(&e, lang)))?;
     if report {
         paths.push(crate::batch::report::write(&run, &l.source, out, lang).map_err(|e| format!("{e}\n"))?);
     }
@@ -1230,7 +1230,7 @@ fn sweep_report(
     how: &str,
     lang: Lang,
 ) -> Result<(), String> {
-    let paths = crate::batch::sweep::write(sw, results, out, lang).map_err(|e| format!("{e}\n"))?;
+    let paths = crate::batch::sweep::write(sw, results, out, lang).map_err(|e| format!("{}\n", phrase_in(&e, lang)))?;
     let mut stdout = io::stdout().lock();
     let _ = writeln!(stdout, "{} — {}: {how}", sw.name, sw.spec.about);
     let names: Vec<&str> = sw.spec.vary.iter().map(crate::batch::sweep::Param::name).collect();

@@ -762,10 +762,13 @@ mod tests {
             servers(&[1]),
             connects(1)
         );
-        assert_eq!(run(&j).unwrap_err().0, "events[1].conn: expected the index of an earlier connect (0..1), found 5");
+        assert_eq!(
+            run(&j).unwrap_err().to_string(),
+            "events[1].conn: expected the index of an earlier connect (0..1), found 5"
+        );
         let j = r#"{"scheduler":"rrr","servers":[],"events":[]}"#;
-        assert!(run(j).unwrap_err().0.starts_with("scheduler: expected one of rr, wrr"));
+        assert!(run(j).unwrap_err().to_string().starts_with("scheduler: expected one of rr, wrr"));
         let j = format!(r#"{{"scheduler":"rr","servers":[{}],"events":[{{"op":"jump"}}]}}"#, servers(&[1]));
-        assert!(run(&j).unwrap_err().0.starts_with("events[0]: unknown variant `jump`"));
+        assert!(run(&j).unwrap_err().to_string().starts_with("events[0]: unknown variant `jump`"));
     }
 }

@@ -69,7 +69,7 @@ fn translate(en: &str, depth: u8) -> Option<(String, bool)> {
     for (pat, zh) in PATTERNS {
         let mut caps = Vec::new();
         if captures(pat, en, &mut caps) {
-            return Some(fill(zh, &caps, depth));
+            return Some(fill(zh, &caps, &quoted_holes(pat), depth));
         }
     }
     // Hints joined with "; " translate part by part, when every part is known.
@@ -116,9 +116,32 @@ fn captures<'a>(pat: &str, en: &'a str, caps: &mut Vec<&'a str>) -> bool {
     }
 }
 
+/// For each hole of `pat`, whether it sits between backticks or double quotes: what it
+/// captures is quoted input, put back as it is.
+fn quoted_holes(pat: &str) -> Vec<bool> {
+    let mut out = Vec::new();
+    let (mut tick, mut quote) = (false, false);
+    let mut rest = pat;
+    while !rest.is_empty() {
+        if rest.starts_with("{}") {
+            out.push(tick || quote);
+            rest = &rest[2..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or_default();
+        match c {
+            '`' => tick = !tick,
+            '"' => quote = !quote,
+            _ => {}
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// The Chinese template `zh` with the captures put back, and whether every capture that
-/// reads as words came out Chinese.
-fn fill(zh: &str, caps: &[&str], depth: u8) -> (String, bool) {
+/// reads as words came out Chinese (a quoted one is input, and stays).
+fn fill(zh: &str, caps: &[&str], quoted: &[bool], depth: u8) -> (String, bool) {
     let mut out = String::new();
     let mut whole = true;
     let mut next = 0;
@@ -136,7 +159,7 @@ fn fill(zh: &str, caps: &[&str], depth: u8) -> (String, bool) {
             num.parse().unwrap_or(usize::MAX)
         };
         let cap = caps.get(i).copied().unwrap_or_default();
-        if verbatim {
+        if verbatim || quoted.get(i).copied().unwrap_or(false) {
             out.push_str(cap);
         } else if list {
             out.push_str(&list_zh(cap));
@@ -186,6 +209,33 @@ pub const FIXED: &[(&str, &str)] = &[
     ),
     ("close the quote on the same line", "在同一行内闭合引号"),
     ("a command lvsim models", "lvsim 模拟的命令"),
+    // ── src/cmdline/mod.rs ──
+    (
+        "a command: ip, sysctl, ipvsadm, arptables, iptables, arp, modprobe, echo, tc, systemctl or reboot",
+        "命令：ip、sysctl、ipvsadm、arptables、iptables、arp、modprobe、echo、tc、systemctl 或 reboot",
+    ),
+    (
+        "a module: ipip, ip_vs, ip_vs_SCHEDULER (like ip_vs_rr), arptable_filter or arpt_mangle",
+        "模块：ipip、ip_vs、ip_vs_SCHEDULER（如 ip_vs_rr）、arptable_filter 或 arpt_mangle",
+    ),
+    (
+        "ifconfig is not modeled: use `ip addr add 10.0.0.100/32 dev lo` and `ip link set eth0 up`",
+        "未模拟 ifconfig：请用 `ip addr add 10.0.0.100/32 dev lo` 和 `ip link set eth0 up`",
+    ),
+    (
+        "lvsim models IPv4 only: use iptables (filter table) or arptables",
+        "lvsim 只模拟 IPv4：请用 iptables（filter 表）或 arptables",
+    ),
+    ("lvsim models the IPVS, IPIP and arptables modules", "lvsim 模拟 IPVS、IPIP 和 arptables 模块"),
+    ("module parameters are not modeled; one module per line", "未模拟模块参数；每行一个模块"),
+    ("one `sudo` is enough", "一个 `sudo` 就够了"),
+    (
+        "route is not modeled: use `ip route add default via 10.0.0.1`",
+        "未模拟 route：请用 `ip route add default via 10.0.0.1`",
+    ),
+    ("the FTP helper is not modeled", "未模拟 FTP helper"),
+    ("unloading modules is not modeled", "未模拟卸载模块"),
+    ("write each rule as its own `ipvsadm ...` line", "每条规则单独写一行 `ipvsadm ...`"),
     // ── src/cmdline/fault.rs ──
     ("-r (reboot) or -h (power off)", "-r（重启）或 -h（关机）"),
     ("a delayed shutdown is an `at:` entry at that time", "延时关机请写成那个时刻的 `at:` 条目"),
@@ -737,6 +787,106 @@ pub const FIXED: &[(&str, &str)] = &[
     ("sh-fallback, sh-port, mh-fallback or mh-port", "sh-fallback、sh-port、mh-fallback 或 mh-port"),
     ("not simulated yet: lblc/lblcr use the default 24 h", "尚未模拟：lblc/lblcr 使用默认的 24 小时"),
     ("only the twos scheduler uses random values", "只有 twos 调度算法使用随机值"),
+    // ── found by reading whole files (see PHRASE_FILES in the tests) ──
+    ("a loss percentage, like 10%", "丢包百分比（如 10%）"),
+    (
+        "a unit: the `name` of a Server application on this host, like nginx",
+        "单元：本主机上某个 Server 应用的 `name`，如 nginx",
+    ),
+    ("Linux interface names have at most 15 characters (IFNAMSIZ)", "Linux 接口名最多 15 个字符（IFNAMSIZ）"),
+    ("`.` and `..` are not interface names", "`.` 和 `..` 不是接口名"),
+    ("a MAC address after `lladdr`", "`lladdr` 后的 MAC 地址"),
+    ("a gateway address after `via inet`", "`via inet` 后的网关地址"),
+    ("a gateway address after `via`", "`via` 后的网关地址"),
+    ("a label after `label`, like eth0:0", "`label` 后的标签（如 eth0:0）"),
+    ("a metric from 0 to 4294967295", "0 到 4294967295 的度量值"),
+    ("a protocol after `proto`, like static", "`proto` 后的协议（如 static）"),
+    ("an MTU after `mtu lock`", "`mtu lock` 后的 MTU"),
+    ("an MTU after `mtu`", "`mtu` 后的 MTU"),
+    ("an MTU from 68 to 65536", "68 到 65536 的 MTU"),
+    ("an address after -s", "-s 后的地址"),
+    ("an address after -d", "-d 后的地址"),
+    ("an interface name cannot be empty", "接口名不能为空"),
+    ("interface names use letters, digits, `_`, `-` and `.`", "接口名由字母、数字、`_`、`-` 和 `.` 组成"),
+    (
+        "-R reads rules from stdin: write each rule as its own `ipvsadm` line",
+        "-R 从标准输入读取规则：把每条规则写成单独一行 `ipvsadm`",
+    ),
+    ("-t, -u or -f and a service", "-t、-u 或 -f 加服务"),
+    ("a lower threshold from 0 to 2147483647", "0 到 2147483647 的连接数下限"),
+    ("an upper threshold from 0 to 2147483647", "0 到 2147483647 的连接数上限"),
+    ("a persistence timeout in seconds from 1 to 2678400", "1 到 2678400 秒的持久超时"),
+    ("an IPv4 service", "IPv4 服务"),
+    ("an option lvsim models", "lvsim 模拟的选项"),
+    ("an option of a configuration command", "配置命令的选项"),
+    (
+        "choose one of -g (direct routing, the default), -i (tunnelling) and -m (NAT)",
+        "在 -g（直接路由，默认）、-i（隧道）和 -m（NAT）中选一个",
+    ),
+    ("each ipvsadm command acts on one service", "每条 ipvsadm 命令只作用于一个服务"),
+    ("ipvsadm rejects a repeated option", "ipvsadm 拒绝重复的选项"),
+    (
+        "lvsim simulates TCP, UDP and firewall-mark services (-t, -u, -f); SCTP is not modeled",
+        "lvsim 模拟 TCP、UDP 和防火墙标记服务（-t、-u、-f）；未模拟 SCTP",
+    ),
+    ("no options", "没有选项"),
+    ("one forwarding method", "一种转发方式"),
+    ("one virtual service", "一个虚拟服务"),
+    ("persistence engines (--pe sip) are not modeled", "未模拟持久引擎（--pe sip）"),
+    ("the connection sync daemon is not modeled", "未模拟连接同步守护进程"),
+    (
+        "`;`, `&&` and `|` are not supported: put each command on its own line",
+        "不支持 `;`、`&&` 和 `|`：每条命令单独写一行",
+    ),
+    ("a literal value", "字面值"),
+    ("a plain word", "普通的词"),
+    (
+        "backslash escapes and line continuations are not supported: one command per line",
+        "不支持反斜杠转义和续行：每行一条命令",
+    ),
+    ("command substitution is not supported: write the value itself", "不支持命令替换：直接写出值"),
+    ("input redirection is not supported", "不支持输入重定向"),
+    ("shell variables like $VIP are not expanded: write the value itself", "不展开 $VIP 这样的 shell 变量：直接写出值"),
+    ("a port from 0 to 65535", "0 到 65535 的端口"),
+    ("a port number", "端口号"),
+    ("a rule number from 1", "从 1 开始的规则编号"),
+    ("an address or network after -d", "-d 后的地址或网络"),
+    ("an address or network after -s", "-s 后的地址或网络"),
+    ("ports like 80,443 after --dports", "--dports 后的端口（如 80,443）"),
+    (
+        "a sysctl lvsim models (net.ipv4.ip_forward, net.ipv4.conf.*, net.ipv4.vs.*, net.ipv4.neigh.*)",
+        "lvsim 模拟的 sysctl（net.ipv4.ip_forward、net.ipv4.conf.*、net.ipv4.vs.*、net.ipv4.neigh.*）",
+    ),
+    (
+        "a value to write, like `echo 1 > /proc/sys/net/ipv4/ip_forward`",
+        "要写入的值，如 `echo 1 > /proc/sys/net/ipv4/ip_forward`",
+    ),
+    (
+        "lvsim models net.ipv4.ip_forward, net.ipv4.conf.{all,default,DEV}.*, net.ipv4.vs.* and net.ipv4.neigh.{default,DEV}.*",
+        "lvsim 模拟 net.ipv4.ip_forward、net.ipv4.conf.{all,default,DEV}.*、net.ipv4.vs.* 和 net.ipv4.neigh.{default,DEV}.*",
+    ),
+    (
+        "see docs/exercises/teacher.md for every field, and exercises/*.ron for examples",
+        "所有字段见 docs/exercises/teacher.md，示例见 exercises/*.ron",
+    ),
+    ("a number of requests per connection", "每个连接的请求数"),
+    ("a request size in bytes", "以字节计的请求大小"),
+    ("a response size in bytes", "以字节计的响应大小"),
+    ("a service time", "服务时间"),
+    ("a think time", "思考时间"),
+    ("this struct", "该结构体"),
+    ("an address in a connected subnet", "直连子网中的地址"),
+    ("an existing device", "已有的设备"),
+    ("an ipvsadm command the kernel accepts", "内核接受的 ipvsadm 命令"),
+    ("name the device: `ip neigh add ADDR lladdr MAC dev eth0`", "写明设备：`ip neigh add ADDR lladdr MAC dev eth0`"),
+    (
+        "tunl0 appears when the ipip module is loaded: run `modprobe ipip` first",
+        "加载 ipip 模块后才有 tunl0：先运行 `modprobe ipip`",
+    ),
+    ("a scenario with an `ipvsadm -A` service", "带 `ipvsadm -A` 服务的场景"),
+    ("a scenario with closed-loop clients (`users`)", "带闭环客户端（`users`）的场景"),
+    ("a scenario with open-loop clients (`rate` or `every`)", "带开环客户端（`rate` 或 `every`）的场景"),
+    ("try --threads 1", "试试 --threads 1"),
     // ── ron, when a scenario file does not parse (its messages, as ron writes them) ──
     // "Expected …" is what was found there: something else, where … belongs.
     ("Unexpected end of RON", "RON 意外结束"),
@@ -967,9 +1117,9 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("a value after `{}`", "`{}` 之后的值"),
     ("an IPv4 address or subnet after `{}`", "`{}` 之后的 IPv4 地址或子网"),
     ("at most {} nested `(` or `!`", "最多 {} 层嵌套的 `(` 或 `!`"),
-    ("compare a field of it, such as {}", "要比较它的某个字段，如 {}"),
-    ("for example: {} or {}", "例如 {} 或 {}"),
-    ("for example: {}", "例如 {}"),
+    ("compare a field of it, such as {}", "要比较它的某个字段，如 {=}"),
+    ("for example: {} or {}", "例如 {=} 或 {=}"),
+    ("for example: {}", "例如 {=}"),
     ("the `(` at column {} is not closed", "第 {} 列的 `(` 没有闭合"),
     ("write `{}`", "请写 `{}`"),
     // ── src/batch/sweep.rs ──
@@ -996,6 +1146,39 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("the index of an earlier connect (0..{})", "前面某次 connect 的编号（0..{}）"),
     ("the script's one virtual service {}", "脚本唯一的虚拟服务 {}"),
     ("weight {} is over ipvsadm's limit of {}", "权重 {} 超过 ipvsadm 的上限 {}"),
+    // ── found by reading whole files ──
+    (
+        "{}'s keepalived.conf written inline (Text(...)), not in a file",
+        "{} 的 keepalived.conf 直接写在场景里（Text(...)），不在文件中",
+    ),
+    ("a keepalived.conf with a `{}` line", "含有 `{}` 行的 keepalived.conf"),
+    ("at most {} servers (the `ipvsadm -a` commands of {})", "最多 {} 台服务器（{} 的 `ipvsadm -a` 命令数）"),
+    ("creating {}: {}", "创建 {} 时出错：{=}"),
+    ("writing {}: {}", "写入 {} 时出错：{=}"),
+    ("writing into {}: {}", "写入 {} 时出错：{=}"),
+    (
+        "give a path to a sweep .ron file or the name of an embedded sweep ({})",
+        "请给出扫描 .ron 文件的路径或内置扫描的名字（{,}）",
+    ),
+    (
+        "give a path to a .ron file or the name of an embedded scenario ({})",
+        "请给出 .ron 文件的路径或内置场景的名字（{,}）",
+    ),
+    (
+        "{} is an address label, not an interface: write `dev {} label {}`",
+        "{} 是地址标签，不是接口：请写 `dev {} label {}`",
+    ),
+    ("{} belongs to listings; {}", "{} 属于列表命令；{}"),
+    ("{} only once", "{} 只能出现一次"),
+    ("{} prints help or the version; it is not configuration", "{} 打印帮助或版本，不是配置"),
+    ("unknown scheduler {}", "未知的调度算法 {}"),
+    ("{} is a real Linux sysctl, but lvsim does not model it", "{} 是真实的 Linux sysctl，但 lvsim 没有模拟它"),
+    ("cannot read the OS random source /dev/urandom: {}", "无法读取操作系统的随机源 /dev/urandom：{=}"),
+    ("\"{}\" (Cannot find device)", "\"{}\"（Cannot find device）"),
+    (
+        "did you mean `{}`? Fields are Wireshark's: ip.src, ip.dst, eth.dst, tcp.flags, arp.opcode...",
+        "是否想写 `{}`？字段名与 Wireshark 相同：ip.src、ip.dst、eth.dst、tcp.flags、arp.opcode……",
+    ),
     // ── serde_json, when a `sched --script` file does not parse (its messages) ──
     ("missing field `{}` at line {} column {}", "缺少字段 `{}`（第 {} 行第 {} 列）"),
     (
@@ -1026,6 +1209,7 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("{}: expected {}, found {}", "{}：应为 {}，实际为 {}"),
     ("expected {}, found {} (hint: {})", "应为 {}，实际为 {}（提示：{}）"),
     ("expected {}, found {}", "应为 {}，实际为 {}"),
+    ("{}: {}, found {}", "{}：{}，实际为 {}"),
     ("{}, found {}", "{}，实际为 {}"),
     ("\"{}\" or \"{}\"", "\"{}\" 或 \"{}\""),
     ("{} twice", "{} 出现两次"),

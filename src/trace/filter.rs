@@ -954,6 +954,23 @@ mod tests {
             }
         }
 
+        // Every error of a filter built from its own words carries phrases the Chinese
+        // table translates whole (or words that are not phrases: the found token, a name):
+        // the typed fields checked against the table, for the phrases helpers build.
+        #[test]
+        fn errors_have_chinese(words in prop::collection::vec(prop::sample::select(vec![
+            "ip.dst", "ip.dts", "why", "why.sched", "why.x", "==", "!=", "contains", "&&", "||", "(", ")",
+            "!", "10.0.0.1", "10.0.0.0/24", "banana", "\"a b\"", "\"", "host", "hook", "tcp", "ipvs.schedule",
+            "rr", "5", "drop", "INPUT", "<", ">=", "",
+        ]), 0..8)) {
+            use crate::lang::zh::{knows, wordy};
+            if let Err(e) = Filter::parse(&words.join(" ")) {
+                for p in [Some(&e.expected), Some(&e.found), e.hint.as_ref()].into_iter().flatten() {
+                    prop_assert!(!wordy(p) || knows(p), "{:?}: no Chinese for {:?}", words, p);
+                }
+            }
+        }
+
         // Negation is exact: for any field test, `!(t)` holds on a step iff `t` does not.
         #[test]
         fn not_is_complement(field in prop::sample::select(Frame::field_names()), i in 0usize..500) {

@@ -20,7 +20,7 @@ fn pattern_captures_and_lists() {
     let mut caps = Vec::new();
     assert!(captures("a field of {}: {}", "a field of Scenario: about, notes", &mut caps));
     assert_eq!(caps, ["Scenario", "about, notes"]);
-    assert_eq!(fill("{1}：{0,}", &["a, b or c", "X"], 0).0, "X：a、b 或 c");
+    assert_eq!(fill("{1}：{0,}", &["a, b or c", "X"], &[false, false], 0).0, "X：a、b 或 c");
     // A hole never matches empty text, so a bare prefix is not a match.
     assert!(!captures("did you mean {}?", "did you mean ?", &mut Vec::new()));
 }
@@ -34,7 +34,7 @@ fn nested_phrases_translate() {
     assert_ne!(inner, "an IPv4 address like 10.0.0.1");
     let mut caps = Vec::new();
     assert!(captures("did you mean {}?", "did you mean an IPv4 address like 10.0.0.1?", &mut caps));
-    assert!(fill("{}", &caps, 0).0.contains(&inner));
+    assert!(fill("{}", &caps, &[false], 0).0.contains(&inner));
 }
 
 // Every entry is reachable and says something: no English key twice (the second would never
@@ -91,9 +91,34 @@ const PHRASE_CALLS: &[&str] = &[
     "error",
 ];
 
-/// Files (relative to src/) whose every literal with words, outside the unit tests, is an
-/// error phrase: parsers whose messages are built in many small pieces.
-const PHRASE_FILES: &[&str] = &["sim/time.rs", "workload/dist.rs", "cmdline/ipvsadm_list.rs", "cmdline/ip_show.rs"];
+/// Files (relative to src/) of the parsers and checkers whose errors a student reads: every
+/// literal with words in them, outside the unit tests, is an error phrase or listed in
+/// [`NOT_PHRASES`] with the reason it is not. Other files are read for the calls of
+/// [`PHRASE_CALLS`] only.
+const PHRASE_FILES: &[&str] = &[
+    "batch/sweep.rs",
+    "cmdline/fault.rs",
+    "cmdline/ip.rs",
+    "cmdline/ip_show.rs",
+    "cmdline/ipvsadm.rs",
+    "cmdline/ipvsadm_list.rs",
+    "cmdline/keepalived.rs",
+    "cmdline/lex.rs",
+    "cmdline/netfilter.rs",
+    "cmdline/pattern.rs",
+    "cmdline/sysctl.rs",
+    "exercise/answer.rs",
+    "exercise/key.rs",
+    "exercise/mod.rs",
+    "import/save.rs",
+    "scenario/build.rs",
+    "scenario/error.rs",
+    "scenario/mod.rs",
+    "sim/time.rs",
+    "stack/config.rs",
+    "trace/filter.rs",
+    "workload/dist.rs",
+];
 
 /// Files (relative to src/) whose error phrases are drawn for the student.
 fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -204,6 +229,24 @@ fn lex(src: &str) -> Vec<Tok> {
     toks
 }
 
+/// The index of the `)` that closes the `(` at `toks[open]`.
+fn group_end(toks: &[Tok], open: usize) -> usize {
+    let mut depth = 0;
+    for (j, t) in toks.iter().enumerate().skip(open) {
+        match t {
+            Tok::Punct('(') => depth += 1,
+            Tok::Punct(')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => {}
+        }
+    }
+    toks.len()
+}
+
 /// Whether the string at `toks[j]` is a format string: of `format!(…)`, `format_args!(…)`
 /// or thiserror's `#[error("…")]`.
 fn is_format(toks: &[Tok], j: usize) -> bool {
@@ -241,6 +284,63 @@ const NOT_PHRASES: &[&str] = &[
     "multiple 'X9' options specified",
     "multiple commands specified",
     "options conflicts in the list command",
+    // Frames: the words around the phrases, which `render_in` and `message_in` write in
+    // each language themselves.
+    " (hint: {h})",
+    " (hint: {hint})",
+    "\nhint: ",
+    "help: ",
+    "  help: {h}",
+    "error: X9\n",
+    "Expected ",
+    " but found ",
+    "expected X9",
+    // Commands and filters as written (lvsim prints them, or suggests them verbatim).
+    "echo b > /proc/sysrq-trigger",
+    "echo c > /proc/sysrq-trigger",
+    "echo o > /proc/sysrq-trigger",
+    "qdisc add|replace|change|del dev DEV root netem loss P%",
+    "ipvsadm --set {tcp} {tcpfin} {udp}",
+    "ipvsadm --start-daemon {} --mcast-interface {} --syncid {}",
+    "ipvsadm --stop-daemon {}",
+    "ipvsadm -A ",
+    "ipvsadm -C",
+    "ipvsadm -D {}",
+    "ipvsadm -E ",
+    "ipvsadm -a ",
+    "ipvsadm -d {} -r {addr}:{port}",
+    "ipvsadm -e ",
+    "ipvsadm X9",
+    "sysctl net.ipv4.conf.*.{}",
+    "sysctl net.ipv4.neigh.*.{}",
+    "sysctl {key}",
+    "(why == vrrp.state && (why.to == MASTER || why.from == MASTER)) || (why == command && (why.cmd contains \"ip addr add\" || why.cmd contains \"ip addr del\"))",
+    "why == keepalived.ipvsadm && why.change != start",
+    // A scheduling script an answer runs, printed in an error as written (src/exercise/answer.rs).
+    "(scheduler: \"rr\", weights: [\"1\", \"1\"], connections: X9)",
+    // `lvsim verify`'s lines for a check, not errors (src/scenario/expect.rs).
+    " at X9",
+    " lladdr of {o}",
+    " {st}",
+    "X9: completed",
+    "X9: dropped X9",
+    "X9: neigh X9",
+    "X9: refused",
+    "X9: served",
+    "X9: timed out",
+    "X9: unreachable",
+    "no entry",
+    "ok  ",
+    "traceX9 matching `X9`",
+    // The messages of `expect`s that cannot fail, and a file lvsim writes (not errors).
+    "every point was run",
+    "the EVENTS definitions parse",
+    "director runs IPVS",
+    "filtered on subject",
+    "just made",
+    "8 bytes",
+    "# lvsim course key: keep it private. Whoever holds it can print every answer\n# (--show-answers) and compute any student's variant. See docs/exercises/teacher.md.\nkey = X9\n# Optional: after this time a student's `lvsim exercise check` also shows the\n# explanation of a wrong answer. Set it before `lvsim exercise start --key`, which\n# copies it into each student's folder. Write the time zone (+08:00 is Beijing time).\n# deadline = 2026-12-20 18:00 +08:00\n",
+    "exercise:X9/X9 (variant of X9)",
     // A bug in lvsim's event loop, not a student's error (src/sim/agenda.rs).
     "event scheduled at X9 but the clock is already at X9",
     // The message of a poisoned lock's `expect`, not an error (src/exercise/answer.rs).
@@ -293,8 +393,9 @@ fn phrase_literals() -> Vec<(String, String)> {
     let mut lexed = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
-        // Unit tests sit at the end of a file, after `#[cfg(test)]`.
-        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        // Unit tests sit at the end of a file, in `#[cfg(test)] mod tests { … }` (a
+        // `#[cfg(test)] mod tests;` line names another file and hides nothing).
+        let text = text.find("#[cfg(test)]\nmod tests {").map_or(text.as_str(), |i| &text[..i]);
         let toks = lex(text);
         for w in toks.windows(6) {
             if let [Tok::Ident(k), Tok::Ident(name), Tok::Punct(':'), Tok::Punct('&'), Tok::Ident(t), Tok::Punct('=')] =
@@ -344,10 +445,17 @@ fn phrase_literals() -> Vec<(String, String)> {
             }
         }
         if PHRASE_FILES.contains(&file.as_str()) {
-            for (j, t) in toks.iter().enumerate() {
-                if let Tok::Str(s) = t {
-                    out.push((file.clone(), if is_format(toks, j) { sample(s) } else { s.clone() }));
+            let mut j = 0;
+            while j < toks.len() {
+                match &toks[j] {
+                    // Words for both readers, picked next to the code: `lang.pick("…", "…")`.
+                    Tok::Ident(n) if n == "pick" && toks.get(j + 1) == Some(&Tok::Punct('(')) => {
+                        j = group_end(toks, j + 1);
+                    }
+                    Tok::Str(s) => out.push((file.clone(), if is_format(toks, j) { sample(s) } else { s.clone() })),
+                    _ => {}
                 }
+                j += 1;
             }
         }
         let mut i = 0;
@@ -388,19 +496,7 @@ fn phrase_literals() -> Vec<(String, String)> {
                     }
                     // Words for another language's reader, picked next to the code.
                     Tok::Ident(n) if n == "pick" && toks.get(j + 1) == Some(&Tok::Punct('(')) => {
-                        let mut d = 0;
-                        j += 1;
-                        loop {
-                            match toks[j] {
-                                Tok::Punct('(') => d += 1,
-                                Tok::Punct(')') => d -= 1,
-                                _ => {}
-                            }
-                            if d == 0 {
-                                break;
-                            }
-                            j += 1;
-                        }
+                        j = group_end(toks, j + 1);
                     }
                     Tok::Str(s) => {
                         out.push((file.clone(), if is_format(toks, j) { sample(s) } else { s.clone() }));
