@@ -65,11 +65,8 @@ impl CmdError {
         let col = cmd.get(..start).map_or(start, |s| s.chars().count());
         let width = cmd.get(start..end).map_or(1, |s| s.chars().count()).max(1);
         let (expected, found) = (phrase_in(&self.expected, lang), phrase_in(&self.found, lang));
-        let mut out = format!("{cmd}\n{}{} ", " ".repeat(col), "^".repeat(width));
-        match lang {
-            Lang::En => out.push_str(&format!("expected {expected}, found {found}")),
-            Lang::Zh => out.push_str(&format!("应为 {expected}，实际为 {found}")),
-        }
+        let (exp, fnd) = (lang.pick("expected", "应为"), lang.pick(", found", "，实际为"));
+        let mut out = format!("{cmd}\n{}{} {exp} {expected}{fnd} {found}", " ".repeat(col), "^".repeat(width));
         if let Some(hint) = &self.hint {
             out.push_str(lang.pick("\nhint: ", "\n提示："));
             out.push_str(&phrase_in(hint, lang));

@@ -73,12 +73,9 @@ fn translate(en: &str, depth: u8) -> Option<(String, bool)> {
         }
     }
     // Hints joined with "; " translate part by part, when every part is known.
-    if let Some((a, b)) = en.split_once("; ") {
-        if let (Some((a, x)), Some((b, y))) = (translate(a, depth + 1), translate(b, depth + 1)) {
-            return Some((format!("{a}；{b}"), x && y));
-        }
-    }
-    None
+    let (a, b) = en.split_once("; ")?;
+    let ((a, x), (b, y)) = (translate(a, depth + 1)?, translate(b, depth + 1)?);
+    Some((format!("{a}；{b}"), x && y))
 }
 
 /// Matches `en` against `pat` (literal text and `{}` holes); on success `caps` holds what

@@ -397,22 +397,21 @@ fn phrase_literals() -> Vec<(String, String)> {
         // `#[cfg(test)] mod tests;` line names another file and hides nothing).
         let text = text.find("#[cfg(test)]\nmod tests {").map_or(text.as_str(), |i| &text[..i]);
         let toks = lex(text);
-        for w in toks.windows(6) {
-            if let [Tok::Ident(k), Tok::Ident(name), Tok::Punct(':'), Tok::Punct('&'), Tok::Ident(t), Tok::Punct('=')] =
-                w
-            {
-                if k == "const" && t == "str" {
-                    consts.push((name.clone(), String::new()));
-                }
-            }
-        }
+        // `const NAME: &str = "…";`, for a call that passes NAME.
         for w in toks.windows(7) {
-            if let [Tok::Ident(k), Tok::Ident(name), Tok::Punct(':'), Tok::Punct('&'), _, _, Tok::Str(s)] = w {
-                if k == "const" {
-                    if let Some(c) = consts.iter_mut().find(|(n, _)| n == name) {
-                        c.1.clone_from(s);
-                    }
-                }
+            if let [
+                Tok::Ident(k),
+                Tok::Ident(name),
+                Tok::Punct(':'),
+                Tok::Punct('&'),
+                Tok::Ident(t),
+                Tok::Punct('='),
+                Tok::Str(s),
+            ] = w
+                && k == "const"
+                && t == "str"
+            {
+                consts.push((name.clone(), s.clone()));
             }
         }
         lexed.push((f.strip_prefix(&root).unwrap().display().to_string(), toks));
@@ -426,20 +425,20 @@ fn phrase_literals() -> Vec<(String, String)> {
         // name can hold, for a call that passes the name.
         let mut locals: Vec<(&str, &str)> = Vec::new();
         for (k, w) in toks.windows(3).enumerate() {
-            if let [Tok::Ident(l), Tok::Ident(name), Tok::Punct('=' | ':')] = w {
-                if l == "let" {
-                    let mut depth = 0;
-                    for t in &toks[k + 3..] {
-                        match t {
-                            Tok::Punct('(' | '[' | '{') => depth += 1,
-                            Tok::Punct(')' | ']' | '}') => depth -= 1,
-                            Tok::Punct(';') if depth == 0 => break,
-                            Tok::Str(s) => locals.push((name, s)),
-                            _ => {}
-                        }
-                        if depth < 0 {
-                            break;
-                        }
+            if let [Tok::Ident(l), Tok::Ident(name), Tok::Punct('=' | ':')] = w
+                && l == "let"
+            {
+                let mut depth = 0;
+                for t in &toks[k + 3..] {
+                    match t {
+                        Tok::Punct('(' | '[' | '{') => depth += 1,
+                        Tok::Punct(')' | ']' | '}') => depth -= 1,
+                        Tok::Punct(';') if depth == 0 => break,
+                        Tok::Str(s) => locals.push((name, s)),
+                        _ => {}
+                    }
+                    if depth < 0 {
+                        break;
                     }
                 }
             }
