@@ -607,6 +607,13 @@ pub const FIXED: &[(&str, &str)] = &[
     ("a closing parenthesis", "右括号"),
     ("exp, pareto, lognormal or uniform", "exp、pareto、lognormal 或 uniform"),
     ("positive parameters", "正数参数"),
+    // ── Rust's parse errors, inside clap's errors for a bad number (`--seed abc`) ──
+    ("invalid digit found in string", "字符串中有无效的数字"),
+    ("cannot parse integer from empty string", "不能从空字符串解析整数"),
+    ("number too large to fit in target type", "数值太大，超出了类型的范围"),
+    ("number too small to fit in target type", "数值太小，超出了类型的范围"),
+    ("invalid float literal", "不是合法的浮点数"),
+    ("provided string was not `true` or `false`", "给出的字符串不是 `true` 或 `false`"),
     // ── src/scenario ──
     ("a valid scenario", "合法的场景"),
     ("a valid sweep file", "合法的扫描文件"),
