@@ -93,10 +93,9 @@ pub fn trace(
     let capture = match pcap {
         Some(dir) => {
             let names: Vec<String> = engine.net.segments.iter().map(|s| s.name.clone()).collect();
-            let c = Rc::new(RefCell::new(
-                PcapCapture::create(dir, &names)
-                    .map_err(|e| format!("cannot write pcap files in {}: {e}\n", dir.display()))?,
-            ));
+            let c = Rc::new(RefCell::new(PcapCapture::create(dir, &names).map_err(|e| {
+                format!("{}\n", phrase_in(&format!("cannot write pcap files in {}: {e}", dir.display()), lang))
+            })?));
             engine.set_capture(Box::new(c.clone()));
             Some(c)
         }
@@ -122,7 +121,7 @@ pub fn trace(
     if let Some(c) = capture {
         drop(engine);
         let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();
-        let paths = c.finish().map_err(|e| format!("writing pcap: {e}\n"))?;
+        let paths = c.finish().map_err(|e| format!("{}\n", phrase_in(&format!("writing pcap: {e}"), lang)))?;
         for p in paths {
             eprintln!("{}{}", lang.pick("wrote ", "已写出 "), p.display());
         }
@@ -520,6 +519,7 @@ pub fn bench_tui(json: bool) -> Result<(), String> {
 
 /// `lvsim exercise ...`: the front end of [`crate::exercise`].
 pub mod exercise {
+    use super::phrase_in;
     use crate::exercise::{self as ex, Lang, grade, text as t};
     use std::fmt::Write as _;
     use std::path::{Path, PathBuf};
@@ -679,10 +679,12 @@ pub mod exercise {
             let (msg, help) = t::ui2(lang, t::WOULD_OVERWRITE);
             return Err(fail(lang, &format!("{}{msg}", there.join(t::ui(lang, (", ", "、")))), help));
         }
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}\n", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("{}\n", phrase_in(&format!("cannot create {}: {e}", dir.display()), lang)))?;
         for (name, text) in files {
             let p = dir.join(name);
-            std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}\n", p.display()))?;
+            std::fs::write(&p, text)
+                .map_err(|e| format!("{}\n", phrase_in(&format!("cannot write {}: {e}", p.display()), lang)))?;
             println!("{} {}", t::ui(lang, t::WROTE), p.display());
         }
         Ok(())

@@ -1160,6 +1160,11 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("creating {}: {}", "创建 {} 时出错：{=}"),
     ("writing {}: {}", "写入 {} 时出错：{=}"),
     ("writing into {}: {}", "写入 {} 时出错：{=}"),
+    // The front end's own, around the operating system's message (src/cli.rs).
+    ("cannot write pcap files in {}: {}", "无法在 {} 中写 pcap 文件：{=}"),
+    ("writing pcap: {}", "写 pcap 时出错：{=}"),
+    ("cannot create {}: {}", "无法创建 {}：{=}"),
+    ("cannot write {}: {}", "无法写入 {}：{=}"),
     (
         "give a path to a sweep .ron file or the name of an embedded sweep ({})",
         "请给出扫描 .ron 文件的路径或内置扫描的名字（{,}）",

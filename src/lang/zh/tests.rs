@@ -89,6 +89,7 @@ const PHRASE_CALLS: &[&str] = &[
     "Takes::Value",
     "incomplete",
     "error",
+    "phrase_in",
 ];
 
 /// Files (relative to src/) of the parsers and checkers whose errors a student reads: every
