@@ -40,6 +40,10 @@ pub fn knows(en: &str) -> bool {
 /// outside backticks and double quotes; not when it already holds Chinese. A lone word is
 /// a name or a keyword, which stays as written.
 pub fn wordy(s: &str) -> bool {
+    // Quoted whole (a token or the file's text, with quotes of its own escaped inside).
+    if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+        return false;
+    }
     let mut plain = String::new();
     let (mut tick, mut quote) = (false, false);
     for c in s.chars() {
@@ -79,18 +83,26 @@ fn translate(en: &str, depth: u8) -> Option<(String, bool)> {
 }
 
 /// Matches `en` against `pat` (literal text and `{}` holes); on success `caps` holds what
-/// each hole matched. A hole matches one or more characters; the first way that fits wins.
+/// each hole matched. A hole matches one or more characters (none between backticks: an
+/// empty name, as serde writes it); the first way that fits wins.
 fn captures<'a>(pat: &str, en: &'a str, caps: &mut Vec<&'a str>) -> bool {
     let Some((head, rest)) = pat.split_once("{}") else { return false };
     let Some(en) = en.strip_prefix(head) else { return false };
-    // `rest` is what follows the first hole: literal text up to the next hole, or the end.
+    holes(head.ends_with('`'), rest, en, caps)
+}
+
+/// The holes from one that `en` starts with: `rest` is the pattern after that hole, and
+/// `ticked` says whether a backtick comes right before it.
+fn holes<'a>(ticked: bool, rest: &str, en: &'a str, caps: &mut Vec<&'a str>) -> bool {
+    // Literal text up to the next hole, or to the end.
     let (lit, more) = match rest.split_once("{}") {
-        Some((lit, _)) => (lit, Some(&rest[lit.len()..])),
+        Some((lit, more)) => (lit, Some(more)),
         None => (rest, None),
     };
+    let min = usize::from(!(ticked && lit.starts_with('`')));
     match more {
         None => {
-            let ok = en.len() > lit.len() && en.ends_with(lit);
+            let ok = en.len() >= lit.len() + min && en.ends_with(lit);
             if ok {
                 caps.push(&en[..en.len() - lit.len()]);
             }
@@ -100,10 +112,10 @@ fn captures<'a>(pat: &str, en: &'a str, caps: &mut Vec<&'a str>) -> bool {
             if lit.is_empty() {
                 return false; // two holes side by side: ambiguous, not used
             }
-            for (i, _) in en.match_indices(lit).filter(|(i, _)| *i > 0) {
+            for (i, _) in en.match_indices(lit).filter(|(i, _)| *i >= min) {
                 let n = caps.len();
                 caps.push(&en[..i]);
-                if captures(more, &en[i + lit.len()..], caps) {
+                if holes(lit.ends_with('`'), more, &en[i + lit.len()..], caps) {
                     return true;
                 }
                 caps.truncate(n);
@@ -891,6 +903,26 @@ pub const FIXED: &[(&str, &str)] = &[
     ("a scenario with closed-loop clients (`users`)", "带闭环客户端（`users`）的场景"),
     ("a scenario with open-loop clients (`rate` or `every`)", "带开环客户端（`rate` 或 `every`）的场景"),
     ("try --threads 1", "试试 --threads 1"),
+    // serde_json's own (src/ipvs/script.rs reads the script with it).
+    ("expected value", "应为一个值"),
+    ("expected `,` or `}`", "应为 `,` 或 `}`"),
+    ("expected `,` or `]`", "应为 `,` 或 `]`"),
+    ("expected `:`", "应为 `:`"),
+    ("trailing characters", "结尾有多余的字符"),
+    ("trailing comma", "多余的逗号"),
+    ("key must be a string", "键必须是字符串"),
+    ("invalid IPv4 address syntax", "IPv4 地址的写法无效"),
+    ("variant identifier", "变体名"),
+    ("IPv4 address", "IPv4 地址"),
+    ("EOF while parsing a value", "解析值时输入已结束"),
+    // ipvsadm's refusals (the kernel's errno text): the Chinese, then the tool's words.
+    ("Invalid argument", "参数无效（Invalid argument）"),
+    ("No such service", "没有这个服务（No such service）"),
+    ("Service already exists", "服务已存在（Service already exists）"),
+    ("Destination already exists", "真实服务器已存在（Destination already exists）"),
+    ("No such destination", "没有这个真实服务器（No such destination）"),
+    ("Sync daemon is already running", "同步守护进程已在运行（Sync daemon is already running）"),
+    ("No daemon is running", "没有运行中的守护进程（No daemon is running）"),
     // ── ron, when a scenario file does not parse (its messages, as ron writes them) ──
     // "Expected …" is what was found there: something else, where … belongs.
     ("Unexpected end of RON", "RON 意外结束"),
@@ -915,6 +947,11 @@ pub const FIXED: &[(&str, &str)] = &[
     ("Unexpected underscore in float", "浮点数中出现了意外的下划线"),
     ("Unexpected leading underscore in a number", "数字开头出现了意外的下划线"),
     ("Unclosed block comment", "块注释没有闭合"),
+    ("Invalid escape", "无效的转义"),
+    ("Unknown escape character", "未知的转义字符"),
+    ("Missing { in Unicode escape", "Unicode 转义中缺少 {"),
+    ("No } at the end of Unicode escape", "Unicode 转义的结尾没有 }"),
+    ("Non-hex digit found", "出现了非十六进制数字"),
     ("Non-whitespace trailing characters", "结尾有多余的非空白字符"),
     ("there are no variants", "没有任何变体"),
     ("there are no fields", "没有任何字段"),
@@ -1148,7 +1185,7 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("a server index (0..{})", "服务器编号（0..{}）"),
     ("a time ≥ {} (non-decreasing seconds)", "不小于 {} 的时间（秒数不能减小）"),
     ("the index of an earlier connect (0..{})", "前面某次 connect 的编号（0..{}）"),
-    ("the script's one virtual service {}", "脚本唯一的虚拟服务 {}"),
+    ("expected the script's one virtual service {}, found {}", "应为脚本唯一的虚拟服务 {=}，实际为 {=}"),
     ("weight {} is over ipvsadm's limit of {}", "权重 {} 超过 ipvsadm 的上限 {}"),
     // ── found by reading whole files ──
     (
@@ -1188,32 +1225,22 @@ pub const PATTERNS: &[(&str, &str)] = &[
         "did you mean `{}`? Fields are Wireshark's: ip.src, ip.dst, eth.dst, tcp.flags, arp.opcode...",
         "是否想写 `{}`？字段名与 Wireshark 相同：ip.src、ip.dst、eth.dst、tcp.flags、arp.opcode……",
     ),
-    // ── serde_json, when a `sched --script` file does not parse (its messages) ──
-    ("missing field `{}` at line {} column {}", "缺少字段 `{}`（第 {} 行第 {} 列）"),
-    (
-        "unknown field `{}`, expected one of {} at line {} column {}",
-        "未知字段 `{}`，应为以下之一：{,}（第 {} 行第 {} 列）",
-    ),
-    ("unknown field `{}`, expected {} at line {} column {}", "未知字段 `{}`，应为 {}（第 {} 行第 {} 列）"),
-    (
-        "unknown variant `{}`, expected one of {} at line {} column {}",
-        "未知变体 `{}`，应为以下之一：{,}（第 {} 行第 {} 列）",
-    ),
-    ("unknown variant `{}`, expected {} at line {} column {}", "未知变体 `{}`，应为 {}（第 {} 行第 {} 列）"),
-    ("invalid type: {}, expected {} at line {} column {}", "类型不对：实际为 {}，应为 {}（第 {} 行第 {} 列）"),
-    ("invalid value: {}, expected {} at line {} column {}", "取值不对：实际为 {}，应为 {}（第 {} 行第 {} 列）"),
-    ("invalid length {}, expected {} at line {} column {}", "长度 {} 不对，应为 {}（第 {} 行第 {} 列）"),
-    ("duplicate field `{}` at line {} column {}", "字段 `{}` 重复（第 {} 行第 {} 列）"),
-    ("EOF while parsing {} at line {} column {}", "解析{}时输入已结束（第 {} 行第 {} 列）"),
-    ("expected value at line {} column {}", "应为一个值（第 {} 行第 {} 列）"),
-    ("expected `,` or `}` at line {} column {}", "应为 `,` 或 `}`（第 {} 行第 {} 列）"),
-    ("expected `,` or `]` at line {} column {}", "应为 `,` 或 `]`（第 {} 行第 {} 列）"),
-    ("expected `:` at line {} column {}", "应为 `:`（第 {} 行第 {} 列）"),
-    ("trailing characters at line {} column {}", "结尾有多余的字符（第 {} 行第 {} 列）"),
-    ("key must be a string at line {} column {}", "键必须是字符串（第 {} 行第 {} 列）"),
+    // ── serde_json, when a `sched --script` file does not parse (its messages; the place
+    //    it appends, " at line L column C", is the last pattern of the table) ──
+    ("missing field `{}`", "缺少字段 `{}`"),
+    ("unknown field `{}`, expected one of {}", "未知字段 `{}`，应为以下之一：{,}"),
+    ("unknown field `{}`, expected {}", "未知字段 `{}`，应为 {}"),
+    ("unknown variant `{}`, expected one of {}", "未知变体 `{}`，应为以下之一：{,}"),
+    ("unknown variant `{}`, expected {}", "未知变体 `{}`，应为 {}"),
+    ("invalid type: {}, expected {}", "类型不对：实际为 {}，应为 {}"),
+    ("invalid value: {}, expected {}", "取值不对：实际为 {}，应为 {}"),
+    ("invalid length {}, expected {}", "长度 {} 不对，应为 {}"),
+    ("duplicate field `{}`", "字段 `{}` 重复"),
+    ("EOF while parsing {}", "解析{}时输入已结束"),
     ("integer {}", "整数 {}"),
     ("floating point {}", "浮点数 {}"),
     ("string {}", "字符串 {}"),
+    ("`{}` or `{}`", "`{}` 或 `{}`"),
     // ── wide patterns last: each matches the phrases of a narrower one above ──
     ("{}: expected {}, found {}", "{}：应为 {}，实际为 {}"),
     ("expected {}, found {} (hint: {})", "应为 {}，实际为 {}（提示：{}）"),
@@ -1224,6 +1251,7 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("{} twice", "{} 出现两次"),
     ("{} after {}", "{1} 之后的{0}"),
     ("{} with {}", "带{1}的 {0}"),
+    ("{} at line {} column {}", "{}（第 {} 行第 {} 列）"),
 ];
 
 #[cfg(test)]
