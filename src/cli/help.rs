@@ -314,6 +314,7 @@ pub fn entries(cmd: &Command, path: &str, out: &mut Vec<(String, String, Option<
 pub fn error_zh(e: &clap::Error) -> Option<String> {
     use crate::lang::zh::phrase;
     use clap::error::{ContextKind as K, ContextValue as V, ErrorKind as E};
+    use std::fmt::Write as _;
     let get = |k: K| match e.get(k) {
         Some(V::String(s)) => Some(s.clone()),
         Some(V::Strings(v)) => Some(v.join("、")),
@@ -350,11 +351,11 @@ pub fn error_zh(e: &clap::Error) -> Option<String> {
     msg.push('\n');
     let suggested = [K::SuggestedArg, K::SuggestedSubcommand, K::SuggestedValue].into_iter().find_map(get);
     if let Some(s) = suggested {
-        msg.push_str(&format!("\n  提示：是否想写 '{s}'？\n"));
+        let _ = writeln!(msg, "\n  提示：是否想写 '{s}'？");
     }
     let english = e.render().to_string();
     if let Some(usage) = english.lines().find_map(|l| l.strip_prefix("Usage: ")) {
-        msg.push_str(&format!("\n用法：{usage}\n"));
+        let _ = writeln!(msg, "\n用法：{usage}");
     }
     msg.push_str("\n更多信息请加 --help。\n");
     Some(msg)
