@@ -168,21 +168,39 @@ fn fill(zh: &str, caps: &[&str], quoted: &[bool], depth: u8) -> (String, bool) {
             num.parse().unwrap_or(usize::MAX)
         };
         let cap = caps.get(i).copied().unwrap_or_default();
-        if verbatim || quoted.get(i).copied().unwrap_or(false) {
-            out.push_str(cap);
+        let piece = if verbatim || quoted.get(i).copied().unwrap_or(false) {
+            cap.to_string()
         } else if list {
-            out.push_str(&list_zh(cap));
+            list_zh(cap)
         } else if let Some((t, ok)) = translate(cap, depth + 1) {
-            out.push_str(&t);
             whole &= ok;
+            t
         } else {
-            out.push_str(cap);
             whole &= !wordy(cap);
-        }
+            cap.to_string()
+        };
+        push_spaced(&mut out, &piece);
         rest = &rest[close + 1..];
+        // The template's text after a capture, spaced from it the same way.
+        let upto = rest.find('{').unwrap_or(rest.len());
+        push_spaced(&mut out, &rest[..upto]);
+        rest = &rest[upto..];
     }
     out.push_str(rest);
     (out, whole)
+}
+
+/// Appends `piece`, with a space where a Chinese character meets a Latin letter, a digit
+/// or a backtick (as the Chinese docs write `用 -t 设置`), unless one is there already.
+fn push_spaced(out: &mut String, piece: &str) {
+    let han = |c: char| matches!(u32::from(c), 0x4E00..=0x9FFF);
+    let latin = |c: char| c.is_ascii_alphanumeric() || c == '`';
+    if let (Some(a), Some(b)) = (out.chars().next_back(), piece.chars().next()) {
+        if (han(a) && latin(b)) || (latin(a) && han(b)) {
+            out.push(' ');
+        }
+    }
+    out.push_str(piece);
 }
 
 /// A list of names as Chinese writes one: `a, b or c` → `a、b 或 c`.
@@ -1057,14 +1075,14 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("`{}` takes {}", "`{}` 接受{}"),
     ("`{` opening the {} block", "开始 {} 块的 `{`"),
     ("a whole number from {} to {}", "{} 到 {} 的整数"),
-    ("keepalived ignores a {} without {}", "keepalived 会忽略没有{1}的 {0}"),
+    ("keepalived ignores a {} without {}", "keepalived 会忽略没有{1}的{0}"),
     ("keepalived refuses an instance without {}", "keepalived 拒绝没有{}的实例"),
     (
         "lvsim reads these keywords in {}: see docs/keepalived.md",
         "lvsim 读取 {} 中的这些关键字：见 docs/keepalived.zh.md",
     ),
     ("the block opened on line {} is never closed", "第 {} 行打开的块没有闭合"),
-    ("vrrp_instance with {}", "带{}的 vrrp_instance"),
+    ("vrrp_instance with {}", "带{}的vrrp_instance"),
     ("{} is an option of the MARK target: `-j MARK {} 1`", "{} 是 MARK 目标的选项：`-j MARK {} 1`"),
     ("{} takes a single value", "{} 只接受单个值"),
     (
@@ -1250,7 +1268,7 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("\"{}\" or \"{}\"", "\"{}\" 或 \"{}\""),
     ("{} twice", "{} 出现两次"),
     ("{} after {}", "{1} 之后的{0}"),
-    ("{} with {}", "带{1}的 {0}"),
+    ("{} with {}", "带{1}的{0}"),
     ("{} at line {} column {}", "{}（第 {} 行第 {} 列）"),
 ];
 

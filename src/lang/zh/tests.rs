@@ -21,6 +21,10 @@ fn pattern_captures_and_lists() {
     assert!(captures("a field of {}: {}", "a field of Scenario: about, notes", &mut caps));
     assert_eq!(caps, ["Scenario", "about, notes"]);
     assert_eq!(fill("{1}：{0,}", &["a, b or c", "X"], &[false, false], 0).0, "X：a、b 或 c");
+    // A Chinese character meets a Latin word with a space between, as the docs write it;
+    // full-width punctuation takes none.
+    assert_eq!(fill("带{}的{}", &["X", "Y"], &[false, false], 0).0, "带 X 的 Y");
+    assert_eq!(fill("（{}）", &["X"], &[false], 0).0, "（X）");
     // A hole never matches empty text, so a bare prefix is not a match; between
     // backticks it does (serde's "unknown field ``" names an empty key).
     assert!(!captures("did you mean {}?", "did you mean ?", &mut Vec::new()));
