@@ -1244,7 +1244,8 @@ pub const PATTERNS: &[(&str, &str)] = &[
         "是否想写 `{}`？字段名与 Wireshark 相同：ip.src、ip.dst、eth.dst、tcp.flags、arp.opcode……",
     ),
     // ── serde_json, when a `sched --script` file does not parse (its messages; the place
-    //    it appends, " at line L column C", is the last pattern of the table) ──
+    //    it appends, " at line L column C", comes off first) ──
+    ("{} at line {} column {}", "{}（第 {} 行第 {} 列）"),
     ("missing field `{}`", "缺少字段 `{}`"),
     ("unknown field `{}`, expected one of {}", "未知字段 `{}`，应为以下之一：{,}"),
     ("unknown field `{}`, expected {}", "未知字段 `{}`，应为 {}"),
@@ -1269,7 +1270,6 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("{} twice", "{} 出现两次"),
     ("{} after {}", "{1} 之后的{0}"),
     ("{} with {}", "带{1}的{0}"),
-    ("{} at line {} column {}", "{}（第 {} 行第 {} 列）"),
 ];
 
 #[cfg(test)]
