@@ -195,10 +195,10 @@ fn fill(zh: &str, caps: &[&str], quoted: &[bool], depth: u8) -> (String, bool) {
 fn push_spaced(out: &mut String, piece: &str) {
     let han = |c: char| matches!(u32::from(c), 0x4E00..=0x9FFF);
     let latin = |c: char| c.is_ascii_alphanumeric() || c == '`';
-    if let (Some(a), Some(b)) = (out.chars().next_back(), piece.chars().next()) {
-        if (han(a) && latin(b)) || (latin(a) && han(b)) {
-            out.push(' ');
-        }
+    if let (Some(a), Some(b)) = (out.chars().next_back(), piece.chars().next())
+        && ((han(a) && latin(b)) || (latin(a) && han(b)))
+    {
+        out.push(' ');
     }
     out.push_str(piece);
 }
