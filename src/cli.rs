@@ -1170,7 +1170,8 @@ pub fn run(
 /// `lvsim diff RUN_A RUN_B`: two runs' summaries side by side.
 pub fn diff_runs(a: &Path, b: &Path, lang: Lang) -> Result<(), String> {
     use crate::batch::diff;
-    let (sa, sb) = (diff::load(a)?, diff::load(b)?);
+    let load = |p: &Path| diff::load(p).map_err(|e| phrase_in(&e, lang).into_owned());
+    let (sa, sb) = (load(a)?, load(b)?);
     print!("{}", diff::render(&sa, &sb, &a.display().to_string(), &b.display().to_string(), lang));
     Ok(())
 }

@@ -1215,6 +1215,15 @@ pub const PATTERNS: &[(&str, &str)] = &[
     ("creating {}: {}", "创建 {} 时出错：{=}"),
     ("writing {}: {}", "写入 {} 时出错：{=}"),
     ("writing into {}: {}", "写入 {} 时出错：{=}"),
+    // `lvsim diff` (src/batch/diff.rs): a run directory that cannot be read or parsed.
+    (
+        "{}: {}\n  help: give a directory written by `lvsim run --out` or its summary.json\n",
+        "{}：{=}\n  提示：请给出 `lvsim run --out` 写出的目录或其中的 summary.json\n",
+    ),
+    (
+        "{}:{}:{}: expected a summary.json of `lvsim run`, found {}\n",
+        "{}:{}:{}：应为 `lvsim run` 写出的 summary.json，实际为 {}\n",
+    ),
     // The front end's own, around the operating system's message (src/cli.rs).
     ("cannot write pcap files in {}: {}", "无法在 {} 中写 pcap 文件：{=}"),
     ("writing pcap: {}", "写 pcap 时出错：{=}"),
