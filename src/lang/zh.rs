@@ -7,12 +7,17 @@
 //!   text. In the Chinese, `{}` puts the next capture back, `{0}`, `{1}`… a numbered one
 //!   (for another word order), and a `,` before the `}` (`{,}`, `{1,}`) puts back a list,
 //!   its `, ` and ` or ` written 、 and 或; a `=` (`{=}`) puts back the words as they are
-//!   (the kernel's own message). A capture that is itself a phrase of the table is
-//!   translated too ("column 3: expected {}, found {}" holds two).
+//!   (the kernel's own message). A hole between backticks or double quotes is quoted
+//!   input and stays too. Any other capture that is itself a phrase of the table is
+//!   translated in turn ("column 3: expected {}, found {}" holds two). Patterns are tried
+//!   in order: a narrower one before a wider one that would also match its phrases.
 //!
-//! Quoted input, field and keyword names and command syntax stay as written; the test
-//! `every_error_phrase_has_chinese` (below) finds every phrase literal the error paths pass
-//! and fails on one this table does not translate.
+//! Quoted input, field and keyword names and command syntax stay as written. What keeps
+//! the table complete: the test `every_error_phrase_has_chinese` (in `zh/tests.rs`) reads
+//! the source and fails on a phrase literal of the error paths this table does not
+//! translate whole; proptests in `cmdline/tests.rs` and `trace/filter.rs` and the fuzz
+//! smoke campaign (`tests/fuzz.rs`) check the errors they provoke, as typed data.
+//! A new phrase: add its English and Chinese here, in the section of its file.
 
 use std::borrow::Cow;
 
