@@ -4,6 +4,7 @@
 use crate::capture::PcapCapture;
 use crate::ipvs::listing;
 use crate::lang::Lang;
+use crate::lang::zh::phrase_in;
 use crate::scenario::{self, Loaded};
 use crate::sim::SimTime;
 use crate::stack::{Host, show};
@@ -38,7 +39,7 @@ pub fn list(lang: Lang) -> Result<(), String> {
         lang.pick("sweeps (lvsim sweep NAME --out DIR):", "参数扫描（lvsim sweep NAME --out DIR）：")
     );
     for (name, _) in crate::batch::sweep::EMBEDDED {
-        let s = crate::batch::sweep::load(name).map_err(|e| e.render())?;
+        let s = crate::batch::sweep::load(name).map_err(|e| e.render_in(lang))?;
         let _ = writeln!(out, "{name:<24} {}", s.spec.about.get(lang));
     }
     Ok(())
@@ -83,19 +84,18 @@ pub fn trace(
     lang: crate::lang::Lang,
     summary: bool,
 ) -> Result<(), String> {
-    let filter = filter
-        .map(trace::filter::Filter::parse)
-        .transpose()
-        .map_err(|e| format!("{} --filter {:?}: {e}\n", lang.pick("error:", "错误："), filter.unwrap_or_default()))?;
+    let filter = filter.map(trace::filter::Filter::parse).transpose().map_err(|e| match lang {
+        Lang::En => format!("error: --filter {:?}: {e}\n", filter.unwrap_or_default()),
+        Lang::Zh => format!("错误：--filter {:?}：{}\n", filter.unwrap_or_default(), e.message_in(lang)),
+    })?;
     let l = load_in(name, lang)?;
     let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render_in(lang))?;
     let capture = match pcap {
         Some(dir) => {
             let names: Vec<String> = engine.net.segments.iter().map(|s| s.name.clone()).collect();
-            let c = Rc::new(RefCell::new(
-                PcapCapture::create(dir, &names)
-                    .map_err(|e| format!("cannot write pcap files in {}: {e}\n", dir.display()))?,
-            ));
+            let c = Rc::new(RefCell::new(PcapCapture::create(dir, &names).map_err(|e| {
+                format!("{}\n", phrase_in(&format!("cannot write pcap files in {}: {e}", dir.display()), lang))
+            })?));
             engine.set_capture(Box::new(c.clone()));
             Some(c)
         }
@@ -121,7 +121,7 @@ pub fn trace(
     if let Some(c) = capture {
         drop(engine);
         let c = Rc::try_unwrap(c).map_err(|_| "capture still in use".to_string())?.into_inner();
-        let paths = c.finish().map_err(|e| format!("writing pcap: {e}\n"))?;
+        let paths = c.finish().map_err(|e| format!("{}\n", phrase_in(&format!("writing pcap: {e}"), lang)))?;
         for p in paths {
             eprintln!("{}{}", lang.pick("wrote ", "已写出 "), p.display());
         }
@@ -271,7 +271,7 @@ fn run_at(
     let mut engine = l.build_with_seed(seed.unwrap_or(l.scenario.seed)).map_err(|e| e.render_in(lang))?;
     let now = if let Some(t) = at {
         let d = crate::sim::SimDuration::parse(t)
-            .map_err(|e| format!("--at{}{e}\n", lang.pick(": expected ", "：应为 ")))?;
+            .map_err(|e| format!("--at{}{}\n", lang.pick(": expected ", "：应为 "), phrase_in(&e, lang)))?;
         let t = SimTime::ZERO + d;
         // Let timers run past the scenario's duration, so entries expire as they would.
         engine.end = engine.end.max(t);
@@ -341,7 +341,9 @@ pub fn ipvsadm(
         if directors.len() > 1 {
             let _ = writeln!(out, "# {}", h.name);
         }
-        out.push_str(&listing::list(v, now, args).map_err(|e| format!("ipvsadm: {e}\n"))?);
+        out.push_str(
+            &listing::list(v, now, args).map_err(|e| format!("ipvsadm: {}\n", phrase_in(&e.to_string(), lang)))?,
+        );
     }
     print!("{out}");
     Ok(())
@@ -362,23 +364,28 @@ pub fn ip(
     let h = host_named(&engine.hosts, host, name, lang)?;
     let names = engine.names();
     let owner = |m| names.mac_owner(m);
-    let c = show::parse_show(args).map_err(|e| format!("ip: {e}\n"))?;
-    let text =
-        show::run_named(h, &c, (!exact).then_some(&owner as show::Owner<'_>)).map_err(|e| format!("ip: {e}\n"))?;
+    let c = show::parse_show(args).map_err(|e| format!("ip: {}\n", phrase_in(&e.to_string(), lang)))?;
+    let text = show::run_named(h, &c, (!exact).then_some(&owner as show::Owner<'_>))
+        .map_err(|e| format!("ip: {}\n", phrase_in(&e.to_string(), lang)))?;
     print!("{text}");
     Ok(())
 }
 
 /// `lvsim sched --script FILE`: the picks as a JSON list (`null` = no server).
-pub fn sched_script(path: &str) -> Result<(), String> {
+pub fn sched_script(path: &str, lang: Lang) -> Result<(), String> {
     let text = if path == "-" {
         let mut t = String::new();
-        io::Read::read_to_string(&mut io::stdin(), &mut t).map_err(|e| format!("reading standard input: {e}\n"))?;
+        io::Read::read_to_string(&mut io::stdin(), &mut t)
+            .map_err(|e| format!("{}{e}\n", lang.pick("reading standard input: ", "读取标准输入时出错：")))?;
         t
     } else {
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}\n"))?
+        std::fs::read_to_string(path).map_err(|e| match lang {
+            Lang::En => format!("cannot read {path}: {e}\n"),
+            Lang::Zh => format!("无法读取 {path}：{e}\n"),
+        })?
     };
-    let picks = crate::ipvs::script::run(&text).map_err(|e| format!("{path}: {e}\n"))?;
+    let picks = crate::ipvs::script::run(&text)
+        .map_err(|e| format!("{path}{}{}\n", lang.pick(": ", "："), e.message_in(lang)))?;
     println!("{}", serde_json::to_string(&picks).expect("picks serialize"));
     Ok(())
 }
@@ -512,6 +519,7 @@ pub fn bench_tui(json: bool) -> Result<(), String> {
 
 /// `lvsim exercise ...`: the front end of [`crate::exercise`].
 pub mod exercise {
+    use super::phrase_in;
     use crate::exercise::{self as ex, Lang, grade, text as t};
     use std::fmt::Write as _;
     use std::path::{Path, PathBuf};
@@ -523,15 +531,20 @@ pub mod exercise {
         }
     }
 
-    fn load(id: &str) -> Result<ex::Source, String> {
-        ex::load(id).map_err(|e| e.render())
+    /// A refusal with its hint, framed in `lang`.
+    fn fail(lang: Lang, msg: &str, help: &str) -> String {
+        format!("{}{msg}\n  {}{help}\n", t::ui(lang, ("error: ", "错误：")), t::ui(lang, ("help: ", "提示：")))
+    }
+
+    fn load(id: &str, lang: Lang) -> Result<ex::Source, String> {
+        ex::load(id).map_err(|e| e.render_in(lang))
     }
 
     /// `lvsim exercise list`.
     pub fn list(lang: Option<&str>) -> Result<(), String> {
         let lang = lang_of(lang)?;
         let mut o = String::new();
-        for s in ex::all().map_err(|e| e.render())? {
+        for s in ex::all().map_err(|e| e.render_in(lang))? {
             let topics: Vec<&str> = s.raw.topics.iter().map(|t| t.name()).collect();
             let _ = writeln!(
                 o,
@@ -548,11 +561,11 @@ pub mod exercise {
 
     /// The course key: `--key FILE`, else the file `LVSIM_COURSE_KEY` names, else none
     /// (an open course).
-    fn course_key(path: Option<&Path>) -> Result<Option<ex::key::CourseKey>, String> {
+    fn course_key(path: Option<&Path>, lang: Lang) -> Result<Option<ex::key::CourseKey>, String> {
         let env = std::env::var_os(ex::key::ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
         match path.map(Path::to_path_buf).or(env) {
             None => Ok(None),
-            Some(p) => ex::key::CourseKey::load(&p).map(Some).map_err(|e| e.render()),
+            Some(p) => ex::key::CourseKey::load(&p).map(Some).map_err(|e| e.render_in(lang)),
         }
     }
 
@@ -611,15 +624,16 @@ pub mod exercise {
     /// unless the teacher's key is given.
     pub fn show(id: &str, student: Option<&str>, lang: Option<&str>, key: Option<&Path>) -> Result<(), String> {
         let lang = lang_of(lang)?;
-        let key = course_key(key)?;
-        let inst =
-            load(id)?.instance_seeded(student, seed_for(id, student, key.as_ref(), None)).map_err(|e| e.render())?;
+        let key = course_key(key, lang)?;
+        let inst = load(id, lang)?
+            .instance_seeded(student, seed_for(id, student, key.as_ref(), None))
+            .map_err(|e| e.render_in(lang))?;
         let e = &inst.ex;
         let mut o = String::new();
         let _ = writeln!(o, "{} — {}  [{}]", e.id, e.title.get(lang), e.kind.name());
         let _ = writeln!(o, "\n{}", t::labeled(lang, t::ui(lang, t::TASK), e.task.get(lang).trim()));
         let cx = ex::answer::Ctx::new(&inst);
-        let lines = ex::answer::excerpt(&cx).map_err(|e| e.render())?;
+        let lines = ex::answer::excerpt(&cx).map_err(|e| e.render_in(lang))?;
         if !lines.is_empty() {
             let _ = writeln!(o, "\n{}", t::labeled(lang, t::ui(lang, t::EXCERPT), "").trim_end());
             for l in lines {
@@ -649,11 +663,12 @@ pub mod exercise {
         key: Option<&Path>,
     ) -> Result<(), String> {
         let lang = lang_of(lang)?;
-        let key = course_key(key)?;
-        let inst =
-            load(id)?.instance_seeded(student, seed_for(id, student, key.as_ref(), None)).map_err(|e| e.render())?;
+        let key = course_key(key, lang)?;
+        let inst = load(id, lang)?
+            .instance_seeded(student, seed_for(id, student, key.as_ref(), None))
+            .map_err(|e| e.render_in(lang))?;
         let dir = dir.map_or_else(|| PathBuf::from(id), Path::to_path_buf);
-        let files = grade::start_files_keyed(&inst, lang, key.as_ref()).map_err(|e| e.render())?;
+        let files = grade::start_files_keyed(&inst, lang, key.as_ref()).map_err(|e| e.render_in(lang))?;
         let there: Vec<String> = files
             .iter()
             .map(|(n, _)| dir.join(n))
@@ -662,12 +677,14 @@ pub mod exercise {
             .collect();
         if !there.is_empty() && !force {
             let (msg, help) = t::ui2(lang, t::WOULD_OVERWRITE);
-            return Err(format!("error: {}{msg}\n  help: {help}\n", there.join(", ")));
+            return Err(fail(lang, &format!("{}{msg}", there.join(t::ui(lang, (", ", "、")))), help));
         }
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}\n", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("{}\n", phrase_in(&format!("cannot create {}: {e}", dir.display()), lang)))?;
         for (name, text) in files {
             let p = dir.join(name);
-            std::fs::write(&p, text).map_err(|e| format!("cannot write {}: {e}\n", p.display()))?;
+            std::fs::write(&p, text)
+                .map_err(|e| format!("{}\n", phrase_in(&format!("cannot write {}: {e}", p.display()), lang)))?;
             println!("{} {}", t::ui(lang, t::WROTE), p.display());
         }
         Ok(())
@@ -717,11 +734,11 @@ pub mod exercise {
         let origin = file.display().to_string();
         let keys: Vec<&str> = src.raw.questions.iter().map(|q| q.key.as_str()).collect();
         let sheet =
-            if is_fix { None } else { Some(grade::parse_sheet(&origin, &text, &keys).map_err(|e| e.render())?) };
+            if is_fix { None } else { Some(grade::parse_sheet(&origin, &text, &keys).map_err(|e| e.render_in(lang))?) };
         let meta = folder_meta(&dir, sheet.as_ref());
         let who = student.map(str::to_string).or_else(|| meta.student.clone());
         let seed = seed_for(&src.raw.id, who.as_deref(), key, Some(&meta));
-        let inst = src.instance_seeded(who.as_deref(), seed).map_err(|e| e.render())?;
+        let inst = src.instance_seeded(who.as_deref(), seed).map_err(|e| e.render_in(lang))?;
         let (report, handed_in) = match &sheet {
             Some(s) => {
                 let answers: Vec<String> = s.answers.iter().map(|(k, v)| format!("{k} = {}", v.trim())).collect();
@@ -730,7 +747,7 @@ pub mod exercise {
             }
             None => (grade::grade_fix(&inst, &origin, &text, lang), text.trim().to_string()),
         };
-        Ok(Graded { report: report.map_err(|e| e.render())?, meta, handed_in })
+        Ok(Graded { report: report.map_err(|e| e.render_in(lang))?, meta, handed_in })
     }
 
     /// Whether the deadline recorded in the folder (or the key's) has passed.
@@ -755,10 +772,10 @@ pub mod exercise {
         key: Option<&Path>,
     ) -> Result<(), String> {
         let lang = lang_of(lang)?;
-        let key = course_key(key)?;
+        let key = course_key(key, lang)?;
         if show_answers && key.is_none() {
             let (msg, help) = t::ui2(lang, t::ANSWERS_NEED_KEY);
-            return Err(format!("error: {msg}\n  help: {help}\n"));
+            return Err(fail(lang, msg, help));
         }
         let here = PathBuf::from(".");
         let (id, default) = if let Some(id) = id {
@@ -772,11 +789,11 @@ pub mod exercise {
             });
             let Some(id) = found.filter(|s| !s.is_empty()) else {
                 let (msg, help) = t::ui2(lang, t::NO_SHEET_HERE);
-                return Err(format!("error: {msg}\n  help: {help}\n"));
+                return Err(fail(lang, msg, help));
             };
             (id, here.clone())
         };
-        let src = load(&id)?;
+        let src = load(&id, lang)?;
         let g = grade_path(&src, path.unwrap_or(&default), student, lang, key.as_ref())?;
         let reveal =
             grade::Reveal { answers: show_answers, explanation: key.is_some() || past_deadline(&g.meta, key.as_ref()) };
@@ -921,8 +938,8 @@ pub mod exercise {
     ) -> Result<(), String> {
         use crate::batch::shard::{Header, fnv1a};
         let lang = lang_of(lang)?;
-        let key = course_key(key)?;
-        let src = load(id)?;
+        let key = course_key(key, lang)?;
+        let src = load(id, lang)?;
         let mut subs: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("cannot read {}: {e}\n", dir.display()))?
             .filter_map(Result::ok)
@@ -1114,27 +1131,31 @@ pub fn run(
 ) -> Result<(), String> {
     let l = load_in(name, lang)?;
     let bin = match bin {
-        Some(b) => Some(
-            crate::sim::SimDuration::parse(b)
-                .ok()
-                .filter(|d| d.as_nanos() > 0)
-                .ok_or_else(|| format!("--bin: expected a duration like \"100ms\", found \"{b}\"\n"))?,
-        ),
+        Some(b) => {
+            Some(crate::sim::SimDuration::parse(b).ok().filter(|d| d.as_nanos() > 0).ok_or_else(|| match lang {
+                Lang::En => format!("--bin: expected a duration like \"100ms\", found \"{b}\"\n"),
+                Lang::Zh => format!("--bin：应为时长（如 \"100ms\"），实际为 \"{b}\"\n"),
+            })?)
+        }
         None => None,
     };
     if let (Some(b), Ok(d)) = (bin, crate::sim::SimDuration::parse(&l.scenario.duration)) {
         let bins = d.as_nanos().div_ceil(b.as_nanos());
         if bins > MAX_BINS {
-            return Err(format!(
-                "--bin: {} gives {bins} bins over the {} run; at most {MAX_BINS} are kept (each is a row of every CSV)\n  help: use --bin {} or longer\n",
-                bin.map(|b| b.to_string()).unwrap_or_default(),
-                l.scenario.duration,
-                crate::sim::SimDuration::from_nanos(d.as_nanos().div_ceil(MAX_BINS)),
-            ));
+            let (b, run) = (bin.map(|b| b.to_string()).unwrap_or_default(), &l.scenario.duration);
+            let shortest = crate::sim::SimDuration::from_nanos(d.as_nanos().div_ceil(MAX_BINS));
+            return Err(match lang {
+                Lang::En => format!(
+                    "--bin: {b} gives {bins} bins over the {run} run; at most {MAX_BINS} are kept (each is a row of every CSV)\n  help: use --bin {shortest} or longer\n",
+                ),
+                Lang::Zh => format!(
+                    "--bin：{b} 会在 {run} 的运行中产生 {bins} 个区间；最多保留 {MAX_BINS} 个（每个区间是每个 CSV 的一行）\n  提示：请用 --bin {shortest} 或更长的区间\n",
+                ),
+            });
         }
     }
     let run = crate::batch::run_full(&l, seed.unwrap_or(l.scenario.seed), bin).map_err(|e| e.render_in(lang))?;
-    let mut paths = crate::batch::write_run(&run, out, lang).map_err(|e| format!("{e}\n"))?;
+    let mut paths = crate::batch::write_run(&run, out, lang).map_err(|e| format!("{}\n", phrase_in(&e, lang)))?;
     if report {
         paths.push(crate::batch::report::write(&run, &l.source, out, lang).map_err(|e| format!("{e}\n"))?);
     }
@@ -1149,7 +1170,8 @@ pub fn run(
 /// `lvsim diff RUN_A RUN_B`: two runs' summaries side by side.
 pub fn diff_runs(a: &Path, b: &Path, lang: Lang) -> Result<(), String> {
     use crate::batch::diff;
-    let (sa, sb) = (diff::load(a)?, diff::load(b)?);
+    let load = |p: &Path| diff::load(p).map_err(|e| phrase_in(&e, lang).into_owned());
+    let (sa, sb) = (load(a)?, load(b)?);
     print!("{}", diff::render(&sa, &sb, &a.display().to_string(), &b.display().to_string(), lang));
     Ok(())
 }
@@ -1178,7 +1200,7 @@ pub fn sweep(
         );
         return Ok(());
     }
-    let sw = crate::batch::sweep::load(name).map_err(|e| e.render())?;
+    let sw = crate::batch::sweep::load(name).map_err(|e| e.render_in(lang))?;
     let n = sw.points.len() as u64;
     let bar =
         if io::stderr().is_terminal() { indicatif::ProgressBar::new(n) } else { indicatif::ProgressBar::hidden() };
@@ -1189,7 +1211,7 @@ pub fn sweep(
     );
     bar.set_message(sw.name.clone());
     let t0 = std::time::Instant::now();
-    let results = crate::batch::sweep::run_with(&sw, threads, &|| bar.inc(1)).map_err(|e| e.render())?;
+    let results = crate::batch::sweep::run_with(&sw, threads, &|| bar.inc(1)).map_err(|e| e.render_in(lang))?;
     bar.finish_and_clear();
     let wall = t0.elapsed().as_secs_f64();
     let how = format!("{} points in {wall:.1} s", results.len());
@@ -1211,7 +1233,7 @@ fn sweep_report(
     how: &str,
     lang: Lang,
 ) -> Result<(), String> {
-    let paths = crate::batch::sweep::write(sw, results, out, lang).map_err(|e| format!("{e}\n"))?;
+    let paths = crate::batch::sweep::write(sw, results, out, lang).map_err(|e| format!("{}\n", phrase_in(&e, lang)))?;
     let mut stdout = io::stdout().lock();
     let _ = writeln!(stdout, "{} — {}: {how}", sw.name, sw.spec.about);
     let names: Vec<&str> = sw.spec.vary.iter().map(crate::batch::sweep::Param::name).collect();

@@ -4,6 +4,8 @@
 //! value starting with `zh` means Chinese. `main` reads the environment once and hands the
 //! language down; nothing else reads it.
 
+pub mod zh;
+
 /// A UI language.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Lang {

@@ -529,7 +529,17 @@ fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Help and clap's own messages are drawn before `--lang` is parsed: look for it first.
     let help_lang = lang_in_args(&argv).unwrap_or(env_lang);
-    let matches = lvsim::cli::help::localize(Args::command(), help_lang).get_matches_from(argv);
+    let matches = match lvsim::cli::help::localize(Args::command(), help_lang).try_get_matches_from(argv) {
+        Ok(m) => m,
+        // clap's own errors in Chinese too, when it is asked for; help and version as clap prints them.
+        Err(e) => match (help_lang, lvsim::cli::help::error_zh(&e)) {
+            (Lang::Zh, Some(msg)) => {
+                eprint!("{msg}");
+                return ExitCode::from(2);
+            }
+            _ => e.exit(),
+        },
+    };
     let args = Args::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let lang = args.lang.unwrap_or(env_lang);
     let result = match args.command {
@@ -538,7 +548,7 @@ fn main() -> ExitCode {
         None => cli::trace(lvsim::scenario::DEFAULT, false, None, None, None, lang, true),
         Some(Cmd::Tui { exercise: Some(id), student, seed, .. }) => {
             lvsim::exercise::scenario_for(&id, student.as_deref())
-                .map_err(|e| e.render())
+                .map_err(|e| e.render_in(lang))
                 .and_then(|l| lvsim::tui::run_loaded(l, seed, lang))
         }
         Some(Cmd::Tui { scenario, seed, .. }) => lvsim::tui::run(&scenario, seed, lang),
@@ -585,7 +595,7 @@ fn main() -> ExitCode {
         Some(Cmd::Ip { scenario, host, at, seed, exact, args }) => {
             cli::ip(&scenario, &host, at.as_deref(), seed, exact, &args, lang)
         }
-        Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script),
+        Some(Cmd::Sched { script: Some(script), cmd: None }) => cli::sched_script(&script, lang),
         Some(Cmd::Sched {
             script: None,
             cmd: Some(SchedCmd::Compare { weights, clients, connections, length, schedulers, flags, csv, json }),
@@ -760,6 +770,25 @@ mod tests {
         for s in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
             all(s, &format!("{path} {}", s.get_name()), f);
         }
+    }
+
+    // clap's errors in Chinese carry the error's own parts: the value as typed, the
+    // parser's message as the phrase table's entry for it (not the English), clap's
+    // suggestion; help is not an error and stays clap's. Checked on clap's typed error
+    // and the table's entries, so a rewording of the frame does not break it.
+    #[test]
+    fn clap_errors_in_chinese() {
+        use lvsim::cli::help::error_zh;
+        use lvsim::lang::zh::phrase;
+        let cmd = || lvsim::cli::help::localize(Args::command(), Lang::Zh);
+        let e = cmd().try_get_matches_from(["lvsim", "run", "dr", "--out", "x", "--seed", "abc"]).unwrap_err();
+        let why = std::error::Error::source(&e).unwrap().to_string();
+        let zh = error_zh(&e).unwrap();
+        assert!(zh.contains("'abc'") && zh.contains(phrase(&why).as_ref()) && !zh.contains(&why), "{zh}");
+        let e = cmd().try_get_matches_from(["lvsim", "trase"]).unwrap_err();
+        assert!(error_zh(&e).unwrap().contains("'trace'"));
+        let e = cmd().try_get_matches_from(["lvsim", "--help"]).unwrap_err();
+        assert_eq!(error_zh(&e), None);
     }
 
     // `--lang` is one global option: clap propagates it to every subcommand (so `lvsim X

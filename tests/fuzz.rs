@@ -523,13 +523,26 @@ impl Case {
             }
             Case::Scenario(text) => match lvsim::scenario::parse("fuzz.ron", text) {
                 Ok(l) => drive(&l),
-                Err(_) => "scenario: rejected by the parser",
+                Err(e) => {
+                    note_scenario_error("scenario", &e);
+                    "scenario: rejected by the parser"
+                }
             },
             Case::Exercise { text, student } => {
-                let Ok(src) = lvsim::exercise::parse("fuzz-exercise.ron", text) else {
-                    return "exercise: rejected by the parser";
+                let src = match lvsim::exercise::parse("fuzz-exercise.ron", text) {
+                    Ok(src) => src,
+                    Err(e) => {
+                        note_exercise_error(&e);
+                        return "exercise: rejected by the parser";
+                    }
                 };
-                let Ok(inst) = src.instance(student.as_deref()) else { return "exercise: rejected by instance" };
+                let inst = match src.instance(student.as_deref()) {
+                    Ok(inst) => inst,
+                    Err(e) => {
+                        note_exercise_error(&e);
+                        return "exercise: rejected by instance";
+                    }
+                };
                 let mut got = "exercise: no scenario";
                 for l in [inst.scenario(), inst.solution()].into_iter().flatten() {
                     got = if drive(&l) == "scenario: ran" { "exercise: ran" } else { "exercise: scenario rejected" };
@@ -538,9 +551,14 @@ impl Case {
             }
             Case::Script(json) => match lvsim::ipvs::script::run(json) {
                 Ok(_) => "script: ran",
-                Err(_) => "script: rejected",
+                Err(e) => {
+                    note_phrases("script", &[Some(&e.msg)]);
+                    "script: rejected"
+                }
             },
-            Case::Filter(text) => match Filter::parse(text) {
+            Case::Filter(text) => match Filter::parse(text).inspect_err(|e| {
+                note_phrases("filter", &[Some(&e.expected), Some(&e.found), e.hint.as_deref()]);
+            }) {
                 Ok(f) => {
                     for s in &c.steps {
                         let _ = f.matches(s, &c.names);
@@ -561,10 +579,46 @@ impl Case {
     }
 }
 
+/// The English phrases of rejected inputs that the Chinese table does not translate, with
+/// the input kind: every error a student can provoke must read as Chinese under `--lang zh`.
+static UNTRANSLATED: Mutex<std::collections::BTreeSet<String>> = Mutex::new(std::collections::BTreeSet::new());
+
+/// Notes each phrase of a rejected input (what was expected and found, the hint) that
+/// has words but no entry in the Chinese table.
+fn note_phrases(kind: &str, phrases: &[Option<&str>]) {
+    use lvsim::lang::zh::{knows, wordy};
+    for p in phrases.iter().flatten() {
+        if wordy(p) && !knows(p) {
+            UNTRANSLATED.lock().unwrap().insert(format!("{kind}: {p:?}"));
+        }
+    }
+}
+
+fn note_scenario_error(kind: &str, e: &lvsim::scenario::ScenarioError) {
+    if let lvsim::scenario::ScenarioError::At { expected, found, help, .. } = e {
+        note_phrases(kind, &[Some(expected), Some(found), help.as_deref()]);
+    }
+}
+
+fn note_exercise_error(e: &lvsim::exercise::ExerciseError) {
+    match e {
+        lvsim::exercise::ExerciseError::At(e) => note_scenario_error("exercise", e),
+        lvsim::exercise::ExerciseError::Other { message, help } => {
+            note_phrases("exercise", &[Some(message), help.as_deref()]);
+        }
+    }
+}
+
 /// Builds a scenario (what `check` does) and drives at most `STEPS` engine steps, with a
 /// trace recorder attached as `trace` and the TUI do.
 fn drive(l: &lvsim::scenario::Loaded) -> &'static str {
-    let Ok(mut e) = l.build() else { return "scenario: rejected by build" };
+    let mut e = match l.build() {
+        Ok(e) => e,
+        Err(err) => {
+            note_scenario_error("build", &err);
+            return "scenario: rejected by build";
+        }
+    };
     for w in lvsim::engine::check::warnings(&e.net, &e.hosts) {
         let _ = w.render(&e.net, &e.hosts, lvsim::lang::Lang::Zh);
     }
@@ -711,6 +765,8 @@ fn fuzz_smoke() {
         }
     }
     bad.extend(r.hangs.iter().map(|h| format!("hang: {h}")));
+    // The errors of the rejected inputs, read as typed data against the Chinese table.
+    bad.extend(UNTRANSLATED.lock().unwrap().iter().map(|p| format!("no Chinese for {p}")));
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 

@@ -306,3 +306,57 @@ pub fn entries(cmd: &Command, path: &str, out: &mut Vec<(String, String, Option<
         entries(s, &p, out);
     }
 }
+
+/// clap's own error (a value it could not parse, an unknown or missing argument) in
+/// Chinese: its parts come from the error's context, the parser's message through
+/// [`crate::lang::zh`], and the usage line as clap wrote it. `None` for what is not an
+/// error (help, version) and for the rare kinds this does not word, which stay English.
+pub fn error_zh(e: &clap::Error) -> Option<String> {
+    use crate::lang::zh::phrase;
+    use clap::error::{ContextKind as K, ContextValue as V, ErrorKind as E};
+    use std::fmt::Write as _;
+    let get = |k: K| match e.get(k) {
+        Some(V::String(s)) => Some(s.clone()),
+        Some(V::Strings(v)) => Some(v.join("、")),
+        Some(V::StyledStr(s)) => Some(s.to_string()),
+        Some(V::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let arg = get(K::InvalidArg).unwrap_or_default();
+    let value = get(K::InvalidValue).unwrap_or_default();
+    let mut msg = match e.kind() {
+        E::InvalidValue if value.is_empty() => format!("{arg} 需要一个值"),
+        E::InvalidValue => match get(K::ValidValue) {
+            Some(valid) => format!("'{value}' 不是 {arg} 的合法取值（可取：{valid}）"),
+            None => format!("'{value}' 不是 {arg} 的合法取值"),
+        },
+        E::ValueValidation => {
+            let why = std::error::Error::source(e).map(ToString::to_string).unwrap_or_default();
+            format!("'{value}' 不是 {arg} 的合法取值：{}", phrase(&why))
+        }
+        E::UnknownArgument => format!("不认识的参数 '{arg}'"),
+        E::InvalidSubcommand => format!("不认识的子命令 '{}'", get(K::InvalidSubcommand).unwrap_or_default()),
+        E::MissingRequiredArgument => format!("缺少必需的参数：{arg}"),
+        E::MissingSubcommand => format!("'{}' 需要一个子命令", get(K::InvalidSubcommand).unwrap_or_default()),
+        E::ArgumentConflict => match get(K::PriorArg) {
+            Some(prior) => format!("{arg} 不能与 {prior} 同时使用"),
+            None => format!("{arg} 不能与其他参数同时使用"),
+        },
+        E::NoEquals => format!("{arg} 的值要用 = 连接"),
+        E::TooManyValues => format!("{arg} 不接受多出来的值 '{value}'"),
+        E::TooFewValues | E::WrongNumberOfValues => format!("{arg} 的值的个数不对"),
+        _ => return None,
+    };
+    msg.insert_str(0, "错误：");
+    msg.push('\n');
+    let suggested = [K::SuggestedArg, K::SuggestedSubcommand, K::SuggestedValue].into_iter().find_map(get);
+    if let Some(s) = suggested {
+        let _ = writeln!(msg, "\n  提示：是否想写 '{s}'？");
+    }
+    let english = e.render().to_string();
+    if let Some(usage) = english.lines().find_map(|l| l.strip_prefix("Usage: ")) {
+        let _ = writeln!(msg, "\n用法：{usage}");
+    }
+    msg.push_str("\n更多信息请加 --help。\n");
+    Some(msg)
+}

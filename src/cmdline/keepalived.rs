@@ -409,7 +409,11 @@ impl Stmt {
     fn at_most(&self, n: usize) -> Result<(), ConfError> {
         match self.args.get(n) {
             Some(w) => Err(ConfError::new(ConfErrorKind::ExtraValue, w.span.clone(), "end of line", quote(&w.text))
-                .hint(Some(format!("`{}` takes {n} value{}", self.kw.text, if n == 1 { "" } else { "s" })))),
+                .hint(Some(if n == 1 {
+                    format!("`{}` takes 1 value", self.kw.text)
+                } else {
+                    format!("`{}` takes {n} values", self.kw.text)
+                }))),
             None => Ok(()),
         }
     }

@@ -1,6 +1,8 @@
 //! Lexing shared by every command parser: words with byte spans, [`CmdError`] located in the
 //! command, did-you-mean suggestions and IPv4 addresses.
 
+use crate::lang::Lang;
+use crate::lang::zh::{phrase, phrase_in};
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::ops::Range;
@@ -51,17 +53,42 @@ impl CmdError {
     /// and snapshots. Columns count characters, not bytes.
     #[must_use]
     pub fn render(&self, cmd: &str) -> String {
+        self.render_in(cmd, Lang::En)
+    }
+
+    /// [`render`](Self::render) in `lang`: under Chinese the frame words and the phrases
+    /// inside them (through [`crate::lang::zh`]); the command and the quoted token stay.
+    #[must_use]
+    pub fn render_in(&self, cmd: &str, lang: Lang) -> String {
         let start = self.span.start.min(cmd.len());
         let end = self.span.end.clamp(start, cmd.len());
         let col = cmd.get(..start).map_or(start, |s| s.chars().count());
         let width = cmd.get(start..end).map_or(1, |s| s.chars().count()).max(1);
-        let mut out =
-            format!("{cmd}\n{}{} expected {}, found {}", " ".repeat(col), "^".repeat(width), self.expected, self.found);
+        let (expected, found) = (phrase_in(&self.expected, lang), phrase_in(&self.found, lang));
+        let (exp, fnd) = (lang.pick("expected", "应为"), lang.pick(", found", "，实际为"));
+        let mut out = format!("{cmd}\n{}{} {exp} {expected}{fnd} {found}", " ".repeat(col), "^".repeat(width));
         if let Some(hint) = &self.hint {
-            out.push_str("\nhint: ");
-            out.push_str(hint);
+            out.push_str(lang.pick("\nhint: ", "\n提示："));
+            out.push_str(&phrase_in(hint, lang));
         }
         out
+    }
+
+    /// The message on one line, as `Display` writes it, in `lang`.
+    #[must_use]
+    pub fn message_in(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Zh => {
+                let mut s = format!("应为 {}，实际为 {}", phrase(&self.expected), phrase(&self.found));
+                if let Some(hint) = &self.hint {
+                    s.push_str("（提示：");
+                    s.push_str(&phrase(hint));
+                    s.push('）');
+                }
+                s
+            }
+        }
     }
 }
 

@@ -611,6 +611,20 @@ proptest! {
     }
 
     #[test]
+    fn soup_errors_have_chinese(cmd in soup()) {
+        // Every error the parsers give for plausible words carries phrases the Chinese table
+        // translates whole (or words that are not phrases: a quoted token, a name). This
+        // checks the typed fields against the table, at run time, where the source scan of
+        // `lang::zh` sees only literals: phrases built by helpers are checked here too.
+        use crate::lang::zh::{knows, wordy};
+        if let Err(e) = parse(&cmd) {
+            for p in [Some(&e.expected), Some(&e.found), e.hint.as_ref()].into_iter().flatten() {
+                prop_assert!(!wordy(p) || knows(p), "{:?}: no Chinese for {:?}", cmd, p);
+            }
+        }
+    }
+
+    #[test]
     fn whatever_parses_prints_back_to_itself(cmd in soup()) {
         // The other direction: any spelling that parses (abbreviations, bundled and long
         // options, `echo > /proc/sys`) prints a canonical line that parses to the same value.

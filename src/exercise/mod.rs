@@ -95,6 +95,23 @@ impl ExerciseError {
         ExerciseError::Other { message: message.into(), help }
     }
 
+    /// [`render`](Self::render) in `lang`: under Chinese the frame words and the phrases
+    /// inside them, through [`crate::lang::zh`].
+    pub fn render_in(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::zh::phrase;
+        match (lang, self) {
+            (crate::lang::Lang::En, _) => self.render(),
+            (crate::lang::Lang::Zh, ExerciseError::At(e)) => e.render_in(lang),
+            (crate::lang::Lang::Zh, ExerciseError::Other { message, help }) => {
+                let mut s = format!("错误：{}\n", phrase(message));
+                if let Some(h) = help {
+                    let _ = writeln!(s, "  提示：{}", phrase(h));
+                }
+                s
+            }
+        }
+    }
+
     /// Plain text with the source excerpt, as the CLI prints it.
     pub fn render(&self) -> String {
         match self {

@@ -177,11 +177,27 @@ impl Op {
 
 /// What went wrong, with the place: `events[3].conn: ...`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ScriptError(pub String);
+#[error("{at}: {msg}")]
+pub struct ScriptError {
+    /// Where: `events[3].conn`, or `line 2, column 7` when the JSON does not parse.
+    pub at: String,
+    /// What, an English phrase (serde_json's own message when the JSON does not parse).
+    pub msg: String,
+}
+
+impl ScriptError {
+    /// The message as `Display` writes it, in `lang` (the phrases through [`crate::lang::zh`]).
+    pub fn message_in(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::zh::phrase_in;
+        match lang {
+            crate::lang::Lang::En => self.to_string(),
+            crate::lang::Lang::Zh => format!("{}：{}", phrase_in(&self.at, lang), phrase_in(&self.msg, lang)),
+        }
+    }
+}
 
 fn err(at: impl std::fmt::Display, msg: impl std::fmt::Display) -> ScriptError {
-    ScriptError(format!("{at}: {msg}"))
+    ScriptError { at: at.to_string(), msg: msg.to_string() }
 }
 
 fn secs(t: f64) -> SimDuration {
@@ -746,10 +762,13 @@ mod tests {
             servers(&[1]),
             connects(1)
         );
-        assert_eq!(run(&j).unwrap_err().0, "events[1].conn: expected the index of an earlier connect (0..1), found 5");
+        assert_eq!(
+            run(&j).unwrap_err().to_string(),
+            "events[1].conn: expected the index of an earlier connect (0..1), found 5"
+        );
         let j = r#"{"scheduler":"rrr","servers":[],"events":[]}"#;
-        assert!(run(j).unwrap_err().0.starts_with("scheduler: expected one of rr, wrr"));
+        assert!(run(j).unwrap_err().to_string().starts_with("scheduler: expected one of rr, wrr"));
         let j = format!(r#"{{"scheduler":"rr","servers":[{}],"events":[{{"op":"jump"}}]}}"#, servers(&[1]));
-        assert!(run(&j).unwrap_err().0.starts_with("events[0]: unknown variant `jump`"));
+        assert!(run(&j).unwrap_err().to_string().starts_with("events[0]: unknown variant `jump`"));
     }
 }

@@ -508,7 +508,7 @@ pub fn compare(runs: &[KernelRun]) -> Vec<Outcome> {
     runs.iter()
         .map(|k| Outcome {
             name: k.name.clone(),
-            lvsim: crate::ipvs::script::run(&k.script).map_err(|e| e.0),
+            lvsim: crate::ipvs::script::run(&k.script).map_err(|e| e.to_string()),
             kernel: k.picks.clone(),
         })
         .collect()

@@ -3,6 +3,7 @@
 
 use super::locate::{line_col, offset_of};
 use crate::lang::Lang;
+use crate::lang::zh::phrase;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -97,8 +98,9 @@ impl ScenarioError {
         self.render_in(Lang::En)
     }
 
-    /// [`render`](Self::render) with the frame words (expected, found, hint) in `lang`;
-    /// what was expected and found stay as written (they quote the file and the kernel).
+    /// [`render`](Self::render) in `lang`: under Chinese the frame words (expected, found,
+    /// hint) and the English phrases inside them, through the one table of
+    /// [`crate::lang::zh`]; quoted input, names and command syntax stay as written.
     pub fn render_in(&self, lang: Lang) -> String {
         let handler =
             miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(100);
@@ -126,8 +128,9 @@ impl std::fmt::Display for Zh<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.0 {
             ScenarioError::At { origin, line, col, expected, found, .. } => {
-                write!(f, "{origin}:{line}:{col}：应为 {expected}，实际为 {found}")
+                write!(f, "{origin}:{line}:{col}：应为 {}，实际为 {}", phrase(expected), phrase(found))
             }
+            // The operating system's message stays as it wrote it.
             ScenarioError::Io { path, message, .. } => write!(f, "无法读取场景 {path}：{message}"),
         }
     }
@@ -141,7 +144,11 @@ impl Diagnostic for Zh<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.0.help()
+        let help = match self.0 {
+            ScenarioError::At { help, .. } => help.as_deref()?,
+            ScenarioError::Io { help, .. } => help,
+        };
+        Some(Box::new(phrase(help)))
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -151,7 +158,7 @@ impl Diagnostic for Zh<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         match self.0 {
             ScenarioError::At { span, expected, .. } => Some(Box::new(std::iter::once(
-                miette::LabeledSpan::new_with_span(Some(format!("应为 {expected}")), *span),
+                miette::LabeledSpan::new_with_span(Some(format!("应为 {}", phrase(expected))), *span),
             ))),
             ScenarioError::Io { .. } => None,
         }

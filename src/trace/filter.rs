@@ -161,6 +161,27 @@ pub struct FilterError {
     pub hint: Option<String>,
 }
 
+impl FilterError {
+    /// The message as `Display` writes it, in `lang`: under Chinese the frame words and the
+    /// phrases inside them (through [`crate::lang::zh`]); the found token stays as typed.
+    pub fn message_in(&self, lang: crate::lang::Lang) -> String {
+        use crate::lang::zh::phrase;
+        match lang {
+            crate::lang::Lang::En => self.to_string(),
+            crate::lang::Lang::Zh => {
+                let mut s =
+                    format!("第 {} 列：应为 {}，实际为 {}", self.col, phrase(&self.expected), phrase(&self.found));
+                if let Some(h) = &self.hint {
+                    s.push_str("（提示：");
+                    s.push_str(&phrase(h));
+                    s.push('）');
+                }
+                s
+            }
+        }
+    }
+}
+
 impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "column {}: expected {}, found {}", self.col, self.expected, self.found)?;
@@ -930,6 +951,23 @@ mod tests {
             match Filter::parse(&s) {
                 Ok(_) => {}
                 Err(e) => prop_assert!(e.col >= 1 && e.col <= s.chars().count() + 1, "{e}"),
+            }
+        }
+
+        // Every error of a filter built from its own words carries phrases the Chinese
+        // table translates whole (or words that are not phrases: the found token, a name):
+        // the typed fields checked against the table, for the phrases helpers build.
+        #[test]
+        fn errors_have_chinese(words in prop::collection::vec(prop::sample::select(vec![
+            "ip.dst", "ip.dts", "why", "why.sched", "why.x", "==", "!=", "contains", "&&", "||", "(", ")",
+            "!", "10.0.0.1", "10.0.0.0/24", "banana", "\"a b\"", "\"", "host", "hook", "tcp", "ipvs.schedule",
+            "rr", "5", "drop", "INPUT", "<", ">=", "",
+        ]), 0..8)) {
+            use crate::lang::zh::{knows, wordy};
+            if let Err(e) = Filter::parse(&words.join(" ")) {
+                for p in [Some(&e.expected), Some(&e.found), e.hint.as_ref()].into_iter().flatten() {
+                    prop_assert!(!wordy(p) || knows(p), "{:?}: no Chinese for {:?}", words, p);
+                }
             }
         }
 

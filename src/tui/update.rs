@@ -166,7 +166,7 @@ fn apply_input(app: &mut App) {
                 set_filter(app, input.text.trim().to_string(), Some(f));
             }
             Ok(f) => app.breakpoints.push((input.text.trim().to_string(), f)),
-            Err(e) => app.input = Some(Input { error: Some(e.to_string()), ..input }),
+            Err(e) => app.input = Some(Input { error: Some(e.message_in(app.lang)), ..input }),
         },
     }
 }
