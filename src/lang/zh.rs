@@ -1131,6 +1131,7 @@ pub const PATTERNS: &[(&str, &str)] = &[
         "illegal virtual server address[:port] specified：应为数字形式的 IPv4 ADDR[:PORT]，实际为 {}",
     ),
     ("cannot read scenario {}: {}", "无法读取场景 {}：{=}"),
+    ("invalid fwmark value `{}' specified", "无效的防火墙标记值 `{=}'（invalid fwmark value specified）"),
     // ── src/workload/dist.rs ──
     ("{} argument(s) to {}", "{1} 的 {0} 个参数"),
     // ── src/scenario ──
