@@ -36,13 +36,10 @@ use rand_chacha::ChaCha8Rng;
 /// The period of IPVS's rate estimator (`2 * HZ`).
 const ESTIMATOR_PERIOD: SimDuration = SimDuration::from_secs(2);
 
-/// Everything that can happen at an instant.
+/// Everything that can happen at an instant, as the engine's handlers schedule it; frames
+/// on links and in CPU backlogs are scheduled by the event core only, as [`Queued`].
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    /// A frame has fully arrived at a segment's switch from `port`.
-    SwitchIn { seg: SegId, port: u16, frame: Frame },
-    /// A frame has fully arrived at an interface.
-    NicRx { host: HostId, iface: IfIndex, frame: Frame },
     /// A neighbour entry's timer.
     NeighTimer { host: HostId, entry: u32, generation: u32 },
     /// The earliest of a host's IPVS connection timers is due ([`ConnTimers`]).
@@ -59,8 +56,6 @@ pub enum Event {
     Estimate,
     /// A run of a host's IPVS trash timer (`dest_trash_timer`), armed as `generation`.
     IpvsTrash { host: HostId, generation: u32 },
-    /// A host's CPU has processed a frame from its backlog: it enters the stack now.
-    Softirq { host: HostId, iface: IfIndex, frame: Frame },
     /// A server worker has finished a request.
     ServiceDone { app: AppId, job: crate::workload::Job },
     /// Batch runs: sample the counters for the time series.
@@ -81,6 +76,134 @@ pub enum Event {
     SyncFlush { host: HostId },
     /// A timer of a host's keepalived (engine/keepalived.rs).
     Keepalived(keepalived::Timer),
+}
+
+/// An event as the agenda holds it: a frame or a looped-back packet waits in the engine's
+/// [`InFlight`] slab and the event carries its slot, so an agenda node is 48 bytes instead
+/// of 104 and a unicast switch hop hands its slot on without copying the frame. The other
+/// variants are [`Event`]'s, one for one.
+#[derive(Clone, Copy, Debug)]
+pub enum Queued {
+    /// A frame has fully arrived at a segment's switch from `port`.
+    SwitchIn {
+        seg: SegId,
+        port: u16,
+        slot: u32,
+    },
+    /// A frame has fully arrived at an interface.
+    NicRx {
+        host: HostId,
+        iface: IfIndex,
+        slot: u32,
+    },
+    NeighTimer {
+        host: HostId,
+        entry: u32,
+        generation: u32,
+    },
+    ConnTimers {
+        host: HostId,
+    },
+    ClientNext {
+        app: AppId,
+    },
+    TcpRetrans {
+        tcb: u32,
+        generation: u32,
+    },
+    TcpDelack {
+        tcb: u32,
+    },
+    Command {
+        index: u32,
+    },
+    Estimate,
+    IpvsTrash {
+        host: HostId,
+        generation: u32,
+    },
+    /// A host's CPU has processed a frame from its backlog: it enters the stack now.
+    Softirq {
+        host: HostId,
+        iface: IfIndex,
+        slot: u32,
+    },
+    ServiceDone {
+        app: AppId,
+        job: crate::workload::Job,
+    },
+    Sample,
+    Loopback {
+        host: HostId,
+        slot: u32,
+    },
+    Boot {
+        host: HostId,
+    },
+    Cancelled,
+    Vrrp {
+        inst: u32,
+        generation: u32,
+    },
+    VrrpGarp {
+        inst: u32,
+        generation: u32,
+    },
+    SyncFlush {
+        host: HostId,
+    },
+    Keepalived(keepalived::Timer),
+}
+
+/// Values waiting in slots, each taken out once; freed slots are reused last freed first,
+/// so the same run always uses the same slots (they decide nothing anyway).
+#[derive(Clone, Debug)]
+struct Slab<T> {
+    items: Vec<T>,
+    free: Vec<u32>,
+}
+
+impl<T: Copy> Slab<T> {
+    const fn new() -> Self {
+        Slab { items: Vec::new(), free: Vec::new() }
+    }
+
+    #[inline]
+    fn put(&mut self, v: T) -> u32 {
+        if let Some(s) = self.free.pop() {
+            self.items[s as usize] = v;
+            s
+        } else {
+            self.items.push(v);
+            (self.items.len() - 1) as u32
+        }
+    }
+
+    #[inline]
+    fn get(&self, slot: u32) -> &T {
+        &self.items[slot as usize]
+    }
+
+    /// The value of `slot`, which is free again.
+    #[inline]
+    fn take(&mut self, slot: u32) -> T {
+        self.free.push(slot);
+        self.items[slot as usize]
+    }
+
+    #[inline]
+    fn release(&mut self, slot: u32) {
+        self.free.push(slot);
+    }
+}
+
+/// What the agenda's frame events point at: frames on links and in CPU backlogs, each
+/// with its [`Frame::link_bytes`] (computed once, at the sender's link), and packets on
+/// their way over `lo`.
+#[derive(Clone, Debug)]
+struct InFlight {
+    frames: Slab<(Frame, usize)>,
+    packets: Slab<crate::packet::Packet>,
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -121,7 +244,9 @@ pub struct World {
 /// state and leaves the output behind (a `Detached` field: none in a copy): [`Engine::fork`].
 #[derive(Clone)]
 pub struct Engine {
-    pub agenda: Agenda<Event>,
+    pub agenda: Agenda<Queued>,
+    /// The frames and packets the agenda's events carry.
+    inflight: InFlight,
     pub net: Network,
     pub hosts: Vec<Host>,
     pub sockets: Vec<Sockets>,
@@ -233,6 +358,7 @@ impl Engine {
             .collect();
         let mut e = Engine {
             agenda: Agenda::new(),
+            inflight: InFlight { frames: Slab::new(), packets: Slab::new() },
             net: world.net,
             hosts: world.hosts,
             sockets: world.sockets,
@@ -276,7 +402,7 @@ impl Engine {
         for h in 0..e.hosts.len() {
             e.draw_reachable_time(h as HostId);
         }
-        e.agenda.schedule(SimTime::ZERO + ESTIMATOR_PERIOD, Event::Estimate).expect("future");
+        e.agenda.schedule(SimTime::ZERO + ESTIMATOR_PERIOD, Queued::Estimate).expect("future");
         for h in 0..e.hosts.len() {
             e.seed_ipvs(h as HostId);
         }
@@ -288,13 +414,13 @@ impl Engine {
         }
         e.drain_ipvs_timers();
         for (i, (t, _, _)) in e.timed.iter().enumerate() {
-            e.agenda.schedule(*t, Event::Command { index: i as u32 }).expect("command times are not negative");
+            e.agenda.schedule(*t, Queued::Command { index: i as u32 }).expect("command times are not negative");
         }
         for (i, app) in e.apps.iter().enumerate() {
             if let App::Client(c) = app {
                 // A closed-loop client starts all its users at once; an open-loop one, one.
                 for _ in 0..c.users.unwrap_or(1) {
-                    e.agenda.schedule(c.start, Event::ClientNext { app: i as AppId }).expect("start is in the future");
+                    e.agenda.schedule(c.start, Queued::ClientNext { app: i as AppId }).expect("start is in the future");
                 }
             }
         }
@@ -351,28 +477,32 @@ impl Engine {
         let (t, ev) = self.agenda.pop_until(limit.min(self.end))?;
         self.metrics.events += 1;
         match ev {
-            Event::SwitchIn { seg, port, frame } => self.switch_in(seg, port, &frame),
-            Event::NicRx { host, iface, frame } => self.nic_arrive(host, iface, &frame),
-            Event::Softirq { host, iface, frame } => self.nic_rx(host, iface, &frame),
-            Event::ServiceDone { app, job } => self.service_done(app, job),
-            Event::Sample => self.take_sample(),
-            Event::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
-            Event::ConnTimers { host } => self.conn_timers_due(host),
-            Event::ClientNext { app } => self.client_next(app),
-            Event::Command { index } => self.run_command(index as usize),
-            Event::Estimate => self.estimation_timer(t),
-            Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
-            Event::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
-            Event::TcpDelack { tcb } => self.tcp_delack(tcb),
-            Event::Loopback { host, pkt } => {
+            Queued::SwitchIn { seg, port, slot } => self.switch_in(seg, port, slot),
+            Queued::NicRx { host, iface, slot } => self.nic_arrive(host, iface, slot),
+            Queued::Softirq { host, iface, slot } => {
+                let (frame, _) = self.inflight.frames.take(slot);
+                self.nic_rx(host, iface, &frame);
+            }
+            Queued::ServiceDone { app, job } => self.service_done(app, job),
+            Queued::Sample => self.take_sample(),
+            Queued::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
+            Queued::ConnTimers { host } => self.conn_timers_due(host),
+            Queued::ClientNext { app } => self.client_next(app),
+            Queued::Command { index } => self.run_command(index as usize),
+            Queued::Estimate => self.estimation_timer(t),
+            Queued::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
+            Queued::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
+            Queued::TcpDelack { tcb } => self.tcp_delack(tcb),
+            Queued::Loopback { host, slot } => {
+                let pkt = self.inflight.packets.take(slot);
                 let _ = self.local_in(host, 0, pkt);
             }
-            Event::Boot { host } => self.boot(host),
-            Event::Cancelled => {}
-            Event::Vrrp { inst, generation } => self.vrrp_timer(inst as usize, generation),
-            Event::VrrpGarp { inst, generation } => self.vrrp_garp_timer(inst as usize, generation),
-            Event::SyncFlush { host } => self.sync_send(host),
-            Event::Keepalived(t) => self.ka_timer(t),
+            Queued::Boot { host } => self.boot(host),
+            Queued::Cancelled => {}
+            Queued::Vrrp { inst, generation } => self.vrrp_timer(inst as usize, generation),
+            Queued::VrrpGarp { inst, generation } => self.vrrp_garp_timer(inst as usize, generation),
+            Queued::SyncFlush { host } => self.sync_send(host),
+            Queued::Keepalived(t) => self.ka_timer(t),
         }
         self.drain_ipvs_timers();
         Some(t)
@@ -424,7 +554,7 @@ impl Engine {
     pub fn frames_in_flight(&self) -> u64 {
         self.agenda
             .iter()
-            .filter(|e| matches!(e, Event::SwitchIn { .. } | Event::NicRx { .. } | Event::Softirq { .. }))
+            .filter(|e| matches!(e, Queued::SwitchIn { .. } | Queued::NicRx { .. } | Queued::Softirq { .. }))
             .count() as u64
     }
 
@@ -434,7 +564,31 @@ impl Engine {
     }
 
     fn schedule(&mut self, at: SimTime, ev: Event) {
-        self.agenda.schedule(at, ev).expect("events are never scheduled in the past");
+        let q = self.queued(ev);
+        self.agenda.schedule(at, q).expect("events are never scheduled in the past");
+    }
+
+    /// `ev` as the agenda holds it: a looped-back packet put in [`InFlight`].
+    fn queued(&mut self, ev: Event) -> Queued {
+        match ev {
+            Event::Loopback { host, pkt } => Queued::Loopback { host, slot: self.inflight.packets.put(pkt) },
+            Event::NeighTimer { host, entry, generation } => Queued::NeighTimer { host, entry, generation },
+            Event::ConnTimers { host } => Queued::ConnTimers { host },
+            Event::ClientNext { app } => Queued::ClientNext { app },
+            Event::TcpRetrans { tcb, generation } => Queued::TcpRetrans { tcb, generation },
+            Event::TcpDelack { tcb } => Queued::TcpDelack { tcb },
+            Event::Command { index } => Queued::Command { index },
+            Event::Estimate => Queued::Estimate,
+            Event::IpvsTrash { host, generation } => Queued::IpvsTrash { host, generation },
+            Event::ServiceDone { app, job } => Queued::ServiceDone { app, job },
+            Event::Sample => Queued::Sample,
+            Event::Boot { host } => Queued::Boot { host },
+            Event::Cancelled => Queued::Cancelled,
+            Event::Vrrp { inst, generation } => Queued::Vrrp { inst, generation },
+            Event::VrrpGarp { inst, generation } => Queued::VrrpGarp { inst, generation },
+            Event::SyncFlush { host } => Queued::SyncFlush { host },
+            Event::Keepalived(t) => Queued::Keepalived(t),
+        }
     }
 
     /// Arms IPVS connection timer `(conn, generation)` of host `h` at `at`.
@@ -556,7 +710,8 @@ impl Engine {
                 Subject::frame(frame),
                 Why::LinkSend { segment: Seg(seg) }
             );
-            self.schedule(at, Event::SwitchIn { seg, port, frame: *frame });
+            let slot = self.inflight.frames.put((*frame, bytes));
+            self.agenda.schedule(at, Queued::SwitchIn { seg, port, slot }).expect("future");
         } else {
             drop_step!(
                 self,
@@ -578,21 +733,25 @@ impl Engine {
         self.netem_rngs[h as usize].random_range(0..crate::cmdline::fault::PPM) < ppm
     }
 
-    /// The switch of segment `seg` forwards a frame that came in on `in_port`.
-    fn switch_in(&mut self, seg: SegId, in_port: u16, frame: &Frame) {
+    /// The switch of segment `seg` forwards the frame in slot `slot` that came in on
+    /// `in_port`. The first copy sent on keeps the slot; further copies (a flood) take
+    /// new ones.
+    fn switch_in(&mut self, seg: SegId, in_port: u16, slot: u32) {
         let now = self.now();
+        let &(ref frame, bytes) = self.inflight.frames.get(slot);
         if let Some(c) = self.capture.0.as_mut() {
             c.frame(seg, now, frame);
         }
-        let bytes = frame.link_bytes();
+        let (src, dst) = (frame.eth.src, frame.eth.dst);
         let sc = &mut self.metrics.segments[seg as usize];
         sc.frames += 1;
         sc.bytes += (bytes - crate::packet::LINK_OVERHEAD) as u64;
         let s = &mut self.net.segments[seg as usize];
-        s.learn(frame.eth.src, in_port);
-        let known = if frame.eth.dst.is_multicast() { None } else { s.lookup(frame.eth.dst) };
+        s.learn(src, in_port);
+        let known = if dst.is_multicast() { None } else { s.lookup(dst) };
         let mut copies = 0u64;
         let mut dropped = 0u64;
+        let mut keep = Some(slot);
         // Unicast to a known port goes there only; anything else floods every other port,
         // newest port first: a Linux bridge floods in `br->port_list` order (`br_flood`,
         // net/bridge/br_forward.c) and `br_add_if` puts a new port at the head of that list
@@ -611,10 +770,20 @@ impl Engine {
                     copies += 1;
                     let (host, iface) = (port.host, port.iface);
                     self.metrics.hosts[host as usize].rx_bytes += bytes as u64;
-                    self.agenda.schedule(at, Event::NicRx { host, iface, frame: *frame }).expect("future");
+                    let slot = match keep.take() {
+                        Some(slot) => slot,
+                        None => {
+                            let copy = *self.inflight.frames.get(slot);
+                            self.inflight.frames.put(copy)
+                        }
+                    };
+                    self.agenda.schedule(at, Queued::NicRx { host, iface, slot }).expect("future");
                 }
                 None => dropped += 1,
             }
+        }
+        if let Some(slot) = keep {
+            self.inflight.frames.release(slot);
         }
         let total = copies + dropped;
         if total == 0 {
@@ -707,6 +876,8 @@ mod tests {
     fn event_stays_small() {
         // The agenda copies events; a frame is a Copy value and must stay small.
         assert!(std::mem::size_of::<super::Event>() <= 128, "{}", std::mem::size_of::<super::Event>());
+        // What the agenda holds: a frame waits in a slot, the event carries its number.
+        assert!(std::mem::size_of::<super::Queued>() <= 24, "{}", std::mem::size_of::<super::Queued>());
     }
 
     // twos draws from the run's seed: dr.ron with `-s twos` and 40 connections to two equal
