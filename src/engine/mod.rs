@@ -79,7 +79,7 @@ pub enum Event {
 }
 
 /// An event as the agenda holds it: a frame or a looped-back packet waits in the engine's
-/// [`InFlight`] slab and the event carries its slot, so an agenda node is 48 bytes instead
+/// [`InFlight`] slab and the event carries its slot, so an agenda node is 40 bytes instead
 /// of 104 and a unicast switch hop hands its slot on without copying the frame. The other
 /// variants are [`Event`]'s, one for one.
 #[derive(Clone, Copy, Debug)]
