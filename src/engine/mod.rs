@@ -469,15 +469,36 @@ impl Engine {
 
     /// Processes the next event if it is not past the end. Returns its time.
     pub fn step(&mut self) -> Option<SimTime> {
-        self.step_until(self.end)
+        self.advance(self.end, true)
     }
 
-    /// Processes the next event if it is not later than `limit` (nor the end).
-    fn step_until(&mut self, limit: SimTime) -> Option<SimTime> {
-        let (t, ev) = self.agenda.pop_until(limit.min(self.end))?;
+    /// Processes the events not later than `limit` (nor the end), in order: only the
+    /// next one if `once`. Returns the time of the last one processed. One loop here,
+    /// not a call per event: the dispatch's frame is set up once per run.
+    fn advance(&mut self, limit: SimTime, once: bool) -> Option<SimTime> {
+        let mut last = None;
+        while let Some((t, ev)) = self.agenda.pop_until(limit.min(self.end)) {
+            last = Some(t);
+            self.step_event(t, ev);
+            if once {
+                break;
+            }
+        }
+        last
+    }
+
+    /// Processes event `ev`, just popped at `t`.
+    #[inline]
+    fn step_event(&mut self, t: SimTime, ev: Queued) {
         self.metrics.events += 1;
         match ev {
-            Queued::SwitchIn { seg, port, slot } => self.switch_in(seg, port, slot),
+            Queued::SwitchIn { seg, port, slot } => {
+                // A switch reads and changes no host's state: IPVS has asked for nothing
+                // since the drain after the last event (arming twice in a row arms nothing
+                // the second time), so there is nothing to drain.
+                self.switch_in(seg, port, slot);
+                return;
+            }
             Queued::NicRx { host, iface, slot } => self.nic_arrive(host, iface, slot),
             Queued::Softirq { host, iface, slot } => {
                 let (frame, _) = self.inflight.frames.take(slot);
@@ -505,7 +526,6 @@ impl Engine {
             Queued::Keepalived(t) => self.ka_timer(t),
         }
         self.drain_ipvs_timers();
-        Some(t)
     }
 
     /// `estimation_timer`: samples every IPVS estimator, and re-arms for the next multiple
@@ -542,12 +562,12 @@ impl Engine {
 
     /// Runs every event up to and including time `t` (and not past the end).
     pub fn run_until(&mut self, t: SimTime) {
-        while self.step_until(t).is_some() {}
+        self.advance(t, false);
     }
 
     /// Runs to the end of the scenario.
     pub fn run(&mut self) {
-        while self.step().is_some() {}
+        self.advance(SimTime::MAX, false);
     }
 
     /// Frames on links right now (an event holds each).
