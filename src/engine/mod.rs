@@ -584,6 +584,8 @@ impl Engine {
         self.hosts.iter().flat_map(|h| h.neigh.entries.iter()).map(|e| e.queue.len() as u64).sum()
     }
 
+    /// Kept out of line: one copy of the agenda's inlined `schedule` for every handler.
+    #[inline(never)]
     fn schedule(&mut self, at: SimTime, ev: Event) {
         let q = self.queued(ev);
         self.agenda.schedule(at, q).expect("events are never scheduled in the past");
