@@ -179,21 +179,11 @@ impl<T: Copy> Slab<T> {
         }
     }
 
-    #[inline]
-    fn get(&self, slot: u32) -> &T {
-        &self.items[slot as usize]
-    }
-
     /// The value of `slot`, which is free again.
     #[inline]
     fn take(&mut self, slot: u32) -> T {
         self.free.push(slot);
         self.items[slot as usize]
-    }
-
-    #[inline]
-    fn release(&mut self, slot: u32) {
-        self.free.push(slot);
     }
 }
 
@@ -202,8 +192,54 @@ impl<T: Copy> Slab<T> {
 /// their way over `lo`.
 #[derive(Clone, Debug)]
 struct InFlight {
-    frames: Slab<(Frame, usize)>,
+    frames: Frames,
     packets: Slab<crate::packet::Packet>,
+}
+
+/// The frames of [`InFlight`]: a [`Slab`] whose free slots are a list through their
+/// length field, the one a free slot does not need.
+#[derive(Clone, Debug)]
+struct Frames {
+    items: Vec<(Frame, usize)>,
+    /// The last freed slot, or `usize::MAX`.
+    free: usize,
+}
+
+impl Frames {
+    #[inline]
+    fn put(&mut self, v: (Frame, usize)) -> u32 {
+        let s = self.free;
+        if s == usize::MAX {
+            self.items.push(v);
+            (self.items.len() - 1) as u32
+        } else {
+            let item = &mut self.items[s];
+            self.free = item.1;
+            *item = v;
+            s as u32
+        }
+    }
+
+    #[inline]
+    fn get(&self, slot: u32) -> &(Frame, usize) {
+        &self.items[slot as usize]
+    }
+
+    /// The frame of `slot` and its link length; the slot is free again.
+    #[inline]
+    fn take(&mut self, slot: u32) -> (Frame, usize) {
+        let item = &mut self.items[slot as usize];
+        let v = *item;
+        item.1 = self.free;
+        self.free = slot as usize;
+        v
+    }
+
+    #[inline]
+    fn release(&mut self, slot: u32) {
+        self.items[slot as usize].1 = self.free;
+        self.free = slot as usize;
+    }
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -272,6 +308,8 @@ pub struct Engine {
     /// The hosts that have IPVS (the directors), so the per-event timer drain looks at
     /// them only, not at every host.
     ipvs_hosts: Vec<HostId>,
+    /// Per host: whether it is in `ipvs_hosts`.
+    drained: Vec<bool>,
     /// Per host: down (crashed, off, booting) or `None` when running ([`fault`]).
     down: Vec<Option<fault::Down>>,
     /// Per host that a scenario reboots: its state as built, to boot into.
@@ -358,7 +396,7 @@ impl Engine {
             .collect();
         let mut e = Engine {
             agenda: Agenda::new(),
-            inflight: InFlight { frames: Slab::new(), packets: Slab::new() },
+            inflight: InFlight { frames: Frames { items: Vec::new(), free: usize::MAX }, packets: Slab::new() },
             net: world.net,
             hosts: world.hosts,
             sockets: world.sockets,
@@ -376,6 +414,7 @@ impl Engine {
             steps: 0,
             conn_timers: vec![ConnTimers::default(); n_hosts],
             ipvs_hosts: Vec::new(),
+            drained: vec![false; n_hosts],
             cpus: world.cpus,
             series: None,
             down: vec![None; n_hosts],
@@ -500,10 +539,18 @@ impl Engine {
                 self.switch_in(seg, port, slot);
                 return;
             }
-            Queued::NicRx { host, iface, slot } => self.nic_arrive(host, iface, slot),
+            // A frame reaches only its host's stack, so only that host's IPVS may have asked
+            // for timers (the others' drains after earlier events left nothing to arm).
+            Queued::NicRx { host, iface, slot } => {
+                self.nic_arrive(host, iface, slot);
+                self.drain_host_ipvs_timers(host);
+                return;
+            }
             Queued::Softirq { host, iface, slot } => {
                 let (frame, _) = self.inflight.frames.take(slot);
                 self.nic_rx(host, iface, &frame);
+                self.drain_host_ipvs_timers(host);
+                return;
             }
             Queued::ServiceDone { app, job } => self.service_done(app, job),
             Queued::Sample => self.take_sample(),
@@ -814,8 +861,10 @@ impl Engine {
             self.metrics.drop(None, DropReason::OtherHost, Fate::Frame);
             return;
         }
-        self.metrics.frames.replicated += total - 1;
-        self.metrics.segments[seg as usize].flooded += total - 1;
+        if total > 1 {
+            self.metrics.frames.replicated += total - 1;
+            self.metrics.segments[seg as usize].flooded += total - 1;
+        }
         for _ in 0..dropped {
             self.metrics.drop(None, DropReason::TxQueueFull, Fate::Frame);
         }
@@ -870,6 +919,16 @@ impl Engine {
         }
     }
 
+    /// [`Engine::drain_ipvs_timers`] for host `h` alone, if it is among the hosts drained.
+    #[inline]
+    fn drain_host_ipvs_timers(&mut self, h: HostId) {
+        if self.drained[h as usize]
+            && self.hosts[h as usize].ipvs.as_deref().is_some_and(crate::ipvs::Ipvs::has_pending_timers)
+        {
+            self.arm_ipvs_timers(h);
+        }
+    }
+
     /// Gives host `h`'s IPVS (if it has one yet) the run's seed, for its schedulers'
     /// streams, and lists `h` among the hosts whose IPVS timers are drained.
     fn seed_ipvs(&mut self, h: HostId) {
@@ -878,6 +937,7 @@ impl Engine {
             // Kept in host order: timers are armed in that order, as before.
             if let Err(at) = self.ipvs_hosts.binary_search(&h) {
                 self.ipvs_hosts.insert(at, h);
+                self.drained[h as usize] = true;
             }
         }
     }
