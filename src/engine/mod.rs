@@ -734,6 +734,7 @@ impl Engine {
     }
 
     /// Puts a frame on the link of interface `i` of host `h`.
+    #[inline]
     fn link_tx(&mut self, h: HostId, i: IfIndex, frame: &Frame) {
         self.metrics.frames.sent += 1;
         let loss = self.hosts[h as usize].ifaces[i as usize].netem_loss_ppm;
@@ -827,6 +828,20 @@ impl Engine {
         // net/bridge/br_forward.c) and `br_add_if` puts a new port at the head of that list
         // (`list_add_rcu`, net/bridge/br_if.c). Copies leave at the same instant, so the
         // agenda's insertion order is the order the hosts hear a broadcast (and answer it).
+        if let Some(k) = known
+            && k != in_port
+        {
+            // Unicast to a known port, the usual case: the frame keeps its slot. A full
+            // queue refuses without changing it, and the general path below drops then.
+            let port = &mut s.ports[k as usize];
+            let params = port.link.params;
+            if let Some(at) = port.link.down.offer(now, bytes, &params) {
+                let (host, iface) = (port.host, port.iface);
+                self.metrics.hosts[host as usize].rx_bytes += bytes as u64;
+                self.agenda.schedule(at, Queued::NicRx { host, iface, slot }).expect("future");
+                return;
+            }
+        }
         let ports = match known {
             Some(k) if k == in_port => 0..0,
             Some(k) => k..k + 1,
