@@ -79,7 +79,7 @@ pub enum Event {
 }
 
 /// An event as the agenda holds it: a frame or a looped-back packet waits in the engine's
-/// [`InFlight`] slab and the event carries its slot, so an agenda node is 40 bytes instead
+/// [`InFlight`] slab and the event carries its slot, so an agenda node is 32 bytes instead
 /// of 104 and a unicast switch hop hands its slot on without copying the frame. The other
 /// variants are [`Event`]'s, one for one.
 #[derive(Clone, Copy, Debug)]
@@ -855,12 +855,11 @@ impl Engine {
                     copies += 1;
                     let (host, iface) = (port.host, port.iface);
                     self.metrics.hosts[host as usize].rx_bytes += bytes as u64;
-                    let slot = match keep.take() {
-                        Some(slot) => slot,
-                        None => {
-                            let copy = *self.inflight.frames.get(slot);
-                            self.inflight.frames.put(copy)
-                        }
+                    let slot = if let Some(slot) = keep.take() {
+                        slot
+                    } else {
+                        let copy = *self.inflight.frames.get(slot);
+                        self.inflight.frames.put(copy)
                     };
                     self.agenda.schedule(at, Queued::NicRx { host, iface, slot }).expect("future");
                 }

@@ -153,7 +153,7 @@ impl<E> Agenda<E> {
         if at.0 / SLOT_NS < self.cursor + SLOTS as u64 {
             self.file(n, at.0);
         } else {
-            self.to_far(n, at.0);
+            self.file_far(n, at.0);
         }
         Ok(())
     }
@@ -169,14 +169,14 @@ impl<E> Agenda<E> {
         if at.0 / SLOT_NS < self.cursor + SLOTS as u64 {
             self.file(n, at.0);
         } else {
-            self.to_far(n, at.0);
+            self.file_far(n, at.0);
         }
     }
 
     /// Node `n`, just scheduled (`seq` counted), waits beyond the wheel's window.
     #[cold]
     #[inline(never)]
-    fn to_far(&mut self, n: u32, time: u64) {
+    fn file_far(&mut self, n: u32, time: u64) {
         self.far.push(Reverse((time, self.seq - 1, n)));
         self.far_tick = self.far_tick.min(time / SLOT_NS);
     }
