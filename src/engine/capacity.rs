@@ -2,7 +2,7 @@
 //! time, workers and queue, closed-loop clients, and the periodic sampling of counters
 //! that batch runs turn into time series. None of it runs unless a scenario asks for it.
 
-use super::{Engine, Event, Outcome, drop_step, trace};
+use super::{Engine, Event, Outcome, Queued, drop_step, trace};
 use crate::metrics::Fate;
 use crate::packet::{IpProtocol, Ipv4Repr, L4, Packet, TcpFlags, UdpRepr};
 use crate::sim::SimDuration;
@@ -23,11 +23,13 @@ enum Admit {
 }
 
 impl Engine {
-    /// A frame has arrived at an interface: through the host's CPU backlog when it has a
-    /// capacity model (processed when the CPU gets to it), straight into the stack otherwise.
+    /// The frame in slot `slot` has arrived at an interface: through the host's CPU backlog
+    /// when it has a capacity model (processed when the CPU gets to it, the frame staying in
+    /// its slot), straight into the stack otherwise.
     #[inline]
-    pub(super) fn nic_arrive(&mut self, h: HostId, i: IfIndex, frame: &crate::packet::Frame) {
+    pub(super) fn nic_arrive(&mut self, h: HostId, i: IfIndex, slot: u32) {
         if let Some(d) = self.down[h as usize] {
+            let (frame, _) = self.inflight.frames.take(slot);
             self.metrics.hosts[h as usize].rx += 1;
             drop_step!(
                 self,
@@ -36,19 +38,21 @@ impl Engine {
                 Stage::Rx,
                 DropReason::HostDown,
                 Fate::Frame,
-                Subject::frame(frame),
+                Subject::frame(&frame),
                 Why::HostDown { state: d.state() }
             );
             return;
         }
         let Some(cpu) = self.cpus.get_mut(h as usize).and_then(Option::as_mut) else {
-            self.nic_rx(h, i, frame);
+            let (frame, _) = self.inflight.frames.take(slot);
+            self.nic_rx(h, i, &frame);
             return;
         };
         let now = self.agenda.now();
         if let Some(done) = cpu.offer(now) {
-            self.schedule(done, Event::Softirq { host: h, iface: i, frame: *frame });
+            self.agenda.schedule(done, Queued::Softirq { host: h, iface: i, slot }).expect("future");
         } else {
+            let (frame, _) = self.inflight.frames.take(slot);
             self.metrics.hosts[h as usize].rx += 1;
             drop_step!(
                 self,
@@ -57,7 +61,7 @@ impl Engine {
                 Stage::Rx,
                 DropReason::BacklogFull,
                 Fate::Frame,
-                Subject::frame(frame),
+                Subject::frame(&frame),
                 Why::BacklogFull {
                     queued: self.cpus[h as usize].map_or(0, |c| c.queued(now)),
                     backlog: self.cpus[h as usize].map_or(0, |c| c.backlog)

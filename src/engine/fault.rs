@@ -10,7 +10,7 @@
 //! A reboot brings it back after its boot time as it was built: the `run:` configuration
 //! only, an empty ARP cache, no connections, its servers listening again.
 
-use super::{ConnTimers, Engine, Event, drop_step, note, trace};
+use super::{ConnTimers, Engine, Event, Queued, drop_step, note, trace};
 use crate::cmdline::{Power, UnitAction};
 use crate::metrics::Fate;
 use crate::sim::SimTime;
@@ -142,29 +142,29 @@ impl Engine {
 
     /// The host an event belongs to, if it is one machine's own (a timer, a frame in its
     /// backlog); `None` for frames on the wire, commands and global timers.
-    fn event_host(&self, ev: &Event) -> Option<HostId> {
+    fn event_host(&self, ev: &Queued) -> Option<HostId> {
         let app_host = |a: u32| match &self.apps[a as usize] {
             App::Client(c) => c.host,
             App::Server(s) => s.host,
         };
         match ev {
-            Event::NeighTimer { host, .. }
-            | Event::ConnTimers { host }
-            | Event::IpvsTrash { host, .. }
-            | Event::Softirq { host, .. }
-            | Event::Loopback { host, .. }
-            | Event::Boot { host }
-            | Event::SyncFlush { host } => Some(*host),
-            Event::ClientNext { app } | Event::ServiceDone { app, .. } => Some(app_host(*app)),
-            Event::TcpRetrans { tcb, .. } | Event::TcpDelack { tcb } => self.tcbs.at(*tcb).map(|t| t.host),
-            Event::Vrrp { inst, .. } | Event::VrrpGarp { inst, .. } => Some(self.vrrps[*inst as usize].host),
-            Event::Keepalived(t) => Some(self.ka_timer_host(t)),
-            Event::SwitchIn { .. }
-            | Event::NicRx { .. }
-            | Event::Command { .. }
-            | Event::Estimate
-            | Event::Sample
-            | Event::Cancelled => None,
+            Queued::NeighTimer { host, .. }
+            | Queued::ConnTimers { host }
+            | Queued::IpvsTrash { host, .. }
+            | Queued::Softirq { host, .. }
+            | Queued::Loopback { host, .. }
+            | Queued::Boot { host }
+            | Queued::SyncFlush { host } => Some(*host),
+            Queued::ClientNext { app } | Queued::ServiceDone { app, .. } => Some(app_host(*app)),
+            Queued::TcpRetrans { tcb, .. } | Queued::TcpDelack { tcb } => self.tcbs.at(*tcb).map(|t| t.host),
+            Queued::Vrrp { inst, .. } | Queued::VrrpGarp { inst, .. } => Some(self.vrrps[*inst as usize].host),
+            Queued::Keepalived(t) => Some(self.ka_timer_host(t)),
+            Queued::SwitchIn { .. }
+            | Queued::NicRx { .. }
+            | Queued::Command { .. }
+            | Queued::Estimate
+            | Queued::Sample
+            | Queued::Cancelled => None,
         }
     }
 
@@ -178,13 +178,14 @@ impl Engine {
         let mine: Vec<bool> = self.agenda.iter().map(|ev| self.event_host(ev) == Some(h)).collect();
         for (ev, mine) in self.agenda.iter_mut().zip(mine) {
             if mine {
-                held.push(std::mem::replace(ev, Event::Cancelled));
+                held.push(std::mem::replace(ev, Queued::Cancelled));
             }
         }
         let mut lost_packets = 0u32;
         for ev in held {
             match ev {
-                Event::Softirq { iface, frame, .. } => {
+                Queued::Softirq { iface, slot, .. } => {
+                    let (frame, _) = self.inflight.frames.take(slot);
                     lost_packets += 1;
                     self.metrics.hosts[h as usize].rx += 1;
                     drop_step!(
@@ -198,7 +199,8 @@ impl Engine {
                         Why::HostDown { state: Down { power, since: self.now() }.state() }
                     );
                 }
-                Event::Loopback { pkt, .. } => {
+                Queued::Loopback { slot, .. } => {
+                    let pkt = self.inflight.packets.take(slot);
                     lost_packets += 1;
                     drop_step!(
                         self,

@@ -36,13 +36,10 @@ use rand_chacha::ChaCha8Rng;
 /// The period of IPVS's rate estimator (`2 * HZ`).
 const ESTIMATOR_PERIOD: SimDuration = SimDuration::from_secs(2);
 
-/// Everything that can happen at an instant.
+/// Everything that can happen at an instant, as the engine's handlers schedule it; frames
+/// on links and in CPU backlogs are scheduled by the event core only, as [`Queued`].
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    /// A frame has fully arrived at a segment's switch from `port`.
-    SwitchIn { seg: SegId, port: u16, frame: Frame },
-    /// A frame has fully arrived at an interface.
-    NicRx { host: HostId, iface: IfIndex, frame: Frame },
     /// A neighbour entry's timer.
     NeighTimer { host: HostId, entry: u32, generation: u32 },
     /// The earliest of a host's IPVS connection timers is due ([`ConnTimers`]).
@@ -59,8 +56,6 @@ pub enum Event {
     Estimate,
     /// A run of a host's IPVS trash timer (`dest_trash_timer`), armed as `generation`.
     IpvsTrash { host: HostId, generation: u32 },
-    /// A host's CPU has processed a frame from its backlog: it enters the stack now.
-    Softirq { host: HostId, iface: IfIndex, frame: Frame },
     /// A server worker has finished a request.
     ServiceDone { app: AppId, job: crate::workload::Job },
     /// Batch runs: sample the counters for the time series.
@@ -81,6 +76,170 @@ pub enum Event {
     SyncFlush { host: HostId },
     /// A timer of a host's keepalived (engine/keepalived.rs).
     Keepalived(keepalived::Timer),
+}
+
+/// An event as the agenda holds it: a frame or a looped-back packet waits in the engine's
+/// [`InFlight`] slab and the event carries its slot, so an agenda node is 32 bytes instead
+/// of 104 and a unicast switch hop hands its slot on without copying the frame. The other
+/// variants are [`Event`]'s, one for one.
+#[derive(Clone, Copy, Debug)]
+pub enum Queued {
+    /// A frame has fully arrived at a segment's switch from `port`.
+    SwitchIn {
+        seg: SegId,
+        port: u16,
+        slot: u32,
+    },
+    /// A frame has fully arrived at an interface.
+    NicRx {
+        host: HostId,
+        iface: IfIndex,
+        slot: u32,
+    },
+    NeighTimer {
+        host: HostId,
+        entry: u32,
+        generation: u32,
+    },
+    ConnTimers {
+        host: HostId,
+    },
+    ClientNext {
+        app: AppId,
+    },
+    TcpRetrans {
+        tcb: u32,
+        generation: u32,
+    },
+    TcpDelack {
+        tcb: u32,
+    },
+    Command {
+        index: u32,
+    },
+    Estimate,
+    IpvsTrash {
+        host: HostId,
+        generation: u32,
+    },
+    /// A host's CPU has processed a frame from its backlog: it enters the stack now.
+    Softirq {
+        host: HostId,
+        iface: IfIndex,
+        slot: u32,
+    },
+    ServiceDone {
+        app: AppId,
+        job: crate::workload::Job,
+    },
+    Sample,
+    Loopback {
+        host: HostId,
+        slot: u32,
+    },
+    Boot {
+        host: HostId,
+    },
+    Cancelled,
+    Vrrp {
+        inst: u32,
+        generation: u32,
+    },
+    VrrpGarp {
+        inst: u32,
+        generation: u32,
+    },
+    SyncFlush {
+        host: HostId,
+    },
+    Keepalived(keepalived::Timer),
+}
+
+/// Values waiting in slots, each taken out once; freed slots are reused last freed first,
+/// so the same run always uses the same slots (they decide nothing anyway).
+#[derive(Clone, Debug)]
+struct Slab<T> {
+    items: Vec<T>,
+    free: Vec<u32>,
+}
+
+impl<T: Copy> Slab<T> {
+    const fn new() -> Self {
+        Slab { items: Vec::new(), free: Vec::new() }
+    }
+
+    #[inline]
+    fn put(&mut self, v: T) -> u32 {
+        if let Some(s) = self.free.pop() {
+            self.items[s as usize] = v;
+            s
+        } else {
+            self.items.push(v);
+            (self.items.len() - 1) as u32
+        }
+    }
+
+    /// The value of `slot`, which is free again.
+    #[inline]
+    fn take(&mut self, slot: u32) -> T {
+        self.free.push(slot);
+        self.items[slot as usize]
+    }
+}
+
+/// What the agenda's frame events point at: frames on links and in CPU backlogs, each
+/// with its [`Frame::link_bytes`] (computed once, at the sender's link), and packets on
+/// their way over `lo`.
+#[derive(Clone, Debug)]
+struct InFlight {
+    frames: Frames,
+    packets: Slab<crate::packet::Packet>,
+}
+
+/// The frames of [`InFlight`]: a [`Slab`] whose free slots are a list through their
+/// length field, the one a free slot does not need.
+#[derive(Clone, Debug)]
+struct Frames {
+    items: Vec<(Frame, usize)>,
+    /// The last freed slot, or `usize::MAX`.
+    free: usize,
+}
+
+impl Frames {
+    #[inline]
+    fn put(&mut self, v: (Frame, usize)) -> u32 {
+        let s = self.free;
+        if s == usize::MAX {
+            self.items.push(v);
+            (self.items.len() - 1) as u32
+        } else {
+            let item = &mut self.items[s];
+            self.free = item.1;
+            *item = v;
+            s as u32
+        }
+    }
+
+    #[inline]
+    fn get(&self, slot: u32) -> &(Frame, usize) {
+        &self.items[slot as usize]
+    }
+
+    /// The frame of `slot` and its link length; the slot is free again.
+    #[inline]
+    fn take(&mut self, slot: u32) -> (Frame, usize) {
+        let item = &mut self.items[slot as usize];
+        let v = *item;
+        item.1 = self.free;
+        self.free = slot as usize;
+        v
+    }
+
+    #[inline]
+    fn release(&mut self, slot: u32) {
+        self.items[slot as usize].1 = self.free;
+        self.free = slot as usize;
+    }
 }
 
 /// Where captured frames go (the pcap writer): every frame that enters a segment, once.
@@ -121,7 +280,9 @@ pub struct World {
 /// state and leaves the output behind (a `Detached` field: none in a copy): [`Engine::fork`].
 #[derive(Clone)]
 pub struct Engine {
-    pub agenda: Agenda<Event>,
+    pub agenda: Agenda<Queued>,
+    /// The frames and packets the agenda's events carry.
+    inflight: InFlight,
     pub net: Network,
     pub hosts: Vec<Host>,
     pub sockets: Vec<Sockets>,
@@ -147,6 +308,8 @@ pub struct Engine {
     /// The hosts that have IPVS (the directors), so the per-event timer drain looks at
     /// them only, not at every host.
     ipvs_hosts: Vec<HostId>,
+    /// Per host: whether it is in `ipvs_hosts`.
+    drained: Vec<bool>,
     /// Per host: down (crashed, off, booting) or `None` when running ([`fault`]).
     down: Vec<Option<fault::Down>>,
     /// Per host that a scenario reboots: its state as built, to boot into.
@@ -233,6 +396,7 @@ impl Engine {
             .collect();
         let mut e = Engine {
             agenda: Agenda::new(),
+            inflight: InFlight { frames: Frames { items: Vec::new(), free: usize::MAX }, packets: Slab::new() },
             net: world.net,
             hosts: world.hosts,
             sockets: world.sockets,
@@ -250,6 +414,7 @@ impl Engine {
             steps: 0,
             conn_timers: vec![ConnTimers::default(); n_hosts],
             ipvs_hosts: Vec::new(),
+            drained: vec![false; n_hosts],
             cpus: world.cpus,
             series: None,
             down: vec![None; n_hosts],
@@ -276,7 +441,7 @@ impl Engine {
         for h in 0..e.hosts.len() {
             e.draw_reachable_time(h as HostId);
         }
-        e.agenda.schedule(SimTime::ZERO + ESTIMATOR_PERIOD, Event::Estimate).expect("future");
+        e.agenda.schedule(SimTime::ZERO + ESTIMATOR_PERIOD, Queued::Estimate).expect("future");
         for h in 0..e.hosts.len() {
             e.seed_ipvs(h as HostId);
         }
@@ -288,13 +453,13 @@ impl Engine {
         }
         e.drain_ipvs_timers();
         for (i, (t, _, _)) in e.timed.iter().enumerate() {
-            e.agenda.schedule(*t, Event::Command { index: i as u32 }).expect("command times are not negative");
+            e.agenda.schedule(*t, Queued::Command { index: i as u32 }).expect("command times are not negative");
         }
         for (i, app) in e.apps.iter().enumerate() {
             if let App::Client(c) = app {
                 // A closed-loop client starts all its users at once; an open-loop one, one.
                 for _ in 0..c.users.unwrap_or(1) {
-                    e.agenda.schedule(c.start, Event::ClientNext { app: i as AppId }).expect("start is in the future");
+                    e.agenda.schedule(c.start, Queued::ClientNext { app: i as AppId }).expect("start is in the future");
                 }
             }
         }
@@ -343,39 +508,72 @@ impl Engine {
 
     /// Processes the next event if it is not past the end. Returns its time.
     pub fn step(&mut self) -> Option<SimTime> {
-        self.step_until(self.end)
+        self.advance(self.end, true)
     }
 
-    /// Processes the next event if it is not later than `limit` (nor the end).
-    fn step_until(&mut self, limit: SimTime) -> Option<SimTime> {
-        let (t, ev) = self.agenda.pop_until(limit.min(self.end))?;
+    /// Processes the events not later than `limit` (nor the end), in order: only the
+    /// next one if `once`. Returns the time of the last one processed. One loop here,
+    /// not a call per event: the dispatch's frame is set up once per run.
+    fn advance(&mut self, limit: SimTime, once: bool) -> Option<SimTime> {
+        let mut last = None;
+        while let Some((t, ev)) = self.agenda.pop_until(limit.min(self.end)) {
+            last = Some(t);
+            self.step_event(t, ev);
+            if once {
+                break;
+            }
+        }
+        last
+    }
+
+    /// Processes event `ev`, just popped at `t`.
+    #[expect(clippy::inline_always, reason = "measured: one caller, and a call per event cost a frame set-up")]
+    #[inline(always)]
+    fn step_event(&mut self, t: SimTime, ev: Queued) {
         self.metrics.events += 1;
         match ev {
-            Event::SwitchIn { seg, port, frame } => self.switch_in(seg, port, &frame),
-            Event::NicRx { host, iface, frame } => self.nic_arrive(host, iface, &frame),
-            Event::Softirq { host, iface, frame } => self.nic_rx(host, iface, &frame),
-            Event::ServiceDone { app, job } => self.service_done(app, job),
-            Event::Sample => self.take_sample(),
-            Event::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
-            Event::ConnTimers { host } => self.conn_timers_due(host),
-            Event::ClientNext { app } => self.client_next(app),
-            Event::Command { index } => self.run_command(index as usize),
-            Event::Estimate => self.estimation_timer(t),
-            Event::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
-            Event::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
-            Event::TcpDelack { tcb } => self.tcp_delack(tcb),
-            Event::Loopback { host, pkt } => {
+            Queued::SwitchIn { seg, port, slot } => {
+                // A switch reads and changes no host's state: IPVS has asked for nothing
+                // since the drain after the last event (arming twice in a row arms nothing
+                // the second time), so there is nothing to drain.
+                self.switch_in(seg, port, slot);
+                return;
+            }
+            // A frame reaches only its host's stack, so only that host's IPVS may have asked
+            // for timers (the others' drains after earlier events left nothing to arm).
+            Queued::NicRx { host, iface, slot } => {
+                self.nic_arrive(host, iface, slot);
+                self.drain_host_ipvs_timers(host);
+                return;
+            }
+            Queued::Softirq { host, iface, slot } => {
+                let (frame, _) = self.inflight.frames.take(slot);
+                self.nic_rx(host, iface, &frame);
+                self.drain_host_ipvs_timers(host);
+                return;
+            }
+            Queued::ServiceDone { app, job } => self.service_done(app, job),
+            Queued::Sample => self.take_sample(),
+            Queued::NeighTimer { host, entry, generation } => self.neigh_timer(host, entry as usize, generation),
+            Queued::ConnTimers { host } => self.conn_timers_due(host),
+            Queued::ClientNext { app } => self.client_next(app),
+            Queued::Command { index } => self.run_command(index as usize),
+            Queued::Estimate => self.estimation_timer(t),
+            Queued::TcpRetrans { tcb, generation } => self.tcp_retrans(tcb, generation),
+            Queued::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
+            Queued::TcpDelack { tcb } => self.tcp_delack(tcb),
+            Queued::Loopback { host, slot } => {
+                let pkt = self.inflight.packets.take(slot);
                 let _ = self.local_in(host, 0, pkt);
             }
-            Event::Boot { host } => self.boot(host),
-            Event::Cancelled => {}
-            Event::Vrrp { inst, generation } => self.vrrp_timer(inst as usize, generation),
-            Event::VrrpGarp { inst, generation } => self.vrrp_garp_timer(inst as usize, generation),
-            Event::SyncFlush { host } => self.sync_send(host),
-            Event::Keepalived(t) => self.ka_timer(t),
+            Queued::Boot { host } => self.boot(host),
+            Queued::Cancelled => {}
+            Queued::Vrrp { inst, generation } => self.vrrp_timer(inst as usize, generation),
+            Queued::VrrpGarp { inst, generation } => self.vrrp_garp_timer(inst as usize, generation),
+            Queued::SyncFlush { host } => self.sync_send(host),
+            Queued::Keepalived(t) => self.ka_timer(t),
         }
         self.drain_ipvs_timers();
-        Some(t)
     }
 
     /// `estimation_timer`: samples every IPVS estimator, and re-arms for the next multiple
@@ -412,19 +610,19 @@ impl Engine {
 
     /// Runs every event up to and including time `t` (and not past the end).
     pub fn run_until(&mut self, t: SimTime) {
-        while self.step_until(t).is_some() {}
+        self.advance(t, false);
     }
 
     /// Runs to the end of the scenario.
     pub fn run(&mut self) {
-        while self.step().is_some() {}
+        self.advance(SimTime::MAX, false);
     }
 
     /// Frames on links right now (an event holds each).
     pub fn frames_in_flight(&self) -> u64 {
         self.agenda
             .iter()
-            .filter(|e| matches!(e, Event::SwitchIn { .. } | Event::NicRx { .. } | Event::Softirq { .. }))
+            .filter(|e| matches!(e, Queued::SwitchIn { .. } | Queued::NicRx { .. } | Queued::Softirq { .. }))
             .count() as u64
     }
 
@@ -433,8 +631,34 @@ impl Engine {
         self.hosts.iter().flat_map(|h| h.neigh.entries.iter()).map(|e| e.queue.len() as u64).sum()
     }
 
+    /// Kept out of line: one copy of the agenda's inlined `schedule` for every handler.
+    #[inline(never)]
     fn schedule(&mut self, at: SimTime, ev: Event) {
-        self.agenda.schedule(at, ev).expect("events are never scheduled in the past");
+        let q = self.queued(ev);
+        self.agenda.schedule(at, q).expect("events are never scheduled in the past");
+    }
+
+    /// `ev` as the agenda holds it: a looped-back packet put in [`InFlight`].
+    fn queued(&mut self, ev: Event) -> Queued {
+        match ev {
+            Event::Loopback { host, pkt } => Queued::Loopback { host, slot: self.inflight.packets.put(pkt) },
+            Event::NeighTimer { host, entry, generation } => Queued::NeighTimer { host, entry, generation },
+            Event::ConnTimers { host } => Queued::ConnTimers { host },
+            Event::ClientNext { app } => Queued::ClientNext { app },
+            Event::TcpRetrans { tcb, generation } => Queued::TcpRetrans { tcb, generation },
+            Event::TcpDelack { tcb } => Queued::TcpDelack { tcb },
+            Event::Command { index } => Queued::Command { index },
+            Event::Estimate => Queued::Estimate,
+            Event::IpvsTrash { host, generation } => Queued::IpvsTrash { host, generation },
+            Event::ServiceDone { app, job } => Queued::ServiceDone { app, job },
+            Event::Sample => Queued::Sample,
+            Event::Boot { host } => Queued::Boot { host },
+            Event::Cancelled => Queued::Cancelled,
+            Event::Vrrp { inst, generation } => Queued::Vrrp { inst, generation },
+            Event::VrrpGarp { inst, generation } => Queued::VrrpGarp { inst, generation },
+            Event::SyncFlush { host } => Queued::SyncFlush { host },
+            Event::Keepalived(t) => Queued::Keepalived(t),
+        }
     }
 
     /// Arms IPVS connection timer `(conn, generation)` of host `h` at `at`.
@@ -510,6 +734,7 @@ impl Engine {
     }
 
     /// Puts a frame on the link of interface `i` of host `h`.
+    #[inline]
     fn link_tx(&mut self, h: HostId, i: IfIndex, frame: &Frame) {
         self.metrics.frames.sent += 1;
         let loss = self.hosts[h as usize].ifaces[i as usize].netem_loss_ppm;
@@ -556,7 +781,8 @@ impl Engine {
                 Subject::frame(frame),
                 Why::LinkSend { segment: Seg(seg) }
             );
-            self.schedule(at, Event::SwitchIn { seg, port, frame: *frame });
+            let slot = self.inflight.frames.put((*frame, bytes));
+            self.agenda.schedule(at, Queued::SwitchIn { seg, port, slot }).expect("future");
         } else {
             drop_step!(
                 self,
@@ -578,26 +804,44 @@ impl Engine {
         self.netem_rngs[h as usize].random_range(0..crate::cmdline::fault::PPM) < ppm
     }
 
-    /// The switch of segment `seg` forwards a frame that came in on `in_port`.
-    fn switch_in(&mut self, seg: SegId, in_port: u16, frame: &Frame) {
+    /// The switch of segment `seg` forwards the frame in slot `slot` that came in on
+    /// `in_port`. The first copy sent on keeps the slot; further copies (a flood) take
+    /// new ones.
+    fn switch_in(&mut self, seg: SegId, in_port: u16, slot: u32) {
         let now = self.now();
+        let &(ref frame, bytes) = self.inflight.frames.get(slot);
         if let Some(c) = self.capture.0.as_mut() {
             c.frame(seg, now, frame);
         }
-        let bytes = frame.link_bytes();
+        let (src, dst) = (frame.eth.src, frame.eth.dst);
         let sc = &mut self.metrics.segments[seg as usize];
         sc.frames += 1;
         sc.bytes += (bytes - crate::packet::LINK_OVERHEAD) as u64;
         let s = &mut self.net.segments[seg as usize];
-        s.learn(frame.eth.src, in_port);
-        let known = if frame.eth.dst.is_multicast() { None } else { s.lookup(frame.eth.dst) };
+        s.learn(src, in_port);
+        let known = if dst.is_multicast() { None } else { s.lookup(dst) };
         let mut copies = 0u64;
         let mut dropped = 0u64;
+        let mut keep = Some(slot);
         // Unicast to a known port goes there only; anything else floods every other port,
         // newest port first: a Linux bridge floods in `br->port_list` order (`br_flood`,
         // net/bridge/br_forward.c) and `br_add_if` puts a new port at the head of that list
         // (`list_add_rcu`, net/bridge/br_if.c). Copies leave at the same instant, so the
         // agenda's insertion order is the order the hosts hear a broadcast (and answer it).
+        if let Some(k) = known
+            && k != in_port
+        {
+            // Unicast to a known port, the usual case: the frame keeps its slot. A full
+            // queue refuses without changing it, and the general path below drops then.
+            let port = &mut s.ports[k as usize];
+            let params = port.link.params;
+            if let Some(at) = port.link.down.offer(now, bytes, &params) {
+                let (host, iface) = (port.host, port.iface);
+                self.metrics.hosts[host as usize].rx_bytes += bytes as u64;
+                self.agenda.schedule(at, Queued::NicRx { host, iface, slot }).expect("future");
+                return;
+            }
+        }
         let ports = match known {
             Some(k) if k == in_port => 0..0,
             Some(k) => k..k + 1,
@@ -611,10 +855,19 @@ impl Engine {
                     copies += 1;
                     let (host, iface) = (port.host, port.iface);
                     self.metrics.hosts[host as usize].rx_bytes += bytes as u64;
-                    self.agenda.schedule(at, Event::NicRx { host, iface, frame: *frame }).expect("future");
+                    let slot = if let Some(slot) = keep.take() {
+                        slot
+                    } else {
+                        let copy = *self.inflight.frames.get(slot);
+                        self.inflight.frames.put(copy)
+                    };
+                    self.agenda.schedule(at, Queued::NicRx { host, iface, slot }).expect("future");
                 }
                 None => dropped += 1,
             }
+        }
+        if let Some(slot) = keep {
+            self.inflight.frames.release(slot);
         }
         let total = copies + dropped;
         if total == 0 {
@@ -622,8 +875,10 @@ impl Engine {
             self.metrics.drop(None, DropReason::OtherHost, Fate::Frame);
             return;
         }
-        self.metrics.frames.replicated += total - 1;
-        self.metrics.segments[seg as usize].flooded += total - 1;
+        if total > 1 {
+            self.metrics.frames.replicated += total - 1;
+            self.metrics.segments[seg as usize].flooded += total - 1;
+        }
         for _ in 0..dropped {
             self.metrics.drop(None, DropReason::TxQueueFull, Fate::Frame);
         }
@@ -678,6 +933,16 @@ impl Engine {
         }
     }
 
+    /// [`Engine::drain_ipvs_timers`] for host `h` alone, if it is among the hosts drained.
+    #[inline]
+    fn drain_host_ipvs_timers(&mut self, h: HostId) {
+        if self.drained[h as usize]
+            && self.hosts[h as usize].ipvs.as_deref().is_some_and(crate::ipvs::Ipvs::has_pending_timers)
+        {
+            self.arm_ipvs_timers(h);
+        }
+    }
+
     /// Gives host `h`'s IPVS (if it has one yet) the run's seed, for its schedulers'
     /// streams, and lists `h` among the hosts whose IPVS timers are drained.
     fn seed_ipvs(&mut self, h: HostId) {
@@ -686,6 +951,7 @@ impl Engine {
             // Kept in host order: timers are armed in that order, as before.
             if let Err(at) = self.ipvs_hosts.binary_search(&h) {
                 self.ipvs_hosts.insert(at, h);
+                self.drained[h as usize] = true;
             }
         }
     }
@@ -707,6 +973,8 @@ mod tests {
     fn event_stays_small() {
         // The agenda copies events; a frame is a Copy value and must stay small.
         assert!(std::mem::size_of::<super::Event>() <= 128, "{}", std::mem::size_of::<super::Event>());
+        // What the agenda holds: a frame waits in a slot, the event carries its number.
+        assert!(std::mem::size_of::<super::Queued>() <= 24, "{}", std::mem::size_of::<super::Queued>());
     }
 
     // twos draws from the run's seed: dr.ron with `-s twos` and 40 connections to two equal

@@ -32,11 +32,18 @@ const WORDS: usize = SLOTS / 64;
 
 const NIL: u32 = u32::MAX;
 
-/// An event and its key; nodes of one bucket form a singly linked list through `next`.
+/// An event and its time; nodes of one bucket form a singly linked list through `next`,
+/// and free nodes another one.
+///
+/// No insertion number is kept: a node filed by [`Agenda::schedule`] was scheduled after
+/// every node already waiting, so among equal times it goes last; the far heap keeps
+/// its own, and a node it hands back ([`Agenda::refill`]) finds in its bucket only nodes
+/// handed back before it in the same refill, which come first in `(time, seq)` order
+/// (its tick was beyond the window until that refill, so nothing was scheduled there).
+/// So "after every node of time ≤ mine" is the `(time, seq)` order.
 #[derive(Clone)]
 struct Node<E> {
     time: u64,
-    seq: u64,
     next: u32,
     ev: Option<E>,
 }
@@ -45,9 +52,10 @@ struct Node<E> {
 pub struct Agenda<E> {
     /// All waiting events; a node's index is stable until it is popped, then reused.
     nodes: Vec<Node<E>>,
-    free: Vec<u32>,
+    /// The first free node (the last one popped), or `NIL`; its `next` is the next free.
+    free: u32,
     /// First node of each bucket's list, or `NIL`.
-    heads: Vec<u32>,
+    heads: Box<[u32; SLOTS]>,
     /// Bit `i` set when bucket `i` is not empty.
     occupied: [u64; WORDS],
     /// The tick (`time / SLOT_NS`) of the current bucket; every wheel entry lies in
@@ -55,6 +63,9 @@ pub struct Agenda<E> {
     cursor: u64,
     /// Nodes further ahead than the wheel's window, smallest `(time, seq)` on top.
     far: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    /// The tick of the far heap's top (`u64::MAX` when it is empty): one compare tells
+    /// whether a move of the cursor brings far nodes into the window.
+    far_tick: u64,
     len: usize,
     seq: u64,
     now: SimTime,
@@ -70,11 +81,12 @@ impl<E> Agenda<E> {
     pub fn new() -> Self {
         Agenda {
             nodes: Vec::new(),
-            free: Vec::new(),
-            heads: vec![NIL; SLOTS],
+            free: NIL,
+            heads: Box::new([NIL; SLOTS]),
             occupied: [0; WORDS],
             cursor: 0,
             far: BinaryHeap::new(),
+            far_tick: u64::MAX,
             len: 0,
             seq: 0,
             now: SimTime::ZERO,
@@ -95,18 +107,20 @@ impl<E> Agenda<E> {
         self.len == 0
     }
 
-    /// Links node `n` into its bucket, keeping the bucket's list sorted by `(time, seq)`:
-    /// the list's head is the bucket's earliest event. Most buckets hold one event or none,
-    /// so the walk is short.
+    /// Links node `n`, due at `time`, into its bucket after every node due at or before
+    /// `time` (the `(time, seq)` order, see [`Node`]): the list's head is the bucket's
+    /// earliest event. Most buckets hold one event or none, so the walk is short.
     #[expect(clippy::inline_always, reason = "measured: a call per schedule cost more than the walk")]
     #[inline(always)]
-    fn file(&mut self, n: u32) {
-        let node = &self.nodes[n as usize];
-        let key = (node.time, node.seq);
-        let b = ((node.time / SLOT_NS) as usize) & (SLOTS - 1);
+    fn file(&mut self, n: u32, time: u64) {
+        let b = ((time / SLOT_NS) as usize) & (SLOTS - 1);
         let (mut prev, mut cur) = (NIL, self.heads[b]);
-        while cur != NIL && (self.nodes[cur as usize].time, self.nodes[cur as usize].seq) < key {
-            (prev, cur) = (cur, self.nodes[cur as usize].next);
+        while cur != NIL {
+            let c = &self.nodes[cur as usize];
+            if c.time > time {
+                break;
+            }
+            (prev, cur) = (cur, c.next);
         }
         self.nodes[n as usize].next = cur;
         if prev == NIL {
@@ -117,44 +131,71 @@ impl<E> Agenda<E> {
         self.occupied[b / 64] |= 1 << (b % 64);
     }
 
+    /// Puts `event` on the agenda at `at`. Inlined into its callers with only the common
+    /// case (a free node, a time inside the wheel's window) in line.
+    #[expect(clippy::inline_always, reason = "measured: the call and its register saves cost more than the body")]
+    #[inline(always)]
     pub fn schedule(&mut self, at: SimTime, event: E) -> Result<(), InThePast> {
         if at < self.now {
             return Err(InThePast { at, now: self.now });
         }
-        let node = Node { time: at.0, seq: self.seq, next: NIL, ev: Some(event) };
-        let n = if let Some(n) = self.free.pop() {
-            self.nodes[n as usize] = node;
-            n
-        } else {
-            self.nodes.push(node);
-            (self.nodes.len() - 1) as u32
-        };
+        let n = self.free;
+        if n == NIL {
+            self.add_node(at, event);
+            return Ok(());
+        }
+        let node = &mut self.nodes[n as usize];
+        self.free = node.next;
+        node.time = at.0;
+        node.ev = Some(event);
         self.seq += 1;
         self.len += 1;
         if at.0 / SLOT_NS < self.cursor + SLOTS as u64 {
-            self.file(n);
+            self.file(n, at.0);
         } else {
-            self.far.push(Reverse((at.0, self.seq - 1, n)));
+            self.file_far(n, at.0);
         }
         Ok(())
     }
 
-    /// The first non-empty bucket at or after the cursor, as a tick.
-    fn next_tick(&self) -> Option<u64> {
+    /// [`Agenda::schedule`] when no node is free: a new one.
+    #[cold]
+    #[inline(never)]
+    fn add_node(&mut self, at: SimTime, event: E) {
+        self.nodes.push(Node { time: at.0, next: NIL, ev: Some(event) });
+        let n = (self.nodes.len() - 1) as u32;
+        self.seq += 1;
+        self.len += 1;
+        if at.0 / SLOT_NS < self.cursor + SLOTS as u64 {
+            self.file(n, at.0);
+        } else {
+            self.file_far(n, at.0);
+        }
+    }
+
+    /// Node `n`, just scheduled (`seq` counted), waits beyond the wheel's window.
+    #[cold]
+    #[inline(never)]
+    fn file_far(&mut self, n: u32, time: u64) {
+        self.far.push(Reverse((time, self.seq - 1, n)));
+        self.far_tick = self.far_tick.min(time / SLOT_NS);
+    }
+
+    /// The first non-empty bucket at or after the cursor, in the wheel's order.
+    #[inline]
+    fn first_bucket(&self) -> Option<usize> {
         let start = (self.cursor as usize) & (SLOTS - 1);
         let (w0, bit0) = (start / 64, start % 64);
         // The first word from the starting bit, then the others, wrapping round once.
         let first = self.occupied[w0] & (u64::MAX << bit0);
-        let found = if first != 0 {
-            Some(w0 * 64 + first.trailing_zeros() as usize)
-        } else {
-            (1..=WORDS).find_map(|k| {
-                let w = (w0 + k) % WORDS;
-                let word = if w == w0 { self.occupied[w] & !(u64::MAX << bit0) } else { self.occupied[w] };
-                (word != 0).then(|| w * 64 + word.trailing_zeros() as usize)
-            })
-        }?;
-        Some(self.cursor + ((found + SLOTS - start) % SLOTS) as u64)
+        if first != 0 {
+            return Some(w0 * 64 + first.trailing_zeros() as usize);
+        }
+        (1..=WORDS).find_map(|k| {
+            let w = (w0 + k) % WORDS;
+            let word = if w == w0 { self.occupied[w] & !(u64::MAX << bit0) } else { self.occupied[w] };
+            (word != 0).then(|| w * 64 + word.trailing_zeros() as usize)
+        })
     }
 
     /// Brings far events that the wheel's window now covers into the wheel.
@@ -166,22 +207,18 @@ impl<E> Agenda<E> {
                 break;
             }
             self.far.pop();
-            self.file(n);
+            self.file(n, time);
         }
-    }
-
-    /// The wheel's earliest node, the head of the first non-empty bucket: (bucket, node, time).
-    #[inline]
-    fn locate(&self) -> Option<(usize, u32, u64)> {
-        let b = (self.next_tick()? as usize) & (SLOTS - 1);
-        let n = self.heads[b];
-        Some((b, n, self.nodes[n as usize].time))
+        self.far_tick = self.far.peek().map_or(u64::MAX, |top| top.0.0 / SLOT_NS);
     }
 
     /// Time of the next event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
         // Far entries all lie beyond the wheel's window, so the wheel wins when it has any.
-        self.locate().map(|(.., t)| t).or_else(|| self.far.peek().map(|e| e.0.0)).map(SimTime)
+        match self.first_bucket() {
+            Some(b) => Some(SimTime(self.nodes[self.heads[b & (SLOTS - 1)] as usize].time)),
+            None => self.far.peek().map(|e| SimTime(e.0.0)),
+        }
     }
 
     /// Removes and returns the earliest event, advancing the clock to its time.
@@ -191,8 +228,8 @@ impl<E> Agenda<E> {
 
     /// Like [`Agenda::pop`], but only if the earliest event is not later than `limit`.
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let (b, n, time) = if let Some(found) = self.locate() {
-            found
+        let b = if let Some(b) = self.first_bucket() {
+            b & (SLOTS - 1)
         } else {
             let t = self.far.peek()?.0.0;
             if t > limit.0 {
@@ -200,27 +237,30 @@ impl<E> Agenda<E> {
             }
             self.cursor = t / SLOT_NS;
             self.refill();
-            self.locate()?
+            self.first_bucket()? & (SLOTS - 1)
         };
+        let n = self.heads[b];
+        let node = &mut self.nodes[n as usize];
+        let time = node.time;
         if time > limit.0 {
             return None;
         }
-        let tick = time / SLOT_NS;
-        if tick != self.cursor {
-            // Refilled nodes lie beyond the old window, so bucket `b`'s head stays `n`.
-            self.cursor = tick;
-            // The far heap's top is usually seconds ahead: one compare, no call.
-            if self.far.peek().is_some_and(|top| top.0.0 / SLOT_NS < tick + SLOTS as u64) {
-                self.refill();
-            }
-        }
-        let next = self.nodes[n as usize].next;
+        let next = node.next;
+        let ev = node.ev.take().expect("waiting node holds an event");
+        node.next = self.free;
+        self.free = n;
         self.heads[b] = next;
         if next == NIL {
             self.occupied[b / 64] &= !(1 << (b % 64));
         }
-        let ev = self.nodes[n as usize].ev.take().expect("waiting node holds an event");
-        self.free.push(n);
+        let tick = time / SLOT_NS;
+        if tick != self.cursor {
+            // Refilled nodes lie beyond the old window, so none lands in bucket `b`.
+            self.cursor = tick;
+            if self.far_tick < tick + SLOTS as u64 {
+                self.refill();
+            }
+        }
         self.len -= 1;
         self.now = SimTime(time);
         Some((self.now, ev))

@@ -72,28 +72,65 @@ pub struct Segment {
     pub ports: Vec<Port>,
     pub learning: bool,
     /// MAC address table: learned MAC → port (looked up, never listed in hash order).
-    pub fdb: FxHashMap<MacAddr, u16>,
+    fdb: FxHashMap<MacAddr, u16>,
+    /// The table's entries for the MACs seen last, direct-mapped by a hash of the MAC:
+    /// each slot is [`NO_ENTRY`] or `mac | port << 48` with `fdb[mac] == port`, so a switch
+    /// hop usually learns and looks up with one compare each instead of two hash-table
+    /// probes. Every change to `fdb` rewrites the MAC's slot, which keeps that true.
+    recent: Box<[u64; RECENT]>,
     pub params: LinkParams,
+}
+
+/// Slots of [`Segment::recent`] (a power of two): a segment with a few dozen MACs
+/// rarely has two busy ones share a slot.
+const RECENT: usize = 256;
+/// An empty slot of [`Segment::recent`]: the broadcast MAC, which is never learned.
+const NO_ENTRY: u64 = u64::MAX;
+const MAC_BITS: u64 = (1 << 48) - 1;
+
+/// `mac` as the low 48 bits of an integer, and its slot in [`Segment::recent`].
+#[inline]
+fn recent_slot(mac: MacAddr) -> (u64, usize) {
+    let [a, b, c, d, e, f] = mac.0;
+    let key = u64::from_le_bytes([a, b, c, d, e, f, 0, 0]);
+    (key, (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize)
 }
 
 impl Segment {
     /// The port a unicast frame to `mac` leaves by, if known.
-    pub fn lookup(&self, mac: MacAddr) -> Option<u16> {
+    #[inline]
+    pub fn lookup(&mut self, mac: MacAddr) -> Option<u16> {
         if self.learning {
-            self.fdb.get(&mac).copied()
+            let (key, i) = recent_slot(mac);
+            let entry = self.recent[i];
+            if entry & MAC_BITS == key && !mac.is_multicast() {
+                return Some((entry >> 48) as u16);
+            }
+            let port = self.fdb.get(&mac).copied();
+            if let Some(p) = port {
+                self.recent[i] = key | u64::from(p) << 48;
+            }
+            port
         } else {
             self.ports.iter().position(|p| p.mac == mac).map(|p| p as u16)
         }
     }
 
     /// Notes that `mac` lives behind `port` (an existing entry moves).
+    #[inline]
     pub fn learn(&mut self, mac: MacAddr, port: u16) {
         if !self.learning || mac.is_multicast() {
+            return;
+        }
+        let (key, i) = recent_slot(mac);
+        let entry = key | u64::from(port) << 48;
+        if self.recent[i] == entry {
             return;
         }
         if self.fdb.get(&mac) != Some(&port) {
             self.fdb.insert(mac, port);
         }
+        self.recent[i] = entry;
     }
 }
 
@@ -114,6 +151,7 @@ impl Network {
             ports: Vec::new(),
             learning,
             fdb: FxHashMap::default(),
+            recent: Box::new([NO_ENTRY; RECENT]),
             params,
         });
         id
@@ -183,5 +221,25 @@ mod tests {
         assert_eq!(n.segments[s as usize].lookup(m), Some(1));
         n.segments[s as usize].learn(MacAddr::BROADCAST, 2);
         assert_eq!(n.segments[s as usize].lookup(MacAddr::BROADCAST), None);
+    }
+
+    #[test]
+    fn the_recent_entries_follow_the_table() {
+        // 300 MACs through 256 recent slots, learned, moved and looked up in turn: every
+        // lookup answers what the table holds, whichever MAC last took a shared slot.
+        let mut n = Network::default();
+        let s = n.add_segment("lan", LinkParams::default(), true);
+        let seg = &mut n.segments[s as usize];
+        let mac = |i: u16| default_mac(i, (i % 3) as u8);
+        for round in 0..3u16 {
+            for i in 0..300u16 {
+                seg.learn(mac(i), (i + round) % 7);
+                assert_eq!(seg.lookup(mac((i * 7) % 300)), seg.fdb.get(&mac((i * 7) % 300)).copied());
+            }
+            for i in 0..300u16 {
+                assert_eq!(seg.lookup(mac(i)), Some((i + round) % 7));
+            }
+        }
+        assert_eq!(seg.lookup(default_mac(999, 0)), None);
     }
 }
