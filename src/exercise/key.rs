@@ -118,12 +118,9 @@ impl CourseKey {
             }
         }
         let Some(secret) = secret else {
-            let end = text.len();
-            return Err(ScenarioError::at(
+            return Err(ScenarioError::at_end(
                 origin,
                 text,
-                end,
-                end,
                 "a line `key = ...`",
                 "none",
                 Some("make a key with: lvsim exercise key new --out FILE".into()),

@@ -125,12 +125,9 @@ fn usable(a: Ipv4Addr) -> bool {
 pub(crate) fn write(kind: Kind, origin: &str, text: &str, m: &Model, lang: Lang) -> Result<String, ScenarioError> {
     let t = |en: &'static str, zh: &'static str| lang.pick(en, zh);
     if m.services.is_empty() {
-        let end = text.len();
-        return Err(ScenarioError::at(
+        return Err(ScenarioError::at_end(
             origin,
             text,
-            end,
-            end,
             t("a virtual_server block", "一个 virtual_server 块"),
             t("none", "一个也没有"),
             Some(

@@ -50,12 +50,9 @@ pub(crate) fn parse(origin: &str, text: &str, lang: Lang) -> Result<Model, Scena
         m.run.push(if prefixed { line.to_string() } else { format!("ipvsadm {line}") });
     }
     if m.services.is_empty() {
-        let end = text.len();
-        return Err(ScenarioError::at(
+        return Err(ScenarioError::at_end(
             origin,
             text,
-            end,
-            end,
             lang.pick("an `-A` line (a virtual service)", "一行 `-A`（一个虚拟服务）"),
             lang.pick("no service", "没有服务"),
             Some(

@@ -60,6 +60,17 @@ impl ScenarioError {
         }
     }
 
+    /// An error at the end of `source`: something the whole file lacks.
+    pub fn at_end(
+        origin: &str,
+        source: &str,
+        expected: impl Into<String>,
+        found: impl Into<String>,
+        help: Option<String>,
+    ) -> Self {
+        Self::at(origin, source, source.len(), source.len(), expected, found, help)
+    }
+
     pub(crate) fn from_ron(origin: &str, source: &str, e: &ron::error::SpannedError) -> Self {
         Self::from_ron_as(origin, source, e, "a valid scenario")
     }

@@ -92,6 +92,7 @@ const PHRASE_CALLS: &[&str] = &[
     "CmdError::new",
     "ConfError::new",
     "ScenarioError::at",
+    "ScenarioError::at_end",
     "ExerciseError::other",
     "Err((",
     "Takes::Value",
