@@ -114,6 +114,14 @@ fn live_kernel() {
         eprintln!("kernel-diff: {s}: the VM ran late, results not judged");
     }
     rows.retain(|r| !late.contains(&r.scenario));
+    // tun-mtu's frames depend on which connection draws the ICMP frag-needed first and
+    // when each client thread writes: on the emulated guest that order changed in two of
+    // three CI runs of 2026-12-03 in ways the lateness checks cannot all see. Its recorded
+    // run is still judged by `replayed_kernel_runs_agree_except_known`; live, it is shown.
+    for r in rows.iter().filter(|r| r.scenario == "tun-mtu" && !r.agrees()) {
+        eprintln!("kernel-diff: tun-mtu (timing-sensitive on the guest, not judged live): {r:?}");
+    }
+    rows.retain(|r| r.scenario != "tun-mtu");
     let bad = check(&rows);
     assert!(bad.is_empty(), "{} unexpected result(s):\n{}", bad.len(), bad.join("\n"));
 }
