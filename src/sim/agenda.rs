@@ -66,8 +66,8 @@ pub struct Agenda<E> {
     /// The tick of the far heap's top (`u64::MAX` when it is empty): one compare tells
     /// whether a move of the cursor brings far nodes into the window.
     far_tick: u64,
-    len: usize,
-    seq: u64,
+    /// Nodes filed in the far heap so far: its insertion order among equal times.
+    far_seq: u64,
     now: SimTime,
 }
 
@@ -87,8 +87,7 @@ impl<E> Agenda<E> {
             cursor: 0,
             far: BinaryHeap::new(),
             far_tick: u64::MAX,
-            len: 0,
-            seq: 0,
+            far_seq: 0,
             now: SimTime::ZERO,
         }
     }
@@ -98,13 +97,13 @@ impl<E> Agenda<E> {
         self.now
     }
 
-    /// Events waiting.
+    /// Events waiting (counted: for tests and accounting, not the event loop).
     pub fn len(&self) -> usize {
-        self.len
+        self.iter().count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.peek_time().is_none()
     }
 
     /// Links node `n`, due at `time`, into its bucket after every node due at or before
@@ -148,8 +147,6 @@ impl<E> Agenda<E> {
         self.free = node.next;
         node.time = at.0;
         node.ev = Some(event);
-        self.seq += 1;
-        self.len += 1;
         if at.0 / SLOT_NS < self.cursor + SLOTS as u64 {
             self.file(n, at.0);
         } else {
@@ -164,8 +161,6 @@ impl<E> Agenda<E> {
     fn add_node(&mut self, at: SimTime, event: E) {
         self.nodes.push(Node { time: at.0, next: NIL, ev: Some(event) });
         let n = (self.nodes.len() - 1) as u32;
-        self.seq += 1;
-        self.len += 1;
         if at.0 / SLOT_NS < self.cursor + SLOTS as u64 {
             self.file(n, at.0);
         } else {
@@ -173,11 +168,12 @@ impl<E> Agenda<E> {
         }
     }
 
-    /// Node `n`, just scheduled (`seq` counted), waits beyond the wheel's window.
+    /// Node `n`, just scheduled, waits beyond the wheel's window.
     #[cold]
     #[inline(never)]
     fn file_far(&mut self, n: u32, time: u64) {
-        self.far.push(Reverse((time, self.seq - 1, n)));
+        self.far.push(Reverse((time, self.far_seq, n)));
+        self.far_seq += 1;
         self.far_tick = self.far_tick.min(time / SLOT_NS);
     }
 
@@ -261,7 +257,6 @@ impl<E> Agenda<E> {
                 self.refill();
             }
         }
-        self.len -= 1;
         self.now = SimTime(time);
         Some((self.now, ev))
     }

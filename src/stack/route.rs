@@ -79,16 +79,65 @@ pub enum Lookup {
 /// whole prefixes of addresses on loopback (`ip addr add 10.0.0.0/24 dev lo` makes the
 /// subnet local); and the main table as lookups read it. Derived from the interfaces and
 /// routes; rebuilt by [`crate::stack::Host::refresh`] after any configuration change.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct LocalTable {
     exact: Vec<(Ipv4Addr, IfIndex)>,
     prefixes: Vec<(u32, u32, IfIndex)>,
     /// Every address of every interface, up or down (`inet_lookup_ifaddr_rcu`'s view).
     any: Vec<Ipv4Addr>,
+    /// Bit [`addr_bit`] of every address in `any`: a clear bit says "not one of mine"
+    /// without the scan (a set one still scans).
+    any_bits: u64,
     /// The main table's routes whose device is up (the kernel removes the others), each
     /// with its network and mask, longest prefix first, then lowest metric, then oldest:
     /// the first that matches is the longest-prefix match.
     main: Vec<(u32, u32, Route)>,
+    /// Recent answers of [`lookup`], by destination. Part of the table, so a rebuild
+    /// ([`crate::stack::Host::refresh`]) starts it empty: it never outlives the routes and
+    /// addresses it was computed from.
+    cache: DstCache,
+}
+
+/// The table is its routes and addresses; what the cache happens to hold is not part of it.
+impl PartialEq for LocalTable {
+    fn eq(&self, o: &Self) -> bool {
+        (&self.exact, &self.prefixes, &self.any, self.any_bits, &self.main)
+            == (&o.exact, &o.prefixes, &o.any, o.any_bits, &o.main)
+    }
+}
+
+impl Eq for LocalTable {}
+
+/// Slots of the destination cache (a power of two).
+const DST_SLOTS: usize = 32;
+
+/// A direct-mapped cache of routing decisions by destination, as the kernel kept one
+/// before 3.6 (`rt_hash_table`): a busy host sends most packets to a few destinations,
+/// and a hit costs one compare instead of the local table's and main table's scans. Each
+/// slot packs one answer in a `u64`: bit 63 set when used, the destination in bits 0–31,
+/// the kind in bits 32–33 (0 local, 1 a main-table route, 2 unreachable) and the
+/// interface or route index in bits 40–55 (a route past index 65535 is not cached).
+#[derive(Clone, Debug)]
+struct DstCache([std::cell::Cell<u64>; DST_SLOTS]);
+
+impl Default for DstCache {
+    fn default() -> Self {
+        DstCache(std::array::from_fn(|_| std::cell::Cell::new(0)))
+    }
+}
+
+const USED: u64 = 1 << 63;
+
+/// The cache slot of `ip` (Fibonacci hashing).
+#[inline]
+fn dst_slot(ip: u32) -> usize {
+    (ip.wrapping_mul(0x9E37_79B9) >> 27) as usize & (DST_SLOTS - 1)
+}
+
+/// The bit of `ip` in [`LocalTable::any_bits`].
+#[inline]
+const fn addr_bit(ip: Ipv4Addr) -> u64 {
+    1 << (u32::from_be_bytes(ip.octets()).wrapping_mul(0x9E37_79B9) >> 26)
 }
 
 impl LocalTable {
@@ -103,11 +152,9 @@ impl LocalTable {
             .collect();
         // Stable: among equal prefixes and metrics the older route stays first.
         main.sort_by_key(|(.., r)| (std::cmp::Reverse(r.prefix), r.metric));
-        let mut t = LocalTable {
-            any: ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect(),
-            main,
-            ..LocalTable::default()
-        };
+        let any: Vec<Ipv4Addr> = ifaces.iter().flat_map(|i| i.addrs.iter().map(|a| a.addr)).collect();
+        let mut t =
+            LocalTable { any_bits: any.iter().fold(0, |b, a| b | addr_bit(*a)), any, main, ..LocalTable::default() };
         for (i, ifc) in ifaces.iter().enumerate().filter(|(_, i)| i.up) {
             for a in &ifc.addrs {
                 t.exact.push((a.addr, i as IfIndex));
@@ -132,19 +179,61 @@ impl LocalTable {
             self.prefixes.iter().find(|(net, mask, _)| x & mask == *net).map(|(_, _, i)| *i)
         })
     }
+
+    /// Is `ip` one of the addresses of an interface, up or down.
+    #[inline]
+    fn is_any(&self, ip: Ipv4Addr) -> bool {
+        self.any_bits & addr_bit(ip) != 0 && self.any.contains(&ip)
+    }
 }
 
 /// The full routing decision: local table first, then main by longest prefix; ties go
-/// to the lower metric, then the older route ([`LocalTable::main`]'s order).
+/// to the lower metric, then the older route ([`LocalTable::main`]'s order). Answered
+/// from the table's destination cache when it holds `ip`.
 #[inline]
 pub fn lookup(local: &LocalTable, ip: Ipv4Addr) -> Lookup {
+    let x = u32::from(ip);
+    let slot = &local.cache.0[dst_slot(x)];
+    let e = slot.get();
+    if e & (USED | 0xFFFF_FFFF) == USED | u64::from(x) {
+        let v = (e >> 40) as u16;
+        let hit = match (e >> 32) & 3 {
+            0 => Lookup::Local { iface: v as IfIndex },
+            1 => {
+                let route = local.main[v as usize].2;
+                Lookup::Unicast { route, nexthop: route.via.unwrap_or(ip) }
+            }
+            _ => Lookup::Unreachable,
+        };
+        debug_assert_eq!(hit, lookup_uncached(local, ip), "destination cache of {ip}");
+        return hit;
+    }
+    let (found, kind, v) = lookup_indexed(local, ip);
+    if let Ok(v) = u16::try_from(v) {
+        slot.set(USED | u64::from(x) | kind << 32 | u64::from(v) << 40);
+    }
+    found
+}
+
+/// [`lookup`] without the cache.
+fn lookup_uncached(local: &LocalTable, ip: Ipv4Addr) -> Lookup {
+    lookup_indexed(local, ip).0
+}
+
+/// [`lookup`]'s scans, with what the cache keeps of the answer: its kind and the
+/// interface or main-table index.
+#[inline(never)]
+fn lookup_indexed(local: &LocalTable, ip: Ipv4Addr) -> (Lookup, u64, usize) {
     if let Some(iface) = local.find(ip) {
-        return Lookup::Local { iface };
+        return (Lookup::Local { iface }, 0, usize::from(iface));
     }
     let x = u32::from(ip);
-    match local.main.iter().find(|(net, mask, _)| x & mask == *net) {
-        Some((.., route)) => Lookup::Unicast { route: *route, nexthop: route.via.unwrap_or(ip) },
-        None => Lookup::Unreachable,
+    match local.main.iter().position(|(net, mask, _)| x & mask == *net) {
+        Some(k) => {
+            let route = local.main[k].2;
+            (Lookup::Unicast { route, nexthop: route.via.unwrap_or(ip) }, 1, k)
+        }
+        None => (Lookup::Unreachable, 2, 0),
     }
 }
 
@@ -270,7 +359,7 @@ pub fn validate_source(
     }
     let rpf = p.rp_filter;
     if rpf == 0 && !p.same_dev_redirect {
-        if p.accept_local || !local.any.contains(&src) {
+        if p.accept_local || !local.is_any(src) {
             return Ok(());
         }
         return Err(SourceError::Martian);
