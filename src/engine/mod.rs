@@ -737,7 +737,8 @@ impl Engine {
     #[inline]
     fn link_tx(&mut self, h: HostId, i: IfIndex, frame: &Frame) {
         self.metrics.frames.sent += 1;
-        let loss = self.hosts[h as usize].ifaces[i as usize].netem_loss_ppm;
+        let ifc = &self.hosts[h as usize].ifaces[i as usize];
+        let (loss, plugged) = (ifc.netem_loss_ppm, ifc.port);
         if loss > 0 && self.netem_lost(h, loss) {
             drop_step!(
                 self,
@@ -755,7 +756,7 @@ impl Engine {
         let hc = &mut self.metrics.hosts[h as usize];
         hc.tx += 1;
         hc.tx_bytes += bytes as u64;
-        let Some((seg, port)) = self.hosts[h as usize].ifaces[i as usize].port else {
+        let Some((seg, port)) = plugged else {
             drop_step!(
                 self,
                 h,

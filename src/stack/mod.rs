@@ -170,6 +170,7 @@ impl Host {
     /// Source validation of a packet from `src` arriving on `iif` that routes out of `oif`
     /// (`None` for local delivery). A packet forwarded back out of `iif` while
     /// `send_redirects` is on gets the full routing check even with rp_filter 0 (spec e.6).
+    #[inline]
     pub fn validate_source_to(
         &self,
         src: Ipv4Addr,
