@@ -350,9 +350,17 @@ struct ConnTimers {
 }
 
 /// Records a trace step if tracing is on; the [`Why`](crate::why::Why) is built only then.
+/// Marks the branch that records a step as the rare one, so without tracing (batch runs,
+/// sweeps, the bench) the common path's code stays together: measured, 1 % fewer
+/// instructions on the bench (marking drops too measured worse).
+#[cold]
+#[inline(never)]
+pub(crate) const fn cold_path() {}
+
 macro_rules! trace {
     ($e:expr, $host:expr, $iface:expr, $stage:expr, $action:expr, $subject:expr, $why:expr) => {
         if $e.tracing {
+            crate::engine::cold_path();
             let why = $why;
             $e.emit_step($host, $iface, $stage, $action, $subject, why);
         }
