@@ -157,22 +157,29 @@ pub fn parse_output(plan: &Plan, text: &str) -> Result<Observation, String> {
 /// `TCP_DELACK_MIN` (`HZ / 25`, include/net/tcp.h): the soonest a delayed ACK goes out.
 const DELACK_MIN_NS: u64 = 40_000_000;
 
-/// A real server that acknowledged its peer's FIN on its own, `after_ms` after it, and
-/// closed later ([`late_closes`]).
+/// A connection whose frames the guest's timing changed, not the model ([`late_closes`],
+/// [`late_writes`]): who was late, towards whom, and by how much.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct LateClose {
-    server: std::net::SocketAddrV4,
-    client: std::net::SocketAddrV4,
-    after_ms: u64,
+enum Late {
+    /// A real server acknowledged its peer's FIN on its own, `after_ms` after it, and
+    /// closed later.
+    Close { server: std::net::SocketAddrV4, client: std::net::SocketAddrV4, after_ms: u64 },
+    /// A client sent its first data `after_ms` after the ACK that completed its handshake.
+    Write { client: std::net::SocketAddrV4, server: std::net::SocketAddrV4, after_ms: u64 },
 }
 
-impl std::fmt::Display for LateClose {
+impl std::fmt::Display for Late {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} acknowledged the FIN of {} {} ms later, before closing: its application closed late",
-            self.server, self.client, self.after_ms
-        )
+        match self {
+            Late::Close { server, client, after_ms } => write!(
+                f,
+                "{server} acknowledged the FIN of {client} {after_ms} ms later, before closing: its application closed late"
+            ),
+            Late::Write { client, server, after_ms } => write!(
+                f,
+                "{client} sent its request to {server} {after_ms} ms after its handshake: its application wrote late"
+            ),
+        }
     }
 }
 
@@ -182,7 +189,7 @@ impl std::fmt::Display for LateClose {
 /// delayed-ACK timer fires first, a bare ACK of the FIN at least `TCP_DELACK_MIN` after
 /// the FIN, and its own FIN follows. The frames then differ because of the VM's timing,
 /// not the model's, so the lab is reported late and not judged, as a late start is.
-fn late_closes(pcaps: &BTreeMap<String, Vec<u8>>) -> Vec<LateClose> {
+fn late_closes(pcaps: &BTreeMap<String, Vec<u8>>) -> Vec<Late> {
     use std::collections::BTreeSet;
     let mut out = BTreeSet::new();
     for bytes in pcaps.values() {
@@ -198,30 +205,11 @@ fn late_closes(pcaps: &BTreeMap<String, Vec<u8>>) -> Vec<LateClose> {
                 && let Some(&fin) = fin_at.get(&(l.dst, l.src))
                 && f.time_ns.saturating_sub(fin) >= DELACK_MIN_NS
             {
-                out.insert(LateClose { server: l.src, client: l.dst, after_ms: (f.time_ns - fin) / 1_000_000 });
+                out.insert(Late::Close { server: l.src, client: l.dst, after_ms: (f.time_ns - fin) / 1_000_000 });
             }
         }
     }
     out.into_iter().collect()
-}
-
-/// A client that sent its first data `after_ms` after the ACK that completed its
-/// handshake ([`late_writes`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct LateWrite {
-    client: std::net::SocketAddrV4,
-    server: std::net::SocketAddrV4,
-    after_ms: u64,
-}
-
-impl std::fmt::Display for LateWrite {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} sent its request to {} {} ms after its handshake: its application wrote late",
-            self.client, self.server, self.after_ms
-        )
-    }
 }
 
 /// Connections whose client wrote its request late. lvsim's client writes as soon as
@@ -232,7 +220,7 @@ impl std::fmt::Display for LateWrite {
 /// handshake ACK, after another connection that started only then (its SYN captured
 /// after this handshake) had already sent its request, is the VM's timing changing the
 /// order of the requests, so the lab is reported late, as a late start is. (The emulated guest often takes 20–30 ms to run a thread; alone that changes nothing.)
-fn late_writes(pcaps: &BTreeMap<String, Vec<u8>>) -> Vec<LateWrite> {
+fn late_writes(pcaps: &BTreeMap<String, Vec<u8>>) -> Vec<Late> {
     use std::collections::BTreeSet;
     let late_ns = (crate::lab::agent::LATE * 1e9) as u64;
     let mut out = BTreeSet::new();
@@ -258,7 +246,7 @@ fn late_writes(pcaps: &BTreeMap<String, Vec<u8>>) -> Vec<LateWrite> {
                 // sent its request first.
                 let overtaken = requested.iter().any(|k| syn_at.get(k).is_some_and(|&t| t > at));
                 if f.time_ns.saturating_sub(at) > late_ns && overtaken {
-                    out.insert(LateWrite { client: l.src, server: l.dst, after_ms: (f.time_ns - at) / 1_000_000 });
+                    out.insert(Late::Write { client: l.src, server: l.dst, after_ms: (f.time_ns - at) / 1_000_000 });
                 }
                 requested.insert(key);
             }
@@ -531,7 +519,7 @@ mod tests {
         let (ack, fin) = (TcpFlags::ACK, TcpFlags::FIN.union(TcpFlags::ACK));
         let late = late_closes(&fin_then(&[(41, ack), (60, fin)]));
         let (server, client) = ("10.0.0.11:80".parse().unwrap(), "172.16.0.10:51660".parse().unwrap());
-        assert_eq!(late, vec![LateClose { server, client, after_ms: 41 }]);
+        assert_eq!(late, vec![Late::Close { server, client, after_ms: 41 }]);
         assert!(late_closes(&fin_then(&[(2, ack), (60, fin)])).is_empty());
         assert!(late_closes(&fin_then(&[(0, fin)])).is_empty());
         // Its ACK after its own FIN (the last ACK of a server that closed first) is not late.
@@ -588,7 +576,7 @@ mod tests {
             BTreeMap::from([("wan".to_string(), w.into_inner())])
         };
         let (client, server) = ("203.0.113.10:51660".parse().unwrap(), "10.0.0.100:80".parse().unwrap());
-        assert_eq!(late_writes(&pcap(352, true)), vec![LateWrite { client, server, after_ms: 352 }]);
+        assert_eq!(late_writes(&pcap(352, true)), vec![Late::Write { client, server, after_ms: 352 }]);
         // Late, but no other request came first: the order is lvsim's (the recorded runs wrote
         // 20–30 ms after the handshake and agree).
         assert!(late_writes(&pcap(352, false)).is_empty());
