@@ -646,4 +646,39 @@ mod tests {
         h.refresh();
         assert_eq!(inet_select_addr(&h.ifaces, TUNL0, ip("8.8.8.8"), false), Some(ip("10.0.0.100")));
     }
+
+    #[test]
+    fn the_destination_cache_never_outlives_a_change() {
+        // The answers are read off `host()`'s configuration by hand: 203.0.113.10 goes by
+        // the default route via 10.0.0.1 on eth0; after `ip route add 203.0.113.0/24 dev
+        // eth1` it is on-link on eth1 (nexthop itself); 10.1.1.7 is inside the /24 on lo,
+        // so local on lo. Each is asked twice (the second answer comes from the cache).
+        let mut h = host(false);
+        let via_eth0 = |l: Lookup| matches!(l, Lookup::Unicast { route, nexthop } if route.dev == ETH0 && nexthop == ip("10.0.0.1"));
+        for _ in 0..2 {
+            assert!(via_eth0(h.lookup(ip("203.0.113.10"))));
+            assert_eq!(h.lookup(ip("10.1.1.7")), Lookup::Local { iface: LO });
+        }
+        // A route added after the answer was cached: the rebuilt table starts its cache
+        // empty, so the new, longer prefix wins at once.
+        add_route(&mut h, "203.0.113.0/24", None, ETH1);
+        for _ in 0..2 {
+            assert!(
+                matches!(h.lookup(ip("203.0.113.10")), Lookup::Unicast { route, nexthop } if route.dev == ETH1 && nexthop == ip("203.0.113.10"))
+            );
+        }
+        // Two destinations that share a slot take turns in it, and each still gets its
+        // own answer (the slot keeps the whole destination, not a part of it).
+        let a = ip("198.51.100.1");
+        let b = (1u32..)
+            .map(|k| Ipv4Addr::from(u32::from(a) + k))
+            .find(|b| dst_slot(u32::from(*b)) == dst_slot(u32::from(a)))
+            .unwrap();
+        h.ifaces[LO as usize].addrs.retain(|x| x.addr != ip("10.1.1.1"));
+        add_addr(&mut h, LO, &format!("{b}/32"), Scope::Global);
+        for _ in 0..3 {
+            assert!(via_eth0(h.lookup(a)));
+            assert_eq!(h.lookup(b), Lookup::Local { iface: LO });
+        }
+    }
 }
