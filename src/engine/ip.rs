@@ -538,12 +538,11 @@ impl Engine {
     /// IPVS transmit (`ip_vs_nat_xmit`, `ip_vs_dr_xmit`, `ip_vs_tunnel_xmit`): re-route to
     /// the real server, TTL−1, MTU check, then OUTPUT, POSTROUTING and the neighbour layer.
     fn ipvs_xmit(&mut self, h: HostId, iif: IfIndex, conn: u32, new: bool, pkt: Packet) {
-        let (c, sched, dest_weight) = {
-            let ipvs = self.hosts[h as usize].ipvs.as_ref().expect("director");
-            let c = *ipvs.conn(conn);
-            let d = ipvs.dest(&c).map_or(0, |d| d.weight);
-            (c, ipvs.services[c.svc].sched.name(), d)
-        };
+        let c = *self.hosts[h as usize].ipvs.as_ref().expect("director").conn(conn);
+        // The scheduler's name and the server's weight are read only for the trace.
+        fn ipvs(e: &Engine, h: HostId) -> &crate::ipvs::Ipvs {
+            e.hosts[h as usize].ipvs.as_deref().expect("director")
+        }
         if new {
             trace!(
                 self,
@@ -557,11 +556,11 @@ impl Engine {
                     cport: c.key.cport,
                     vip: c.key.vaddr,
                     vport: c.key.vport,
-                    sched,
+                    sched: ipvs(self, h).services[c.svc].sched.name(),
                     template: c.by_template,
                     server: c.daddr,
                     port: c.dport,
-                    weight: dest_weight,
+                    weight: ipvs(self, h).dest(&c).map_or(0, |d| d.weight),
                     fwd: c.fwd.name()
                 }
             );
@@ -733,6 +732,7 @@ impl Engine {
     }
 
     /// Builds the Ethernet header (source = the outgoing interface's MAC) and transmits.
+    #[inline]
     pub(super) fn send_ip(&mut self, h: HostId, oif: IfIndex, nexthop: Ipv4Addr, dst: MacAddr, pkt: &Packet) {
         let src = self.hosts[h as usize].ifaces[oif as usize].mac;
         let frame = Frame { eth: EthRepr { src, dst, ethertype: EtherType::Ipv4 }, payload: Payload::Ipv4(*pkt) };
