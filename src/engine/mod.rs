@@ -83,6 +83,7 @@ pub enum Event {
 /// of 104 and a unicast switch hop hands its slot on without copying the frame. The other
 /// variants are [`Event`]'s, one for one.
 #[derive(Clone, Copy, Debug)]
+#[repr(u8)]
 pub enum Queued {
     /// A frame has fully arrived at a segment's switch from `port`.
     SwitchIn {
