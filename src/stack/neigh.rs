@@ -38,6 +38,7 @@ pub struct Entry {
 
 /// What the output path should do with a packet for a next hop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Output {
     /// Send now to this MAC. `arm` asks for a timer (STALE → DELAY).
     Send { mac: MacAddr, arm: Option<SimDuration> },

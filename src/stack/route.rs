@@ -66,6 +66,7 @@ impl fmt::Display for RouteDisplay<'_> {
 
 /// Where a destination goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Lookup {
     /// A local address (local table), held by this interface.
     Local { iface: IfIndex },
