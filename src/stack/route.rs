@@ -184,7 +184,14 @@ impl LocalTable {
     /// Is `ip` one of the addresses of an interface, up or down.
     #[inline]
     fn is_any(&self, ip: Ipv4Addr) -> bool {
-        self.any_bits & addr_bit(ip) != 0 && self.any.contains(&ip)
+        self.may_be_mine(ip) && self.any.contains(&ip)
+    }
+
+    /// False when `ip` is certainly none of the addresses of any interface (its bit in the
+    /// filter is clear); true says only "maybe".
+    #[inline]
+    pub fn may_be_mine(&self, ip: Ipv4Addr) -> bool {
+        self.any_bits & addr_bit(ip) != 0
     }
 }
 
