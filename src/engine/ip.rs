@@ -20,6 +20,8 @@ use std::net::Ipv4Addr;
 
 impl Engine {
     /// A frame arrives at interface `i` of host `h`.
+    #[expect(clippy::inline_always, reason = "measured: a call per frame cost 2 % of the bench's instructions")]
+    #[inline(always)]
     pub(super) fn nic_rx(&mut self, h: HostId, i: IfIndex, frame: &Frame) {
         self.metrics.hosts[h as usize].rx += 1;
         let ifc = &self.hosts[h as usize].ifaces[i as usize];
