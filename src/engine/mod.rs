@@ -250,6 +250,7 @@ pub trait Capture {
 
 /// What a received frame came to (counted once per frame).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Outcome {
     Delivered,
     Forwarded,
