@@ -44,8 +44,8 @@ impl Engine {
             return;
         }
         let Some(cpu) = self.cpus.get_mut(h as usize).and_then(Option::as_mut) else {
-            let (frame, _) = self.inflight.frames.take(slot);
-            self.nic_rx(h, i, &frame);
+            let (mut frame, _) = self.inflight.frames.take(slot);
+            self.nic_rx(h, i, &mut frame);
             return;
         };
         let now = self.agenda.now();

@@ -557,8 +557,8 @@ impl Engine {
                 return;
             }
             Queued::Softirq { host, iface, slot } => {
-                let (frame, _) = self.inflight.frames.take(slot);
-                self.nic_rx(host, iface, &frame);
+                let (mut frame, _) = self.inflight.frames.take(slot);
+                self.nic_rx(host, iface, &mut frame);
                 self.drain_host_ipvs_timers(host);
                 return;
             }
@@ -573,8 +573,8 @@ impl Engine {
             Queued::IpvsTrash { host, generation } => self.ipvs_trash_timer(host, generation),
             Queued::TcpDelack { tcb } => self.tcp_delack(tcb),
             Queued::Loopback { host, slot } => {
-                let pkt = self.inflight.packets.take(slot);
-                let _ = self.local_in(host, 0, pkt);
+                let mut pkt = self.inflight.packets.take(slot);
+                let _ = self.local_in(host, 0, &mut pkt);
             }
             Queued::Boot { host } => self.boot(host),
             Queued::Cancelled => {}
