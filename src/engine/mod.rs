@@ -781,8 +781,7 @@ impl Engine {
         };
         let now = self.now();
         let link = &mut self.net.segments[seg as usize].ports[port as usize].link;
-        let params = link.params;
-        if let Some(at) = link.up.offer(now, bytes, &params) {
+        if let Some(at) = link.up.offer(now, bytes, &link.params) {
             trace!(
                 self,
                 h,
@@ -845,8 +844,7 @@ impl Engine {
             // Unicast to a known port, the usual case: the frame keeps its slot. A full
             // queue refuses without changing it, and the general path below drops then.
             let port = &mut s.ports[k as usize];
-            let params = port.link.params;
-            if let Some(at) = port.link.down.offer(now, bytes, &params) {
+            if let Some(at) = port.link.down.offer(now, bytes, &port.link.params) {
                 let (host, iface) = (port.host, port.iface);
                 self.metrics.hosts[host as usize].rx_bytes += bytes as u64;
                 self.agenda.schedule(at, Queued::NicRx { host, iface, slot }).expect("future");
@@ -860,8 +858,7 @@ impl Engine {
         };
         for p in ports.rev().filter(|p| *p != in_port) {
             let port = &mut s.ports[p as usize];
-            let params = port.link.params;
-            match port.link.down.offer(now, bytes, &params) {
+            match port.link.down.offer(now, bytes, &port.link.params) {
                 Some(at) => {
                     copies += 1;
                     let (host, iface) = (port.host, port.iface);
