@@ -472,13 +472,17 @@ mod tests {
         assert_eq!(first_diff(&a, &a), None);
     }
 
-    /// A client's FIN, then the server's frames, as a pcap: `server` lists
-    /// (milliseconds after the FIN, TCP flags) of what the server sends back.
-    fn fin_then(server: &[(u64, crate::packet::TcpFlags)]) -> BTreeMap<String, Vec<u8>> {
+    /// A TCP segment between two addresses, as the lab's captures hold them.
+    fn tcp_frame(
+        src: std::net::Ipv4Addr,
+        dst: std::net::Ipv4Addr,
+        ports: (u16, u16),
+        flags: crate::packet::TcpFlags,
+        payload_len: u16,
+    ) -> crate::packet::Frame {
         use crate::packet::ethernet::EtherType;
-        use crate::packet::{EthRepr, Frame, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, TcpFlags, TcpRepr};
-        let (c, rs) = ("172.16.0.10".parse().unwrap(), "10.0.0.11".parse().unwrap());
-        let frame = |src, dst, sport, dport, flags| Frame {
+        use crate::packet::{EthRepr, Frame, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, TcpRepr};
+        Frame {
             eth: EthRepr {
                 src: MacAddr([2, 0, 0, 0, 0, 1]),
                 dst: MacAddr([2, 0, 0, 0, 0, 2]),
@@ -488,16 +492,24 @@ mod tests {
                 tunnel: None,
                 ip: Ipv4Repr { src, dst, protocol: IpProtocol::Tcp, ttl: 64, ident: 0, dont_frag: true, tos: 0 },
                 l4: L4::Tcp(TcpRepr {
-                    src_port: sport,
-                    dst_port: dport,
+                    src_port: ports.0,
+                    dst_port: ports.1,
                     seq: 1,
                     ack: 1,
                     flags,
                     window: 502,
-                    payload_len: 0,
+                    payload_len,
                 }),
             }),
-        };
+        }
+    }
+
+    /// A client's FIN, then the server's frames, as a pcap: `server` lists
+    /// (milliseconds after the FIN, TCP flags) of what the server sends back.
+    fn fin_then(server: &[(u64, crate::packet::TcpFlags)]) -> BTreeMap<String, Vec<u8>> {
+        use crate::packet::TcpFlags;
+        let (c, rs) = ("172.16.0.10".parse().unwrap(), "10.0.0.11".parse().unwrap());
+        let frame = |src, dst, sport, dport, flags| tcp_frame(src, dst, (sport, dport), flags, 0);
         let mut w = crate::packet::pcap::PcapWriter::new(Vec::new()).unwrap();
         let t0 = 5_000_000_000;
         w.write_frame(t0, &frame(c, rs, 51660, 80, TcpFlags::FIN.union(TcpFlags::ACK))).unwrap();
@@ -535,30 +547,10 @@ mod tests {
     // write alone changes nothing.
     #[test]
     fn a_request_written_long_after_the_handshake_marks_the_lab_late() {
-        use crate::packet::ethernet::EtherType;
-        use crate::packet::{EthRepr, Frame, IpProtocol, Ipv4Repr, L4, MacAddr, Packet, TcpFlags, TcpRepr};
+        use crate::packet::TcpFlags;
         let (c, vip) = ("203.0.113.10".parse().unwrap(), "10.0.0.100".parse().unwrap());
         let pcap = |write_ms: u64, other_first: bool| {
-            let frame = |src, dst, sport, dport, flags, payload_len| Frame {
-                eth: EthRepr {
-                    src: MacAddr([2, 0, 0, 0, 0, 1]),
-                    dst: MacAddr([2, 0, 0, 0, 0, 2]),
-                    ethertype: EtherType::Ipv4,
-                },
-                payload: crate::packet::Payload::Ipv4(Packet {
-                    tunnel: None,
-                    ip: Ipv4Repr { src, dst, protocol: IpProtocol::Tcp, ttl: 64, ident: 0, dont_frag: true, tos: 0 },
-                    l4: L4::Tcp(TcpRepr {
-                        src_port: sport,
-                        dst_port: dport,
-                        seq: 1,
-                        ack: 1,
-                        flags,
-                        window: 502,
-                        payload_len,
-                    }),
-                }),
-            };
+            let frame = |src, dst, sport, dport, flags, len| tcp_frame(src, dst, (sport, dport), flags, len);
             let mut w = crate::packet::pcap::PcapWriter::new(Vec::new()).unwrap();
             let ms = |m: u64| 1_000_000_000 + m * 1_000_000;
             w.write_frame(ms(0), &frame(c, vip, 51660, 80, TcpFlags::SYN, 0)).unwrap();
